@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure the system packages Disco.Geo needs are installed (Debian/Ubuntu):
+#   libgdal32 (or a later soname) + gdal-bin   the GDAL C library we bind, and its command-line tools
+#   python3-grpcio python3-grpc-tools          only for the independent Python client test (--with-python)
+# Installs them with apt as root or through sudo; otherwise prints the exact command to run and fails.
+set -euo pipefail
+
+need=()
+if ! ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b'; then
+  need+=(libgdal32 gdal-bin)
+fi
+if [[ "${1:-}" == "--with-python" ]]; then
+  python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
+fi
+[[ ${#need[@]} -eq 0 ]] && exit 0
+
+command="apt-get install -y --no-install-recommends ${need[*]}"
+if [[ $(id -u) -eq 0 ]]; then
+  echo "Installing: ${need[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive $command >/dev/null
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  echo "Installing with sudo: ${need[*]}" >&2
+  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive $command >/dev/null
+else
+  echo "Missing system packages: ${need[*]}" >&2
+  echo "Run as root:  apt-get update && $command" >&2
+  exit 1
+fi

@@ -1,0 +1,20 @@
+using TorchSharp;
+
+namespace Disco.Geo.Sphere.Tests.Runtime;
+
+public class NativeRuntimeTests
+{
+    [Fact]
+    public void Libtorch_loads_in_the_test_host()
+    {
+        // Fails with TypeInitializationException when libLibTorchSharp.so still requires GLIBCXX_3.4.32.
+        using torch.Tensor x = torch.arange(1, 5, dtype: torch.float64);
+        Assert.Equal(10.0, x.sum().item<double>());
+    }
+
+    [Fact]
+    public void Malloc_thresholds_are_set_before_the_first_test()
+    {
+        Assert.True(MallocTuning.Applied);
+    }
+}
