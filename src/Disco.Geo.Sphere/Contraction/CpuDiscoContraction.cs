@@ -1,0 +1,390 @@
+using System.Runtime.InteropServices;
+using Disco.Geo.Sphere.Psi;
+using TorchSharp;
+
+namespace Disco.Geo.Sphere.Contraction;
+
+/// <summary>
+/// The contraction as a hand-written C# kernel on CPU tensors (see <see cref="CpuDiscoKernel"/>), wrapped as TorchSharp
+/// autograd functions whose backward is the other direction.
+/// <para>
+/// Forward layout: per (batch, channel) and input row i, a phase-split, periodically extended copy
+/// <c>xext[i][r][j] = x[i, (s·j + r) mod NLonIn]</c>, j &lt; J, so that <c>x[i, (p + s·q) mod NLonIn] = xext[i][p mod s][p div s + q]</c>
+/// is a contiguous run over q with no modulo, even when s &gt; 1. Adjoint layout: per (batch, channel) and z row (k, t),
+/// a periodically extended copy <c>zz[k,t][m] = z[k,t, m mod NLonOut]</c>; then
+/// <c>x[i, s·j + r] = Σ ψ[k,t,i,p] · zz[k,t][NLonOut − p div s + j]</c> over the entries with p mod s = r, which is the same
+/// gather-style kernel over a transposed CSR (rows (i, r)), so no two threads ever write the same output.
+/// </para>
+/// <para>
+/// Work is parallel over (batch·channel) when there are enough of them to keep every core busy (each worker builds
+/// the extended buffer of its own channel, which then stays in cache), otherwise over chunks of output rows.
+/// </para>
+/// </summary>
+internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
+{
+    private readonly int _kernelSize;
+    private readonly int _nlatOut;
+    private readonly int _nlonOut;
+    private readonly int _nlatIn;
+    private readonly int _nlonIn;
+    private readonly int _stride;
+    private readonly int _rowLength;
+    private readonly ShiftedRowPlan _forward;
+    private readonly ShiftedRowPlan _adjoint;
+
+    public CpuDiscoContraction(PsiTensor psi)
+    {
+        ContractionValidation.CheckPsi(psi);
+        Psi = psi;
+        _kernelSize = psi.KernelSize;
+        _nlatOut = psi.NLatOut;
+        _nlonOut = psi.NLonOut;
+        _nlatIn = psi.NLatIn;
+        _nlonIn = psi.NLonIn;
+        _stride = psi.LonStride;
+
+        // Forward reads xext[..][p div s + q] up to index 2·NLonOut − 2; the adjoint reads zz[..][NLonOut − p div s + q] up
+        // to 2·NLonOut − 1. Rows narrower than a vector read one full vector, hence the 64-element floor (≥ any vector).
+        _rowLength = RoundUp(_nlonOut + Math.Max(_nlonOut, 64), 16);
+        long forwardSource = (long)_nlatIn * _stride * _rowLength;
+        long adjointSource = (long)_kernelSize * _nlatOut * _rowLength;
+        if (Math.Max(forwardSource, adjointSource) > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"A {_nlatIn}×{_nlonIn} → {_nlatOut}×{_nlonOut} contraction with K = {_kernelSize} is too large for the CpuKernel " +
+                "backend's 32-bit offsets: use ContractionBackend.TensorOps.", nameof(psi));
+        }
+
+        (_forward, _adjoint) = BuildPlans(psi);
+    }
+
+    public PsiTensor Psi { get; }
+
+    public ContractionBackend Backend => ContractionBackend.CpuKernel;
+
+    /// <summary>Non-zero entries the kernel processes per (batch, channel) and output longitude.</summary>
+    public int KernelEntries => _forward.EntryCount;
+
+    public torch.Tensor Contract(torch.Tensor x)
+    {
+        ContractionValidation.CheckContractInput(Psi, x, cpuOnly: true);
+        return DiscoContractFunction.apply(x, this);
+    }
+
+    public torch.Tensor ContractAdjoint(torch.Tensor z)
+    {
+        ContractionValidation.CheckAdjointInput(Psi, z, cpuOnly: true);
+        return DiscoContractAdjointFunction.apply(z, this);
+    }
+
+    public void Dispose()
+    {
+        // Everything is managed memory; nothing to release.
+    }
+
+    /// <summary>The forward contraction without autograd; x is a validated CPU tensor.</summary>
+    internal torch.Tensor ContractNoGrad(torch.Tensor x)
+    {
+        using torch.Tensor input = x.contiguous();
+        long[] shape = x.shape;
+        torch.Tensor z = torch.empty([shape[0], shape[1], _kernelSize, _nlatOut, _nlonOut], dtype: x.dtype);
+        int channels = checked((int)(shape[0] * shape[1]));
+        if (x.dtype == torch.ScalarType.Float32)
+        {
+            RunForward(TensorData.Pointer<float>(input), TensorData.Pointer<float>(z), channels);
+        }
+        else
+        {
+            RunForward(TensorData.Pointer<double>(input), TensorData.Pointer<double>(z), channels);
+        }
+
+        GC.KeepAlive(input);
+        return z;
+    }
+
+    /// <summary>The adjoint contraction without autograd; z is a validated CPU tensor.</summary>
+    internal torch.Tensor ContractAdjointNoGrad(torch.Tensor z)
+    {
+        using torch.Tensor input = z.contiguous();
+        long[] shape = z.shape;
+        torch.Tensor x = torch.empty([shape[0], shape[1], _nlatIn, _nlonIn], dtype: z.dtype);
+        int channels = checked((int)(shape[0] * shape[1]));
+        if (z.dtype == torch.ScalarType.Float32)
+        {
+            RunAdjoint(TensorData.Pointer<float>(input), TensorData.Pointer<float>(x), channels);
+        }
+        else
+        {
+            RunAdjoint(TensorData.Pointer<double>(input), TensorData.Pointer<double>(x), channels);
+        }
+
+        GC.KeepAlive(input);
+        return x;
+    }
+
+    private void RunForward<T>(T* x, T* z, int channels)
+        where T : unmanaged
+    {
+        long inputPerChannel = (long)_nlatIn * _nlonIn;
+        long outputPerChannel = (long)_kernelSize * _nlatOut * _nlonOut;
+        long sourceLength = (long)_nlatIn * _stride * _rowLength;
+        nint xAddress = (nint)x, zAddress = (nint)z;
+        int workers = Environment.ProcessorCount;
+
+        if (channels >= 4 * workers)
+        {
+            Parallel.For(
+                0,
+                channels,
+                () => Allocate<T>(sourceLength),
+                (channel, _, buffer) =>
+                {
+                    BuildForwardSource((T*)xAddress + (channel * inputPerChannel), (T*)buffer, 0, _nlatIn);
+                    ForwardRows((T*)buffer, (T*)zAddress + (channel * outputPerChannel), 0, _nlatOut);
+                    return buffer;
+                },
+                buffer => NativeMemory.AlignedFree((void*)buffer));
+            return;
+        }
+
+        // Few channels: split each channel's rows across the cores instead.
+        nint source = Allocate<T>(sourceLength);
+        try
+        {
+            for (int channel = 0; channel < channels; channel++)
+            {
+                T* input = x + (channel * inputPerChannel);
+                T* output = z + (channel * outputPerChannel);
+                nint inputAddress = (nint)input, outputAddress = (nint)output;
+                int buildChunks = Math.Min(_nlatIn, 4 * workers);
+                Parallel.For(0, buildChunks, chunk =>
+                {
+                    (int from, int to) = ChunkRange(_nlatIn, buildChunks, chunk);
+                    BuildForwardSource((T*)inputAddress, (T*)source, from, to);
+                });
+                int rowChunks = Math.Min(_nlatOut, 8 * workers);
+                Parallel.For(0, rowChunks, chunk =>
+                {
+                    (int from, int to) = ChunkRange(_nlatOut, rowChunks, chunk);
+                    ForwardRows((T*)source, (T*)outputAddress, from, to);
+                });
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree((void*)source);
+        }
+    }
+
+    private void RunAdjoint<T>(T* z, T* x, int channels)
+        where T : unmanaged
+    {
+        long inputPerChannel = (long)_kernelSize * _nlatOut * _nlonOut;
+        long outputPerChannel = (long)_nlatIn * _nlonIn;
+        int zRows = _kernelSize * _nlatOut;
+        long sourceLength = (long)zRows * _rowLength;
+        long scratchLength = (long)_stride * _nlonOut;
+        nint zAddress = (nint)z, xAddress = (nint)x;
+        int workers = Environment.ProcessorCount;
+
+        if (channels >= 4 * workers)
+        {
+            Parallel.For(
+                0,
+                channels,
+                () => Allocate<T>(sourceLength + scratchLength),
+                (channel, _, buffer) =>
+                {
+                    T* source = (T*)buffer;
+                    BuildAdjointSource((T*)zAddress + (channel * inputPerChannel), source, 0, zRows);
+                    AdjointRows(source, (T*)xAddress + (channel * outputPerChannel), 0, _nlatIn, source + sourceLength);
+                    return buffer;
+                },
+                buffer => NativeMemory.AlignedFree((void*)buffer));
+            return;
+        }
+
+        nint sourceBuffer = Allocate<T>(sourceLength);
+        try
+        {
+            for (int channel = 0; channel < channels; channel++)
+            {
+                nint inputAddress = (nint)(z + (channel * inputPerChannel));
+                nint outputAddress = (nint)(x + (channel * outputPerChannel));
+                int buildChunks = Math.Min(zRows, 4 * workers);
+                Parallel.For(0, buildChunks, chunk =>
+                {
+                    (int from, int to) = ChunkRange(zRows, buildChunks, chunk);
+                    BuildAdjointSource((T*)inputAddress, (T*)sourceBuffer, from, to);
+                });
+                int rowChunks = Math.Min(_nlatIn, 8 * workers);
+                Parallel.For(
+                    0,
+                    rowChunks,
+                    () => Allocate<T>(scratchLength),
+                    (chunk, _, scratch) =>
+                    {
+                        (int from, int to) = ChunkRange(_nlatIn, rowChunks, chunk);
+                        AdjointRows((T*)sourceBuffer, (T*)outputAddress, from, to, (T*)scratch);
+                        return scratch;
+                    },
+                    buffer => NativeMemory.AlignedFree((void*)buffer));
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree((void*)sourceBuffer);
+        }
+    }
+
+    /// <summary>xext[i][r][j] = x[i, (s·j + r) mod NLonIn] for input rows [from, to) of one channel.</summary>
+    private void BuildForwardSource<T>(T* x, T* source, int from, int to)
+        where T : unmanaged
+    {
+        int s = _stride, wo = _nlonOut;
+        for (int i = from; i < to; i++)
+        {
+            T* row = x + ((long)i * _nlonIn);
+            for (int r = 0; r < s; r++)
+            {
+                T* target = source + (((long)i * s) + r) * _rowLength;
+                if (s == 1)
+                {
+                    new Span<T>(row, wo).CopyTo(new Span<T>(target, wo));
+                }
+                else
+                {
+                    for (int j = 0; j < wo; j++)
+                    {
+                        target[j] = row[(s * j) + r];
+                    }
+                }
+
+                ExtendPeriodically(target, wo, _rowLength);
+            }
+        }
+    }
+
+    /// <summary>zz[row][m] = z[row, m mod NLonOut] for z rows [from, to) of one channel.</summary>
+    private void BuildAdjointSource<T>(T* z, T* source, int from, int to)
+        where T : unmanaged
+    {
+        for (int row = from; row < to; row++)
+        {
+            T* target = source + ((long)row * _rowLength);
+            new Span<T>(z + ((long)row * _nlonOut), _nlonOut).CopyTo(new Span<T>(target, _nlonOut));
+            ExtendPeriodically(target, _nlonOut, _rowLength);
+        }
+    }
+
+    private void ForwardRows<T>(T* source, T* z, int fromLatitude, int toLatitude)
+        where T : unmanaged
+    {
+        int* starts = _forward.RowStartsPointer;
+        int* offsets = _forward.OffsetsPointer;
+        T* values = _forward.ValuesPointer<T>();
+
+        // Latitude-major, so the K rows of one output latitude reuse the same input band while it is in cache.
+        for (int t = fromLatitude; t < toLatitude; t++)
+        {
+            for (int k = 0; k < _kernelSize; k++)
+            {
+                int row = (k * _nlatOut) + t;
+                int start = starts[row];
+                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, z + ((long)row * _nlonOut), _nlonOut);
+            }
+        }
+    }
+
+    private void AdjointRows<T>(T* source, T* x, int fromLatitude, int toLatitude, T* scratch)
+        where T : unmanaged
+    {
+        int* starts = _adjoint.RowStartsPointer;
+        int* offsets = _adjoint.OffsetsPointer;
+        T* values = _adjoint.ValuesPointer<T>();
+        int s = _stride, wo = _nlonOut;
+        for (int i = fromLatitude; i < toLatitude; i++)
+        {
+            T* output = x + ((long)i * _nlonIn);
+            for (int r = 0; r < s; r++)
+            {
+                int row = (i * s) + r;
+                int start = starts[row];
+                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, s == 1 ? output : scratch + (r * wo), wo);
+            }
+
+            if (s > 1)
+            {
+                // Phase r of output longitude s·j + r was computed as scratch[r][j]: interleave the phases back.
+                for (int j = 0; j < wo; j++)
+                {
+                    for (int r = 0; r < s; r++)
+                    {
+                        output[(s * j) + r] = scratch[(r * wo) + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Fills row[period..length) with row[m mod period], copying whole periods at a time.</summary>
+    private static void ExtendPeriodically<T>(T* row, int period, int length)
+        where T : unmanaged
+    {
+        for (int filled = period; filled < length;)
+        {
+            int count = Math.Min(filled, length - filled);
+            new Span<T>(row, count).CopyTo(new Span<T>(row + filled, count));
+            filled += count;
+        }
+    }
+
+    private (ShiftedRowPlan Forward, ShiftedRowPlan Adjoint) BuildPlans(PsiTensor psi)
+    {
+        int count = 0;
+        foreach (double value in psi.Values)
+        {
+            if (value != 0)
+            {
+                count++;
+            }
+        }
+
+        int[] forwardRows = new int[count], forwardOffsets = new int[count];
+        int[] adjointRows = new int[count], adjointOffsets = new int[count];
+        double[] values = new double[count];
+        int n = 0;
+        for (int row = 0; row < psi.RowCount; row++)
+        {
+            for (int e = psi.RowOffsets[row]; e < psi.RowOffsets[row + 1]; e++)
+            {
+                // Exact zeros (torch-harmonics stores points on a hat edge) contribute nothing: skip them once, here.
+                if (psi.Values[e] == 0)
+                {
+                    continue;
+                }
+
+                int i = psi.Columns[e] / _nlonIn, p = psi.Columns[e] % _nlonIn;
+                int phase = p % _stride, start = p / _stride;
+                forwardRows[n] = row;
+                forwardOffsets[n] = (((i * _stride) + phase) * _rowLength) + start;
+                adjointRows[n] = (i * _stride) + phase;
+                adjointOffsets[n] = (row * _rowLength) + _nlonOut - start;
+                values[n] = psi.Values[e];
+                n++;
+            }
+        }
+
+        return (
+            ShiftedRowPlan.FromTriples(psi.RowCount, forwardRows, forwardOffsets, values),
+            ShiftedRowPlan.FromTriples(_nlatIn * _stride, adjointRows, adjointOffsets, values));
+    }
+
+    private static nint Allocate<T>(long elements)
+        where T : unmanaged => (nint)NativeMemory.AlignedAlloc((nuint)(elements * sizeof(T)), 64);
+
+    private static (int From, int To) ChunkRange(int total, int chunks, int chunk) =>
+        ((int)((long)total * chunk / chunks), (int)((long)total * (chunk + 1) / chunks));
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
