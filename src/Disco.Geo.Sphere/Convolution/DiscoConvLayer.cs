@@ -1,0 +1,166 @@
+using Disco.Geo.Sphere.Contraction;
+using Disco.Geo.Sphere.FilterBases;
+using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Sphere.Psi;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Disco.Geo.Sphere.Convolution;
+
+/// <summary>
+/// What forward and transposed DISCO convolutions share: grids, basis, psi and its contraction, and the parameters
+/// <c>weight</c> (Cout, Cin/groups, K) and <c>bias</c> (Cout), created and initialised exactly like torch-harmonics'
+/// (weight ~ N(0, 1/(groupsize·K)), bias 0), so a torch-harmonics layer's state dict loads one to one.
+/// </summary>
+public abstract class DiscoConvLayer : nn.Module<Tensor, Tensor>
+{
+    private readonly IDiscoContraction _contraction;
+
+    // Field names are the state-dict names: "weight" and "bias", as in torch-harmonics.
+#pragma warning disable IDE1006 // TorchSharp registers parameters under their field names.
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+#pragma warning restore IDE1006
+
+    private protected DiscoConvLayer(
+        string name, int inChannels, int outChannels, SphereGrid inGrid, SphereGrid outGrid, DiscoConvOptions options, bool transpose, ContractionBackend backend)
+        : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(inGrid);
+        ArgumentNullException.ThrowIfNull(outGrid);
+        ArgumentNullException.ThrowIfNull(options);
+        if (inChannels < 1)
+        {
+            throw new ArgumentException($"in_channels = {inChannels} must be at least 1.", nameof(inChannels));
+        }
+
+        if (outChannels < 1)
+        {
+            throw new ArgumentException($"out_channels = {outChannels} must be at least 1.", nameof(outChannels));
+        }
+
+        if (options.Groups < 1 || inChannels % options.Groups != 0 || outChannels % options.Groups != 0)
+        {
+            throw new ArgumentException(
+                $"groups = {options.Groups} must divide both in_channels ({inChannels}) and out_channels ({outChannels}).", nameof(options));
+        }
+
+        SphereGrid fine = transpose ? outGrid : inGrid;
+        SphereGrid coarse = transpose ? inGrid : outGrid;
+        if (fine.NLon % coarse.NLon != 0)
+        {
+            string what = transpose ? "nlon_out must be a multiple of nlon_in for a transposed DISCO convolution"
+                                    : "nlon_in must be a multiple of nlon_out for a DISCO convolution (use the transposed layer to upsample)";
+            throw new ArgumentException($"{what}: got nlon_in = {inGrid.NLon}, nlon_out = {outGrid.NLon}.", transpose ? nameof(outGrid) : nameof(inGrid));
+        }
+
+        Basis = FilterBasis.Create(options.BasisType, [.. options.KernelShape]);
+        double cutoff = options.ThetaCutoff ?? Psi.ThetaCutoff.Default(Basis, inGrid, outGrid);
+        if (!(cutoff > 0) || !double.IsFinite(cutoff) || cutoff > Math.PI)
+        {
+            throw new ArgumentException(
+                $"theta_cutoff = {cutoff} is invalid: give a positive angle in radians, at most π (or null for the default).", nameof(options));
+        }
+
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        InGrid = inGrid;
+        OutGrid = outGrid;
+        Options = options;
+        ThetaCutoffRadians = cutoff;
+        PsiSpec spec = new(coarse, fine, Basis, cutoff, options.Normalization, transpose);
+        _contraction = DiscoContraction.Create(PsiCache.Shared.GetOrBuild(spec), backend);
+
+        int groupSize = inChannels / options.Groups;
+        int kernelSize = Basis.KernelSize;
+        double scale = Math.Sqrt(1.0 / groupSize) / Math.Sqrt(kernelSize);
+        using (no_grad())
+        {
+            weight = new Parameter(randn(outChannels, groupSize, kernelSize) * scale);
+            bias = options.Bias ? new Parameter(zeros(outChannels)) : null;
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>The grid inputs live on.</summary>
+    public SphereGrid InGrid { get; }
+
+    /// <summary>The grid outputs live on.</summary>
+    public SphereGrid OutGrid { get; }
+
+    /// <summary>The filter settings.</summary>
+    public DiscoConvOptions Options { get; }
+
+    /// <summary>The filter basis.</summary>
+    public FilterBasis Basis { get; }
+
+    /// <summary>The cutoff actually used (the default resolved).</summary>
+    public double ThetaCutoffRadians { get; }
+
+    /// <summary>Learned basis weights, shape (Cout, Cin/groups, K).</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>Learned bias (Cout), or null without bias.</summary>
+    public Parameter? BiasParameter => bias;
+
+    /// <summary>Stored psi entries (explicit zeros included).</summary>
+    public int PsiEntries => _contraction.Psi.StoredEntries;
+
+    private protected IDiscoContraction Contraction => _contraction;
+
+    /// <summary>Checks an input tensor against the layer, naming what is wrong and how to fix it.</summary>
+    private protected void ValidateInput(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.dim() != 4)
+        {
+            throw new ArgumentException(
+                $"{GetName()} expects a 4-D tensor [batch, {InChannels}, {InGrid.NLat}, {InGrid.NLon}], got shape [{string.Join(", ", x.shape)}].", nameof(x));
+        }
+
+        if (x.shape[1] != InChannels || x.shape[2] != InGrid.NLat || x.shape[3] != InGrid.NLon)
+        {
+            throw new ArgumentException(
+                $"{GetName()} expects [batch, {InChannels}, {InGrid.NLat}, {InGrid.NLon}] ({InGrid}), got [{string.Join(", ", x.shape)}].", nameof(x));
+        }
+
+        if (x.dtype != ScalarType.Float32 && x.dtype != ScalarType.Float64)
+        {
+            throw new ArgumentException($"{GetName()} computes in float32 or float64, got {x.dtype}: convert the input with .to(float32).", nameof(x));
+        }
+
+        if (x.dtype != weight.dtype)
+        {
+            throw new ArgumentException(
+                $"{GetName()} has {weight.dtype} weights but got a {x.dtype} input: convert one of them (module.to(dtype) or x.to(dtype)).", nameof(x));
+        }
+
+        if (x.device_type != weight.device_type || x.device_index != weight.device_index)
+        {
+            throw new ArgumentException(
+                $"{GetName()} lives on {weight.device} but the input is on {x.device}: move one of them (module.to(device) or x.to(device)).", nameof(x));
+        }
+    }
+
+    /// <summary>Adds the bias, if any.</summary>
+    private protected Tensor AddBias(Tensor y) => bias is null ? y : y + bias.view(1, -1, 1, 1);
+
+    /// <summary>Disposes the contraction's cached device data with the module.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _contraction.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

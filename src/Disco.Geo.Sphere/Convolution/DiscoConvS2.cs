@@ -1,0 +1,49 @@
+using Disco.Geo.Sphere.Contraction;
+using Disco.Geo.Sphere.Grids;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Disco.Geo.Sphere.Convolution;
+
+/// <summary>
+/// DISCO convolution on the sphere (Ocampo, Price, McEwen, ICLR 2023), the counterpart of torch-harmonics'
+/// DiscreteContinuousConvS2: [B, Cin, nlat_in, nlon_in] → [B, Cout, nlat_out, nlon_out]. The output grid may be coarser
+/// (downsampling) as long as nlon_in is a multiple of nlon_out. First the sparse contraction with psi gives, per input
+/// channel, K basis responses on the output grid; then the weights mix channels and basis functions.
+/// </summary>
+public sealed class DiscoConvS2 : DiscoConvLayer
+{
+    /// <summary>Creates the layer; psi is built once per configuration and cached (in memory, and on disk for large grids).</summary>
+    /// <exception cref="ArgumentException">
+    /// Channels not divisible by groups, nlon_in not a multiple of nlon_out, a non-positive cutoff or an invalid kernel shape.
+    /// </exception>
+    public DiscoConvS2(string name, int inChannels, int outChannels, SphereGrid inGrid, SphereGrid outGrid, DiscoConvOptions? options = null)
+        : this(name, inChannels, outChannels, inGrid, outGrid, options ?? new DiscoConvOptions(), ContractionBackend.Auto)
+    {
+    }
+
+    internal DiscoConvS2(string name, int inChannels, int outChannels, SphereGrid inGrid, SphereGrid outGrid, DiscoConvOptions options, ContractionBackend backend)
+        : base(name, inChannels, outChannels, inGrid, outGrid, options, transpose: false, backend)
+    {
+    }
+
+    /// <summary>x [B, Cin, nlat_in, nlon_in] → [B, Cout, nlat_out, nlon_out].</summary>
+    /// <exception cref="ArgumentException">Wrong rank, shape, dtype or device; the message says what to change.</exception>
+    public override Tensor forward(Tensor x)
+    {
+        ValidateInput(x);
+        using DisposeScope scope = NewDisposeScope();
+        long batch = x.shape[0];
+        int groups = Options.Groups;
+        int kernelSize = Basis.KernelSize;
+        int groupIn = InChannels / groups;
+        int groupOut = OutChannels / groups;
+        long outNodes = (long)OutGrid.NLat * OutGrid.NLon;
+
+        // z [B, Cin, K, Ho, Wo] viewed as [B, G, Cg·K, Ho·Wo]; weight (Cout, Cg, K) as [G, Og, Cg·K].
+        Tensor z = Contraction.Contract(x).view(batch, groups, groupIn * kernelSize, outNodes);
+        Tensor mixed = matmul(Weight.view(groups, groupOut, groupIn * kernelSize), z);
+        Tensor y = AddBias(mixed.view(batch, OutChannels, OutGrid.NLat, OutGrid.NLon));
+        return y.MoveToOuterDisposeScope();
+    }
+}
