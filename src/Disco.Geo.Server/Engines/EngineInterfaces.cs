@@ -1,0 +1,82 @@
+using Disco.Geo.Protos.V1;
+
+namespace Disco.Geo.Server.Engines;
+
+/// <summary>
+/// Resamples rasters onto sphere grids (implemented on Disco.Geo.Raster). Runs inside an ingest job; must honour
+/// its cancellation token down into GDAL and throw <see cref="EngineInputException"/> for inputs the
+/// user must fix (unreadable, corrupt, too large).
+/// </summary>
+public interface IIngestEngine
+{
+    /// <summary>Reads and resamples the sources.</summary>
+    /// <param name="work">Sources, grid and bands.</param>
+    /// <param name="progress">Progress for watchers.</param>
+    /// <param name="cancellationToken">Fires on cancel and on server shutdown.</param>
+    Task<IngestOutput> IngestAsync(IngestWork work, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Trains models (implemented on the training engine). Runs inside a training job, exclusive on its device by default.
+/// Writes checkpoints atomically into <see cref="TrainingWork.WorkingDirectory"/> and, on resume
+/// (<see cref="TrainingWork.Attempt"/> &gt; 1), continues from the last one. Cancellation stops within one step.
+/// </summary>
+public interface ITrainingEngine
+{
+    /// <summary>Trains and writes the model package to <see cref="TrainingWork.PackagePath"/>.</summary>
+    /// <param name="work">Datasets, configuration and paths.</param>
+    /// <param name="progress">Epoch, step, losses, metrics, throughput and ETA.</param>
+    /// <param name="cancellationToken">Fires on cancel and on server shutdown.</param>
+    Task TrainAsync(TrainingWork work, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+}
+
+/// <summary>Runs a model over an input and emits the output map in latitude bands as they are ready.</summary>
+public interface IPredictionEngine
+{
+    /// <summary>Predicts; returns the summary (class areas, statistics).</summary>
+    /// <param name="work">Model, input and options.</param>
+    /// <param name="sink">Receives the grid, then the rows.</param>
+    /// <param name="progress">Progress for watchers.</param>
+    /// <param name="cancellationToken">Fires on cancel and on server shutdown.</param>
+    Task<PredictionSummary> PredictAsync(PredictionWork work, IPredictionSink sink, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+}
+
+/// <summary>Writes a finished prediction as a GIS file (implemented on Disco.Geo.Raster).</summary>
+public interface IPredictionExporter
+{
+    /// <summary>Writes the map in <paramref name="format"/> to <paramref name="outputPath"/> and returns its MIME type.</summary>
+    /// <param name="map">The prediction map.</param>
+    /// <param name="format">GeoTIFF, COG, GeoJSON or PNG.</param>
+    /// <param name="width">Output width in pixels, 0 = the grid's own.</param>
+    /// <param name="height">Output height in pixels, 0 = the grid's own.</param>
+    /// <param name="outputPath">A temporary path the server streams and deletes afterwards.</param>
+    /// <param name="cancellationToken">Fires when the client goes away.</param>
+    Task<string> ExportAsync(PredictionMap map, ExportFormat format, int width, int height, string outputPath, CancellationToken cancellationToken);
+}
+
+/// <summary>Renders PNG map tiles of finished predictions for the /tiles endpoint (implemented on Disco.Geo.Raster).</summary>
+public interface IMapTileRenderer
+{
+    /// <summary>Returns the PNG bytes of one tile, or null when the tile lies outside the map (the endpoint answers 404).</summary>
+    /// <param name="request">The map, tile matrix set, tile indices and bounds.</param>
+    /// <param name="cancellationToken">Fires when the HTTP client goes away.</param>
+    Task<byte[]?> RenderTileAsync(MapTileRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Reads the card of a model package, validating the file.</summary>
+public interface IModelCardReader
+{
+    /// <summary>Reads the card and format version; throws <see cref="EngineInputException"/> for a file that is not a valid package.</summary>
+    /// <param name="packagePath">The package file.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    Task<ModelCard> ReadAsync(string packagePath, CancellationToken cancellationToken);
+}
+
+/// <summary>A model card: the package's JSON and its format version.</summary>
+/// <param name="FormatVersion">Package format version.</param>
+/// <param name="Json">The card as JSON.</param>
+public sealed record ModelCard(int FormatVersion, string Json);
+
+/// <summary>An input the user must fix: the message says what is wrong and the job fails with INVALID_ARGUMENT.</summary>
+/// <param name="message">What is wrong and how to fix it.</param>
+public sealed class EngineInputException(string message) : Exception(message);

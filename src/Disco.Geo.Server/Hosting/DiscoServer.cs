@@ -1,0 +1,247 @@
+using System.Security.Cryptography.X509Certificates;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Security;
+using Disco.Geo.Server.Services;
+using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Tiles;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Hosting;
+
+/// <summary>
+/// Builds and runs the server: configuration (appsettings.json, DISCO_* environment variables, command-line flags, in
+/// that order of precedence from low to high), Kestrel endpoints, storage, the job runner, the gRPC services, health,
+/// reflection, /metrics and /tiles.
+/// </summary>
+internal static class DiscoServer
+{
+    /// <summary>Short command-line flags and the configuration keys they set.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--listen"] = "Server:Listen:0",
+        ["--http-listen"] = "Server:HttpListen:0",
+        ["--data-dir"] = "Storage:DataDirectory",
+        ["--import-root"] = "Storage:ImportRoots:0",
+        ["--api-key"] = "Security:ApiKey",
+        ["--tls-cert"] = "Security:CertificatePath",
+        ["--tls-key"] = "Security:CertificateKeyOrPassword",
+        ["--client-ca"] = "Security:ClientCaPath",
+    };
+
+    public const string Usage = """
+        disco-server: the Disco.Geo gRPC server.
+
+        Options (each also settable in appsettings.json or as DISCO_<SECTION>__<KEY> environment variables):
+          --listen HOST:PORT       gRPC endpoint (Server:Listen; default 127.0.0.1:50051)
+          --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default 127.0.0.1:50052; "off" disables)
+          --data-dir PATH          data directory (Storage:DataDirectory; default ~/.local/share/disco)
+          --import-root PATH       directory whose files may be ingested by server-side path (Storage:ImportRoots)
+          --api-key KEY            required x-api-key for every call (Security:ApiKey; needed to bind a non-loopback address)
+          --tls-cert PATH          TLS certificate, PKCS#12 or PEM (Security:CertificatePath)
+          --tls-key PATH|PASSWORD  PEM key file or PKCS#12 password (Security:CertificateKeyOrPassword)
+          --client-ca PATH         require client certificates signed by these CAs (Security:ClientCaPath)
+          --Section:Key=value      any other setting, e.g. --Limits:MaxUploadBytes=1000000000
+        """;
+
+    /// <summary>Builds the application; <paramref name="configure"/> lets tests add settings or services before Build.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables("DISCO_");
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        configure?.Invoke(builder);
+
+        IServiceCollection services = builder.Services;
+        services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+        services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
+        services.Configure<LimitsOptions>(builder.Configuration.GetSection(LimitsOptions.Section));
+        services.Configure<JobsOptions>(builder.Configuration.GetSection(JobsOptions.Section));
+        services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
+        services.PostConfigure<ServerOptions>(options =>
+        {
+            // Defaults applied after binding: binding appends to lists, so defaults in the class would never go away.
+            if (options.Listen.Count == 0)
+            {
+                options.Listen.Add("127.0.0.1:50051");
+            }
+
+            if (options.HttpListen.Count == 0)
+            {
+                options.HttpListen.Add("127.0.0.1:50052");
+            }
+
+            options.HttpListen.RemoveAll(a => a.Equals("off", StringComparison.OrdinalIgnoreCase));
+        });
+        services.PostConfigure<StorageOptions>(options =>
+        {
+            if (string.IsNullOrWhiteSpace(options.DataDirectory))
+            {
+                options.DataDirectory = DataDirectory.DefaultPath();
+            }
+        });
+
+        var serverOptions = new ServerOptions();
+        builder.Configuration.GetSection(ServerOptions.Section).Bind(serverOptions);
+        var securityOptions = new SecurityOptions();
+        builder.Configuration.GetSection(SecurityOptions.Section).Bind(securityOptions);
+        var limits = new LimitsOptions();
+        builder.Configuration.GetSection(LimitsOptions.Section).Bind(limits);
+        List<ListenAddress> grpcAddresses = (serverOptions.Listen.Count == 0 ? ["127.0.0.1:50051"] : serverOptions.Listen).Select(ListenAddress.Parse).ToList();
+        List<ListenAddress> httpAddresses = (serverOptions.HttpListen.Count == 0 ? ["127.0.0.1:50052"] : serverOptions.HttpListen)
+            .Where(a => !a.Equals("off", StringComparison.OrdinalIgnoreCase)).Select(ListenAddress.Parse).ToList();
+        BindingPolicy.Validate([.. grpcAddresses, .. httpAddresses], securityOptions);
+        ConfigureKestrel(builder, grpcAddresses, httpAddresses, securityOptions);
+
+        services.AddSingleton(provider => new DataDirectory(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
+        services.AddSingleton<MetadataDatabase>();
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<Catalog>();
+        services.AddSingleton<UploadStore>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobHub>();
+        services.AddSingleton<ActiveJobs>();
+        services.AddSingleton<PredictionStreams>();
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<ImportRoots>();
+        services.AddSingleton<ApiKeyCheck>();
+        services.AddSingleton<IModelCardReader, ModelPackageHeader>();
+        services.AddSingleton<IJobHandler, VerifyJobHandler>();
+        services.AddSingleton<IJobHandler, IngestJobHandler>();
+        services.AddSingleton<IJobHandler, TrainingJobHandler>();
+        services.AddSingleton<IJobHandler, PredictionJobHandler>();
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService(provider => provider.GetRequiredService<JobRunner>());
+        services.AddSingleton<ShutdownDrain>();
+        services.AddHostedService(provider => provider.GetRequiredService<ShutdownDrain>());
+        services.AddDiscoEngines();
+
+        services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = limits.MaxReceiveMessageBytes;
+            options.MaxSendMessageSize = limits.MaxSendMessageBytes;
+            options.EnableDetailedErrors = false;
+            options.Interceptors.Add<MetricsInterceptor>();
+            options.Interceptors.Add<ApiKeyInterceptor>();
+            options.Interceptors.Add<ErrorInterceptor>();
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<ShutdownDrain>("shutdown");
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        WebApplication app = builder.Build();
+        app.UseMiddleware<HttpApiKeyMiddleware>();
+        app.MapGrpcService<DatasetGrpcService>();
+        app.MapGrpcService<TrainingGrpcService>();
+        app.MapGrpcService<PredictionGrpcService>();
+        app.MapGrpcService<ModelGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapGet("/metrics", (ServerMetrics metrics, JobRunner runner, JobStore jobs, CancellationToken cancellationToken) =>
+            MetricsEndpoint.RenderAsync(metrics, runner, jobs, cancellationToken));
+        app.MapGet("/healthz", (ShutdownDrain drain) => drain.IsDraining
+            ? Results.Text("NOT_SERVING\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("SERVING\n"));
+        app.MapGet(TileEndpoint.Route, TileEndpoint.GetAsync);
+        return app;
+    }
+
+    /// <summary>Prepares storage and recovers jobs; call after <see cref="Build"/> and before the server starts listening.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        IServiceProvider services = app.Services;
+        ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Disco.Geo.Server");
+        DataDirectory directory = services.GetRequiredService<DataDirectory>();
+        await services.GetRequiredService<MetadataDatabase>().InitializeAsync(cancellationToken);
+        int orphans = await services.GetRequiredService<BlobStore>().CollectGarbageAsync(cancellationToken);
+        int staleUploads = await services.GetRequiredService<UploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
+        await services.GetRequiredService<JobRunner>().RecoverAsync(cancellationToken);
+        logger.LogInformation("Data directory {Directory}: removed {Orphans} unreferenced blobs and {Stale} stale uploads", directory.Root, orphans, staleUploads);
+    }
+
+    /// <summary>The addresses Kestrel actually bound (port 0 resolved), gRPC first.</summary>
+    public static IReadOnlyList<string> BoundAddresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            await InitializeAsync(app, CancellationToken.None);
+        }
+        catch (ServerConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync("disco-server: " + e.Message);
+            return 2;
+        }
+
+        await using (app)
+        {
+            await app.StartAsync();
+            // One machine-readable line so scripts (and the tests) can find ports chosen with port 0.
+            Console.WriteLine("disco-server listening: " + string.Join(" ", BoundAddresses(app)));
+            await app.WaitForShutdownAsync();
+        }
+
+        return 0;
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, List<ListenAddress> grpcAddresses, List<ListenAddress> httpAddresses, SecurityOptions security)
+    {
+        X509Certificate2? certificate = string.IsNullOrEmpty(security.CertificatePath) ? null : BindingPolicy.LoadServerCertificate(security);
+        X509Certificate2Collection? authorities = null;
+        if (!string.IsNullOrEmpty(security.ClientCaPath))
+        {
+            authorities = [];
+            authorities.ImportFromPemFile(security.ClientCaPath);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Larger HTTP/2 windows let one upload stream fill a loopback or LAN link.
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
+            foreach (ListenAddress address in grpcAddresses)
+            {
+                kestrel.Listen(address.Address, address.Port, listen => Configure(listen, certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2));
+            }
+
+            foreach (ListenAddress address in httpAddresses)
+            {
+                kestrel.Listen(address.Address, address.Port, listen => Configure(listen, certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2));
+            }
+        });
+
+        void Configure(ListenOptions listen, HttpProtocols protocols)
+        {
+            listen.Protocols = protocols;
+            if (certificate is null)
+            {
+                return;
+            }
+
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateMode = authorities is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
+                ClientCertificateValidation = authorities is null ? null : (clientCertificate, _, _) => BindingPolicy.ValidateClientCertificate(clientCertificate, authorities),
+            });
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Storage;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Jobs.Handlers;
+
+/// <summary>
+/// Runs <see cref="IPredictionEngine"/>: rows go into a tensor file and, while a Predict call is attached, out as
+/// tiles; the finished map is stored as a blob and the prediction record updated.
+/// </summary>
+internal sealed class PredictionJobHandler(
+    IServiceProvider services, Catalog catalog, BlobStore blobs, DataDirectory directory, PredictionStreams streams, IOptions<LimitsOptions> limits) : IJobHandler
+{
+    public JobKind Kind => JobKind.Prediction;
+
+    public bool Exclusive => false;
+
+    public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        IPredictionEngine engine = services.GetService<IPredictionEngine>()
+            ?? throw new JobFailedException(StatusCode.Unimplemented, "This server build has no prediction engine (IPredictionEngine); the job cannot run.");
+        PredictRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<PredictRequest>();
+        string predictionId = context.PresetResult?.PredictionId ?? throw new JobFailedException(StatusCode.Internal, "The prediction job has no prediction record.");
+        Prediction prediction = await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken)
+            ?? throw new JobFailedException(StatusCode.NotFound, $"Prediction {predictionId} was deleted before it ran.");
+        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken)
+            ?? throw new JobFailedException(StatusCode.NotFound, $"Model {request.Model} was deleted before the prediction ran.");
+        PredictionInput input = request.InputCase switch
+        {
+            PredictRequest.InputOneofCase.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, request.Dataset, cancellationToken), null, null, null),
+            PredictRequest.InputOneofCase.Raster => new PredictionInput(null, request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath
+                ? request.Raster.ServerPath
+                : await BlobPathAsync(request.Raster.DatasetId, cancellationToken), null, null),
+            PredictRequest.InputOneofCase.Panorama => new PredictionInput(null, null, request.Panorama, await BlobPathAsync(request.Panorama.DatasetId, cancellationToken)),
+            _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
+        };
+
+        string temp = directory.NewTempPath(".tensor");
+        var sink = new Sink(temp, streams.Get(predictionId), request.RowsPerTile);
+        try
+        {
+            PredictionSummary summary;
+            try
+            {
+                summary = await engine.PredictAsync(
+                    new PredictionWork(predictionId, new StoredModel(model.Id, blobs.PathOf(model.Blob.Sha256), model), input, request, limits.Value.MaxRasterPixels),
+                    sink, new EngineProgressAdapter(context), cancellationToken);
+            }
+            catch (EngineInputException e)
+            {
+                throw new JobFailedException(StatusCode.InvalidArgument, e.Message);
+            }
+
+            sink.Close();
+            if (sink.Grid is null)
+            {
+                throw new JobFailedException(StatusCode.Internal, "The prediction engine finished without producing a map.");
+            }
+
+            long size = new FileInfo(temp).Length;
+            string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
+            prediction.Grid = sink.Grid;
+            prediction.Bands.Clear();
+            prediction.Bands.Add(sink.Bands);
+            prediction.Summary = summary;
+            prediction.Blob = new BlobInfo { Sha256 = sha256, SizeBytes = size };
+            prediction.State = PredictionState.Succeeded;
+            await blobs.ReferenceGate.WaitAsync(cancellationToken);
+            try
+            {
+                blobs.MoveIntoStore(temp, sha256);
+                await catalog.SavePredictionAsync(prediction, CancellationToken.None);
+            }
+            finally
+            {
+                blobs.ReferenceGate.Release();
+            }
+
+            streams.Get(predictionId)?.Complete(summary);
+            return new JobResult { PredictionId = predictionId };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            prediction.State = PredictionState.Failed;
+            await catalog.SavePredictionAsync(prediction, CancellationToken.None);
+            streams.Get(predictionId)?.Fail();
+            throw;
+        }
+        finally
+        {
+            sink.Close();
+            File.Delete(temp);
+        }
+    }
+
+    private async Task<string> BlobPathAsync(string datasetId, CancellationToken cancellationToken)
+    {
+        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken)
+            ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before the prediction ran.");
+        return blobs.PathOf(dataset.Blob.Sha256);
+    }
+
+    private sealed class Sink(string path, PredictionStream? stream, int rowsPerTile) : IPredictionSink
+    {
+        private TensorFile? _file;
+
+        public Grid? Grid { get; private set; }
+
+        public IReadOnlyList<Band> Bands { get; private set; } = [];
+
+        public ValueTask BeginAsync(Grid grid, IReadOnlyList<Band> bands, CancellationToken cancellationToken)
+        {
+            if (_file is not null)
+            {
+                throw new InvalidOperationException("BeginAsync was called twice.");
+            }
+
+            Grid = grid;
+            Bands = bands;
+            _file = TensorFile.Create(path, bands.Count, grid.Nlat, grid.Nlon, hasMask: true);
+            return ValueTask.CompletedTask;
+        }
+
+        public async ValueTask WriteRowsAsync(int rowStart, int rowCount, ReadOnlyMemory<float> values, ReadOnlyMemory<byte> mask, CancellationToken cancellationToken)
+        {
+            TensorFile file = _file ?? throw new InvalidOperationException("WriteRowsAsync before BeginAsync.");
+            byte[] fullMask = mask.IsEmpty ? Enumerable.Repeat((byte)1, rowCount * file.NLon).ToArray() : mask.ToArray();
+            file.WriteRows(rowStart, rowCount, values.Span, fullMask);
+            if (stream is null)
+            {
+                return;
+            }
+
+            int step = rowsPerTile > 0 ? rowsPerTile : rowCount;
+            for (int offset = 0; offset < rowCount; offset += step)
+            {
+                int rows = Math.Min(step, rowCount - offset);
+                var tile = new Tile
+                {
+                    RowStart = rowStart + offset,
+                    RowCount = rows,
+                    ColStart = 0,
+                    ColCount = file.NLon,
+                    Values = TypedArrays.Float32(file.Bands, rows, file.NLon, values.Span, rowCount, offset),
+                    Mask = new TypedArray { Dtype = DataType.Uint8, Shape = { rows, file.NLon }, Data = ByteString.CopyFrom(fullMask.AsSpan(offset * file.NLon, rows * file.NLon)) },
+                };
+                await stream.WriteTileAsync(tile, cancellationToken);
+            }
+        }
+
+        public void Close()
+        {
+            _file?.Flush();
+            _file?.Dispose();
+            _file = null;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Disco.Geo.Protos.V1;
+using Grpc.Core;
+
+namespace Disco.Geo.Server.Jobs;
+
+/// <summary>Runs the jobs of one kind inside the <see cref="JobRunner"/>.</summary>
+internal interface IJobHandler
+{
+    JobKind Kind { get; }
+
+    /// <summary>True when jobs of this kind run alone on their device lane.</summary>
+    bool Exclusive { get; }
+
+    /// <summary>
+    /// Does the work. Throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires
+    /// (cancel or shutdown) and <see cref="JobFailedException"/> for failures with a message the user can act on.
+    /// Saves checkpoints through the context so a resumed attempt can continue.
+    /// </summary>
+    Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>A job failed for a reason the user can fix; the code is a gRPC status code.</summary>
+internal sealed class JobFailedException(StatusCode code, string message) : Exception(message)
+{
+    public StatusCode Code { get; } = code;
+}

@@ -1,0 +1,44 @@
+using Disco.Geo.Protos.V1;
+using Google.Protobuf;
+
+namespace Disco.Geo.Server.Jobs;
+
+/// <summary>What a running job sees: its spec, its last checkpoint, a working directory, and progress reporting.</summary>
+internal sealed class JobContext : IProgress<JobProgress>
+{
+    private readonly JobRunner _runner;
+    private readonly JobRunner.RunningJob _running;
+
+    internal JobContext(JobRunner runner, JobRunner.RunningJob running, ByteString spec, byte[]? checkpoint, string workingDirectory)
+    {
+        _runner = runner;
+        _running = running;
+        Spec = spec;
+        Checkpoint = checkpoint;
+        WorkingDirectory = workingDirectory;
+    }
+
+    public string JobId => _running.Id;
+
+    /// <summary>The result fixed when the job was submitted (a prediction job's prediction id), or null.</summary>
+    public JobResult? PresetResult => _running.PresetResult;
+
+    /// <summary>1 for the first run; higher after resumes.</summary>
+    public int Attempt => _running.Attempt;
+
+    /// <summary>The serialized request the job was created from.</summary>
+    public ByteString Spec { get; }
+
+    /// <summary>The last checkpoint saved by an earlier attempt, or null.</summary>
+    public byte[]? Checkpoint { get; }
+
+    /// <summary>Kept across restarts and resumes (data/jobs/&lt;id&gt;).</summary>
+    public string WorkingDirectory { get; }
+
+    /// <summary>Publishes progress to watchers at once; it reaches the database at most once per persist interval.</summary>
+    public void Report(JobProgress value) => _runner.ReportProgress(_running, value);
+
+    /// <summary>Stores a small checkpoint durably before returning.</summary>
+    public Task SaveCheckpointAsync(byte[] checkpoint, CancellationToken cancellationToken) =>
+        _runner.SaveCheckpointAsync(_running.Id, checkpoint, cancellationToken);
+}

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Disco.Geo.Protos.V1;
+
+namespace Disco.Geo.Server.Jobs;
+
+/// <summary>
+/// Fans job state out to any number of watchers. Each live job has one slot holding its latest state and a task that
+/// completes on the next change; a watcher sends the latest state, then waits for the next change. Memory does not
+/// grow with slow watchers: they skip intermediate states and always see the latest one, the final one included.
+/// </summary>
+internal sealed class JobHub
+{
+    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+
+    /// <summary>Publishes a new state; the slot is dropped once a final state is published (watchers holding it still see it).</summary>
+    public void Publish(Job job)
+    {
+        Slot slot = _slots.GetOrAdd(job.Id, _ => new Slot());
+        slot.Set(job.Clone());
+        if (IsFinal(job.State))
+        {
+            _slots.TryRemove(new KeyValuePair<string, Slot>(job.Id, slot));
+        }
+    }
+
+    public bool TryGetLatest(string id, out Job job)
+    {
+        if (_slots.TryGetValue(id, out Slot? slot) && slot.Snapshot().Job is { } latest)
+        {
+            job = latest;
+            return true;
+        }
+
+        job = null!;
+        return false;
+    }
+
+    /// <summary>The latest state and every later one until a final state, or null when the job is not live here.</summary>
+    public IAsyncEnumerable<Job>? Watch(string id, CancellationToken cancellationToken) =>
+        _slots.TryGetValue(id, out Slot? slot) ? WatchSlot(slot, cancellationToken) : null;
+
+    /// <summary>States after which a watch ends: the job will not change again unless resumed.</summary>
+    public static bool IsFinal(JobState state) =>
+        state is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Interrupted;
+
+    private static async IAsyncEnumerable<Job> WatchSlot(Slot slot, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long lastRevision = -1;
+        while (true)
+        {
+            (Job? job, Task changed) = slot.Snapshot();
+            if (job is not null && job.Revision != lastRevision)
+            {
+                lastRevision = job.Revision;
+                yield return job;
+                if (IsFinal(job.State))
+                {
+                    yield break;
+                }
+            }
+
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
+    private sealed class Slot
+    {
+        private readonly object _gate = new();
+        private Job? _job;
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Set(Job job)
+        {
+            TaskCompletionSource completed;
+            lock (_gate)
+            {
+                _job = job;
+                completed = _changed;
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            completed.TrySetResult();
+        }
+
+        public (Job? Job, Task Changed) Snapshot()
+        {
+            lock (_gate)
+            {
+                return (_job, _changed.Task);
+            }
+        }
+    }
+}

@@ -1,0 +1,501 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Services;
+using Disco.Geo.Server.Storage;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Jobs;
+
+/// <summary>What a caller asks for when submitting a job.</summary>
+internal sealed record JobSubmission(JobKind Kind, IMessage Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs, JobResult? PresetResult = null);
+
+/// <summary>
+/// Runs persistent jobs with bounded concurrency per device lane. Queued jobs start by priority, then age; each lane
+/// runs at most its configured number of jobs, and an exclusive job (training, by default) runs alone on its lane.
+/// A lane's head job is never overtaken by a later one, so a waiting training job is not starved by a stream of
+/// predictions. Every state change is written to SQLite before it is published, so a restart sees the truth; jobs
+/// that were running when the process died are marked INTERRUPTED at start and can be resumed.
+/// </summary>
+internal sealed class JobRunner : BackgroundService
+{
+    private readonly JobStore _store;
+    private readonly JobHub _hub;
+    private readonly DataDirectory _directory;
+    private readonly ServerMetrics _metrics;
+    private readonly ILogger<JobRunner> _logger;
+    private readonly JobsOptions _options;
+    private readonly Dictionary<JobKind, IJobHandler> _handlers;
+    private readonly object _gate = new();
+    private readonly List<Job> _queue = [];
+    private readonly Dictionary<string, LaneState> _lanes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+    private CancellationToken _stopping;
+
+    public JobRunner(
+        JobStore store, JobHub hub, DataDirectory directory, IEnumerable<IJobHandler> handlers, IOptions<JobsOptions> options, ServerMetrics metrics, ILogger<JobRunner> logger)
+    {
+        _store = store;
+        _hub = hub;
+        _directory = directory;
+        _metrics = metrics;
+        _logger = logger;
+        _options = options.Value;
+        _handlers = handlers.ToDictionary(h => h.Kind);
+    }
+
+    public bool HasHandler(JobKind kind) => _handlers.ContainsKey(kind);
+
+    /// <summary>Marks jobs that were running when the process stopped as interrupted and queues the queued ones. Runs once, before the server listens.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        foreach (Job job in await _store.ListInStatesAsync([JobState.Running, JobState.Cancelling, JobState.Queued], cancellationToken))
+        {
+            if (job.State == JobState.Queued)
+            {
+                lock (_gate)
+                {
+                    _queue.Add(job);
+                }
+
+                _hub.Publish(job);
+                continue;
+            }
+
+            bool wasCancelling = job.State == JobState.Cancelling;
+            job.State = wasCancelling ? JobState.Cancelled : JobState.Interrupted;
+            job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
+            job.Resumable = _handlers.ContainsKey(job.Kind);
+            job.Error = wasCancelling ? null : new JobError
+            {
+                Code = (int)StatusCode.Aborted,
+                Message = $"The server stopped while this job was running. Resume it with `disco jobs resume {job.Id}`.",
+            };
+            job.Revision++;
+            await _store.UpdateAsync(job, cancellationToken);
+            _logger.LogWarning("Job {JobId} ({Kind}) was running when the server stopped; marked {State}", job.Id, job.Kind, job.State);
+        }
+
+        _wake.Release();
+    }
+
+    public async Task<Job> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken)
+    {
+        if (!_handlers.ContainsKey(submission.Kind))
+        {
+            throw Problems.Internal($"No job handler is registered for {submission.Kind} jobs.");
+        }
+
+        if (!string.IsNullOrEmpty(submission.RequestId) && await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken) is { } existing)
+        {
+            return _hub.TryGetLatest(existing.Id, out Job live) ? live : existing;
+        }
+
+        var job = new Job
+        {
+            Id = Ids.New(Ids.Job),
+            Kind = submission.Kind,
+            State = JobState.Queued,
+            Priority = submission.Priority,
+            Device = submission.Device,
+            Description = submission.Description,
+            Progress = new JobProgress { Stage = "queued", Message = "Waiting for a free slot on " + submission.Device },
+            CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
+            Attempt = 1,
+            Revision = 1,
+            RequestId = submission.RequestId ?? "",
+            Inputs = { submission.Inputs },
+            Result = submission.PresetResult,
+        };
+        try
+        {
+            await _store.InsertAsync(job, Any.Pack(submission.Spec).ToByteString(), cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 19 && !string.IsNullOrEmpty(submission.RequestId))
+        {
+            // A concurrent retry with the same request id won the insert.
+            Job? winner = await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken);
+            if (winner is null)
+            {
+                throw;
+            }
+
+            return winner;
+        }
+
+        Enqueue(job);
+        _logger.LogInformation("Job {JobId} ({Kind}) queued on {Device} with priority {Priority}", job.Id, job.Kind, job.Device, job.Priority);
+        return job;
+    }
+
+    public async Task<Job> CancelAsync(string id, CancellationToken cancellationToken)
+    {
+        RunningJob? running;
+        Job? queued = null;
+        lock (_gate)
+        {
+            _running.TryGetValue(id, out running);
+            int index = _queue.FindIndex(j => j.Id == id);
+            if (index >= 0)
+            {
+                queued = _queue[index];
+                _queue.RemoveAt(index);
+            }
+        }
+
+        if (queued is not null)
+        {
+            queued.State = JobState.Cancelled;
+            queued.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
+            queued.Resumable = true;
+            queued.Revision++;
+            await _store.UpdateAsync(queued, CancellationToken.None);
+            _hub.Publish(queued);
+            _wake.Release();
+            return queued.Clone();
+        }
+
+        if (running is not null)
+        {
+            Job snapshot;
+            lock (running.Gate)
+            {
+                running.CancelRequested = true;
+                if (running.Job.State == JobState.Running)
+                {
+                    running.Job.State = JobState.Cancelling;
+                    running.Job.Revision++;
+                }
+
+                snapshot = running.Job.Clone();
+            }
+
+            await _store.UpdateAsync(snapshot, CancellationToken.None);
+            _hub.Publish(snapshot);
+            await running.Cancellation.CancelAsync();
+            return snapshot;
+        }
+
+        Job job = await _store.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+        return job.State switch
+        {
+            JobState.Cancelled or JobState.Cancelling => job,
+            _ => throw Problems.FailedPrecondition("JOB_STATE", id, $"Job {id} is {Names.Of(job.State)}; only queued or running jobs can be cancelled."),
+        };
+    }
+
+    public async Task<Job> ResumeAsync(string id, CancellationToken cancellationToken)
+    {
+        Job job = await _store.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+        lock (_gate)
+        {
+            if (_running.ContainsKey(id) || _queue.Any(j => j.Id == id))
+            {
+                return _hub.TryGetLatest(id, out Job live) ? live : job;
+            }
+        }
+
+        if (job.State is not (JobState.Interrupted or JobState.Failed or JobState.Cancelled))
+        {
+            throw Problems.FailedPrecondition("JOB_STATE", id, $"Job {id} is {Names.Of(job.State)}; only interrupted, failed or cancelled jobs can be resumed.");
+        }
+
+        if (!_handlers.ContainsKey(job.Kind))
+        {
+            throw Problems.FailedPrecondition("ENGINE_MISSING", id, $"Job {id} is a {Names.Of(job.Kind)} job and this server has no engine to run it.");
+        }
+
+        job.State = JobState.Queued;
+        job.Attempt++;
+        job.Error = null;
+        job.EndTime = null;
+        job.Resumable = false;
+        job.Progress = new JobProgress { Stage = "queued", Message = $"Resumed (attempt {job.Attempt}); waiting for a free slot on {job.Device}" };
+        job.Revision++;
+        await _store.UpdateAsync(job, cancellationToken);
+        Enqueue(job);
+        _logger.LogInformation("Job {JobId} resumed, attempt {Attempt}", job.Id, job.Attempt);
+        return job.Clone();
+    }
+
+    /// <summary>Queued jobs per lane and running jobs per lane, for /metrics.</summary>
+    public (Dictionary<string, int> Queued, Dictionary<string, int> Running) LaneCounts()
+    {
+        lock (_gate)
+        {
+            var queued = _queue.GroupBy(j => j.Device).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var running = _lanes.ToDictionary(l => l.Key, l => l.Value.Running, StringComparer.Ordinal);
+            foreach (string lane in _options.Concurrency.Keys)
+            {
+                queued.TryAdd(lane, 0);
+                running.TryAdd(lane, 0);
+            }
+
+            return (queued, running);
+        }
+    }
+
+    internal void ReportProgress(RunningJob running, JobProgress progress)
+    {
+        Job snapshot;
+        lock (running.Gate)
+        {
+            running.Job.Progress = progress;
+            running.Job.Revision++;
+            running.ProgressDirty = true;
+            snapshot = running.Job.Clone();
+        }
+
+        _hub.Publish(snapshot);
+    }
+
+    internal Task SaveCheckpointAsync(string id, byte[] checkpoint, CancellationToken cancellationToken) =>
+        _store.SaveCheckpointAsync(id, checkpoint, cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _wake.WaitAsync(stoppingToken);
+                StartAdmissibleJobs();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Task[] tasks;
+        lock (_gate)
+        {
+            tasks = _running.Values.Select(r => r.Task).ToArray();
+        }
+
+        // Running jobs observe the stopping token and end as INTERRUPTED; wait for them to write that down.
+        await Task.WhenAll(tasks).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private void Enqueue(Job job)
+    {
+        lock (_gate)
+        {
+            _queue.Add(job.Clone());
+        }
+
+        _hub.Publish(job);
+        _wake.Release();
+    }
+
+    private void StartAdmissibleJobs()
+    {
+        lock (_gate)
+        {
+            foreach (IGrouping<string, Job> lane in _queue.GroupBy(j => j.Device).ToList())
+            {
+                while (true)
+                {
+                    Job? head = _queue.Where(j => j.Device == lane.Key)
+                        .OrderByDescending(j => j.Priority).ThenBy(j => j.Id, StringComparer.Ordinal).FirstOrDefault();
+                    if (head is null)
+                    {
+                        break;
+                    }
+
+                    LaneState state = Lane(head.Device);
+                    bool exclusive = _handlers[head.Kind].Exclusive;
+                    bool admit = exclusive ? state.Running == 0 : !state.Exclusive && state.Running < state.Capacity;
+                    if (!admit)
+                    {
+                        break;
+                    }
+
+                    _queue.Remove(head);
+                    state.Running++;
+                    state.Exclusive = exclusive;
+                    var running = new RunningJob(head, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+                    _running.Add(head.Id, running);
+                    running.Task = Task.Run(() => RunAsync(running));
+                }
+            }
+        }
+    }
+
+    private LaneState Lane(string device)
+    {
+        if (!_lanes.TryGetValue(device, out LaneState? lane))
+        {
+            int capacity = _options.Concurrency.TryGetValue(device, out int configured) ? Math.Max(1, configured) : 1;
+            lane = new LaneState(capacity);
+            _lanes.Add(device, lane);
+        }
+
+        return lane;
+    }
+
+    private async Task RunAsync(RunningJob running)
+    {
+        IJobHandler handler = _handlers[running.Job.Kind];
+        Job snapshot;
+        lock (running.Gate)
+        {
+            running.Job.State = JobState.Running;
+            running.Job.StartTime = Timestamp.FromDateTime(DateTime.UtcNow);
+            running.Job.Progress = new JobProgress { Stage = "starting", Message = "Started" };
+            running.Job.Revision++;
+            snapshot = running.Job.Clone();
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var flushStop = new CancellationTokenSource();
+        Task flusher = Task.CompletedTask;
+        try
+        {
+            await _store.UpdateAsync(snapshot, CancellationToken.None);
+            _hub.Publish(snapshot);
+            var context = new JobContext(
+                this, running, await _store.GetSpecAsync(running.Id, CancellationToken.None), await _store.GetCheckpointAsync(running.Id, CancellationToken.None),
+                _directory.JobDirectory(running.Id));
+            flusher = FlushProgressAsync(running, flushStop.Token);
+            _logger.LogInformation("Job {JobId} ({Kind}) started, attempt {Attempt}", running.Id, running.Job.Kind, running.Attempt);
+            JobResult result = await handler.RunAsync(context, running.Cancellation.Token);
+            Finish(running, JobState.Succeeded, null, result);
+        }
+        catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
+        {
+            if (running.CancelRequested)
+            {
+                Finish(running, JobState.Cancelled, null, null);
+            }
+            else
+            {
+                Finish(running, JobState.Interrupted, new JobError { Code = (int)StatusCode.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
+            }
+        }
+        catch (JobFailedException e)
+        {
+            Finish(running, JobState.Failed, new JobError { Code = (int)e.Code, Message = e.Message }, null);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
+            Finish(running, JobState.Failed, new JobError { Code = (int)StatusCode.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
+        }
+
+        await flushStop.CancelAsync();
+        await flusher.ContinueWith(_ => { }, TaskScheduler.Default);
+        lock (running.Gate)
+        {
+            snapshot = running.Job.Clone();
+        }
+
+        try
+        {
+            await _store.UpdateAsync(snapshot, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Could not record the final state of job {JobId}", running.Id);
+        }
+
+        _hub.Publish(snapshot);
+        _metrics.RecordJobFinished(Names.Of(snapshot.Kind), Names.Of(snapshot.State), clock.Elapsed.TotalSeconds);
+        _logger.LogInformation("Job {JobId} ({Kind}) ended {State} after {Seconds:F1} s", snapshot.Id, snapshot.Kind, snapshot.State, clock.Elapsed.TotalSeconds);
+        lock (_gate)
+        {
+            _running.Remove(running.Id);
+            LaneState lane = Lane(snapshot.Device);
+            lane.Running--;
+            lane.Exclusive = false;
+        }
+
+        running.Cancellation.Dispose();
+        _wake.Release();
+    }
+
+    private void Finish(RunningJob running, JobState state, JobError? error, JobResult? result)
+    {
+        lock (running.Gate)
+        {
+            Job job = running.Job;
+            job.State = state;
+            job.Error = error;
+            job.Result = result ?? job.Result;
+            job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
+            job.Resumable = state is JobState.Interrupted or JobState.Failed or JobState.Cancelled;
+            if (state == JobState.Succeeded)
+            {
+                job.Progress = new JobProgress { Fraction = 1, Stage = "done", Message = "Finished", Metrics = { job.Progress?.Metrics ?? new Google.Protobuf.Collections.MapField<string, double>() } };
+            }
+
+            job.Revision++;
+        }
+    }
+
+    private async Task FlushProgressAsync(RunningJob running, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.ProgressPersistInterval > TimeSpan.Zero ? _options.ProgressPersistInterval : TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                Job? snapshot = null;
+                lock (running.Gate)
+                {
+                    if (running.ProgressDirty && running.Job.State is JobState.Running or JobState.Cancelling)
+                    {
+                        running.ProgressDirty = false;
+                        snapshot = running.Job.Clone();
+                    }
+                }
+
+                if (snapshot is not null)
+                {
+                    await _store.UpdateAsync(snapshot, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    internal sealed class RunningJob(Job job, CancellationTokenSource cancellation)
+    {
+        public object Gate { get; } = new();
+
+        public Job Job { get; } = job;
+
+        public string Id { get; } = job.Id;
+
+        public int Attempt { get; } = job.Attempt;
+
+        public JobResult? PresetResult { get; } = job.Result?.Clone();
+
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public bool CancelRequested { get; set; }
+
+        public bool ProgressDirty { get; set; }
+
+        public Task Task { get; set; } = Task.CompletedTask;
+    }
+
+    private sealed class LaneState(int capacity)
+    {
+        public int Capacity { get; } = capacity;
+
+        public int Running { get; set; }
+
+        public bool Exclusive { get; set; }
+    }
+}

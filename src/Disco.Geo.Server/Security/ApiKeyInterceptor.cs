@@ -1,0 +1,28 @@
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Services;
+using Grpc.Core;
+
+namespace Disco.Geo.Server.Security;
+
+/// <summary>Rejects gRPC calls without the API key with UNAUTHENTICATED. Health checks stay open for probes.</summary>
+internal sealed class ApiKeyInterceptor(ApiKeyCheck check) : CallInterceptor
+{
+    protected override Task AroundAsync(ServerCallContext context, Func<Task> call)
+    {
+        if (!check.Enabled || context.Method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal))
+        {
+            return call();
+        }
+
+        string? key = context.RequestHeaders.GetValue(SecurityOptions.ApiKeyHeader);
+        string? authorization = context.RequestHeaders.GetValue("authorization");
+        if (!check.Accepts(key, authorization))
+        {
+            throw Problems.Unauthenticated(key is null && authorization is null
+                ? ApiKeyCheck.Explanation
+                : "The API key is wrong. " + ApiKeyCheck.Explanation);
+        }
+
+        return call();
+    }
+}

@@ -1,0 +1,404 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Security;
+using Disco.Geo.Server.Storage;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Services;
+
+/// <summary>DatasetService: resumable uploads, ingest, listing, deletion, download and verification.</summary>
+internal sealed class DatasetGrpcService(
+    Catalog catalog,
+    BlobStore blobs,
+    UploadStore uploads,
+    JobRunner runner,
+    ActiveJobs activeJobs,
+    ImportRoots importRoots,
+    ServerMetrics metrics,
+    IServiceProvider services,
+    IOptions<LimitsOptions> limitOptions,
+    IOptions<JobsOptions> jobOptions,
+    ILogger<DatasetGrpcService> logger) : DatasetService.DatasetServiceBase
+{
+    private const int DefaultChunkBytes = 1 << 20;
+    private readonly LimitsOptions _limits = limitOptions.Value;
+
+    public override async Task<UploadFileResponse> UploadFile(IAsyncStreamReader<UploadFileRequest> requestStream, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.MessageCase != UploadFileRequest.MessageOneofCase.Header)
+        {
+            throw Problems.InvalidArgument("header", "the first message of an upload must be the header (name, size_bytes, sha256, offset).");
+        }
+
+        UploadHeader header = requestStream.Current.Header;
+        ValidateHeader(header);
+        Dataset? existing = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, header.Name, cancellationToken);
+        if (existing is not null)
+        {
+            if (existing.Blob.Sha256 == header.Sha256)
+            {
+                return new UploadFileResponse { Dataset = existing, AlreadyExisted = true };
+            }
+
+            throw Problems.AlreadyExists("dataset", header.Name, "It holds different content; delete it with `disco datasets rm` or choose another name.");
+        }
+
+        UploadStore.Session session = await uploads.GetOrCreateAsync(header, cancellationToken);
+        if (!uploads.TryAcquire(session.Id))
+        {
+            throw Problems.Aborted($"Another stream is uploading '{header.Name}' right now. Wait for it to end, then resume from GetUploadStatus's committed_bytes.");
+        }
+
+        try
+        {
+            long committed = session.CommittedBytes;
+            if (header.Offset > committed)
+            {
+                throw Problems.OutOfRange("header.offset", $"the server has committed {committed} bytes of this upload; resume from offset {committed} (or 0 to restart).");
+            }
+
+            long position = header.Offset;
+            await using (var part = new FileStream(session.PartPath, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 }))
+            {
+                part.SetLength(position);
+                part.Position = position;
+                while (await requestStream.MoveNext(cancellationToken))
+                {
+                    UploadFileRequest message = requestStream.Current;
+                    if (message.MessageCase != UploadFileRequest.MessageOneofCase.Chunk)
+                    {
+                        throw Problems.InvalidArgument("chunk", "after the header, every message must be a chunk.");
+                    }
+
+                    FileChunk chunk = message.Chunk;
+                    CheckChunk(chunk, position, header.SizeBytes);
+                    await part.WriteAsync(chunk.Data.Memory, cancellationToken);
+                    position += chunk.Data.Length;
+                    metrics.AddUploadedBytes(chunk.Data.Length);
+                }
+            }
+
+            if (position < header.SizeBytes)
+            {
+                await uploads.TouchAsync(session.Id, CancellationToken.None);
+                throw Problems.FailedPrecondition("UPLOAD_INCOMPLETE", header.Name,
+                    $"The stream ended after {position} of {header.SizeBytes} bytes. The bytes are kept: resume with offset {position}.");
+            }
+
+            return await CompleteUploadAsync(session, header, cancellationToken);
+        }
+        finally
+        {
+            uploads.Release(session.Id);
+        }
+    }
+
+    public override async Task<UploadStatus> GetUploadStatus(GetUploadStatusRequest request, ServerCallContext context)
+    {
+        var violations = new List<(string, string)>();
+        Validation.AddNameViolation(violations, "name", request.Name);
+        Validation.AddSha256Violation(violations, "sha256", request.Sha256);
+        if (request.SizeBytes <= 0)
+        {
+            violations.Add(("size_bytes", "must be the file's size in bytes (at least 1)."));
+        }
+
+        Validation.ThrowIfAny(violations);
+        var status = new UploadStatus { MinChunkBytes = _limits.MinChunkBytes, MaxChunkBytes = _limits.MaxChunkBytes, State = UploadState.NotStarted };
+        Dataset? dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, context.CancellationToken);
+        if (dataset is not null && dataset.Blob.Sha256 == request.Sha256)
+        {
+            status.State = UploadState.Complete;
+            status.CommittedBytes = dataset.Blob.SizeBytes;
+            status.DatasetId = dataset.Id;
+            return status;
+        }
+
+        if (await uploads.FindAsync(request.Name, request.SizeBytes, request.Sha256, context.CancellationToken) is { } session)
+        {
+            status.CommittedBytes = session.CommittedBytes;
+            status.State = UploadState.InProgress;
+        }
+
+        return status;
+    }
+
+    public override async Task<Job> IngestDataset(IngestDatasetRequest request, ServerCallContext context)
+    {
+        var violations = new List<(string, string)>();
+        Validation.AddNameViolation(violations, "name", request.Name);
+        Validation.AddGridViolations(violations, "grid", request.Grid, _limits);
+        for (int i = 0; i < request.Bands.Count; i++)
+        {
+            BandSpec band = request.Bands[i];
+            if (band.SourceBand < 1)
+            {
+                violations.Add(($"bands[{i}].source_band", "must be a 1-based band index of the source raster."));
+            }
+
+            if (!System.Enum.IsDefined(band.Role) || !System.Enum.IsDefined(band.Resampling))
+            {
+                violations.Add(($"bands[{i}]", "has an unknown role or resampling value."));
+            }
+        }
+
+        if (request.SourceCase == IngestDatasetRequest.SourceOneofCase.None)
+        {
+            violations.Add(("source", "is required: dataset_id of an upload, server_path, or tiles."));
+        }
+
+        Validation.ThrowIfAny(violations);
+        CancellationToken cancellationToken = context.CancellationToken;
+        var spec = request.Clone();
+        var inputs = new List<string>();
+        switch (request.SourceCase)
+        {
+            case IngestDatasetRequest.SourceOneofCase.DatasetId:
+                Dataset source = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.DatasetId, cancellationToken) ?? throw Problems.NotFound("dataset", request.DatasetId);
+                if (source.Kind != DatasetKind.RawFile)
+                {
+                    throw Problems.FailedPrecondition("DATASET_KIND", source.Id, $"Dataset '{source.Name}' is already gridded; ingest reads raw uploads or server-side files.");
+                }
+
+                spec.DatasetId = source.Id;
+                inputs.Add(source.Id);
+                break;
+            case IngestDatasetRequest.SourceOneofCase.ServerPath:
+                spec.ServerPath.Path = importRoots.Resolve("server_path.path", request.ServerPath.Path);
+                break;
+            case IngestDatasetRequest.SourceOneofCase.Tiles:
+                if (request.Tiles.Paths.Count == 0)
+                {
+                    throw Problems.InvalidArgument("tiles.paths", "must list at least one file.");
+                }
+
+                spec.Tiles.Paths.Clear();
+                for (int i = 0; i < request.Tiles.Paths.Count; i++)
+                {
+                    spec.Tiles.Paths.Add(importRoots.Resolve($"tiles.paths[{i}]", request.Tiles.Paths[i]));
+                }
+
+                break;
+        }
+
+        if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, cancellationToken) is not null)
+        {
+            throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
+        }
+
+        if (services.GetService<IIngestEngine>() is null)
+        {
+            throw Problems.Unimplemented("ingest engine (IIngestEngine, on Disco.Geo.Raster)", "Ingesting a raster onto a sphere grid");
+        }
+
+        return await runner.SubmitAsync(new JobSubmission(
+            JobKind.Ingest, spec, jobOptions.Value.DefaultDevice, request.Priority, $"ingest '{request.Name}' onto {request.Grid.Kind} {request.Grid.Nlat}x{request.Grid.Nlon}",
+            NullIfEmpty(request.RequestId), inputs), cancellationToken);
+    }
+
+    public override async Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context)
+    {
+        Validation.CheckPageSize(request.PageSize);
+        string? after = Validation.DecodePageToken(request.PageToken);
+        if (!System.Enum.IsDefined(request.Kind))
+        {
+            throw Problems.InvalidArgument("kind", "is not a known dataset kind.");
+        }
+
+        var filters = new List<string>();
+        var parameters = new Dictionary<string, object>();
+        if (request.Kind != DatasetKind.Unspecified)
+        {
+            filters.Add("kind = $kind");
+            parameters["$kind"] = (int)request.Kind;
+        }
+
+        if (!string.IsNullOrEmpty(request.NamePrefix))
+        {
+            filters.Add("substr(name, 1, length($prefix)) = $prefix");
+            parameters["$prefix"] = request.NamePrefix;
+        }
+
+        await using var connection = await catalog.OpenAsync(context.CancellationToken);
+        (List<Dataset> items, bool more) = await catalog.Datasets.ListAsync(
+            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, context.CancellationToken);
+        var response = new ListDatasetsResponse { Datasets = { items } };
+        if (more)
+        {
+            response.NextPageToken = PageTokens.Encode(items[^1].Id);
+        }
+
+        return response;
+    }
+
+    public override async Task<Dataset> GetDataset(GetDatasetRequest request, ServerCallContext context) =>
+        await FindAsync("dataset", request.Dataset, context.CancellationToken);
+
+    public override async Task<DeleteDatasetResponse> DeleteDataset(DeleteDatasetRequest request, ServerCallContext context)
+    {
+        Dataset dataset = await FindAsync("dataset", request.Dataset, context.CancellationToken);
+        await activeJobs.ThrowIfInUseAsync("dataset", dataset.Id, context.CancellationToken);
+        long? freed = await catalog.DeleteAsync(catalog.Datasets, dataset.Id, dataset.Blob.Sha256, context.CancellationToken);
+        if (freed is null)
+        {
+            throw Problems.NotFound("dataset", request.Dataset);
+        }
+
+        logger.LogInformation("Dataset {DatasetId} ('{Name}') deleted; {Bytes} bytes freed", dataset.Id, dataset.Name, freed);
+        return new DeleteDatasetResponse { DatasetId = dataset.Id, FreedBytes = freed.Value };
+    }
+
+    public override async Task DownloadDataset(DownloadDatasetRequest request, IServerStreamWriter<DownloadDatasetResponse> responseStream, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (request.RowsPerTile < 0 || request.ChunkBytes < 0 || request.ChunkBytes > _limits.MaxChunkBytes)
+        {
+            throw Problems.InvalidArgument(request.RowsPerTile < 0 ? "rows_per_tile" : "chunk_bytes", $"must be 0 (server's choice) or positive; chunk_bytes at most {_limits.MaxChunkBytes}.");
+        }
+
+        Dataset dataset = await FindAsync("dataset", request.Dataset, cancellationToken);
+        if (request.Offset < 0 || request.Offset > dataset.Blob.SizeBytes)
+        {
+            throw Problems.OutOfRange("offset", $"must be between 0 and the dataset's size, {dataset.Blob.SizeBytes} bytes.");
+        }
+
+        await responseStream.WriteAsync(new DownloadDatasetResponse { Dataset = dataset }, cancellationToken);
+        if (dataset.Kind == DatasetKind.Gridded)
+        {
+            await TileStreaming.StreamTilesAsync(blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, request.RowsPerTile, _limits.MaxSendMessageBytes,
+                tile => responseStream.WriteAsync(new DownloadDatasetResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
+            return;
+        }
+
+        int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : DefaultChunkBytes;
+        await using FileStream stream = blobs.OpenRead(dataset.Blob.Sha256);
+        stream.Position = request.Offset;
+        long offset = request.Offset;
+        byte[] buffer = new byte[chunkBytes];
+        int read;
+        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
+        {
+            await responseStream.WriteAsync(
+                new DownloadDatasetResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, cancellationToken);
+            offset += read;
+            metrics.AddStreamedBytes(read);
+        }
+    }
+
+    public override async Task<Job> VerifyDataset(VerifyDatasetRequest request, ServerCallContext context)
+    {
+        Dataset dataset = await FindAsync("dataset", request.Dataset, context.CancellationToken);
+        return await runner.SubmitAsync(new JobSubmission(
+            JobKind.Verify, new VerifyDatasetRequest { Dataset = dataset.Id }, VerifyJobHandler.Lane, request.Priority, $"verify dataset '{dataset.Name}'", null, [dataset.Id]),
+            context.CancellationToken);
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private async Task<Dataset> FindAsync(string field, string reference, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(reference))
+        {
+            throw Problems.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
+        }
+
+        return await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problems.NotFound("dataset", reference);
+    }
+
+    private void ValidateHeader(UploadHeader header)
+    {
+        var violations = new List<(string, string)>();
+        Validation.AddNameViolation(violations, "header.name", header.Name);
+        Validation.AddSha256Violation(violations, "header.sha256", header.Sha256);
+        if (header.SizeBytes <= 0)
+        {
+            violations.Add(("header.size_bytes", "must be the file's size in bytes; empty files cannot be datasets."));
+        }
+        else if (header.SizeBytes > _limits.MaxUploadBytes)
+        {
+            throw Problems.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's upload limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
+        }
+
+        if (header.Offset < 0 || header.Offset > header.SizeBytes)
+        {
+            violations.Add(("header.offset", "must be between 0 and size_bytes."));
+        }
+
+        if (header.FileName.Length > 255 || header.FileName.Contains('/', StringComparison.Ordinal) || header.FileName.Contains('\0', StringComparison.Ordinal))
+        {
+            violations.Add(("header.file_name", "must be a bare file name of at most 255 characters, without directories."));
+        }
+
+        Validation.ThrowIfAny(violations);
+    }
+
+    private void CheckChunk(FileChunk chunk, long position, long size)
+    {
+        if (chunk.Offset != position)
+        {
+            throw Problems.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}. Committed bytes are kept; resume from offset {position}.");
+        }
+
+        int length = chunk.Data.Length;
+        if (position + length > size)
+        {
+            throw Problems.OutOfRange("chunk.data", $"the chunk at offset {position} runs past the announced size of {size} bytes. Committed bytes are kept.");
+        }
+
+        bool last = position + length == size;
+        if (length > _limits.MaxChunkBytes || (length < _limits.MinChunkBytes && !last) || length == 0)
+        {
+            throw Problems.InvalidArgument("chunk.data", $"chunks must hold {_limits.MinChunkBytes}-{_limits.MaxChunkBytes} bytes (only the last may be smaller); got {length}.");
+        }
+    }
+
+    private async Task<UploadFileResponse> CompleteUploadAsync(UploadStore.Session session, UploadHeader header, CancellationToken cancellationToken)
+    {
+        string sha256 = await BlobStore.HashFileAsync(session.PartPath, 0, cancellationToken);
+        if (sha256 != header.Sha256)
+        {
+            await uploads.RemoveAsync(session.Id, CancellationToken.None);
+            logger.LogWarning("Upload of '{Name}' discarded: SHA-256 {Actual} does not match {Expected}", header.Name, sha256, header.Sha256);
+            throw Problems.DataLoss($"The received {header.SizeBytes} bytes have SHA-256 {sha256}, but the header announced {header.Sha256}. The upload was discarded; check the file and upload it again.");
+        }
+
+        var dataset = new Dataset
+        {
+            Id = Ids.New(Ids.Dataset),
+            Name = header.Name,
+            Kind = DatasetKind.RawFile,
+            Blob = new BlobInfo { Sha256 = sha256, SizeBytes = header.SizeBytes },
+            FileName = header.FileName,
+            Labels = { header.Labels },
+            Description = header.Description,
+            CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
+        };
+        await blobs.ReferenceGate.WaitAsync(CancellationToken.None);
+        try
+        {
+            blobs.MoveIntoStore(session.PartPath, sha256);
+            if (!await catalog.TryInsertDatasetAsync(dataset, CancellationToken.None))
+            {
+                await using var connection = await catalog.OpenAsync(CancellationToken.None);
+                await blobs.DeleteIfUnreferencedAsync(connection, sha256, CancellationToken.None);
+                throw Problems.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
+            }
+        }
+        finally
+        {
+            blobs.ReferenceGate.Release();
+        }
+
+        await uploads.RemoveAsync(session.Id, CancellationToken.None);
+        logger.LogInformation("Dataset {DatasetId} ('{Name}') uploaded: {Bytes} bytes, SHA-256 {Sha256}", dataset.Id, dataset.Name, header.SizeBytes, sha256);
+        return new UploadFileResponse { Dataset = dataset };
+    }
+}

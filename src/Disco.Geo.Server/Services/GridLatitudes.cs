@@ -1,0 +1,28 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Sphere.Grids;
+
+namespace Disco.Geo.Server.Services;
+
+/// <summary>Row latitudes of an API grid, from the DISCO engine's grid definitions.</summary>
+internal static class GridLatitudes
+{
+    public static double[] Degrees(Grid grid)
+    {
+        Sphere.Grids.GridKind? kind = grid.Kind switch
+        {
+            Protos.V1.GridKind.Equiangular => Sphere.Grids.GridKind.Equiangular,
+            Protos.V1.GridKind.LegendreGauss => Sphere.Grids.GridKind.LegendreGauss,
+            Protos.V1.GridKind.Lobatto => Sphere.Grids.GridKind.Lobatto,
+            Protos.V1.GridKind.EquiangularTrapezoidal => Sphere.Grids.GridKind.EquiangularTrapezoidal,
+            Protos.V1.GridKind.Equirectangular => Sphere.Grids.GridKind.Equirectangular,
+            _ => null,
+        };
+        if (kind is null || grid.Nlat < 2 || grid.Nlon < 1)
+        {
+            return [];
+        }
+
+        SphereGrid sphere = SphereGrid.Create(kind.Value, grid.Nlat, grid.Nlon, grid.LonOriginDegrees);
+        return Enumerable.Range(0, grid.Nlat).Select(sphere.LatitudeDegrees).ToArray();
+    }
+}

@@ -1,0 +1,212 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Storage;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Services;
+
+/// <summary>ModelService: model packages stored as blobs with their card.</summary>
+internal sealed class ModelGrpcService(
+    Catalog catalog,
+    BlobStore blobs,
+    DataDirectory directory,
+    JobRunner runner,
+    ActiveJobs activeJobs,
+    IModelCardReader cards,
+    ServerMetrics metrics,
+    IOptions<LimitsOptions> limitOptions,
+    ILogger<ModelGrpcService> logger) : ModelService.ModelServiceBase
+{
+    private readonly LimitsOptions _limits = limitOptions.Value;
+
+    public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        Validation.CheckPageSize(request.PageSize);
+        string? after = Validation.DecodePageToken(request.PageToken);
+        await using var connection = await catalog.OpenAsync(context.CancellationToken);
+        (List<Model> items, bool more) = await catalog.Models.ListAsync(
+            connection, after, PageTokens.PageSize(request.PageSize),
+            string.IsNullOrEmpty(request.NamePrefix) ? null : "substr(name, 1, length($prefix)) = $prefix",
+            new Dictionary<string, object> { ["$prefix"] = request.NamePrefix }, context.CancellationToken);
+        var response = new ListModelsResponse { Models = { items } };
+        if (more)
+        {
+            response.NextPageToken = PageTokens.Encode(items[^1].Id);
+        }
+
+        return response;
+    }
+
+    public override Task<Model> GetModel(GetModelRequest request, ServerCallContext context) => FindAsync(request.Model, context.CancellationToken);
+
+    public override async Task<DeleteModelResponse> DeleteModel(DeleteModelRequest request, ServerCallContext context)
+    {
+        Model model = await FindAsync(request.Model, context.CancellationToken);
+        await activeJobs.ThrowIfInUseAsync("model", model.Id, context.CancellationToken);
+        long freed = await catalog.DeleteAsync(catalog.Models, model.Id, model.Blob.Sha256, context.CancellationToken) ?? throw Problems.NotFound("model", request.Model);
+        logger.LogInformation("Model {ModelId} ('{Name}') deleted; {Bytes} bytes freed", model.Id, model.Name, freed);
+        return new DeleteModelResponse { ModelId = model.Id, FreedBytes = freed };
+    }
+
+    public override async Task ExportModel(ExportModelRequest request, IServerStreamWriter<ExportModelResponse> responseStream, ServerCallContext context)
+    {
+        if (request.ChunkBytes < 0 || request.ChunkBytes > _limits.MaxChunkBytes)
+        {
+            throw Problems.InvalidArgument("chunk_bytes", $"must be 0 (1 MiB) or at most {_limits.MaxChunkBytes}.");
+        }
+
+        Model model = await FindAsync(request.Model, context.CancellationToken);
+        if (request.Offset < 0 || request.Offset > model.Blob.SizeBytes)
+        {
+            throw Problems.OutOfRange("offset", $"must be between 0 and the package size, {model.Blob.SizeBytes} bytes.");
+        }
+
+        await responseStream.WriteAsync(new ExportModelResponse
+        {
+            File = new FileMetadata { FileName = model.Name + ".discomodel", ContentType = "application/octet-stream", SizeBytes = model.Blob.SizeBytes, Sha256 = model.Blob.Sha256 },
+        }, context.CancellationToken);
+        await using FileStream stream = blobs.OpenRead(model.Blob.Sha256);
+        stream.Position = request.Offset;
+        byte[] buffer = new byte[request.ChunkBytes > 0 ? request.ChunkBytes : 1 << 20];
+        long offset = request.Offset;
+        int read;
+        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, context.CancellationToken)) > 0)
+        {
+            await responseStream.WriteAsync(new ExportModelResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, context.CancellationToken);
+            offset += read;
+            metrics.AddStreamedBytes(read);
+        }
+    }
+
+    public override async Task<Model> ImportModel(IAsyncStreamReader<ImportModelRequest> requestStream, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.MessageCase != ImportModelRequest.MessageOneofCase.Header)
+        {
+            throw Problems.InvalidArgument("header", "the first message of an import must be the header (size_bytes, sha256, optional name).");
+        }
+
+        ImportModelHeader header = requestStream.Current.Header;
+        var violations = new List<(string, string)>();
+        if (header.Name.Length > 0)
+        {
+            Validation.AddNameViolation(violations, "header.name", header.Name);
+        }
+
+        Validation.AddSha256Violation(violations, "header.sha256", header.Sha256);
+        if (header.SizeBytes <= 0)
+        {
+            violations.Add(("header.size_bytes", "must be the package's size in bytes."));
+        }
+
+        Validation.ThrowIfAny(violations);
+        if (header.SizeBytes > _limits.MaxUploadBytes)
+        {
+            throw Problems.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
+        }
+
+        string temp = directory.NewTempPath(".model");
+        try
+        {
+            long position = 0;
+            await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 }))
+            {
+                while (await requestStream.MoveNext(cancellationToken))
+                {
+                    FileChunk chunk = requestStream.Current.Chunk
+                        ?? throw Problems.InvalidArgument("chunk", "after the header, every message must be a chunk.");
+                    if (chunk.Offset != position)
+                    {
+                        throw Problems.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}.");
+                    }
+
+                    if (position + chunk.Data.Length > header.SizeBytes)
+                    {
+                        throw Problems.OutOfRange("chunk.data", $"the package runs past the announced size of {header.SizeBytes} bytes.");
+                    }
+
+                    await file.WriteAsync(chunk.Data.Memory, cancellationToken);
+                    position += chunk.Data.Length;
+                    metrics.AddUploadedBytes(chunk.Data.Length);
+                }
+            }
+
+            if (position != header.SizeBytes)
+            {
+                throw Problems.InvalidArgument("chunk", $"the stream ended after {position} of {header.SizeBytes} bytes; send the whole package.");
+            }
+
+            string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
+            if (sha256 != header.Sha256)
+            {
+                throw Problems.DataLoss($"The received package has SHA-256 {sha256}, but the header announced {header.Sha256}. Nothing was stored; send it again.");
+            }
+
+            ModelCard card;
+            try
+            {
+                card = await cards.ReadAsync(temp, cancellationToken);
+            }
+            catch (EngineInputException e)
+            {
+                throw Problems.InvalidArgument("chunk.data", e.Message);
+            }
+
+            string name = header.Name.Length > 0 ? header.Name : ModelPackageHeader.CardName(card) ?? "";
+            if (!Validation.IsValidName(name))
+            {
+                throw Problems.InvalidArgument("header.name", $"the card has no usable name ('{Validation.Shorten(name)}'); pass a name: {Validation.NameRule}.");
+            }
+
+            if (await catalog.FindAsync(catalog.Models, Ids.Model, name, cancellationToken) is { } existing)
+            {
+                return existing.Blob.Sha256 == sha256
+                    ? existing
+                    : throw Problems.AlreadyExists("model", name, "It holds a different package; delete it with `disco models rm` or import under another name.");
+            }
+
+            var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
+            ModelPackageHeader.ApplyCard(model, card);
+            try
+            {
+                await StoredRecords.CommitModelAsync(catalog, blobs, temp, model, cancellationToken);
+            }
+            catch (JobFailedException e) when (e.Code == StatusCode.AlreadyExists)
+            {
+                throw Problems.AlreadyExists("model", name, "It was imported by another call while this one ran.");
+            }
+
+            logger.LogInformation("Model {ModelId} ('{Name}') imported: {Bytes} bytes", model.Id, model.Name, header.SizeBytes);
+            return model;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public override async Task<Job> VerifyModel(VerifyModelRequest request, ServerCallContext context)
+    {
+        Model model = await FindAsync(request.Model, context.CancellationToken);
+        return await runner.SubmitAsync(new JobSubmission(
+            JobKind.Verify, new VerifyModelRequest { Model = model.Id }, VerifyJobHandler.Lane, request.Priority, $"verify model '{model.Name}'", null, [model.Id]),
+            context.CancellationToken);
+    }
+
+    private async Task<Model> FindAsync(string reference, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(reference))
+        {
+            throw Problems.InvalidArgument("model", "is required: a model id (mdl_...) or name.");
+        }
+
+        return await catalog.FindAsync(catalog.Models, Ids.Model, reference, cancellationToken) ?? throw Problems.NotFound("model", reference);
+    }
+}

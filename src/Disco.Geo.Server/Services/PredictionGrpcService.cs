@@ -1,0 +1,307 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Security;
+using Disco.Geo.Server.Storage;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Services;
+
+/// <summary>PredictionService: running models as prediction jobs, streaming their tiles, and exporting finished maps.</summary>
+internal sealed class PredictionGrpcService(
+    Catalog catalog,
+    BlobStore blobs,
+    DataDirectory directory,
+    JobRunner runner,
+    JobStore jobs,
+    PredictionStreams streams,
+    ImportRoots importRoots,
+    ServerMetrics metrics,
+    IServiceProvider services,
+    IOptions<JobsOptions> jobOptions,
+    IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
+{
+    public override async Task Predict(PredictRequest request, IServerStreamWriter<PredictResponse> responseStream, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        var violations = new List<(string, string)>();
+        if (string.IsNullOrEmpty(request.Model))
+        {
+            violations.Add(("model", "is required: a model id (mdl_...) or name."));
+        }
+
+        if (request.InputCase == PredictRequest.InputOneofCase.None)
+        {
+            violations.Add(("input", "is required: dataset, raster or panorama."));
+        }
+
+        if (request.RowsPerTile < 0)
+        {
+            violations.Add(("rows_per_tile", "must be 0 (server's choice) or positive."));
+        }
+
+        if (!System.Enum.IsDefined(request.Output))
+        {
+            violations.Add(("output", "must be values or probabilities."));
+        }
+
+        if (request.RotationAveraging is < 0 or > 64)
+        {
+            violations.Add(("rotation_averaging", "must be between 0 and 64."));
+        }
+
+        if (request.Name.Length > 0)
+        {
+            Validation.AddNameViolation(violations, "name", request.Name);
+        }
+
+        if (request.Panorama is { } panorama && !(double.IsFinite(panorama.YawDegrees) && double.IsFinite(panorama.PitchDegrees) && double.IsFinite(panorama.RollDegrees)))
+        {
+            violations.Add(("panorama", "yaw, pitch and roll must be finite angles in degrees."));
+        }
+
+        Validation.ThrowIfAny(violations);
+        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken) ?? throw Problems.NotFound("model", request.Model);
+        PredictRequest spec = request.Clone();
+        spec.Model = model.Id;
+        var inputs = new List<string> { model.Id };
+        string inputDescription;
+        switch (request.InputCase)
+        {
+            case PredictRequest.InputOneofCase.Dataset:
+                Dataset gridded = await DatasetAsync("dataset", request.Dataset, DatasetKind.Gridded, cancellationToken);
+                spec.Dataset = gridded.Id;
+                inputs.Add(gridded.Id);
+                inputDescription = $"dataset {gridded.Name}";
+                break;
+            case PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath:
+                spec.Raster.ServerPath = importRoots.Resolve("raster.server_path", request.Raster.ServerPath);
+                inputDescription = $"raster {spec.Raster.ServerPath}";
+                break;
+            case PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.DatasetId:
+                Dataset raster = await DatasetAsync("raster.dataset_id", request.Raster.DatasetId, DatasetKind.RawFile, cancellationToken);
+                spec.Raster.DatasetId = raster.Id;
+                inputs.Add(raster.Id);
+                inputDescription = $"raster {raster.Name}";
+                break;
+            case PredictRequest.InputOneofCase.Raster:
+                throw Problems.InvalidArgument("raster", "needs dataset_id or server_path.");
+            default:
+                Dataset photo = await DatasetAsync("panorama.dataset_id", request.Panorama.DatasetId, DatasetKind.RawFile, cancellationToken);
+                spec.Panorama.DatasetId = photo.Id;
+                inputs.Add(photo.Id);
+                inputDescription = $"panorama {photo.Name}";
+                break;
+        }
+
+        if (request.RequestId.Length > 0 && await FindByRequestIdAsync(request.RequestId, cancellationToken) is { State: PredictionState.Succeeded } done)
+        {
+            await responseStream.WriteAsync(new PredictResponse { Prediction = done }, cancellationToken);
+            await responseStream.WriteAsync(new PredictResponse { Summary = done.Summary ?? new PredictionSummary() }, cancellationToken);
+            return;
+        }
+
+        if (services.GetService<IPredictionEngine>() is null)
+        {
+            throw Problems.Unimplemented("prediction engine (IPredictionEngine)", "Running a model");
+        }
+
+        var prediction = new Prediction
+        {
+            Id = Ids.New(Ids.Prediction),
+            Name = request.Name.Length > 0 ? request.Name : $"{model.Name}-on-{inputDescription.Split(' ')[^1]}",
+            ModelId = model.Id,
+            InputDescription = inputDescription,
+            State = PredictionState.Pending,
+            RequestId = request.RequestId,
+            CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
+        };
+        PredictionStream stream = streams.Attach(prediction.Id);
+        try
+        {
+            await catalog.SavePredictionAsync(prediction, cancellationToken);
+            Job job = await runner.SubmitAsync(new JobSubmission(
+                JobKind.Prediction, spec, jobOptions.Value.DefaultDevice, request.Priority, $"predict with '{model.Name}' on {inputDescription}",
+                request.RequestId.Length > 0 ? "predict:" + request.RequestId + ":" + prediction.Id : null, inputs,
+                new JobResult { PredictionId = prediction.Id }), cancellationToken);
+            prediction.JobId = job.Id;
+            await catalog.SavePredictionAsync(prediction, cancellationToken);
+            await responseStream.WriteAsync(new PredictResponse { Prediction = prediction }, cancellationToken);
+            await foreach (PredictResponse message in stream.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (message.MessageCase == PredictResponse.MessageOneofCase.Tile && !request.StreamTiles)
+                {
+                    continue;
+                }
+
+                await responseStream.WriteAsync(message, cancellationToken);
+                if (message.Tile is { } tile)
+                {
+                    metrics.AddStreamedBytes(tile.Values.Data.Length);
+                }
+            }
+
+            Job final = await jobs.GetAsync(job.Id, cancellationToken) ?? job;
+            if (final.State == JobState.Failed && final.Error is { } error)
+            {
+                throw new RpcException(new Grpc.Core.Status((StatusCode)error.Code, error.Message));
+            }
+        }
+        finally
+        {
+            stream.Detach();
+        }
+    }
+
+    public override Task<Prediction> GetPrediction(GetPredictionRequest request, ServerCallContext context) => FindAsync(request.Prediction, context.CancellationToken);
+
+    public override async Task<ListPredictionsResponse> ListPredictions(ListPredictionsRequest request, ServerCallContext context)
+    {
+        Validation.CheckPageSize(request.PageSize);
+        string? after = Validation.DecodePageToken(request.PageToken);
+        var filters = new List<string>();
+        var parameters = new Dictionary<string, object>();
+        if (request.ModelId.Length > 0)
+        {
+            filters.Add("model_id = $model");
+            parameters["$model"] = request.ModelId;
+        }
+
+        if (request.RequestId.Length > 0)
+        {
+            filters.Add("request_id = $request");
+            parameters["$request"] = request.RequestId;
+        }
+
+        await using var connection = await catalog.OpenAsync(context.CancellationToken);
+        (List<Prediction> items, bool more) = await catalog.Predictions.ListAsync(
+            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, context.CancellationToken);
+        var response = new ListPredictionsResponse { Predictions = { items } };
+        if (more)
+        {
+            response.NextPageToken = PageTokens.Encode(items[^1].Id);
+        }
+
+        return response;
+    }
+
+    public override async Task<DeletePredictionResponse> DeletePrediction(DeletePredictionRequest request, ServerCallContext context)
+    {
+        Prediction prediction = await FindAsync(request.Prediction, context.CancellationToken);
+        if (prediction.State == PredictionState.Pending && prediction.JobId.Length > 0 && await jobs.GetAsync(prediction.JobId, context.CancellationToken) is { } job && !JobHub.IsFinal(job.State))
+        {
+            throw Problems.FailedPrecondition("IN_USE", prediction.Id, $"Prediction {prediction.Id} is still being computed by job {job.Id}; cancel it first with `disco jobs cancel {job.Id}`.");
+        }
+
+        long freed = await catalog.DeleteAsync(catalog.Predictions, prediction.Id, prediction.Blob?.Sha256, context.CancellationToken) ?? throw Problems.NotFound("prediction", request.Prediction);
+        return new DeletePredictionResponse { PredictionId = prediction.Id, FreedBytes = freed };
+    }
+
+    public override async Task ExportPrediction(ExportPredictionRequest request, IServerStreamWriter<ExportPredictionResponse> responseStream, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        var violations = new List<(string, string)>();
+        if (request.Format == ExportFormat.Unspecified || !System.Enum.IsDefined(request.Format))
+        {
+            violations.Add(("format", "must be geotiff, cog, geojson or png."));
+        }
+
+        int maxSide = limitOptions.Value.MaxRasterDimension;
+        if (request.Width < 0 || request.Height < 0 || request.Width > maxSide || request.Height > maxSide)
+        {
+            violations.Add(("width", $"width and height must be 0 (the grid's own) or between 1 and {maxSide}."));
+        }
+
+        Validation.ThrowIfAny(violations);
+        Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
+        PredictionMap map = await MapAsync(catalog, blobs, prediction, cancellationToken);
+        IPredictionExporter exporter = services.GetService<IPredictionExporter>()
+            ?? throw Problems.Unimplemented("prediction exporter (IPredictionExporter, on Disco.Geo.Raster)", $"Exporting a prediction as {request.Format}");
+        string temp = directory.NewTempPath("." + request.Format.ToString().ToLowerInvariant());
+        try
+        {
+            string contentType;
+            try
+            {
+                contentType = await exporter.ExportAsync(map, request.Format, request.Width, request.Height, temp, cancellationToken);
+            }
+            catch (EngineInputException e)
+            {
+                throw Problems.FailedPrecondition("EXPORT", prediction.Id, e.Message);
+            }
+
+            long size = new FileInfo(temp).Length;
+            string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
+            await responseStream.WriteAsync(new ExportPredictionResponse
+            {
+                File = new FileMetadata { FileName = prediction.Name + extension, ContentType = contentType, SizeBytes = size, Sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken) },
+            }, cancellationToken);
+            await using var stream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+            byte[] buffer = new byte[1 << 20];
+            long offset = 0;
+            int read;
+            while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
+            {
+                await responseStream.WriteAsync(new ExportPredictionResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, cancellationToken);
+                offset += read;
+                metrics.AddStreamedBytes(read);
+            }
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>The finished map of a prediction, or FAILED_PRECONDITION while it is not finished.</summary>
+    public static async Task<PredictionMap> MapAsync(Catalog catalog, BlobStore blobs, Prediction prediction, CancellationToken cancellationToken)
+    {
+        if (prediction.State != PredictionState.Succeeded || prediction.Blob is null)
+        {
+            throw Problems.FailedPrecondition("PREDICTION_STATE", prediction.Id, $"Prediction {prediction.Id} is {prediction.State.ToString().ToLowerInvariant()}; only finished predictions have a map.");
+        }
+
+        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, prediction.ModelId, cancellationToken) ?? new Model { Id = prediction.ModelId };
+        return new PredictionMap(prediction.Id, blobs.PathOf(prediction.Blob.Sha256), prediction.Grid, prediction.Bands, model);
+    }
+
+    private async Task<Prediction?> FindByRequestIdAsync(string requestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        (List<Prediction> items, _) = await catalog.Predictions.ListAsync(connection, null, 100, "request_id = $r", new Dictionary<string, object> { ["$r"] = requestId }, cancellationToken);
+        return items.LastOrDefault(p => p.State == PredictionState.Succeeded) ?? items.LastOrDefault();
+    }
+
+    private async Task<Prediction> FindAsync(string reference, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(reference))
+        {
+            throw Problems.InvalidArgument("prediction", "is required: a prediction id (prd_...) or name.");
+        }
+
+        return await catalog.FindAsync(catalog.Predictions, Ids.Prediction, reference, cancellationToken) ?? throw Problems.NotFound("prediction", reference);
+    }
+
+    private async Task<Dataset> DatasetAsync(string field, string reference, DatasetKind kind, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(reference))
+        {
+            throw Problems.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
+        }
+
+        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problems.NotFound("dataset", reference);
+        if (dataset.Kind != kind)
+        {
+            throw Problems.FailedPrecondition("DATASET_KIND", dataset.Id, kind == DatasetKind.Gridded
+                ? $"{field}: dataset '{dataset.Name}' is a raw upload; pass it as a raster input or ingest it first."
+                : $"{field}: dataset '{dataset.Name}' is gridded; pass it as the dataset input.");
+        }
+
+        return dataset;
+    }
+}

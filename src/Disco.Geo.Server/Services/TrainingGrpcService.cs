@@ -1,0 +1,214 @@
+using System.Text.RegularExpressions;
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Services;
+
+/// <summary>TrainingService: starting training, and the life cycle of jobs of every kind.</summary>
+internal sealed partial class TrainingGrpcService(
+    Catalog catalog,
+    JobRunner runner,
+    JobStore jobs,
+    JobHub hub,
+    IServiceProvider services,
+    IOptions<LimitsOptions> limitOptions,
+    IOptions<JobsOptions> jobOptions) : TrainingService.TrainingServiceBase
+{
+    public override async Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        var violations = new List<(string, string)>();
+        Validation.AddNameViolation(violations, "model_name", request.ModelName);
+        if (request.Datasets.Count == 0)
+        {
+            violations.Add(("datasets", "must name at least one gridded dataset (id or name)."));
+        }
+
+        if (request.Task == TrainingTask.Unspecified || !System.Enum.IsDefined(request.Task))
+        {
+            violations.Add(("task", "must be segmentation, regression or depth."));
+        }
+
+        if (request.Model is { } model)
+        {
+            if (!System.Enum.IsDefined(model.Architecture))
+            {
+                violations.Add(("model.architecture", "must be disco-unet or planar-unet."));
+            }
+
+            if (model.Levels < 0 || model.BaseChannels < 0 || model.BlocksPerLevel < 0 || model.KernelShape.Any(k => k <= 0) || model.CutoffRadians < 0)
+            {
+                violations.Add(("model", "levels, base_channels, blocks_per_level and cutoff_radians must be 0 (default) or positive; kernel_shape entries positive."));
+            }
+
+            if (model.Grid is not null)
+            {
+                Validation.AddGridViolations(violations, "model.grid", model.Grid, limitOptions.Value);
+            }
+        }
+
+        if (request.HyperParameters is { } hp)
+        {
+            if (hp.Epochs < 0 || hp.BatchSize < 0 || hp.WarmupSteps < 0 || hp.CheckpointEverySteps < 0 || hp.EarlyStoppingPatience < 0 || hp.TimeLimitSeconds < 0)
+            {
+                violations.Add(("hyper_parameters", "epochs, batch_size, warmup_steps, checkpoint_every_steps, early_stopping_patience and time_limit_seconds must be 0 (default) or positive."));
+            }
+
+            if (!double.IsFinite(hp.LearningRate) || hp.LearningRate < 0 || !double.IsFinite(hp.WeightDecay) || hp.WeightDecay < 0 || !double.IsFinite(hp.GradientClipNorm) || hp.GradientClipNorm < 0)
+            {
+                violations.Add(("hyper_parameters", "learning_rate, weight_decay and gradient_clip_norm must be finite and not negative."));
+            }
+
+            if (!double.IsFinite(hp.ValidationFraction) || hp.ValidationFraction is < 0 or >= 1)
+            {
+                violations.Add(("hyper_parameters.validation_fraction", "must be at least 0 and below 1."));
+            }
+        }
+
+        string device = request.Device.Length == 0 ? jobOptions.Value.DefaultDevice : request.Device;
+        if (!DevicePattern().IsMatch(device))
+        {
+            violations.Add(("device", "must be 'cpu' or 'cuda:N'."));
+        }
+
+        Validation.ThrowIfAny(violations);
+        StartTrainingRequest spec = request.Clone();
+        spec.Device = device;
+        spec.Datasets.Clear();
+        spec.ValidationDatasets.Clear();
+        foreach (string reference in request.Datasets)
+        {
+            spec.Datasets.Add(await GriddedIdAsync("datasets", reference, cancellationToken));
+        }
+
+        foreach (string reference in request.ValidationDatasets)
+        {
+            spec.ValidationDatasets.Add(await GriddedIdAsync("validation_datasets", reference, cancellationToken));
+        }
+
+        if (await catalog.FindAsync(catalog.Models, Ids.Model, request.ModelName, cancellationToken) is not null)
+        {
+            throw Problems.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
+        }
+
+        if (services.GetService<ITrainingEngine>() is null)
+        {
+            throw Problems.Unimplemented("training engine (ITrainingEngine)", "Training a model");
+        }
+
+        return await runner.SubmitAsync(new JobSubmission(
+            JobKind.Training, spec, device, request.Priority, $"train '{request.ModelName}' ({request.Task}) on {string.Join(", ", spec.Datasets)}",
+            string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId, [.. spec.Datasets, .. spec.ValidationDatasets]), cancellationToken);
+    }
+
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        string id = CheckJobId(request.JobId);
+        for (int attempt = 0; ; attempt++)
+        {
+            if (hub.Watch(id, cancellationToken) is { } live)
+            {
+                await foreach (Job job in live.WithCancellation(cancellationToken))
+                {
+                    await responseStream.WriteAsync(new JobEvent { Job = job }, cancellationToken);
+                }
+
+                return;
+            }
+
+            Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+            if (JobHub.IsFinal(stored.State) || attempt >= 100)
+            {
+                // Final, or (after a resume race that never settled) the stored state is the best we know.
+                await responseStream.WriteAsync(new JobEvent { Job = stored }, cancellationToken);
+                if (JobHub.IsFinal(stored.State))
+                {
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                continue;
+            }
+
+            // The job changes state right now (ended or resumed between the two look-ups): look again shortly.
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    public override Task<Job> CancelJob(CancelJobRequest request, ServerCallContext context) =>
+        runner.CancelAsync(CheckJobId(request.JobId), context.CancellationToken);
+
+    public override Task<Job> ResumeJob(ResumeJobRequest request, ServerCallContext context) =>
+        runner.ResumeAsync(CheckJobId(request.JobId), context.CancellationToken);
+
+    public override async Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
+    {
+        Validation.CheckPageSize(request.PageSize);
+        string? after = Validation.DecodePageToken(request.PageToken);
+        if (!System.Enum.IsDefined(request.Kind) || !System.Enum.IsDefined(request.State))
+        {
+            throw Problems.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
+        }
+
+        var filters = new List<string>();
+        var parameters = new Dictionary<string, object>();
+        if (request.Kind != JobKind.Unspecified)
+        {
+            filters.Add("kind = $kind");
+            parameters["$kind"] = (int)request.Kind;
+        }
+
+        if (request.State != JobState.Unspecified)
+        {
+            filters.Add("state = $state");
+            parameters["$state"] = (int)request.State;
+        }
+
+        await using var connection = await catalog.OpenAsync(context.CancellationToken);
+        (List<Job> items, bool more) = await jobs.Table.ListAsync(
+            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, context.CancellationToken);
+        var response = new ListJobsResponse();
+        foreach (Job job in items)
+        {
+            // Progress reaches the database at most once a second; the hub has the latest.
+            response.Jobs.Add(hub.TryGetLatest(job.Id, out Job live) ? live : job);
+        }
+
+        if (more)
+        {
+            response.NextPageToken = PageTokens.Encode(items[^1].Id);
+        }
+
+        return response;
+    }
+
+    public override async Task<Job> GetJob(GetJobRequest request, ServerCallContext context)
+    {
+        string id = CheckJobId(request.JobId);
+        return hub.TryGetLatest(id, out Job live) ? live : await jobs.GetAsync(id, context.CancellationToken) ?? throw Problems.NotFound("job", id);
+    }
+
+    private static string CheckJobId(string id) =>
+        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{Validation.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
+
+    private async Task<string> GriddedIdAsync(string field, string reference, CancellationToken cancellationToken)
+    {
+        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problems.NotFound("dataset", reference);
+        if (dataset.Kind != DatasetKind.Gridded)
+        {
+            throw Problems.FailedPrecondition("DATASET_KIND", dataset.Id,
+                $"{field}: dataset '{dataset.Name}' is a raw upload; ingest it onto a grid first with `disco datasets ingest`.");
+        }
+
+        return dataset.Id;
+    }
+
+    [GeneratedRegex("^(cpu|cuda:[0-9]{1,2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex DevicePattern();
+}

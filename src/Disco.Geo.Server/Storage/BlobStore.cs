@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using Disco.Geo.Protos.V1;
+using Microsoft.Data.Sqlite;
+
+namespace Disco.Geo.Server.Storage;
+
+/// <summary>
+/// Content-addressed files: a blob lives at blobs/sha256/&lt;first two hex digits&gt;/&lt;sha256&gt; and is never
+/// modified. Files are written under tmp/, flushed, then renamed into place, so a blob path either does not exist or
+/// holds the complete content. Records refer to blobs by hash; a blob no record refers to is removed on delete and at
+/// start (after a crash between writing a blob and committing its record).
+/// </summary>
+internal sealed class BlobStore
+{
+    private readonly DataDirectory _directory;
+    private readonly MetadataDatabase _database;
+
+    public BlobStore(DataDirectory directory, MetadataDatabase database)
+    {
+        _directory = directory;
+        _database = database;
+    }
+
+    /// <summary>
+    /// Serialises committing a blob plus its record against deleting a record plus its now unreferenced blob, so a
+    /// delete never removes a file that a concurrent commit has just started to refer to.
+    /// </summary>
+    public SemaphoreSlim ReferenceGate { get; } = new(1, 1);
+
+    public string PathOf(string sha256) => Path.Combine(_directory.BlobRoot, sha256[..2], sha256);
+
+    public bool Exists(string sha256) => File.Exists(PathOf(sha256));
+
+    /// <summary>Hashes a finished file and moves it into the store (or drops it when the content is already there).</summary>
+    public async Task<BlobInfo> CommitFileAsync(string finishedPath, string? expectedSha256, CancellationToken cancellationToken)
+    {
+        long size = new FileInfo(finishedPath).Length;
+        string sha256 = await HashFileAsync(finishedPath, 0, cancellationToken);
+        if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256, StringComparison.Ordinal))
+        {
+            throw new ChecksumMismatchException(expectedSha256, sha256);
+        }
+
+        MoveIntoStore(finishedPath, sha256);
+        return new BlobInfo { Sha256 = sha256, SizeBytes = size };
+    }
+
+    /// <summary>Moves a file whose hash is known into place. The caller holds <see cref="ReferenceGate"/> or has not yet published a reference.</summary>
+    public void MoveIntoStore(string finishedPath, string sha256)
+    {
+        string target = PathOf(sha256);
+        if (File.Exists(target))
+        {
+            File.Delete(finishedPath);
+            return;
+        }
+
+        string directory = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(directory);
+        using (var handle = File.OpenHandle(finishedPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        File.Move(finishedPath, target, overwrite: true);
+        DataDirectory.FlushDirectory(directory);
+    }
+
+    public FileStream OpenRead(string sha256) =>
+        new(PathOf(sha256), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan | FileOptions.Asynchronous });
+
+    /// <summary>Removes the blob when no dataset, model or prediction refers to it. Returns the bytes freed.</summary>
+    public async Task<long> DeleteIfUnreferencedAsync(SqliteConnection connection, string? sha256, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(sha256) || await IsReferencedAsync(connection, sha256, cancellationToken))
+        {
+            return 0;
+        }
+
+        string path = PathOf(sha256);
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+
+        long size = new FileInfo(path).Length;
+        File.Delete(path);
+        return size;
+    }
+
+    /// <summary>Start-up sweep: removes blobs nothing refers to and empties tmp/.</summary>
+    public async Task<int> CollectGarbageAsync(CancellationToken cancellationToken)
+    {
+        foreach (string file in Directory.EnumerateFiles(_directory.TempRoot))
+        {
+            File.Delete(file);
+        }
+
+        int removed = 0;
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        foreach (string file in Directory.EnumerateFiles(_directory.BlobRoot, "*", SearchOption.AllDirectories))
+        {
+            string sha256 = Path.GetFileName(file);
+            if (!await IsReferencedAsync(connection, sha256, cancellationToken))
+            {
+                File.Delete(file);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file from <paramref name="offset"/> to its end.</summary>
+    public static async Task<string> HashFileAsync(string path, long offset, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite, BufferSize = 0, Options = FileOptions.SequentialScan });
+        stream.Position = offset;
+        byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private static async Task<bool> IsReferencedAsync(SqliteConnection connection, string sha256, CancellationToken cancellationToken)
+    {
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT EXISTS(SELECT 1 FROM datasets WHERE blob_sha256 = $h)
+                OR EXISTS(SELECT 1 FROM models WHERE blob_sha256 = $h)
+                OR EXISTS(SELECT 1 FROM predictions WHERE blob_sha256 = $h);
+            """;
+        command.Parameters.AddWithValue("$h", sha256);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+}
+
+/// <summary>The received bytes do not hash to the SHA-256 the client announced.</summary>
+internal sealed class ChecksumMismatchException(string expected, string actual)
+    : Exception($"The received file has SHA-256 {actual}, but the header announced {expected}. The upload was discarded; send the file again.")
+{
+    public string Expected { get; } = expected;
+
+    public string Actual { get; } = actual;
+}

@@ -1,0 +1,64 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Services;
+using Disco.Geo.Server.Storage;
+using Grpc.Core;
+
+namespace Disco.Geo.Server.Tiles;
+
+/// <summary>
+/// GET /tiles/{predictionId}/{tileMatrixSet}/{z}/{x}/{y}.png: finished prediction maps as PNG map tiles, usable from
+/// QGIS as an XYZ layer (http://host:port/tiles/prd_.../WebMercatorQuad/{z}/{x}/{y}.png) or from GDAL's WMS/TMS driver.
+/// </summary>
+internal static class TileEndpoint
+{
+    public const string Route = "/tiles/{predictionId}/{tileMatrixSet}/{z:int}/{x:long}/{y:long}.png";
+
+    private static IResult Text(int status, string message) => Results.Text(message, "text/plain; charset=utf-8", statusCode: status);
+
+    public static async Task<IResult> GetAsync(
+        string predictionId, string tileMatrixSet, int z, long x, long y, Catalog catalog, BlobStore blobs, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (!TileMatrixSets.IsKnown(tileMatrixSet))
+        {
+            return Text(404, $"Unknown tile matrix set '{Validation.Shorten(tileMatrixSet)}'; use {TileMatrixSets.WebMercatorQuad} or {TileMatrixSets.WorldCrs84Quad}.\n");
+        }
+
+        if (z < 0 || z > TileMatrixSets.MaxZoom)
+        {
+            return Text(400, $"Zoom level {z} is outside 0..{TileMatrixSets.MaxZoom}.\n");
+        }
+
+        (long columns, long rows) = TileMatrixSets.MatrixSize(tileMatrixSet, z);
+        if (x < 0 || y < 0 || x >= columns || y >= rows)
+        {
+            return Text(400, $"Tile {x}/{y} is outside the {columns} x {rows} matrix of zoom level {z}.\n");
+        }
+
+        Prediction? prediction = Ids.IsId(Ids.Prediction, predictionId) ? await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken) : null;
+        if (prediction is null)
+        {
+            return Text(404, $"No prediction '{Validation.Shorten(predictionId)}'. List them with `disco predictions` or the ListPredictions call.\n");
+        }
+
+        PredictionMap map;
+        try
+        {
+            map = await Services.PredictionGrpcService.MapAsync(catalog, blobs, prediction, cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            return Text(409, e.Status.Detail + "\n");
+        }
+
+        if (services.GetService<IMapTileRenderer>() is not { } renderer)
+        {
+            return Results.Text("Rendering map tiles needs the map tile renderer (IMapTileRenderer, on Disco.Geo.Raster), which this server build does not include yet.\n",
+                "text/plain", statusCode: StatusCodes.Status501NotImplemented);
+        }
+
+        byte[]? png = await renderer.RenderTileAsync(
+            new MapTileRequest(map, tileMatrixSet, z, (int)x, (int)y, TileMatrixSets.Bounds(tileMatrixSet, z, x, y), TileMatrixSets.TileSize), cancellationToken);
+        return png is null ? Text(404, "The tile lies outside the map.\n") : Results.File(png, "image/png");
+    }
+}
