@@ -245,22 +245,30 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
         for (int i = from; i < to; i++)
         {
             T* row = x + ((long)i * _nlonIn);
-            for (int r = 0; r < s; r++)
+            T* target = source + ((long)i * s * _rowLength);
+            if (s == 1)
             {
-                T* target = source + (((long)i * s) + r) * _rowLength;
-                if (s == 1)
+                new Span<T>(row, wo).CopyTo(new Span<T>(target, wo));
+            }
+            else if (s == 2)
+            {
+                PhaseSplit.Pairs(row, target, target + _rowLength, wo);
+            }
+            else
+            {
+                // One contiguous pass over the input row, writing s phase streams.
+                for (int j = 0; j < wo; j++)
                 {
-                    new Span<T>(row, wo).CopyTo(new Span<T>(target, wo));
-                }
-                else
-                {
-                    for (int j = 0; j < wo; j++)
+                    for (int r = 0; r < s; r++)
                     {
-                        target[j] = row[(s * j) + r];
+                        target[(r * _rowLength) + j] = row[(s * j) + r];
                     }
                 }
+            }
 
-                ExtendPeriodically(target, wo, _rowLength);
+            for (int r = 0; r < s; r++)
+            {
+                ExtendPeriodically(target + (r * _rowLength), wo, _rowLength);
             }
         }
     }
