@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+using Disco.Geo.Protos.V1;
+using Grpc.Core;
+
+namespace Disco.Geo.Client;
+
+public sealed partial class DiscoClient
+{
+    /// <summary>Queues a training job; a request id is added when missing so a retried call cannot start two jobs.</summary>
+    /// <param name="request">Datasets, task, model configuration and hyper-parameters.</param>
+    /// <param name="cancellationToken">Cancels the call (not the job).</param>
+    public Task<Job> StartTrainingAsync(StartTrainingRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.RequestId.Length == 0)
+        {
+            request = request.Clone();
+            request.RequestId = Guid.NewGuid().ToString("N");
+        }
+
+        return UnaryAsync(o => Training.StartTrainingAsync(request, o), cancellationToken);
+    }
+
+    /// <summary>
+    /// The job's states as they change, starting with the latest, until a final state (succeeded, failed, cancelled,
+    /// interrupted). When the connection breaks or the server restarts, the watch re-attaches and continues from the
+    /// latest state; states in between may be skipped, the final one never is.
+    /// </summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="cancellationToken">Stops watching (the job goes on).</param>
+    public async IAsyncEnumerable<Job> WatchJobAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long lastRevision = -1;
+        int failures = 0;
+        while (true)
+        {
+            using AsyncServerStreamingCall<JobEvent> call = Training.WatchJob(new WatchJobRequest { JobId = jobId }, CallOptions(null, cancellationToken));
+            IAsyncEnumerator<JobEvent> events = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        more = await events.MoveNextAsync();
+                    }
+                    catch (RpcException e) when (IsTransient(e) && ++failures < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                    {
+                        await Task.Delay(Backoff(failures), cancellationToken);
+                        break;
+                    }
+                    catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException("Watching was cancelled.", e, cancellationToken);
+                    }
+                    catch (RpcException e)
+                    {
+                        throw new DiscoException(e);
+                    }
+
+                    if (!more)
+                    {
+                        yield break;
+                    }
+
+                    failures = 0;
+                    Job job = events.Current.Job;
+                    // After a re-attach the server replays the latest state; skip it when already seen.
+                    if (job.Revision != lastRevision)
+                    {
+                        lastRevision = job.Revision;
+                        yield return job;
+                    }
+
+                    if (IsFinal(job.State))
+                    {
+                        yield break;
+                    }
+                }
+            }
+            finally
+            {
+                await events.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Watches a job until it ends and returns its final state.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="progress">Receives each state, or null.</param>
+    /// <param name="cancellationToken">Stops waiting (the job goes on).</param>
+    public async Task<Job> WaitForJobAsync(string jobId, IProgress<Job>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Job? last = null;
+        await foreach (Job job in WatchJobAsync(jobId, cancellationToken))
+        {
+            last = job;
+            progress?.Report(job);
+        }
+
+        return last ?? await GetJobAsync(jobId, cancellationToken);
+    }
+
+    /// <summary>A job's current state.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<Job> GetJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        UnaryAsync(o => Training.GetJobAsync(new GetJobRequest { JobId = jobId }, o), cancellationToken);
+
+    /// <summary>Cancels a queued or running job.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<Job> CancelJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        UnaryAsync(o => Training.CancelJobAsync(new CancelJobRequest { JobId = jobId }, o), cancellationToken);
+
+    /// <summary>Queues an interrupted, failed or cancelled job again.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<Job> ResumeJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        UnaryAsync(o => Training.ResumeJobAsync(new ResumeJobRequest { JobId = jobId }, o), cancellationToken);
+
+    /// <summary>Lists jobs, oldest first.</summary>
+    /// <param name="kind">Only this kind, or Unspecified.</param>
+    /// <param name="state">Only this state, or Unspecified.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    public IAsyncEnumerable<Job> ListJobsAsync(JobKind kind = JobKind.Unspecified, JobState state = JobState.Unspecified, CancellationToken cancellationToken = default) =>
+        PagesAsync(
+            (token, o) => Training.ListJobsAsync(new ListJobsRequest { PageToken = token, Kind = kind, State = state }, o),
+            (ListJobsResponse r) => (r.Jobs, r.NextPageToken), cancellationToken);
+
+    /// <summary>True for states after which a job does not change unless resumed.</summary>
+    /// <param name="state">The state.</param>
+    public static bool IsFinal(JobState state) =>
+        state is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Interrupted;
+}

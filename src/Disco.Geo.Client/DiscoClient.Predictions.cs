@@ -1,0 +1,275 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Disco.Geo.Protos.V1;
+using Grpc.Core;
+
+namespace Disco.Geo.Client;
+
+public sealed partial class DiscoClient
+{
+    /// <summary>Runs a prediction and yields the server's messages: the prediction record, tiles, progress, and the summary.</summary>
+    /// <param name="request">Model, input and options.</param>
+    /// <param name="cancellationToken">Stops reading; the prediction itself goes on on the server.</param>
+    public async IAsyncEnumerable<PredictResponse> PredictAsync(PredictRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using AsyncServerStreamingCall<PredictResponse> call = Predictions.Predict(request, CallOptions(null, cancellationToken));
+        IAsyncEnumerator<PredictResponse> messages = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (await MoveNextAsync(messages))
+            {
+                yield return messages.Current;
+            }
+        }
+        finally
+        {
+            await messages.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs a prediction with tiles streamed and assembles them into one array on the prediction's grid.</summary>
+    /// <param name="request">Model, input and options (stream_tiles is forced on).</param>
+    /// <param name="progress">Receives the fraction of rows received, or null.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    public async Task<PredictionArray> PredictToArrayAsync(PredictRequest request, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        request = request.Clone();
+        request.StreamTiles = true;
+        Prediction? prediction = null;
+        PredictionSummary? summary = null;
+        Model model = await GetModelAsync(request.Model, cancellationToken);
+        var assembler = new TileAssembler(model.Grid?.Nlat ?? 0, model.Grid?.Nlon ?? 0);
+        await foreach (PredictResponse message in PredictAsync(request, cancellationToken))
+        {
+            switch (message.MessageCase)
+            {
+                case PredictResponse.MessageOneofCase.Prediction:
+                    prediction = message.Prediction;
+                    break;
+                case PredictResponse.MessageOneofCase.Tile:
+                    assembler.Add(message.Tile);
+                    progress?.Report(assembler.FractionOfRows);
+                    break;
+                case PredictResponse.MessageOneofCase.Summary:
+                    summary = message.Summary;
+                    break;
+            }
+        }
+
+        return new PredictionArray(
+            prediction ?? throw new InvalidDataException("The server ended the prediction without its record."),
+            summary ?? new PredictionSummary(), assembler.Bands, assembler.Rows, assembler.Columns, assembler.Values, assembler.Mask);
+    }
+
+    /// <summary>A prediction by id or name.</summary>
+    /// <param name="prediction">Id (prd_...) or name.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<Prediction> GetPredictionAsync(string prediction, CancellationToken cancellationToken = default) =>
+        UnaryAsync(o => Predictions.GetPredictionAsync(new GetPredictionRequest { Prediction = prediction }, o), cancellationToken);
+
+    /// <summary>Lists predictions, oldest first.</summary>
+    /// <param name="modelId">Only of this model, or null.</param>
+    /// <param name="requestId">Only with this request id, or null.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    public IAsyncEnumerable<Prediction> ListPredictionsAsync(string? modelId = null, string? requestId = null, CancellationToken cancellationToken = default) =>
+        PagesAsync(
+            (token, o) => Predictions.ListPredictionsAsync(new ListPredictionsRequest { PageToken = token, ModelId = modelId ?? "", RequestId = requestId ?? "" }, o),
+            (ListPredictionsResponse r) => (r.Predictions, r.NextPageToken), cancellationToken);
+
+    /// <summary>Deletes a prediction by id or name.</summary>
+    /// <param name="prediction">Id or name.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<DeletePredictionResponse> DeletePredictionAsync(string prediction, CancellationToken cancellationToken = default) =>
+        UnaryAsync(o => Predictions.DeletePredictionAsync(new DeletePredictionRequest { Prediction = prediction }, o), cancellationToken);
+
+    /// <summary>Exports a finished prediction to a file (written to a temporary name, checked, then renamed).</summary>
+    /// <param name="prediction">Id or name.</param>
+    /// <param name="format">GeoTIFF, COG, GeoJSON or PNG.</param>
+    /// <param name="destinationPath">The file to create or replace.</param>
+    /// <param name="cancellationToken">Cancels the export; nothing is left at the destination.</param>
+    public async Task<FileMetadata> ExportPredictionAsync(string prediction, ExportFormat format, string destinationPath, CancellationToken cancellationToken = default)
+    {
+        string temporary = destinationPath + ".part";
+        FileMetadata? metadata = null;
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                using AsyncServerStreamingCall<ExportPredictionResponse> call = Predictions.ExportPrediction(
+                    new ExportPredictionRequest { Prediction = prediction, Format = format }, CallOptions(null, cancellationToken));
+                IAsyncEnumerator<ExportPredictionResponse> messages = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+                try
+                {
+                    while (await MoveNextAsync(messages))
+                    {
+                        if (messages.Current.File is { } info)
+                        {
+                            metadata = info;
+                        }
+                        else if (messages.Current.Chunk is { } chunk)
+                        {
+                            await file.WriteAsync(chunk.Data.Memory, cancellationToken);
+                        }
+                    }
+                }
+                finally
+                {
+                    await messages.DisposeAsync();
+                }
+            }
+
+            if (metadata is null || new FileInfo(temporary).Length != metadata.SizeBytes)
+            {
+                throw new InvalidDataException("The export ended early; nothing was written.");
+            }
+
+            File.Move(temporary, destinationPath, overwrite: true);
+            return metadata;
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+}
+
+/// <summary>A prediction map assembled from its tiles.</summary>
+/// <param name="Prediction">The prediction record.</param>
+/// <param name="Summary">Class areas and statistics.</param>
+/// <param name="Bands">Number of bands.</param>
+/// <param name="Rows">Grid rows (nlat).</param>
+/// <param name="Columns">Grid columns (nlon).</param>
+/// <param name="Values">Values [bands, rows, columns], row-major.</param>
+/// <param name="Mask">Validity [rows, columns]: 1 valid, 0 no data or not received.</param>
+public sealed record PredictionArray(Prediction Prediction, PredictionSummary Summary, int Bands, int Rows, int Columns, float[] Values, byte[] Mask);
+
+/// <summary>
+/// Places float32 tiles into one [bands, rows, columns] array. Capacity grows by doubling as rows arrive, or is exact
+/// when the grid size is given up front.
+/// </summary>
+public sealed class TileAssembler
+{
+    private float[] _values = [];
+    private byte[] _mask = [];
+    private int _capacityRows;
+    private long _rowsReceived;
+
+    /// <summary>Creates an assembler; pass the grid size when known to avoid regrowth.</summary>
+    /// <param name="rows">Expected rows (nlat), or 0.</param>
+    /// <param name="columns">Expected columns (nlon), or 0.</param>
+    public TileAssembler(int rows = 0, int columns = 0)
+    {
+        _capacityRows = Math.Max(0, rows);
+        Columns = Math.Max(0, columns);
+    }
+
+    /// <summary>Number of bands (from the first tile).</summary>
+    public int Bands { get; private set; }
+
+    /// <summary>Rows covered so far: one past the last row of any tile.</summary>
+    public int Rows { get; private set; }
+
+    /// <summary>Columns.</summary>
+    public int Columns { get; private set; }
+
+    /// <summary>Values [bands, rows, columns].</summary>
+    public float[] Values => _capacityRows == Rows ? _values : Trim(_values, Bands, Rows * Columns, _capacityRows * Columns);
+
+    /// <summary>Validity [rows, columns]: 1 valid, 0 no data or not received.</summary>
+    public byte[] Mask => _capacityRows == Rows ? _mask : _mask.AsSpan(0, Rows * Columns).ToArray();
+
+    /// <summary>Rows received over rows covered.</summary>
+    public double FractionOfRows => Rows == 0 ? 0 : Math.Min(1, (double)_rowsReceived / Rows);
+
+    /// <summary>Copies a tile into place.</summary>
+    /// <param name="tile">A float32 tile with shape [bands, row_count, col_count].</param>
+    public void Add(Tile tile)
+    {
+        ArgumentNullException.ThrowIfNull(tile);
+        TypedArray values = tile.Values ?? throw new InvalidDataException("A tile without values.");
+        if (values.Dtype != DataType.Float32 || values.Shape.Count != 3 || values.Shape[1] != tile.RowCount || values.Shape[2] != tile.ColCount
+            || values.Data.Length != values.Shape[0] * tile.RowCount * tile.ColCount * sizeof(float) || tile.RowStart < 0 || tile.ColStart < 0)
+        {
+            throw new InvalidDataException("Tiles must be float32 arrays shaped [bands, row_count, col_count] at non-negative positions.");
+        }
+
+        int bands = (int)values.Shape[0];
+        if (Bands == 0)
+        {
+            Bands = bands;
+        }
+        else if (bands != Bands)
+        {
+            throw new InvalidDataException($"A tile has {bands} bands; earlier tiles had {Bands}.");
+        }
+
+        int rowEnd = tile.RowStart + tile.RowCount;
+        Reserve(rowEnd, Math.Max(Columns, tile.ColStart + tile.ColCount));
+        Rows = Math.Max(Rows, rowEnd);
+        ReadOnlySpan<float> source = MemoryMarshal.Cast<byte, float>(values.Data.Span);
+        for (int b = 0; b < bands; b++)
+        {
+            for (int r = 0; r < tile.RowCount; r++)
+            {
+                source.Slice(((b * tile.RowCount) + r) * tile.ColCount, tile.ColCount)
+                    .CopyTo(_values.AsSpan((((b * _capacityRows) + tile.RowStart + r) * Columns) + tile.ColStart, tile.ColCount));
+            }
+        }
+
+        bool hasMask = tile.Mask is { } m && m.Data.Length == tile.RowCount * tile.ColCount;
+        for (int r = 0; r < tile.RowCount; r++)
+        {
+            Span<byte> target = _mask.AsSpan(((tile.RowStart + r) * Columns) + tile.ColStart, tile.ColCount);
+            if (hasMask)
+            {
+                tile.Mask!.Data.Span.Slice(r * tile.ColCount, tile.ColCount).CopyTo(target);
+            }
+            else
+            {
+                target.Fill(1);
+            }
+        }
+
+        _rowsReceived += tile.ColCount == Columns ? tile.RowCount : 0;
+    }
+
+    private static float[] Trim(float[] values, int bands, int planeLength, int capacityPlaneLength)
+    {
+        float[] result = new float[(long)bands * planeLength];
+        for (int b = 0; b < bands; b++)
+        {
+            values.AsSpan(b * capacityPlaneLength, planeLength).CopyTo(result.AsSpan(b * planeLength, planeLength));
+        }
+
+        return result;
+    }
+
+    private void Reserve(int rows, int columns)
+    {
+        if (rows <= _capacityRows && columns == Columns && _values.Length > 0)
+        {
+            return;
+        }
+
+        int capacity = Math.Max(rows, _values.Length == 0 ? _capacityRows : Math.Max(_capacityRows, Math.Min(rows * 2, rows + 4096)));
+        float[] values = new float[(long)Bands * capacity * columns];
+        byte[] mask = new byte[(long)capacity * columns];
+        for (int b = 0; b < Bands && _values.Length > 0; b++)
+        {
+            for (int r = 0; r < Rows; r++)
+            {
+                _values.AsSpan(((b * _capacityRows) + r) * Columns, Columns).CopyTo(values.AsSpan(((b * capacity) + r) * columns, Columns));
+            }
+        }
+
+        for (int r = 0; r < Rows && _mask.Length > 0; r++)
+        {
+            _mask.AsSpan(r * Columns, Columns).CopyTo(mask.AsSpan(r * columns, Columns));
+        }
+
+        _values = values;
+        _mask = mask;
+        _capacityRows = capacity;
+        Columns = columns;
+    }
+}

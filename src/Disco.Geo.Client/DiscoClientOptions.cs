@@ -1,0 +1,40 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Disco.Geo.Client;
+
+/// <summary>How to reach a Disco.Geo server and how patient to be with it.</summary>
+public sealed class DiscoClientOptions
+{
+    /// <summary>The default server address.</summary>
+    public const string DefaultAddress = "http://127.0.0.1:50051";
+
+    /// <summary>Server address: http://host:port (HTTP/2 cleartext) or https://host:port (TLS).</summary>
+    public string Address { get; set; } = DefaultAddress;
+
+    /// <summary>API key sent in the x-api-key header with every call, or null.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Client certificate for servers that require one (TLS only).</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>CAs that sign the server's certificate when it is not in the system store (TLS only).</summary>
+    public X509Certificate2Collection? TrustedAuthorities { get; set; }
+
+    /// <summary>Deadline of each unary call attempt.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Attempts per call (and per stream without progress) before UNAVAILABLE is given up on.</summary>
+    public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>First back-off delay; doubled per attempt up to <see cref="MaxBackoff"/>, with jitter.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Longest back-off delay.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Upload chunk size: 64 KiB to 1 MiB.</summary>
+    public int ChunkBytes { get; set; } = 1 << 20;
+
+    /// <summary>Largest message the client accepts (tiles are sent in messages of about 1 MiB).</summary>
+    public int MaxReceiveMessageBytes { get; set; } = 64 * 1024 * 1024;
+}
