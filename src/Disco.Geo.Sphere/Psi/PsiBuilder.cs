@@ -33,86 +33,16 @@ internal static class PsiBuilder
         Validate(spec);
         SphereGrid rows = spec.RowGrid;
         SphereGrid columns = spec.ColumnGrid;
-        FilterBasis basis = spec.Basis;
-        int kernelSize = basis.KernelSize;
-        int nlatIn = columns.NLat;
-        int nlonIn = columns.NLon;
+        int kernelSize = spec.Basis.KernelSize;
         double cutoff = spec.EffectiveCutoff;
         double offset = spec.LongitudeOffset;
 
-        // torch-harmonics' longitudes are torch.linspace(0, 2π, nlon + 1)[:-1]; use the same values.
-        double[] longitudes = LatitudeRules.TorchLinspace(0.0, 2.0 * Math.PI, nlonIn + 1);
-        double[] cosBeta = new double[nlonIn];
-        double[] sinBeta = new double[nlonIn];
-        for (int p = 0; p < nlonIn; p++)
-        {
-            double beta = offset == 0.0 ? longitudes[p] : longitudes[p] - offset;
-            cosBeta[p] = Math.Cos(beta);
-            sinBeta[p] = Math.Sin(beta);
-        }
-
-        double[] inColatitudes = columns.ColatitudeArray;
-        double[] cosGamma = new double[nlatIn];
-        double[] sinGamma = new double[nlatIn];
-        for (int i = 0; i < nlatIn; i++)
-        {
-            cosGamma[i] = Math.Cos(inColatitudes[i]);
-            sinGamma[i] = Math.Sin(inColatitudes[i]);
-        }
-
+        CapGeometry geometry = new(columns, spec.Basis, cutoff, offset);
         var perLatitude = new RowEntries[rows.NLat];
         Parallel.For(0, rows.NLat, t =>
         {
             RowEntries entries = new(kernelSize);
-            Span<double> values = stackalloc double[kernelSize];
-            Span<bool> inSupport = stackalloc bool[kernelSize];
-            List<int> candidateColumns = new(nlonIn);
-            double outColatitude = rows.Colatitude(t);
-            double alpha = -outColatitude;
-            double cosAlpha = Math.Cos(alpha);
-            double sinAlpha = Math.Sin(alpha);
-            for (int i = 0; i < nlatIn; i++)
-            {
-                // The great-circle distance is at least the colatitude difference: rows farther away hold nothing.
-                if (Math.Abs(inColatitudes[i] - outColatitude) > cutoff + 1e-9)
-                {
-                    continue;
-                }
-
-                CandidateLongitudes(outColatitude, inColatitudes[i], cutoff, offset, nlonIn, candidateColumns);
-                foreach (int p in candidateColumns)
-                {
-                    // R_y(−θ') applied to the input point, written exactly as torch-harmonics writes it.
-                    double x = cosAlpha * cosBeta[p] * sinGamma[i] + cosGamma[i] * sinAlpha;
-                    double y = sinBeta[p] * sinGamma[i];
-                    double z = -cosBeta[p] * sinAlpha * sinGamma[i] + cosAlpha * cosGamma[i];
-                    double norm = Math.Sqrt(x * x + y * y + z * z);
-                    x /= norm;
-                    y /= norm;
-                    z /= norm;
-                    double theta = Math.Acos(z);
-                    if (theta > cutoff)
-                    {
-                        continue;
-                    }
-
-                    double phi = Math.Atan2(y, x);
-                    if (phi < 0.0)
-                    {
-                        phi += 2 * Math.PI;
-                    }
-
-                    basis.Evaluate(theta, phi, cutoff, values, inSupport);
-                    for (int k = 0; k < kernelSize; k++)
-                    {
-                        if (inSupport[k])
-                        {
-                            entries.Add(k, i * nlonIn + p, values[k]);
-                        }
-                    }
-                }
-            }
-
+            geometry.Collect(rows.Colatitude(t), offset, entries);
             perLatitude[t] = entries;
         });
 
@@ -221,6 +151,46 @@ internal static class PsiBuilder
     }
 
     /// <summary>
+    /// Psi rows for arbitrary output points (colatitude, longitude relative to column 0 of <paramref name="columns"/>, in
+    /// radians): row r = k·points + j. Only latitude-independent normalisations (none, geometric) are defined for
+    /// scattered points; the equivariance benchmark uses this to evaluate a convolution exactly at rotated positions.
+    /// </summary>
+    /// <exception cref="ArgumentException">A latitude-dependent normalisation or a bad cutoff was given.</exception>
+    internal static PsiTensor BuildAtPoints(
+        SphereGrid columns, FilterBasis basis, double thetaCutoff, BasisNormalization normalization, IReadOnlyList<(double Colatitude, double Longitude)> points)
+    {
+        if (normalization is not (BasisNormalization.None or BasisNormalization.Geometric))
+        {
+            throw new ArgumentException(
+                $"Psi at scattered points needs a latitude-independent normalisation (none or geometric), not {normalization.ToName()}.", nameof(normalization));
+        }
+
+        // A one-column pseudo grid of output points: rows are the points, so the spec's row grid is only a size.
+        SphereGrid pointRows = SphereGrid.Create(GridKind.LegendreGauss, Math.Max(points.Count, 1), 1);
+        PsiSpec spec = new(pointRows, columns, basis, thetaCutoff, normalization, Transpose: false);
+        ValidateCutoff(spec);
+        CapGeometry geometry = new(columns, basis, spec.EffectiveCutoff);
+        var perPoint = new RowEntries[points.Count];
+        Parallel.For(0, points.Count, j =>
+        {
+            RowEntries entries = new(basis.KernelSize);
+            geometry.Collect(points[j].Colatitude, points[j].Longitude, entries);
+            perPoint[j] = entries;
+        });
+
+        PsiTensor raw = AssembleRows(basis.KernelSize, points.Count, 1, columns, perPoint);
+        double[] quadrature = columns.LatitudeWeightArray;
+        double scale = normalization == BasisNormalization.Geometric ? (1.0 - Math.Cos(thetaCutoff)) / 2.0 / 2.0 : 1.0;
+        double[] values = new double[raw.StoredEntries];
+        for (int e = 0; e < values.Length; e++)
+        {
+            values[e] = raw.Values[e] / scale * (quadrature[raw.Columns[e] / columns.NLon] / columns.NLon / 2.0);
+        }
+
+        return new PsiTensor(raw.KernelSize, raw.NLatOut, 1, raw.NLatIn, raw.NLonIn, raw.RowOffsets, raw.Columns, values);
+    }
+
+    /// <summary>
     /// Input columns p (ascending) whose longitude can fall inside the cap of radius r_c around the output point, from
     /// cos ϑ = cos θ' cos θ + sin θ' sin θ cos Δλ ≥ cos r_c, widened by a column on each side; every candidate is
     /// then tested exactly, so the margin costs time, never accuracy.
@@ -262,10 +232,11 @@ internal static class PsiBuilder
         candidates.Sort();
     }
 
-    private static PsiTensor Assemble(PsiSpec spec, RowEntries[] perLatitude)
+    private static PsiTensor Assemble(PsiSpec spec, RowEntries[] perLatitude) =>
+        AssembleRows(spec.Basis.KernelSize, spec.RowGrid.NLat, spec.RowGrid.NLon, spec.ColumnGrid, perLatitude);
+
+    private static PsiTensor AssembleRows(int kernelSize, int nlatOut, int nlonOut, SphereGrid columns, RowEntries[] perLatitude)
     {
-        int kernelSize = spec.Basis.KernelSize;
-        int nlatOut = spec.RowGrid.NLat;
         int[] offsets = new int[kernelSize * nlatOut + 1];
         long total = 0;
         for (int k = 0; k < kernelSize; k++)
@@ -276,40 +247,149 @@ internal static class PsiBuilder
                 if (total > int.MaxValue)
                 {
                     throw new ArgumentException(
-                        "psi would hold more than 2^31 entries: reduce theta_cutoff or the grid size.", nameof(spec));
+                        "psi would hold more than 2^31 entries: reduce theta_cutoff or the grid size.", nameof(columns));
                 }
 
                 offsets[k * nlatOut + t + 1] = (int)total;
             }
         }
 
-        int[] columns = new int[total];
+        int[] columnIndices = new int[total];
         double[] values = new double[total];
         for (int k = 0; k < kernelSize; k++)
         {
             for (int t = 0; t < nlatOut; t++)
             {
                 int start = offsets[k * nlatOut + t];
-                perLatitude[t].Columns[k].CopyTo(columns, start);
+                perLatitude[t].Columns[k].CopyTo(columnIndices, start);
                 perLatitude[t].Values[k].CopyTo(values, start);
             }
         }
 
-        return new PsiTensor(kernelSize, nlatOut, spec.RowGrid.NLon, spec.ColumnGrid.NLat, spec.ColumnGrid.NLon, offsets, columns, values);
+        return new PsiTensor(kernelSize, nlatOut, nlonOut, columns.NLat, columns.NLon, offsets, columnIndices, values);
     }
 
     private static void Validate(PsiSpec spec)
+    {
+        ValidateCutoff(spec);
+        if (spec.ColumnGrid.NLon % spec.RowGrid.NLon != 0)
+        {
+            throw new ArgumentException(
+                $"The fine grid's {spec.ColumnGrid.NLon} longitudes must be a multiple of the coarse grid's {spec.RowGrid.NLon}.", nameof(spec));
+        }
+    }
+
+    private static void ValidateCutoff(PsiSpec spec)
     {
         if (!(spec.ThetaCutoff > 0.0) || !double.IsFinite(spec.ThetaCutoff) || spec.ThetaCutoff > Math.PI)
         {
             throw new ArgumentException(
                 $"theta_cutoff = {spec.ThetaCutoff} is invalid: it must be a positive angle in radians, at most π.", nameof(spec));
         }
+    }
 
-        if (spec.ColumnGrid.NLon % spec.RowGrid.NLon != 0)
+    /// <summary>
+    /// The column grid's trigonometry and the basis, ready to collect the cap around any output point: each candidate
+    /// node is rotated by R_y(−θ') about the output point's meridian, written exactly as torch-harmonics writes it.
+    /// </summary>
+    private sealed class CapGeometry
+    {
+        private readonly SphereGrid _columns;
+        private readonly FilterBasis _basis;
+        private readonly double _cutoff;
+        private readonly double[] _longitudes;
+        private readonly double _tabulatedLongitude;
+        private readonly double[] _cosBeta;
+        private readonly double[] _sinBeta;
+        private readonly double[] _cosGamma;
+        private readonly double[] _sinGamma;
+
+        // tabulatedLongitude: an output longitude whose cos β and sin β per column are precomputed (the grid path uses one for all rows).
+        public CapGeometry(SphereGrid columns, FilterBasis basis, double cutoff, double tabulatedLongitude = 0.0)
         {
-            throw new ArgumentException(
-                $"The fine grid's {spec.ColumnGrid.NLon} longitudes must be a multiple of the coarse grid's {spec.RowGrid.NLon}.", nameof(spec));
+            _columns = columns;
+            _basis = basis;
+            _cutoff = cutoff;
+
+            // torch-harmonics' longitudes are torch.linspace(0, 2π, nlon + 1)[:-1]; use the same values.
+            _longitudes = LatitudeRules.TorchLinspace(0.0, 2.0 * Math.PI, columns.NLon + 1);
+            _tabulatedLongitude = tabulatedLongitude;
+            _cosBeta = new double[columns.NLon];
+            _sinBeta = new double[columns.NLon];
+            for (int p = 0; p < columns.NLon; p++)
+            {
+                double beta = Beta(p, tabulatedLongitude);
+                _cosBeta[p] = Math.Cos(beta);
+                _sinBeta[p] = Math.Sin(beta);
+            }
+
+            _cosGamma = new double[columns.NLat];
+            _sinGamma = new double[columns.NLat];
+            for (int i = 0; i < columns.NLat; i++)
+            {
+                _cosGamma[i] = Math.Cos(columns.Colatitude(i));
+                _sinGamma[i] = Math.Sin(columns.Colatitude(i));
+            }
+        }
+
+        // Exactly torch-harmonics' longitude when the output sits at column 0's longitude.
+        private double Beta(int p, double outLongitude) => outLongitude == 0.0 ? _longitudes[p] : _longitudes[p] - outLongitude;
+
+        /// <summary>Appends every (k, column, value) in the cap around (θ', λ'), columns ascending per k.</summary>
+        public void Collect(double outColatitude, double outLongitude, RowEntries entries)
+        {
+            int kernelSize = _basis.KernelSize;
+            int nlon = _columns.NLon;
+            Span<double> values = stackalloc double[kernelSize];
+            Span<bool> inSupport = stackalloc bool[kernelSize];
+            List<int> candidates = new(nlon);
+            double alpha = -outColatitude;
+            double cosAlpha = Math.Cos(alpha);
+            double sinAlpha = Math.Sin(alpha);
+            ReadOnlySpan<double> inColatitudes = _columns.Colatitudes;
+            for (int i = 0; i < inColatitudes.Length; i++)
+            {
+                // The great-circle distance is at least the colatitude difference: rows farther away hold nothing.
+                if (Math.Abs(inColatitudes[i] - outColatitude) > _cutoff + 1e-9)
+                {
+                    continue;
+                }
+
+                CandidateLongitudes(outColatitude, inColatitudes[i], _cutoff, outLongitude, nlon, candidates);
+                foreach (int p in candidates)
+                {
+                    bool tabulated = outLongitude == _tabulatedLongitude;
+                    double cosBeta = tabulated ? _cosBeta[p] : Math.Cos(Beta(p, outLongitude));
+                    double sinBeta = tabulated ? _sinBeta[p] : Math.Sin(Beta(p, outLongitude));
+                    double x = cosAlpha * cosBeta * _sinGamma[i] + _cosGamma[i] * sinAlpha;
+                    double y = sinBeta * _sinGamma[i];
+                    double z = -cosBeta * sinAlpha * _sinGamma[i] + cosAlpha * _cosGamma[i];
+                    double norm = Math.Sqrt(x * x + y * y + z * z);
+                    x /= norm;
+                    y /= norm;
+                    z /= norm;
+                    double theta = Math.Acos(z);
+                    if (theta > _cutoff)
+                    {
+                        continue;
+                    }
+
+                    double phi = Math.Atan2(y, x);
+                    if (phi < 0.0)
+                    {
+                        phi += 2 * Math.PI;
+                    }
+
+                    _basis.Evaluate(theta, phi, _cutoff, values, inSupport);
+                    for (int k = 0; k < kernelSize; k++)
+                    {
+                        if (inSupport[k])
+                        {
+                            entries.Add(k, i * nlon + p, values[k]);
+                        }
+                    }
+                }
+            }
         }
     }
 
