@@ -1,0 +1,260 @@
+using System.CommandLine;
+using Disco.Geo.Client;
+using Disco.Geo.Protos.V1;
+
+namespace Disco.Geo.Cli.Commands;
+
+internal static class DatasetsCommands
+{
+    public static Command Build(CommandFactory factory)
+    {
+        var command = new Command("datasets", "Upload, ingest, list, show, verify, download and remove datasets.");
+        command.Subcommands.Add(Upload(factory));
+        command.Subcommands.Add(Ingest(factory));
+        command.Subcommands.Add(List(factory));
+        command.Subcommands.Add(Show(factory));
+        command.Subcommands.Add(Remove(factory));
+        command.Subcommands.Add(Verify(factory));
+        command.Subcommands.Add(Download(factory));
+        return command;
+    }
+
+    private static Command Upload(CommandFactory factory)
+    {
+        var files = new Argument<string[]>("files") { Description = "Files to upload", Arity = ArgumentArity.OneOrMore };
+        var name = new Option<string?>("--name") { Description = "Dataset name (one file only; default: the file name without extension)" };
+        var command = new Command("upload", "Upload files as raw datasets (checksummed; an interrupted upload resumes when run again).") { files, name };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            string[] paths = context.Parse.GetValue(files)!;
+            string? datasetName = context.Parse.GetValue(name);
+            if (datasetName is not null && paths.Length > 1)
+            {
+                throw new UsageException("--name applies to a single file; upload several files without it (names come from the file names).");
+            }
+
+            foreach (string path in paths)
+            {
+                if (!File.Exists(path))
+                {
+                    throw new UsageException($"No file at {path}.");
+                }
+            }
+
+            using DiscoClient client = context.Connect();
+            var uploaded = new List<Dataset>();
+            foreach (string path in paths)
+            {
+                UploadFileResponse response = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
+                    progress => client.UploadFileAsync(path, datasetName, progress, cancellationToken));
+                uploaded.Add(response.Dataset);
+                context.Say(response.AlreadyExisted
+                    ? $"{response.Dataset.Id} {response.Dataset.Name}: already uploaded, nothing sent"
+                    : $"{response.Dataset.Id} {response.Dataset.Name}: uploaded {Display.Bytes(response.Dataset.Blob.SizeBytes)}, sha256 {response.Dataset.Blob.Sha256}");
+            }
+
+            if (context.JsonOutput)
+            {
+                context.WriteJson(uploaded);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Ingest(CommandFactory factory)
+    {
+        var name = new Option<string>("--name") { Description = "Name of the gridded dataset to create", Required = true };
+        var from = new Option<string?>("--from") { Description = "Raw dataset (id or name) to ingest" };
+        var path = new Option<string[]>("--path") { Description = "Server-side file(s) under an import root; several are mosaicked", AllowMultipleArgumentsPerToken = true };
+        var grid = new Option<string>("--grid") { Description = "Target grid KIND:NLATxNLON[:LON0], e.g. equiangular:181x360", Required = true };
+        var bands = new Option<string[]>("--band") { Description = "BAND:ROLE[:RESAMPLING[:NAME]], repeatable (default: all bands as inputs)" };
+        var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of following it" };
+        var command = new Command("ingest", "Resample an uploaded raster or a server-side file onto a sphere grid (a job).") { name, from, path, grid, bands, detach };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            var request = new IngestDatasetRequest { Name = context.Parse.GetValue(name)!, Grid = Parsing.Grid(context.Parse.GetValue(grid)!) };
+            string? source = context.Parse.GetValue(from);
+            string[] paths = context.Parse.GetValue(path) ?? [];
+            if ((source is null) == (paths.Length == 0))
+            {
+                throw new UsageException("Give exactly one source: --from DATASET, or --path FILE (repeat --path for tiles to mosaic).");
+            }
+
+            if (source is not null)
+            {
+                request.DatasetId = source;
+            }
+            else if (paths.Length == 1)
+            {
+                request.ServerPath = new ServerPathSource { Path = paths[0] };
+            }
+            else
+            {
+                request.Tiles = new TileListSource { Paths = { paths } };
+            }
+
+            foreach (string band in context.Parse.GetValue(bands) ?? [])
+            {
+                request.Bands.Add(Parsing.Band(band));
+            }
+
+            using DiscoClient client = context.Connect();
+            Job job = await client.IngestDatasetAsync(request, cancellationToken);
+            return await FollowAsync(context, client, job, context.Parse.GetValue(detach), cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command List(CommandFactory factory)
+    {
+        var kind = new Option<string?>("--kind") { Description = "raw-file or gridded" };
+        var prefix = new Option<string?>("--prefix") { Description = "Only names starting with this" };
+        var command = new Command("list", "List datasets.") { kind, prefix };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            string? kindText = context.Parse.GetValue(kind);
+            DatasetKind filter = kindText is null ? DatasetKind.Unspecified : Parsing.Enum<DatasetKind>("kind", kindText);
+            using DiscoClient client = context.Connect();
+            var datasets = new List<Dataset>();
+            await foreach (Dataset dataset in client.ListDatasetsAsync(filter, context.Parse.GetValue(prefix), cancellationToken))
+            {
+                datasets.Add(dataset);
+            }
+
+            if (context.JsonOutput)
+            {
+                context.WriteJson(datasets);
+            }
+            else
+            {
+                Display.Table(context, ["ID", "NAME", "KIND", "SIZE", "GRID", "CREATED"],
+                    datasets.Select(d => new[] { d.Id, d.Name, Display.Lower(d.Kind), Display.Bytes(d.Blob?.SizeBytes ?? 0), Display.Grid(d.Grid), Display.Time(d.CreateTime) }));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Show(CommandFactory factory)
+    {
+        var dataset = new Argument<string>("dataset") { Description = "Dataset id or name" };
+        var command = new Command("show", "Show one dataset.") { dataset };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            Dataset found = await client.GetDatasetAsync(context.Parse.GetValue(dataset)!, cancellationToken);
+            if (context.JsonOutput)
+            {
+                context.WriteJson(found);
+                return ExitCodes.Success;
+            }
+
+            Display.Table(context, ["FIELD", "VALUE"], new[]
+            {
+                new[] { "id", found.Id },
+                ["name", found.Name],
+                ["kind", Display.Lower(found.Kind)],
+                ["size", Display.Bytes(found.Blob?.SizeBytes ?? 0)],
+                ["sha256", found.Blob?.Sha256 ?? ""],
+                ["file", found.FileName],
+                ["grid", Display.Grid(found.Grid)],
+                ["bands", string.Join(", ", found.Bands.Select(b => $"{b.Name} ({Display.Lower(b.Role)})"))],
+                ["source", found.SourceDatasetId],
+                ["created", Display.Time(found.CreateTime)],
+            });
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Remove(CommandFactory factory)
+    {
+        var datasets = new Argument<string[]>("datasets") { Description = "Dataset ids or names", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("rm", "Remove datasets (and their stored files when nothing else uses them).") { datasets };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            var removed = new List<DeleteDatasetResponse>();
+            foreach (string dataset in context.Parse.GetValue(datasets)!)
+            {
+                DeleteDatasetResponse response = await client.DeleteDatasetAsync(dataset, cancellationToken);
+                removed.Add(response);
+                context.Say($"Removed {response.DatasetId}; freed {Display.Bytes(response.FreedBytes)}");
+            }
+
+            if (context.JsonOutput)
+            {
+                context.WriteJson(removed);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Verify(CommandFactory factory)
+    {
+        var dataset = new Argument<string>("dataset") { Description = "Dataset id or name" };
+        var detach = new Option<bool>("--detach") { Description = "Return once the job is queued" };
+        var command = new Command("verify", "Re-read a dataset's stored files and check their SHA-256 (a job).") { dataset, detach };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            Job job = await client.VerifyDatasetAsync(context.Parse.GetValue(dataset)!, cancellationToken);
+            return await FollowAsync(context, client, job, context.Parse.GetValue(detach), cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command Download(CommandFactory factory)
+    {
+        var dataset = new Argument<string>("dataset") { Description = "Raw dataset id or name" };
+        var output = new Argument<string>("output") { Description = "File to write" };
+        var command = new Command("download", "Download a raw dataset's file (written to OUTPUT.part, then renamed).") { dataset, output };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            string target = context.Parse.GetValue(output)!;
+            using DiscoClient client = context.Connect();
+            Dataset info;
+            await using (var file = new FileStream(target + ".part", FileMode.Create, FileAccess.Write))
+            {
+                info = await Display.WithTransferProgressAsync(context, Path.GetFileName(target),
+                    progress => client.DownloadDatasetAsync(context.Parse.GetValue(dataset)!, file, progress, cancellationToken));
+            }
+
+            File.Move(target + ".part", target, overwrite: true);
+            context.Say($"Wrote {target} ({Display.Bytes(info.Blob.SizeBytes)})");
+            if (context.JsonOutput)
+            {
+                context.WriteJson(info);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Prints a queued job and either follows it or returns at once.</summary>
+    public static async Task<int> FollowAsync(CliContext context, DiscoClient client, Job job, bool detach, CancellationToken cancellationToken)
+    {
+        if (detach)
+        {
+            if (context.JsonOutput)
+            {
+                context.WriteJson(job);
+            }
+            else
+            {
+                context.Output.WriteLine($"Job {job.Id} queued. Follow it with `disco jobs watch {job.Id}`.");
+            }
+
+            return ExitCodes.Success;
+        }
+
+        context.Say($"Job {job.Id} queued ({job.Description}).");
+        return await Display.WatchJobAsync(context, client, job.Id, cancellationToken);
+    }
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using Disco.Geo.Client;
+using Disco.Geo.Protos.V1;
+
+namespace Disco.Geo.Cli.Commands;
+
+internal static class ModelsCommands
+{
+    public static Command Build(CommandFactory factory)
+    {
+        var command = new Command("models", "List, show, export, import and remove model packages.");
+        var prefix = new Option<string?>("--prefix") { Description = "Only names starting with this" };
+        var list = new Command("list", "List models.") { prefix };
+        factory.SetAction(list, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            var models = new List<Model>();
+            await foreach (Model model in client.ListModelsAsync(context.Parse.GetValue(prefix), cancellationToken))
+            {
+                models.Add(model);
+            }
+
+            if (context.JsonOutput)
+            {
+                context.WriteJson(models);
+            }
+            else
+            {
+                Display.Table(context, ["ID", "NAME", "ARCHITECTURE", "TASK", "GRID", "SIZE", "CREATED"],
+                    models.Select(m => new[] { m.Id, m.Name, m.Architecture, m.Task, Display.Grid(m.Grid), Display.Bytes(m.Blob?.SizeBytes ?? 0), Display.Time(m.CreateTime) }));
+            }
+
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(list);
+
+        var showModel = new Argument<string>("model") { Description = "Model id or name" };
+        var show = new Command("show", "Show a model and its card.") { showModel };
+        factory.SetAction(show, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            Model model = await client.GetModelAsync(context.Parse.GetValue(showModel)!, cancellationToken);
+            if (context.JsonOutput)
+            {
+                context.WriteJson(model);
+                return ExitCodes.Success;
+            }
+
+            context.Output.WriteLine($"{model.Id} {model.Name} ({Display.Bytes(model.Blob?.SizeBytes ?? 0)}, format {model.FormatVersion}, sha256 {model.Blob?.Sha256})");
+            context.Output.WriteLine(model.CardJson);
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(show);
+
+        var exportModel = new Argument<string>("model") { Description = "Model id or name" };
+        var exportPath = new Argument<string>("file") { Description = "Package file to write" };
+        var export = new Command("export", "Write a model package to a file (checked against its SHA-256).") { exportModel, exportPath };
+        factory.SetAction(export, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            string path = context.Parse.GetValue(exportPath)!;
+            FileMetadata info = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
+                progress => client.ExportModelAsync(context.Parse.GetValue(exportModel)!, path, progress, cancellationToken));
+            context.Say($"Wrote {path} ({Display.Bytes(info.SizeBytes)}, sha256 {info.Sha256})");
+            if (context.JsonOutput)
+            {
+                context.WriteJson(info);
+            }
+
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(export);
+
+        var importPath = new Argument<string>("file") { Description = "Model package file" };
+        var importName = new Option<string?>("--name") { Description = "Model name (default: the name in the card)" };
+        var import = new Command("import", "Import a model package file.") { importPath, importName };
+        factory.SetAction(import, async (context, cancellationToken) =>
+        {
+            string path = context.Parse.GetValue(importPath)!;
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"No file at {path}.");
+            }
+
+            using DiscoClient client = context.Connect();
+            Model model = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
+                progress => client.ImportModelAsync(path, context.Parse.GetValue(importName), progress, cancellationToken));
+            if (context.JsonOutput)
+            {
+                context.WriteJson(model);
+            }
+            else
+            {
+                context.Output.WriteLine($"{model.Id} {model.Name}: imported ({Display.Bytes(model.Blob.SizeBytes)})");
+            }
+
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(import);
+
+        var removeModels = new Argument<string[]>("models") { Description = "Model ids or names", Arity = ArgumentArity.OneOrMore };
+        var remove = new Command("rm", "Remove models.") { removeModels };
+        factory.SetAction(remove, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            var removed = new List<DeleteModelResponse>();
+            foreach (string model in context.Parse.GetValue(removeModels)!)
+            {
+                DeleteModelResponse response = await client.DeleteModelAsync(model, cancellationToken);
+                removed.Add(response);
+                context.Say($"Removed {response.ModelId}; freed {Display.Bytes(response.FreedBytes)}");
+            }
+
+            if (context.JsonOutput)
+            {
+                context.WriteJson(removed);
+            }
+
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(remove);
+        return command;
+    }
+}

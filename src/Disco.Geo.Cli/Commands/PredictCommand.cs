@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Disco.Geo.Client;
+using Disco.Geo.Protos.V1;
+
+namespace Disco.Geo.Cli.Commands;
+
+/// <summary>
+/// `disco predict`: runs a model over many inputs. Outputs are written as OUT/&lt;input stem&gt;.&lt;ext&gt; through a
+/// temporary file, so an existing output means that input is done; a rerun skips finished inputs, re-uses uploads
+/// the server already has (same name and checksum), and re-uses finished predictions through a request id derived
+/// from model, input and options.
+/// </summary>
+internal static class PredictCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static Command Build(CommandFactory factory)
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Input files or globs (* ? **); dataset names with --input-kind dataset", Arity = ArgumentArity.ZeroOrMore };
+        var model = new Option<string>("--model", "-m") { Description = "Model id or name", Required = true };
+        var manifest = new Option<string?>("--manifest") { Description = "File listing one input per line (relative to the manifest; # comments)" };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory", Required = true };
+        var format = new Option<string>("--format") { Description = "geotiff, cog, geojson or png", DefaultValueFactory = _ => "cog" };
+        var kind = new Option<string>("--input-kind") { Description = "raster (default), panorama, or dataset (inputs are gridded dataset names)", DefaultValueFactory = _ => "raster" };
+        var parallel = new Option<int>("--parallel", "-j") { Description = "Inputs processed at once", DefaultValueFactory = _ => 2 };
+        var command = new Command("predict", "Predict with a model over many inputs, skipping what is done; a rerun resumes a half-finished batch.")
+        {
+            inputs, model, manifest, output, format, kind, parallel,
+        };
+        factory.SetAction(command, async (context, cancellationToken) =>
+        {
+            ParseResult p = context.Parse;
+            ExportFormat exportFormat = Parsing.Enum<ExportFormat>("format", p.GetValue(format)!);
+            string inputKind = p.GetValue(kind)!.ToLowerInvariant();
+            if (inputKind is not ("raster" or "panorama" or "dataset"))
+            {
+                throw new UsageException("--input-kind must be raster, panorama or dataset.");
+            }
+
+            int degree = p.GetValue(parallel);
+            if (degree is < 1 or > 64)
+            {
+                throw new UsageException("--parallel must be between 1 and 64.");
+            }
+
+            List<string> items = inputKind == "dataset"
+                ? [.. p.GetValue(inputs) ?? []]
+                : InputExpansion.Expand(p.GetValue(inputs) ?? [], p.GetValue(manifest));
+            if (items.Count == 0)
+            {
+                throw new UsageException("No inputs: pass files or globs, or --manifest FILE.");
+            }
+
+            string outDirectory = p.GetValue(output)!;
+            Directory.CreateDirectory(outDirectory);
+            using DiscoClient client = context.Connect();
+            Model found = await client.GetModelAsync(p.GetValue(model)!, cancellationToken);
+            var results = new ConcurrentBag<BatchResult>();
+            using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            DiscoException? fatal = null;
+            try
+            {
+                await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = abort.Token }, async (item, token) =>
+                {
+                    BatchResult result = await RunOneAsync(client, found, item, inputKind, exportFormat, outDirectory, token);
+                    results.Add(result);
+                    context.Say($"{result.Status,-8} {result.Input}{(result.Output is null ? "" : " -> " + result.Output)}{(result.Error is null ? "" : ": " + result.Error)}");
+                    if (result.Code is Grpc.Core.StatusCode.Unimplemented or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.Unavailable)
+                    {
+                        // The same answer awaits every other input: stop instead of repeating it.
+                        fatal ??= result.Exception;
+                        await abort.CancelAsync();
+                    }
+                });
+            }
+            catch (OperationCanceledException) when (fatal is not null && !cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            if (context.JsonOutput)
+            {
+                context.WriteJsonText(JsonSerializer.Serialize(results.OrderBy(r => r.Input, StringComparer.Ordinal).Select(r => new { r.Input, r.Output, r.Status, r.PredictionId, r.Error }), JsonOptions));
+            }
+
+            if (fatal is not null)
+            {
+                throw fatal;
+            }
+
+            int failed = results.Count(r => r.Status == "failed");
+            context.Say($"{results.Count(r => r.Status == "done")} done, {results.Count(r => r.Status == "skipped")} skipped, {failed} failed.");
+            return failed > 0 ? ExitCodes.JobUnsuccessful : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task<BatchResult> RunOneAsync(
+        DiscoClient client, Model model, string item, string inputKind, ExportFormat format, string outDirectory, CancellationToken cancellationToken)
+    {
+        string stem = DiscoClient.SuggestName(Path.GetFileName(item));
+        string extension = format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
+        string output = Path.Combine(outDirectory, stem + extension);
+        if (File.Exists(output))
+        {
+            return new BatchResult(item, output, "skipped", null, null, null, null);
+        }
+
+        try
+        {
+            var request = new PredictRequest { Model = model.Id, Output = PredictionOutput.Values, StreamTiles = false };
+            string inputIdentity;
+            if (inputKind == "dataset")
+            {
+                request.Dataset = item;
+                inputIdentity = "dataset:" + item;
+            }
+            else
+            {
+                string sha256 = await DiscoClient.HashAsync(new FileInfo(item), null, cancellationToken);
+                UploadFileResponse upload = await client.UploadFileAsync(item, $"{stem}-{sha256[..12]}", null, cancellationToken);
+                if (inputKind == "panorama")
+                {
+                    request.Panorama = new PanoramaSource { DatasetId = upload.Dataset.Id };
+                }
+                else
+                {
+                    request.Raster = new RasterSource { DatasetId = upload.Dataset.Id };
+                }
+
+                inputIdentity = inputKind + ":" + sha256;
+            }
+
+            request.RequestId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{model.Blob.Sha256}|{inputIdentity}|{request.Output}")))[..32];
+            string? predictionId = null;
+            await foreach (PredictResponse message in client.PredictAsync(request, cancellationToken))
+            {
+                predictionId ??= message.Prediction?.Id;
+            }
+
+            if (predictionId is null)
+            {
+                return new BatchResult(item, null, "failed", null, "the server ended the prediction without a record", null, null);
+            }
+
+            await client.ExportPredictionAsync(predictionId, format, output, cancellationToken);
+            return new BatchResult(item, output, "done", predictionId, null, null, null);
+        }
+        catch (DiscoException e)
+        {
+            return new BatchResult(item, null, "failed", null, e.Message, e.StatusCode, e);
+        }
+        catch (IOException e)
+        {
+            return new BatchResult(item, null, "failed", null, e.Message, null, null);
+        }
+    }
+
+    private sealed record BatchResult(string Input, string? Output, string Status, string? PredictionId, string? Error, Grpc.Core.StatusCode? Code, DiscoException? Exception);
+}
+
+/// <summary>Expands globs and manifests into a sorted, de-duplicated list of existing files.</summary>
+internal static class InputExpansion
+{
+    public static List<string> Expand(IEnumerable<string> patterns, string? manifest)
+    {
+        var files = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (string pattern in patterns)
+        {
+            AddPattern(files, pattern);
+        }
+
+        if (manifest is not null)
+        {
+            if (!File.Exists(manifest))
+            {
+                throw new UsageException($"No manifest at {manifest}.");
+            }
+
+            string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(manifest))!;
+            foreach (string raw in File.ReadLines(manifest))
+            {
+                string line = raw.Trim();
+                if (line.Length == 0 || line.StartsWith('#'))
+                {
+                    continue;
+                }
+
+                AddPattern(files, Path.IsPathRooted(line) ? line : Path.Combine(baseDirectory, line));
+            }
+        }
+
+        return [.. files];
+    }
+
+    private static void AddPattern(SortedSet<string> files, string pattern)
+    {
+        if (pattern.IndexOfAny(['*', '?']) < 0)
+        {
+            if (!File.Exists(pattern))
+            {
+                throw new UsageException($"No file at {pattern}.");
+            }
+
+            files.Add(pattern);
+            return;
+        }
+
+        // The directory part before the first wildcard is the root; the rest is matched segment by segment.
+        string full = Path.GetFullPath(pattern);
+        string[] segments = full.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        int firstWild = Array.FindIndex(segments, s => s.IndexOfAny(['*', '?']) >= 0);
+        string root = Path.DirectorySeparatorChar + string.Join(Path.DirectorySeparatorChar, segments[..firstWild]);
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        string[] rest = segments[firstWild..];
+        foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            string[] relative = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);
+            if (Matches(rest, 0, relative, 0))
+            {
+                files.Add(file);
+            }
+        }
+    }
+
+    private static bool Matches(string[] pattern, int p, string[] path, int q)
+    {
+        if (p == pattern.Length)
+        {
+            return q == path.Length;
+        }
+
+        if (pattern[p] == "**")
+        {
+            for (int skip = q; skip <= path.Length; skip++)
+            {
+                if (Matches(pattern, p + 1, path, skip))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return q < path.Length && Wildcard(pattern[p], path[q]) && Matches(pattern, p + 1, path, q + 1);
+    }
+
+    private static bool Wildcard(string pattern, string text)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
+            {
+                p++;
+                t++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+}

@@ -1,0 +1,34 @@
+using System.CommandLine;
+
+namespace Disco.Geo.Cli;
+
+/// <summary>Options every command accepts.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string> Server = new("--server", "-s")
+    {
+        Description = "Server address (env DISCO_SERVER; default http://127.0.0.1:50051)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISCO_SERVER") is { Length: > 0 } value ? value : "http://127.0.0.1:50051",
+    };
+
+    public static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "API key for servers that require one (env DISCO_API_KEY)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISCO_API_KEY") is { Length: > 0 } value ? value : null,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print machine-readable JSON on stdout (messages go to stderr)",
+        Recursive = true,
+    };
+
+    public static readonly Option<int> Timeout = new("--timeout")
+    {
+        Description = "Deadline in seconds for each call to the server (default 30; streams are not limited)",
+        Recursive = true,
+        DefaultValueFactory = _ => 30,
+    };
+}
