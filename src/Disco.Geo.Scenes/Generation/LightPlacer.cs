@@ -78,7 +78,7 @@ internal static class LightPlacer
             Kind = TextureKind.LightPanel,
             Primary = Rgb.Grey(0.9),
             Secondary = Palette.Grey(r, 0.5, 0.85),
-            Emission = tint * r.Uniform(2.5, 4),
+            Emission = tint * r.Uniform(3, 6),
             Width = x1 - x0,
             Height = y1 - y0,
         });
@@ -91,7 +91,8 @@ internal static class LightPlacer
             samples[k] = new Vec3(x0 + (x1 - x0) * (0.25 + 0.5 * (k % 2)), y0 + (y1 - y0) * (0.25 + 0.5 * (k / 2)), h - 1e-3);
         }
 
-        draft.PanelLights.Add(new PanelLight(samples, tint * power));
+        Vec3 centre = new(0.5 * (x0 + x1), 0.5 * (y0 + y1), h - 1e-3);
+        draft.PanelLights.Add(new PanelLight(samples, centre, Math.Max(x1 - x0, y1 - y0), tint * power));
     }
 
     private static bool TryPendant(SceneDraft draft, Rgb tint, double power)
@@ -151,7 +152,7 @@ internal static class LightPlacer
     {
         Kind = TextureKind.Glow,
         Primary = Rgb.Lerp(tint, Palette.Any(r), 0.3) * 0.8,
-        Emission = tint * r.Uniform(1.2, 2.5),
+        Emission = tint * r.Uniform(1.5, 3),
     };
 
     /// <summary>A uniformly random floor point at least <paramref name="margin"/> from the walls of its room part.</summary>

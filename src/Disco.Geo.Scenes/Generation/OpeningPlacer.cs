@@ -76,7 +76,7 @@ internal static class OpeningPlacer
                     ? Palette.Hsv(r.Uniform(80, 140), r.Uniform(0.3, 0.6), r.Uniform(0.25, 0.5))
                     : Palette.Hsv(r.Uniform(0, 40), r.Uniform(0.05, 0.3), r.Uniform(0.3, 0.6)),
                 Accent = r.Chance(0.7) ? Palette.OffWhite(r) : Palette.Wood(r),
-                Emission = Rgb.Grey(r.Uniform(1.2, 2.5)),
+                Emission = Rgb.Grey(r.Uniform(1.0, 2.2)),
                 Width = width,
                 Height = top - sill,
                 Seed = r.NextUInt64(),

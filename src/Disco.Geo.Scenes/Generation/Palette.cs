@@ -52,7 +52,7 @@ internal static class Palette
             Variation = 0.04,
             Seed = r.NextUInt64(),
         },
-        _ => FabricOf(r, Any(r)),
+        _ => FabricOf(r, Hsv(r.Uniform(0, 360), r.Uniform(0.05, 0.45), r.Uniform(0.25, 0.7))),
     };
 
     public static Material Wall(RandomStream r)

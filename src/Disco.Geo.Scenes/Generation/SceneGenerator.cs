@@ -44,11 +44,18 @@ public static class SceneGenerator
         FurniturePlacer.Place(draft);
 
         double falloff = r.Uniform(0.35, 0.6) * Math.Sqrt(room.Bounds.Size.X * room.Bounds.Size.X + room.Bounds.Size.Y * room.Bounds.Size.Y);
-        Rgb ambient = Palette.Hsv(r.Uniform(20, 220), r.Uniform(0, 0.12), 1) * r.Uniform(0.12, 0.3);
-        // Expose so that a mid-grey wall under the scene's typical irradiance lands near the middle of the tone
-        // curve, then vary it a little so brightness is not a constant a network could rely on.
-        double typical = Exposure.TypicalIrradiance(room, draft.PointLights, draft.PanelLights, ambient, falloff);
-        return new Scene(room, [.. draft.Materials], floor, wall, ceiling)
+
+        // Indirect light is a fraction of the direct light, as bounces in a real room are; then expose so that a
+        // mid-grey wall under the typical irradiance lands near the middle of the tone curve, varied a little so
+        // brightness is not a constant a network could rely on.
+        Rgb tint = Palette.Hsv(r.Uniform(20, 220), r.Uniform(0, 0.12), 1);
+        double direct = Exposure.TypicalIrradiance(room, draft.PointLights, draft.PanelLights, Rgb.Black, falloff);
+        Rgb ambient = tint * (r.Uniform(0.2, 0.45) * direct);
+        double exposure = 2.2 / (direct + ambient.Luminance) * r.Uniform(0.75, 1.3);
+
+        // Emission was drawn in display units (1 ≈ a bright but unclipped surface); convert it to radiance.
+        Material[] materials = [.. draft.Materials.Select(m => m.Emission == Rgb.Black ? m : m with { Emission = m.Emission * (1 / exposure) })];
+        return new Scene(room, materials, floor, wall, ceiling)
         {
             Seed = seed,
             Camera = new Camera(position.X, position.Y, position.Z, yaw),
@@ -58,7 +65,7 @@ public static class SceneGenerator
             PanelLights = [.. draft.PanelLights],
             Ambient = ambient,
             FalloffDistance = falloff,
-            Exposure = 2.2 / typical * r.Uniform(0.75, 1.3),
+            Exposure = exposure,
         };
     }
 }

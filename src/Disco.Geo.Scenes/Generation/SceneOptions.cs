@@ -22,10 +22,10 @@ public sealed record SceneOptions
     public double MergedRoomProbability { get; init; } = 0.35;
 
     /// <summary>Fewest furniture items (an item is one or a few primitives: a table is a top and legs).</summary>
-    public int MinObjects { get; init; } = 4;
+    public int MinObjects { get; init; } = 5;
 
     /// <summary>Most furniture items; fewer are placed when the room runs out of space.</summary>
-    public int MaxObjects { get; init; } = 14;
+    public int MaxObjects { get; init; } = 16;
 
     /// <summary>Most doors.</summary>
     public int MaxDoors { get; init; } = 2;

@@ -51,6 +51,20 @@ internal sealed class RoomShape
         return false;
     }
 
+    /// <summary>True when one part holds both points, so the segment between them stays inside the room.</summary>
+    public bool ShareAPart(Vec3 a, Vec3 b)
+    {
+        foreach (Aabb part in _parts)
+        {
+            if (part.Contains(a, 0) && part.Contains(b, 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Distance along the ray from <paramref name="origin"/> (inside the room) to where it leaves the room, and the
     /// face it leaves through. For a single box this is min over the axes of (bound − o)/d, the exact ray–plane
@@ -108,6 +122,11 @@ internal sealed class RoomShape
     public double ExitAlongAxis(Vec3 p, int axis, bool positive)
     {
         double position = Component(p, axis);
+        if (_parts.Length == 1)
+        {
+            return positive ? Component(_parts[0].Max, axis) - position : position - Component(_parts[0].Min, axis);
+        }
+
         double t = 0;
         for (int step = 0; step <= _parts.Length; step++)
         {

@@ -12,6 +12,7 @@ internal sealed class ShadowIndex
     {
         PointLights = Array.ConvertAll(pointLights, light => new DirectionIndex(light.Position, primitives));
         PanelSamples = Array.ConvertAll(panelLights, panel => Array.ConvertAll(panel.Samples, sample => new DirectionIndex(sample, primitives)));
+        PanelCentres = Array.ConvertAll(panelLights, panel => new DirectionIndex(panel.Centre, primitives));
     }
 
     /// <summary>Index around each point light, in the scene's order.</summary>
@@ -19,4 +20,7 @@ internal sealed class ShadowIndex
 
     /// <summary>Index around each sample point of each panel light.</summary>
     public DirectionIndex[][] PanelSamples { get; }
+
+    /// <summary>Index around each panel's centre, for surfaces far from it.</summary>
+    public DirectionIndex[] PanelCentres { get; }
 }

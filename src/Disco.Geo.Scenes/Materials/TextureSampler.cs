@@ -74,7 +74,7 @@ internal static class TextureSampler
     private static Rgb Plaster(Material m, double u, double v, double footprint)
     {
         double mottle = ValueNoise.Fractal(u, v, 1.2, 3, footprint, m.Seed);
-        double grain = ValueNoise.Fractal(u, v, 14, 3, footprint, m.Seed + 11);
+        double grain = ValueNoise.Fractal(u, v, 14, 2, footprint, m.Seed + 11);
         Rgb tone = Rgb.Lerp(m.Primary, m.Secondary, Math.Clamp(0.5 + 1.5 * mottle, 0, 1));
         return tone * (1 + 2 * m.Variation * grain);
     }
@@ -92,7 +92,7 @@ internal static class TextureSampler
         Rgb element = Rgb.Lerp(m.Primary, m.Secondary, 0.5 + tone * detail);
 
         // Grain: noise stretched along the element, so it varies fast across it (wood) or evenly (brick texture).
-        double grain = ValueNoise.Fractal(along + column * 7.31, v * grainStretch, 2.5, 3, footprint * grainStretch, m.Seed + 3);
+        double grain = ValueNoise.Fractal(along + column * 7.31, v * grainStretch, 2.5, 2, footprint * grainStretch, m.Seed + 3);
         element *= 1 + 4 * m.Variation * grain;
 
         double rowJoint = FilteredPatterns.Lines(v, m.Scale, m.JointWidth, footprint);
@@ -130,7 +130,7 @@ internal static class TextureSampler
 
     private static Rgb Fabric(Material m, double u, double v, double footprint)
     {
-        double fibres = ValueNoise.Fractal(u, v, 45, 3, footprint, m.Seed);
+        double fibres = ValueNoise.Fractal(u, v, 45, 2, footprint, m.Seed);
         double blotches = ValueNoise.Fractal(u, v, 1.5, 2, footprint, m.Seed + 5);
         return Rgb.Lerp(m.Primary, m.Secondary, Math.Clamp(0.5 + 2 * blotches, 0, 1)) * (1 + 4 * m.Variation * fibres);
     }

@@ -54,8 +54,10 @@ internal static class RayCaster
             }
         }
 
-        // A box-shaped room is convex, so only merged rooms can hide a light behind their own walls.
-        return !scene.Room.IsConvex && scene.Room.Exit(from, direction, out _) < distance;
+        // Each part is convex, so only a merged room can hide a light behind its own walls, and only from a point
+        // outside the light's part.
+        RoomShape room = scene.Room;
+        return !room.IsConvex && !room.ShareAPart(from, light) && room.Exit(from, direction, out _) < distance;
     }
 
     private static SurfaceHit Trace(Scene scene, ReadOnlySpan<int> candidates, Vec3 origin, Vec3 direction)

@@ -28,7 +28,8 @@ internal static class SurfaceShader
         double footprint = hit.Distance * pixelAngle / Math.Max(cosView, MinimumFootprintCosine);
         TextureSampler.Sample(scene.Materials[hit.Material], hit.U, hit.V, footprint, out Rgb albedo, out Rgb emission);
 
-        double ambientShade = hit.PrimitiveId < 0 ? CornerShade(scene, hit) : 1;
+        // Surfaces facing down get a little more indirect light: the lit floor bounces it up to them.
+        double ambientShade = (hit.PrimitiveId < 0 ? CornerShade(scene, hit) : 1) * (1 + 0.3 * Math.Max(0, -n.Z));
         Rgb irradiance = scene.Ambient * ambientShade;
 
         Vec3 p = hit.Point;
@@ -51,23 +52,34 @@ internal static class SurfaceShader
         PanelLight[] panels = scene.PanelLights;
         for (int k = 0; k < panels.Length; k++)
         {
-            Vec3[] samples = panels[k].Samples;
-            double share = 1.0 / samples.Length;
-            for (int s = 0; s < samples.Length; s++)
+            PanelLight panel = panels[k];
+            Vec3 toCentre = panel.Centre - p;
+            if (Vec3.Dot(toCentre, toCentre) > panel.FarDistance * panel.FarDistance)
             {
-                Vec3 toLight = samples[s] - p;
-                double squared = Vec3.Dot(toLight, toLight);
-                double length = Math.Sqrt(squared);
-                double cosine = Vec3.Dot(n, toLight) / length;
-                double emitted = toLight.Z / length; // the panel faces straight down
-                if (cosine > 0 && emitted > 0 && !RayCaster.IsOccluded(scene, origin, samples[s], -1, shadows.PanelSamples[k][s]))
-                {
-                    irradiance += panels[k].Intensity * (share * cosine * emitted / (1 + squared * inverseFalloff));
-                }
+                irradiance += PanelSample(scene, panel, panel.Centre, 1, p, n, origin, shadows.PanelCentres[k], inverseFalloff);
+                continue;
+            }
+
+            double share = 1.0 / panel.Samples.Length;
+            for (int s = 0; s < panel.Samples.Length; s++)
+            {
+                irradiance += PanelSample(scene, panel, panel.Samples[s], share, p, n, origin, shadows.PanelSamples[k][s], inverseFalloff);
             }
         }
 
         return albedo * irradiance + emission;
+    }
+
+    private static Rgb PanelSample(Scene scene, PanelLight panel, Vec3 sample, double share, Vec3 p, Vec3 n, Vec3 origin, DirectionIndex index, double inverseFalloff)
+    {
+        Vec3 toLight = sample - p;
+        double squared = Vec3.Dot(toLight, toLight);
+        double length = Math.Sqrt(squared);
+        double cosine = Vec3.Dot(n, toLight) / length;
+        double emitted = toLight.Z / length; // the panel faces straight down
+        return cosine > 0 && emitted > 0 && !RayCaster.IsOccluded(scene, origin, sample, -1, index)
+            ? panel.Intensity * (share * cosine * emitted / (1 + squared * inverseFalloff))
+            : Rgb.Black;
     }
 
     /// <summary>

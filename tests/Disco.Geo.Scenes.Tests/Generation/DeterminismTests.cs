@@ -60,5 +60,5 @@ public class DeterminismTests
         Assert.True(actual == Fingerprint, $"The rendered bytes changed: fingerprint {actual}, recorded {Fingerprint}.");
     }
 
-    private const string Fingerprint = "6E6CAC19E92CFAA557CEF965982269DCEA127FD380B60B8399A03F2E934968B7";
+    private const string Fingerprint = "E3906426CBAFF65573470AA7CB3ECB8D1D51263FA1F972336D194D17938F3558";
 }
