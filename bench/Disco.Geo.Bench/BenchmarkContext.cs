@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -57,6 +58,29 @@ internal sealed class BenchmarkContext
         File.WriteAllText(path + ".tmp", header + markdownBody.TrimEnd() + "\n");
         File.Move(path + ".tmp", path, overwrite: true);
         Console.WriteLine($"Results written to {path}");
+    }
+
+    /// <summary>
+    /// A start description that runs this benchmark again in a fresh process with extra arguments: for measurements
+    /// that need their own peak RSS. Works both from the apphost and from "dotnet disco-bench.dll".
+    /// </summary>
+    public ProcessStartInfo ChildProcess(params string[] extraArguments)
+    {
+        ProcessStartInfo start = new(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        string entry = Environment.GetCommandLineArgs()[0];
+        bool hostedByDotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet";
+        if (hostedByDotnet && entry.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            start.ArgumentList.Add(entry);
+        }
+
+        start.ArgumentList.Add(Name);
+        foreach (string argument in Arguments.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
     }
 
     /// <summary>Peak resident set size of this process in bytes (VmHWM), or -1 where unavailable.</summary>

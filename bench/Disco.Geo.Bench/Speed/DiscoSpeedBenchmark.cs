@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Disco.Geo.Sphere.Convolution;
+using Disco.Geo.Sphere.FilterBases;
+using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Sphere.Psi;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Disco.Geo.Bench.Speed;
+
+/// <summary>
+/// Issue 2 §7: the whole DISCO layer (psi contraction + weight mixing + bias), float32, batch 1, 64→64 channels,
+/// piecewise linear (3, 3), θc = π/(nlat_out − 1) passed explicitly so the work equals torch-harmonics' default
+/// layer; forward, forward+backward, the same-size Conv2d for scale, psi precompute, peak memory; then the
+/// 2049×4096 → 1025×2048 16→16 scale run. Every configuration runs in a fresh child process so its peak RSS is its own.
+/// </summary>
+internal sealed class DiscoSpeedBenchmark : IBenchmark
+{
+    private const string ChildFlag = "--child";
+    private const string ResultPrefix = "SPEED-RESULT";
+
+    private static readonly Row[] Rows =
+    [
+        new(181, 360, 91, 180, 64, 14_329, 48, 4_806, 0.24),
+        new(181, 360, 181, 360, 64, 8_976, 74, 10_080, 0.55),
+        new(361, 720, 181, 360, 64, 30_595, 156, 37_177, 1.75),
+        new(361, 720, 361, 720, 64, 18_784, 269, 77_280, 4.0),
+        new(2049, 4096, 1025, 2048, 16, 0, 0, 0, 0),
+    ];
+
+    public string Name => "disco-speed";
+
+    public string Description => "DISCO layer speed and memory vs torch-harmonics' CPU numbers and Conv2d (issue 2 §7) [--quick] [--no-scale]";
+
+    public async Task<int> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        int warmup = context.Quick ? 1 : 3;
+        int runs = context.Quick ? 3 : 9;
+        int childAt = context.Arguments.ToList().IndexOf(ChildFlag);
+        if (childAt >= 0)
+        {
+            Row row = Rows[int.Parse(context.Arguments[childAt + 1], CultureInfo.InvariantCulture)];
+            Console.WriteLine(ResultPrefix + " " + Measure(row, warmup, runs));
+            return 0;
+        }
+
+        CultureInfo c = CultureInfo.InvariantCulture;
+        bool scale = !context.Quick && !context.Arguments.Contains("--no-scale");
+        StringBuilder table = new();
+        table.AppendLine("| grid (equiangular) | psi entries | psi build (ours / t-h) | fwd ms (ours / t-h kernel / target) | fwd+bwd ms (× fwd) | Conv2d fwd / fwd+bwd ms | DISCO ÷ Conv2d fwd | peak RSS |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|");
+        string scaleLine = "";
+        for (int index = 0; index < Rows.Length; index++)
+        {
+            Row row = Rows[index];
+            bool isScale = row.TorchHarmonicsKernelMs == 0;
+            if (isScale && !scale)
+            {
+                continue;
+            }
+
+            Console.WriteLine($"{row.NlatIn}x{row.NlonIn} -> {row.NlatOut}x{row.NlonOut} ...");
+            Dictionary<string, double> m = await RunChildAsync(context, index, cancellationToken);
+            if (isScale)
+            {
+                scaleLine = string.Create(c, $"Scale: equiangular {row.NlatIn}×{row.NlonIn} → {row.NlatOut}×{row.NlonOut}, {row.Channels}→{row.Channels} channels, θc = π/{row.NlatOut - 1}: psi {m["entries"]:N0} entries built in {m["psi_s"]:F2} s; forward {m["fwd_ms"]:F0} ms; forward+backward {m["fwdbwd_ms"]:F0} ms; peak RSS {m["rss_gib"]:F2} GiB (limit 8 GB).");
+                continue;
+            }
+
+            double target = row.TorchHarmonicsKernelMs / 2.0;
+            string entries = m["entries"] == row.ExpectedEntries ? $"{m["entries"]:N0}" : $"{m["entries"]:N0} (expected {row.ExpectedEntries:N0})";
+            table.AppendLine(c, $"| {row.NlatIn}×{row.NlonIn} → {row.NlatOut}×{row.NlonOut} | {entries} | {m["psi_s"] * 1000:F0} ms / {row.TorchHarmonicsPsiSeconds * 1000:F0} ms ({row.TorchHarmonicsPsiSeconds / m["psi_s"]:F0}×) | **{m["fwd_ms"]:F1}** / {row.TorchHarmonicsKernelMs} / ≤ {target:F0} | {m["fwdbwd_ms"]:F1} ({m["fwdbwd_ms"] / m["fwd_ms"]:F1}×) | {m["conv_fwd_ms"]:F1} / {m["conv_fwdbwd_ms"]:F1} | {m["fwd_ms"] / m["conv_fwd_ms"]:F1}× | {m["rss_gib"]:F2} GiB |");
+        }
+
+        StringBuilder body = new();
+        body.AppendLine("Float32, batch 1, 64→64 channels, piecewise linear (3, 3) (K = 4), nodal normalisation, θc = π/(nlat_out − 1) (torch-harmonics' default, passed explicitly), CPU kernel backend, 2 threads. Median of " + runs + " runs after " + warmup + " warm-up runs; forward under no_grad, forward+backward computes gradients for input, weight and bias. 't-h' = torch-harmonics on the same kind of machine (issue 2 §7): its OpenMP kernel + einsum, and its psi precompute. Target: forward ≤ half the t-h kernel time, forward+backward ≤ 3× forward, psi build ≥ 10× faster. Conv2d: a 3×3 TorchSharp Conv2d, 64→64, stride 1 or 2 to the same output size. Each row runs in a fresh process; peak RSS is that process's VmHWM.\n");
+        body.Append(table);
+        if (scaleLine.Length > 0)
+        {
+            body.AppendLine().AppendLine(scaleLine);
+        }
+
+        context.WriteSection("DISCO layer speed and memory (issue 2 §7)", body.ToString());
+        return 0;
+    }
+
+    private static async Task<Dictionary<string, double>> RunChildAsync(BenchmarkContext context, int index, CancellationToken cancellationToken)
+    {
+        ProcessStartInfo start = context.ChildProcess(ChildFlag, index.ToString(CultureInfo.InvariantCulture));
+        using Process child = Process.Start(start)!;
+        string output = await child.StandardOutput.ReadToEndAsync(cancellationToken);
+        await child.WaitForExitAsync(cancellationToken);
+        string? line = output.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
+        if (child.ExitCode != 0 || line is null)
+        {
+            throw new InvalidOperationException($"benchmark child {index} failed (exit {child.ExitCode}):\n{output}");
+        }
+
+        return line[ResultPrefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(kv => kv.Split('='))
+            .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
+    }
+
+    private static string Measure(Row row, int warmup, int runs)
+    {
+        torch.manual_seed(0);
+        SphereGrid inGrid = SphereGrid.Create(GridKind.Equiangular, row.NlatIn, row.NlonIn);
+        SphereGrid outGrid = SphereGrid.Create(GridKind.Equiangular, row.NlatOut, row.NlonOut);
+        FilterBasis basis = FilterBasis.Create(BasisType.PiecewiseLinear, 3, 3);
+        double cutoff = ThetaCutoff.TorchHarmonicsDefault(outGrid);
+        PsiSpec spec = new(outGrid, inGrid, basis, cutoff, BasisNormalization.Nodal, Transpose: false);
+
+        // Psi precompute on its own, uncached (the layer below takes it from the in-process cache).
+        PsiBuilder.Build(spec);
+        double psiSeconds = Median(Enumerable.Range(0, 3).Select(_ =>
+        {
+            Stopwatch watch = Stopwatch.StartNew();
+            PsiBuilder.Build(spec);
+            return watch.Elapsed.TotalSeconds;
+        }));
+
+        using DiscoConvS2 layer = new("disco", row.Channels, row.Channels, inGrid, outGrid, new DiscoConvOptions { KernelShape = [3, 3], ThetaCutoff = cutoff });
+        using Tensor x = randn(1, row.Channels, row.NlatIn, row.NlonIn);
+        double forward = Time(warmup, runs, () =>
+        {
+            using IDisposable noGrad = no_grad();
+            using Tensor y = layer.forward(x);
+            _ = y.sum().item<float>();
+        });
+        double forwardBackward = Time(warmup, runs, () =>
+        {
+            using DisposeScope scope = NewDisposeScope();
+            layer.zero_grad();
+            Tensor input = x.detach().requires_grad_(true);
+            layer.forward(input).sum().backward();
+            _ = input.grad!.sum().item<float>();
+        });
+
+        int stride = row.NlonIn / row.NlonOut;
+        using nn.Module<Tensor, Tensor> conv = nn.Conv2d(row.Channels, row.Channels, 3, stride: stride, padding: 1);
+        double convForward = Time(warmup, runs, () =>
+        {
+            using IDisposable noGrad = no_grad();
+            using Tensor y = conv.forward(x);
+            _ = y.sum().item<float>();
+        });
+        double convForwardBackward = Time(warmup, runs, () =>
+        {
+            using DisposeScope scope = NewDisposeScope();
+            conv.zero_grad();
+            Tensor input = x.detach().requires_grad_(true);
+            conv.forward(input).sum().backward();
+            _ = input.grad!.sum().item<float>();
+        });
+
+        double rssGiB = BenchmarkContext.PeakRssBytes() / (1024.0 * 1024 * 1024);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"entries={layer.PsiEntries} psi_s={psiSeconds:R} fwd_ms={forward:R} fwdbwd_ms={forwardBackward:R} conv_fwd_ms={convForward:R} conv_fwdbwd_ms={convForwardBackward:R} rss_gib={rssGiB:R}");
+    }
+
+    private static double Time(int warmup, int runs, Action action)
+    {
+        for (int i = 0; i < warmup; i++)
+        {
+            action();
+        }
+
+        return Median(Enumerable.Range(0, runs).Select(_ =>
+        {
+            Stopwatch watch = Stopwatch.StartNew();
+            action();
+            return watch.Elapsed.TotalMilliseconds;
+        }));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private sealed record Row(int NlatIn, int NlonIn, int NlatOut, int NlonOut, int Channels, int ExpectedEntries, int TorchHarmonicsKernelMs, int TorchHarmonicsTorchPathMs, double TorchHarmonicsPsiSeconds);
+}
