@@ -34,6 +34,12 @@ internal sealed class PreparedSource : IDisposable
 
     internal IReadOnlyList<string> Notes => _notes;
 
+    /// <summary>
+    /// A band of <see cref="Dataset"/> that is 0 where no source pixel exists (gaps between tiles or between the
+    /// wrapped copies of a regional raster), or 0 when every pixel of the mosaic has a source.
+    /// </summary>
+    internal int CoverageBand { get; private set; }
+
     /// <summary>Georeferencing after assignment and repair, before wrapping.</summary>
     internal GeoTransform GeoTransform { get; private set; }
 
@@ -89,7 +95,8 @@ internal sealed class PreparedSource : IDisposable
                 }
             }
 
-            opened = GdalUtilities.BuildVrt(string.Empty, source.Paths, [], cancellationToken);
+            // Gaps between tiles would read as 0; the alpha band marks them.
+            opened = GdalUtilities.BuildVrt(string.Empty, source.Paths, ["-addalpha"], cancellationToken);
         }
 
         return FromDataset(opened, source.Paths, source.AssignCrs, source.AssignBounds, limits, cancellationToken);
@@ -156,7 +163,15 @@ internal sealed class PreparedSource : IDisposable
             copies.Add(copy);
         }
 
-        _chain.Add(GdalUtilities.BuildVrt(string.Empty, copies, [], cancellationToken));
+        // A regional raster leaves gaps between its copies, which would read as 0; an alpha band marks them.
+        bool gaps = bounds.Width < Invariant360 - pixel / 2;
+        GdalDataset mosaic = GdalUtilities.BuildVrt(string.Empty, copies, gaps ? ["-addalpha"] : [], cancellationToken);
+        _chain.Add(mosaic);
+        if (gaps && mosaic.BandCount > Original.BandCount)
+        {
+            CoverageBand = mosaic.BandCount;
+        }
+
         _notes.Add($"longitudes wrapped: copies of the source shifted by {string.Join(", ", shifts.Select(k => (k * 360).ToString(CultureInfo.InvariantCulture) + "°"))}");
     }
 

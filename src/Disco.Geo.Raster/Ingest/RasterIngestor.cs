@@ -69,7 +69,7 @@ public sealed class RasterIngestor
         }
 
         prepared.WrapLongitudes(grid, cancellationToken);
-        int alphaBand = FindAlphaBand(prepared.Original, plan);
+        int alphaBand = prepared.CoverageBand > 0 ? prepared.CoverageBand : FindAlphaBand(prepared.Original, plan);
         int nodes = (int)grid.NodeCount;
         float[] warped = new float[plan.Count * nodes];
         List<string> notes = [.. extraNotes];
