@@ -12,6 +12,9 @@ internal sealed class RoomShape
 
     private readonly Aabb[] _parts;
 
+    // Per part and face (axis · 2 + (max ? 1 : 0)): true when no other part touches that face, so it is wall all over.
+    private readonly bool[] _solidFaces;
+
     public RoomShape(params Aabb[] parts)
     {
         if (parts.Length == 0)
@@ -29,6 +32,14 @@ internal sealed class RoomShape
         }
 
         Bounds = new Aabb(min, max);
+        _solidFaces = new bool[6 * parts.Length];
+        for (int k = 0; k < parts.Length; k++)
+        {
+            for (int face = 0; face < 6; face++)
+            {
+                _solidFaces[6 * k + face] = !TouchesAnotherPart(k, face / 2, face % 2 == 1);
+            }
+        }
     }
 
     public ReadOnlySpan<Aabb> Parts => _parts;
@@ -77,15 +88,16 @@ internal sealed class RoomShape
             return ExitOf(_parts[0], origin, direction, out face);
         }
 
-        // Each part's entry and exit along this ray are fixed; compute them once, then walk from part to part.
+        // Each part's entry and exit along this ray are fixed; compute them once (with one division per axis rather
+        // than per plane), then walk from part to part.
         int count = _parts.Length;
         Span<double> entries = stackalloc double[count];
         Span<double> exits = stackalloc double[count];
         Span<RoomFace> faces = stackalloc RoomFace[count];
+        Vec3 inverse = new(1 / direction.X, 1 / direction.Y, 1 / direction.Z);
         for (int k = 0; k < count; k++)
         {
-            exits[k] = ExitOf(_parts[k], origin, direction, out faces[k]);
-            entries[k] = EntryOf(_parts[k], origin, direction);
+            (entries[k], exits[k], faces[k]) = Interval(_parts[k], origin, direction, inverse);
         }
 
         double t = 0;
@@ -122,9 +134,13 @@ internal sealed class RoomShape
     public double ExitAlongAxis(Vec3 p, int axis, bool positive)
     {
         double position = Component(p, axis);
-        if (_parts.Length == 1)
+        for (int k = 0; k < _parts.Length; k++)
         {
-            return positive ? Component(_parts[0].Max, axis) - position : position - Component(_parts[0].Min, axis);
+            // Inside a part whose face ahead is solid wall, that face is the answer.
+            if (_parts[k].Contains(p, 0) && _solidFaces[6 * k + 2 * axis + (positive ? 1 : 0)])
+            {
+                return positive ? Component(_parts[k].Max, axis) - position : position - Component(_parts[k].Min, axis);
+            }
         }
 
         double t = 0;
@@ -154,6 +170,32 @@ internal sealed class RoomShape
         }
 
         return t;
+    }
+
+    private bool TouchesAnotherPart(int k, int axis, bool atMax)
+    {
+        Aabb part = _parts[k];
+        double plane = Component(atMax ? part.Max : part.Min, axis);
+        for (int other = 0; other < _parts.Length; other++)
+        {
+            Aabb o = _parts[other];
+            bool reachesPlane = Component(o.Min, axis) <= plane && Component(o.Max, axis) >= plane;
+            bool overlapsFace = true;
+            for (int a = 0; a < 3; a++)
+            {
+                if (a != axis)
+                {
+                    overlapsFace &= Component(o.Min, a) < Component(part.Max, a) && Component(part.Min, a) < Component(o.Max, a);
+                }
+            }
+
+            if (other != k && reachesPlane && overlapsFace)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static double Component(Vec3 v, int axis) => axis switch
@@ -194,6 +236,39 @@ internal sealed class RoomShape
         }
     }
 
-    private static double EntryOf(Aabb part, Vec3 o, Vec3 d) =>
-        part.Slab(o, d, out double near, out double far) && far >= near ? near : double.PositiveInfinity;
+    /// <summary>
+    /// Where the ray enters and leaves one part, and the face it leaves through; entry is +∞ when it never enters.
+    /// Axes with d = 0 constrain only through the origin's position, avoiding 0 × ∞.
+    /// </summary>
+    private static (double Entry, double Exit, RoomFace Face) Interval(Aabb part, Vec3 o, Vec3 d, Vec3 inverse)
+    {
+        double near = double.NegativeInfinity;
+        double far = double.PositiveInfinity;
+        RoomFace face = default;
+        bool inside = Axis(0, o.X, d.X, inverse.X, part.Min.X, part.Max.X, ref near, ref far, ref face) &&
+                      Axis(1, o.Y, d.Y, inverse.Y, part.Min.Y, part.Max.Y, ref near, ref far, ref face) &&
+                      Axis(2, o.Z, d.Z, inverse.Z, part.Min.Z, part.Max.Z, ref near, ref far, ref face);
+        return (inside && near <= far ? near : double.PositiveInfinity, far, face);
+
+        static bool Axis(int axis, double o, double d, double inverse, double min, double max, ref double near, ref double far, ref RoomFace face)
+        {
+            if (d == 0)
+            {
+                return o >= min && o <= max;
+            }
+
+            double toMin = (min - o) * inverse;
+            double toMax = (max - o) * inverse;
+            double entry = d > 0 ? toMin : toMax;
+            double exit = d > 0 ? toMax : toMin;
+            near = Math.Max(near, entry);
+            if (exit < far)
+            {
+                far = exit;
+                face = new RoomFace(axis, d > 0, d > 0 ? max : min);
+            }
+
+            return true;
+        }
+    }
 }
