@@ -1,6 +1,7 @@
 using System.Globalization;
 using Disco.Geo.Gdal;
 using Disco.Geo.Gdal.Utilities;
+using Disco.Geo.Raster.Wrapping;
 using Disco.Geo.Sphere.Grids;
 
 namespace Disco.Geo.Raster.Ingest;
@@ -13,9 +14,10 @@ namespace Disco.Geo.Raster.Ingest;
 /// </summary>
 internal sealed class PreparedSource : IDisposable
 {
-    private const double Invariant360 = 360.0;
+    private const double FullCircle = 360.0;
     private readonly List<GdalDataset> _chain = [];
     private readonly List<string> _notes = [];
+    private readonly List<LongitudeCopies> _copies = [];
 
     private PreparedSource(GdalDataset original, IReadOnlyList<string> sources)
     {
@@ -135,48 +137,28 @@ internal sealed class PreparedSource : IDisposable
         double pixel = Math.Abs(GeoTransform.PixelWidth);
         double margin = 4 * Math.Max(pixel, grid.LonStepDegrees);
         double targetWest = grid.LonOriginDegrees - grid.LonStepDegrees / 2 - margin;
-        double targetEast = grid.LonOriginDegrees + Invariant360 - grid.LonStepDegrees / 2 + margin;
-        List<int> shifts = [];
-        for (int k = -2; k <= 2; k++)
-        {
-            double west = bounds.West + k * Invariant360;
-            double east = bounds.East + k * Invariant360;
-            if (east > targetWest && west < targetEast)
-            {
-                shifts.Add(k);
-            }
-        }
-
-        if (shifts.All(k => k == 0))
+        double targetEast = grid.LonOriginDegrees + FullCircle - grid.LonStepDegrees / 2 + margin;
+        LongitudeCopies copies = LongitudeCopies.Create(Dataset, bounds, pixel, targetWest, targetEast, cancellationToken);
+        _copies.Add(copies);
+        if (copies.Mosaic is null)
         {
             return;
         }
 
-        List<GdalDataset> copies = [];
-        foreach (int k in shifts)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            GdalDataset copy = GdalUtilities.Translate(Dataset, string.Empty,
-                ["-of", "VRT", "-a_ullr", Format(bounds.West + k * Invariant360), Format(bounds.North), Format(bounds.East + k * Invariant360), Format(bounds.South)],
-                cancellationToken);
-            _chain.Add(copy);
-            copies.Add(copy);
-        }
-
-        // A regional raster leaves gaps between its copies, which would read as 0; an alpha band marks them.
-        bool gaps = bounds.Width < Invariant360 - pixel / 2;
-        GdalDataset mosaic = GdalUtilities.BuildVrt(string.Empty, copies, gaps ? ["-addalpha"] : [], cancellationToken);
-        _chain.Add(mosaic);
-        if (gaps && mosaic.BandCount > Original.BandCount)
-        {
-            CoverageBand = mosaic.BandCount;
-        }
-
-        _notes.Add($"longitudes wrapped: copies of the source shifted by {string.Join(", ", shifts.Select(k => (k * 360).ToString(CultureInfo.InvariantCulture) + "°"))}");
+        _chain.Add(copies.Mosaic);
+        CoverageBand = copies.CoverageBand;
+        _notes.Add(copies.Describe());
     }
 
     public void Dispose()
     {
+        // The copies' datasets are part of the chain; they are closed by the copies (newest first) before the rest.
+        foreach (LongitudeCopies copies in _copies)
+        {
+            _chain.Remove(copies.Mosaic!);
+            copies.Dispose();
+        }
+
         for (int i = _chain.Count - 1; i >= 0; i--)
         {
             _chain[i].Dispose();
@@ -264,10 +246,10 @@ internal sealed class PreparedSource : IDisposable
         if (crs.IsGeographic && value.IsAxisAligned && Math.Abs(crs.AngularUnitRadians - Math.PI / 180) < 1e-9)
         {
             double span = Math.Abs(value.PixelWidth) * dataset.Width;
-            double error = Math.Abs(span - Invariant360);
+            double error = Math.Abs(span - FullCircle);
             if (error > 1e-9 && error < 0.1 * Math.Abs(value.PixelWidth))
             {
-                double exact = Invariant360 / dataset.Width * Math.Sign(value.PixelWidth);
+                double exact = FullCircle / dataset.Width * Math.Sign(value.PixelWidth);
                 _notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"pixel width {value.PixelWidth:R} corrected to {exact:R} so that {dataset.Width} columns span exactly 360°"));
                 value = value with { PixelWidth = exact };

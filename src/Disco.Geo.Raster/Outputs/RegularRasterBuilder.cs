@@ -1,0 +1,188 @@
+using System.Globalization;
+using Disco.Geo.Gdal;
+
+namespace Disco.Geo.Raster.Outputs;
+
+/// <summary>Builds the in-memory EPSG:4326 GDAL raster of a sphere-grid map (see <see cref="RegularLayout"/>).</summary>
+internal static class RegularRasterBuilder
+{
+    /// <summary>The chosen pixel type, nodata value and whether the map is categorical.</summary>
+    internal sealed record Encoding(GdalDataType DataType, double NoData, bool Categorical, IReadOnlyList<MapClass>? Classes);
+
+    internal static Encoding ChooseEncoding(SphereRaster raster, OutputDataType requested, IReadOnlyList<MapClass>? classes)
+    {
+        if (classes is not null)
+        {
+            MapClass.Validate(classes, nameof(classes));
+        }
+
+        bool categorical = classes is not null || raster.Bands.All(b => b.Role == BandRole.Label);
+        (bool integral, double min, double max) = ScanValues(raster);
+        if (classes is not null && classes.Count > 0)
+        {
+            max = Math.Max(max, classes.Max(c => c.Id));
+            min = Math.Min(min, classes.Min(c => c.Id));
+        }
+
+        GdalDataType type = requested switch
+        {
+            OutputDataType.Byte => GdalDataType.Byte,
+            OutputDataType.UInt16 => GdalDataType.UInt16,
+            OutputDataType.Int16 => GdalDataType.Int16,
+            OutputDataType.Float32 => GdalDataType.Float32,
+            _ when categorical && integral && min >= 0 && max <= 254 => GdalDataType.Byte,
+            _ when categorical && integral && min >= 0 && max <= 65534 => GdalDataType.UInt16,
+            _ => GdalDataType.Float32,
+        };
+        double noData = type switch
+        {
+            GdalDataType.Byte => 255,
+            GdalDataType.UInt16 => 65535,
+            GdalDataType.Int16 => short.MinValue,
+            _ => double.NaN,
+        };
+        if (type != GdalDataType.Float32)
+        {
+            (double low, double high) = type switch
+            {
+                GdalDataType.Byte => (0.0, 254.0),
+                GdalDataType.UInt16 => (0.0, 65534.0),
+                _ => (short.MinValue + 1.0, short.MaxValue),
+            };
+            if (!integral || min < low || max > high)
+            {
+                throw new ArgumentException(
+                    $"The map's values ({min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}" +
+                    $"{(integral ? string.Empty : ", not all integers")}) do not fit {type} (its nodata is {noData}); choose Float32 or a wider type.",
+                    nameof(requested));
+            }
+        }
+
+        IReadOnlyList<MapClass>? palette = classes;
+        if (palette is null && categorical && raster.BandCount == 1 && type is GdalDataType.Byte or GdalDataType.UInt16 && integral)
+        {
+            palette = MapClass.Default(Math.Max(0, (int)max + 1));
+        }
+
+        return new Encoding(type, noData, categorical, palette);
+    }
+
+    /// <summary>Writes every band to a MEM dataset with geotransform, CRS, descriptions, units, nodata and palette.</summary>
+    internal static GdalDataset Build(SphereRaster raster, Encoding encoding, IReadOnlyDictionary<string, string>? metadata)
+    {
+        RegularLayout layout = RegularLayout.For(raster.Grid);
+        GdalDataset dataset = GdalDataset.CreateInMemory(layout.Width, layout.Height, raster.BandCount, encoding.DataType);
+        try
+        {
+            dataset.SetGeoTransform(layout.GeoTransform);
+            using (SpatialReference wgs84 = SpatialReference.Wgs84())
+            {
+                dataset.SetSpatialReference(wgs84);
+            }
+
+            for (int b = 0; b < raster.BandCount; b++)
+            {
+                RasterBandInfo info = raster.Bands[b];
+                bool categorical = encoding.Categorical || info.Role == BandRole.Label;
+                (float[] values, _) = layout.Resample(raster, b, categorical, (float)encoding.NoData);
+                GdalBand band = dataset.GetBand(b + 1);
+                band.NoDataValue = encoding.NoData;
+                band.Write<float>(values, 0, 0, layout.Width, layout.Height);
+                band.Description = info.Name;
+                if (!string.IsNullOrEmpty(info.Unit))
+                {
+                    band.Unit = info.Unit;
+                }
+
+                if (encoding.Classes is not null && raster.BandCount == 1)
+                {
+                    ApplyClasses(band, encoding.Classes, encoding.DataType);
+                }
+            }
+
+            WriteMetadata(dataset, raster, layout, metadata);
+            return dataset;
+        }
+        catch
+        {
+            dataset.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Colour table and category names: entry i describes value i; ids without a class are black and unnamed.</summary>
+    internal static void ApplyClasses(GdalBand band, IReadOnlyList<MapClass> classes, GdalDataType type)
+    {
+        if (classes.Count == 0 || type is not (GdalDataType.Byte or GdalDataType.UInt16))
+        {
+            return;
+        }
+
+        int size = classes.Max(c => c.Id) + 1;
+        ColorEntry[] colours = new ColorEntry[size];
+        string[] names = new string[size];
+        Array.Fill(names, string.Empty);
+        foreach (MapClass item in classes)
+        {
+            colours[item.Id] = new ColorEntry(item.Red, item.Green, item.Blue);
+            names[item.Id] = item.Name;
+        }
+
+        band.SetColorTable(colours);
+        band.SetCategoryNames(names);
+    }
+
+    private static void WriteMetadata(GdalDataset dataset, SphereRaster raster, RegularLayout layout, IReadOnlyDictionary<string, string>? metadata)
+    {
+        dataset.SetMetadataItem("DISCO_GRID", raster.Grid.ToString());
+        dataset.SetMetadataItem("DISCO_LAYOUT", layout.IsExact
+            ? "pixel centres are the grid nodes"
+            : $"rows resampled from the {raster.Grid} grid to {layout.Height} pixel-centred rows (linear between rows; nearest row for classes)");
+        if (raster.Provenance is { } provenance)
+        {
+            dataset.SetMetadataItem("DISCO_SOURCE", string.Join(";", provenance.Sources));
+            if (provenance.SourceCrs is not null)
+            {
+                dataset.SetMetadataItem("DISCO_SOURCE_CRS", provenance.SourceCrs);
+            }
+        }
+
+        if (metadata is not null)
+        {
+            foreach ((string key, string value) in metadata)
+            {
+                dataset.SetMetadataItem(key, value);
+            }
+        }
+    }
+
+    private static (bool Integral, double Min, double Max) ScanValues(SphereRaster raster)
+    {
+        bool integral = true;
+        double min = double.PositiveInfinity;
+        double max = double.NegativeInfinity;
+        int nodes = (int)raster.Grid.NodeCount;
+        for (int b = 0; b < raster.BandCount; b++)
+        {
+            ReadOnlySpan<float> values = raster.Band(b);
+            for (int k = 0; k < nodes; k++)
+            {
+                if (!raster.Valid[k])
+                {
+                    continue;
+                }
+
+                float value = values[k];
+                if (!float.IsFinite(value) || value != MathF.Round(value))
+                {
+                    integral = false;
+                }
+
+                min = Math.Min(min, value);
+                max = Math.Max(max, value);
+            }
+        }
+
+        return double.IsInfinity(min) ? (true, 0, 0) : (integral, min, max);
+    }
+}
