@@ -9,6 +9,9 @@ namespace Disco.Geo.Scenes.Generation;
 /// </summary>
 internal sealed class ItemPlan
 {
+    // Horizontal radius around the camera kept free of anything below it.
+    private const double TripodRadius = 0.3;
+
     private readonly SceneDraft _draft;
     private readonly List<OrientedBox> _boxes = [];
     private readonly List<VerticalCylinder> _cylinders = [];
@@ -54,7 +57,8 @@ internal sealed class ItemPlan
 
     /// <summary>
     /// The item fits in the room and keeps <paramref name="gap"/> from other items, and each primitive keeps the
-    /// camera clearance (checked per primitive, so the camera may stand above a low table).
+    /// camera clearance (checked per primitive, so a lamp may hang above a table). Nothing below the camera stands
+    /// under it either: like a real 360° camera on its tripod, it looks down on open floor.
     /// </summary>
     public bool Fits(double gap)
     {
@@ -63,10 +67,22 @@ internal sealed class ItemPlan
             return false;
         }
 
-        double clearance = _draft.Options.CameraClearance;
-        return _boxes.TrueForAll(b => b.Bounds.DistanceTo(_draft.Camera) >= clearance) &&
-               _cylinders.TrueForAll(c => c.Bounds.DistanceTo(_draft.Camera) >= clearance) &&
-               _balls.TrueForAll(b => b.Bounds.DistanceTo(_draft.Camera) >= clearance);
+        return _boxes.TrueForAll(b => ClearOfCamera(b.Bounds)) &&
+               _cylinders.TrueForAll(c => ClearOfCamera(c.Bounds)) &&
+               _balls.TrueForAll(b => ClearOfCamera(b.Bounds));
+    }
+
+    private bool ClearOfCamera(Aabb bounds)
+    {
+        Vec3 camera = _draft.Camera;
+        if (bounds.DistanceTo(camera) < _draft.Options.CameraClearance)
+        {
+            return false;
+        }
+
+        Aabb column = new(new Vec3(camera.X, camera.Y, 0), new Vec3(camera.X, camera.Y, camera.Z));
+        Aabb footprint = new(bounds.Min - new Vec3(TripodRadius, TripodRadius, 0), bounds.Max + new Vec3(TripodRadius, TripodRadius, 0));
+        return bounds.Min.Z >= camera.Z || !footprint.Overlaps(column);
     }
 
     /// <summary>Adds the primitives to the scene and marks the item's bounds as taken.</summary>

@@ -74,6 +74,14 @@ public class SceneContentTests
             Assert.All(primitives.Boxes, b => Assert.True(b.Bounds.DistanceTo(position) >= options.CameraClearance));
             Assert.All(primitives.Cylinders, c => Assert.True(c.Bounds.DistanceTo(position) >= options.CameraClearance));
             Assert.All(primitives.Balls, b => Assert.True(b.Bounds.DistanceTo(position) >= options.CameraClearance));
+
+            // Like a camera on a tripod, nothing below the camera stands under it.
+            IEnumerable<Aabb> below = primitives.Boxes.Select(b => b.Bounds)
+                .Concat(primitives.Cylinders.Select(c => c.Bounds))
+                .Concat(primitives.Balls.Select(b => b.Bounds))
+                .Where(bounds => bounds.Min.Z < camera.Z);
+            Vec3 floorPoint = position with { Z = 0 };
+            Assert.All(below, bounds => Assert.True((bounds with { Min = bounds.Min with { Z = 0 }, Max = bounds.Max with { Z = 0 } }).DistanceTo(floorPoint) >= 0.3));
         }
     }
 
