@@ -1,0 +1,240 @@
+using System.Text.Json;
+using Disco.Geo.Gdal;
+using Disco.Geo.Gdal.Utilities;
+using Disco.Geo.Raster.Statistics;
+using NetTopologySuite.Algorithm;
+using NetTopologySuite.Features;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
+using NetTopologySuite.IO.Converters;
+using NetTopologySuite.Operation.Union;
+using NetTopologySuite.Simplify;
+
+namespace Disco.Geo.Raster.Outputs;
+
+/// <summary>Options for <see cref="ClassPolygons"/>.</summary>
+public sealed record ClassPolygonOptions
+{
+    /// <summary>0-based band holding class ids.</summary>
+    public int Band { get; init; }
+
+    /// <summary>Class names (written as the "name" property).</summary>
+    public IReadOnlyList<MapClass>? Classes { get; init; }
+
+    /// <summary>Only these class ids (null = all).</summary>
+    public IReadOnlySet<int>? IncludeClasses { get; init; }
+
+    /// <summary>
+    /// Douglas–Peucker tolerance in degrees (topology preserving). Null = half a grid cell, which turns the cells'
+    /// staircase into straight edges without moving boundaries by more than half a cell; 0 keeps the cell edges.
+    /// </summary>
+    public double? SimplifyToleranceDegrees { get; init; }
+
+    /// <summary>Join cells that touch only at a corner (GDALPolygonize 8-connectedness). Default false (4-connected).</summary>
+    public bool EightConnected { get; init; }
+
+    /// <summary>Drop polygons smaller than this (km²).</summary>
+    public double MinAreaKm2 { get; init; }
+}
+
+/// <summary>
+/// Class maps as polygons: GDALPolygonize traces the regions of equal class on the map's regular EPSG:4326 layout
+/// (<see cref="RegularLayout"/>, nearest row for non-equirectangular grids), then NetTopologySuite makes them
+/// antimeridian-safe (parts beyond ±180° are cut off and shifted back by 360°, then merged with their class, so every
+/// polygon lies within −180..180 and a region crossing the antimeridian becomes two polygons meeting at ±180°, as RFC
+/// 7946 asks), simplifies them, orients rings RFC 7946-style (exterior counter-clockwise) and adds each polygon's
+/// ellipsoidal area in km² (<see cref="EllipsoidArea"/>). Properties: "class" (id), "name" (when known), "area_km2".
+/// </summary>
+public static class ClassPolygons
+{
+    private static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);
+
+    /// <summary>Traces the class polygons.</summary>
+    /// <exception cref="ArgumentException">The band is out of range or holds non-integer values.</exception>
+    public static Task<FeatureCollection> ExtractAsync(SphereRaster classMap, ClassPolygonOptions? options = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Extract(classMap, options ?? new ClassPolygonOptions(), cancellationToken), cancellationToken);
+
+    /// <summary>Traces the class polygons and writes them as a GeoJSON FeatureCollection (atomically).</summary>
+    public static async Task WriteGeoJsonAsync(SphereRaster classMap, string path, ClassPolygonOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        FeatureCollection features = await ExtractAsync(classMap, options, cancellationToken).ConfigureAwait(false);
+        string temporary = path + $".{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllTextAsync(temporary, ToGeoJson(features), cancellationToken).ConfigureAwait(false);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Serialises features as GeoJSON.</summary>
+    public static string ToGeoJson(FeatureCollection features)
+    {
+        JsonSerializerOptions json = new();
+        json.Converters.Add(new GeoJsonConverterFactory(Factory));
+        return JsonSerializer.Serialize(features, json);
+    }
+
+    /// <summary>Synchronous form of <see cref="ExtractAsync"/>.</summary>
+    public static FeatureCollection Extract(SphereRaster classMap, ClassPolygonOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(classMap);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Band < 0 || options.Band >= classMap.BandCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Band, $"The map has bands 0..{classMap.BandCount - 1}.");
+        }
+
+        ReadOnlySpan<float> values = classMap.Band(options.Band);
+        for (int k = 0; k < values.Length; k++)
+        {
+            if (classMap.Valid[k] && (values[k] != MathF.Round(values[k]) || !float.IsFinite(values[k])))
+            {
+                throw new ArgumentException($"Band '{classMap.Bands[options.Band].Name}' holds {values[k]}, not a class id; polygons need integer class ids.", nameof(classMap));
+            }
+        }
+
+        RegularLayout layout = RegularLayout.For(classMap.Grid);
+        List<(int Class, Polygon Polygon)> traced = Trace(classMap, options, layout, cancellationToken);
+        double tolerance = options.SimplifyToleranceDegrees ?? layout.PixelWidth / 2;
+        FeatureCollection collection = [];
+        foreach (IGrouping<int, (int Class, Polygon Polygon)> group in traced.GroupBy(t => t.Class).OrderBy(g => g.Key))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (options.IncludeClasses is not null && !options.IncludeClasses.Contains(group.Key))
+            {
+                continue;
+            }
+
+            List<Geometry> parts = [];
+            foreach ((_, Polygon polygon) in group)
+            {
+                parts.AddRange(IntoWorld(polygon));
+            }
+
+            Geometry merged = UnaryUnionOp.Union(parts);
+            if (tolerance > 0)
+            {
+                merged = TopologyPreservingSimplifier.Simplify(merged, tolerance);
+            }
+
+            string? name = options.Classes?.FirstOrDefault(c => c.Id == group.Key)?.Name;
+            for (int g = 0; g < merged.NumGeometries; g++)
+            {
+                if (merged.GetGeometryN(g) is not Polygon polygon || polygon.IsEmpty)
+                {
+                    continue;
+                }
+
+                Polygon oriented = Orient(polygon);
+                double area = EllipsoidArea.AreaKm2(oriented);
+                if (area < options.MinAreaKm2)
+                {
+                    continue;
+                }
+
+                AttributesTable attributes = new() { { "class", group.Key } };
+                if (name is not null)
+                {
+                    attributes.Add("name", name);
+                }
+
+                attributes.Add("area_km2", Math.Round(area, 3));
+                collection.Add(new Feature(oriented, attributes));
+            }
+        }
+
+        return collection;
+    }
+
+    private static List<(int Class, Polygon Polygon)> Trace(SphereRaster classMap, ClassPolygonOptions options, RegularLayout layout, CancellationToken cancellationToken)
+    {
+        (float[] classes, bool[] valid) = layout.Resample(classMap, options.Band, categorical: true, noData: 0);
+        int[] ids = new int[classes.Length];
+        byte[] mask = new byte[classes.Length];
+        for (int k = 0; k < ids.Length; k++)
+        {
+            ids[k] = (int)classes[k];
+            mask[k] = valid[k] ? (byte)255 : (byte)0;
+        }
+
+        using GdalDataset raster = GdalDataset.CreateInMemory(layout.Width, layout.Height, 2, GdalDataType.Int32);
+        raster.SetGeoTransform(layout.GeoTransform);
+        using (SpatialReference wgs84 = SpatialReference.Wgs84())
+        {
+            raster.SetSpatialReference(wgs84);
+        }
+
+        raster.GetBand(1).Write<int>(ids, 0, 0, layout.Width, layout.Height);
+        raster.GetBand(2).Write<int>(mask.Select(m => (int)m).ToArray(), 0, 0, layout.Width, layout.Height);
+        using GdalDataset vector = GdalDataset.CreateVector("Memory", "polygons");
+        OgrLayer layer;
+        using (SpatialReference wgs84 = SpatialReference.Wgs84())
+        {
+            layer = vector.CreateLayer("classes", wgs84, OgrGeometryType.Polygon);
+        }
+
+        layer.CreateField("class", OgrFieldType.Integer);
+        GdalUtilities.Polygonize(raster.GetBand(1), raster.GetBand(2), layer, 0, options.EightConnected, cancellationToken);
+        WKBReader reader = new(new NetTopologySuite.NtsGeometryServices(Factory.PrecisionModel, 4326));
+        List<(int, Polygon)> polygons = [];
+        foreach (OgrFeatureRecord feature in layer.ReadFeatures())
+        {
+            if (feature.WellKnownBinary is null || reader.Read(feature.WellKnownBinary) is not Polygon polygon)
+            {
+                continue;
+            }
+
+            polygons.Add((Convert.ToInt32(feature.Fields["class"], System.Globalization.CultureInfo.InvariantCulture), polygon));
+        }
+
+        return polygons;
+    }
+
+    /// <summary>The parts of a polygon west of −180° and east of 180°, shifted by ±360° into −180..180.</summary>
+    private static IEnumerable<Geometry> IntoWorld(Polygon polygon)
+    {
+        Envelope envelope = polygon.EnvelopeInternal;
+        if (envelope.MinX >= -180 && envelope.MaxX <= 180)
+        {
+            yield return polygon;
+            yield break;
+        }
+
+        for (int k = -1; k <= 1; k++)
+        {
+            double west = -180 + 360 * k;
+            Polygon box = (Polygon)Factory.ToGeometry(new Envelope(west, west + 360, -90, 90));
+            Geometry part = polygon.Intersection(box);
+            if (part.IsEmpty || part.Area == 0)
+            {
+                continue;
+            }
+
+            if (k != 0)
+            {
+                part = NetTopologySuite.Geometries.Utilities.AffineTransformation.TranslationInstance(-360 * k, 0).Transform(part);
+            }
+
+            yield return part;
+        }
+    }
+
+    private static Polygon Orient(Polygon polygon)
+    {
+        LinearRing shell = polygon.Shell;
+        if (!Orientation.IsCCW(shell.CoordinateSequence))
+        {
+            shell = (LinearRing)shell.Reverse();
+        }
+
+        LinearRing[] holes = polygon.Holes
+            .Select(hole => Orientation.IsCCW(hole.CoordinateSequence) ? (LinearRing)hole.Reverse() : hole)
+            .ToArray();
+        return Factory.CreatePolygon(shell, holes);
+    }
+}
