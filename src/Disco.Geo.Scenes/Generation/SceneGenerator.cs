@@ -51,7 +51,7 @@ public static class SceneGenerator
         Rgb tint = Palette.Hsv(r.Uniform(20, 220), r.Uniform(0, 0.12), 1);
         double direct = Exposure.TypicalIrradiance(room, draft.PointLights, draft.PanelLights, Rgb.Black, falloff);
         Rgb ambient = tint * (r.Uniform(0.2, 0.45) * direct);
-        double exposure = 2.2 / (direct + ambient.Luminance) * r.Uniform(0.75, 1.3);
+        double exposure = 2.2 / Math.Max(direct + ambient.Luminance, 1e-3) * r.Uniform(0.75, 1.3);
 
         // Emission was drawn in display units (1 ≈ a bright but unclipped surface); convert it to radiance.
         Material[] materials = [.. draft.Materials.Select(m => m.Emission == Rgb.Black ? m : m with { Emission = m.Emission * (1 / exposure) })];

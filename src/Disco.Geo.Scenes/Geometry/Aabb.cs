@@ -23,32 +23,4 @@ internal readonly record struct Aabb(Vec3 Min, Vec3 Max)
         Min.X < other.Max.X && other.Min.X < Max.X &&
         Min.Y < other.Max.Y && other.Min.Y < Max.Y &&
         Min.Z < other.Max.Z && other.Min.Z < Max.Z;
-
-    /// <summary>
-    /// The parameter interval [near, far] where the ray o + t·d lies in the box, or false when it misses. Axes with
-    /// d = 0 constrain nothing when o is inside that slab and exclude the ray otherwise, which avoids 0/0.
-    /// </summary>
-    public bool Slab(Vec3 o, Vec3 d, out double near, out double far)
-    {
-        near = double.NegativeInfinity;
-        far = double.PositiveInfinity;
-        return Axis(o.X, d.X, Min.X, Max.X, ref near, ref far) &&
-               Axis(o.Y, d.Y, Min.Y, Max.Y, ref near, ref far) &&
-               Axis(o.Z, d.Z, Min.Z, Max.Z, ref near, ref far) &&
-               near <= far;
-    }
-
-    private static bool Axis(double o, double d, double min, double max, ref double near, ref double far)
-    {
-        if (d == 0)
-        {
-            return o >= min && o <= max;
-        }
-
-        double t1 = (min - o) / d;
-        double t2 = (max - o) / d;
-        near = Math.Max(near, Math.Min(t1, t2));
-        far = Math.Min(far, Math.Max(t1, t2));
-        return true;
-    }
 }

@@ -41,8 +41,6 @@ internal readonly struct OrientedBox
     /// <summary>The sphere through the box's corners.</summary>
     public BoundingSphere Sphere => new(_centre, _half.Length);
 
-    public Vec3 HalfSize => _half;
-
     /// <summary>Nearest t in (tMin, tMax) where the ray meets the box surface.</summary>
     public bool Intersect(Vec3 o, Vec3 d, double tMin, double tMax, out double t)
     {

@@ -10,8 +10,6 @@ internal readonly record struct RoomFace(int Axis, bool AtMax, double Coordinate
 
     public bool IsCeiling => Axis == 2 && AtMax;
 
-    public bool IsWall => Axis != 2;
-
     /// <summary>Unit normal pointing into the room.</summary>
     public Vec3 InwardNormal
     {
