@@ -1,0 +1,119 @@
+namespace Disco.Geo.Raster.Samples;
+
+/// <summary>One file inside a Debian package, identified by its SHA-256.</summary>
+/// <param name="Key">Short name, e.g. "bmng-07", "etopo5", "ne-50m-land", "hdri-forest".</param>
+/// <param name="Package">Debian package that ships it.</param>
+/// <param name="Version">Package version whose file has <paramref name="Sha256"/> (Debian 12 "bookworm").</param>
+/// <param name="PathInPackage">Absolute path inside the package (as installed).</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the file.</param>
+/// <param name="Size">Size in bytes.</param>
+/// <param name="Companions">Other files of the package needed with it (e.g. .shx, .dbf, .prj of a shapefile).</param>
+public sealed record SampleFile(string Key, string Package, string Version, string PathInPackage, string Sha256, long Size,
+    IReadOnlyList<SampleFile>? Companions = null)
+{
+    /// <summary>The file and its companions.</summary>
+    public IEnumerable<SampleFile> WithCompanions() => Companions is null ? [this] : [this, .. Companions];
+}
+
+/// <summary>
+/// The real, redistributable sample data Disco.Geo uses, all from Debian 12 packages (see docs: public domain NASA,
+/// NOAA and Natural Earth data, CC0 Poly Haven panoramas):
+/// <list type="bullet">
+/// <item>gpredict: NASA Blue Marble Next Generation monthly Earth images, 2048×1024 JPEG, plate carrée, January,
+/// March, May, July, August;</item>
+/// <item>libmagics++-data: Natural Earth 1:50m land polygons (shapefile, 1420 polygons);</item>
+/// <item>ferret-datasets: ETOPO5 relief in metres, 4320×2161 NetCDF, longitudes 0..360;</item>
+/// <item>blender-data: eight CC0 HDR 360° photographs by Greg Zaal (HDRI Haven), 1024×512 OpenEXR (DWAB).</item>
+/// </list>
+/// </summary>
+public static class SampleCatalog
+{
+    private const string Gpredict = "gpredict";
+    private const string GpredictVersion = "2.3-72-gc596101-3";
+    private const string Magics = "libmagics++-data";
+    private const string MagicsVersion = "4.13.0-1";
+    private const string Ferret = "ferret-datasets";
+    private const string FerretVersion = "7.6.0-5";
+    private const string Blender = "blender-data";
+    private const string BlenderVersion = "3.4.1+dfsg-2";
+    private const string BlenderWorld = "/usr/share/blender/datafiles/studiolights/world/";
+
+    private static readonly Dictionary<int, (string Sha256, long Size)> BlueMarbleMonths = new()
+    {
+        [1] = ("8945f98c813d036e0f60718c12c0c1678d82bf8c10d7075597e7392f0643c79f", 319_994),
+        [3] = ("6d3555360e670217291487f0f211fdc36bd0f9ab24cf065f86383cb4daba8f8b", 319_212),
+        [5] = ("1bec731042f53faa14f9082314a4a7e9e4a7f33722ffa165f6a219a0616b42ec", 309_186),
+        [7] = ("7e9c09a43b2c0b73b9875b35e6bdc2cdfc4cdcaeba853c0aa7810df7d37117f1", 285_633),
+        [8] = ("5c6bdee37f9d7cbf2e5d33d16a484a39ff8e314ebe6a8aec249c1656da430ff9", 283_699),
+    };
+
+    private static readonly Dictionary<string, (string Sha256, long Size)> Panoramas = new(StringComparer.Ordinal)
+    {
+        ["city"] = ("70940108df90c0721799d29f758ca79e67e509d9a2636487e639db7779561524", 213_545),
+        ["courtyard"] = ("1518fa37da6a8a389810a7a70262c410553018a51f0be9e248155b9bb363ff3d", 270_418),
+        ["forest"] = ("63ad3243d0f9c29bd1f51b9a3bbf5c0ad25ea39299698dba6cfc29d1660d6008", 513_764),
+        ["interior"] = ("4f6810b182ade346eac6964bf02405adf430c321b8853a644316af4e05d0fdb5", 202_262),
+        ["night"] = ("a46488f5cb744f325abc9f5af3c3eeb5d9393df69b5178fbe727538522120045", 148_071),
+        ["studio"] = ("e501dd8a1172bd0e03903ede7f452300f8368448fe74720600338304d79281d9", 97_867),
+        ["sunrise"] = ("b97206217e29763d62d9a65ad2d7058460acfb4824659e7a59f5bde374f21937", 260_454),
+        ["sunset"] = ("a164f20b86bc43ba4afd66c988a20a9dd5f1a0a5d8e960aed57a33f78119c168", 170_385),
+    };
+
+    /// <summary>Months with a Blue Marble image: 1, 3, 5, 7, 8.</summary>
+    public static IReadOnlyList<int> BlueMarbleMonthNumbers { get; } = [1, 3, 5, 7, 8];
+
+    /// <summary>Names of the eight panoramas.</summary>
+    public static IReadOnlyList<string> PanoramaNames { get; } = ["city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset"];
+
+    /// <summary>ETOPO5 relief (metres, 4320×2161, variable ROSE, longitudes 0..360, X pixel size stored as float32).</summary>
+    public static SampleFile Etopo5 { get; } = new("etopo5", Ferret, FerretVersion, "/usr/share/ferret-vis/data/etopo5.cdf",
+        "1455d5e5feebd183d0bef5538a750ca8a44801e1503f964df900831c224459ce", 37_394_632);
+
+    /// <summary>Natural Earth 1:50m land polygons; the .shp, with its .shx, .dbf and .prj as companions.</summary>
+    public static SampleFile NaturalEarthLand50m { get; } = new("ne-50m-land", Magics, MagicsVersion, "/usr/share/magics/50m/ne_50m_land.shp",
+        "7ee1c4fb9965fdf3bdff77322e0a1d8a8af38aa64cfaed2f0e906e6336d47070", 1_336_536,
+        [
+            new("ne-50m-land.shx", Magics, MagicsVersion, "/usr/share/magics/50m/ne_50m_land.shx", "dcb09a686710ea5237ccbd8d37885cc0dffa3ae9d63c8c541aa7106a87d5f64b", 11_460),
+            new("ne-50m-land.dbf", Magics, MagicsVersion, "/usr/share/magics/50m/ne_50m_land.dbf", "03669bc144b31244ffd8cb736b52c280c5c814123a6e5c0ff5d1cd58ee455994", 61_157),
+            new("ne-50m-land.prj", Magics, MagicsVersion, "/usr/share/magics/50m/ne_50m_land.prj", "98aaf3d1c0ecadf1a424a4536de261c3daf4e373697cb86c40c43b989daf52eb", 143),
+        ]);
+
+    /// <summary>The CC0 licence note next to the panoramas.</summary>
+    public static SampleFile PanoramaLicense { get; } = new("hdri-license", Blender, BlenderVersion, BlenderWorld + "license.txt",
+        "739a085ad7bc7e044841cfa9790eacb4fcf9ba15e31d61fb54a954717b2608c1", 100);
+
+    /// <summary>The Blue Marble Next Generation image of a month (1, 3, 5, 7 or 8), 2048×1024 JPEG.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No image for that month.</exception>
+    public static SampleFile BlueMarble(int month)
+    {
+        if (!BlueMarbleMonths.TryGetValue(month, out (string Sha256, long Size) entry))
+        {
+            throw new ArgumentOutOfRangeException(nameof(month), month, "gpredict ships Blue Marble images for months 1, 3, 5, 7 and 8 only.");
+        }
+
+        return new SampleFile($"bmng-{month:00}", Gpredict, GpredictVersion, $"/usr/share/pixmaps/gpredict/maps/nasa-bmng-{month:00}_2048.jpg",
+            entry.Sha256, entry.Size);
+    }
+
+    /// <summary>One of the eight HDR panoramas (city, courtyard, forest, interior, night, studio, sunrise, sunset), with its licence note.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static SampleFile Panorama(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!Panoramas.TryGetValue(name, out (string Sha256, long Size) entry))
+        {
+            throw new ArgumentException($"Unknown panorama '{name}'; use one of {string.Join(", ", PanoramaNames)}.", nameof(name));
+        }
+
+        return new SampleFile($"hdri-{name}", Blender, BlenderVersion, $"{BlenderWorld}{name}.exr", entry.Sha256, entry.Size, [PanoramaLicense]);
+    }
+
+    /// <summary>Every catalogued file (with companions), for fetching everything at once.</summary>
+    public static IReadOnlyList<SampleFile> All { get; } =
+    [
+        .. BlueMarbleMonthNumbers.Select(BlueMarble),
+        NaturalEarthLand50m,
+        Etopo5,
+        .. PanoramaNames.Select(Panorama),
+    ];
+}
