@@ -45,7 +45,8 @@ internal sealed class JobRunner : BackgroundService
         _metrics = metrics;
         _logger = logger;
         _options = options.Value;
-        _handlers = handlers.ToDictionary(h => h.Kind);
+        // The first handler registered for a kind wins, so a host (or a test) can put its own in front of the defaults.
+        _handlers = handlers.GroupBy(h => h.Kind).ToDictionary(g => g.Key, g => g.First());
     }
 
     public bool HasHandler(JobKind kind) => _handlers.ContainsKey(kind);

@@ -1,0 +1,36 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Storage;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Disco.Geo.Server.Tests.Infrastructure;
+
+/// <summary>
+/// Stores a gridded dataset the way an ingest job does (tensor file, blob store, catalog record), for tests that need
+/// one before the ingest engine exists.
+/// </summary>
+internal static class GriddedDatasets
+{
+    public static async Task<string> StoreAsync(TestServer server, string name, Grid grid, float[] values)
+    {
+        int bands = values.Length / (grid.Nlat * grid.Nlon);
+        DataDirectory directory = server.Get<DataDirectory>();
+        string temp = directory.NewTempPath(".tensor");
+        using (TensorFile file = TensorFile.Create(temp, bands, grid.Nlat, grid.Nlon, hasMask: false))
+        {
+            file.WriteRows(0, grid.Nlat, values, default);
+        }
+
+        var dataset = new Dataset
+        {
+            Id = Ids.New(Ids.Dataset),
+            Name = name,
+            Kind = DatasetKind.Gridded,
+            Grid = grid,
+            Bands = { Enumerable.Range(0, bands).Select(b => new Band { Name = "b" + b, Role = BandRole.Input }) },
+            CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
+        };
+        await StoredRecords.CommitDatasetAsync(server.Get<Catalog>(), server.Get<BlobStore>(), temp, dataset, CancellationToken.None);
+        return dataset.Id;
+    }
+}
