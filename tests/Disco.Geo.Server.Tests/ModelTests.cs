@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using Disco.Geo.Client;
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Tests.Infrastructure;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Disco.Geo.Server.Tests;
+
+public sealed class ModelTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+    private DiscoClient _client = null!;
+    private string _files = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync();
+        _client = _server.Client();
+        _files = Temp.Directory("models");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+        Temp.Delete(_files);
+    }
+
+    [Fact]
+    public async Task Import_export_round_trip_keeps_the_package_and_reads_the_card()
+    {
+        string package = Packages.Write(_files, "lw.discomodel", 3_000_000, seed: 1);
+        Model model = await _client.ImportModelAsync(package);
+        Assert.Equal("land-water", model.Name);
+        Assert.Equal("disco-unet", model.Architecture);
+        Assert.Equal("segmentation", model.Task);
+        Assert.Equal(new Grid { Kind = GridKind.Equiangular, Nlat = 181, Nlon = 360 }, model.Grid);
+        Assert.Equal(["water", "land"], model.Classes.Select(c => c.Name));
+        Assert.Equal("#3c8d2f", model.Classes[1].Color);
+        Assert.Equal(0.93, model.Metrics["miou"]);
+        Assert.Equal(1, model.FormatVersion);
+
+        string exported = Path.Combine(_files, "copy.discomodel");
+        FileMetadata info = await _client.ExportModelAsync("land-water", exported);
+        Assert.Equal(File.ReadAllBytes(package), File.ReadAllBytes(exported));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(package))), info.Sha256);
+        Assert.False(File.Exists(exported + ".part"));
+
+        // The exported file imports again as the same model (idempotent), and under a new name as a second one.
+        Assert.Equal(model.Id, (await _client.ImportModelAsync(exported)).Id);
+        Model second = await _client.ImportModelAsync(exported, "land-water-copy");
+        Assert.NotEqual(model.Id, second.Id);
+        var listed = new List<Model>();
+        await foreach (Model m in _client.ListModelsAsync())
+        {
+            listed.Add(m);
+        }
+
+        Assert.Equal(2, listed.Count);
+        // Both share one blob: deleting one frees nothing, deleting the other frees the package.
+        Assert.Equal(0, (await _client.DeleteModelAsync(model.Id)).FreedBytes);
+        Assert.Equal(new FileInfo(package).Length, (await _client.DeleteModelAsync("land-water-copy")).FreedBytes);
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetModelAsync("land-water"));
+    }
+
+    [Fact]
+    public async Task Bad_imports_and_wrong_ids_get_the_right_status()
+    {
+        string notAPackage = Temp.File(_files, "random.bin", 100_000, seed: 2);
+        DiscoException e = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.ImportModelAsync(notAPackage, "x"));
+        Assert.Contains("DISCOMDL", e.Message, StringComparison.Ordinal);
+
+        string truncated = Path.Combine(_files, "truncated.discomodel");
+        File.WriteAllBytes(truncated, ModelPackageBytes()[..30]);
+        await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.ImportModelAsync(truncated, "x"));
+
+        string noName = Packages.Write(_files, "noname.discomodel", 1000, seed: 3, card: """{"task":"depth"}""");
+        await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.ImportModelAsync(noName));
+        await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.ImportModelAsync(noName, "bad name!"));
+
+        string package = Packages.Write(_files, "ok.discomodel", 100_000, seed: 4);
+        byte[] bytes = File.ReadAllBytes(package);
+        using (var call = _client.Models.ImportModel(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default)))
+        {
+            await call.RequestStream.WriteAsync(new ImportModelRequest { Header = new ImportModelHeader { Name = "m", SizeBytes = bytes.Length, Sha256 = new string('0', 64) } });
+            await call.RequestStream.WriteAsync(new ImportModelRequest { Chunk = new FileChunk { Offset = 0, Data = ByteString.CopyFrom(bytes) } });
+            await call.RequestStream.CompleteAsync();
+            await Expect.RawStatusAsync(StatusCode.DataLoss, () => call.ResponseAsync);
+        }
+
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetModelAsync("mdl_01M88H4Z67HD4W5C06392PXC16"));
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.DeleteModelAsync("nothing"));
+        await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.GetModelAsync(""));
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.ExportModelAsync("nothing", Path.Combine(_files, "x")));
+        Assert.False(File.Exists(Path.Combine(_files, "x")));
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.VerifyModelAsync("nothing"));
+
+        await using var listing = _client.ListModelsAsync().GetAsyncEnumerator();
+        Assert.False(await listing.MoveNextAsync());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_server.DataDirectory, "tmp")));
+    }
+
+    [Fact]
+    public async Task Verify_rereads_a_model_package_and_checks_its_checksum()
+    {
+        Model model = await _client.ImportModelAsync(Packages.Write(_files, "v.discomodel", 500_000, seed: 5));
+        Job job = await _client.VerifyModelAsync(model.Name);
+        Job final = await _client.WaitForJobAsync(job.Id);
+        Assert.Equal(JobState.Succeeded, final.State);
+        Assert.Equal(1, final.Result.Verify.BlobsChecked);
+        Assert.Equal(model.Blob.SizeBytes, final.Result.Verify.BytesChecked);
+    }
+
+    private static byte[] ModelPackageBytes() => Engines.ModelPackageHeader.Encode(1, Packages.Card);
+}
