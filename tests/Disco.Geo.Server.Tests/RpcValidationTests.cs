@@ -48,7 +48,9 @@ public sealed class RpcValidationTests : IAsyncLifetime
         string outside = Temp.File(_outside, "secret.tif", 1000, seed: 2);
         DiscoException bad = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "bad name", Grid = new Grid { Kind = GridKind.Unspecified, Nlat = 1, Nlon = 100000 }, ServerPath = new ServerPathSource { Path = inside },
+            Name = "bad name",
+            Grid = new Grid { Kind = GridKind.Unspecified, Nlat = 1, Nlon = 100000 },
+            ServerPath = new ServerPathSource { Path = inside },
         }));
         Assert.Contains(bad.FieldViolations, v => v.Field == "name");
         Assert.Contains(bad.FieldViolations, v => v.Field == "grid.kind");
@@ -56,7 +58,9 @@ public sealed class RpcValidationTests : IAsyncLifetime
         Assert.Contains(bad.FieldViolations, v => v.Field == "grid.nlon");
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "huge", Grid = new Grid { Kind = GridKind.Equiangular, Nlat = 60000, Nlon = 60000 }, ServerPath = new ServerPathSource { Path = inside },
+            Name = "huge",
+            Grid = new Grid { Kind = GridKind.Equiangular, Nlat = 60000, Nlon = 60000 },
+            ServerPath = new ServerPathSource { Path = inside },
         }));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "nosource", Grid = grid }));
         await Expect.StatusAsync(StatusCode.PermissionDenied, () => Ingest(outside));
@@ -84,7 +88,9 @@ public sealed class RpcValidationTests : IAsyncLifetime
 
         DiscoException bad = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.StartTrainingAsync(new StartTrainingRequest
         {
-            ModelName = "", HyperParameters = new HyperParameters { Epochs = -1, LearningRate = double.NaN, ValidationFraction = 1.5 }, Device = "tpu",
+            ModelName = "",
+            HyperParameters = new HyperParameters { Epochs = -1, LearningRate = double.NaN, ValidationFraction = 1.5 },
+            Device = "tpu",
         }));
         Assert.True(bad.FieldViolations.Count >= 5);
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.StartTrainingAsync(new StartTrainingRequest(valid) { Datasets = { UnknownDataset } }));

@@ -301,6 +301,12 @@ internal sealed class JobRunner : BackgroundService
     {
         lock (_gate)
         {
+            if (_stopping.IsCancellationRequested)
+            {
+                // Shutting down: queued jobs stay queued for the next start instead of starting only to be interrupted.
+                return;
+            }
+
             foreach (IGrouping<string, Job> lane in _queue.GroupBy(j => j.Device).ToList())
             {
                 while (true)

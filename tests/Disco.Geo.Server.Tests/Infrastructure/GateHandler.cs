@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Jobs;
+
+namespace Disco.Geo.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A job handler whose jobs run until the test releases them: it reports progress on demand, saves a checkpoint,
+/// and records what it saw, so the runner's scheduling, cancellation, fan-out and persistence are tested with real
+/// SQLite and real gRPC watchers.
+/// </summary>
+internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _release = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<JobContext>> _started = new();
+
+    public JobKind Kind => kind;
+
+    public bool Exclusive => exclusive;
+
+    public ConcurrentQueue<string> StartOrder { get; } = new();
+
+    public ConcurrentDictionary<string, string?> CheckpointSeen { get; } = new();
+
+    public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        StartOrder.Enqueue(context.JobId);
+        CheckpointSeen[context.JobId] = context.Checkpoint is null ? null : Encoding.UTF8.GetString(context.Checkpoint);
+        await context.SaveCheckpointAsync(Encoding.UTF8.GetBytes("attempt " + context.Attempt), cancellationToken);
+        Started(context.JobId).TrySetResult(context);
+        await Release(context.JobId).Task.WaitAsync(cancellationToken);
+        return new JobResult { DatasetId = "done-" + context.JobId };
+    }
+
+    public Task<JobContext> WaitStartedAsync(string jobId) => Started(jobId).Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+    public bool HasStarted(string jobId) => Started(jobId).Task.IsCompleted;
+
+    public void Finish(string jobId) => Release(jobId).TrySetResult();
+
+    private TaskCompletionSource Release(string jobId) => _release.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private TaskCompletionSource<JobContext> Started(string jobId) => _started.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+}
