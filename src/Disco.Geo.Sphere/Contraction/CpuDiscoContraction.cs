@@ -20,8 +20,12 @@ namespace Disco.Geo.Sphere.Contraction;
 /// the extended buffer of its own channel, which then stays in cache), otherwise over chunks of output rows.
 /// </para>
 /// </summary>
-internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
+internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContractionKernels
 {
+    // At most one worker per core: each worker owns a per-channel buffer, and the thread pool would otherwise inject
+    // extra threads (each with its own buffer) whenever the machine is busy.
+    private static readonly ParallelOptions Workers = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
     private readonly int _kernelSize;
     private readonly int _nlatOut;
     private readonly int _nlonOut;
@@ -83,11 +87,11 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
     }
 
     /// <summary>The forward contraction without autograd; x is a validated CPU tensor.</summary>
-    internal torch.Tensor ContractNoGrad(torch.Tensor x)
+    public torch.Tensor ContractNoGrad(torch.Tensor x)
     {
         using torch.Tensor input = x.contiguous();
         long[] shape = x.shape;
-        torch.Tensor z = torch.empty([shape[0], shape[1], _kernelSize, _nlatOut, _nlonOut], dtype: x.dtype);
+        torch.Tensor z = torch.empty([shape[0], shape[1], _kernelSize, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
         int channels = checked((int)(shape[0] * shape[1]));
         if (x.dtype == torch.ScalarType.Float32)
         {
@@ -103,11 +107,11 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
     }
 
     /// <summary>The adjoint contraction without autograd; z is a validated CPU tensor.</summary>
-    internal torch.Tensor ContractAdjointNoGrad(torch.Tensor z)
+    public torch.Tensor ContractAdjointNoGrad(torch.Tensor z)
     {
         using torch.Tensor input = z.contiguous();
         long[] shape = z.shape;
-        torch.Tensor x = torch.empty([shape[0], shape[1], _nlatIn, _nlonIn], dtype: z.dtype);
+        torch.Tensor x = torch.empty([shape[0], shape[1], _nlatIn, _nlonIn], dtype: z.dtype, device: torch.CPU);
         int channels = checked((int)(shape[0] * shape[1]));
         if (z.dtype == torch.ScalarType.Float32)
         {
@@ -136,6 +140,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
             Parallel.For(
                 0,
                 channels,
+                Workers,
                 () => Allocate<T>(sourceLength),
                 (channel, _, buffer) =>
                 {
@@ -157,13 +162,13 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
                 T* output = z + (channel * outputPerChannel);
                 nint inputAddress = (nint)input, outputAddress = (nint)output;
                 int buildChunks = Math.Min(_nlatIn, 4 * workers);
-                Parallel.For(0, buildChunks, chunk =>
+                Parallel.For(0, buildChunks, Workers, chunk =>
                 {
                     (int from, int to) = ChunkRange(_nlatIn, buildChunks, chunk);
                     BuildForwardSource((T*)inputAddress, (T*)source, from, to);
                 });
                 int rowChunks = Math.Min(_nlatOut, 8 * workers);
-                Parallel.For(0, rowChunks, chunk =>
+                Parallel.For(0, rowChunks, Workers, chunk =>
                 {
                     (int from, int to) = ChunkRange(_nlatOut, rowChunks, chunk);
                     ForwardRows((T*)source, (T*)outputAddress, from, to);
@@ -192,6 +197,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
             Parallel.For(
                 0,
                 channels,
+                Workers,
                 () => Allocate<T>(sourceLength + scratchLength),
                 (channel, _, buffer) =>
                 {
@@ -212,7 +218,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
                 nint inputAddress = (nint)(z + (channel * inputPerChannel));
                 nint outputAddress = (nint)(x + (channel * outputPerChannel));
                 int buildChunks = Math.Min(zRows, 4 * workers);
-                Parallel.For(0, buildChunks, chunk =>
+                Parallel.For(0, buildChunks, Workers, chunk =>
                 {
                     (int from, int to) = ChunkRange(zRows, buildChunks, chunk);
                     BuildAdjointSource((T*)inputAddress, (T*)sourceBuffer, from, to);
@@ -221,6 +227,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction
                 Parallel.For(
                     0,
                     rowChunks,
+                    Workers,
                     () => Allocate<T>(scratchLength),
                     (chunk, _, scratch) =>
                     {

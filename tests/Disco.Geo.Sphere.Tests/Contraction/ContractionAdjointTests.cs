@@ -14,11 +14,12 @@ public class ContractionAdjointTests
     [InlineData("TensorOps", 1, 1)]
     [InlineData("TensorOps", 2, 4)]
     [InlineData("TensorOps", 3, 2)]
+    [InlineData("TensorOpsChunked", 2, 4)]
     public void Contract_and_ContractAdjoint_are_adjoint(string backend, int lonStride, int kernelSize)
     {
         Random random = new((lonStride * 10) + kernelSize);
         PsiTensor psi = RandomPsi(random, kernelSize, nlatOut: 5, nlonOut: 20, nlatIn: 7, nlonIn: 20 * lonStride);
-        using IDiscoContraction contraction = DiscoContraction.Create(psi, Enum.Parse<ContractionBackend>(backend));
+        using IDiscoContraction contraction = Create(psi, backend);
         using DisposeScope scope = torch.NewDisposeScope();
         double[] x = RandomArray(random, 2 * 3 * psi.NLatIn * psi.NLonIn);
         double[] z = RandomArray(random, 2 * 3 * psi.RowCount * psi.NLonOut);

@@ -1,3 +1,4 @@
+using Disco.Geo.Sphere.Contraction;
 using Disco.Geo.Sphere.Psi;
 using TorchSharp;
 
@@ -51,6 +52,18 @@ internal static class ContractionTestData
 
         return new PsiTensor(kernelSize, nlatOut, nlonOut, nlatIn, nlonIn, [.. offsets], [.. columns], [.. values]);
     }
+
+    /// <summary>
+    /// A backend by name. "TensorOpsThroughOps" is the tensor-ops backend differentiated by autograd through its ops,
+    /// "TensorOpsChunked…" processes one output latitude per chunk (the production budget makes test sizes one chunk).
+    /// </summary>
+    public static IDiscoContraction Create(PsiTensor psi, string backend) => backend switch
+    {
+        "TensorOpsThroughOps" => new FftDiscoContraction(psi, autogradThroughOps: true),
+        "TensorOpsChunked" => new FftDiscoContraction(psi, chunkBudgetBytes: 1),
+        "TensorOpsChunkedThroughOps" => new FftDiscoContraction(psi, autogradThroughOps: true, chunkBudgetBytes: 1),
+        _ => DiscoContraction.Create(psi, Enum.Parse<ContractionBackend>(backend)),
+    };
 
     public static double[] RandomArray(Random random, long length)
     {
