@@ -227,10 +227,14 @@ public sealed partial class DiscoClient
     private async Task<UploadFileResponse> SendFromAsync(FileInfo file, string name, string sha256, long offset, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = Datasets.UploadFile(CallOptions(null, cancellationToken));
-        await call.RequestStream.WriteAsync(new UploadFileRequest
+        if (!await TryWriteAsync(call.RequestStream, new UploadFileRequest
         {
             Header = new UploadHeader { Name = name, SizeBytes = file.Length, Sha256 = sha256, Offset = offset, FileName = file.Name },
-        }, cancellationToken);
+        }, cancellationToken))
+        {
+            return await call.ResponseAsync;
+        }
+
         await using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan | FileOptions.Asynchronous))
         {
             stream.Position = offset;
@@ -245,16 +249,7 @@ public sealed partial class DiscoClient
                     throw new IOException($"{file.FullName} changed while it was being uploaded (it is shorter than when it was hashed).");
                 }
 
-                // The server checks each chunk as it arrives; a rejection ends the stream, and its status is what matters.
-                try
-                {
-                    await call.RequestStream.WriteAsync(new UploadFileRequest { Chunk = new FileChunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(buffer) } }, cancellationToken);
-                }
-                catch (RpcException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (InvalidOperationException) when (!cancellationToken.IsCancellationRequested)
+                if (!await TryWriteAsync(call.RequestStream, new UploadFileRequest { Chunk = new FileChunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(buffer) } }, cancellationToken))
                 {
                     break;
                 }
@@ -268,14 +263,28 @@ public sealed partial class DiscoClient
         {
             await call.RequestStream.CompleteAsync();
         }
-        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (InvalidOperationException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is RpcException or InvalidOperationException or IOException && !cancellationToken.IsCancellationRequested)
         {
         }
 
         return await call.ResponseAsync;
+    }
+
+    /// <summary>
+    /// Writes one message of a client stream. False when the stream is already over: the server rejected it or the
+    /// connection broke; the call's status (awaited by the caller) then says which.
+    /// </summary>
+    internal static async Task<bool> TryWriteAsync<T>(IClientStreamWriter<T> writer, T message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.WriteAsync(message, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task<UploadStatus> TryStatusAsync(string name, long size, string sha256, CancellationToken cancellationToken)

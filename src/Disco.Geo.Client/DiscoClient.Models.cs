@@ -128,11 +128,11 @@ public sealed partial class DiscoClient
             try
             {
                 using AsyncClientStreamingCall<ImportModelRequest, Model> call = Models.ImportModel(CallOptions(null, cancellationToken));
-                await call.RequestStream.WriteAsync(new ImportModelRequest { Header = new ImportModelHeader { Name = name ?? "", SizeBytes = file.Length, Sha256 = sha256 } }, cancellationToken);
+                bool open = await TryWriteAsync(call.RequestStream, new ImportModelRequest { Header = new ImportModelHeader { Name = name ?? "", SizeBytes = file.Length, Sha256 = sha256 } }, cancellationToken);
                 await using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan | FileOptions.Asynchronous))
                 {
                     long offset = 0;
-                    while (offset < file.Length)
+                    while (open && offset < file.Length)
                     {
                         byte[] buffer = new byte[(int)Math.Min(_options.ChunkBytes, file.Length - offset)];
                         int read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
@@ -141,11 +141,7 @@ public sealed partial class DiscoClient
                             throw new IOException($"{file.FullName} changed while it was being imported.");
                         }
 
-                        try
-                        {
-                            await call.RequestStream.WriteAsync(new ImportModelRequest { Chunk = new FileChunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(buffer) } }, cancellationToken);
-                        }
-                        catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+                        if (!await TryWriteAsync(call.RequestStream, new ImportModelRequest { Chunk = new FileChunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(buffer) } }, cancellationToken))
                         {
                             break;
                         }
@@ -159,7 +155,7 @@ public sealed partial class DiscoClient
                 {
                     await call.RequestStream.CompleteAsync();
                 }
-                catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (e is RpcException or InvalidOperationException or IOException && !cancellationToken.IsCancellationRequested)
                 {
                 }
 
