@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Disco.Geo.Sphere.Psi;
 using TorchSharp;
@@ -245,6 +246,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     }
 
     /// <summary>xext[i][r][j] = x[i, (s·j + r) mod NLonIn] for input rows [from, to) of one channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildForwardSource<T>(T* x, T* source, int from, int to)
         where T : unmanaged
     {
@@ -281,6 +283,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     }
 
     /// <summary>zz[row][m] = z[row, m mod NLonOut] for z rows [from, to) of one channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildAdjointSource<T>(T* z, T* source, int from, int to)
         where T : unmanaged
     {
@@ -292,6 +295,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardRows<T>(T* source, T* z, int fromLatitude, int toLatitude)
         where T : unmanaged
     {
@@ -311,6 +315,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdjointRows<T>(T* source, T* x, int fromLatitude, int toLatitude, T* scratch)
         where T : unmanaged
     {
@@ -343,6 +348,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     }
 
     /// <summary>Fills row[period..length) with row[m mod period], copying whole periods at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ExtendPeriodically<T>(T* row, int period, int length)
         where T : unmanaged
     {

@@ -29,6 +29,12 @@ internal static unsafe class CpuDiscoKernel
         Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128";
 
     /// <summary>Computes one output row; see the class summary. An empty row writes zeros.</summary>
+    /// <remarks>
+    /// The hot methods of the CPU contraction are compiled fully optimised on first use: with tiered compilation they
+    /// start unoptimised and are promoted by a background thread, which on a busy machine took longer than a whole
+    /// benchmark run (forward measured 2–4× slower than forward+backward, which ran later).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CorrelateRow<T>(T* source, int* offsets, T* values, int count, T* destination, int width)
         where T : unmanaged
     {
@@ -54,6 +60,7 @@ internal static unsafe class CpuDiscoKernel
     // entries stream by, so each entry costs one broadcast and 8 loads + FMAs, and 8 independent accumulators cover
     // the FMA latency. Outputs are pure functions of q, so the last block may overlap the previous one instead of
     // needing a scalar tail; only rows narrower than one vector go through a stack buffer.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CorrelateRow<T, TVector, TOps>(T* source, int* offsets, T* values, int count, T* destination, int width)
         where T : unmanaged
         where TVector : struct

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -11,6 +12,7 @@ namespace Disco.Geo.Sphere.Contraction;
 internal static unsafe class PhaseSplit
 {
     /// <summary>even[j] = row[2j], odd[j] = row[2j + 1] for j &lt; count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pairs<T>(T* row, T* even, T* odd, int count)
         where T : unmanaged
     {
