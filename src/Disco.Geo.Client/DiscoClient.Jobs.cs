@@ -30,6 +30,7 @@ public sealed partial class DiscoClient
     public async IAsyncEnumerable<Job> WatchJobAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long lastRevision = -1;
+        JobState lastState = JobState.Unspecified;
         int failures = 0;
         while (true)
         {
@@ -60,15 +61,24 @@ public sealed partial class DiscoClient
 
                     if (!more)
                     {
-                        yield break;
+                        // The server ends a watch only after a final state; an earlier end means the connection or
+                        // the server went away, so attach again like after an error.
+                        if (++failures >= _options.MaxAttempts)
+                        {
+                            throw new DiscoException(new RpcException(new Status(StatusCode.Unavailable, $"The watch of job {jobId} kept ending before the job finished.")));
+                        }
+
+                        await Task.Delay(Backoff(failures), cancellationToken);
+                        break;
                     }
 
                     failures = 0;
                     Job job = events.Current.Job;
                     // After a re-attach the server replays the latest state; skip it when already seen.
-                    if (job.Revision != lastRevision)
+                    if (job.Revision != lastRevision || (IsFinal(job.State) && job.State != lastState))
                     {
                         lastRevision = job.Revision;
+                        lastState = job.State;
                         yield return job;
                     }
 

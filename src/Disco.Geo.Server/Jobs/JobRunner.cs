@@ -76,7 +76,7 @@ internal sealed class JobRunner : BackgroundService
                 Code = (int)StatusCode.Aborted,
                 Message = $"The server stopped while this job was running. Resume it with `disco jobs resume {job.Id}`.",
             };
-            job.Revision++;
+            Bump(job);
             await _store.UpdateAsync(job, cancellationToken);
             _logger.LogWarning("Job {JobId} ({Kind}) was running when the server stopped; marked {State}", job.Id, job.Kind, job.State);
         }
@@ -107,7 +107,7 @@ internal sealed class JobRunner : BackgroundService
             Progress = new JobProgress { Stage = "queued", Message = "Waiting for a free slot on " + submission.Device },
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
             Attempt = 1,
-            Revision = 1,
+            Revision = NextRevision(0),
             RequestId = submission.RequestId ?? "",
             Inputs = { submission.Inputs },
             Result = submission.PresetResult,
@@ -153,7 +153,7 @@ internal sealed class JobRunner : BackgroundService
             queued.State = JobState.Cancelled;
             queued.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
             queued.Resumable = true;
-            queued.Revision++;
+            Bump(queued);
             await _store.UpdateAsync(queued, CancellationToken.None);
             _hub.Publish(queued);
             _wake.Release();
@@ -169,7 +169,7 @@ internal sealed class JobRunner : BackgroundService
                 if (running.Job.State == JobState.Running)
                 {
                     running.Job.State = JobState.Cancelling;
-                    running.Job.Revision++;
+                    Bump(running.Job);
                 }
 
                 snapshot = running.Job.Clone();
@@ -216,7 +216,7 @@ internal sealed class JobRunner : BackgroundService
         job.EndTime = null;
         job.Resumable = false;
         job.Progress = new JobProgress { Stage = "queued", Message = $"Resumed (attempt {job.Attempt}); waiting for a free slot on {job.Device}" };
-        job.Revision++;
+        Bump(job);
         await _store.UpdateAsync(job, cancellationToken);
         Enqueue(job);
         _logger.LogInformation("Job {JobId} resumed, attempt {Attempt}", job.Id, job.Attempt);
@@ -246,7 +246,7 @@ internal sealed class JobRunner : BackgroundService
         lock (running.Gate)
         {
             running.Job.Progress = progress;
-            running.Job.Revision++;
+            Bump(running.Job);
             running.ProgressDirty = true;
             snapshot = running.Job.Clone();
         }
@@ -285,6 +285,14 @@ internal sealed class JobRunner : BackgroundService
         // Running jobs observe the stopping token and end as INTERRUPTED; wait for them to write that down.
         await Task.WhenAll(tasks).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// Revisions come from the clock (microseconds), never below the previous one plus one, so they keep increasing
+    /// across restarts even though progress-only revisions reach the database at most once per persist interval.
+    /// </summary>
+    private static long NextRevision(long previous) => Math.Max(previous + 1, DateTime.UtcNow.Ticks / 10);
+
+    private static void Bump(Job job) => job.Revision = NextRevision(job.Revision);
 
     private void Enqueue(Job job)
     {
@@ -358,7 +366,7 @@ internal sealed class JobRunner : BackgroundService
             running.Job.State = JobState.Running;
             running.Job.StartTime = Timestamp.FromDateTime(DateTime.UtcNow);
             running.Job.Progress = new JobProgress { Stage = "starting", Message = "Started" };
-            running.Job.Revision++;
+            Bump(running.Job);
             snapshot = running.Job.Clone();
         }
 
@@ -444,7 +452,7 @@ internal sealed class JobRunner : BackgroundService
                 job.Progress = new JobProgress { Fraction = 1, Stage = "done", Message = "Finished", Metrics = { job.Progress?.Metrics ?? new Google.Protobuf.Collections.MapField<string, double>() } };
             }
 
-            job.Revision++;
+            Bump(job);
         }
     }
 
