@@ -1,0 +1,92 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Disco.Geo.Sphere.Models;
+
+// Module fields carry their state-dict names: RegisterComponents registers fields by name.
+#pragma warning disable IDE1006
+
+/// <summary>
+/// Norm → GELU → layer, the pre-activation step every U-Net transition uses (down, up, head). The layer may change
+/// the grid (a down- or up-sampling convolution) and the channel count.
+/// </summary>
+internal sealed class PreActivation : nn.Module<Tensor, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor> norm;
+    private readonly nn.Module<Tensor, Tensor> conv;
+
+    public PreActivation(string name, nn.Module<Tensor, Tensor> norm, nn.Module<Tensor, Tensor> conv)
+        : base(name)
+    {
+        this.norm = norm;
+        this.conv = conv;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        return conv.forward(nn.functional.gelu(norm.forward(x))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// A pre-activation residual block (He et al. 2016, "Identity mappings"): x + conv2(GELU(norm2(conv1(GELU(norm1(x)))))),
+/// both convolutions on the same grid with the same channels.
+/// </summary>
+internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor> norm1;
+    private readonly nn.Module<Tensor, Tensor> conv1;
+    private readonly nn.Module<Tensor, Tensor> norm2;
+    private readonly nn.Module<Tensor, Tensor> conv2;
+
+    public ResidualBlock(string name, nn.Module<Tensor, Tensor> norm1, nn.Module<Tensor, Tensor> conv1, nn.Module<Tensor, Tensor> norm2, nn.Module<Tensor, Tensor> conv2)
+        : base(name)
+    {
+        this.norm1 = norm1;
+        this.conv1 = conv1;
+        this.norm2 = norm2;
+        this.conv2 = conv2;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        Tensor h = conv1.forward(nn.functional.gelu(norm1.forward(x)));
+        h = conv2.forward(nn.functional.gelu(norm2.forward(h)));
+        return (x + h).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Residual blocks applied in order; with none, the input passes through unchanged.</summary>
+internal sealed class ResidualStage : nn.Module<Tensor, Tensor>
+{
+    private readonly TorchSharp.Modules.ModuleList<ResidualBlock> blocks;
+
+    public ResidualStage(string name, IEnumerable<ResidualBlock> blocks)
+        : base(name)
+    {
+        this.blocks = nn.ModuleList(blocks.ToArray());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (blocks.Count == 0)
+        {
+            return x.alias();
+        }
+
+        Tensor h = blocks[0].forward(x);
+        for (int i = 1; i < blocks.Count; i++)
+        {
+            Tensor next = blocks[i].forward(h);
+            h.Dispose();
+            h = next;
+        }
+
+        return h;
+    }
+}
