@@ -150,15 +150,11 @@ internal sealed class SphereGridPixelMapping : IPixelMapping
             Rotate(x, y, _rotation, transpose: true);
         }
 
+        // Longitudes are not wrapped: GDAL also maps source pixels into the destination to find its source window,
+        // and a source repeated every 360° must only match where the grid's own longitude range lies.
         for (int i = 0; i < x.Length; i++)
         {
-            double offset = (x[i] - _lonWest) % 360.0;
-            if (offset < 0)
-            {
-                offset += 360.0;
-            }
-
-            x[i] = offset / _lonStep;
+            x[i] = (x[i] - _lonWest) / _lonStep;
             y[i] = LatitudeToRow(y[i]);
         }
     }

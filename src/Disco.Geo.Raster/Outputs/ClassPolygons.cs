@@ -110,41 +110,64 @@ public static class ClassPolygons
                 continue;
             }
 
-            List<Geometry> parts = [];
+            // GDALPolygonize returns a partition: polygons of one class never overlap, so only the pieces at the
+            // antimeridian (parts cut off beyond ±180° and the polygons they come back next to) need a union.
+            double seamMargin = 2 * layout.PixelWidth;
+            List<Geometry> seam = [];
+            List<Geometry> merged = [];
             foreach ((_, Polygon polygon) in group)
             {
-                parts.AddRange(IntoWorld(polygon));
+                Envelope envelope = polygon.EnvelopeInternal;
+                if (envelope.MinX < -180 || envelope.MaxX > 180)
+                {
+                    seam.AddRange(IntoWorld(polygon));
+                }
+                else if (envelope.MinX <= -180 + seamMargin || envelope.MaxX >= 180 - seamMargin)
+                {
+                    seam.Add(polygon);
+                }
+                else
+                {
+                    merged.Add(polygon);
+                }
             }
 
-            Geometry merged = UnaryUnionOp.Union(parts);
-            if (tolerance > 0)
+            if (seam.Count > 0)
             {
-                merged = TopologyPreservingSimplifier.Simplify(merged, tolerance);
+                Geometry joined = UnaryUnionOp.Union(seam);
+                for (int g = 0; g < joined.NumGeometries; g++)
+                {
+                    merged.Add(joined.GetGeometryN(g));
+                }
             }
 
             string? name = options.Classes?.FirstOrDefault(c => c.Id == group.Key)?.Name;
-            for (int g = 0; g < merged.NumGeometries; g++)
+            foreach (Geometry piece in merged)
             {
-                if (merged.GetGeometryN(g) is not Polygon polygon || polygon.IsEmpty)
+                Geometry simplified = tolerance > 0 ? TopologyPreservingSimplifier.Simplify(piece, tolerance) : piece;
+                for (int g = 0; g < simplified.NumGeometries; g++)
                 {
-                    continue;
-                }
+                    if (simplified.GetGeometryN(g) is not Polygon polygon || polygon.IsEmpty)
+                    {
+                        continue;
+                    }
 
-                Polygon oriented = Orient(polygon);
-                double area = EllipsoidArea.AreaKm2(oriented);
-                if (area < options.MinAreaKm2)
-                {
-                    continue;
-                }
+                    Polygon oriented = Orient(polygon);
+                    double area = EllipsoidArea.AreaKm2(oriented);
+                    if (area < options.MinAreaKm2)
+                    {
+                        continue;
+                    }
 
-                AttributesTable attributes = new() { { "class", group.Key } };
-                if (name is not null)
-                {
-                    attributes.Add("name", name);
-                }
+                    AttributesTable attributes = new() { { "class", group.Key } };
+                    if (name is not null)
+                    {
+                        attributes.Add("name", name);
+                    }
 
-                attributes.Add("area_km2", Math.Round(area, 3));
-                collection.Add(new Feature(oriented, attributes));
+                    attributes.Add("area_km2", Math.Round(area, 3));
+                    collection.Add(new Feature(oriented, attributes));
+                }
             }
         }
 

@@ -55,15 +55,19 @@ public static class MapTileRenderer
 
         SphereMapSampler sampler = new(map, band, colorMap.IsCategorical);
         PngEncoder.Image image = new(tileSize, tileSize);
+        var pixelColumns = new (int West, int East, double S)[tileSize];
+        for (int px = 0; px < tileSize; px++)
+        {
+            pixelColumns[px] = sampler.Columns(Longitude(matrixSet, z, x + (px + 0.5) / tileSize));
+        }
+
         for (int py = 0; py < tileSize; py++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            double latitude = Latitude(matrixSet, z, y + (py + 0.5) / tileSize);
-            var tileRows = sampler.Rows(latitude);
+            var tileRows = sampler.Rows(Latitude(matrixSet, z, y + (py + 0.5) / tileSize));
             for (int px = 0; px < tileSize; px++)
             {
-                double longitude = Longitude(matrixSet, z, x + (px + 0.5) / tileSize);
-                image.Set(py * tileSize + px, colorMap.Map(sampler.Sample(tileRows, longitude)));
+                image.Set(py * tileSize + px, colorMap.Map(sampler.Sample(tileRows, pixelColumns[px])));
             }
         }
 

@@ -58,15 +58,24 @@ internal sealed class SphereMapSampler
         return (low, high, (_latitudes[low] - latitude) / (_latitudes[low] - _latitudes[high]));
     }
 
-    /// <summary>The value at a longitude on precomputed rows, or NaN where the map is invalid.</summary>
-    internal double Sample((int North, int South, double T) rows, double longitude)
+    /// <summary>The columns around a longitude and the weight of the eastern one.</summary>
+    internal (int West, int East, double S) Columns(double longitude)
     {
         double u = (longitude - _grid.LonOriginDegrees) / _grid.LonStepDegrees;
         u -= _grid.NLon * Math.Floor(u / _grid.NLon);
         int west = (int)Math.Floor(u);
         double s = u - west;
         west %= _grid.NLon;
-        int east = (west + 1) % _grid.NLon;
+        return (west, (west + 1) % _grid.NLon, s);
+    }
+
+    /// <summary>The value at a longitude on precomputed rows, or NaN where the map is invalid.</summary>
+    internal double Sample((int North, int South, double T) rows, double longitude) => Sample(rows, Columns(longitude));
+
+    /// <summary>The value on precomputed rows and columns (renderers reuse both across a tile).</summary>
+    internal double Sample((int North, int South, double T) rows, (int West, int East, double S) columns)
+    {
+        (int west, int east, double s) = columns;
         if (_categorical)
         {
             int row = rows.T <= 0.5 ? rows.North : rows.South;
