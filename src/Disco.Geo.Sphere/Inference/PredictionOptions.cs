@@ -1,0 +1,61 @@
+namespace Disco.Geo.Sphere.Inference;
+
+/// <summary>What a prediction emits per node.</summary>
+public enum PredictionOutput
+{
+    /// <summary>One band: the class id (as a number) for segmentation; the values for regression; depth for depth models.</summary>
+    Values,
+
+    /// <summary>Segmentation only: one band of probability per class.</summary>
+    Probabilities,
+}
+
+/// <summary>Settings of a prediction.</summary>
+public sealed record PredictionOptions
+{
+    /// <summary>What to emit. Default values.</summary>
+    public PredictionOutput Output { get; init; } = PredictionOutput.Values;
+
+    /// <summary>
+    /// Test-time rotation averaging: average the physical outputs over this many rotations (the identity plus k − 1
+    /// uniform random ones): each rotates the input by R, predicts, and rotates the prediction back by R⁻¹. 0 or 1 = none.
+    /// </summary>
+    public int RotationAveraging { get; init; }
+
+    /// <summary>Seed of the random rotations. Default 0.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Latitude rows per emitted band; 0 = 16. Default 0.</summary>
+    public int RowsPerBand { get; init; }
+
+    /// <summary>Checks every field.</summary>
+    /// <exception cref="ArgumentException">A field is out of range.</exception>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Output))
+        {
+            throw new ArgumentException($"Unknown prediction output {(int)Output}; use values or probabilities.", nameof(Output));
+        }
+
+        if (RotationAveraging is < 0 or > 64)
+        {
+            throw new ArgumentException($"rotation_averaging = {RotationAveraging} must be in 0..64.", nameof(RotationAveraging));
+        }
+
+        if (RowsPerBand < 0)
+        {
+            throw new ArgumentException($"rows_per_band = {RowsPerBand} must be 0 (automatic) or positive.", nameof(RowsPerBand));
+        }
+    }
+}
+
+/// <summary>
+/// Rows [RowStart, RowStart + RowCount) of every output band, laid out [Bands, RowCount, NLon] row-major (north to
+/// south, west to east) — the layout a tile stream sends.
+/// </summary>
+/// <param name="RowStart">First latitude row.</param>
+/// <param name="RowCount">Number of rows.</param>
+/// <param name="Bands">Output bands.</param>
+/// <param name="NLon">Columns per row.</param>
+/// <param name="Values">Bands × RowCount × NLon values.</param>
+public sealed record PredictionBand(int RowStart, int RowCount, int Bands, int NLon, float[] Values);
