@@ -30,6 +30,8 @@ public sealed partial class DiscoClient : IDisposable
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
             ConnectTimeout = TimeSpan.FromSeconds(10),
+            // A larger initial HTTP/2 window lets tile streams reach full speed without waiting for window growth.
+            InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
         };
         if (address.Scheme == Uri.UriSchemeHttps)
         {
