@@ -1,5 +1,8 @@
 using Disco.Geo.Gdal;
+using Disco.Geo.Gdal.Interop;
 using Disco.Geo.Gdal.Utilities;
+using Disco.Geo.Raster.Ingest;
+using Microsoft.Extensions.Logging;
 
 namespace Disco.Geo.Raster.Tests.Gdal;
 
@@ -68,5 +71,99 @@ public sealed class GdalBindingTests : IDisposable
         cancelled.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() =>
             GdalUtilities.Translate(source, Path.Combine(_directory, "x.tif"), ["-of", "GTiff"], cancelled.Token));
+    }
+
+    [Fact]
+    public void The_library_search_covers_the_sonames_and_honours_the_override()
+    {
+        IReadOnlyList<string> candidates = GdalLibraryResolver.Candidates();
+        if (Environment.GetEnvironmentVariable(GdalLibraryResolver.OverrideVariable) is null)
+        {
+            Assert.Equal("libgdal.so", candidates[0]);
+            Assert.Contains("libgdal.so.32", candidates);
+            Assert.Contains("libgdal.so.40", candidates);
+        }
+
+        // Once loaded, asking for a different library is an error that says so.
+        GdalRuntime.EnsureInitialized();
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() =>
+            GdalRuntime.Configure(new GdalRuntimeOptions { LibraryPath = "/opt/other/libgdal.so.99" }));
+        Assert.Contains("already loaded", error.Message);
+    }
+
+    [Fact]
+    public void Crs_and_utility_mistakes_carry_gdals_explanation()
+    {
+        ArgumentException crs = Assert.Throws<ArgumentException>(() => SpatialReference.FromUserInput("EPSG:999999"));
+        Assert.Contains("EPSG:999999", crs.Message);
+        using GdalDataset source = GdalDataset.CreateInMemory(8, 8, 1, GdalDataType.Byte);
+        ArgumentException arguments = Assert.Throws<ArgumentException>(() => GdalUtilities.Translate(source, "", ["-of", "MEM", "-bogus-flag"]));
+        Assert.Contains("-bogus-flag", arguments.Message);
+        GdalException driver = Assert.Throws<GdalException>(() => GdalDataset.Create("NoSuchDriver", "x", 1, 1, 1, GdalDataType.Byte));
+        Assert.Contains("no 'NoSuchDriver' driver", driver.Message);
+    }
+
+    [Fact]
+    public void Coordinates_transform_between_wgs84_and_equal_earth()
+    {
+        using SpatialReference wgs84 = SpatialReference.Wgs84();
+        using SpatialReference equalEarth = SpatialReference.FromUserInput("EPSG:8857");
+        Assert.True(equalEarth.IsProjected);
+        using CoordinateTransformation forward = CoordinateTransformation.Create(wgs84, equalEarth);
+        double[] x = [0, 180, 0];
+        double[] y = [0, 0, 90];
+        Assert.True(forward.Transform(x, y));
+        // Traditional GIS order: x is the longitude; 180° E on the equator is Equal Earth's east edge (17 243 959 m).
+        Assert.Equal(0, x[0], 1e-6);
+        Assert.Equal(17_243_959.06, x[1], 1.0);
+        Assert.Equal(8_392_927.6, y[2], 1.0);
+    }
+
+    [Fact]
+    public void Inspection_lists_bands_and_gdal_messages_reach_a_logger()
+    {
+        string path = Path.Combine(_directory, "inspect.tif");
+        using (GdalDataset dataset = GdalDataset.Create("GTiff", path, 10, 5, 2, GdalDataType.Int16))
+        {
+            dataset.SetGeoTransform(GeoTransform.NorthUp(-180, 90, 36, 36));
+            using SpatialReference wgs84 = SpatialReference.Wgs84();
+            dataset.SetSpatialReference(wgs84);
+            dataset.GetBand(2).Description = "labels";
+            dataset.GetBand(2).NoDataValue = -1;
+        }
+
+        SourceInfo info = RasterInspector.Inspect(path);
+        Assert.Equal(("GTiff", 10, 5, "EPSG:4326"), (info.Driver, info.Width, info.Height, info.Crs));
+        Assert.Equal(new Disco.Geo.Raster.GeoBounds(-180, -90, 180, 90), info.Bounds);
+        Assert.Equal("labels", info.Bands[1].Description);
+        Assert.Equal(-1, info.Bands[1].NoData);
+
+        ListLogger logger = new();
+        using (GdalLogging.Forward(logger))
+        {
+            string junk = Path.Combine(_directory, "junk.tif");
+            File.WriteAllText(junk, "not a raster");
+            Assert.Throws<GdalException>(() => GdalDataset.Open(junk));
+        }
+
+        Assert.Contains(logger.Messages, m => m.Level == LogLevel.Error && m.Text.Contains("junk.tif", StringComparison.Ordinal));
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public List<(LogLevel Level, string Text)> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Messages)
+            {
+                Messages.Add((logLevel, formatter(state, exception)));
+            }
+        }
     }
 }
