@@ -92,6 +92,8 @@ public sealed class ColorMap
     };
 
     /// <summary>The colour of a value (NaN and unknown classes are transparent).</summary>
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public Rgba Map(double value)
     {
         if (double.IsNaN(value))

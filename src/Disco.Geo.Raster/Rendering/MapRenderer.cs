@@ -22,6 +22,8 @@ public static class MapRenderer
 {
     /// <summary>Renders one band through a colour map; width × width/2 pixels (default 2·NLon, at most 8192).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The band or size is out of range.</exception>
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] RenderPng(SphereRaster raster, ColorMap colorMap, int band = 0, int? width = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(raster);
@@ -45,6 +47,8 @@ public static class MapRenderer
 
     /// <summary>Renders three bands as RGB; width × width/2 pixels (default 2·NLon, at most 8192).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A band or the size is out of range.</exception>
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] RenderRgbPng(SphereRaster raster, (int Red, int Green, int Blue) bands, RgbRenderOptions? options = null, int? width = null,
         CancellationToken cancellationToken = default)
     {

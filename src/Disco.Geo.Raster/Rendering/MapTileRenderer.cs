@@ -37,6 +37,8 @@ public static class MapTileRenderer
     /// <param name="tileSize">Tile edge in pixels (256 or 512 are usual; 16..1024).</param>
     /// <param name="cancellationToken">Cancels between rows.</param>
     /// <exception cref="ArgumentOutOfRangeException">z, x, y, band or tile size is out of range; the message gives the valid range.</exception>
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] RenderTile(SphereRaster map, TileMatrixSet matrixSet, int z, int x, int y, ColorMap colorMap, int band = 0,
         int tileSize = 256, CancellationToken cancellationToken = default)
     {

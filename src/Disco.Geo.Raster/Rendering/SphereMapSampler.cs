@@ -73,6 +73,8 @@ internal sealed class SphereMapSampler
     internal double Sample((int North, int South, double T) rows, double longitude) => Sample(rows, Columns(longitude));
 
     /// <summary>The value on precomputed rows and columns (renderers reuse both across a tile).</summary>
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal double Sample((int North, int South, double T) rows, (int West, int East, double S) columns)
     {
         (int west, int east, double s) = columns;

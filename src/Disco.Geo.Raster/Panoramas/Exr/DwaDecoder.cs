@@ -220,6 +220,8 @@ internal static class DwaDecoder
         }
     }
 
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void DecodeLossy(int[] set, IReadOnlyList<ExrChannel> channels, int[] schemes, int width, int lines, ushort[] ac,
         ref int acPosition, ushort[] dc, ref int dcPosition, float[][] planes, int firstRow)
     {
@@ -347,6 +349,8 @@ internal static class DwaDecoder
     }
 
     /// <summary>Separable 8×8 inverse DCT (orthonormal, rows then columns), in place.</summary>
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void InverseDct(float[] data)
     {
         Span<float> alpha = stackalloc float[4];

@@ -88,6 +88,8 @@ internal static class ExrHuffman
         return (int)((reader.Position + 7) / 8);
     }
 
+    // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void DecodeBits(ReadOnlySpan<byte> data, int bitCount, CanonicalCode code, int runSymbol, Span<ushort> output)
     {
         BitReader reader = new(data, bitCount);
