@@ -36,17 +36,25 @@ internal static class Parsing
         return new Grid { Kind = kind, Nlat = nlat, Nlon = nlon, LonOriginDegrees = origin };
     }
 
-    /// <summary>"BAND:ROLE[:RESAMPLING[:NAME]]", e.g. "1:input:bilinear:red" or "4:label:mode".</summary>
+    /// <summary>
+    /// "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]]", e.g. "1:input:bilinear:red", or "1.1:label:mode:land" for band 1 of
+    /// the first --extra source.
+    /// </summary>
     public static BandSpec Band(string text)
     {
         string[] parts = text.Split(':');
-        if (parts.Length is < 2 or > 4 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index < 1)
+        string[] position = parts[0].Split('.');
+        int source = 0;
+        if (parts.Length is < 2 or > 4 || position.Length > 2
+            || !int.TryParse(position[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index < 1
+            || (position.Length == 2 && !int.TryParse(position[0], NumberStyles.None, CultureInfo.InvariantCulture, out source)))
         {
-            throw new UsageException($"--band '{text}' is not BAND:ROLE[:RESAMPLING[:NAME]] with a 1-based band number, e.g. 1:input:bilinear:red.");
+            throw new UsageException($"--band '{text}' is not [SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]] with a 1-based band number, e.g. 1:input:bilinear:red or 1.1:label:mode:land.");
         }
 
         return new BandSpec
         {
+            SourceIndex = source,
             SourceBand = index,
             Role = Enum<BandRole>("role", parts[1]),
             Resampling = parts.Length > 2 ? Enum<Resampling>("resampling", parts[2]) : Resampling.Unspecified,

@@ -82,7 +82,9 @@ public sealed class CliTests : IAsyncLifetime
     public async Task Commands_without_a_server_engine_surface_unimplemented_and_bad_fields_exit_5()
     {
         await RunAsync("datasets", "upload", Temp.File(_files, "raw.tif", 70_000, seed: 3));
-        Result ingest = await RunAsync("datasets", "ingest", "--name", "grid1", "--from", "raw", "--grid", "equiangular:181x360", "--band", "1:input:bilinear:red");
+        await RunAsync("datasets", "upload", Temp.File(_files, "labels.tif", 70_000, seed: 11));
+        Result ingest = await RunAsync("datasets", "ingest", "--name", "grid1", "--from", "raw", "--grid", "equiangular:181x360",
+            "--extra", "labels", "--band", "1:input:bilinear:red", "--band", "1.1:label:mode:land");
         Assert.Equal(ExitCodes.NotImplemented, ingest.ExitCode);
         Assert.Contains("ingest engine", ingest.Error, StringComparison.Ordinal);
 

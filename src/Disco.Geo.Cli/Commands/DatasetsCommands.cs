@@ -69,9 +69,10 @@ internal static class DatasetsCommands
         var from = new Option<string?>("--from") { Description = "Raw dataset (id or name) to ingest" };
         var path = new Option<string[]>("--path") { Description = "Server-side file(s) under an import root; several are mosaicked", AllowMultipleArgumentsPerToken = true };
         var grid = new Option<string>("--grid") { Description = "Target grid KIND:NLATxNLON[:LON0], e.g. equiangular:181x360", Required = true };
-        var bands = new Option<string[]>("--band") { Description = "BAND:ROLE[:RESAMPLING[:NAME]], repeatable (default: all bands as inputs)" };
+        var extra = new Option<string[]>("--extra") { Description = "Additional source aligned by geography (a raw dataset, or an absolute server path), repeatable; its bands are SOURCE.BAND in --band" };
+        var bands = new Option<string[]>("--band") { Description = "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]], repeatable, e.g. 1:input:bilinear:red or 1.1:label:mode:land (default: all bands as inputs)" };
         var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of following it" };
-        var command = new Command("ingest", "Resample an uploaded raster or a server-side file onto a sphere grid (a job).") { name, from, path, grid, bands, detach };
+        var command = new Command("ingest", "Resample an uploaded raster or a server-side file onto a sphere grid (a job).") { name, from, path, grid, extra, bands, detach };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             var request = new IngestDatasetRequest { Name = context.Parse.GetValue(name)!, Grid = Parsing.Grid(context.Parse.GetValue(grid)!) };
@@ -93,6 +94,11 @@ internal static class DatasetsCommands
             else
             {
                 request.Tiles = new TileListSource { Paths = { paths } };
+            }
+
+            foreach (string additional in context.Parse.GetValue(extra) ?? [])
+            {
+                request.AdditionalSources.Add(Path.IsPathRooted(additional) ? new RasterSource { ServerPath = additional } : new RasterSource { DatasetId = additional });
             }
 
             foreach (string band in context.Parse.GetValue(bands) ?? [])

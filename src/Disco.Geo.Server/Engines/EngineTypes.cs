@@ -44,11 +44,15 @@ public sealed record EngineProgress(double Fraction, string Stage, string Messag
 public sealed record GriddedDataset(string DatasetId, string TensorPath, Grid Grid, IReadOnlyList<Band> Bands);
 
 /// <summary>An ingest job's work: read the sources, resample them onto the grid.</summary>
-/// <param name="SourcePaths">One raster, or several tiles to mosaic; all readable, validated against the import roots.</param>
+/// <param name="Sources">
+/// Source 0 is the main source, then the additional sources in request order; each is one raster or vector file, or
+/// several tiles to mosaic. All readable and validated against the import roots. <see cref="BandSpec.SourceIndex"/>
+/// picks the source of each band.
+/// </param>
 /// <param name="Grid">The target grid (validated against the server's limits).</param>
 /// <param name="Bands">Band selection and roles; empty = every band as an input.</param>
 /// <param name="MaxRasterPixels">Reject sources larger than this (width × height) with a clear error.</param>
-public sealed record IngestWork(IReadOnlyList<string> SourcePaths, Grid Grid, IReadOnlyList<BandSpec> Bands, long MaxRasterPixels);
+public sealed record IngestWork(IReadOnlyList<IReadOnlyList<string>> Sources, Grid Grid, IReadOnlyList<BandSpec> Bands, long MaxRasterPixels);
 
 /// <summary>What ingest produced: values [BandCount, nlat, nlon] on the requested grid, row-major.</summary>
 /// <param name="Values">Band values, length BandCount × nlat × nlon.</param>

@@ -148,6 +148,16 @@ internal sealed class DatasetGrpcService(
             {
                 violations.Add(($"bands[{i}]", "has an unknown role or resampling value."));
             }
+
+            if (band.SourceIndex < 0 || band.SourceIndex > request.AdditionalSources.Count)
+            {
+                violations.Add(($"bands[{i}].source_index", $"must be 0 (the main source) or 1..{request.AdditionalSources.Count} (an additional source)."));
+            }
+
+            if (!double.IsFinite(band.Scale) || !double.IsFinite(band.Offset))
+            {
+                violations.Add(($"bands[{i}]", "scale and offset must be finite."));
+            }
         }
 
         if (request.SourceCase == IngestDatasetRequest.SourceOneofCase.None)
@@ -187,6 +197,31 @@ internal sealed class DatasetGrpcService(
                 }
 
                 break;
+        }
+
+        spec.AdditionalSources.Clear();
+        for (int i = 0; i < request.AdditionalSources.Count; i++)
+        {
+            RasterSource extra = request.AdditionalSources[i];
+            string field = $"additional_sources[{i}]";
+            switch (extra.LocationCase)
+            {
+                case RasterSource.LocationOneofCase.DatasetId:
+                    Dataset raw = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, extra.DatasetId, cancellationToken) ?? throw Problems.NotFound("dataset", extra.DatasetId);
+                    if (raw.Kind != DatasetKind.RawFile)
+                    {
+                        throw Problems.FailedPrecondition("DATASET_KIND", raw.Id, $"{field}: dataset '{raw.Name}' is already gridded; additional sources are raw uploads or server-side files.");
+                    }
+
+                    spec.AdditionalSources.Add(new RasterSource { DatasetId = raw.Id });
+                    inputs.Add(raw.Id);
+                    break;
+                case RasterSource.LocationOneofCase.ServerPath:
+                    spec.AdditionalSources.Add(new RasterSource { ServerPath = importRoots.Resolve(field + ".server_path", extra.ServerPath) });
+                    break;
+                default:
+                    throw Problems.InvalidArgument(field, "needs dataset_id or server_path.");
+            }
         }
 
         if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, cancellationToken) is not null)

@@ -15,19 +15,32 @@ internal sealed class IngestJobHandler(IServiceProvider services, Catalog catalo
 
     public bool Exclusive => false;
 
+    private async Task<string> BlobPathAsync(string datasetId, CancellationToken cancellationToken)
+    {
+        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken)
+            ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before it could be ingested.");
+        return blobs.PathOf(dataset.Blob.Sha256);
+    }
+
     public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         IIngestEngine engine = services.GetService<IIngestEngine>()
             ?? throw new JobFailedException(StatusCode.Unimplemented, "This server build has no ingest engine (IIngestEngine); the job cannot run.");
         IngestDatasetRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<IngestDatasetRequest>();
-        List<string> sources = request.SourceCase switch
+        var sources = new List<IReadOnlyList<string>>
         {
-            IngestDatasetRequest.SourceOneofCase.DatasetId => [blobs.PathOf((await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.DatasetId, cancellationToken)
-                ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {request.DatasetId} was deleted before it could be ingested.")).Blob.Sha256)],
-            IngestDatasetRequest.SourceOneofCase.ServerPath => [request.ServerPath.Path],
-            IngestDatasetRequest.SourceOneofCase.Tiles => [.. request.Tiles.Paths],
-            _ => throw new JobFailedException(StatusCode.InvalidArgument, "The ingest request has no source."),
+            request.SourceCase switch
+            {
+                IngestDatasetRequest.SourceOneofCase.DatasetId => [await BlobPathAsync(request.DatasetId, cancellationToken)],
+                IngestDatasetRequest.SourceOneofCase.ServerPath => [request.ServerPath.Path],
+                IngestDatasetRequest.SourceOneofCase.Tiles => [.. request.Tiles.Paths],
+                _ => throw new JobFailedException(StatusCode.InvalidArgument, "The ingest request has no source."),
+            },
         };
+        foreach (RasterSource extra in request.AdditionalSources)
+        {
+            sources.Add([extra.LocationCase == RasterSource.LocationOneofCase.DatasetId ? await BlobPathAsync(extra.DatasetId, cancellationToken) : extra.ServerPath]);
+        }
 
         IngestOutput output;
         try
