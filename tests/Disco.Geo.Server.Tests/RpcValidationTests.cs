@@ -72,11 +72,17 @@ public sealed class RpcValidationTests : IAsyncLifetime
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "g", Grid = grid, DatasetId = UnknownDataset }));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "g", Grid = grid, ServerPath = new ServerPathSource { Path = inside }, Bands = { new BandSpec { SourceBand = 1, Role = BandRole.Label, SourceIndex = 2 } },
+            Name = "g",
+            Grid = grid,
+            ServerPath = new ServerPathSource { Path = inside },
+            Bands = { new BandSpec { SourceBand = 1, Role = BandRole.Label, SourceIndex = 2 } },
         }));
         await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "g", Grid = grid, ServerPath = new ServerPathSource { Path = inside }, AdditionalSources = { new RasterSource { ServerPath = outside } },
+            Name = "g",
+            Grid = grid,
+            ServerPath = new ServerPathSource { Path = inside },
+            AdditionalSources = { new RasterSource { ServerPath = outside } },
         }));
 
         DiscoException missing = await Expect.StatusAsync(StatusCode.Unimplemented, () => Ingest(inside));
