@@ -174,13 +174,16 @@ public sealed class SphereTrainer
                 while (true)
                 {
                     _cancellationToken.ThrowIfCancellationRequested();
+                    if (_state.EarlyStopped)
+                    {
+                        // Also when resuming a run that had already stopped early.
+                        break;
+                    }
+
                     if (ValidationDue())
                     {
                         ValidateNow();
-                        if (_state.EarlyStopped)
-                        {
-                            break;
-                        }
+                        continue;
                     }
 
                     if (_state.Step >= _totalSteps)

@@ -60,6 +60,39 @@ public sealed record TrainingEvent(TrainingEventKind Kind, string Message)
     /// <summary>Estimated time to completion (including validations), or null when unknown.</summary>
     public TimeSpan? Eta { get; init; }
 
+    /// <summary>
+    /// Every scalar of the event in one map, for forwarding to dashboards: "loss", "learning_rate" and "gradient_norm"
+    /// when present, then the metrics (validation and final metrics keep their own names, e.g. "miou", "loss").
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Scalars
+    {
+        get
+        {
+            Dictionary<string, double> scalars = new(StringComparer.Ordinal);
+            if (Loss is double loss)
+            {
+                scalars["loss"] = loss;
+            }
+
+            if (LearningRate is double learningRate)
+            {
+                scalars["learning_rate"] = learningRate;
+            }
+
+            if (GradientNorm is double gradientNorm)
+            {
+                scalars["gradient_norm"] = gradientNorm;
+            }
+
+            foreach ((string name, double value) in Metrics)
+            {
+                scalars[Kind == TrainingEventKind.Validated && name == "loss" ? "validation_loss" : name] = value;
+            }
+
+            return scalars;
+        }
+    }
+
     /// <summary>Fraction of the run done, 0..1.</summary>
     public double Fraction => TotalSteps > 0 ? Math.Clamp((double)Step / TotalSteps, 0, 1) : 0;
 }

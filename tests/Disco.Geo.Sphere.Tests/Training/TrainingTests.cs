@@ -36,6 +36,10 @@ public class TrainingTests
         Assert.True(steps.Zip(steps.Skip(1)).All(p => p.Second.Fraction > p.First.Fraction));
         Assert.All(steps, e => Assert.True(e.Eta is not null && e.SamplesPerSecond > 0 && e.LearningRate > 0 && e.Loss is not null));
         Assert.Equal(8, log.Events.Count(e => e.Kind == TrainingEventKind.Validated));
+        Assert.Equal(["gradient_norm", "learning_rate", "loss"], steps[0].Scalars.Keys.Order());
+        TrainingEvent validated = log.Events.First(e => e.Kind == TrainingEventKind.Validated);
+        Assert.Contains("validation_loss", validated.Scalars.Keys);
+        Assert.Contains("miou", validated.Scalars.Keys);
         Assert.Equal(1.0, steps[^1].Fraction);
     }
 
@@ -159,20 +163,30 @@ public class TrainingTests
         InMemorySphereDataset train = SyntheticSpheres.Hemispheres(4, 6);
         InMemorySphereDataset valid = SyntheticSpheres.Hemispheres(2, 7, flipLabels: true);
         using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(), 2);
-        TrainingResult result = await new SphereTrainer().TrainAsync(model, train, valid, new TrainingOptions
+        string directory = SyntheticSpheres.TemporaryDirectory();
+        TrainingOptions options = new()
         {
             Epochs = 20,
             BatchSize = 2,
             LearningRate = 5e-3,
             EarlyStoppingPatience = 2,
             ValidationMetric = "loss",
-        });
+            CheckpointPath = Path.Combine(directory, "early.ckpt"),
+        };
+        TrainingResult result = await new SphereTrainer().TrainAsync(model, train, valid, options);
 
         Assert.Equal(StopReason.EarlyStopped, result.StopReason);
         Assert.True(result.Steps < 40);
         Assert.True(result.RestoredBestWeights);
         Assert.Equal(result.BestEpoch, result.Validations.MinBy(v => v.Metrics["loss"])!.Epoch);
         Assert.Equal(result.BestMetric!.Value, result.FinalMetrics["loss"], 5);
+
+        // Resuming a run that stopped early does not train further.
+        TrainingResult again = await new SphereTrainer().TrainAsync(model, train, valid, options);
+        Assert.True(again.Resumed);
+        Assert.Equal(StopReason.EarlyStopped, again.StopReason);
+        Assert.Equal(result.Steps, again.Steps);
+        Directory.Delete(directory, recursive: true);
     }
 
     [Fact]
