@@ -107,6 +107,6 @@ public sealed record ModelCardInfo
     /// <summary>Training data provenance, free-form.</summary>
     public IReadOnlyDictionary<string, string>? Provenance { get; init; }
 
-    /// <summary>Final metrics to record.</summary>
+    /// <summary>Final metrics to record (non-finite values are left out).</summary>
     public IReadOnlyDictionary<string, double>? Metrics { get; init; }
 }

@@ -102,6 +102,15 @@ public static partial class ModelPackage
     }
 
     /// <summary>
+    /// Rebuilds the model of a package on the device named by <paramref name="device"/> ("auto", "cpu", "cuda" or
+    /// "cuda:N", see <see cref="Runtime.TorchDevices.Select"/>), loads its weights and returns it in evaluation mode.
+    /// </summary>
+    /// <exception cref="ArgumentException">The device name is unknown or CUDA is not available.</exception>
+    /// <exception cref="ModelPackageException">The file is not a valid package or its weights do not fit the configuration.</exception>
+    public static Task<LoadedModel> LoadAsync(string path, string device, CancellationToken cancellationToken = default) =>
+        LoadAsync(path, Runtime.TorchDevices.Select(device), cancellationToken);
+
+    /// <summary>
     /// Rebuilds the model of a package on <paramref name="device"/> (null = CPU), loads its weights and returns it in
     /// evaluation mode with its card.
     /// </summary>
@@ -321,12 +330,11 @@ public static partial class ModelPackage
         Dictionary<string, double> metrics = new(StringComparer.Ordinal);
         foreach ((string name, double value) in info.Metrics ?? new Dictionary<string, double>())
         {
-            if (!double.IsFinite(value))
+            // JSON has no NaN or infinity; an undefined metric (e.g. the IoU of a class that never occurred) is left out.
+            if (double.IsFinite(value))
             {
-                throw new ArgumentException($"Metric '{name}' is {value}; record finite metrics only.", nameof(info));
+                metrics[name] = value;
             }
-
-            metrics[name] = value;
         }
 
         return new ModelCard
