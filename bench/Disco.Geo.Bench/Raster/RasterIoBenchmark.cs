@@ -7,7 +7,7 @@ using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Outputs;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
-using Disco.Geo.Raster.Samples;
+using Disco.Geo.Samples;
 using Disco.Geo.Sphere.Grids;
 
 namespace Disco.Geo.Bench.Raster;

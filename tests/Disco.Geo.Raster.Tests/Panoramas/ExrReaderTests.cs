@@ -1,5 +1,5 @@
 using Disco.Geo.Raster.Panoramas.Exr;
-using Disco.Geo.Raster.Samples;
+using Disco.Geo.Samples;
 using Disco.Geo.Raster.Tests.Support;
 
 namespace Disco.Geo.Raster.Tests.Panoramas;

@@ -1,7 +1,7 @@
 using Disco.Geo.Gdal;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
-using Disco.Geo.Raster.Samples;
+using Disco.Geo.Samples;
 using Disco.Geo.Raster.Tests.Support;
 using Disco.Geo.Sphere.Grids;
 

@@ -1,5 +1,5 @@
 using Disco.Geo.Raster.Ingest;
-using Disco.Geo.Raster.Samples;
+using Disco.Geo.Samples;
 using Disco.Geo.Raster.Statistics;
 using Disco.Geo.Sphere.Grids;
 using Xunit.Abstractions;

@@ -1,4 +1,4 @@
-using Disco.Geo.Raster.Samples;
+using Disco.Geo.Samples;
 using Disco.Geo.Raster.Tests.Support;
 
 namespace Disco.Geo.Raster.Tests.Samples;

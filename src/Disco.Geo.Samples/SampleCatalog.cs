@@ -1,19 +1,4 @@
-namespace Disco.Geo.Raster.Samples;
-
-/// <summary>One file inside a Debian package, identified by its SHA-256.</summary>
-/// <param name="Key">Short name, e.g. "bmng-07", "etopo5", "ne-50m-land", "hdri-forest".</param>
-/// <param name="Package">Debian package that ships it.</param>
-/// <param name="Version">Package version whose file has <paramref name="Sha256"/> (Debian 12 "bookworm").</param>
-/// <param name="PathInPackage">Absolute path inside the package (as installed).</param>
-/// <param name="Sha256">Lower-case hex SHA-256 of the file.</param>
-/// <param name="Size">Size in bytes.</param>
-/// <param name="Companions">Other files of the package needed with it (e.g. .shx, .dbf, .prj of a shapefile).</param>
-public sealed record SampleFile(string Key, string Package, string Version, string PathInPackage, string Sha256, long Size,
-    IReadOnlyList<SampleFile>? Companions = null)
-{
-    /// <summary>The file and its companions.</summary>
-    public IEnumerable<SampleFile> WithCompanions() => Companions is null ? [this] : [this, .. Companions];
-}
+namespace Disco.Geo.Samples;
 
 /// <summary>
 /// The real, redistributable sample data Disco.Geo uses, all from Debian 12 packages (see docs: public domain NASA,
@@ -106,6 +91,15 @@ public static class SampleCatalog
         }
 
         return new SampleFile($"hdri-{name}", Blender, BlenderVersion, $"{BlenderWorld}{name}.exr", entry.Sha256, entry.Size, [PanoramaLicense]);
+    }
+
+    /// <summary>The catalogued file with this key ("bmng-07", "ne-50m-land", "etopo5", "hdri-forest", …), case-insensitive.</summary>
+    /// <exception cref="ArgumentException">No catalogued file has that key; the message lists the keys.</exception>
+    public static SampleFile Find(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return All.FirstOrDefault(f => string.Equals(f.Key, key.Trim(), StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"No sample is called '{key}'; the samples are {string.Join(", ", All.Select(f => f.Key))}.", nameof(key));
     }
 
     /// <summary>Every catalogued file (with companions), for fetching everything at once.</summary>
