@@ -39,6 +39,7 @@ internal static class CliApp
         root.Subcommands.Add(JobsCommands.Build(factory));
         root.Subcommands.Add(PredictCommand.Build(factory));
         root.Subcommands.Add(ModelsCommands.Build(factory));
+        root.Subcommands.Add(SamplesCommands.Build(factory));
         return root;
     }
 }

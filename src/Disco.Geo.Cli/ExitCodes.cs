@@ -16,6 +16,7 @@ internal static class ExitCodes
     public const int NotImplemented = 8;
     public const int JobUnsuccessful = 9;
     public const int DataIntegrity = 10;
+    public const int SampleDataUnavailable = 11;
     public const int Cancelled = 130;
 
     public const string Help = """
@@ -31,6 +32,7 @@ internal static class ExitCodes
           8    not implemented by this server build (UNIMPLEMENTED)
           9    a job ended failed, cancelled or interrupted, or some inputs of a batch failed
           10   data integrity (DATA_LOSS: checksum mismatch, corrupt stored data)
+          11   sample data could not be fetched or verified (no network, package missing, file changed)
           130  interrupted by Ctrl+C
         """;
 

@@ -102,6 +102,29 @@ public static class SampleCatalog
             ?? throw new ArgumentException($"No sample is called '{key}'; the samples are {string.Join(", ", All.Select(f => f.Key))}.", nameof(key));
     }
 
+    /// <summary>One line saying what a catalogued file is, for listings.</summary>
+    public static string Describe(SampleFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string key = file.Key;
+        if (key.StartsWith("bmng-", StringComparison.Ordinal))
+        {
+            return $"NASA Blue Marble Next Generation, month {key[5..]}: 2048x1024 RGB JPEG, global plate carree without georeferencing";
+        }
+
+        if (key.StartsWith("hdri-", StringComparison.Ordinal))
+        {
+            return $"CC0 HDR 360-degree photograph '{key[5..]}': 1024x512 OpenEXR, equirectangular";
+        }
+
+        return key switch
+        {
+            "ne-50m-land" => "Natural Earth 1:50m land polygons: shapefile (.shp with .shx, .dbf, .prj), EPSG:4326",
+            "etopo5" => "ETOPO5 relief and bathymetry in metres: 4320x2161 NetCDF, longitudes 0..360",
+            _ => $"{Path.GetFileName(file.PathInPackage)} from {file.Package}",
+        };
+    }
+
     /// <summary>Every catalogued file (with companions), for fetching everything at once.</summary>
     public static IReadOnlyList<SampleFile> All { get; } =
     [
