@@ -35,7 +35,7 @@ internal sealed class DiscoLayers : IUNetLayers
         new DiscoConvTransposeS2(name, inChannels, outChannels, _grids[level + 1], _grids[level], Options(level + 1));
 
     public nn.Module<Tensor, Tensor> Norm(string name, int level, int channels) =>
-        new AreaGroupNorm(name, channels, AreaGroupNorm.GroupsFor(channels, _config.NormGroups), _grids[level]);
+        new SphereGroupNorm(name, channels, SphereGroupNorm.GroupsFor(channels, _config.NormGroups), _grids[level], _config.Normalization, areaWeighted: true);
 
     private DiscoConvOptions Options(int level) => new()
     {

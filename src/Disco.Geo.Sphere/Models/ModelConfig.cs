@@ -60,6 +60,9 @@ public sealed record ModelConfig
     /// <summary>DISCO filter radius at level 0 in radians, or null for the well-conditioned default (see the remarks).</summary>
     public double? CutoffRadians { get; init; }
 
+    /// <summary>How features are normalised. Default root mean square (see <see cref="FeatureNormalization"/>).</summary>
+    public FeatureNormalization Normalization { get; init; } = FeatureNormalization.RootMeanSquare;
+
     /// <summary>Groups of the (area-weighted) group normalisation; reduced per level to the largest divisor of its channels. Default 8.</summary>
     public int NormGroups { get; init; } = 8;
 
@@ -168,6 +171,11 @@ public sealed record ModelConfig
                 $"blocks [{string.Join(", ", Blocks ?? [])}] must give 0..16 residual blocks for each of the {Channels.Count} levels.", nameof(Blocks));
         }
 
+        if (!Enum.IsDefined(Normalization))
+        {
+            throw new ArgumentException($"Unknown normalization {(int)Normalization}; use root-mean-square or mean-and-variance.", nameof(Normalization));
+        }
+
         if (NormGroups < 1)
         {
             throw new ArgumentException($"norm_groups = {NormGroups} must be at least 1.", nameof(NormGroups));
@@ -237,7 +245,7 @@ public sealed record ModelConfig
         Equals(Grid, other.Grid) &&
         SequenceEqual(Channels, other.Channels) && SequenceEqual(Blocks, other.Blocks) && SequenceEqual(KernelShape, other.KernelShape) &&
         Basis == other.Basis && BasisNormalization == other.BasisNormalization &&
-        Nullable.Equals(CutoffRadians, other.CutoffRadians) && NormGroups == other.NormGroups;
+        Nullable.Equals(CutoffRadians, other.CutoffRadians) && Normalization == other.Normalization && NormGroups == other.NormGroups;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Architecture, Task, InputChannels, OutputChannels, Grid, Levels, NormGroups);

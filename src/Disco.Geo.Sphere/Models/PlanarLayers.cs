@@ -8,8 +8,8 @@ namespace Disco.Geo.Sphere.Models;
 /// <summary>
 /// The planar baseline's layers: 3×3 <c>Conv2d</c> on the equirectangular image of each level's grid, padded circularly
 /// in longitude (the image wraps around the globe) and by replication at the top and bottom rows; stride-2 3×3
-/// convolutions to go down; nearest-neighbour ×2 upsampling followed by a 3×3 convolution to come back up; and plain
-/// (pixel-weighted) group normalisation. This is what a standard image CNN does with a global raster.
+/// convolutions to go down; nearest-neighbour ×2 upsampling followed by a 3×3 convolution to come back up; and the
+/// U-Net's group normalisation with plain pixel averages. This is what a standard image CNN does with a global raster.
 /// </summary>
 internal sealed class PlanarLayers : IUNetLayers
 {
@@ -34,7 +34,7 @@ internal sealed class PlanarLayers : IUNetLayers
         new PlanarUpsample(name, inChannels, outChannels, _grids[level]);
 
     public nn.Module<Tensor, Tensor> Norm(string name, int level, int channels) =>
-        nn.GroupNorm(AreaGroupNorm.GroupsFor(channels, _config.NormGroups), channels);
+        new SphereGroupNorm(name, channels, SphereGroupNorm.GroupsFor(channels, _config.NormGroups), _grids[level], _config.Normalization, areaWeighted: false);
 }
 
 /// <summary>

@@ -43,6 +43,40 @@ internal static class SyntheticSpheres
         return new InMemorySphereDataset(grid, samples);
     }
 
+    /// <summary>
+    /// Segment where band 0 is positive, with band 0 = 0.8·sin(latitude) + a per-globe offset in [−0.4, 0.4] + a
+    /// longitude wave: the threshold is absolute, so a model must not rescale each globe against its own mean.
+    /// </summary>
+    public static InMemorySphereDataset Thresholds(int count, int seed)
+    {
+        SphereGrid grid = Grid;
+        Random random = new(seed);
+        int nodes = grid.NLat * grid.NLon;
+        List<SphereSample> samples = [];
+        for (int s = 0; s < count; s++)
+        {
+            float[] input = new float[2 * nodes];
+            int[] classes = new int[nodes];
+            double offset = 0.8 * (random.NextDouble() - 0.5), phase = random.NextDouble() * 2 * Math.PI;
+            for (int i = 0; i < grid.NLat; i++)
+            {
+                double z = Math.Sin(grid.LatitudeDegrees(i) * Math.PI / 180);
+                for (int p = 0; p < grid.NLon; p++)
+                {
+                    int n = i * grid.NLon + p;
+                    double value = 0.8 * z + offset + 0.3 * Math.Cos(grid.LongitudeRadians(p) * 2 + phase);
+                    input[n] = (float)value;
+                    input[nodes + n] = (float)random.NextDouble();
+                    classes[n] = value > 0 ? 1 : 0;
+                }
+            }
+
+            samples.Add(SphereSample.ForSegmentation(input, classes, grid.NLat, grid.NLon));
+        }
+
+        return new InMemorySphereDataset(grid, samples);
+    }
+
     /// <summary>A smooth regression target: y = 300 · sin(latitude) + 1000, from input sin(latitude) and a distractor band.</summary>
     public static InMemorySphereDataset SmoothRegression(int count, int seed, bool depth = false)
     {

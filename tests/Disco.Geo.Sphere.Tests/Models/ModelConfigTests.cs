@@ -47,6 +47,7 @@ public class ModelConfigTests
             Basis = BasisType.Harmonic,
             CutoffRadians = 0.1,
             NormGroups = 4,
+            Normalization = FeatureNormalization.MeanAndVariance,
         };
         string json = config.ToJson();
         ModelConfig back = ModelConfig.FromJson(json);
@@ -55,6 +56,8 @@ public class ModelConfigTests
         Assert.Contains("\"kind\": \"legendre-gauss\"", json, StringComparison.Ordinal);
         Assert.Contains("\"nlat\": 32", json, StringComparison.Ordinal);
         Assert.Contains("\"basis\": \"harmonic\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"normalization\": \"mean-and-variance\"", json, StringComparison.Ordinal);
+        Assert.NotEqual(config, back with { Normalization = FeatureNormalization.RootMeanSquare });
     }
 
     public static IEnumerable<object[]> BadConfigs()

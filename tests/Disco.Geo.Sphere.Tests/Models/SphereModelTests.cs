@@ -142,26 +142,36 @@ public class SphereModelTests
     }
 
     [Fact]
-    public void Area_group_norm_standardises_each_group_under_the_quadrature_not_the_pixel_count()
+    public void Group_norm_standardises_each_group_under_the_quadrature_not_the_pixel_count()
     {
         SphereGrid grid = SyntheticSpheres.Grid;
-        using AreaGroupNorm norm = new("n", 4, 2, grid);
+        using Tensor a = tensor(grid.RowAreas().Select(v => (float)v).ToArray()).view(1, 1, 1, 17, 1);
         using Tensor x = randn(3, 4, 17, 32) * 5 + 2;
-        using Tensor y = norm.forward(x);
-        double[] areas = grid.RowAreas();
-        using Tensor a = tensor(areas.Select(v => (float)v).ToArray()).view(1, 1, 1, 17, 1);
-        using Tensor grouped = y.view(3, 2, 2, 17, 32);
+
+        using SphereGroupNorm centred = new("n", 4, 2, grid, FeatureNormalization.MeanAndVariance, areaWeighted: true);
+        using Tensor grouped = centred.forward(x).view(3, 2, 2, 17, 32);
         using Tensor mean = (grouped * a).sum([2, 3, 4]) / (a.sum() * 2 * 32);
         using Tensor variance = ((grouped - mean.view(3, 2, 1, 1, 1)).square() * a).sum([2, 3, 4]) / (a.sum() * 2 * 32);
         Assert.True(mean.abs().max().item<float>() < 1e-5);
         Assert.True((variance - 1).abs().max().item<float>() < 1e-3);
 
-        // A field that is large only in the polar rows barely moves the area-weighted mean.
+        // Root-mean-square normalisation: E_a[y²] = 1 per group, and signs are kept.
+        using SphereGroupNorm rms = new("r", 4, 2, grid, FeatureNormalization.RootMeanSquare, areaWeighted: true);
+        using Tensor y = rms.forward(x);
+        using Tensor meanSquare = (y.view(3, 2, 2, 17, 32).square() * a).sum([2, 3, 4]) / (a.sum() * 2 * 32);
+        Assert.True((meanSquare - 1).abs().max().item<float>() < 1e-3);
+        Assert.True(y.sign().equal(x.sign()).all().item<bool>());
+
+        // A field that is large only in the polar rows barely moves the area-weighted statistics, but dominates the
+        // pixel-weighted ones of the planar baseline.
         using Tensor polar = zeros(1, 1, 17, 32);
         polar[.., .., 0, ..] = tensor(100f);
         polar[.., .., 16, ..] = tensor(100f);
-        using AreaGroupNorm single = new("s", 1, 1, grid);
-        using Tensor equator = single.forward(polar)[0, 0, 8, 0];
-        Assert.True(Math.Abs(equator.item<float>()) < 0.2f, $"equator value {equator.item<float>()} should stay near the (tiny) polar mean's offset");
+        using SphereGroupNorm sphere = new("s", 1, 1, grid, FeatureNormalization.MeanAndVariance, areaWeighted: true);
+        using SphereGroupNorm pixels = new("p", 1, 1, grid, FeatureNormalization.MeanAndVariance, areaWeighted: false);
+        float onSphere = sphere.forward(polar)[0, 0, 8, 0].item<float>();
+        float onPixels = pixels.forward(polar)[0, 0, 8, 0].item<float>();
+        Assert.True(Math.Abs(onSphere) < 0.1f, $"equator value {onSphere}: the polar rows' tiny area should barely shift the mean");
+        Assert.True(Math.Abs(onPixels) > 0.3f, $"equator value {onPixels}: pixel averages count the polar rows as 2/17 of the globe");
     }
 }

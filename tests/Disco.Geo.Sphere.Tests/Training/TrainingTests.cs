@@ -44,6 +44,17 @@ public class TrainingTests
     }
 
     [Fact]
+    public async Task An_absolute_threshold_learned_on_some_globes_transfers_to_others()
+    {
+        InMemorySphereDataset train = SyntheticSpheres.Thresholds(8, 11);
+        InMemorySphereDataset test = SyntheticSpheres.Thresholds(4, 12);
+        using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(), 3);
+        TrainingResult result = await new SphereTrainer().TrainAsync(
+            model, train, test, new TrainingOptions { Epochs = 8, BatchSize = 2, LearningRate = 5e-3 });
+        Assert.True(result.FinalMetrics["miou"] > 0.85, $"test mIoU {result.FinalMetrics["miou"]:F3}");
+    }
+
+    [Fact]
     public async Task A_regression_model_learns_a_smooth_field_in_its_units()
     {
         InMemorySphereDataset data = SyntheticSpheres.SmoothRegression(6, 2);
