@@ -1,6 +1,6 @@
 using Disco.Geo.Raster.Panoramas.Exr;
-using Disco.Geo.Samples;
 using Disco.Geo.Raster.Tests.Support;
+using Disco.Geo.Samples;
 
 namespace Disco.Geo.Raster.Tests.Panoramas;
 

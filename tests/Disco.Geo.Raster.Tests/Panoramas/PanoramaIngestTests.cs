@@ -1,8 +1,8 @@
 using Disco.Geo.Gdal;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
-using Disco.Geo.Samples;
 using Disco.Geo.Raster.Tests.Support;
+using Disco.Geo.Samples;
 using Disco.Geo.Sphere.Grids;
 
 namespace Disco.Geo.Raster.Tests.Panoramas;

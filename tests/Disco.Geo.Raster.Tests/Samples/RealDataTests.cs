@@ -1,6 +1,6 @@
 using Disco.Geo.Raster.Ingest;
-using Disco.Geo.Samples;
 using Disco.Geo.Raster.Statistics;
+using Disco.Geo.Samples;
 using Disco.Geo.Sphere.Grids;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
-using Disco.Geo.Samples;
 using Disco.Geo.Raster.Tests.Support;
+using Disco.Geo.Samples;
 
 namespace Disco.Geo.Raster.Tests.Samples;
 
