@@ -69,10 +69,17 @@ internal static class DatasetsCommands
         var from = new Option<string?>("--from") { Description = "Raw dataset (id or name) to ingest" };
         var path = new Option<string[]>("--path") { Description = "Server-side file(s) under an import root; several are mosaicked", AllowMultipleArgumentsPerToken = true };
         var grid = new Option<string>("--grid") { Description = "Target grid KIND:NLATxNLON[:LON0], e.g. equiangular:181x360", Required = true };
-        var extra = new Option<string[]>("--extra") { Description = "Additional source aligned by geography (a raw dataset, or an absolute server path), repeatable; its bands are SOURCE.BAND in --band" };
-        var bands = new Option<string[]>("--band") { Description = "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]], repeatable, e.g. 1:input:bilinear:red or 1.1:label:mode:land (default: all bands as inputs)" };
+        var extra = new Option<string[]>("--extra") { Description = "Additional source aligned by geography (a raw dataset, or an absolute server path; a raster or a vector layer), repeatable; its bands are SOURCE.BAND in --band" };
+        var bands = new Option<string[]>("--band")
+        {
+            Description = "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]], repeatable, e.g. 1:input:average:red or 1.2:label:mode:land (default: all bands as inputs). " +
+                          "A vector layer offers band 1 = share of each cell covered by polygons, 2 = 1 where at least half is covered, 3.. = its integer fields as class ids. " +
+                          "ROLE mask turns a band into the validity mask.",
+        };
         var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of following it" };
-        var command = new Command("ingest", "Resample an uploaded raster or a server-side file onto a sphere grid (a job).") { name, from, path, grid, extra, bands, detach };
+        var command = new Command("ingest",
+            "Resample an uploaded file or server-side files onto a sphere grid (a job): georeferenced rasters (several --path are tiles to mosaic), " +
+            "vector layers (rasterised), or images without georeferencing that are exactly 2:1 (taken as global EPSG:4326 maps).") { name, from, path, grid, extra, bands, detach };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             var request = new IngestDatasetRequest { Name = context.Parse.GetValue(name)!, Grid = Parsing.Grid(context.Parse.GetValue(grid)!) };

@@ -1,3 +1,5 @@
+using Disco.Geo.Server.Engines.Raster;
+
 namespace Disco.Geo.Server.Engines;
 
 /// <summary>
@@ -11,8 +13,10 @@ internal static class EngineRegistration
 {
     public static IServiceCollection AddDiscoEngines(this IServiceCollection services)
     {
-        // No engine is available in this build yet: Disco.Geo.Raster (ingest, export, tiles) and the DISCO model and
-        // training engine land separately.
+        // Ingest runs on Disco.Geo.Raster (GDAL). The training and prediction engines and the model card reader of the
+        // DISCO training engine land separately.
+        services.AddSingleton<IIngestEngine, RasterIngestEngine>();
+        services.AddHostedService<GdalLogForwarding>();
         return services;
     }
 }

@@ -1,0 +1,196 @@
+using Disco.Geo.Gdal;
+
+namespace Disco.Geo.Server.Engines.Raster;
+
+/// <summary>How a source of an ingest is read.</summary>
+internal enum IngestSourceKind
+{
+    /// <summary>A georeferenced raster, or several tiles mosaicked.</summary>
+    Raster,
+
+    /// <summary>A raster without georeferencing that is exactly 2:1, taken as a global EPSG:4326 plate carrée.</summary>
+    GlobalImage,
+
+    /// <summary>A vector layer rasterised onto the grid (see <see cref="VectorLayerBands"/>).</summary>
+    Vector,
+}
+
+/// <summary>
+/// One source of an ingest as found on disk, before any pixel is read: what it is and which 1-based bands it offers
+/// (for vector layers, the virtual bands of <see cref="VectorLayerBands"/>).
+/// </summary>
+internal sealed record IngestSource
+{
+    public required int Index { get; init; }
+
+    public required IReadOnlyList<string> Paths { get; init; }
+
+    public required IngestSourceKind Kind { get; init; }
+
+    /// <summary>Band names by 1-based number (raster descriptions or colours; vector virtual band names).</summary>
+    public required IReadOnlyList<string> BandNames { get; init; }
+
+    /// <summary>Raster size in pixels (0 × 0 for vector layers).</summary>
+    public (int Width, int Height) Size { get; init; }
+
+    /// <summary>The rasterised layer of a vector source.</summary>
+    public string? LayerName { get; init; }
+
+    public long FeatureCount { get; init; }
+
+    /// <summary>Integer attribute fields of a vector layer, in layer order: virtual bands 3, 4, ….</summary>
+    public IReadOnlyList<string> ClassFields { get; init; } = [];
+
+    /// <summary>1-based alpha bands of a multi-band raster (they mark coverage and are not ingested by default).</summary>
+    public IReadOnlyList<int> AlphaBands { get; init; } = [];
+
+    public int BandCount => BandNames.Count;
+
+    /// <summary>How the API names this source: "the main source" or "additional_sources[i]".</summary>
+    public string Label => LabelOf(Index);
+
+    /// <summary>The source's name at the start of a sentence, with its file: "The main source 'a.tif'".</summary>
+    public string Subject => $"{SubjectOf(Index)} {Display}";
+
+    /// <summary>The file (or the number of tiles), for messages.</summary>
+    public string Display => Paths.Count == 1 ? $"'{Path.GetFileName(Paths[0])}'" : $"{Paths.Count} tiles ('{Path.GetFileName(Paths[0])}', …)";
+
+    /// <summary>"1 red, 2 green, 3 blue", for messages that list the valid band numbers.</summary>
+    public string DescribeBands() => string.Join(", ", BandNames.Select((name, i) => $"{i + 1} {name}"));
+
+    /// <summary>
+    /// Opens a source just far enough to classify it. A single file is tried as a raster first (anything GDAL reads
+    /// as pixels), then as a vector layer (OGR); several files are tiles of one raster, described by the first.
+    /// </summary>
+    /// <exception cref="EngineInputException">The file is unreadable, empty, has neither bands nor features, or is an ungeoreferenced image that is not 2:1.</exception>
+    public static IngestSource Inspect(int index, IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            throw new EngineInputException($"{SubjectOf(index)} names no file.");
+        }
+
+        using GdalDataset dataset = Open(index, paths[0], paths.Count == 1 ? GdalOpenKind.Any : GdalOpenKind.Raster);
+        if (dataset.BandCount > 0)
+        {
+            for (int tile = 1; tile < paths.Count; tile++)
+            {
+                using GdalDataset other = Open(index, paths[tile], GdalOpenKind.Raster);
+            }
+
+            return InspectRaster(index, paths, dataset);
+        }
+
+        IReadOnlyList<string> subdatasets = dataset.GetMetadata("SUBDATASETS").Where(item => item.Contains("_NAME=", StringComparison.Ordinal)).ToArray();
+        if (subdatasets.Count > 0)
+        {
+            throw new EngineInputException(
+                $"{SubjectOf(index)} '{Path.GetFileName(paths[0])}' holds {subdatasets.Count} variables and no bands of its own; ingest reads one raster per file, " +
+                $"so extract the variable you need first, e.g. gdal_translate {subdatasets[0][(subdatasets[0].IndexOf('=', StringComparison.Ordinal) + 1)..]} variable.tif.");
+        }
+
+        if (paths.Count == 1 && dataset.LayerCount > 0)
+        {
+            return InspectVector(index, paths, dataset);
+        }
+
+        throw new EngineInputException($"{SubjectOf(index)} '{Path.GetFileName(paths[0])}' has neither raster bands nor vector layers; give a raster (GeoTIFF, NetCDF, PNG, JPEG, …) or a vector file (Shapefile, GeoJSON, GeoPackage, …).");
+    }
+
+    /// <summary>
+    /// Opens with self-contained file formats only. VRTs, tile indexes and web-service descriptions would let a file
+    /// under an import root read other files or URLs, outside the roots; they are not recognised.
+    /// </summary>
+    private static GdalDataset Open(int index, string path, GdalOpenKind kind)
+    {
+        try
+        {
+            return GdalDataset.Open(path, kind, allowedDrivers: SelfContainedDrivers);
+        }
+        catch (GdalException e) when (e.Message.Contains("not recognized", StringComparison.OrdinalIgnoreCase))
+        {
+            string gdal = e.GdalMessages.Count > 0 ? e.GdalMessages[^1].Trim() : e.Message.Trim();
+            throw new EngineInputException(
+                $"{SubjectOf(index)} '{Path.GetFileName(path)}' cannot be ingested: it is not a file the server reads (GDAL: {gdal.TrimEnd('.')}). " +
+                "Check that the file is complete and in a self-contained raster or vector format (GeoTIFF, NetCDF, HDF, GRIB, JPEG 2000, PNG, JPEG, " +
+                "Shapefile, GeoJSON, GeoPackage, FlatGeobuf, …); VRTs and service descriptions are refused because they can point at files or URLs outside the import roots.");
+        }
+    }
+
+    private static IngestSource InspectRaster(int index, IReadOnlyList<string> paths, GdalDataset dataset)
+    {
+        string[] names = Enumerable.Range(1, dataset.BandCount).Select(b => BandName(dataset.GetBand(b))).ToArray();
+        IngestSourceKind kind = IngestSourceKind.Raster;
+        if (paths.Count == 1 && dataset.GetGeoTransform() is null)
+        {
+            if ((long)dataset.Width != 2L * dataset.Height)
+            {
+                throw new EngineInputException(
+                    $"{SubjectOf(index)} '{Path.GetFileName(paths[0])}' has no georeferencing and is {dataset.Width}x{dataset.Height} pixels. An image without " +
+                    "georeferencing is only accepted as a global plate carrée map, which is exactly twice as wide as high (e.g. 2048x1024); " +
+                    "otherwise add georeferencing (a world file such as .jgw/.pgw next to it, or a GeoTIFF with its CRS and bounds).");
+            }
+
+            kind = IngestSourceKind.GlobalImage;
+        }
+
+        int[] alpha = dataset.BandCount < 2 ? [] : Enumerable.Range(1, dataset.BandCount)
+            .Where(b => dataset.GetBand(b).ColorInterpretation == ColorInterpretation.Alpha).ToArray();
+        return new IngestSource { Index = index, Paths = paths, Kind = kind, BandNames = names, AlphaBands = alpha, Size = (dataset.Width, dataset.Height) };
+    }
+
+    private static IngestSource InspectVector(int index, IReadOnlyList<string> paths, GdalDataset dataset)
+    {
+        OgrLayer layer = dataset.GetLayer(0);
+        long features = layer.FeatureCount;
+        if (features <= 0)
+        {
+            throw new EngineInputException(
+                $"{SubjectOf(index)} '{Path.GetFileName(paths[0])}': vector layer '{layer.Name}' has no features, so there is nothing to rasterise. Check that the file is the complete layer.");
+        }
+
+        string[] classFields = layer.Fields.Where(f => f.Type is OgrFieldType.Integer or OgrFieldType.Integer64).Select(f => f.Name).ToArray();
+        return new IngestSource
+        {
+            Index = index,
+            Paths = paths,
+            Kind = IngestSourceKind.Vector,
+            BandNames = VectorLayerBands.Names(classFields),
+            LayerName = layer.Name,
+            FeatureCount = features,
+            ClassFields = classFields,
+        };
+    }
+
+    private static readonly string[] SelfContainedDrivers =
+    [
+        "GTiff", "COG", "netCDF", "HDF4", "HDF4Image", "HDF5", "HDF5Image", "GRIB", "JP2OpenJPEG", "PNG", "JPEG", "GIF", "BMP", "WEBP", "HFA",
+        "AAIGrid", "XYZ", "EHdr", "ENVI", "ERS", "SAGA", "RST", "SRTMHGT", "USGSDEM", "PCIDSK", "NITF", "ISIS3", "PDS4",
+        "ESRI Shapefile", "GeoJSON", "GeoJSONSeq", "TopoJSON", "GPKG", "FlatGeobuf", "OpenFileGDB", "MapInfo File", "SQLite", "GPX",
+    ];
+
+    /// <summary>"the main source" (index 0) or "additional_sources[index − 1]".</summary>
+    public static string LabelOf(int index) => index == 0 ? "the main source" : $"additional_sources[{index - 1}]";
+
+    /// <summary><see cref="LabelOf"/> at the start of a sentence (field paths keep their spelling).</summary>
+    public static string SubjectOf(int index) => index == 0 ? "The main source" : LabelOf(index);
+
+    private static string BandName(GdalBand band)
+    {
+        if (!string.IsNullOrWhiteSpace(band.Description))
+        {
+            return band.Description;
+        }
+
+        return band.ColorInterpretation switch
+        {
+            ColorInterpretation.Red => "red",
+            ColorInterpretation.Green => "green",
+            ColorInterpretation.Blue => "blue",
+            ColorInterpretation.Gray => "gray",
+            ColorInterpretation.Alpha => "alpha",
+            ColorInterpretation.Palette => "palette",
+            _ => $"band{band.Index}",
+        };
+    }
+}

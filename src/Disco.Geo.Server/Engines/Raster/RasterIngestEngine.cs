@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using Disco.Geo.Gdal;
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Raster;
+using Disco.Geo.Raster.Ingest;
+using Disco.Geo.Sphere.Grids;
+using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
+using ApiResampling = Disco.Geo.Protos.V1.Resampling;
+using LibraryRasterSource = Disco.Geo.Raster.Ingest.RasterSource;
+using RasterBandRole = Disco.Geo.Raster.BandRole;
+using RasterResampling = Disco.Geo.Raster.Resampling;
+
+namespace Disco.Geo.Server.Engines.Raster;
+
+/// <summary>
+/// <see cref="IIngestEngine"/> on Disco.Geo.Raster. Each source is read onto the grid on its own and the bands are
+/// then put together in request order:
+/// <list type="bullet">
+/// <item>a georeferenced raster (any CRS, −180..180 or 0..360), or several tiles mosaicked, goes through
+/// <see cref="RasterIngestor"/> (inputs: average when downsampling, else bilinear; labels: mode; masks: nearest);</item>
+/// <item>a raster without georeferencing that is exactly 2:1 (e.g. NASA Blue Marble JPEGs) is taken as a global
+/// EPSG:4326 plate carrée, and the provenance says so; any other ungeoreferenced image is rejected;</item>
+/// <item>a vector layer is rasterised as described by <see cref="VectorLayerBands"/>.</item>
+/// </list>
+/// Bands with the mask role become part of the validity mask (valid where the value exceeds 0.5) instead of data; a
+/// node is valid when every source has data there. Scale and offset of a band spec apply after GDAL's own. Unreadable
+/// inputs, bad band choices and oversized sources fail with an <see cref="EngineInputException"/> naming the source.
+/// </summary>
+internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
+{
+    private readonly RasterIngestor _ingestor = new(loggers.CreateLogger<RasterIngestor>());
+    private readonly PolygonRasterizer _rasterizer = new();
+    private readonly ILogger _logger = loggers.CreateLogger<RasterIngestEngine>();
+
+    public async Task<IngestOutput> IngestAsync(IngestWork work, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        SphereGrid grid = ApiConversions.ToSphereGrid(work.Grid);
+        progress.Report(new EngineProgress(0, "opening", $"Opening {work.Sources.Count} source(s)"));
+        var sources = new IngestSource[work.Sources.Count];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            int index = i;
+            string label = $"{IngestSource.SubjectOf(index)} '{Path.GetFileName(work.Sources[index].FirstOrDefault() ?? "")}'";
+            sources[i] = await GuardAsync(label, () => Task.Run(() => IngestSource.Inspect(index, work.Sources[index]), cancellationToken), cancellationToken);
+        }
+
+        IReadOnlyList<BandSpec> specs = work.Bands.Count > 0 ? work.Bands : DefaultSpecs(sources);
+        Validate(specs, sources, explicitSelection: work.Bands.Count > 0);
+        if ((long)specs.Count * grid.NodeCount > Array.MaxLength)
+        {
+            throw new EngineInputException($"{specs.Count} band(s) on a {grid.NLat}x{grid.NLon} grid are too many values for one dataset; ingest fewer bands or use a coarser grid.");
+        }
+
+        var read = new SphereRaster?[sources.Length];
+        IngestSource[] used = sources.Where(s => specs.Any(b => b.SourceIndex == s.Index)).ToArray();
+        for (int step = 0; step < used.Length; step++)
+        {
+            IngestSource source = used[step];
+            List<BandSpec> mine = specs.Where(b => b.SourceIndex == source.Index).ToList();
+            progress.Report(new EngineProgress(0.05 + (0.9 * step / used.Length), "reading", $"Source {step + 1}/{used.Length}: {source.Display} ({KindName(source.Kind)})")
+            {
+                Step = step,
+                TotalSteps = used.Length,
+            });
+            Stopwatch sourceClock = Stopwatch.StartNew();
+            read[source.Index] = await GuardAsync(source.Subject, () => ReadAsync(source, mine, grid, work.MaxRasterPixels, cancellationToken), cancellationToken);
+            _logger.LogInformation("Ingest source {Index} {Source} ({Kind}, {Bands} band(s)) resampled onto {Grid} in {Milliseconds} ms",
+                source.Index, string.Join(", ", source.Paths), KindName(source.Kind), mine.Count, grid, sourceClock.ElapsedMilliseconds);
+        }
+
+        progress.Report(new EngineProgress(0.97, "assembling", $"Assembling {specs.Count} band(s) on {grid}") { Step = used.Length, TotalSteps = used.Length });
+        IngestOutput output = IngestAssembly.Assemble(grid, specs, sources, read);
+        _logger.LogInformation("Ingest onto {Grid} finished in {Milliseconds} ms: {Bands}; {Valid}",
+            grid, clock.ElapsedMilliseconds, string.Join(", ", output.Bands.Select(b => b.Name)), output.Mask is null ? "every node valid" : "with a validity mask");
+        progress.Report(new EngineProgress(1, "done", $"{output.Bands.Count} band(s) on {grid}") { Step = used.Length, TotalSteps = used.Length });
+        return output;
+    }
+
+    public static string KindName(IngestSourceKind kind) => kind switch
+    {
+        IngestSourceKind.GlobalImage => "global-image",
+        IngestSourceKind.Vector => "vector",
+        _ => "raster",
+    };
+
+    private Task<SphereRaster> ReadAsync(IngestSource source, IReadOnlyList<BandSpec> specs, SphereGrid grid, long maxRasterPixels, CancellationToken cancellationToken)
+    {
+        if (source.Kind == IngestSourceKind.Vector)
+        {
+            string[] names = specs.Select(s => s.Name.Length > 0 ? s.Name : source.BandNames[s.SourceBand - 1]).ToArray();
+            RasterBandRole[] roles = specs.Select(s => ApiConversions.ToRaster(EffectiveRole(source, s))).ToArray();
+            return VectorLayerBands.RasterizeAsync(_rasterizer, source, specs.Select(s => s.SourceBand).ToArray(), names, roles, grid, cancellationToken);
+        }
+
+        // Mask bands are read as values (nearest by default) and folded into the validity mask afterwards, the same
+        // way for rasters and vector layers, so that a source may serve as a mask alone.
+        BandSelection[] selections = specs.Select(s => s.Role == ApiBandRole.Mask
+            ? new BandSelection(s.SourceBand, RasterBandRole.Input, NullIfEmpty(s.Name), ApiConversions.ToRaster(s.Resampling) ?? RasterResampling.Nearest)
+            : new BandSelection(s.SourceBand, ApiConversions.ToRaster(s.Role), NullIfEmpty(s.Name), ApiConversions.ToRaster(s.Resampling))).ToArray();
+        LibraryRasterSource raster = source.Kind == IngestSourceKind.GlobalImage
+            ? LibraryRasterSource.GlobalImage(source.Paths[0])
+            : source.Paths.Count == 1 ? LibraryRasterSource.File(source.Paths[0]) : LibraryRasterSource.Tiles(source.Paths);
+        var options = new RasterIngestOptions { Bands = selections, Limits = RasterLimits.Default with { MaxSourcePixels = maxRasterPixels } };
+        return _ingestor.IngestAsync(raster, grid, options, cancellationToken);
+    }
+
+    /// <summary>The role a band plays: as requested, or for unspecified roles input (rasters) or the band's default (vectors).</summary>
+    public static ApiBandRole EffectiveRole(IngestSource source, BandSpec spec) => spec.Role != ApiBandRole.Unspecified
+        ? spec.Role
+        : source.Kind == IngestSourceKind.Vector ? VectorLayerBands.DefaultRole(spec.SourceBand) : ApiBandRole.Input;
+
+    /// <summary>No selection: every raster band but alpha as an input; vector layers give fraction (input) and label (label).</summary>
+    private static List<BandSpec> DefaultSpecs(IReadOnlyList<IngestSource> sources)
+    {
+        var specs = new List<BandSpec>();
+        foreach (IngestSource source in sources)
+        {
+            if (source.Kind == IngestSourceKind.Vector)
+            {
+                specs.Add(new BandSpec { SourceIndex = source.Index, SourceBand = VectorLayerBands.Fraction, Role = ApiBandRole.Input });
+                specs.Add(new BandSpec { SourceIndex = source.Index, SourceBand = VectorLayerBands.Label, Role = ApiBandRole.Label });
+                continue;
+            }
+
+            for (int band = 1; band <= source.BandCount; band++)
+            {
+                if (!source.AlphaBands.Contains(band))
+                {
+                    specs.Add(new BandSpec { SourceIndex = source.Index, SourceBand = band, Role = ApiBandRole.Input });
+                }
+            }
+        }
+
+        return specs;
+    }
+
+    private static void Validate(IReadOnlyList<BandSpec> specs, IReadOnlyList<IngestSource> sources, bool explicitSelection)
+    {
+        for (int i = 0; i < specs.Count; i++)
+        {
+            BandSpec spec = specs[i];
+            string field = $"bands[{i}]";
+            if (spec.SourceIndex < 0 || spec.SourceIndex >= sources.Count)
+            {
+                throw new EngineInputException($"{field}.source_index {spec.SourceIndex} names no source; use 0 (the main source) or 1..{sources.Count - 1}.");
+            }
+
+            IngestSource source = sources[spec.SourceIndex];
+            if (spec.SourceBand < 1 || spec.SourceBand > source.BandCount)
+            {
+                string what = source.Kind == IngestSourceKind.Vector ? "offers the bands" : "has the bands";
+                throw new EngineInputException($"{field}.source_band {spec.SourceBand} is out of range: {source.Label} {source.Display} {what} {source.DescribeBands()}.");
+            }
+
+            if (!double.IsFinite(spec.Scale) || !double.IsFinite(spec.Offset))
+            {
+                throw new EngineInputException($"{field}: scale and offset must be finite numbers.");
+            }
+
+            if (source.Kind == IngestSourceKind.Vector)
+            {
+                VectorLayerBands.Validate(spec, field);
+            }
+            else if (spec.Role == ApiBandRole.Label && spec.Resampling is not (ApiResampling.Unspecified or ApiResampling.Mode or ApiResampling.Nearest))
+            {
+                throw new EngineInputException(
+                    $"{field}: a label band resampled with {spec.Resampling.ToString().ToLowerInvariant()} would get class ids that do not exist; use mode or nearest (or leave it unset for mode).");
+            }
+        }
+
+        if (!explicitSelection)
+        {
+            return;
+        }
+
+        foreach (IngestSource source in sources)
+        {
+            if (!specs.Any(b => b.SourceIndex == source.Index))
+            {
+                throw new EngineInputException(
+                    $"{source.Subject} is not used by any band: add a band with source_index {source.Index} " +
+                    $"(CLI: --band {source.Index}.BAND:ROLE) or remove the source.");
+            }
+        }
+    }
+
+    /// <summary>Turns the library's exceptions for bad inputs into messages that name the source; cancellation stays cancellation.</summary>
+    private static async Task<T> GuardAsync<T>(string label, Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // GDAL reports an aborted warp as a failure; what happened is the cancellation.
+            throw new OperationCanceledException("The ingest was cancelled.", e, cancellationToken);
+        }
+        catch (EngineInputException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException or GdalException or IOException)
+        {
+            throw new EngineInputException($"{label} cannot be ingested: {Message(e)}");
+        }
+    }
+
+    private static string Message(Exception e) => e is ArgumentException { ParamName: { } name } argument
+        ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
+        : e.Message;
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+}

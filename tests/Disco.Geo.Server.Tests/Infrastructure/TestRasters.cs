@@ -1,0 +1,98 @@
+using System.Globalization;
+using Disco.Geo.Gdal;
+
+namespace Disco.Geo.Server.Tests.Infrastructure;
+
+/// <summary>Real raster and vector files written with the GDAL binding (and plain text for GeoJSON) for ingest tests.</summary>
+internal static class TestRasters
+{
+    /// <summary>A smooth function on the sphere (degree ≤ 2 in x, y, z: continuous at the poles and the antimeridian), values 2..18.</summary>
+    public static double F(double latDegrees, double lonDegrees)
+    {
+        double lat = latDegrees * Math.PI / 180;
+        double lon = lonDegrees * Math.PI / 180;
+        double x = Math.Cos(lat) * Math.Cos(lon);
+        double y = Math.Cos(lat) * Math.Sin(lon);
+        double z = Math.Sin(lat);
+        return 10 + (3 * x) - (2 * y) + (4 * z) + (1.5 * x * z) - (y * y);
+    }
+
+    /// <summary>A global EPSG:4326 float32 GeoTIFF of <see cref="F"/> at pixel centres, −180..180.</summary>
+    public static string WriteAnalyticGeoTiff(string path, int width, int height)
+    {
+        using GdalDataset dataset = GdalDataset.Create("GTiff", path, width, height, 1, GdalDataType.Float32,
+            new Dictionary<string, string> { ["COMPRESS"] = "DEFLATE", ["TILED"] = "YES" });
+        double dx = 360.0 / width;
+        double dy = 180.0 / height;
+        dataset.SetGeoTransform(GeoTransform.NorthUp(-180, 90, dx, dy));
+        using (SpatialReference wgs84 = SpatialReference.Wgs84())
+        {
+            dataset.SetSpatialReference(wgs84);
+        }
+
+        GdalBand band = dataset.GetBand(1);
+        band.Description = "f";
+        float[] row = new float[width];
+        for (int r = 0; r < height; r++)
+        {
+            double lat = 90 - ((r + 0.5) * dy);
+            for (int c = 0; c < width; c++)
+            {
+                row[c] = (float)F(lat, -180 + ((c + 0.5) * dx));
+            }
+
+            band.Write<float>(row, 0, r, width, 1);
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// A large global GeoTIFF whose blocks are never written (sparse: a few KB on disk, read back as zeros), so that
+    /// resampling it takes seconds of real GDAL work.
+    /// </summary>
+    public static string WriteSparseGeoTiff(string path, int width, int height)
+    {
+        using GdalDataset dataset = GdalDataset.Create("GTiff", path, width, height, 1, GdalDataType.Float32,
+            new Dictionary<string, string> { ["TILED"] = "YES", ["SPARSE_OK"] = "TRUE", ["BIGTIFF"] = "YES" });
+        dataset.SetGeoTransform(GeoTransform.NorthUp(-180, 90, 360.0 / width, 180.0 / height));
+        using SpatialReference wgs84 = SpatialReference.Wgs84();
+        dataset.SetSpatialReference(wgs84);
+        return path;
+    }
+
+    /// <summary>A grey PNG without any georeferencing whose pixel value is <paramref name="value"/>(latitude, longitude) of a global plate carrée.</summary>
+    public static string WritePlainPng(string path, int width, int height, Func<double, double, byte> value)
+    {
+        using GdalDataset memory = GdalDataset.CreateInMemory(width, height, 1, GdalDataType.Byte);
+        byte[] pixels = new byte[width * height];
+        for (int r = 0; r < height; r++)
+        {
+            for (int c = 0; c < width; c++)
+            {
+                pixels[(r * width) + c] = value(90 - ((r + 0.5) * 180.0 / height), -180 + ((c + 0.5) * 360.0 / width));
+            }
+        }
+
+        memory.GetBand(1).Write<byte>(pixels, 0, 0, width, height);
+        using (memory.CreateCopy("PNG", path))
+        {
+        }
+
+        File.Delete(path + ".aux.xml");
+        return path;
+    }
+
+    /// <summary>A GeoJSON FeatureCollection of lon/lat boxes, each with an integer "code" property.</summary>
+    public static string WriteBoxes(string path, params (double West, double South, double East, double North, int Code)[] boxes)
+    {
+        string features = string.Join(",", boxes.Select(b =>
+        {
+            string ring = FormattableString.Invariant($"[[{b.West},{b.South}],[{b.East},{b.South}],[{b.East},{b.North}],[{b.West},{b.North}],[{b.West},{b.South}]]");
+            return "{\"type\":\"Feature\",\"properties\":{\"code\":" + b.Code.ToString(CultureInfo.InvariantCulture) +
+                   "},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[" + ring + "]}}";
+        }));
+        File.WriteAllText(path, "{\"type\":\"FeatureCollection\",\"features\":[" + features + "]}");
+        return path;
+    }
+}
