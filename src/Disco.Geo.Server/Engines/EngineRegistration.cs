@@ -13,9 +13,12 @@ internal static class EngineRegistration
 {
     public static IServiceCollection AddDiscoEngines(this IServiceCollection services)
     {
-        // Ingest runs on Disco.Geo.Raster (GDAL). The training and prediction engines and the model card reader of the
-        // DISCO training engine land separately.
+        // Ingest, export and tiles run on Disco.Geo.Raster (GDAL). The training and prediction engines and the model
+        // card reader of the DISCO training engine land separately.
+        services.AddSingleton(provider => new PredictionMapCache(provider.GetRequiredService<ILogger<PredictionMapCache>>(), PredictionMapCache.DefaultCapacityBytes));
         services.AddSingleton<IIngestEngine, RasterIngestEngine>();
+        services.AddSingleton<IPredictionExporter, RasterPredictionExporter>();
+        services.AddSingleton<IMapTileRenderer, RasterMapTileRenderer>();
         services.AddHostedService<GdalLogForwarding>();
         return services;
     }

@@ -1,0 +1,267 @@
+using System.Text.Json;
+using Disco.Geo.Gdal;
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Engines;
+using Disco.Geo.Server.Engines.Raster;
+using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Tests.Infrastructure;
+using Disco.Geo.Server.Tiles;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Tests;
+
+/// <summary>
+/// The prediction exporter and the map tile renderer on maps stored in the server's own tensor format. No prediction
+/// record can be made through the API until the prediction engine exists, so these engines are driven directly; the
+/// files they write are read back with GDAL and OGR.
+/// </summary>
+public sealed class RasterExportAndTileTests : IDisposable
+{
+    // 10° equiangular grid, column 0 at 0° E.
+    private static readonly Grid Grid = new() { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36 };
+
+    private static readonly Model LandWater = new()
+    {
+        Id = "mdl_01M88H4Z67HD4W5C06392PXC16",
+        Name = "land-water",
+        Task = "segmentation",
+        Classes = { new ModelClass { Id = 0, Name = "water", Color = "#1f4e9c" }, new ModelClass { Id = 1, Name = "land", Color = "#3c8d2f" } },
+    };
+
+    private readonly string _directory = Temp.Directory("export");
+    private readonly PredictionMapCache _cache = new(NullLogger<PredictionMapCache>.Instance, PredictionMapCache.DefaultCapacityBytes);
+    private readonly RasterPredictionExporter _exporter;
+    private readonly RasterMapTileRenderer _tiles;
+
+    public RasterExportAndTileTests()
+    {
+        _exporter = new RasterPredictionExporter(_cache, Options.Create(new LimitsOptions()), NullLogger<RasterPredictionExporter>.Instance);
+        _tiles = new RasterMapTileRenderer(_cache);
+    }
+
+    public void Dispose() => Temp.Delete(_directory);
+
+    [Fact]
+    public async Task A_class_map_exports_as_a_paletted_geotiff_with_the_model_classes_and_a_cog()
+    {
+        PredictionMap map = ClassMap();
+        string path = Path.Combine(_directory, "classes.tif");
+        Assert.Equal("image/tiff; application=geotiff", await _exporter.ExportAsync(map, ExportFormat.Geotiff, 0, 0, path, CancellationToken.None));
+        Assert.False(File.Exists(path + ".aux.xml"));
+        using (GdalDataset tiff = GdalDataset.Open(path))
+        {
+            Assert.Equal((36, 18, 1), (tiff.Width, tiff.Height, tiff.BandCount));
+            Assert.Equal(GeoTransform.NorthUp(-5, 90, 10, 10), tiff.GetGeoTransform());
+            using (SpatialReference? crs = tiff.GetSpatialReference())
+            {
+                Assert.Equal("EPSG:4326", crs?.AuthorityId);
+            }
+
+            GdalBand band = tiff.GetBand(1);
+            Assert.Equal((GdalDataType.Byte, 255.0), (band.DataType, band.NoDataValue));
+            IReadOnlyList<ColorEntry> colours = band.GetColorTable()!;
+            Assert.Equal(new ColorEntry(0x1f, 0x4e, 0x9c), colours[0]);
+            Assert.Equal(new ColorEntry(0x3c, 0x8d, 0x2f), colours[1]);
+            using (JsonDocument classes = JsonDocument.Parse(tiff.GetMetadataItem("DISCO_CLASSES")!))
+            {
+                Assert.Equal(["water", "land"], classes.RootElement.EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+                Assert.Equal("#3c8d2f", classes.RootElement[1].GetProperty("color").GetString());
+            }
+
+            Assert.Equal(map.PredictionId, tiff.GetMetadataItem("DISCO_PREDICTION"));
+            byte[] pixels = new byte[36 * 18];
+            band.Read<byte>(pixels, 0, 0, 36, 18);
+            Assert.All(pixels[..36], p => Assert.Equal(1, p));
+            Assert.Equal(0, pixels[(17 * 36) + 18]);
+            Assert.Equal(255, pixels[(13 * 36) + 1]); // 45° S, 10° E: no data
+        }
+
+        string cog = Path.Combine(_directory, "classes-cog.tif");
+        Assert.Equal("image/tiff; application=geotiff; profile=cloud-optimized", await _exporter.ExportAsync(map, ExportFormat.Cog, 0, 0, cog, CancellationToken.None));
+        using GdalDataset cloud = GdalDataset.Open(cog);
+        Assert.Equal("COG", cloud.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
+        Assert.NotNull(cloud.GetBand(1).GetColorTable());
+        Assert.False(File.Exists(cog + ".aux.xml"));
+    }
+
+    [Fact]
+    public async Task Probabilities_export_as_float32_bands_with_descriptions_at_a_requested_size()
+    {
+        PredictionMap map = Probabilities();
+        string path = Path.Combine(_directory, "probabilities.tif");
+        await _exporter.ExportAsync(map, ExportFormat.Cog, 720, 0, path, CancellationToken.None);
+        using GdalDataset tiff = GdalDataset.Open(path);
+        Assert.Equal((720, 360, 2), (tiff.Width, tiff.Height, tiff.BandCount));
+        Assert.Equal(GeoTransform.NorthUp(-180, 90, 0.5, 0.5), tiff.GetGeoTransform());
+        Assert.Equal(["p_water", "p_land"], new[] { tiff.GetBand(1).Description, tiff.GetBand(2).Description });
+        Assert.Equal(GdalDataType.Float32, tiff.GetBand(2).DataType);
+        Assert.True(double.IsNaN(tiff.GetBand(2).NoDataValue!.Value));
+        float[] row = new float[720];
+        tiff.GetBand(2).Read<float>(row, 0, 90, 720, 1); // 44.75° N
+        Assert.Equal(0.8f, row[560], 3);
+        tiff.GetBand(2).Read<float>(row, 0, 270, 720, 1); // 45.25° S: no data between 20° W and 60° E
+        Assert.True(float.IsNaN(row[370]));
+        Assert.Equal(0.3f, row[600], 3);
+        Assert.Null(tiff.GetMetadataItem("DISCO_CLASSES"));
+
+        string large = Path.Combine(_directory, "large.tif");
+        var small = new RasterPredictionExporter(_cache, Options.Create(new LimitsOptions { MaxRasterPixels = 100_000 }), NullLogger<RasterPredictionExporter>.Instance);
+        EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() => small.ExportAsync(map, ExportFormat.Geotiff, 720, 360, large, CancellationToken.None));
+        Assert.Contains("Limits:MaxRasterPixels", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Class_polygons_export_as_geojson_with_areas_and_maps_without_classes_are_refused()
+    {
+        string path = Path.Combine(_directory, "classes.geojson");
+        Assert.Equal("application/geo+json", await _exporter.ExportAsync(ClassMap(), ExportFormat.Geojson, 0, 0, path, CancellationToken.None));
+        using (GdalDataset vector = GdalDataset.Open(path, GdalOpenKind.Vector))
+        {
+            OgrLayer layer = vector.GetLayer(0);
+            Assert.Contains(("area_km2", OgrFieldType.Real), layer.Fields);
+            IReadOnlyList<OgrFeatureRecord> features = layer.ReadFeatures();
+            double land = features.Where(f => Convert.ToInt32(f.Fields["class"]) == 1).Sum(f => Convert.ToDouble(f.Fields["area_km2"]));
+            double water = features.Where(f => Convert.ToInt32(f.Fields["class"]) == 0).Sum(f => Convert.ToDouble(f.Fields["area_km2"]));
+            Assert.All(features, f => Assert.Equal(Convert.ToInt32(f.Fields["class"]) == 1 ? "land" : "water", f.Fields["name"]));
+
+            // Land is the northern hemisphere (half of 510.07 million km²); the no-data box is cut out of the water.
+            Assert.InRange(land, 255.0e6 * 0.99, 255.0e6 * 1.01);
+            Assert.InRange(water, 200e6, 245e6);
+        }
+
+        string probabilities = Path.Combine(_directory, "probabilities.geojson");
+        await _exporter.ExportAsync(Probabilities(), ExportFormat.Geojson, 0, 0, probabilities, CancellationToken.None);
+        using (GdalDataset vector = GdalDataset.Open(probabilities, GdalOpenKind.Vector))
+        {
+            Assert.Contains(vector.GetLayer(0).ReadFeatures(), f => Equals(f.Fields["name"], "land"));
+        }
+
+        EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() =>
+            _exporter.ExportAsync(Elevation(), ExportFormat.Geojson, 0, 0, Path.Combine(_directory, "elevation.geojson"), CancellationToken.None));
+        Assert.Contains("continuous values", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Png_previews_decode_with_class_colours_and_transparent_no_data()
+    {
+        string path = Path.Combine(_directory, "classes.png");
+        Assert.Equal("image/png", await _exporter.ExportAsync(ClassMap(), ExportFormat.Png, 0, 0, path, CancellationToken.None));
+        using (GdalDataset png = GdalDataset.Open(path))
+        {
+            Assert.Equal((72, 36, 4), (png.Width, png.Height, png.BandCount));
+            Assert.Equal([0x3c, 0x8d, 0x2f, 255], Pixel(png, 36, 2));
+            Assert.Equal([0x1f, 0x4e, 0x9c, 255], Pixel(png, 4, 33));
+            Assert.Equal(0, Pixel(png, 40, 30)[3]); // 20° E, 45° S: no data
+        }
+
+        string elevation = Path.Combine(_directory, "elevation.png");
+        await _exporter.ExportAsync(Elevation(), ExportFormat.Png, 0, 100, elevation, CancellationToken.None);
+        using (GdalDataset png = GdalDataset.Open(elevation))
+        {
+            Assert.Equal((200, 100), (png.Width, png.Height));
+        }
+
+        EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() =>
+            _exporter.ExportAsync(ClassMap(), ExportFormat.Png, 100, 100, Path.Combine(_directory, "square.png"), CancellationToken.None));
+        Assert.Contains("twice as wide as high", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tiles_render_for_both_matrix_sets_are_absent_over_no_data_and_share_one_loaded_map()
+    {
+        PredictionMap map = ClassMap();
+        byte[]? mercator = await _tiles.RenderTileAsync(Request(map, TileMatrixSets.WebMercatorQuad, 0, 0, 0), CancellationToken.None);
+        byte[]? crs84 = await _tiles.RenderTileAsync(Request(map, TileMatrixSets.WorldCrs84Quad, 2, 0, 0), CancellationToken.None);
+        Assert.Null(await _tiles.RenderTileAsync(Request(map, TileMatrixSets.WorldCrs84Quad, 2, 4, 3), CancellationToken.None));
+        Assert.Null(await _tiles.RenderTileAsync(Request(map, TileMatrixSets.WorldCrs84Quad, 3, 8, 7), CancellationToken.None));
+        foreach (byte[]? tile in new[] { mercator, crs84 })
+        {
+            string file = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".png");
+            await File.WriteAllBytesAsync(file, tile!);
+            using GdalDataset png = GdalDataset.Open(file);
+            Assert.Equal((256, 256, 4), (png.Width, png.Height, png.BandCount));
+        }
+
+        // The CRS84 tile 2/0/0 covers 180° W..135° W, 45° N..90° N: all land.
+        string crsFile = Path.Combine(_directory, "crs84.png");
+        await File.WriteAllBytesAsync(crsFile, crs84!);
+        using (GdalDataset png = GdalDataset.Open(crsFile))
+        {
+            Assert.Equal([0x3c, 0x8d, 0x2f, 255], Pixel(png, 128, 128));
+        }
+
+        await _exporter.ExportAsync(map, ExportFormat.Png, 0, 0, Path.Combine(_directory, "preview.png"), CancellationToken.None);
+        Assert.Equal(1, _cache.Loads);
+        Assert.Equal(1, _cache.Count);
+
+        // A budget for one map: loading a second evicts the first, which is then read again.
+        var one = new PredictionMapCache(NullLogger<PredictionMapCache>.Instance, _cache.Bytes + 1000);
+        var tiles = new RasterMapTileRenderer(one);
+        await tiles.RenderTileAsync(Request(map, TileMatrixSets.WebMercatorQuad, 1, 0, 0), CancellationToken.None);
+        await tiles.RenderTileAsync(Request(ClassMap("other"), TileMatrixSets.WebMercatorQuad, 1, 0, 0), CancellationToken.None);
+        Assert.Equal((2L, 1), (one.Loads, one.Count));
+        await tiles.RenderTileAsync(Request(map, TileMatrixSets.WebMercatorQuad, 1, 1, 0), CancellationToken.None);
+        Assert.Equal(3, one.Loads);
+    }
+
+    private static MapTileRequest Request(PredictionMap map, string matrixSet, int z, int x, int y) =>
+        new(map, matrixSet, z, x, y, TileMatrixSets.Bounds(matrixSet, z, x, y), TileMatrixSets.TileSize);
+
+    private static byte[] Pixel(GdalDataset png, int column, int row)
+    {
+        byte[] rgba = new byte[4];
+        for (int b = 0; b < 4; b++)
+        {
+            png.GetBand(b + 1).Read<byte>(rgba.AsSpan(b, 1), column, row, 1, 1);
+        }
+
+        return rgba;
+    }
+
+    // No data south of 30° S between 20° W and 60° E.
+    private static bool HasData(double lat, double lon) => !(lat <= -30 && (lon >= 340 || lon <= 60));
+
+    private PredictionMap ClassMap(string name = "classes") =>
+        Write(name, [new Band { Name = "class", Role = BandRole.Label }], LandWater, (lat, _) => [lat > 0 ? 1 : 0]);
+
+    private PredictionMap Probabilities() =>
+        Write("probabilities", [new Band { Name = "p_water", Role = BandRole.Input }, new Band { Name = "p_land", Role = BandRole.Input }], LandWater,
+            (lat, _) => lat > 0 ? [0.2f, 0.8f] : [0.7f, 0.3f]);
+
+    private PredictionMap Elevation() =>
+        Write("elevation", [new Band { Name = "elevation", Role = BandRole.Input }], new Model { Id = "mdl_elevation", Task = "regression" },
+            (lat, lon) => [(float)((lat * 10) + lon)]);
+
+    /// <summary>A map as the prediction job stores it: a tensor file with a mask, and the record's grid, bands and model.</summary>
+    private PredictionMap Write(string name, Band[] bands, Model model, Func<double, double, float[]> value)
+    {
+        string path = Path.Combine(_directory, name + ".tensor");
+        int nodes = Grid.Nlat * Grid.Nlon;
+        float[] values = new float[bands.Length * nodes];
+        byte[] mask = new byte[nodes];
+        for (int i = 0; i < Grid.Nlat; i++)
+        {
+            double lat = 90 - (10 * i);
+            for (int p = 0; p < Grid.Nlon; p++)
+            {
+                double lon = 10 * p;
+                float[] node = value(lat, lon);
+                for (int b = 0; b < bands.Length; b++)
+                {
+                    values[(b * nodes) + (i * Grid.Nlon) + p] = node[b];
+                }
+
+                mask[(i * Grid.Nlon) + p] = HasData(lat, lon) ? (byte)1 : (byte)0;
+            }
+        }
+
+        using (TensorFile file = TensorFile.Create(path, bands.Length, Grid.Nlat, Grid.Nlon, hasMask: true))
+        {
+            file.WriteRows(0, Grid.Nlat, values, mask);
+        }
+
+        return new PredictionMap("prd_" + name, path, Grid, bands, model);
+    }
+}
