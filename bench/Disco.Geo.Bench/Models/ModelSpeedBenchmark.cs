@@ -18,7 +18,7 @@ namespace Disco.Geo.Bench.Models;
 internal sealed class ModelSpeedBenchmark : IBenchmark
 {
     private static readonly string[] InferenceCases = ["infer:disco:361", "infer:disco-blocks-0111:361", "infer:planar:361", "infer:disco:181", "infer:planar:181"];
-    private static readonly string[] TrainingCases = ["train:disco:181", "train:disco:361", "train:planar:181", "train:planar:361"];
+    private static readonly string[] TrainingCases = ["train:disco:181", "train:disco:361", "train:planar:181", "train:planar:361", "train:disco:181:omp-default", "train:planar:181:omp-default"];
 
     public string Name => "model-speed";
 
@@ -53,8 +53,10 @@ internal sealed class ModelSpeedBenchmark : IBenchmark
         foreach (string name in TrainingCases)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            string[] r = await BenchmarkProcesses.RunAsync(context, name, cancellationToken);
+            bool defaultPolicy = name.EndsWith(":omp-default", StringComparison.Ordinal);
+            string[] r = await BenchmarkProcesses.RunAsync(context, name, cancellationToken, defaultPolicy);
             (string label, SphereGrid grid) = Describe(name);
+            label += defaultPolicy ? ", OMP_WAIT_POLICY unset" : "";
             double step = BenchmarkProcesses.Parse(r[0]);
             string line = string.Create(c, $"| {label} | {grid.NLat}×{grid.NLon} | 1 | {step:F0} ms | {BenchmarkProcesses.Parse(r[2]):F0} ms | {1000 / step:F2} | {BenchmarkProcesses.Parse(r[1]):F2} GiB |");
             Console.WriteLine(line);
@@ -72,6 +74,9 @@ internal sealed class ModelSpeedBenchmark : IBenchmark
         body.AppendLine("(the DISCO CPU kernel still uses .NET's workers): its CPU time is the work itself, which load on the shared cores inflates least. Training = `SphereTrainer` steps on synthetic smooth globes, batch 1, no");
         body.AppendLine("augmentation, median time between consecutive step events (collation, forward, loss, backward, clipping, AdamW). Each row runs in a");
         body.AppendLine(string.Create(c, $"fresh process; peak RSS is that process's high-water mark. libtorch threads: {torch.get_num_threads()}; .NET workers: {Environment.ProcessorCount}."));
+        body.AppendLine(string.Create(c, $"Child processes run with OMP_WAIT_POLICY={Environment.GetEnvironmentVariable(BenchmarkProcesses.OpenMpWaitPolicy) ?? "PASSIVE"} except the rows marked \"unset\": with libgomp's default"));
+        body.AppendLine("spin-then-sleep policy, libtorch's two OpenMP threads stall each other whenever another process holds a core (measured 5–10× slower");
+        body.AppendLine("steps at load 4–7); the variable is read only when libtorch loads, so launchers must set it.");
         body.AppendLine();
         body.AppendLine(string.Create(c, $"**Preliminary:** 2 cores shared with other engineers' builds and tests (load average {loadBefore} before, {BenchmarkProcesses.LoadAverage()} after); single runs vary by 2× and more under that load."));
         body.AppendLine();
