@@ -8,10 +8,11 @@ using static TorchSharp.torch;
 namespace Disco.Geo.Sphere.Inference;
 
 /// <summary>
-/// Runs a model without gradients, in evaluation mode, on the model's device (move the model first, e.g. with
-/// <c>model.to(TorchDevices.Select("auto"))</c> or by loading its package onto a device). Batched tensor inference
+/// Runs a model without gradients on the model's device (move the model first, e.g. with
+/// <c>model.to(TorchDevices.Select("auto"))</c>, or load its package onto a device). Batched tensor inference
 /// (<see cref="Predict"/>) and streamed inference of one map in latitude bands (<see cref="PredictBandsAsync"/>), both
-/// with optional test-time rotation averaging.
+/// with optional test-time rotation averaging. The U-Nets have no layers that behave differently in training and
+/// evaluation mode, and prediction changes no module state, so concurrent predictions with one model are safe.
 /// </summary>
 public sealed class SpherePredictor
 {
@@ -39,30 +40,21 @@ public sealed class SpherePredictor
             throw new ArgumentException($"rotation_averaging = {rotationAveraging} must be in 0..64.", nameof(rotationAveraging));
         }
 
-        bool wasTraining = Model.training;
-        Model.eval();
-        try
+        using IDisposable noGrad = no_grad();
+        using DisposeScope scope = NewDisposeScope();
+        Tensor sum = Model.ToPhysical(Model.forward(input));
+        for (int k = 1; k < rotationAveraging; k++)
         {
-            using IDisposable noGrad = no_grad();
-            using DisposeScope scope = NewDisposeScope();
-            Tensor sum = Model.ToPhysical(Model.forward(input));
-            for (int k = 1; k < rotationAveraging; k++)
-            {
-                using DisposeScope inner = NewDisposeScope();
-                Rotation rotation = Rotation.Random(new SeededRandom(SeededRandom.Mix(seed, SeededRandom.TestTimeStream, (ulong)k)));
-                GridRotation forward = GridRotation.Create(Model.Grid, rotation);
-                GridRotation back = GridRotation.Create(Model.Grid, rotation.Inverse());
-                Tensor prediction = Model.ToPhysical(Model.forward(forward.Bilinear(input)));
-                sum.add_(back.Bilinear(prediction));
-            }
+            using DisposeScope inner = NewDisposeScope();
+            Rotation rotation = Rotation.Random(new SeededRandom(SeededRandom.Mix(seed, SeededRandom.TestTimeStream, (ulong)k)));
+            GridRotation forward = GridRotation.Create(Model.Grid, rotation);
+            GridRotation back = GridRotation.Create(Model.Grid, rotation.Inverse());
+            Tensor prediction = Model.ToPhysical(Model.forward(forward.Bilinear(input)));
+            sum.add_(back.Bilinear(prediction));
+        }
 
-            Tensor result = rotationAveraging > 1 ? sum / rotationAveraging : sum;
-            return result.MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            Model.train(wasTraining);
-        }
+        Tensor result = rotationAveraging > 1 ? sum / rotationAveraging : sum;
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ public sealed record TrainingOptions
     /// <summary>Clip the global gradient norm to this value (0 = no clipping). Default 1.</summary>
     public double GradientClipNorm { get; init; } = 1.0;
 
-    /// <summary>Seed of the weights' initialisation (when the trainer builds the model), data order and augmentation. Default 0.</summary>
+    /// <summary>Seed of the data order and the augmentation (weights are seeded by <c>SphereModelFactory.Create</c>). Default 0.</summary>
     public long Seed { get; init; }
 
     /// <summary>Rotation augmentation. Default none.</summary>

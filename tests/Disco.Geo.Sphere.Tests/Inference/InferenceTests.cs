@@ -73,6 +73,18 @@ public class InferenceTests
     }
 
     [Fact]
+    public async Task Concurrent_predictions_with_one_model_agree_with_serial_ones()
+    {
+        using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(), 4);
+        SpherePredictor predictor = new(model);
+        float[][] inputs = Enumerable.Range(0, 4).Select(i => SyntheticSpheres.Hemispheres(1, 20 + i).Get(0).Input).ToArray();
+        float[][] serial = inputs.Select(input => predictor.PredictMap(SphereSample.Unlabeled(input, 17, 32), new PredictionOptions()).Map).ToArray();
+        float[][] parallel = await Task.WhenAll(inputs.Select(input => Task.Run(() =>
+            predictor.PredictMap(SphereSample.Unlabeled(input, 17, 32), new PredictionOptions { Output = PredictionOutput.Values }).Map)));
+        Assert.Equal(serial, parallel);
+    }
+
+    [Fact]
     public async Task Bad_requests_are_rejected()
     {
         using SphereModel regression = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(ModelTask.Regression, 1), 2);
