@@ -66,7 +66,7 @@ internal sealed class ModelSpeedBenchmark : IBenchmark
         ModelConfig reference = ModelConfig.Reference(ModelTask.Segmentation, 3, 2, SphereGrid.Create(GridKind.Equiangular, 361, 720));
         StringBuilder body = new();
         body.AppendLine(string.Create(c, $"Reference DISCO U-Net (`ModelConfig.Reference`): channels [{string.Join(", ", reference.Channels)}], residual blocks per level [{string.Join(", ", reference.Blocks)}], "));
-        body.AppendLine("isotropic piecewise linear kernel [3] (K = 2), nodal normalisation, default cutoff, area-weighted group norm (8 groups), GELU, 3 input bands, 2 classes.");
+        body.AppendLine("isotropic piecewise linear kernel [3] (K = 2), nodal normalisation, default cutoff, area-weighted RMS group norm (8 groups), GELU, 3 input bands, 2 classes.");
         body.AppendLine("\"blocks 0-1-1-1\" drops the full-resolution residual blocks (a lighter variant). The planar baseline is");
         body.AppendLine("`SphereModelFactory.PlanarBaselineFor(reference)`: the same U-Net with 3×3 `Conv2d`, widths scaled to match the parameter count.");
         body.AppendLine("Forward = `SphereModel.forward` under no_grad, float32, median after warm-up; banded prediction = `SpherePredictor.PredictBandsAsync`");
