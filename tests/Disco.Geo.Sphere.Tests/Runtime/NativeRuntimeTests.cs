@@ -17,4 +17,12 @@ public class NativeRuntimeTests
     {
         Assert.True(MallocTuning.Applied);
     }
+
+    [Fact]
+    public void OpenMp_threads_wait_passively_unless_the_user_chose_otherwise()
+    {
+        // The native environment, which libgomp reads, not .NET's copy.
+        Assert.NotNull(OpenMpTuning.WaitPolicy);
+        Assert.Equal(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE", OpenMpTuning.WaitPolicy);
+    }
 }
