@@ -79,7 +79,7 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Commands_without_a_server_engine_surface_unimplemented_and_bad_fields_exit_5()
+    public async Task Failed_ingests_bad_fields_and_unlabelled_training_data_get_their_exit_codes()
     {
         await RunAsync("datasets", "upload", Temp.File(_files, "raw.tif", 70_000, seed: 3));
         await RunAsync("datasets", "upload", Temp.File(_files, "labels.tif", 70_000, seed: 11));
@@ -99,14 +99,14 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(ExitCodes.NotFound, (await RunAsync("train", "--config", config)).ExitCode);
         await GriddedDatasets.StoreAsync(_server, "grid", new Grid { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36 }, new float[19 * 36]);
         Result train = await RunAsync("train", "--config", config, "--dataset", "grid", "--epochs", "1", "--rotation", "so3");
-        Assert.Equal(ExitCodes.NotImplemented, train.ExitCode);
-        Assert.Contains("training engine", train.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Conflict, train.ExitCode);
+        Assert.Contains("has no label band", train.Error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Models_import_show_list_export_and_rm()
     {
-        string package = Packages.Write(_files, "lw.discomodel", 400_000, seed: 4);
+        string package = Packages.Write(_files, "lw.discomodel", baseChannels: 48, seed: 4);
         Result import = await RunAsync("models", "import", package, "--json");
         Assert.Equal(0, import.ExitCode);
         using (JsonDocument json = JsonDocument.Parse(import.Output))
@@ -153,27 +153,31 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Predict_expands_globs_and_manifests_skips_finished_outputs_and_surfaces_the_missing_engine()
+    public async Task Predict_expands_globs_and_manifests_writes_maps_and_skips_finished_outputs_on_a_rerun()
     {
-        await RunAsync("models", "import", Packages.Write(_files, "m.discomodel", 10_000, seed: 7));
+        await RunAsync("models", "import", Packages.Write(_files, "m.discomodel", seed: 7));
         string inputs = Path.Combine(_files, "inputs");
         Directory.CreateDirectory(Path.Combine(inputs, "2004"));
-        Temp.File(inputs, "jan.tif", 70_000, seed: 8);
-        Temp.File(Path.Combine(inputs, "2004"), "feb.tif", 70_000, seed: 9);
+        TestRasters.WriteAnalyticGeoTiff(Path.Combine(inputs, "jan.tif"), 72, 36);
+        TestRasters.WriteAnalyticGeoTiff(Path.Combine(inputs, "2004", "feb.tif"), 72, 36);
         Temp.File(inputs, "notes.txt", 10, seed: 10);
         string output = Path.Combine(_files, "out");
 
         Result missingModel = await RunAsync("predict", "--model", "nope", "--out", output, Path.Combine(inputs, "**", "*.tif"));
         Assert.Equal(ExitCodes.NotFound, missingModel.ExitCode);
 
-        Result unimplemented = await RunAsync("predict", "--model", "land-water", "--out", output, Path.Combine(inputs, "**", "*.tif"), "-j", "2");
-        Assert.Equal(ExitCodes.NotImplemented, unimplemented.ExitCode);
-        Assert.Contains("prediction engine", unimplemented.Error, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFiles(output));
+        Result first = await RunAsync("predict", "--model", "land-water", "--out", output, Path.Combine(inputs, "**", "*.tif"), "-j", "2");
+        Assert.True(first.ExitCode == 0, first.Error);
+        foreach (string name in new[] { "jan.tif", "feb.tif" })
+        {
+            using Disco.Geo.Gdal.GdalDataset map = Disco.Geo.Gdal.GdalDataset.Open(Path.Combine(output, name));
+            Assert.Equal((36, 18), (map.Width, map.Height));
+        }
+
+        Assert.DoesNotContain(Directory.EnumerateFiles(output), f => f.EndsWith("notes.txt", StringComparison.Ordinal));
 
         // Finished outputs are skipped without asking the server to predict again.
-        await File.WriteAllTextAsync(Path.Combine(output, "jan.tif"), "done");
-        await File.WriteAllTextAsync(Path.Combine(output, "feb.tif"), "done");
+        DateTime written = File.GetLastWriteTimeUtc(Path.Combine(output, "jan.tif"));
         string manifest = Path.Combine(_files, "batch.txt");
         await File.WriteAllTextAsync(manifest, "# two months\ninputs/jan.tif\ninputs/2004/feb.tif\n");
         Result rerun = await RunAsync("predict", "--model", "land-water", "--out", output, "--manifest", manifest, "--json");
@@ -181,6 +185,15 @@ public sealed class CliTests : IAsyncLifetime
         using JsonDocument json = JsonDocument.Parse(rerun.Output);
         Assert.All(json.RootElement.EnumerateArray(), r => Assert.Equal("skipped", r.GetProperty("status").GetString()));
         Assert.Equal(2, json.RootElement.GetArrayLength());
+        Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(output, "jan.tif")));
+
+        // A corrupt input is refused with a message, and the good ones are not touched.
+        Temp.File(inputs, "broken.tif", 5_000, seed: 12);
+        Result broken = await RunAsync("predict", "--model", "land-water", "--out", output, Path.Combine(inputs, "broken.tif"));
+        Assert.Equal(ExitCodes.JobUnsuccessful, broken.ExitCode);
+        Assert.Contains("failed   ", broken.Output, StringComparison.Ordinal);
+        Assert.Contains("broken.tif: ", broken.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(output, "broken.tif")));
 
         Assert.Equal(ExitCodes.Usage, (await RunAsync("predict", "--model", "land-water", "--out", output, Path.Combine(inputs, "missing.tif"))).ExitCode);
     }

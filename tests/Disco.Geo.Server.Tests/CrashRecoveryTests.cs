@@ -33,7 +33,7 @@ public sealed class CrashRecoveryTests
                 committed.Add((await client.UploadFileAsync(Temp.File(files, $"kept{i}.bin", 200_000, seed: i))).Dataset);
             }
 
-            Model model = await client.ImportModelAsync(Packages.Write(files, "kept.discomodel", 100_000, seed: 7));
+            Model model = await client.ImportModelAsync(Packages.Write(files, "kept.discomodel", baseChannels: 16, seed: 7));
 
             // A half-sent upload from a client that went away: 512 KiB committed.
             byte[] partial = new byte[1_500_000];

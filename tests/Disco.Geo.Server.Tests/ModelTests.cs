@@ -30,12 +30,12 @@ public sealed class ModelTests : IAsyncLifetime
     [Fact]
     public async Task Import_export_round_trip_keeps_the_package_and_reads_the_card()
     {
-        string package = Packages.Write(_files, "lw.discomodel", 3_000_000, seed: 1);
+        string package = Packages.Write(_files, "lw.discomodel", baseChannels: 128, seed: 1);
         Model model = await _client.ImportModelAsync(package);
         Assert.Equal("land-water", model.Name);
         Assert.Equal("disco-unet", model.Architecture);
         Assert.Equal("segmentation", model.Task);
-        Assert.Equal(new Grid { Kind = GridKind.Equiangular, Nlat = 181, Nlon = 360 }, model.Grid);
+        Assert.Equal(new Grid { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36 }, model.Grid);
         Assert.Equal(["water", "land"], model.Classes.Select(c => c.Name));
         Assert.Equal("#3c8d2f", model.Classes[1].Color);
         Assert.Equal(0.93, model.Metrics["miou"]);
@@ -72,14 +72,15 @@ public sealed class ModelTests : IAsyncLifetime
         Assert.Contains("DISCOMDL", e.Message, StringComparison.Ordinal);
 
         string truncated = Path.Combine(_files, "truncated.discomodel");
-        File.WriteAllBytes(truncated, ModelPackageBytes()[..30]);
+        byte[] whole = File.ReadAllBytes(Packages.Write(_files, "whole.discomodel", seed: 3));
+        File.WriteAllBytes(truncated, whole[..(whole.Length / 2)]);
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.ImportModelAsync(truncated, "x"));
 
-        string noName = Packages.Write(_files, "noname.discomodel", 1000, seed: 3, card: """{"task":"depth"}""");
+        string noName = Packages.Write(_files, "noname.discomodel", seed: 3, name: "not a valid name!");
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.ImportModelAsync(noName));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.ImportModelAsync(noName, "bad name!"));
 
-        string package = Packages.Write(_files, "ok.discomodel", 100_000, seed: 4);
+        string package = Packages.Write(_files, "ok.discomodel", baseChannels: 16, seed: 4);
         byte[] bytes = File.ReadAllBytes(package);
         using (var call = _client.Models.ImportModel(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default)))
         {
@@ -104,13 +105,11 @@ public sealed class ModelTests : IAsyncLifetime
     [Fact]
     public async Task Verify_rereads_a_model_package_and_checks_its_checksum()
     {
-        Model model = await _client.ImportModelAsync(Packages.Write(_files, "v.discomodel", 500_000, seed: 5));
+        Model model = await _client.ImportModelAsync(Packages.Write(_files, "v.discomodel", baseChannels: 48, seed: 5));
         Job job = await _client.VerifyModelAsync(model.Name);
         Job final = await _client.WaitForJobAsync(job.Id);
         Assert.Equal(JobState.Succeeded, final.State);
         Assert.Equal(1, final.Result.Verify.BlobsChecked);
         Assert.Equal(model.Blob.SizeBytes, final.Result.Verify.BytesChecked);
     }
-
-    private static byte[] ModelPackageBytes() => Engines.ModelPackageHeader.Encode(1, Packages.Card);
 }

@@ -110,8 +110,8 @@ public sealed class RpcValidationTests : IAsyncLifetime
         Assert.True(bad.FieldViolations.Count >= 5);
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.StartTrainingAsync(new StartTrainingRequest(valid) { Datasets = { UnknownDataset } }));
         await Expect.StatusAsync(StatusCode.FailedPrecondition, () => _client.StartTrainingAsync(new StartTrainingRequest { ModelName = "m", Datasets = { raw }, Task = TrainingTask.Segmentation }));
-        DiscoException missing = await Expect.StatusAsync(StatusCode.Unimplemented, () => _client.StartTrainingAsync(valid));
-        Assert.Contains("ITrainingEngine", missing.Message, StringComparison.Ordinal);
+        DiscoException noLabels = await Expect.StatusAsync(StatusCode.FailedPrecondition, () => _client.StartTrainingAsync(valid));
+        Assert.Contains("has no label band", noLabels.Message, StringComparison.Ordinal);
 
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.GetJobAsync("not-a-job"));
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetJobAsync(UnknownJob));
@@ -132,7 +132,7 @@ public sealed class RpcValidationTests : IAsyncLifetime
     [Fact]
     public async Task Prediction_calls_and_tiles_reject_wrong_ids_and_bad_requests()
     {
-        Model model = await _client.ImportModelAsync(Packages.Write(_root, "m.discomodel", 1000, seed: 4));
+        Model model = await _client.ImportModelAsync(Packages.Write(_root, "m.discomodel", seed: 4));
         string gridded = await GriddedDatasets.StoreAsync(_server, "g", new Grid { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36 }, new float[19 * 36]);
         string raw = (await _client.UploadFileAsync(Temp.File(_root, "photo.jpg", 70_000, seed: 5))).Dataset.Id;
 
@@ -143,8 +143,8 @@ public sealed class RpcValidationTests : IAsyncLifetime
         await Expect.StatusAsync(StatusCode.FailedPrecondition, () => Drain(new PredictRequest { Model = model.Id, Dataset = raw }));
         await Expect.StatusAsync(StatusCode.PermissionDenied, () => Drain(new PredictRequest { Model = model.Id, Raster = new RasterSource { ServerPath = "/etc/passwd" } }));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => Drain(new PredictRequest { Model = model.Id, Panorama = new PanoramaSource { DatasetId = raw, YawDegrees = double.PositiveInfinity } }));
-        DiscoException missing = await Expect.StatusAsync(StatusCode.Unimplemented, () => Drain(new PredictRequest { Model = model.Id, Panorama = new PanoramaSource { DatasetId = raw } }));
-        Assert.Contains("IPredictionEngine", missing.Message, StringComparison.Ordinal);
+        DiscoException unreadable = await Expect.StatusAsync(StatusCode.InvalidArgument, () => Drain(new PredictRequest { Model = model.Id, Panorama = new PanoramaSource { DatasetId = raw } }));
+        Assert.Contains("The panorama cannot be read", unreadable.Message, StringComparison.Ordinal);
 
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetPredictionAsync("prd_01M88H4Z67HD4W5C06392PXC16"));
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.DeletePredictionAsync("nothing"));

@@ -1,4 +1,6 @@
+using Disco.Geo.Server.Engines.Prediction;
 using Disco.Geo.Server.Engines.Raster;
+using Disco.Geo.Server.Engines.Training;
 
 namespace Disco.Geo.Server.Engines;
 
@@ -13,13 +15,18 @@ internal static class EngineRegistration
 {
     public static IServiceCollection AddDiscoEngines(this IServiceCollection services)
     {
-        // Ingest, export and tiles run on Disco.Geo.Raster (GDAL). The training and prediction engines and the model
-        // card reader of the DISCO training engine land separately.
+        // Ingest, export and tiles run on Disco.Geo.Raster (GDAL); training, prediction and package validation on the
+        // DISCO engine (Disco.Geo.Sphere, TorchSharp).
         services.AddSingleton(provider => new PredictionMapCache(provider.GetRequiredService<ILogger<PredictionMapCache>>(), PredictionMapCache.DefaultCapacityBytes));
         services.AddSingleton<IIngestEngine, RasterIngestEngine>();
         services.AddSingleton<IPredictionExporter, RasterPredictionExporter>();
         services.AddSingleton<IMapTileRenderer, RasterMapTileRenderer>();
         services.AddHostedService<GdalLogForwarding>();
+        services.AddSingleton<IModelCardReader, ModelPackageCardReader>();
+        services.AddSingleton<ITrainingEngine, DiscoTrainingEngine>();
+        services.AddSingleton(provider => new LoadedModelCache(provider.GetRequiredService<ILogger<LoadedModelCache>>()));
+        services.AddSingleton<PredictionInputs>();
+        services.AddSingleton<IPredictionEngine, DiscoPredictionEngine>();
         return services;
     }
 }

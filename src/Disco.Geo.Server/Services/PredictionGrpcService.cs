@@ -75,6 +75,13 @@ internal sealed class PredictionGrpcService(
         {
             case PredictRequest.InputOneofCase.Dataset:
                 Dataset gridded = await DatasetAsync("dataset", request.Dataset, DatasetKind.Gridded, cancellationToken);
+                if (model.Grid is { Nlat: > 0 } modelGrid && !modelGrid.Equals(gridded.Grid))
+                {
+                    throw Problems.InvalidArgument("dataset",
+                        $"dataset '{gridded.Name}' is on {Describe(gridded.Grid)} but model '{model.Name}' runs on {Describe(modelGrid)}; " +
+                        "ingest the source onto the model's grid, or predict on the raster itself (raster input is resampled for you).");
+                }
+
                 spec.Dataset = gridded.Id;
                 inputs.Add(gridded.Id);
                 inputDescription = $"dataset {gridded.Name}";
@@ -304,4 +311,7 @@ internal sealed class PredictionGrpcService(
 
         return dataset;
     }
+
+    private static string Describe(Grid grid) =>
+        FormattableString.Invariant($"{grid.Kind.ToString().ToLowerInvariant()} {grid.Nlat}x{grid.Nlon} (lon0 {grid.LonOriginDegrees}°)");
 }

@@ -73,7 +73,7 @@ internal sealed partial class TrainingGrpcService(
         string device = request.Device.Length == 0 ? jobOptions.Value.DefaultDevice : request.Device;
         if (!DevicePattern().IsMatch(device))
         {
-            violations.Add(("device", "must be 'cpu' or 'cuda:N'."));
+            violations.Add(("device", "must be 'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when available, else the CPU)."));
         }
 
         Validation.ThrowIfAny(violations);
@@ -81,15 +81,22 @@ internal sealed partial class TrainingGrpcService(
         spec.Device = device;
         spec.Datasets.Clear();
         spec.ValidationDatasets.Clear();
+        var gridded = new List<(string Field, Dataset Dataset)>();
         foreach (string reference in request.Datasets)
         {
-            spec.Datasets.Add(await GriddedIdAsync("datasets", reference, cancellationToken));
+            Dataset dataset = await GriddedAsync("datasets", reference, cancellationToken);
+            spec.Datasets.Add(dataset.Id);
+            gridded.Add(("datasets", dataset));
         }
 
         foreach (string reference in request.ValidationDatasets)
         {
-            spec.ValidationDatasets.Add(await GriddedIdAsync("validation_datasets", reference, cancellationToken));
+            Dataset dataset = await GriddedAsync("validation_datasets", reference, cancellationToken);
+            spec.ValidationDatasets.Add(dataset.Id);
+            gridded.Add(("validation_datasets", dataset));
         }
+
+        CheckTrainable(request, gridded);
 
         if (await catalog.FindAsync(catalog.Models, Ids.Model, request.ModelName, cancellationToken) is not null)
         {
@@ -197,7 +204,40 @@ internal sealed partial class TrainingGrpcService(
     private static string CheckJobId(string id) =>
         Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{Validation.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
 
-    private async Task<string> GriddedIdAsync(string field, string reference, CancellationToken cancellationToken)
+    /// <summary>
+    /// What can be told before the job starts: every dataset has label bands to learn from and all lie on one grid,
+    /// the model's if the request names one. The engine checks the values themselves (class ids, band counts).
+    /// </summary>
+    private static void CheckTrainable(StartTrainingRequest request, IReadOnlyList<(string Field, Dataset Dataset)> datasets)
+    {
+        foreach ((string field, Dataset dataset) in datasets)
+        {
+            if (!dataset.Bands.Any(b => b.Role == BandRole.Label))
+            {
+                throw Problems.FailedPrecondition("DATASET_LABELS", dataset.Id,
+                    $"{field}: dataset '{dataset.Name}' has no label band ({string.Join(", ", dataset.Bands.Select(b => $"{b.Name}:{b.Role.ToString().ToLowerInvariant()}"))}), so there is nothing to learn; " +
+                    "ingest it again with a label band (CLI: --band SOURCE.BAND:label).");
+            }
+        }
+
+        Grid first = datasets[0].Dataset.Grid;
+        foreach ((string field, Dataset dataset) in datasets)
+        {
+            if (!dataset.Grid.Equals(first))
+            {
+                throw Problems.InvalidArgument(field,
+                    $"dataset '{dataset.Name}' is on {Describe(dataset.Grid)} but '{datasets[0].Dataset.Name}' is on {Describe(first)}; ingest every dataset onto one grid.");
+            }
+        }
+
+        if (request.Model?.Grid is { Nlat: > 0 } wanted && !wanted.Equals(first))
+        {
+            throw Problems.InvalidArgument("model.grid",
+                $"is {Describe(wanted)} but the datasets are on {Describe(first)}; leave model.grid unset to train on the datasets' grid, or ingest them onto the model's grid.");
+        }
+    }
+
+    private async Task<Dataset> GriddedAsync(string field, string reference, CancellationToken cancellationToken)
     {
         Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problems.NotFound("dataset", reference);
         if (dataset.Kind != DatasetKind.Gridded)
@@ -206,9 +246,12 @@ internal sealed partial class TrainingGrpcService(
                 $"{field}: dataset '{dataset.Name}' is a raw upload; ingest it onto a grid first with `disco datasets ingest`.");
         }
 
-        return dataset.Id;
+        return dataset;
     }
 
-    [GeneratedRegex("^(cpu|cuda:[0-9]{1,2})$", RegexOptions.CultureInvariant)]
+    private static string Describe(Grid grid) =>
+        FormattableString.Invariant($"{grid.Kind.ToString().ToLowerInvariant()} {grid.Nlat}x{grid.Nlon} (lon0 {grid.LonOriginDegrees}°)");
+
+    [GeneratedRegex("^(cpu|auto|cuda|cuda:[0-9]{1,2})$", RegexOptions.CultureInvariant)]
     private static partial Regex DevicePattern();
 }

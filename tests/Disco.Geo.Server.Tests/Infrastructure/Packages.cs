@@ -1,26 +1,29 @@
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Sphere.Models;
+using Disco.Geo.Sphere.Packaging;
 
 namespace Disco.Geo.Server.Tests.Infrastructure;
 
-/// <summary>Model package files in the documented header format (DISCOMDL, version, card), with random weights.</summary>
+/// <summary>
+/// Real model packages written by the DISCO engine: an untrained two-level land/water U-Net on a 10° grid (19×36,
+/// column 0 at 0° E). <c>baseChannels</c> sets the size (about 3 KiB at 4, 3 MiB at 128).
+/// </summary>
 internal static class Packages
 {
-    public const string Card = """
-        {"name":"land-water","architecture":"disco-unet","task":"segmentation",
-         "grid":{"kind":"equiangular","nlat":181,"nlon":360},
-         "classes":[{"id":0,"name":"water","color":"#1f4e9c"},{"id":1,"name":"land","color":"#3c8d2f"}],
-         "metrics":{"miou":0.93,"accuracy":0.97}}
-        """;
+    public static readonly SphereGrid Grid = SphereGrid.Create(GridKind.Equiangular, 19, 36, 0);
 
-    public static string Write(string directory, string name, int payloadBytes, int seed, string card = Card)
+    public static string Write(string directory, string file, int baseChannels = 4, int seed = 1, string name = "land-water", int inputs = 1)
     {
-        byte[] header = ModelPackageHeader.Encode(1, card);
-        byte[] payload = new byte[payloadBytes];
-        new Random(seed).NextBytes(payload);
-        string path = Path.Combine(directory, name);
-        using var file = File.Create(path);
-        file.Write(header);
-        file.Write(payload);
+        ModelConfig config = ModelConfig.Create(ModelTask.Segmentation, inputs, 2, Grid, levels: 2, baseChannels: baseChannels);
+        using SphereModel model = SphereModelFactory.Create(config, seed);
+        string path = Path.Combine(directory, file);
+        ModelPackage.SaveAsync(path, model, new ModelCardInfo
+        {
+            Name = name,
+            ClassNames = ["water", "land"],
+            ClassColors = ["#1f4e9c", "#3c8d2f"],
+            Metrics = new Dictionary<string, double> { ["miou"] = 0.93, ["accuracy"] = 0.97 },
+        }).GetAwaiter().GetResult();
         return path;
     }
 }

@@ -34,6 +34,22 @@ internal static class ApiConversions
         }
     }
 
+    /// <summary>The API grid of an engine grid.</summary>
+    public static ApiGrid ToApiGrid(SphereGrid grid) => new()
+    {
+        Kind = grid.Kind switch
+        {
+            GridKind.Equiangular => ApiGridKind.Equiangular,
+            GridKind.LegendreGauss => ApiGridKind.LegendreGauss,
+            GridKind.Lobatto => ApiGridKind.Lobatto,
+            GridKind.EquiangularTrapezoidal => ApiGridKind.EquiangularTrapezoidal,
+            _ => ApiGridKind.Equirectangular,
+        },
+        Nlat = grid.NLat,
+        Nlon = grid.NLon,
+        LonOriginDegrees = grid.LonOriginDegrees,
+    };
+
     /// <summary>The library kernel of a requested one; null (unspecified) leaves the choice to the library's defaults.</summary>
     public static Resampling? ToRaster(ApiResampling resampling) => resampling switch
     {

@@ -1,0 +1,131 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Sphere.Grids;
+
+namespace Disco.Geo.Server.Engines.Prediction;
+
+/// <summary>
+/// Accumulates the summary of a prediction band by band, weighting every node by its quadrature area (so the poles of
+/// an equiangular grid do not dominate): area per class in km² (on a sphere of the WGS 84 authalic radius) and as a
+/// fraction of the valid area for class maps; area-weighted mean, standard deviation, min and max per band otherwise.
+/// </summary>
+internal sealed class PredictionSummaryBuilder
+{
+    private readonly SphereGrid _grid;
+    private readonly IReadOnlyList<ModelClass> _classes;
+    private readonly IReadOnlyList<string> _bandNames;
+    private readonly bool _classMap;
+    private readonly bool _probabilities;
+    private readonly double[] _classArea;
+    private readonly double[] _sum;
+    private readonly double[] _sumSquares;
+    private readonly double[] _min;
+    private readonly double[] _max;
+    private double _validArea;
+
+    /// <param name="grid">The output grid.</param>
+    /// <param name="bandNames">Output band names.</param>
+    /// <param name="classes">The model's classes when the output is a class map or class probabilities, else empty.</param>
+    /// <param name="probabilities">The bands are class probabilities: areas count each node for its most probable class.</param>
+    public PredictionSummaryBuilder(SphereGrid grid, IReadOnlyList<string> bandNames, IReadOnlyList<ModelClass> classes, bool probabilities)
+    {
+        _probabilities = probabilities;
+        _grid = grid;
+        _bandNames = bandNames;
+        _classes = classes;
+        _classMap = classes.Count > 0;
+        _classArea = new double[Math.Max(1, classes.Count)];
+        _sum = new double[bandNames.Count];
+        _sumSquares = new double[bandNames.Count];
+        _min = Enumerable.Repeat(double.PositiveInfinity, bandNames.Count).ToArray();
+        _max = Enumerable.Repeat(double.NegativeInfinity, bandNames.Count).ToArray();
+    }
+
+    /// <summary>Adds rows [rowStart, rowStart + rowCount): values [bands, rowCount, nlon], mask [rowCount, nlon].</summary>
+    public void Add(int rowStart, int rowCount, ReadOnlySpan<float> values, ReadOnlySpan<byte> mask)
+    {
+        int nlon = _grid.NLon;
+        int plane = rowCount * nlon;
+        for (int r = 0; r < rowCount; r++)
+        {
+            double area = _grid.NodeArea(rowStart + r);
+            for (int p = 0; p < nlon; p++)
+            {
+                int k = (r * nlon) + p;
+                if (mask[k] == 0)
+                {
+                    continue;
+                }
+
+                _validArea += area;
+                if (_classMap)
+                {
+                    int id = _probabilities ? MostProbable(values, plane, k) : (int)values[k];
+                    if ((uint)id < (uint)_classArea.Length)
+                    {
+                        _classArea[id] += area;
+                    }
+                }
+
+                for (int b = 0; b < _bandNames.Count; b++)
+                {
+                    double v = values[(b * plane) + k];
+                    _sum[b] += area * v;
+                    _sumSquares[b] += area * v * v;
+                    _min[b] = Math.Min(_min[b], v);
+                    _max[b] = Math.Max(_max[b], v);
+                }
+            }
+        }
+    }
+
+    private int MostProbable(ReadOnlySpan<float> values, int plane, int k)
+    {
+        int best = 0;
+        for (int b = 1; b < _bandNames.Count; b++)
+        {
+            if (values[(b * plane) + k] > values[(best * plane) + k])
+            {
+                best = b;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The summary, with the model run's wall time.</summary>
+    public PredictionSummary Build(double seconds)
+    {
+        double radius = global::Disco.Geo.Raster.Statistics.EllipsoidArea.AuthalicRadiusKm;
+        var summary = new PredictionSummary { Seconds = seconds };
+        if (_classMap)
+        {
+            for (int c = 0; c < _classes.Count; c++)
+            {
+                summary.ClassAreas.Add(new ClassArea
+                {
+                    ClassId = _classes[c].Id,
+                    ClassName = _classes[c].Name,
+                    AreaKm2 = _classArea[c] * radius * radius,
+                    Fraction = _validArea > 0 ? _classArea[c] / _validArea : 0,
+                });
+            }
+        }
+
+        for (int b = 0; b < _bandNames.Count; b++)
+        {
+            bool any = _validArea > 0;
+            double mean = any ? _sum[b] / _validArea : 0;
+            double variance = any ? Math.Max(0, (_sumSquares[b] / _validArea) - (mean * mean)) : 0;
+            summary.Statistics.Add(new BandStatistics
+            {
+                Band = _bandNames[b],
+                Mean = mean,
+                Stddev = Math.Sqrt(variance),
+                Min = any ? _min[b] : 0,
+                Max = any ? _max[b] : 0,
+            });
+        }
+
+        return summary;
+    }
+}

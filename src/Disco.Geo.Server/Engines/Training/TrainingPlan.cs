@@ -1,0 +1,148 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Sphere.FilterBases;
+using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Sphere.Models;
+using Disco.Geo.Sphere.Training;
+using SphereModelConfig = Disco.Geo.Sphere.Models.ModelConfig;
+using SphereRotation = Disco.Geo.Sphere.Data.RotationAugmentation;
+
+namespace Disco.Geo.Server.Engines.Training;
+
+/// <summary>
+/// The API's training request mapped onto the training engine, with the documented defaults for unset (zero) fields:
+/// <list type="bullet">
+/// <item>model: DISCO U-Net; 4 levels (fewer when the grid cannot be halved that often); 16 base channels doubled per
+/// level; 1 block per level; kernel [3] (isotropic, rotation-equivariant); piecewise linear basis; the engine's cutoff;
+/// the training datasets' grid. A planar U-Net without base_channels is sized to the DISCO U-Net's parameter count.</item>
+/// <item>hyper-parameters: 10 epochs, batch 2, learning rate 2e-3, weight decay 1e-4, warm-up 5 % of the steps,
+/// gradient clipping at norm 1, seed 0, no rotation augmentation, a checkpoint every 10 steps, no early stopping, no
+/// hold-out (validation_fraction 0) and no time limit.</item>
+/// </list>
+/// </summary>
+internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Options, long Seed)
+{
+    public const int DefaultLevels = 4;
+    public const int DefaultBaseChannels = 16;
+    public const int DefaultCheckpointEverySteps = 10;
+
+    /// <summary>Builds the plan.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="grid">The training datasets' grid.</param>
+    /// <param name="inputs">Input bands.</param>
+    /// <param name="outputs">Classes (segmentation), target bands (regression) or 1 (depth).</param>
+    /// <param name="checkpointPath">The checkpoint file in the job's working directory.</param>
+    /// <param name="resume">Continue from the checkpoint (a resumed attempt).</param>
+    /// <exception cref="EngineInputException">A field the engine cannot use, with what to change.</exception>
+    public static TrainingPlan Create(StartTrainingRequest request, SphereGrid grid, int inputs, int outputs, string checkpointPath, bool resume)
+    {
+        Protos.V1.ModelConfig model = request.Model ?? new Protos.V1.ModelConfig();
+        HyperParameters hp = request.HyperParameters ?? new HyperParameters();
+        if (model.Grid is { Nlat: > 0 } wanted)
+        {
+            SphereGrid requested = Raster.ApiConversions.ToSphereGrid(wanted);
+            if (!requested.Equals(grid))
+            {
+                throw new EngineInputException(
+                    $"model.grid is {requested} but the training datasets are on {grid}; ingest the datasets onto the model's grid, or leave model.grid unset.");
+            }
+        }
+
+        ModelTask task = request.Task switch
+        {
+            TrainingTask.Segmentation => ModelTask.Segmentation,
+            TrainingTask.Regression => ModelTask.Regression,
+            TrainingTask.Depth => ModelTask.Depth,
+            _ => throw new EngineInputException("task must be segmentation, regression or depth."),
+        };
+        ModelArchitecture architecture = model.Architecture == Architecture.PlanarUnet ? ModelArchitecture.PlanarUnet : ModelArchitecture.DiscoUnet;
+        BasisType basis = BasisType.PiecewiseLinear;
+        if (model.Basis.Length > 0)
+        {
+            try
+            {
+                basis = BasisTypeNames.Parse(model.Basis);
+            }
+            catch (ArgumentException e)
+            {
+                throw new EngineInputException("model.basis: " + e.Message);
+            }
+        }
+
+        int baseChannels = model.BaseChannels > 0 ? model.BaseChannels : DefaultBaseChannels;
+        int blocks = model.BlocksPerLevel > 0 ? model.BlocksPerLevel : 1;
+        SphereModelConfig Build(int levels) => SphereModelConfig.Create(task, inputs, outputs, grid, levels, baseChannels, blocks) with
+        {
+            Architecture = ModelArchitecture.DiscoUnet,
+            KernelShape = model.KernelShape.Count > 0 ? [.. model.KernelShape] : [3],
+            Basis = basis,
+            CutoffRadians = model.CutoffRadians > 0 ? model.CutoffRadians : null,
+        };
+
+        SphereModelConfig config;
+        try
+        {
+            config = model.Levels > 0 ? Build(model.Levels) : Build(DeepestLevels(grid, Build));
+            config.Validate();
+            if (architecture == ModelArchitecture.PlanarUnet)
+            {
+                config = model.BaseChannels > 0 ? config with { Architecture = ModelArchitecture.PlanarUnet } : SphereModelFactory.PlanarBaselineFor(config);
+                config.Validate();
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new EngineInputException("The model configuration cannot be built: " + e.Message);
+        }
+
+        var options = new TrainingOptions
+        {
+            Epochs = hp.Epochs > 0 ? hp.Epochs : 10,
+            BatchSize = hp.BatchSize > 0 ? hp.BatchSize : 2,
+            LearningRate = hp.LearningRate > 0 ? hp.LearningRate : 2e-3,
+            WeightDecay = hp.WeightDecay > 0 ? hp.WeightDecay : 1e-4,
+            WarmupSteps = hp.WarmupSteps > 0 ? hp.WarmupSteps : null,
+            GradientClipNorm = hp.GradientClipNorm > 0 ? hp.GradientClipNorm : 1.0,
+            Seed = hp.Seed,
+            Rotation = hp.Rotation switch
+            {
+                Protos.V1.RotationAugmentation.Z => SphereRotation.ZRoll,
+                Protos.V1.RotationAugmentation.So3 => SphereRotation.SO3,
+                _ => SphereRotation.None,
+            },
+            EarlyStoppingPatience = hp.EarlyStoppingPatience,
+            TimeLimit = hp.TimeLimitSeconds > 0 ? TimeSpan.FromSeconds(hp.TimeLimitSeconds) : null,
+            CheckpointPath = checkpointPath,
+            CheckpointEverySteps = hp.CheckpointEverySteps > 0 ? hp.CheckpointEverySteps : DefaultCheckpointEverySteps,
+            Resume = resume,
+        };
+        try
+        {
+            options.Validate(config.OutputChannels);
+        }
+        catch (ArgumentException e)
+        {
+            throw new EngineInputException("hyper_parameters: " + e.Message);
+        }
+
+        return new TrainingPlan(config, options, hp.Seed);
+    }
+
+    /// <summary>The most levels up to <see cref="DefaultLevels"/> that the grid can be halved into.</summary>
+    private static int DeepestLevels(SphereGrid grid, Func<int, SphereModelConfig> build)
+    {
+        for (int levels = DefaultLevels; levels > 1; levels--)
+        {
+            try
+            {
+                build(levels).Validate();
+                return levels;
+            }
+            catch (ArgumentException)
+            {
+                // Too deep for this grid: try one level fewer.
+            }
+        }
+
+        return 1;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Text.Json;
+using Disco.Geo.Client;
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Raster.Panoramas;
+using Disco.Geo.Server.Tests.Infrastructure;
+using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Sphere.Inference;
+using Disco.Geo.Sphere.Packaging;
+using SphereOutput = Disco.Geo.Sphere.Inference.PredictionOutput;
+
+namespace Disco.Geo.Server.Tests.EndToEnd;
+
+/// <summary>
+/// Ingest → train → predict through the typed client against a real server: progress events, the model card, tiles
+/// streamed before the summary, and the assembled map equal to an in-process <see cref="SpherePredictor"/> run of the
+/// exported package on the same input (dataset, uploaded raster, panorama).
+/// </summary>
+public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFixture<TrainedModelFixture>
+{
+    private DiscoClient Client => fixture.Client;
+
+    [Fact]
+    public void Training_streams_epochs_steps_losses_metrics_throughput_and_eta_and_ends_with_a_model()
+    {
+        List<Job> running = fixture.Events.Where(e => e.State == JobState.Running && e.Progress?.TotalSteps > 0).ToList();
+        Assert.True(running.Count >= 3, $"only {running.Count} running events with steps");
+        Assert.All(running, e => Assert.Equal(30, e.Progress.TotalSteps));
+        Assert.All(running, e => Assert.Equal(15, e.Progress.TotalEpochs));
+        Assert.Contains(running, e => e.Progress.Stage == "training" && e.Progress.Metrics.ContainsKey("loss") && e.Progress.Throughput > 0
+            && e.Progress.ThroughputUnit == "samples/s" && e.Progress.Eta is not null && e.Progress.Epoch >= 1);
+        Assert.Contains(fixture.Events, e => e.Progress?.Metrics.ContainsKey("miou") == true);
+        long[] steps = [.. running.Select(e => e.Progress.Step)];
+        Assert.Equal(steps.Order(), steps);
+        Assert.Equal(1.0, fixture.Job.Progress.Fraction, 3);
+
+        Model model = fixture.Model;
+        Assert.Equal("tiny-land", model.Name);
+        Assert.Equal(("disco-unet", "segmentation"), (model.Architecture, model.Task));
+        Assert.Equal(TinyTraining.Grid17, model.Grid);
+        Assert.Equal(["water", "land"], model.Classes.Select(c => c.Name));
+        Assert.Equal(["#1f4e9c", "#3c8d2f"], model.Classes.Select(c => c.Color));
+        Assert.Equal(30, model.Metrics["steps"]);
+        Assert.InRange(model.Metrics["miou"], 0, 1);
+        Assert.InRange(model.Metrics["accuracy"], 0.6, 1);
+        using JsonDocument card = JsonDocument.Parse(model.CardJson);
+        JsonElement provenance = card.RootElement.GetProperty("provenance");
+        Assert.Equal("validation", provenance.GetProperty("final_metrics_source").GetString());
+        Assert.Equal(30, JsonDocument.Parse(provenance.GetProperty("loss_curve").GetString()!).RootElement.GetArrayLength());
+        Assert.Equal(["f"], card.RootElement.GetProperty("input_bands").EnumerateArray().Select(b => b.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task Predicting_on_a_dataset_streams_tiles_then_a_summary_equal_to_the_in_process_predictor()
+    {
+        var order = new List<PredictResponse.MessageOneofCase>();
+        var assembler = new TileAssembler(17, 32);
+        PredictionSummary? summary = null;
+        await foreach (PredictResponse message in Client.PredictAsync(new PredictRequest { Model = "tiny-land", Dataset = "valid", StreamTiles = true, RowsPerTile = 4 }))
+        {
+            order.Add(message.MessageCase);
+            if (message.Tile is { } tile)
+            {
+                Assert.Equal(tile.RowCount, tile.LatitudesDegrees.Count == 0 ? tile.RowCount : tile.LatitudesDegrees.Count);
+                assembler.Add(tile);
+            }
+
+            summary ??= message.Summary;
+        }
+
+        Assert.Equal(PredictResponse.MessageOneofCase.Prediction, order[0]);
+        Assert.Equal(PredictResponse.MessageOneofCase.Summary, order[^1]);
+        Assert.Equal(5, order.Count(m => m == PredictResponse.MessageOneofCase.Tile));
+        Assert.True(order.LastIndexOf(PredictResponse.MessageOneofCase.Tile) < order.Count - 1);
+
+        float[] expected = await InProcessAsync(await InputOfAsync("valid"), SphereOutput.Values);
+        Assert.Equal(expected, assembler.Values);
+        Assert.All(assembler.Mask, m => Assert.Equal(1, m));
+
+        // Class areas come from the quadrature weights: they add up to the Earth's surface.
+        Assert.NotNull(summary);
+        Assert.Equal(["water", "land"], summary.ClassAreas.Select(a => a.ClassName));
+        Assert.Equal(1.0, summary.ClassAreas.Sum(a => a.Fraction), 6);
+        Assert.InRange(summary.ClassAreas.Sum(a => a.AreaKm2), 509.9e6, 510.2e6);
+        double landFraction = AreaFraction(expected, 1);
+        Assert.Equal(landFraction, summary.ClassAreas[1].Fraction, 6);
+    }
+
+    [Fact]
+    public async Task Probabilities_and_rotation_averaging_give_one_band_per_class_consistent_with_the_class_map()
+    {
+        PredictionArray probabilities = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Dataset = "valid", Output = Protos.V1.PredictionOutput.Probabilities });
+        Assert.Equal(2, probabilities.Bands);
+        float[] expected = await InProcessAsync(await InputOfAsync("valid"), SphereOutput.Probabilities);
+        Assert.Equal(expected.Length, probabilities.Values.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], probabilities.Values[i], 5);
+        }
+
+        Prediction record = await Client.GetPredictionAsync(probabilities.Prediction.Id);
+        Assert.Equal(["p_water", "p_land"], record.Bands.Select(b => b.Name));
+
+        PredictionArray averaged = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Dataset = "valid", Output = Protos.V1.PredictionOutput.Probabilities, RotationAveraging = 4 });
+        Assert.Equal(2, averaged.Bands);
+        Assert.All(Enumerable.Range(0, 17 * 32), k => Assert.Equal(1.0, averaged.Values[k] + averaged.Values[(17 * 32) + k], 4));
+        Assert.NotEqual(probabilities.Values, averaged.Values);
+    }
+
+    [Fact]
+    public async Task An_uploaded_raster_and_a_panorama_are_resampled_onto_the_model_grid_first()
+    {
+        string tif = TinyTraining.WriteInputGeoTiff(Path.Combine(fixture.Files, "world-f.tif"));
+        string raster = (await Client.UploadFileAsync(tif)).Dataset.Id;
+        PredictionArray fromRaster = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Raster = new RasterSource { DatasetId = raster } });
+        Assert.Equal((1, 17, 32), (fromRaster.Bands, fromRaster.Rows, fromRaster.Columns));
+        Assert.Equal(await InProcessAsync(await InputOfAsync("train"), SphereOutput.Values), fromRaster.Values);
+
+        // A server-side path under an import root works the same way.
+        PredictionArray fromPath = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Raster = new RasterSource { ServerPath = tif } });
+        Assert.Equal(fromRaster.Values, fromPath.Values);
+
+        // A 2:1 photo as a panorama, turned by a camera yaw.
+        string photo = TestRasters.WritePlainPng(Path.Combine(fixture.Files, "room.png"), 128, 64, (lat, lon) => (byte)(TestRasters.F(lat, lon) * 12));
+        string uploaded = (await Client.UploadFileAsync(photo)).Dataset.Id;
+        PredictionArray fromPanorama = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Panorama = new PanoramaSource { DatasetId = uploaded, YawDegrees = 30 } });
+        SphereGrid grid = SphereGrid.Create(Sphere.Grids.GridKind.Equiangular, 17, 32, -180);
+        var resampled = await new PanoramaIngestor().IngestAsync(photo, grid, new PanoramaOptions { Orientation = new CameraOrientation(30) });
+        Assert.Equal(await InProcessAsync(resampled.Data, SphereOutput.Values), fromPanorama.Values);
+        Assert.Equal(2, fromPanorama.Summary.ClassAreas.Count);
+    }
+
+    /// <summary>The input band of a stored dataset as the server holds it (downloaded as tiles).</summary>
+    private async Task<float[]> InputOfAsync(string dataset)
+    {
+        GriddedValues values = await GriddedValues.DownloadAsync(Client, dataset);
+        return values.Values.AsSpan(values.Band("f") * 17 * 32, 17 * 32).ToArray();
+    }
+
+    private async Task<float[]> InProcessAsync(float[] input, SphereOutput output)
+    {
+        string package = Path.Combine(fixture.Files, $"tiny-{Guid.NewGuid():N}.discomodel");
+        await Client.ExportModelAsync("tiny-land", package);
+        using LoadedModel loaded = await ModelPackage.LoadAsync(package, "cpu");
+        var predictor = new SpherePredictor(loaded.Model);
+        var result = new List<float[]>();
+        await foreach (PredictionBand band in predictor.PredictBandsAsync(input, new PredictionOptions { Output = output, RowsPerBand = 17 }))
+        {
+            result.Add(band.Values);
+        }
+
+        return Assert.Single(result);
+    }
+
+    private static double AreaFraction(float[] classes, int id)
+    {
+        SphereGrid grid = SphereGrid.Create(Sphere.Grids.GridKind.Equiangular, 17, 32, -180);
+        double area = 0, total = 0;
+        for (int k = 0; k < classes.Length; k++)
+        {
+            double w = grid.NodeArea(k / 32);
+            total += w;
+            area += classes[k] == id ? w : 0;
+        }
+
+        return area / total;
+    }
+}
