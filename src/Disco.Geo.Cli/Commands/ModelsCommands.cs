@@ -35,11 +35,23 @@ internal static class ModelsCommands
         command.Subcommands.Add(list);
 
         var showModel = new Argument<string>("model") { Description = "Model id or name" };
-        var show = new Command("show", "Show a model and its card.") { showModel };
+        var curves = new Option<string?>("--curves") { Description = "Also draw the learning curves (training loss, validation metric) into this PNG file" };
+        var show = new Command("show", "Show a model and its card.") { showModel, curves };
         factory.SetAction(show, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
             Model model = await client.GetModelAsync(context.Parse.GetValue(showModel)!, cancellationToken);
+            if (context.Parse.GetValue(curves) is { } curvesPath)
+            {
+                byte[] png = Pictures.TrainingCurvesPicture.Draw(model.Name, model.CardJson).EncodePng();
+                string directory = Path.GetDirectoryName(Path.GetFullPath(curvesPath))!;
+                Directory.CreateDirectory(directory);
+                string temporary = curvesPath + ".part";
+                await File.WriteAllBytesAsync(temporary, png, cancellationToken);
+                File.Move(temporary, curvesPath, overwrite: true);
+                context.Say($"Wrote {curvesPath}");
+            }
+
             if (context.JsonOutput)
             {
                 context.WriteJson(model);

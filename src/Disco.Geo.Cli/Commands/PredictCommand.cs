@@ -24,21 +24,39 @@ internal static class PredictCommand
         var model = new Option<string>("--model", "-m") { Description = "Model id or name", Required = true };
         var manifest = new Option<string?>("--manifest") { Description = "File listing one input per line (relative to the manifest; # comments)" };
         var output = new Option<string>("--out", "-o") { Description = "Output directory", Required = true };
-        var format = new Option<string>("--format") { Description = "geotiff, cog, geojson or png", DefaultValueFactory = _ => "cog" };
+        var format = new Option<string>("--format") { Description = "geotiff, cog, geojson or png; several comma-separated (cog,geojson,png) export one prediction several ways", DefaultValueFactory = _ => "cog" };
+        var compare = new Option<bool>("--compare") { Description = "With --input-kind dataset: also write <name>-vs-labels.png, the class map beside the dataset's labels and their disagreement" };
         var kind = new Option<string>("--input-kind") { Description = "raster (default), panorama, or dataset (inputs are gridded dataset names)", DefaultValueFactory = _ => "raster" };
         var parallel = new Option<int>("--parallel", "-j") { Description = "Inputs processed at once", DefaultValueFactory = _ => 2 };
         var command = new Command("predict", "Predict with a model over many inputs, skipping what is done; a rerun resumes a half-finished batch.")
         {
-            inputs, model, manifest, output, format, kind, parallel,
+            inputs, model, manifest, output, format, kind, parallel, compare,
         };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             ParseResult p = context.Parse;
-            ExportFormat exportFormat = Parsing.Enum<ExportFormat>("format", p.GetValue(format)!);
+            ExportFormat[] exportFormats = [.. p.GetValue(format)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(f => Parsing.Enum<ExportFormat>("format", f)).Distinct()];
+            if (exportFormats.Length == 0)
+            {
+                throw new UsageException("--format needs at least one of geotiff, cog, geojson, png.");
+            }
+
+            if (exportFormats.Contains(ExportFormat.Geotiff) && exportFormats.Contains(ExportFormat.Cog))
+            {
+                throw new UsageException("--format: geotiff and cog would both write <name>.tif; choose one.");
+            }
+
             string inputKind = p.GetValue(kind)!.ToLowerInvariant();
             if (inputKind is not ("raster" or "panorama" or "dataset"))
             {
                 throw new UsageException("--input-kind must be raster, panorama or dataset.");
+            }
+
+            bool comparePicture = p.GetValue(compare);
+            if (comparePicture && inputKind != "dataset")
+            {
+                throw new UsageException("--compare needs --input-kind dataset: only gridded datasets carry labels to compare with.");
             }
 
             int degree = p.GetValue(parallel);
@@ -66,9 +84,9 @@ internal static class PredictCommand
             {
                 await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = abort.Token }, async (item, token) =>
                 {
-                    BatchResult result = await RunOneAsync(client, found, item, inputKind, exportFormat, outDirectory, token);
+                    BatchResult result = await RunOneAsync(client, found, item, inputKind, exportFormats, comparePicture, outDirectory, token);
                     results.Add(result);
-                    context.Say($"{result.Status,-8} {result.Input}{(result.Output is null ? "" : " -> " + result.Output)}{(result.Error is null ? "" : ": " + result.Error)}");
+                    context.Say($"{result.Status,-8} {result.Input}{(result.Output is null ? "" : " -> " + result.Output)}{(result.Error is null ? "" : ": " + result.Error)}{Scores(result.Metrics)}");
                     if (result.Code is Grpc.Core.StatusCode.Unimplemented or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.Unavailable)
                     {
                         // The same answer awaits every other input: stop instead of repeating it.
@@ -83,7 +101,7 @@ internal static class PredictCommand
 
             if (context.JsonOutput)
             {
-                context.WriteJsonText(JsonSerializer.Serialize(results.OrderBy(r => r.Input, StringComparer.Ordinal).Select(r => new { r.Input, r.Output, r.Status, r.PredictionId, r.Error }), JsonOptions));
+                context.WriteJsonText(JsonSerializer.Serialize(results.OrderBy(r => r.Input, StringComparer.Ordinal).Select(r => new { r.Input, r.Output, r.Outputs, r.Status, r.PredictionId, r.Metrics, r.Error }), JsonOptions));
             }
 
             if (fatal is not null)
@@ -99,19 +117,23 @@ internal static class PredictCommand
     }
 
     private static async Task<BatchResult> RunOneAsync(
-        DiscoClient client, Model model, string item, string inputKind, ExportFormat format, string outDirectory, CancellationToken cancellationToken)
+        DiscoClient client, Model model, string item, string inputKind, ExportFormat[] formats, bool comparePicture, string outDirectory, CancellationToken cancellationToken)
     {
         string stem = DiscoClient.SuggestName(Path.GetFileName(item));
-        string extension = format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
-        string output = Path.Combine(outDirectory, stem + extension);
-        if (File.Exists(output))
+        List<string> outputs = [.. formats.Select(f => Path.Combine(outDirectory, stem + Extension(f)))];
+        if (comparePicture)
         {
-            return new BatchResult(item, output, "skipped", null, null, null, null);
+            outputs.Add(Path.Combine(outDirectory, stem + "-vs-labels.png"));
+        }
+
+        if (outputs.All(File.Exists))
+        {
+            return new BatchResult(item, outputs[0], outputs, "skipped", null, null, null, null, null);
         }
 
         try
         {
-            var request = new PredictRequest { Model = model.Id, Output = PredictionOutput.Values, StreamTiles = false };
+            var request = new PredictRequest { Model = model.Id, Output = PredictionOutput.Values, StreamTiles = comparePicture };
             string inputIdentity;
             if (inputKind == "dataset")
             {
@@ -136,30 +158,95 @@ internal static class PredictCommand
 
             request.RequestId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{model.Blob.Sha256}|{inputIdentity}|{request.Output}")))[..32];
             string? predictionId = null;
+            PredictionSummary? summary = null;
+            var map = new TileAssembler();
             await foreach (PredictResponse message in client.PredictAsync(request, cancellationToken))
             {
                 predictionId ??= message.Prediction?.Id;
+                summary = message.Summary ?? summary;
+                if (message.Tile is { } tile)
+                {
+                    map.Add(tile);
+                }
             }
 
             if (predictionId is null)
             {
-                return new BatchResult(item, null, "failed", null, "the server ended the prediction without a record", null, null);
+                return new BatchResult(item, null, null, "failed", null, null, "the server ended the prediction without a record", null, null);
             }
 
-            await client.ExportPredictionAsync(predictionId, format, output, cancellationToken);
-            return new BatchResult(item, output, "done", predictionId, null, null, null);
+            summary ??= (await client.GetPredictionAsync(predictionId, cancellationToken)).Summary;
+            Dictionary<string, double>? metrics = summary?.Metrics.Count > 0 ? new Dictionary<string, double>(summary.Metrics) : null;
+            for (int i = 0; i < formats.Length; i++)
+            {
+                await client.ExportPredictionAsync(predictionId, formats[i], outputs[i], cancellationToken);
+            }
+
+            if (comparePicture)
+            {
+                await WriteComparisonAsync(client, model, item, map, metrics, outputs[^1], cancellationToken);
+            }
+
+            return new BatchResult(item, outputs[0], outputs, "done", predictionId, metrics, null, null, null);
         }
         catch (DiscoException e)
         {
-            return new BatchResult(item, null, "failed", null, e.Message, e.StatusCode, e);
+            return new BatchResult(item, null, null, "failed", null, null, e.Message, e.StatusCode, e);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ComparisonException)
         {
-            return new BatchResult(item, null, "failed", null, e.Message, null, null);
+            return new BatchResult(item, null, null, "failed", null, null, e.Message, null, null);
         }
     }
 
-    private sealed record BatchResult(string Input, string? Output, string Status, string? PredictionId, string? Error, Grpc.Core.StatusCode? Code, DiscoException? Exception);
+    private static string Extension(ExportFormat format) => format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
+
+    /// <summary>Draws the streamed class map beside the dataset's label band; written through a temporary file like the exports.</summary>
+    private static async Task WriteComparisonAsync(
+        DiscoClient client, Model model, string dataset, TileAssembler map, IReadOnlyDictionary<string, double>? metrics, string path, CancellationToken cancellationToken)
+    {
+        if (model.Classes.Count == 0)
+        {
+            throw new ComparisonException($"--compare draws class maps, but model {model.Name} is a {model.Task} model without classes.");
+        }
+
+        Dataset record = await client.GetDatasetAsync(dataset, cancellationToken);
+        int labelBand = record.Bands.ToList().FindIndex(b => b.Role == BandRole.Label);
+        if (labelBand < 0)
+        {
+            throw new ComparisonException($"--compare: dataset {dataset} has no label band to compare with; ingest one with --band N:label:mode:NAME.");
+        }
+
+        var labels = new TileAssembler(map.Rows, map.Columns);
+        await foreach (Tile tile in client.DownloadTilesAsync(record.Id, 0, cancellationToken))
+        {
+            labels.Add(tile);
+        }
+
+        int nodes = map.Rows * map.Columns;
+        if (labels.Rows != map.Rows || labels.Columns != map.Columns)
+        {
+            throw new ComparisonException($"--compare: dataset {dataset} is {labels.Rows}x{labels.Columns} but the prediction is {map.Rows}x{map.Columns}.");
+        }
+
+        string scores = metrics is null ? "" : "  " + string.Join("  ", metrics.Where(m => m.Key is "miou" or "accuracy").Select(m => $"{m.Key} {m.Value:F3}"));
+        Disco.Geo.Pictures.Canvas picture = Pictures.ComparisonPicture.Draw(
+            $"{model.Name} on {record.Name}{scores}", map.Rows, map.Columns, map.Values.AsSpan(0, nodes), labels.Values.AsSpan(labelBand * nodes, nodes), map.Mask,
+            [.. model.Classes.OrderBy(c => c.Id).Select(c => c.Color)]);
+        string temporary = path + ".part";
+        await File.WriteAllBytesAsync(temporary, picture.EncodePng(), cancellationToken);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string Scores(IReadOnlyDictionary<string, double>? metrics) =>
+        metrics is null ? "" : "  (" + string.Join(", ", metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{m.Key} {m.Value:F4}"))) + ")";
+
+    /// <summary>The comparison picture cannot be drawn for this input.</summary>
+    private sealed class ComparisonException(string message) : Exception(message);
+
+    private sealed record BatchResult(
+        string Input, string? Output, IReadOnlyList<string>? Outputs, string Status, string? PredictionId, IReadOnlyDictionary<string, double>? Metrics, string? Error,
+        Grpc.Core.StatusCode? Code, DiscoException? Exception);
 }
 
 /// <summary>Expands globs and manifests into a sorted, de-duplicated list of existing files.</summary>

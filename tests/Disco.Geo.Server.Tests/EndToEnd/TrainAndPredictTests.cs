@@ -83,6 +83,77 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         Assert.InRange(summary.ClassAreas.Sum(a => a.AreaKm2), 509.9e6, 510.2e6);
         double landFraction = AreaFraction(expected, 1);
         Assert.Equal(landFraction, summary.ClassAreas[1].Fraction, 6);
+
+        // The dataset has its labels: the summary scores the held-out map against them, area-weighted.
+        GriddedValues valid = await GriddedValues.DownloadAsync(Client, "valid");
+        float[] truth = valid.Values.AsSpan(valid.Band("above") * 17 * 32, 17 * 32).ToArray();
+        SphereGrid grid = SphereGrid.Create(Sphere.Grids.GridKind.Equiangular, 17, 32, -180);
+        double[,] confusion = new double[2, 2];
+        for (int k = 0; k < truth.Length; k++)
+        {
+            confusion[(int)truth[k], (int)expected[k]] += grid.NodeArea(k / 32);
+        }
+
+        double total = confusion[0, 0] + confusion[0, 1] + confusion[1, 0] + confusion[1, 1];
+        double iouWater = confusion[0, 0] / (confusion[0, 0] + confusion[0, 1] + confusion[1, 0]);
+        double iouLand = confusion[1, 1] / (confusion[1, 1] + confusion[0, 1] + confusion[1, 0]);
+        Assert.Equal((confusion[0, 0] + confusion[1, 1]) / total, summary.Metrics["accuracy"], 9);
+        Assert.Equal(iouWater, summary.Metrics["iou_water"], 9);
+        Assert.Equal(iouLand, summary.Metrics["iou_land"], 9);
+        Assert.Equal((iouWater + iouLand) / 2, summary.Metrics["miou"], 9);
+    }
+
+    [Fact]
+    public async Task The_cli_exports_a_held_out_prediction_several_ways_with_scores_a_comparison_picture_and_learning_curves()
+    {
+        string output = Path.Combine(fixture.Files, "cli-" + Guid.NewGuid().ToString("N"));
+        CliResult predicted = await CliRunner.RunAsync(fixture.Server, "predict", "--model", "tiny-land", "--input-kind", "dataset", "valid",
+            "--format", "cog,geojson,png", "--compare", "--out", output, "--json");
+        Assert.True(predicted.ExitCode == 0, predicted.ToString());
+        using (JsonDocument json = JsonDocument.Parse(predicted.Output))
+        {
+            JsonElement result = json.RootElement[0];
+            Assert.Equal("done", result.GetProperty("status").GetString());
+            Assert.Equal(4, result.GetProperty("outputs").GetArrayLength());
+            Prediction record = await Client.GetPredictionAsync(result.GetProperty("predictionId").GetString()!);
+            Assert.Equal(record.Summary.Metrics["miou"], result.GetProperty("metrics").GetProperty("miou").GetDouble());
+            Assert.Equal(record.Summary.Metrics["accuracy"], result.GetProperty("metrics").GetProperty("accuracy").GetDouble());
+        }
+
+        using (Disco.Geo.Gdal.GdalDataset cog = Disco.Geo.Gdal.GdalDataset.Open(Path.Combine(output, "valid.tif")))
+        {
+            Assert.Equal(1, cog.BandCount);
+        }
+
+        using (Disco.Geo.Gdal.GdalDataset polygons = Disco.Geo.Gdal.GdalDataset.Open(Path.Combine(output, "valid.geojson"), Disco.Geo.Gdal.GdalOpenKind.Vector))
+        {
+            Assert.True(polygons.LayerCount >= 1);
+        }
+
+        // Three panels of 480 pixels side by side; the middle one shows the labels in the class colours.
+        using (Disco.Geo.Gdal.GdalDataset comparison = Disco.Geo.Gdal.GdalDataset.Open(Path.Combine(output, "valid-vs-labels.png")))
+        {
+            Assert.Equal((3 * 480) + 40, comparison.Width);
+            Assert.Equal(3, comparison.BandCount);
+        }
+
+        string curves = Path.Combine(output, "curves.png");
+        CliResult shown = await CliRunner.RunAsync(fixture.Server, "models", "show", "tiny-land", "--curves", curves);
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        using (Disco.Geo.Gdal.GdalDataset png = Disco.Geo.Gdal.GdalDataset.Open(curves))
+        {
+            Assert.Equal((2 * 440) + 20, png.Width); // two panels: training loss and the validation metric
+        }
+
+        // Everything exists: a rerun skips the input without predicting again.
+        CliResult again = await CliRunner.RunAsync(fixture.Server, "predict", "--model", "tiny-land", "--input-kind", "dataset", "valid",
+            "--format", "cog,geojson,png", "--compare", "--out", output);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("skipped", again.Output, StringComparison.Ordinal);
+
+        CliResult wrongKind = await CliRunner.RunAsync(fixture.Server, "predict", "--model", "tiny-land", "--compare", "--out", output, Path.Combine(fixture.Files, "valid.tif"));
+        Assert.Equal(2, wrongKind.ExitCode);
+        Assert.Contains("--compare needs --input-kind dataset", wrongKind.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -52,6 +52,10 @@ internal sealed class DiscoPredictionEngine(
         await sink.BeginAsync(grid, bands, cancellationToken);
 
         var summary = new PredictionSummaryBuilder(model.Grid, [.. bands.Select(b => b.Name)], segmentation ? classes : [], probabilities);
+        if (input.Truth is { } truth && (segmentation ? input.TruthBands == 1 : input.TruthBands == bands.Count))
+        {
+            summary.ScoreAgainst(truth, model.Config.Task == ModelTask.Depth);
+        }
         var options = new PredictionOptions
         {
             Output = probabilities ? SpherePredictionOutput.Probabilities : SpherePredictionOutput.Values,

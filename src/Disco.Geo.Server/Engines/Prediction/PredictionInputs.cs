@@ -13,7 +13,9 @@ namespace Disco.Geo.Server.Engines.Prediction;
 /// <param name="Values">Input bands, row-major.</param>
 /// <param name="Bands">Number of bands.</param>
 /// <param name="Mask">1 valid, 0 no data, per node.</param>
-internal sealed record PredictionInputArray(float[] Values, int Bands, byte[] Mask);
+/// <param name="Truth">The dataset's label bands [bands, nlat, nlon] when the input is a labelled gridded dataset, for held-out scores.</param>
+/// <param name="TruthBands">Number of bands in <paramref name="Truth"/>.</param>
+internal sealed record PredictionInputArray(float[] Values, int Bands, byte[] Mask, float[]? Truth = null, int TruthBands = 0);
 
 /// <summary>
 /// Brings any prediction input onto the model's grid: a gridded dataset as stored (it must be on the model's grid;
@@ -41,7 +43,9 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
                     $"Dataset {gridded.DatasetId} is on {tensor.Grid} but the model runs on {grid}; ingest the source onto the model's grid, or predict on the raster itself (it is resampled for you).");
             }
 
-            input = new PredictionInputArray(tensor.Inputs, tensor.InputNames.Count, tensor.Mask);
+            input = tensor.LabelNames.Count > 0
+                ? new PredictionInputArray(tensor.Inputs, tensor.InputNames.Count, tensor.Mask, tensor.Labels, tensor.LabelNames.Count)
+                : new PredictionInputArray(tensor.Inputs, tensor.InputNames.Count, tensor.Mask);
         }
         else if (work.Input.RasterPath is { } rasterPath)
         {

@@ -6,7 +6,8 @@ namespace Disco.Geo.Server.Engines.Prediction;
 /// <summary>
 /// Accumulates the summary of a prediction band by band, weighting every node by its quadrature area (so the poles of
 /// an equiangular grid do not dominate): area per class in km² (on a sphere of the WGS 84 authalic radius) and as a
-/// fraction of the valid area for class maps; area-weighted mean, standard deviation, min and max per band otherwise.
+/// fraction of the valid area for class maps; area-weighted mean, standard deviation, min and max per band otherwise;
+/// and, given the input's own labels, area-weighted scores against them.
 /// </summary>
 internal sealed class PredictionSummaryBuilder
 {
@@ -21,6 +22,13 @@ internal sealed class PredictionSummaryBuilder
     private readonly double[] _min;
     private readonly double[] _max;
     private double _validArea;
+    private float[]? _truth;
+    private bool _depth;
+    private double[,]? _confusion;
+    private double _scoredArea;
+    private double _squaredError;
+    private double _absoluteError;
+    private double _relativeError;
 
     /// <param name="grid">The output grid.</param>
     /// <param name="bandNames">Output band names.</param>
@@ -38,6 +46,22 @@ internal sealed class PredictionSummaryBuilder
         _sumSquares = new double[bandNames.Count];
         _min = Enumerable.Repeat(double.PositiveInfinity, bandNames.Count).ToArray();
         _max = Enumerable.Repeat(double.NegativeInfinity, bandNames.Count).ToArray();
+    }
+
+    /// <summary>
+    /// Scores the prediction against <paramref name="truth"/>: one class-id band for class maps and probabilities
+    /// (negative or non-finite ids are unlabelled and skipped), else one band per output band.
+    /// </summary>
+    /// <param name="truth">Label bands [bands, nlat, nlon] of the whole grid.</param>
+    /// <param name="depth">Add the depth metric abs_rel (mean |prediction − truth| / truth over positive truths).</param>
+    public void ScoreAgainst(float[] truth, bool depth)
+    {
+        _truth = truth;
+        _depth = depth;
+        if (_classMap)
+        {
+            _confusion = new double[_classArea.Length, _classArea.Length];
+        }
     }
 
     /// <summary>Adds rows [rowStart, rowStart + rowCount): values [bands, rowCount, nlon], mask [rowCount, nlon].</summary>
@@ -64,6 +88,20 @@ internal sealed class PredictionSummaryBuilder
                     {
                         _classArea[id] += area;
                     }
+
+                    if (_confusion is not null)
+                    {
+                        float label = _truth![((rowStart + r) * nlon) + p];
+                        if (float.IsFinite(label) && label >= 0 && (uint)id < (uint)_classArea.Length && (int)MathF.Round(label) < _classArea.Length)
+                        {
+                            _confusion[(int)MathF.Round(label), id] += area;
+                            _scoredArea += area;
+                        }
+                    }
+                }
+                else if (_truth is not null)
+                {
+                    ScoreValues(values, plane, k, ((rowStart + r) * nlon) + p, area);
                 }
 
                 for (int b = 0; b < _bandNames.Count; b++)
@@ -75,6 +113,29 @@ internal sealed class PredictionSummaryBuilder
                     _max[b] = Math.Max(_max[b], v);
                 }
             }
+        }
+    }
+
+    private void ScoreValues(ReadOnlySpan<float> values, int plane, int k, int node, double area)
+    {
+        int nodes = _truth!.Length / _bandNames.Count;
+        for (int b = 0; b < _bandNames.Count; b++)
+        {
+            float target = _truth[(b * nodes) + node];
+            if (!float.IsFinite(target))
+            {
+                continue;
+            }
+
+            double error = values[(b * plane) + k] - target;
+            _squaredError += area * error * error;
+            _absoluteError += area * Math.Abs(error);
+            if (_depth && target > 0)
+            {
+                _relativeError += area * Math.Abs(error) / target;
+            }
+
+            _scoredArea += area;
         }
     }
 
@@ -126,6 +187,61 @@ internal sealed class PredictionSummaryBuilder
             });
         }
 
+        AddScores(summary);
         return summary;
+    }
+
+    private void AddScores(PredictionSummary summary)
+    {
+        if (_truth is null || _scoredArea <= 0)
+        {
+            return;
+        }
+
+        if (_confusion is null)
+        {
+            summary.Metrics["rmse"] = Math.Sqrt(_squaredError / _scoredArea);
+            summary.Metrics["mae"] = _absoluteError / _scoredArea;
+            if (_depth)
+            {
+                summary.Metrics["abs_rel"] = _relativeError / _scoredArea;
+            }
+
+            return;
+        }
+
+        int classes = _confusion.GetLength(0);
+        double correct = 0;
+        double iouSum = 0;
+        int present = 0;
+        for (int c = 0; c < classes; c++)
+        {
+            double truePositive = _confusion[c, c];
+            double labelled = 0, predicted = 0;
+            for (int o = 0; o < classes; o++)
+            {
+                labelled += _confusion[c, o];
+                predicted += _confusion[o, c];
+            }
+
+            correct += truePositive;
+            double union = labelled + predicted - truePositive;
+            if (union <= 0)
+            {
+                // A class absent from both labels and prediction has no defined IoU; leaving it out keeps mIoU honest.
+                continue;
+            }
+
+            double iou = truePositive / union;
+            summary.Metrics["iou_" + (c < _classes.Count ? _classes[c].Name : c.ToString(System.Globalization.CultureInfo.InvariantCulture))] = iou;
+            iouSum += iou;
+            present++;
+        }
+
+        summary.Metrics["accuracy"] = correct / _scoredArea;
+        if (present > 0)
+        {
+            summary.Metrics["miou"] = iouSum / present;
+        }
     }
 }
