@@ -117,15 +117,20 @@ internal static class Display
         }
         else
         {
-            string previous = "";
+            // Logs and pipes get a line per state or stage change and otherwise at most one every few seconds: a
+            // training job reports every step, which would bury everything else in a CI log.
+            string previousKey = "";
+            long previousTime = 0;
             await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
             {
                 last = job;
-                string line = $"{job.Id} {Lower(job.State)} {Percent(job.Progress?.Fraction ?? 0)} {job.Progress?.Message}";
-                if (line != previous)
+                string key = $"{job.State}|{job.Progress?.Stage}";
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (key != previousKey || System.Diagnostics.Stopwatch.GetElapsedTime(previousTime, now) >= TimeSpan.FromSeconds(5) || DiscoClient.IsFinal(job.State))
                 {
-                    context.Output.WriteLine(line);
-                    previous = line;
+                    context.Output.WriteLine($"{job.Id} {Lower(job.State)} {Percent(job.Progress?.Fraction ?? 0)} {job.Progress?.Message}");
+                    previousKey = key;
+                    previousTime = now;
                 }
             }
         }
