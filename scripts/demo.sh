@@ -41,8 +41,8 @@ cache_root="${DISCO_GEO_CACHE:-$HOME/.cache/disco-geo}"
 printf '  %s\n' "${samples[@]}"
 
 step "Start disco-server on 127.0.0.1:$port (data in $out/server-data)"
-rm -rf "$out/server-data" "$out/maps" "$out/previews"
-mkdir -p "$out/maps" "$out/previews"
+rm -rf "$out/server-data" "$out/maps"
+mkdir -p "$out/maps"
 "$server_bin" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$http_port" --data-dir "$out/server-data" \
   --import-root "$cache_root" >"$out/server.log" 2>&1 &
 server_pid=$!
@@ -77,8 +77,7 @@ EOF
 step "Predict the held-out months 07 and 08"
 "$disco" predict --model land-water --input-kind dataset earth-07 earth-08 --format cog,geojson,png --compare \
   --out "$out/maps" --json >"$out/metrics.json"
-mv "$out/maps/"*-vs-labels.png "$out/previews/"
-"$disco" models show land-water --curves "$out/previews/training-curves.png" >/dev/null
+"$disco" models show land-water --curves "$out/training-curves.png" >/dev/null
 "$disco" models export land-water "$out/land-water.discomodel" >/dev/null
 
 step "Done in $(($(date +%s) - started)) s"
@@ -90,8 +89,8 @@ Outputs in $out:
   maps/earth-07.tif, maps/earth-08.tif           Cloud-Optimized GeoTIFF class maps (EPSG:4326, colour table)
   maps/earth-07.geojson, maps/earth-08.geojson   predicted land polygons with areas in km²
   maps/earth-07.png, maps/earth-08.png           coloured previews
-  previews/earth-0?-vs-labels.png                prediction | labels | disagreement
-  previews/training-curves.png                   training loss per step
+  maps/earth-0?-vs-labels.png                    prediction | labels | disagreement
+  training-curves.png                            training loss per step
   metrics.json                                   per-month scores, prediction ids and output paths
   land-water.discomodel                          the trained model package
   server.log                                     the server's log
