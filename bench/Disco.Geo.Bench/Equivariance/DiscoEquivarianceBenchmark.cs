@@ -81,7 +81,8 @@ internal sealed class DiscoEquivarianceBenchmark : IBenchmark
         Func<Tensor, Tensor> planar = EquivarianceProbes.PlanarConvolution(3);
         Random random = new(1);
         Rotation[] rotations = Enumerable.Range(0, 5).Select(_ => Rotation.Random(random)).ToArray();
-        int[] sizes = context.Quick ? [33, 65] : [33, 65, 129, 257];
+        // 257 would need psi at 131,584 scattered output points, beyond the scattered-point grid limit of 65,536.
+        int[] sizes = context.Quick ? [33, 65] : [33, 65, 129];
         foreach (int n in sizes)
         {
             cancellationToken.ThrowIfCancellationRequested();
