@@ -70,8 +70,9 @@ internal sealed class ServerStreamingBenchmark : IBenchmark
             report.AppendLine();
             report.AppendLine($"Peak RSS of the process (server and clients together): {BenchmarkContext.PeakRssBytes() / (1024.0 * 1024):F0} MiB.");
             report.AppendLine();
-            report.AppendLine("Preliminary: the machine's 2 cores are shared with other builds and benchmarks while this runs. " +
-                "The full run of 8 concurrent prediction streams while a training job runs comes once the prediction and training engines land.");
+            report.AppendLine("The machine's 2 cores are shared with other builds and benchmarks while this runs, so absolute numbers vary between runs. " +
+                "Prediction streams (8 concurrent clients calling Predict with tiles, with and without a training job running in the server) " +
+                "are measured by the server-load benchmark (bench/results/server-load.md).");
             context.WriteSection("gRPC server: loopback streaming throughput", report.ToString());
             return 0;
         }
