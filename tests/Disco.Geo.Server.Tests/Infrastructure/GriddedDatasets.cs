@@ -11,6 +11,21 @@ namespace Disco.Geo.Server.Tests.Infrastructure;
 /// </summary>
 internal static class GriddedDatasets
 {
+    /// <summary>One input band holding <see cref="TestRasters.F"/> plus <paramref name="offset"/> at the grid's nodes (equiangular: both poles).</summary>
+    public static Task<string> StoreFieldAsync(TestServer server, string name, Grid grid, double offset = 0)
+    {
+        float[] values = new float[grid.Nlat * grid.Nlon];
+        for (int r = 0; r < grid.Nlat; r++)
+        {
+            for (int c = 0; c < grid.Nlon; c++)
+            {
+                values[(r * grid.Nlon) + c] = (float)(TestRasters.F(90 - (180.0 * r / (grid.Nlat - 1)), grid.LonOriginDegrees + (360.0 * c / grid.Nlon)) + offset);
+            }
+        }
+
+        return StoreAsync(server, name, grid, values);
+    }
+
     public static async Task<string> StoreAsync(TestServer server, string name, Grid grid, float[] values)
     {
         int bands = values.Length / (grid.Nlat * grid.Nlon);
