@@ -151,7 +151,7 @@ public abstract class DiscoConvLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Adds the bias, if any.</summary>
-    private protected Tensor AddBias(Tensor y) => bias is null ? y : y + bias.view(1, -1, 1, 1);
+    private protected Tensor AddBias(Tensor y) => bias is null ? y : y.add(bias.view(1, -1, 1, 1), Runtime.Scalars.One);
 
     /// <summary>Disposes the contraction's cached device data with the module.</summary>
     protected override void Dispose(bool disposing)

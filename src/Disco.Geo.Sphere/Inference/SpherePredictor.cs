@@ -50,7 +50,7 @@ public sealed class SpherePredictor
             GridRotation forward = GridRotation.Create(Model.Grid, rotation);
             GridRotation back = GridRotation.Create(Model.Grid, rotation.Inverse());
             Tensor prediction = Model.ToPhysical(Model.forward(forward.Bilinear(input)));
-            sum.add_(back.Bilinear(prediction));
+            sum.add_(back.Bilinear(prediction), Runtime.Scalars.One);
         }
 
         Tensor result = rotationAveraging > 1 ? sum / rotationAveraging : sum;

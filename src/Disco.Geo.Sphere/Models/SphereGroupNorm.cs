@@ -34,6 +34,9 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
     private readonly int _channels;
     private readonly int _groups;
     private readonly double _eps;
+
+    // Held for the module's lifetime: see Runtime.Scalars.
+    private readonly Scalar _epsScalar;
     private readonly SphereGrid _grid;
     private readonly bool _centre;
 
@@ -58,6 +61,7 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
         _channels = channels;
         _groups = groups;
         _eps = eps;
+        _epsScalar = Runtime.Scalars.Constant(eps);
         _grid = grid;
         _centre = kind == FeatureNormalization.MeanAndVariance;
         weight = new Parameter(ones(channels));
@@ -86,18 +90,18 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
         if (_centre)
         {
             mean = matmul(x.mean([-1]).view(batch, _groups, groupSize, _grid.NLat), rowWeights).mean([-1]);
-            inverseScale = ((meanSquare - mean.square()).clamp_min(0) + _eps).rsqrt();
+            inverseScale = (meanSquare - mean.square()).clamp_min(Runtime.Scalars.Zero).add(_epsScalar, Runtime.Scalars.One).rsqrt();
         }
         else
         {
             mean = zeros_like(meanSquare);
-            inverseScale = (meanSquare + _eps).rsqrt();
+            inverseScale = meanSquare.add(_epsScalar, Runtime.Scalars.One).rsqrt();
         }
 
         // Fold normalisation and the learned affine map into one scale and shift per (sample, channel).
         Tensor scale = inverseScale.view(batch, _groups, 1).expand(batch, _groups, groupSize).reshape(batch, _channels) * weight;
-        Tensor shift = bias - mean.view(batch, _groups, 1).expand(batch, _groups, groupSize).reshape(batch, _channels) * scale;
-        Tensor y = addcmul(shift.view(batch, _channels, 1, 1), x, scale.view(batch, _channels, 1, 1), 1);
+        Tensor shift = bias - (mean.view(batch, _groups, 1).expand(batch, _groups, groupSize).reshape(batch, _channels) * scale);
+        Tensor y = addcmul(shift.view(batch, _channels, 1, 1), x, scale.view(batch, _channels, 1, 1), Runtime.Scalars.One);
         return y.MoveToOuterDisposeScope();
     }
 

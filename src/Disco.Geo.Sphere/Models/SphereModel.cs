@@ -99,9 +99,12 @@ public abstract class SphereModel : nn.Module<Tensor, Tensor>
         }
 
         using DisposeScope scope = NewDisposeScope();
-        Tensor decoded = raw * target_std.to(raw.dtype).view(1, -1, 1, 1) + target_mean.to(raw.dtype).view(1, -1, 1, 1);
+        Tensor decoded = (raw * target_std.to(raw.dtype).view(1, -1, 1, 1)).add(target_mean.to(raw.dtype).view(1, -1, 1, 1), Runtime.Scalars.One);
         return decoded.MoveToOuterDisposeScope();
     }
+
+    private static readonly Scalar MinLogDepth = Runtime.Scalars.Constant(-30);
+    private static readonly Scalar MaxLogDepth = Runtime.Scalars.Constant(30);
 
     /// <summary>Raw outputs → class probabilities (softmax over channels), values in target units, or depth (exp of log depth).</summary>
     public Tensor ToPhysical(Tensor raw)
@@ -114,7 +117,7 @@ public abstract class SphereModel : nn.Module<Tensor, Tensor>
             ModelTask.Regression => Decode(raw),
 
             // Clamped so that an untrained or diverging model cannot overflow to infinity.
-            ModelTask.Depth => Decode(raw).clamp(-30, 30).exp(),
+            ModelTask.Depth => Decode(raw).clamp(MinLogDepth, MaxLogDepth).exp(),
             _ => throw new InvalidOperationException($"Unknown task {Config.Task}."),
         };
         return result.MoveToOuterDisposeScope();

@@ -56,7 +56,7 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         using DisposeScope scope = NewDisposeScope();
         Tensor h = conv1.forward(nn.functional.gelu(norm1.forward(x)));
         h = conv2.forward(nn.functional.gelu(norm2.forward(h)));
-        return (x + h).MoveToOuterDisposeScope();
+        return x.add(h, Runtime.Scalars.One).MoveToOuterDisposeScope();
     }
 }
 
