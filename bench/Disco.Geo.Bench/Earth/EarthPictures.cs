@@ -1,4 +1,5 @@
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Pictures;
 using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Grids;
 using Disco.Geo.Sphere.Inference;

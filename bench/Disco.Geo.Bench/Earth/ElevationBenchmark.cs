@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Pictures;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Grids;
@@ -124,7 +125,7 @@ internal sealed class ElevationBenchmark : IBenchmark
         }
         if (!dev)
         {
-            string prefix = quick ? "pictures/" : "../../docs/";
+            string prefix = quick ? "pictures/" : "../docs/"; // relative to bench/RESULTS.md, where the sections are composed
             body.AppendLine();
             body.AppendLine($"![Elevation, July]({prefix}earth-elevation-july.png)");
             body.AppendLine($"![Training curves]({prefix}earth-elevation-training.svg)");

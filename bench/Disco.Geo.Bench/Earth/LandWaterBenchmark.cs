@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Pictures;
 using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Grids;
 using Disco.Geo.Sphere.Losses;
@@ -183,7 +184,7 @@ internal sealed class LandWaterBenchmark : IBenchmark
             body.AppendLine();
             body.AppendLine("### Pictures");
             body.AppendLine();
-            string prefix = quick ? "pictures/" : "../../docs/";
+            string prefix = quick ? "pictures/" : "../docs/"; // relative to bench/RESULTS.md, where the sections are composed
             body.AppendLine($"![July prediction vs truth]({prefix}earth-landwater-july.png)");
             body.AppendLine($"![Rotated July globe]({prefix}earth-landwater-rotated.png)");
             body.AppendLine($"![Rotation robustness]({prefix}earth-landwater-rotation.png)");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Disco.Geo.Bench.Earth;
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Pictures;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
@@ -186,7 +187,7 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
             body.AppendLine();
             body.AppendLine(realNotes);
             body.AppendLine();
-            string prefix = quick ? "pictures/" : "../../docs/";
+            string prefix = quick ? "pictures/" : "../docs/"; // relative to bench/RESULTS.md, where the sections are composed
             body.AppendLine($"![Synthetic held-out panoramas]({prefix}panorama-synthetic.png)");
             body.AppendLine($"![Real HDR photographs]({prefix}panorama-real.png)");
             body.AppendLine($"![Rotation robustness]({prefix}panorama-rotation.png)");

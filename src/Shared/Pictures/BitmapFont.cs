@@ -15,7 +15,8 @@ internal static class BitmapFont
     private static readonly Dictionary<char, string[]> Glyphs = Build();
 
     public static string[] Glyph(char c) =>
-        Glyphs.TryGetValue(char.ToUpperInvariant(c), out string[]? rows) ? rows : Glyphs['?'];
+        // The character itself first: upper-casing would turn the Greek δ into a Δ the table does not have.
+        Glyphs.TryGetValue(c, out string[]? rows) || Glyphs.TryGetValue(char.ToUpperInvariant(c), out rows) ? rows : Glyphs['?'];
 
     private static Dictionary<char, string[]> Build()
     {

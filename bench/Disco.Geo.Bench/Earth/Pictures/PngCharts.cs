@@ -1,4 +1,5 @@
 using System.Globalization;
+using Disco.Geo.Pictures;
 
 namespace Disco.Geo.Bench.Earth.Pictures;
 

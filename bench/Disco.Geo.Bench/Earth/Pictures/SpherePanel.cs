@@ -1,3 +1,4 @@
+using Disco.Geo.Pictures;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Sphere.Grids;
 

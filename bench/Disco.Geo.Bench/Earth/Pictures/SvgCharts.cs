@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Disco.Geo.Pictures;
 
 namespace Disco.Geo.Bench.Earth.Pictures;
 
