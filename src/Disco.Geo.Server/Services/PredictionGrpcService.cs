@@ -108,7 +108,15 @@ internal sealed class PredictionGrpcService(
 
         if (request.RequestId.Length > 0 && await FindByRequestIdAsync(request.RequestId, cancellationToken) is { State: PredictionState.Succeeded } done)
         {
+            // A retried or repeated request gets the finished prediction again, tiles included when asked for: the
+            // client cannot tell a replay from a first run and must not lose the map it streams.
             await responseStream.WriteAsync(new PredictResponse { Prediction = done }, cancellationToken);
+            if (request.StreamTiles && done.Blob is { Sha256.Length: > 0 } stored)
+            {
+                await TileStreaming.StreamTilesAsync(blobs.PathOf(stored.Sha256), done.Grid, request.RowsPerTile, limitOptions.Value.MaxSendMessageBytes,
+                    tile => responseStream.WriteAsync(new PredictResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
+            }
+
             await responseStream.WriteAsync(new PredictResponse { Summary = done.Summary ?? new PredictionSummary() }, cancellationToken);
             return;
         }

@@ -107,6 +107,11 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
     public async Task The_cli_exports_a_held_out_prediction_several_ways_with_scores_a_comparison_picture_and_learning_curves()
     {
         string output = Path.Combine(fixture.Files, "cli-" + Guid.NewGuid().ToString("N"));
+
+        // A first run writes only the COG; the second asks for more of the same prediction, which the server replays
+        // (same request id) with its tiles, so the comparison picture can still be drawn.
+        CliResult first = await CliRunner.RunAsync(fixture.Server, "predict", "--model", "tiny-land", "--input-kind", "dataset", "valid", "--format", "cog", "--out", output);
+        Assert.True(first.ExitCode == 0, first.ToString());
         CliResult predicted = await CliRunner.RunAsync(fixture.Server, "predict", "--model", "tiny-land", "--input-kind", "dataset", "valid",
             "--format", "cog,geojson,png", "--compare", "--out", output, "--json");
         Assert.True(predicted.ExitCode == 0, predicted.ToString());
@@ -154,6 +159,19 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         CliResult wrongKind = await CliRunner.RunAsync(fixture.Server, "predict", "--model", "tiny-land", "--compare", "--out", output, Path.Combine(fixture.Files, "valid.tif"));
         Assert.Equal(2, wrongKind.ExitCode);
         Assert.Contains("--compare needs --input-kind dataset", wrongKind.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_repeated_request_id_replays_the_finished_prediction_with_the_same_tiles_and_summary()
+    {
+        var request = new PredictRequest { Model = "tiny-land", Dataset = "valid", StreamTiles = true, RowsPerTile = 6, RequestId = "replay-" + Guid.NewGuid().ToString("N") };
+        PredictionArray once = await Client.PredictToArrayAsync(request);
+        PredictionArray again = await Client.PredictToArrayAsync(request);
+        Assert.Equal(once.Prediction.Id, again.Prediction.Id);
+        Assert.Equal((17, 32), (again.Rows, again.Columns));
+        Assert.Equal(once.Values, again.Values);
+        Assert.Equal(once.Mask, again.Mask);
+        Assert.Equal(once.Summary, again.Summary);
     }
 
     [Fact]
