@@ -167,6 +167,29 @@ public sealed class TensorFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every band as one band-major array [bands, nlat·nlon] (each stored plane read straight into place); callers check
+    /// that <see cref="Bands"/> × nlat × nlon fits in one array first.
+    /// </summary>
+    public float[] ReadAllBands()
+    {
+        long plane = (long)NLat * NLon;
+        float[] values = new float[Bands * plane];
+
+        // In pieces of at most 2^28 floats, so that a byte span never exceeds int.MaxValue however large the plane.
+        const long Piece = 1 << 28;
+        for (int b = 0; b < Bands; b++)
+        {
+            for (long start = 0; start < plane; start += Piece)
+            {
+                int count = (int)Math.Min(Piece, plane - start);
+                ReadExactly(MemoryMarshal.AsBytes(values.AsSpan((int)((b * plane) + start), count)), _dataOffset + (b * PlaneBytes) + (start * sizeof(float)));
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>Reads the mask of rows into <paramref name="destination"/> (rowCount × nlon bytes); all ones when the file has no mask.</summary>
     /// <param name="rowStart">First row.</param>
     /// <param name="rowCount">Number of rows.</param>

@@ -118,10 +118,10 @@ internal sealed class PredictionSummaryBuilder
 
     private void ScoreValues(ReadOnlySpan<float> values, int plane, int k, int node, double area)
     {
-        int nodes = _truth!.Length / _bandNames.Count;
+        int nodes = (int)_grid.NodeCount;
         for (int b = 0; b < _bandNames.Count; b++)
         {
-            float target = _truth[(b * nodes) + node];
+            float target = _truth![(b * nodes) + node];
             if (!float.IsFinite(target))
             {
                 continue;

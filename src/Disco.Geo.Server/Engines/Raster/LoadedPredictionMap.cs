@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Server.Storage;
@@ -22,8 +21,6 @@ namespace Disco.Geo.Server.Engines.Raster;
 /// </summary>
 internal sealed class LoadedPredictionMap
 {
-    private const int ChunkBytes = 16 << 20;
-
     // Summed-area table of node validity ((NLat + 1) × (NLon + 1)), or null when every node is valid.
     private readonly int[]? _validSums;
 
@@ -81,21 +78,9 @@ internal sealed class LoadedPredictionMap
             throw new InvalidDataException($"The map of prediction {map.PredictionId} has {file.Bands} bands of {nodes} nodes, more than one array can hold.");
         }
 
-        float[] data = new float[file.Bands * nodes];
-        int rowsPerChunk = Math.Max(1, ChunkBytes / (file.Bands * file.NLon * sizeof(float)));
-        byte[] buffer = new byte[rowsPerChunk * file.Bands * file.NLon * sizeof(float)];
-        for (int row = 0; row < file.NLat; row += rowsPerChunk)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int rows = Math.Min(rowsPerChunk, file.NLat - row);
-            int floats = rows * file.NLon;
-            file.ReadRows(row, rows, buffer);
-            ReadOnlySpan<float> chunk = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, file.Bands * floats * sizeof(float)));
-            for (int b = 0; b < file.Bands; b++)
-            {
-                chunk.Slice(b * floats, floats).CopyTo(data.AsSpan((b * nodes) + (row * file.NLon), floats));
-            }
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        float[] data = file.ReadAllBands();
+        cancellationToken.ThrowIfCancellationRequested();
 
         byte[] mask = new byte[nodes];
         file.ReadMask(0, file.NLat, mask);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Storage;
@@ -62,9 +61,7 @@ internal sealed class GriddedTensor
             throw new EngineInputException($"Dataset {dataset.DatasetId} has {file.Bands} bands of {nodes} nodes, more than fits in memory at once; use fewer bands or a coarser grid.");
         }
 
-        byte[] raw = new byte[(long)file.Bands * nodes * sizeof(float)];
-        file.ReadRows(0, file.NLat, raw);
-        ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(raw);
+        ReadOnlySpan<float> values = file.ReadAllBands();
         byte[] mask = new byte[nodes];
         file.ReadMask(0, file.NLat, mask);
         cancellationToken.ThrowIfCancellationRequested();
