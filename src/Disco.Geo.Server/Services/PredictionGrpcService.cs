@@ -18,6 +18,7 @@ internal sealed class PredictionGrpcService(
     BlobStore blobs,
     DataDirectory directory,
     JobRunner runner,
+    JobHub hub,
     JobStore jobs,
     PredictionStreams streams,
     ImportRoots importRoots,
@@ -161,7 +162,7 @@ internal sealed class PredictionGrpcService(
                 }
             }
 
-            Job final = await jobs.GetAsync(job.Id, cancellationToken) ?? job;
+            Job final = await OutcomeAsync(job, cancellationToken);
             if (final.State == JobState.Failed && final.Error is { } error)
             {
                 throw new RpcException(new Grpc.Core.Status((StatusCode)error.Code, error.Message));
@@ -171,6 +172,27 @@ internal sealed class PredictionGrpcService(
         {
             stream.Detach();
         }
+    }
+
+    /// <summary>
+    /// The job's final state. The prediction stream ends as soon as the handler is done, a moment before the runner
+    /// records the outcome, so reading the store right away could see the job still running and report a failed
+    /// prediction as OK; the hub's watch ends exactly at the final state (and once it is gone, the store has it).
+    /// </summary>
+    private async Task<Job> OutcomeAsync(Job job, CancellationToken cancellationToken)
+    {
+        Job latest = job;
+        if (hub.Watch(job.Id, cancellationToken) is { } live)
+        {
+            await foreach (Job state in live)
+            {
+                latest = state;
+            }
+
+            return latest;
+        }
+
+        return await jobs.GetAsync(job.Id, cancellationToken) ?? latest;
     }
 
     public override Task<Prediction> GetPrediction(GetPredictionRequest request, ServerCallContext context) => FindAsync(request.Prediction, context.CancellationToken);
