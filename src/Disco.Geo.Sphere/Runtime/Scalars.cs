@@ -18,6 +18,6 @@ internal static class Scalars
 
     public static readonly Scalar MinusOne = (-1.0).ToScalar();
 
-    /// <summary>A process-lifetime scalar for a constant a module fixes at construction (e.g. a norm's epsilon).</summary>
+    /// <summary>A scalar for a constant fixed at construction (e.g. a norm's epsilon); it lives as long as the field that holds it.</summary>
     public static Scalar Constant(double value) => value.ToScalar();
 }
