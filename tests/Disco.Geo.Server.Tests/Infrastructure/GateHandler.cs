@@ -13,7 +13,7 @@ namespace Disco.Geo.Server.Tests.Infrastructure;
 internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _release = new();
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<JobContext>> _started = new();
+    private readonly ConcurrentDictionary<(string JobId, int Attempt), TaskCompletionSource<JobContext>> _started = new();
 
     public JobKind Kind => kind;
 
@@ -28,18 +28,20 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
         StartOrder.Enqueue(context.JobId);
         CheckpointSeen[context.JobId] = context.Checkpoint is null ? null : Encoding.UTF8.GetString(context.Checkpoint);
         await context.SaveCheckpointAsync(Encoding.UTF8.GetBytes("attempt " + context.Attempt), cancellationToken);
-        Started(context.JobId).TrySetResult(context);
+        Started(context.JobId, context.Attempt).TrySetResult(context);
         await Release(context.JobId).Task.WaitAsync(cancellationToken);
         return new JobResult { DatasetId = "done-" + context.JobId };
     }
 
-    public Task<JobContext> WaitStartedAsync(string jobId) => Started(jobId).Task.WaitAsync(TimeSpan.FromSeconds(20));
+    // Keyed by attempt: a resumed job's second start must not be mistaken for its first, which completed long ago.
+    public Task<JobContext> WaitStartedAsync(string jobId, int attempt = 1) => Started(jobId, attempt).Task.WaitAsync(TimeSpan.FromSeconds(20));
 
-    public bool HasStarted(string jobId) => Started(jobId).Task.IsCompleted;
+    public bool HasStarted(string jobId, int attempt = 1) => Started(jobId, attempt).Task.IsCompleted;
 
     public void Finish(string jobId) => Release(jobId).TrySetResult();
 
     private TaskCompletionSource Release(string jobId) => _release.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private TaskCompletionSource<JobContext> Started(string jobId) => _started.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+    private TaskCompletionSource<JobContext> Started(string jobId, int attempt) =>
+        _started.GetOrAdd((jobId, attempt), _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
 }
