@@ -4,6 +4,7 @@ using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Disco.Geo.Server.Tests;
 
@@ -79,8 +80,34 @@ public sealed class JobRunnerTests : IAsyncLifetime
         // Resuming a cancelled job runs it again from its checkpoint.
         Job resumed = await _client.ResumeJobAsync(running.Id);
         Assert.Equal(2, resumed.Attempt);
-        await _training.WaitStartedAsync(running.Id);
+        await _training.WaitStartedAsync(running.Id, attempt: 2);
         Assert.Equal("attempt 1", _training.CheckpointSeen[running.Id]);
+    }
+
+    [Fact]
+    public async Task A_job_seen_finished_can_no_longer_be_cancelled_or_resumed()
+    {
+        // Watchers learn of a job's end only after the runner has let go of it, so acting at once on what they saw meets
+        // the final state. A slow log sink stalls the runner right where it logs the end, which would keep a job that
+        // was announced finished among the running ones for a while if the order were the other way round.
+        var prediction = new GateHandler(JobKind.Prediction, exclusive: false);
+        await using TestServer server = await TestServer.StartAsync(["--Jobs:Concurrency:cpu=2"], builder =>
+        {
+            builder.Services.AddSingleton<IJobHandler>(_training);
+            builder.Services.AddSingleton<IJobHandler>(prediction);
+            builder.Logging.AddFilter((category, _) => category == typeof(JobRunner).FullName);
+            builder.Logging.AddProvider(new SlowLogSink(" ended ", TimeSpan.FromMilliseconds(300)));
+        });
+        using DiscoClient client = server.Client();
+        for (int round = 0; round < 3; round++)
+        {
+            Job job = await server.Get<JobRunner>().SubmitAsync(Submission(JobKind.Prediction, 0), CancellationToken.None);
+            await prediction.WaitStartedAsync(job.Id);
+            prediction.Finish(job.Id);
+            Assert.Equal(JobState.Succeeded, (await client.WaitForJobAsync(job.Id)).State);
+            await Expect.StatusAsync(StatusCode.FailedPrecondition, () => client.CancelJobAsync(job.Id));
+            await Expect.StatusAsync(StatusCode.FailedPrecondition, () => client.ResumeJobAsync(job.Id));
+        }
     }
 
     [Fact]
@@ -151,7 +178,7 @@ public sealed class JobRunnerTests : IAsyncLifetime
         Job resumed = await client.ResumeJobAsync(runningId);
         Assert.Equal(JobState.Queued, resumed.State);
         after.Finish(queuedId);
-        await after.WaitStartedAsync(runningId);
+        await after.WaitStartedAsync(runningId, attempt: 2);
         Assert.Equal("attempt 1", after.CheckpointSeen[runningId]);
         after.Finish(runningId);
         Job final = await client.WaitForJobAsync(runningId);

@@ -163,31 +163,51 @@ internal sealed class JobRunner : BackgroundService
         if (running is not null)
         {
             Job snapshot;
+            bool ended;
             lock (running.Gate)
             {
-                running.CancelRequested = true;
-                if (running.Job.State == JobState.Running)
+                // The job may have ended between the lookup and here; its final state stands.
+                ended = running.Job.State is not (JobState.Running or JobState.Cancelling);
+                if (!ended)
                 {
-                    running.Job.State = JobState.Cancelling;
-                    Bump(running.Job);
+                    running.CancelRequested = true;
+                    if (running.Job.State == JobState.Running)
+                    {
+                        running.Job.State = JobState.Cancelling;
+                        Bump(running.Job);
+                    }
                 }
 
                 snapshot = running.Job.Clone();
             }
 
+            if (ended)
+            {
+                return CancelledOrNotCancellable(snapshot);
+            }
+
             await _store.UpdateAsync(snapshot, CancellationToken.None);
             _hub.Publish(snapshot);
-            await running.Cancellation.CancelAsync();
+            try
+            {
+                await running.Cancellation.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The job ended after the check above; watchers get its final state.
+            }
+
             return snapshot;
         }
 
-        Job job = await _store.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
-        return job.State switch
-        {
-            JobState.Cancelled or JobState.Cancelling => job,
-            _ => throw Problems.FailedPrecondition("JOB_STATE", id, $"Job {id} is {Names.Of(job.State)}; only queued or running jobs can be cancelled."),
-        };
+        return CancelledOrNotCancellable(await _store.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id));
     }
+
+    private static Job CancelledOrNotCancellable(Job job) => job.State switch
+    {
+        JobState.Cancelled or JobState.Cancelling => job,
+        _ => throw Problems.FailedPrecondition("JOB_STATE", job.Id, $"Job {job.Id} is {Names.Of(job.State)}; only queued or running jobs can be cancelled."),
+    };
 
     public async Task<Job> ResumeAsync(string id, CancellationToken cancellationToken)
     {
@@ -422,9 +442,8 @@ internal sealed class JobRunner : BackgroundService
             _logger.LogError(e, "Could not record the final state of job {JobId}", running.Id);
         }
 
-        _hub.Publish(snapshot);
-        _metrics.RecordJobFinished(Names.Of(snapshot.Kind), Names.Of(snapshot.State), clock.Elapsed.TotalSeconds);
-        _logger.LogInformation("Job {JobId} ({Kind}) ended {State} after {Seconds:F1} s", snapshot.Id, snapshot.Kind, snapshot.State, clock.Elapsed.TotalSeconds);
+        // Forget the job before announcing its end: whoever sees the final state and then cancels or resumes must find
+        // it finished (the store has it), not still among the running ones.
         lock (_gate)
         {
             _running.Remove(running.Id);
@@ -433,6 +452,9 @@ internal sealed class JobRunner : BackgroundService
             lane.Exclusive = false;
         }
 
+        _hub.Publish(snapshot);
+        _metrics.RecordJobFinished(Names.Of(snapshot.Kind), Names.Of(snapshot.State), clock.Elapsed.TotalSeconds);
+        _logger.LogInformation("Job {JobId} ({Kind}) ended {State} after {Seconds:F1} s", snapshot.Id, snapshot.Kind, snapshot.State, clock.Elapsed.TotalSeconds);
         running.Cancellation.Dispose();
         _wake.Release();
     }
