@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Disco.Geo.Client;
 using Disco.Geo.Gdal;
@@ -31,13 +29,12 @@ internal sealed class ServerLoadBenchmark : IBenchmark
         TimeSpan phase = TimeSpan.FromSeconds(int.Parse(context.Option("seconds", quick ? "10" : "45"), CultureInfo.InvariantCulture));
         string data = Path.Combine(Path.GetTempPath(), "disco-bench-load-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        int port = FreePort();
+        int port = ServerProcess.FreePort();
         string loadBefore = LoadAverage();
 
         // Training is exclusive on its device lane by default and the CPU lane runs one job at a time, so predictions
         // would simply queue until training ends. The load test needs them side by side: both limits are lifted.
-        ServerChild server = await ServerChild.StartAsync(port, data,
-            "--Jobs:ExclusiveTraining=false", $"--Jobs:Concurrency:cpu={Clients + 1}", "--Logging:LogLevel:Default=Warning");
+        ServerProcess server = await ServerProcess.StartAsync(port, data, "--Jobs:ExclusiveTraining=false", $"--Jobs:Concurrency:cpu={Clients + 1}");
         try
         {
             string address = $"http://127.0.0.1:{port}";
@@ -250,40 +247,15 @@ internal sealed class ServerLoadBenchmark : IBenchmark
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
-    private static int FreePort()
+    /// <summary>Band 1: a smooth global field; band 2: 1 where it is positive, else 0.</summary>
+    private static string WriteLabelledGeoTiff(string path, int width, int height) =>
+        GlobalGeoTiff.Write(path, width, height, [Field, (lat, lon) => Field(lat, lon) > 0 ? 1 : 0]);
+
+    private static double Field(double latDegrees, double lonDegrees)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Band 1: a smooth global field; band 2: 1 where it exceeds its median-ish threshold, else 0.</summary>
-    private static string WriteLabelledGeoTiff(string path, int width, int height)
-    {
-        using GdalDataset dataset = GdalDataset.Create("GTiff", path, width, height, 2, GdalDataType.Float32);
-        dataset.SetGeoTransform(GeoTransform.NorthUp(-180, 90, 360.0 / width, 180.0 / height));
-        using (SpatialReference wgs84 = SpatialReference.Wgs84())
-        {
-            dataset.SetSpatialReference(wgs84);
-        }
-
-        float[] values = new float[width * height];
-        float[] labels = new float[width * height];
-        for (int r = 0; r < height; r++)
-        {
-            double lat = (90 - ((r + 0.5) * 180.0 / height)) * Math.PI / 180;
-            for (int c = 0; c < width; c++)
-            {
-                double lon = (-180 + ((c + 0.5) * 360.0 / width)) * Math.PI / 180;
-                double f = (Math.Cos(lat) * Math.Cos(2 * lon)) + (0.5 * Math.Sin(3 * lat)) + (0.3 * Math.Sin(lon + lat));
-                values[(r * width) + c] = (float)f;
-                labels[(r * width) + c] = f > 0 ? 1 : 0;
-            }
-        }
-
-        dataset.GetBand(1).Write<float>(values, 0, 0, width, height);
-        dataset.GetBand(2).Write<float>(labels, 0, 0, width, height);
-        return path;
+        double lat = latDegrees * Math.PI / 180;
+        double lon = lonDegrees * Math.PI / 180;
+        return (Math.Cos(lat) * Math.Cos(2 * lon)) + (0.5 * Math.Sin(3 * lat)) + (0.3 * Math.Sin(lon + lat));
     }
 
     private sealed record LoadResult(double Seconds, int Requests, long Bytes, List<double> Latencies, int Failures, long PeakRss, List<string> Errors);
@@ -334,113 +306,6 @@ internal sealed class ServerLoadBenchmark : IBenchmark
                 }
 
                 await Task.Delay(100, cancellationToken);
-            }
-        }
-    }
-
-    /// <summary>disco-server as a child process of the benchmark, found next to this assembly.</summary>
-    private sealed class ServerChild : IDisposable
-    {
-        private readonly Process _process;
-        private bool _disposed;
-        private readonly StringBuilder _output = new();
-        private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private ServerChild(Process process) => _process = process;
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static async Task<ServerChild> StartAsync(int port, string data, params string[] settings)
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            string dll = Path.Combine(AppContext.BaseDirectory, "disco-server.dll");
-            foreach (string argument in (string[])[dll, "--listen", $"127.0.0.1:{port}", "--http-listen", "off", "--data-dir", data, .. settings])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var child = new ServerChild(Process.Start(start)!);
-            child._process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
-            child._process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
-            child._process.BeginOutputReadLine();
-            child._process.BeginErrorReadLine();
-            Task first = await Task.WhenAny(child._listening.Task, child._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
-            if (first != child._listening.Task)
-            {
-                child.Dispose();
-                throw new InvalidOperationException("disco-server did not start:\n" + child.Output);
-            }
-
-            return child;
-        }
-
-        /// <summary>VmHWM of the server process in bytes, or -1 where /proc is not available.</summary>
-        public long PeakRssBytes()
-        {
-            string status = $"/proc/{_process.Id}/status";
-            if (!File.Exists(status))
-            {
-                return -1;
-            }
-
-            string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        }
-
-        /// <summary>Resets VmHWM to the current RSS (Linux: writing 5 to clear_refs), so each phase reports its own peak.</summary>
-        public void ResetPeakRss()
-        {
-            try
-            {
-                File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Not resettable here: the numbers then are peaks since the server started, which the notes still describe.
-            }
-        }
-
-        public void Dispose()
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit(10_000);
-            }
-
-            _process.Dispose();
-        }
-
-        private void OnLine(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-
-            if (line.StartsWith("disco-server listening: ", StringComparison.Ordinal))
-            {
-                _listening.TrySetResult();
             }
         }
     }

@@ -18,34 +18,8 @@ internal static class TestRasters
     }
 
     /// <summary>A global EPSG:4326 float32 GeoTIFF of <see cref="F"/> at pixel centres, −180..180.</summary>
-    public static string WriteAnalyticGeoTiff(string path, int width, int height)
-    {
-        using GdalDataset dataset = GdalDataset.Create("GTiff", path, width, height, 1, GdalDataType.Float32,
-            new Dictionary<string, string> { ["COMPRESS"] = "DEFLATE", ["TILED"] = "YES" });
-        double dx = 360.0 / width;
-        double dy = 180.0 / height;
-        dataset.SetGeoTransform(GeoTransform.NorthUp(-180, 90, dx, dy));
-        using (SpatialReference wgs84 = SpatialReference.Wgs84())
-        {
-            dataset.SetSpatialReference(wgs84);
-        }
-
-        GdalBand band = dataset.GetBand(1);
-        band.Description = "f";
-        float[] row = new float[width];
-        for (int r = 0; r < height; r++)
-        {
-            double lat = 90 - ((r + 0.5) * dy);
-            for (int c = 0; c < width; c++)
-            {
-                row[c] = (float)F(lat, -180 + ((c + 0.5) * dx));
-            }
-
-            band.Write<float>(row, 0, r, width, 1);
-        }
-
-        return path;
-    }
+    public static string WriteAnalyticGeoTiff(string path, int width, int height) =>
+        GlobalGeoTiff.Write(path, width, height, [F], ["f"], new Dictionary<string, string> { ["COMPRESS"] = "DEFLATE", ["TILED"] = "YES" });
 
     /// <summary>
     /// A large global GeoTIFF whose blocks are never written (sparse: a few KB on disk, read back as zeros), so that

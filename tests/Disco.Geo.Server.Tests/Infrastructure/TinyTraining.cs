@@ -1,5 +1,4 @@
 using Disco.Geo.Client;
-using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
 
 namespace Disco.Geo.Server.Tests.Infrastructure;
@@ -16,32 +15,12 @@ internal static class TinyTraining
     public static readonly Grid Grid9 = new() { Kind = GridKind.Equiangular, Nlat = 9, Nlon = 16, LonOriginDegrees = -180 };
 
     /// <summary>Band 1: F; band 2: 1 where F &gt; threshold, else 0 (about half the sphere at 10.5).</summary>
-    public static string WriteLabelledGeoTiff(string path, int width = 128, int height = 64, double threshold = 10.5, double shift = 0)
-    {
-        using GdalDataset dataset = GdalDataset.Create("GTiff", path, width, height, 2, GdalDataType.Float32);
-        dataset.SetGeoTransform(GeoTransform.NorthUp(-180, 90, 360.0 / width, 180.0 / height));
-        using (SpatialReference wgs84 = SpatialReference.Wgs84())
-        {
-            dataset.SetSpatialReference(wgs84);
-        }
-
-        float[] values = new float[width * height];
-        float[] labels = new float[width * height];
-        for (int r = 0; r < height; r++)
-        {
-            double lat = 90 - ((r + 0.5) * 180.0 / height);
-            for (int c = 0; c < width; c++)
-            {
-                double f = TestRasters.F(lat, -180 + ((c + 0.5) * 360.0 / width) + shift);
-                values[(r * width) + c] = (float)f;
-                labels[(r * width) + c] = f > threshold ? 1 : 0;
-            }
-        }
-
-        dataset.GetBand(1).Write<float>(values, 0, 0, width, height);
-        dataset.GetBand(2).Write<float>(labels, 0, 0, width, height);
-        return path;
-    }
+    public static string WriteLabelledGeoTiff(string path, int width = 128, int height = 64, double threshold = 10.5, double shift = 0) =>
+        GlobalGeoTiff.Write(path, width, height,
+        [
+            (lat, lon) => TestRasters.F(lat, lon + shift),
+            (lat, lon) => TestRasters.F(lat, lon + shift) > threshold ? 1 : 0,
+        ]);
 
     /// <summary>Band 1 of <see cref="WriteLabelledGeoTiff"/> only: what a model trained on it reads.</summary>
     public static string WriteInputGeoTiff(string path, int width = 128, int height = 64) => TestRasters.WriteAnalyticGeoTiff(path, width, height);
