@@ -72,10 +72,13 @@ internal static class EquivarianceProbes
     /// <summary>
     /// The pole-versus-equator bump test: the K basis responses to a bump at the north pole, read down a meridian,
     /// against the responses to the same bump centred on the equator, read southwards and eastwards from its centre,
-    /// over a quarter turn. Returns max |difference| / max |pole response| over basis functions and both directions.
-    /// Uses an equiangular grid with nlon = 2(nlat − 1), so the three profiles sample the same distances.
+    /// over a quarter turn. Uses an equiangular grid with nlon = 2(nlat − 1), so the three profiles sample the same
+    /// distances. Two readings of the same profiles, each the worse of the two directions:
+    /// <see cref="BumpDifference.MaxPerBasis"/> = max |difference| / max |pole response| over all basis functions;
+    /// <see cref="BumpDifference.RmsOfSum"/> = the root-mean-square difference of the summed basis responses (what a
+    /// layer with unit weights outputs) over the profile, divided by its maximum.
     /// </summary>
-    public static double PoleEquatorBumpError(int nlat, FilterBasis basis, double thetaCutoff, BasisNormalization normalization, double bumpWidth)
+    public static BumpDifference PoleEquatorBump(int nlat, FilterBasis basis, double thetaCutoff, BasisNormalization normalization, double bumpWidth)
     {
         SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, nlat, 2 * (nlat - 1), lonOriginDegrees: 0);
         PsiTensor psi = PsiCache.Shared.GetOrBuild(new PsiSpec(grid, grid, basis, thetaCutoff, normalization, Transpose: false));
@@ -86,11 +89,15 @@ internal static class EquivarianceProbes
 
         int equatorRow = (nlat - 1) / 2;
         long[] distances = Enumerable.Range(0, equatorRow + 1).Select(j => (long)j).ToArray();
-        Tensor meridian = pole.index_select(1, tensor(distances)).select(2, 0);                                         // [K, steps]
-        Tensor southward = equator.index_select(1, tensor(distances.Select(j => equatorRow + j).ToArray())).select(2, 0);
-        Tensor eastward = equator.select(1, equatorRow).index_select(1, tensor(distances));
-        double difference = Math.Max((meridian - southward).abs().max().item<double>(), (meridian - eastward).abs().max().item<double>());
-        return difference / meridian.abs().max().item<double>();
+        Tensor meridian = pole.index_select(1, tensor(distances)).select(2, 0).to(float64);                                // [K, steps]
+        Tensor southward = equator.index_select(1, tensor(distances.Select(j => equatorRow + j).ToArray())).select(2, 0).to(float64);
+        Tensor eastward = equator.select(1, equatorRow).index_select(1, tensor(distances)).to(float64);
+
+        double maxPerBasis = Math.Max((meridian - southward).abs().max().item<double>(), (meridian - eastward).abs().max().item<double>())
+            / meridian.abs().max().item<double>();
+        Tensor summed = meridian.sum(dim: 0);
+        double RmsOfSum(Tensor other) => (summed - other.sum(dim: 0)).square().mean().sqrt().item<double>() / summed.abs().max().item<double>();
+        return new BumpDifference(maxPerBasis, Math.Max(RmsOfSum(southward), RmsOfSum(eastward)));
     }
 
     /// <summary>
@@ -193,3 +200,8 @@ internal static class EquivarianceProbes
         return Math.Sqrt(difference / reference);
     }
 }
+
+/// <summary>Two readings of the pole-versus-equator bump difference (see <see cref="EquivarianceProbes.PoleEquatorBump"/>).</summary>
+/// <param name="MaxPerBasis">Largest pointwise difference of any basis response, relative to the largest response.</param>
+/// <param name="RmsOfSum">RMS difference of the summed basis responses over the profile, relative to their maximum.</param>
+internal readonly record struct BumpDifference(double MaxPerBasis, double RmsOfSum);
