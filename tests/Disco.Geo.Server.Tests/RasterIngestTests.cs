@@ -110,7 +110,7 @@ public sealed class RasterIngestTests : IAsyncLifetime
             {
                 double lat = values.Latitudes[i];
                 double lon = values.Longitudes[p] > 180 ? values.Longitudes[p] - 360 : values.Longitudes[p];
-                Assert.True(Math.Abs(values[0, i, p] - ((2 * TestRasters.F(lat, lon)) + 1)) < 3e-2, $"f2 at {lat},{lon}: {values[0, i, p]}");
+                Assert.True(Math.Abs(values[0, i, p] - ((2 * AnalyticField.F(lat, lon)) + 1)) < 3e-2, $"f2 at {lat},{lon}: {values[0, i, p]}");
                 if (Math.Abs(lat) < 26 && Math.Abs(lon) < 56)
                 {
                     Assert.Equal((1f, 1f, 7f), (MathF.Round(values[1, i, p], 3), values[2, i, p], values[3, i, p]));
@@ -310,7 +310,7 @@ public sealed class RasterIngestTests : IAsyncLifetime
 
             for (int p = 0; p < values.NLon; p++)
             {
-                worst = Math.Max(worst, Math.Abs(values[band, i, p] - TestRasters.F(values.Latitudes[i], values.Longitudes[p])));
+                worst = Math.Max(worst, Math.Abs(values[band, i, p] - AnalyticField.F(values.Latitudes[i], values.Longitudes[p])));
             }
         }
 

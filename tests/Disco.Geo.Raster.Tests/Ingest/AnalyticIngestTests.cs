@@ -149,7 +149,7 @@ public sealed class AnalyticIngestTests(AnalyticFixture rasters, ITestOutputHelp
                 Assert.Equal(first, raster[0, row, p]);
             }
 
-            double expected = AnalyticRasters.F(grid.LatitudeDegrees(row), 0);
+            double expected = AnalyticField.F(grid.LatitudeDegrees(row), 0);
             Assert.True(Math.Abs(first - expected) < 2e-3, $"pole row {row}: {first} vs {expected}");
         }
     }
@@ -173,7 +173,7 @@ public sealed class AnalyticIngestTests(AnalyticFixture rasters, ITestOutputHelp
                 double wx = Math.Max(0, Math.Min(east, centre + 0.125) - Math.Max(west, centre - 0.125));
                 if (wx > 0 && centre >= west - 0.125 && centre <= east + 0.125)
                 {
-                    sum += wx * wy * (float)AnalyticRasters.F(lat, centre);
+                    sum += wx * wy * (float)AnalyticField.F(lat, centre);
                     weight += wx * wy;
                 }
             }
@@ -198,7 +198,7 @@ public sealed class AnalyticIngestTests(AnalyticFixture rasters, ITestOutputHelp
                 double longitude = grid.LongitudeDegrees(p);
                 if (raster.Valid[i * grid.NLon + p] && Math.Abs(longitude) <= maxAbsLongitude)
                 {
-                    double expected = AnalyticRasters.F(grid.LatitudeDegrees(i), grid.LongitudeDegrees(p));
+                    double expected = AnalyticField.F(grid.LatitudeDegrees(i), grid.LongitudeDegrees(p));
                     worst = Math.Max(worst, Math.Abs(raster[0, i, p] - expected));
                 }
             }

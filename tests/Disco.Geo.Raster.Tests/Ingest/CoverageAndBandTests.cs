@@ -41,7 +41,7 @@ public sealed class CoverageAndBandTests : IDisposable
                 else if (inside && !nearHole)
                 {
                     Assert.True(valid, $"node {lat},{lon} should be valid");
-                    Assert.InRange(raster[0, i, p] - AnalyticRasters.F(lat, lon), -2e-3, 2e-3);
+                    Assert.InRange(raster[0, i, p] - AnalyticField.F(lat, lon), -2e-3, 2e-3);
                 }
             }
         }
@@ -60,7 +60,7 @@ public sealed class CoverageAndBandTests : IDisposable
         {
             int p = (int)Math.Round((lon + 180) / grid.LonStepDegrees);
             Assert.True(raster.Valid[equator * grid.NLon + p], $"lon {lon} should be valid");
-            Assert.InRange(raster[0, equator, p] - AnalyticRasters.F(0, lon), -2e-3, 2e-3);
+            Assert.InRange(raster[0, equator, p] - AnalyticField.F(0, lon), -2e-3, 2e-3);
         }
 
         int farAway = (int)Math.Round((0.0 + 180) / grid.LonStepDegrees);
@@ -121,7 +121,7 @@ public sealed class CoverageAndBandTests : IDisposable
                 {
                     double lat = 89.75 - r * 0.5;
                     double lon = -179.75 + c * 0.5;
-                    f[r * 720 + c] = (float)AnalyticRasters.F(lat, lon);
+                    f[r * 720 + c] = (float)AnalyticField.F(lat, lon);
                     classes[r * 720 + c] = 1 + (float)Math.Floor((lat + 90) / 30);
                     mask[r * 720 + c] = lon < 0 ? 0 : 1;
                 }
@@ -219,7 +219,7 @@ public sealed class CoverageAndBandTests : IDisposable
             {
                 double lat = north - (r + 0.5) * pixel;
                 double lon = west + (c + 0.5) * pixel;
-                values[r * width + c] = hole is not null && hole(lat, lon) ? (float)noData!.Value : (float)AnalyticRasters.F(lat, lon);
+                values[r * width + c] = hole is not null && hole(lat, lon) ? (float)noData!.Value : (float)AnalyticField.F(lat, lon);
             }
         }
 

@@ -92,9 +92,9 @@ public sealed class GeoTiffWriterTests : IDisposable
                 // Halfway between two node rows: the mean of f there, within the curvature term (2°)²/8·|f''| ≈ 4e-3.
                 double lat = 89 - 2 * row;
                 double lon = -180 + 2 * column;
-                double mean = (AnalyticRasters.F(lat + 1, lon) + AnalyticRasters.F(lat - 1, lon)) / 2;
+                double mean = (AnalyticField.F(lat + 1, lon) + AnalyticField.F(lat - 1, lon)) / 2;
                 Assert.Equal(mean, pixels[row * 180 + column], 1e-5);
-                Assert.InRange(pixels[row * 180 + column] - AnalyticRasters.F(lat, lon), -5e-3, 5e-3);
+                Assert.InRange(pixels[row * 180 + column] - AnalyticField.F(lat, lon), -5e-3, 5e-3);
             }
         }
     }
@@ -139,7 +139,7 @@ public sealed class GeoTiffWriterTests : IDisposable
                     continue;
                 }
 
-                Assert.InRange(value - AnalyticRasters.F(ys[0], xs[0]), -2e-2, 2e-2);
+                Assert.InRange(value - AnalyticField.F(ys[0], xs[0]), -2e-2, 2e-2);
                 checkedPixels++;
             }
         }

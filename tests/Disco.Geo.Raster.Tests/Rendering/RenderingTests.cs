@@ -27,7 +27,7 @@ public sealed class RenderingTests : IDisposable
             double lon = -90 + 90 * (px + 0.5) / 256;
             double mercatorY = Math.PI * (1 - 2 * (1 + (py + 0.5) / 256) / 4);
             double lat = Math.Atan(Math.Sinh(mercatorY)) * 180 / Math.PI;
-            Rgba expected = viridis.Map(AnalyticRasters.F(lat, lon));
+            Rgba expected = viridis.Map(AnalyticField.F(lat, lon));
             Assert.InRange(planes[0][py * 256 + px] - expected.R, -3, 3);
             Assert.InRange(planes[1][py * 256 + px] - expected.G, -3, 3);
             Assert.InRange(planes[2][py * 256 + px] - expected.B, -3, 3);

@@ -99,7 +99,7 @@ public sealed class AreaStatisticsTests
             double w = Math.Cos(lat * Math.PI / 180);
             for (double lon = west + 0.025; lon < east; lon += 0.05)
             {
-                sum += w * AnalyticRasters.F(lat, lon);
+                sum += w * AnalyticField.F(lat, lon);
                 weight += w;
             }
         }

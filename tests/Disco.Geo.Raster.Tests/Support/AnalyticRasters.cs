@@ -5,49 +5,15 @@ namespace Disco.Geo.Raster.Tests.Support;
 /// <summary>Rasters of a known smooth function f(lat, lon), written with the binding in various CRSs.</summary>
 internal static class AnalyticRasters
 {
-    /// <summary>A smooth function on the sphere (degree ≤ 2 in the Cartesian coordinates, so continuous at the poles and the antimeridian).</summary>
-    internal static double F(double latDegrees, double lonDegrees)
-    {
-        double lat = latDegrees * Math.PI / 180;
-        double lon = lonDegrees * Math.PI / 180;
-        double x = Math.Cos(lat) * Math.Cos(lon);
-        double y = Math.Cos(lat) * Math.Sin(lon);
-        double z = Math.Sin(lat);
-        return 10 + 3 * x - 2 * y + 4 * z + 1.5 * x * z - y * y;
-    }
-
-    /// <summary>A global EPSG:4326 GeoTIFF of <see cref="F"/> at pixel centres, west edge at <paramref name="west"/>.</summary>
+    /// <summary>A global EPSG:4326 GeoTIFF of <see cref="AnalyticField.F"/> at pixel centres, west edge at <paramref name="west"/>.</summary>
     internal static void WriteGeographic(string path, int width, int height, double west = -180, double? noData = null,
-        Func<double, double, bool>? covered = null)
-    {
-        using GdalDataset dataset = GdalDataset.Create("GTiff", path, width, height, 1, GdalDataType.Float32,
-            new Dictionary<string, string> { ["COMPRESS"] = "DEFLATE", ["TILED"] = "YES" });
-        double dx = 360.0 / width;
-        double dy = 180.0 / height;
-        dataset.SetGeoTransform(GeoTransform.NorthUp(west, 90, dx, dy));
-        using SpatialReference wgs84 = SpatialReference.Wgs84();
-        dataset.SetSpatialReference(wgs84);
-        GdalBand band = dataset.GetBand(1);
-        if (noData is not null)
-        {
-            band.NoDataValue = noData.Value;
-        }
+        Func<double, double, bool>? covered = null) =>
+        GlobalGeoTiff.Write(
+            path, width, height,
+            [(lat, lon) => covered is null || covered(lat, lon) ? AnalyticField.F(lat, lon) : noData ?? double.NaN],
+            creationOptions: new Dictionary<string, string> { ["COMPRESS"] = "DEFLATE", ["TILED"] = "YES" }, west: west, noData: noData);
 
-        float[] row = new float[width];
-        for (int r = 0; r < height; r++)
-        {
-            double lat = 90 - (r + 0.5) * dy;
-            for (int c = 0; c < width; c++)
-            {
-                double lon = west + (c + 0.5) * dx;
-                row[c] = covered is null || covered(lat, lon) ? (float)F(lat, lon) : (float)(noData ?? double.NaN);
-            }
-
-            band.Write<float>(row, 0, r, width, 1);
-        }
-    }
-
-    /// <summary>A global raster of <see cref="F"/> in a projected CRS; pixels outside the projection's domain are nodata.</summary>
+    /// <summary>A global raster of <see cref="AnalyticField.F"/> in a projected CRS; pixels outside the projection's domain are nodata.</summary>
     internal static void WriteProjected(string path, string crs, int width, int height, double halfWidth, double halfHeight, float noData = -9999f)
     {
         using SpatialReference target = SpatialReference.FromUserInput(crs);
@@ -86,7 +52,7 @@ internal static class AnalyticRasters
             {
                 bool inside = double.IsFinite(lon[c]) && double.IsFinite(lat[c]) && Math.Abs(lon[c]) <= 180 &&
                               Math.Abs(xs[c] - xBack[c]) < 1 && Math.Abs(ys[c] - yBack[c]) < 1;
-                row[c] = inside ? (float)F(lat[c], lon[c]) : noData;
+                row[c] = inside ? (float)AnalyticField.F(lat[c], lon[c]) : noData;
             }
 
             band.Write<float>(row, 0, r, width, 1);

@@ -13,7 +13,7 @@ internal static class Maps
         {
             for (int p = 0; p < grid.NLon; p++)
             {
-                data[i * grid.NLon + p] = (float)AnalyticRasters.F(grid.LatitudeDegrees(i), grid.LongitudeDegrees(p));
+                data[i * grid.NLon + p] = (float)AnalyticField.F(grid.LatitudeDegrees(i), grid.LongitudeDegrees(p));
             }
         }
 

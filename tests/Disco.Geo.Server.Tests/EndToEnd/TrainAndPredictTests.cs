@@ -209,7 +209,7 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         Assert.Equal(fromRaster.Values, fromPath.Values);
 
         // A 2:1 photo as a panorama, turned by a camera yaw.
-        string photo = TestRasters.WritePlainPng(Path.Combine(fixture.Files, "room.png"), 128, 64, (lat, lon) => (byte)(TestRasters.F(lat, lon) * 12));
+        string photo = TestRasters.WritePlainPng(Path.Combine(fixture.Files, "room.png"), 128, 64, (lat, lon) => (byte)(AnalyticField.F(lat, lon) * 12));
         string uploaded = (await Client.UploadFileAsync(photo)).Dataset.Id;
         PredictionArray fromPanorama = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Panorama = new PanoramaSource { DatasetId = uploaded, YawDegrees = 30 } });
         SphereGrid grid = SphereGrid.Create(Sphere.Grids.GridKind.Equiangular, 17, 32, -180);

@@ -11,7 +11,7 @@ namespace Disco.Geo.Server.Tests.Infrastructure;
 /// </summary>
 internal static class GriddedDatasets
 {
-    /// <summary>One input band holding <see cref="TestRasters.F"/> plus <paramref name="offset"/> at the grid's nodes (equiangular: both poles).</summary>
+    /// <summary>One input band holding <see cref="AnalyticField.F"/> plus <paramref name="offset"/> at the grid's nodes (equiangular: both poles).</summary>
     public static Task<string> StoreFieldAsync(TestServer server, string name, Grid grid, double offset = 0)
     {
         float[] values = new float[grid.Nlat * grid.Nlon];
@@ -19,7 +19,7 @@ internal static class GriddedDatasets
         {
             for (int c = 0; c < grid.Nlon; c++)
             {
-                values[(r * grid.Nlon) + c] = (float)(TestRasters.F(90 - (180.0 * r / (grid.Nlat - 1)), grid.LonOriginDegrees + (360.0 * c / grid.Nlon)) + offset);
+                values[(r * grid.Nlon) + c] = (float)(AnalyticField.F(90 - (180.0 * r / (grid.Nlat - 1)), grid.LonOriginDegrees + (360.0 * c / grid.Nlon)) + offset);
             }
         }
 

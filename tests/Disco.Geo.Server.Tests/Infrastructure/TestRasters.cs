@@ -6,20 +6,9 @@ namespace Disco.Geo.Server.Tests.Infrastructure;
 /// <summary>Real raster and vector files written with the GDAL binding (and plain text for GeoJSON) for ingest tests.</summary>
 internal static class TestRasters
 {
-    /// <summary>A smooth function on the sphere (degree ≤ 2 in x, y, z: continuous at the poles and the antimeridian), values 2..18.</summary>
-    public static double F(double latDegrees, double lonDegrees)
-    {
-        double lat = latDegrees * Math.PI / 180;
-        double lon = lonDegrees * Math.PI / 180;
-        double x = Math.Cos(lat) * Math.Cos(lon);
-        double y = Math.Cos(lat) * Math.Sin(lon);
-        double z = Math.Sin(lat);
-        return 10 + (3 * x) - (2 * y) + (4 * z) + (1.5 * x * z) - (y * y);
-    }
-
-    /// <summary>A global EPSG:4326 float32 GeoTIFF of <see cref="F"/> at pixel centres, −180..180.</summary>
+    /// <summary>A global EPSG:4326 float32 GeoTIFF of <see cref="AnalyticField.F"/> at pixel centres, −180..180.</summary>
     public static string WriteAnalyticGeoTiff(string path, int width, int height) =>
-        GlobalGeoTiff.Write(path, width, height, [F], ["f"], new Dictionary<string, string> { ["COMPRESS"] = "DEFLATE", ["TILED"] = "YES" });
+        GlobalGeoTiff.Write(path, width, height, [AnalyticField.F], ["f"], new Dictionary<string, string> { ["COMPRESS"] = "DEFLATE", ["TILED"] = "YES" });
 
     /// <summary>
     /// A large global GeoTIFF whose blocks are never written (sparse: a few KB on disk, read back as zeros), so that

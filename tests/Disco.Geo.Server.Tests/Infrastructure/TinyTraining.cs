@@ -5,7 +5,7 @@ namespace Disco.Geo.Server.Tests.Infrastructure;
 
 /// <summary>
 /// Small real training data and requests: a global GeoTIFF whose band 1 is the analytic field
-/// <see cref="TestRasters.F"/> and band 2 a land/water-like label (1 where F exceeds a threshold), ingested with the
+/// <see cref="AnalyticField.F"/> and band 2 a land/water-like label (1 where F exceeds a threshold), ingested with the
 /// real ingest engine onto a tiny grid, and a tiny DISCO U-Net that trains in a second or two.
 /// </summary>
 internal static class TinyTraining
@@ -18,8 +18,8 @@ internal static class TinyTraining
     public static string WriteLabelledGeoTiff(string path, int width = 128, int height = 64, double threshold = 10.5, double shift = 0) =>
         GlobalGeoTiff.Write(path, width, height,
         [
-            (lat, lon) => TestRasters.F(lat, lon + shift),
-            (lat, lon) => TestRasters.F(lat, lon + shift) > threshold ? 1 : 0,
+            (lat, lon) => AnalyticField.F(lat, lon + shift),
+            (lat, lon) => AnalyticField.F(lat, lon + shift) > threshold ? 1 : 0,
         ]);
 
     /// <summary>Band 1 of <see cref="WriteLabelledGeoTiff"/> only: what a model trained on it reads.</summary>
