@@ -104,7 +104,7 @@ public sealed class RpcValidationTests : IAsyncLifetime
         DiscoException bad = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.StartTrainingAsync(new StartTrainingRequest
         {
             ModelName = "",
-            HyperParameters = new HyperParameters { Epochs = -1, LearningRate = double.NaN, ValidationFraction = 1.5 },
+            HyperParameters = new HyperParameters { Epochs = -1, LearningRate = -1, ValidationFraction = 1.5 },
             Device = "tpu",
         }));
         Assert.True(bad.FieldViolations.Count >= 5);

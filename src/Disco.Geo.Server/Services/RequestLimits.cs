@@ -37,6 +37,11 @@ internal sealed class RequestLimits(LimitsOptions limits)
         .. PredictionService.Descriptor.Methods.Select(m => m.InputType),
     ];
 
+    /// <summary>True for the request messages of the Disco.Geo services (<see cref="RequestTypes"/>).</summary>
+    public static bool IsRequestType(MessageDescriptor descriptor) => RequestTypeNames.Contains(descriptor.FullName);
+
+    private static readonly HashSet<string> RequestTypeNames = [.. RequestTypes.Select(t => t.FullName)];
+
     /// <summary>Checks one request; returns the violations, at most one per field.</summary>
     public List<(string Field, string Description)> Check(IMessage message)
     {

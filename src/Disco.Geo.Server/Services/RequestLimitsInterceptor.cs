@@ -37,7 +37,8 @@ internal sealed class RequestLimitsInterceptor(IOptions<LimitsOptions> options) 
 
     private void Check(object? request)
     {
-        if (request is IMessage message)
+        // Only the Disco.Geo API's requests: health checks and reflection are other packages' messages.
+        if (request is IMessage message && RequestLimits.IsRequestType(message.Descriptor))
         {
             _limits.ThrowIfInvalid(message);
         }
