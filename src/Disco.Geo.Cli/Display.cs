@@ -156,6 +156,11 @@ internal static class Display
             {
                 context.Error.WriteLine($"Resume it with `disco jobs resume {job.Id}`.");
             }
+            else if (job.State == JobState.Failed)
+            {
+                // The server marks failures a resume cannot fix (a bad request) as not resumable.
+                context.Error.WriteLine("A resume would fail the same way: change what the message names and run the command again.");
+            }
 
             return ExitCodes.JobUnsuccessful;
         }

@@ -37,19 +37,32 @@ internal static class Parsing
     }
 
     /// <summary>
-    /// "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]]", e.g. "1:input:bilinear:red", or "1.1:label:mode:land" for band 1 of
-    /// the first --extra source.
+    /// "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME[:SCALE[:OFFSET]]]]", e.g. "1:input:bilinear:red", "1.1:label:mode:land" for
+    /// band 1 of the first --extra source, or "1:input::temp:0.01:-273.15" (empty fields take their defaults).
     /// </summary>
     public static BandSpec Band(string text)
     {
+        const string Syntax = "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME[:SCALE[:OFFSET]]]] with a 1-based band number, e.g. 1:input:bilinear:red, 1.1:label:mode:land or 1:input::temp:0.01:-273.15";
         string[] parts = text.Split(':');
         string[] position = parts[0].Split('.');
         int source = 0;
-        if (parts.Length is < 2 or > 4 || position.Length > 2
+        if (parts.Length is < 2 or > 6 || position.Length > 2
             || !int.TryParse(position[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index < 1
             || (position.Length == 2 && !int.TryParse(position[0], NumberStyles.None, CultureInfo.InvariantCulture, out source)))
         {
-            throw new UsageException($"--band '{text}' is not [SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]] with a 1-based band number, e.g. 1:input:bilinear:red or 1.1:label:mode:land.");
+            throw new UsageException($"--band '{text}' is not {Syntax}.");
+        }
+
+        double Number(int part, string what)
+        {
+            if (parts.Length <= part || parts[part].Length == 0)
+            {
+                return 0;
+            }
+
+            return double.TryParse(parts[part], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
+                ? value
+                : throw new UsageException($"--band '{text}': {what} '{parts[part]}' is not a number.");
         }
 
         return new BandSpec
@@ -57,9 +70,60 @@ internal static class Parsing
             SourceIndex = source,
             SourceBand = index,
             Role = Enum<BandRole>("role", parts[1]),
-            Resampling = parts.Length > 2 ? Enum<Resampling>("resampling", parts[2]) : Resampling.Unspecified,
+            Resampling = parts.Length > 2 && parts[2].Length > 0 ? Enum<Resampling>("resampling", parts[2]) : Resampling.Unspecified,
             Name = parts.Length > 3 ? parts[3] : "",
+            Scale = Number(4, "scale"),
+            Offset = Number(5, "offset"),
         };
+    }
+
+    /// <summary>
+    /// "[N@]VALUE=CLASS,…", e.g. "0=0,255=1": the value map of a label band; N is the 1-based position of the --band it
+    /// belongs to, needed only when several bands are labels.
+    /// </summary>
+    public static void ApplyLabelMap(string text, IList<BandSpec> bands)
+    {
+        const string Syntax = "[N@]VALUE=CLASS,… with whole numbers, e.g. 0=0,255=1 (N = position of the --band, when several are labels)";
+        string entries = text;
+        BandSpec target;
+        int at = text.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            if (!int.TryParse(text[..at], NumberStyles.None, CultureInfo.InvariantCulture, out int position) || position < 1 || position > bands.Count)
+            {
+                throw new UsageException($"--label-map '{text}': '{text[..at]}' is not the position of a --band (1..{bands.Count}).");
+            }
+
+            target = bands[position - 1];
+            entries = text[(at + 1)..];
+        }
+        else
+        {
+            List<BandSpec> labels = bands.Where(b => b.Role == BandRole.Label).ToList();
+            target = labels.Count == 1
+                ? labels[0]
+                : throw new UsageException(labels.Count == 0
+                    ? "--label-map needs a label band: add --band BAND:label."
+                    : $"--label-map '{text}': {labels.Count} bands are labels; say which with N@…, N being the position of its --band.");
+        }
+
+        foreach (string entry in entries.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] pair = entry.Split('=');
+            if (pair.Length != 2
+                || !long.TryParse(pair[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value)
+                || !int.TryParse(pair[1], NumberStyles.None, CultureInfo.InvariantCulture, out int id))
+            {
+                throw new UsageException($"--label-map '{text}': '{entry}' is not VALUE=CLASS; use {Syntax}.");
+            }
+
+            target.LabelMap[value] = id;
+        }
+
+        if (target.LabelMap.Count == 0)
+        {
+            throw new UsageException($"--label-map '{text}' maps nothing; use {Syntax}.");
+        }
     }
 
     /// <summary>Parses "segmentation" into TrainingTask.Segmentation and the like (kebab or snake case).</summary>

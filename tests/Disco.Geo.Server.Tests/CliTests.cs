@@ -85,7 +85,7 @@ public sealed class CliTests : IAsyncLifetime
         await RunAsync("datasets", "upload", Temp.File(_files, "labels.tif", 70_000, seed: 11));
         Result ingest = await RunAsync("datasets", "ingest", "--name", "grid1", "--from", "raw", "--grid", "equiangular:181x360",
             "--extra", "labels", "--band", "1:input:bilinear:red", "--band", "1.1:label:mode:land");
-        Assert.Equal(ExitCodes.JobUnsuccessful, ingest.ExitCode);
+        Assert.Equal(ExitCodes.InvalidRequest, ingest.ExitCode);
         Assert.Contains("cannot be ingested", ingest.Error, StringComparison.Ordinal);
 
         Result bad = await RunAsync("datasets", "ingest", "--name", "bad name", "--from", "raw", "--grid", "equiangular:1x360");

@@ -85,11 +85,11 @@ public sealed class RpcValidationTests : IAsyncLifetime
             AdditionalSources = { new RasterSource { ServerPath = outside } },
         }));
 
-        // A request that passes validation becomes a job, which the ingest engine fails: the file is not a raster.
-        Job failed = await _client.WaitForJobAsync((await Ingest(inside)).Id);
-        Assert.Equal(JobState.Failed, failed.State);
-        Assert.Equal((int)StatusCode.InvalidArgument, failed.Error.Code);
-        Assert.Contains("'inside.tif' cannot be ingested", failed.Error.Message, StringComparison.Ordinal);
+        // The sources are opened when the request arrives: a file that is not a raster is refused before a job is queued.
+        DiscoException unreadable = await Expect.StatusAsync(StatusCode.InvalidArgument, () => Ingest(inside));
+        Assert.Equal("server_path.path", Assert.Single(unreadable.FieldViolations).Field);
+        Assert.Contains("'inside.tif' cannot be ingested", unreadable.Message, StringComparison.Ordinal);
+        Assert.Empty(await ListJobsAsync());
 
         Task<Job> Ingest(string path) => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "g", Grid = grid, ServerPath = new ServerPathSource { Path = path } });
     }
@@ -104,7 +104,7 @@ public sealed class RpcValidationTests : IAsyncLifetime
         DiscoException bad = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.StartTrainingAsync(new StartTrainingRequest
         {
             ModelName = "",
-            HyperParameters = new HyperParameters { Epochs = -1, LearningRate = double.NaN, ValidationFraction = 1.5 },
+            HyperParameters = new HyperParameters { Epochs = -1, LearningRate = -1, ValidationFraction = 1.5 },
             Device = "tpu",
         }));
         Assert.True(bad.FieldViolations.Count >= 5);

@@ -72,14 +72,20 @@ internal static class DatasetsCommands
         var extra = new Option<string[]>("--extra") { Description = "Additional source aligned by geography (a raw dataset, or an absolute server path; a raster or a vector layer), repeatable; its bands are SOURCE.BAND in --band" };
         var bands = new Option<string[]>("--band")
         {
-            Description = "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME]], repeatable, e.g. 1:input:average:red or 1.2:label:mode:land (default: all bands as inputs). " +
+            Description = "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME[:SCALE[:OFFSET]]]], repeatable, e.g. 1:input:average:red, 1.2:label:mode:land or " +
+                          "1:input::temp:0.01:-273.15 (value × SCALE + OFFSET; empty fields take their defaults; default: all bands as inputs). " +
                           "A vector layer offers band 1 = share of each cell covered by polygons, 2 = 1 where at least half is covered, 3.. = its integer fields as class ids. " +
                           "ROLE mask turns a band into the validity mask.",
+        };
+        var labelMap = new Option<string[]>("--label-map")
+        {
+            Description = "[N@]VALUE=CLASS,… maps a label band's source values to class ids 0, 1, …, e.g. --band 1:label:mode:land --label-map 0=0,255=1 " +
+                          "for a 0/255 mask (every value present must be listed). N = position of the --band it applies to, needed only with several label bands.",
         };
         var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of following it" };
         var command = new Command("ingest",
             "Resample an uploaded file or server-side files onto a sphere grid (a job): georeferenced rasters (several --path are tiles to mosaic), " +
-            "vector layers (rasterised), or images without georeferencing that are exactly 2:1 (taken as global EPSG:4326 maps).") { name, from, path, grid, extra, bands, detach };
+            "vector layers (rasterised), or images without georeferencing that are exactly 2:1 (taken as global EPSG:4326 maps).") { name, from, path, grid, extra, bands, labelMap, detach };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             var request = new IngestDatasetRequest { Name = context.Parse.GetValue(name)!, Grid = Parsing.Grid(context.Parse.GetValue(grid)!) };
@@ -111,6 +117,11 @@ internal static class DatasetsCommands
             foreach (string band in context.Parse.GetValue(bands) ?? [])
             {
                 request.Bands.Add(Parsing.Band(band));
+            }
+
+            foreach (string map in context.Parse.GetValue(labelMap) ?? [])
+            {
+                Parsing.ApplyLabelMap(map, request.Bands);
             }
 
             using DiscoClient client = context.Connect();

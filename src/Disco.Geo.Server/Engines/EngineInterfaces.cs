@@ -14,6 +14,14 @@ public interface IIngestEngine
     /// <param name="progress">Progress for watchers.</param>
     /// <param name="cancellationToken">Fires on cancel and on server shutdown.</param>
     Task<IngestOutput> IngestAsync(IngestWork work, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens every source far enough to read its kind and bands (no pixels) and checks the band specs against them, so
+    /// a bad band choice is refused when the request arrives. Returns the band specs the ingest will use (the defaults
+    /// filled in when none were given) and what was read, which <see cref="IngestWork.Inspection"/> hands to the job.
+    /// </summary>
+    /// <exception cref="EngineInputException">A source that cannot be read, or a band spec it cannot satisfy; <see cref="EngineInputException.Field"/> names the field.</exception>
+    Task<IngestInspection> InspectAsync(IngestWork work, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -28,6 +36,17 @@ public interface ITrainingEngine
     /// <param name="progress">Epoch, step, losses, metrics, throughput and ETA.</param>
     /// <param name="cancellationToken">Fires on cancel and on server shutdown.</param>
     Task TrainAsync(TrainingWork work, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks a training request before it is queued: builds the model description on the datasets' grid (the level
+    /// grids, channels and filter bases, without weights), checks the hyper-parameters and that the device exists.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="grid">The training datasets' grid.</param>
+    /// <param name="inputBands">Input bands of the training datasets.</param>
+    /// <param name="labelBands">Label bands of the training datasets.</param>
+    /// <exception cref="EngineInputException">A field the engine cannot use; <see cref="EngineInputException.Field"/> names it.</exception>
+    void CheckRequest(StartTrainingRequest request, Grid grid, int inputBands, int labelBands);
 }
 
 /// <summary>Runs a model over an input and emits the output map in latitude bands as they are ready.</summary>
@@ -79,4 +98,9 @@ public sealed record ModelCard(int FormatVersion, string Json);
 
 /// <summary>An input the user must fix: the message says what is wrong and the job fails with INVALID_ARGUMENT.</summary>
 /// <param name="message">What is wrong and how to fix it.</param>
-public sealed class EngineInputException(string message) : Exception(message);
+/// <param name="field">The request field at fault (e.g. "model.kernel_shape", "bands[3].source_band"), when known.</param>
+public sealed class EngineInputException(string message, string? field = null) : Exception(message)
+{
+    /// <summary>The request field at fault, or null when the message names it only in words.</summary>
+    public string? Field { get; } = field;
+}

@@ -52,7 +52,19 @@ public sealed record GriddedDataset(string DatasetId, string TensorPath, Grid Gr
 /// <param name="Grid">The target grid (validated against the server's limits).</param>
 /// <param name="Bands">Band selection and roles; empty = every band as an input.</param>
 /// <param name="MaxRasterPixels">Reject sources larger than this (width × height) with a clear error.</param>
-public sealed record IngestWork(IReadOnlyList<IReadOnlyList<string>> Sources, Grid Grid, IReadOnlyList<BandSpec> Bands, long MaxRasterPixels);
+public sealed record IngestWork(IReadOnlyList<IReadOnlyList<string>> Sources, Grid Grid, IReadOnlyList<BandSpec> Bands, long MaxRasterPixels)
+{
+    /// <summary>What <see cref="IIngestEngine.InspectAsync"/> read when the request arrived, or null (after a restart or resume) to read it again.</summary>
+    public IngestInspection? Inspection { get; init; }
+
+    /// <summary>The API field of each source, for messages: "dataset_id", "server_path.path", "additional_sources[0]", ….</summary>
+    public IReadOnlyList<string> SourceFields { get; init; } = [];
+}
+
+/// <summary>The sources of an ingest as opened when the request arrived, and the band specs the ingest will use.</summary>
+/// <param name="Bands">The band specs, defaults filled in.</param>
+/// <param name="Sources">Engine-specific description of the sources (kind, band names, band count).</param>
+public sealed record IngestInspection(IReadOnlyList<BandSpec> Bands, object Sources);
 
 /// <summary>What ingest produced: values [BandCount, nlat, nlon] on the requested grid, row-major.</summary>
 /// <param name="Values">Band values, length BandCount × nlat × nlon.</param>

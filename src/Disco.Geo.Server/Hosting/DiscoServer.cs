@@ -130,6 +130,7 @@ internal static class DiscoServer
             options.Interceptors.Add<MetricsInterceptor>();
             options.Interceptors.Add<ApiKeyInterceptor>();
             options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<RequestLimitsInterceptor>();
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<ShutdownDrain>("shutdown");

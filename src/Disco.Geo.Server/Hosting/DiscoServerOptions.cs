@@ -67,6 +67,54 @@ public sealed class LimitsOptions
 
     /// <summary>Largest upload chunk.</summary>
     public int MaxChunkBytes { get; set; } = 1024 * 1024;
+
+    // Request sizes. Every repeated, map and string field of every request is bounded by one of these (see
+    // Services/RequestLimits.cs, which lists each field's setting), checked when the request arrives, before anything
+    // is opened or queued: one request must not hold a lane for minutes or grow the database without bound.
+
+    /// <summary>Band specs of an ingest (IngestDatasetRequest.bands).</summary>
+    public int MaxBandSpecs { get; set; } = 256;
+
+    /// <summary>Additional sources of an ingest (IngestDatasetRequest.additional_sources).</summary>
+    public int MaxAdditionalSources { get; set; } = 16;
+
+    /// <summary>Tiles of a tile-list ingest (IngestDatasetRequest.tiles.paths); each is opened to check it.</summary>
+    public int MaxTilePaths { get; set; } = 1024;
+
+    /// <summary>Class names of a segmentation model (ModelConfig.class_names); the engine supports class ids 0..4095.</summary>
+    public int MaxClassNames { get; set; } = 4096;
+
+    /// <summary>Training plus validation datasets of one training request.</summary>
+    public int MaxTrainingDatasets { get; set; } = 1024;
+
+    /// <summary>Entries of a labels map (datasets and uploads).</summary>
+    public int MaxLabels { get; set; } = 64;
+
+    /// <summary>Characters of a label key or value.</summary>
+    public int MaxLabelLength { get; set; } = 256;
+
+    /// <summary>Entries of a band's label value map (BandSpec.label_map).</summary>
+    public int MaxLabelMapEntries { get; set; } = 4096;
+
+    /// <summary>
+    /// Characters of a name or an id a request refers to (dataset, model, prediction and job references, name
+    /// prefixes, band and class names). New names must also follow the name rule, which allows at most 128.
+    /// </summary>
+    public int MaxNameLength { get; set; } = 128;
+
+    /// <summary>Characters of a request_id (idempotency key).</summary>
+    public int MaxRequestIdLength { get; set; } = 128;
+
+    /// <summary>Characters of a server-side path.</summary>
+    public int MaxPathLength { get; set; } = 4096;
+
+    /// <summary>Characters of a description.</summary>
+    public int MaxDescriptionLength { get; set; } = 4096;
+
+    /// <summary>
+    /// Characters of the short fields not listed above: page tokens, checksums, device and basis names, file names.
+    /// </summary>
+    public int MaxTokenLength { get; set; } = 256;
 }
 
 /// <summary>The job runner ("Jobs" section).</summary>

@@ -23,4 +23,12 @@ internal interface IJobHandler
 internal sealed class JobFailedException(StatusCode code, string message) : Exception(message)
 {
     public StatusCode Code { get; } = code;
+
+    /// <summary>
+    /// Whether resuming a job that failed with <paramref name="code"/> can succeed: not for a request the server
+    /// refuses (bad arguments, missing inputs, a precondition only a new request can meet, a missing engine); yes for
+    /// transient and internal failures (a full disk, an aborted step, a bug fixed by an upgrade).
+    /// </summary>
+    public static bool ResumeCanFix(StatusCode code) => code is not (StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition
+        or StatusCode.OutOfRange or StatusCode.PermissionDenied or StatusCode.Unimplemented);
 }

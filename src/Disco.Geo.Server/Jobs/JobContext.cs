@@ -23,6 +23,9 @@ internal sealed class JobContext : IProgress<JobProgress>
     /// <summary>The result fixed when the job was submitted (a prediction job's prediction id), or null.</summary>
     public JobResult? PresetResult => _running.PresetResult;
 
+    /// <summary>What the RPC prepared when it accepted the request (first attempt only; null after a restart or resume).</summary>
+    public object? Prepared => _running.Prepared;
+
     /// <summary>1 for the first run; higher after resumes.</summary>
     public int Attempt => _running.Attempt;
 

@@ -11,7 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Disco.Geo.Server.Jobs;
 
 /// <summary>What a caller asks for when submitting a job.</summary>
-internal sealed record JobSubmission(JobKind Kind, IMessage Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs, JobResult? PresetResult = null);
+// Prepared: what the RPC already worked out (e.g. an ingest's inspected sources), handed to the job's first attempt in
+// memory (JobContext.Prepared); never stored, so later attempts work it out again.
+internal sealed record JobSubmission(JobKind Kind, IMessage Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs, JobResult? PresetResult = null, object? Prepared = null);
 
 /// <summary>
 /// Runs persistent jobs with bounded concurrency per device lane. Queued jobs start by priority, then age; each lane
@@ -33,6 +35,7 @@ internal sealed class JobRunner : BackgroundService
     private readonly List<Job> _queue = [];
     private readonly Dictionary<string, LaneState> _lanes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _prepared = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private CancellationToken _stopping;
 
@@ -128,6 +131,14 @@ internal sealed class JobRunner : BackgroundService
             return winner;
         }
 
+        if (submission.Prepared is not null)
+        {
+            lock (_gate)
+            {
+                _prepared[job.Id] = submission.Prepared;
+            }
+        }
+
         Enqueue(job);
         _logger.LogInformation("Job {JobId} ({Kind}) queued on {Device} with priority {Priority}", job.Id, job.Kind, job.Device, job.Priority);
         return job;
@@ -145,6 +156,7 @@ internal sealed class JobRunner : BackgroundService
             {
                 queued = _queue[index];
                 _queue.RemoveAt(index);
+                _prepared.Remove(id);
             }
         }
 
@@ -223,6 +235,12 @@ internal sealed class JobRunner : BackgroundService
         if (job.State is not (JobState.Interrupted or JobState.Failed or JobState.Cancelled))
         {
             throw Problems.FailedPrecondition("JOB_STATE", id, $"Job {id} is {Names.Of(job.State)}; only interrupted, failed or cancelled jobs can be resumed.");
+        }
+
+        if (job.State == JobState.Failed && !job.Resumable)
+        {
+            throw Problems.FailedPrecondition("JOB_NOT_RESUMABLE", id,
+                $"Job {id} failed for a reason a resume cannot fix ({Validation.Shorten(job.Error?.Message ?? "no message")}); fix the request and start a new job instead.");
         }
 
         if (!_handlers.ContainsKey(job.Kind))
@@ -358,6 +376,11 @@ internal sealed class JobRunner : BackgroundService
                     state.Running++;
                     state.Exclusive = exclusive;
                     var running = new RunningJob(head, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+                    if (_prepared.Remove(head.Id, out object? prepared))
+                    {
+                        running.Prepared = prepared;
+                    }
+
                     _running.Add(head.Id, running);
                     running.Task = Task.Run(() => RunAsync(running));
                 }
@@ -418,12 +441,12 @@ internal sealed class JobRunner : BackgroundService
         }
         catch (JobFailedException e)
         {
-            Finish(running, JobState.Failed, new JobError { Code = (int)e.Code, Message = e.Message }, null);
+            Finish(running, JobState.Failed, new JobError { Code = (int)e.Code, Message = Problems.ForClients(e.Message) }, null, JobFailedException.ResumeCanFix(e.Code));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
-            Finish(running, JobState.Failed, new JobError { Code = (int)StatusCode.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
+            Finish(running, JobState.Failed, new JobError { Code = (int)StatusCode.Internal, Message = Problems.ForClients($"Internal error: {e.GetType().Name}: {e.Message}") }, null);
         }
 
         await flushStop.CancelAsync();
@@ -459,7 +482,9 @@ internal sealed class JobRunner : BackgroundService
         _wake.Release();
     }
 
-    private void Finish(RunningJob running, JobState state, JobError? error, JobResult? result)
+    // resumable: false when the job failed for a reason a resume cannot fix (a bad request): resuming would only fail
+    // again, so clients are not offered it and ResumeAsync refuses.
+    private void Finish(RunningJob running, JobState state, JobError? error, JobResult? result, bool resumable = true)
     {
         lock (running.Gate)
         {
@@ -468,7 +493,7 @@ internal sealed class JobRunner : BackgroundService
             job.Error = error;
             job.Result = result ?? job.Result;
             job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
-            job.Resumable = state is JobState.Interrupted or JobState.Failed or JobState.Cancelled;
+            job.Resumable = resumable && state is JobState.Interrupted or JobState.Failed or JobState.Cancelled;
             if (state == JobState.Succeeded)
             {
                 job.Progress = new JobProgress { Fraction = 1, Stage = "done", Message = "Finished", Metrics = { job.Progress?.Metrics ?? new Google.Protobuf.Collections.MapField<string, double>() } };
@@ -521,6 +546,9 @@ internal sealed class JobRunner : BackgroundService
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
         public bool CancelRequested { get; set; }
+
+        /// <summary>What the RPC prepared for the first attempt (see <see cref="JobSubmission.Prepared"/>), or null.</summary>
+        public object? Prepared { get; set; }
 
         public bool ProgressDirty { get; set; }
 

@@ -144,20 +144,11 @@ internal sealed class DatasetGrpcService(
                 violations.Add(($"bands[{i}].source_band", "must be a 1-based band index of the source raster."));
             }
 
-            if (!System.Enum.IsDefined(band.Role) || !System.Enum.IsDefined(band.Resampling))
-            {
-                violations.Add(($"bands[{i}]", "has an unknown role or resampling value."));
-            }
-
             if (band.SourceIndex < 0 || band.SourceIndex > request.AdditionalSources.Count)
             {
                 violations.Add(($"bands[{i}].source_index", $"must be 0 (the main source) or 1..{request.AdditionalSources.Count} (an additional source)."));
             }
 
-            if (!double.IsFinite(band.Scale) || !double.IsFinite(band.Offset))
-            {
-                violations.Add(($"bands[{i}]", "scale and offset must be finite."));
-            }
         }
 
         if (request.SourceCase == IngestDatasetRequest.SourceOneofCase.None)
@@ -229,14 +220,29 @@ internal sealed class DatasetGrpcService(
             throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }
 
-        if (services.GetService<IIngestEngine>() is null)
+        if (services.GetService<IIngestEngine>() is not { } engine)
         {
             throw Problems.Unimplemented("ingest engine (IIngestEngine, on Disco.Geo.Raster)", "Ingesting a raster onto a sphere grid");
         }
 
+        // Open every source once, now, to check the band specs against its bands; the job reuses what was read. The
+        // band specs the ingest will use (defaults filled in) are what the job records.
+        IngestInspection inspection;
+        try
+        {
+            IngestWork work = await IngestJobHandler.WorkAsync(spec, catalog, blobs, _limits.MaxRasterPixels, cancellationToken);
+            inspection = await engine.InspectAsync(work, cancellationToken);
+        }
+        catch (EngineInputException e)
+        {
+            throw Problems.InvalidArgument(e.Field ?? "bands", e.Message);
+        }
+
+        spec.Bands.Clear();
+        spec.Bands.Add(inspection.Bands);
         return await runner.SubmitAsync(new JobSubmission(
             JobKind.Ingest, spec, jobOptions.Value.DefaultDevice, request.Priority, $"ingest '{request.Name}' onto {request.Grid.Kind} {request.Grid.Nlat}x{request.Grid.Nlon}",
-            NullIfEmpty(request.RequestId), inputs), cancellationToken);
+            NullIfEmpty(request.RequestId), inputs, Prepared: inspection), cancellationToken);
     }
 
     public override async Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context)

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -8,7 +9,7 @@ namespace Disco.Geo.Server.Services;
 /// Builds the RpcExceptions the server throws: a status code, a message that says what to fix, and google.rpc
 /// details (BadRequest field violations, ResourceInfo, PreconditionFailure) that clients can act on.
 /// </summary>
-internal static class Problems
+internal static partial class Problems
 {
     public static RpcException InvalidArgument(string field, string description) =>
         InvalidArgument([(field, description)]);
@@ -18,7 +19,7 @@ internal static class Problems
         var badRequest = new BadRequest();
         foreach ((string field, string description) in violations)
         {
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = ForClients(description) });
         }
 
         string message = violations.Count == 1
@@ -62,9 +63,15 @@ internal static class Problems
 
     public static RpcException Internal(string message) => Build(Code.Internal, message);
 
+    /// <summary>
+    /// A message as clients see it: without the " (Parameter 'name')" that .NET appends to ArgumentException messages,
+    /// which names a C# parameter the client never sees (the text before it names the API field).
+    /// </summary>
+    public static string ForClients(string message) => ParameterSuffix().Replace(message, "");
+
     private static RpcException Build(Code code, string message, Google.Protobuf.IMessage? detail = null)
     {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        var status = new Google.Rpc.Status { Code = (int)code, Message = ForClients(message) };
         if (detail is not null)
         {
             status.Details.Add(Any.Pack(detail));
@@ -72,4 +79,7 @@ internal static class Problems
 
         return status.ToRpcException();
     }
+
+    [GeneratedRegex(@" ?\(Parameter '[^']*'\)", RegexOptions.CultureInvariant)]
+    private static partial Regex ParameterSuffix();
 }

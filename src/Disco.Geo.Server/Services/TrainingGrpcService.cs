@@ -103,9 +103,21 @@ internal sealed partial class TrainingGrpcService(
             throw Problems.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
         }
 
-        if (services.GetService<ITrainingEngine>() is null)
+        if (services.GetService<ITrainingEngine>() is not { } engine)
         {
             throw Problems.Unimplemented("training engine (ITrainingEngine)", "Training a model");
+        }
+
+        // Build the model description on the datasets' grid and check the hyper-parameters and the device now, so a
+        // request the engine cannot run is refused instead of queued.
+        Dataset first = gridded[0].Dataset;
+        try
+        {
+            engine.CheckRequest(spec, first.Grid, first.Bands.Count(b => b.Role == BandRole.Input), first.Bands.Count(b => b.Role == BandRole.Label));
+        }
+        catch (EngineInputException e)
+        {
+            throw Problems.InvalidArgument(e.Field ?? "model", e.Message);
         }
 
         return await runner.SubmitAsync(new JobSubmission(

@@ -89,6 +89,11 @@ internal static class IngestAssembly
             (BandSpec spec, SphereRaster raster, int band, _) = picked[b];
             Span<float> target = data.AsSpan(b * nodes, nodes);
             raster.Band(band).CopyTo(target);
+            if (spec.LabelMap.Count > 0)
+            {
+                ApplyLabelMap(spec, specs.ToList().IndexOf(spec), target, valid);
+            }
+
             double scale = spec.Scale == 0 ? 1 : spec.Scale;
             for (int k = 0; k < nodes; k++)
             {
@@ -98,6 +103,42 @@ internal static class IngestAssembly
 
         byte[]? mask = valid.All(v => v) ? null : valid.Select(v => v ? (byte)1 : (byte)0).ToArray();
         return new IngestOutput(data, mask, picked.Select(p => p.Info).ToArray(), Provenance(grid, sources, read, picked));
+    }
+
+    /// <summary>
+    /// Replaces a label band's source values by the class ids of its value map. A valid node whose value is not listed
+    /// fails the ingest with the values found, so a map that forgets a value cannot silently turn it into a class.
+    /// </summary>
+    private static void ApplyLabelMap(BandSpec spec, int index, Span<float> values, bool[] valid)
+    {
+        var missing = new SortedDictionary<double, long>();
+        for (int k = 0; k < values.Length; k++)
+        {
+            if (!valid[k] || float.IsNaN(values[k]))
+            {
+                continue;
+            }
+
+            double value = values[k];
+            double whole = Math.Round(value);
+            if (whole == value && whole is >= long.MinValue and <= long.MaxValue && spec.LabelMap.TryGetValue((long)whole, out int id))
+            {
+                values[k] = id;
+            }
+            else
+            {
+                missing[value] = missing.GetValueOrDefault(value) + 1;
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            string found = string.Join(", ", missing.Take(10).Select(m => FormattableString.Invariant($"{m.Key} ({m.Value} nodes)"))) + (missing.Count > 10 ? ", …" : "");
+            string mapped = string.Join(",", spec.LabelMap.OrderBy(e => e.Key).Take(10).Select(e => FormattableString.Invariant($"{e.Key}={e.Value}")));
+            throw new EngineInputException(
+                $"bands[{index}].label_map ({mapped}) does not list the source values {found}; add them (CLI: --label-map VALUE=CLASS,…).",
+                $"bands[{index}].label_map");
+        }
     }
 
     private static string Describe(IngestSource source, BandSpec spec, RasterBandInfo info)
@@ -137,6 +178,7 @@ internal static class IngestAssembly
                 ["resampling"] = p.Info.Resampling.ToString().ToLowerInvariant(),
                 ["scale"] = p.Spec.Scale == 0 ? 1 : p.Spec.Scale,
                 ["offset"] = p.Spec.Offset,
+                ["labelMap"] = p.Spec.LabelMap.Count == 0 ? null : p.Spec.LabelMap.OrderBy(e => e.Key).ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
             }).ToArray(),
         };
         return JsonSerializer.Serialize(document, Json);

@@ -37,21 +37,11 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
         Stopwatch clock = Stopwatch.StartNew();
         SphereGrid grid = ApiConversions.ToSphereGrid(work.Grid);
         progress.Report(new EngineProgress(0, "opening", $"Opening {work.Sources.Count} source(s)"));
-        var sources = new IngestSource[work.Sources.Count];
-        for (int i = 0; i < sources.Length; i++)
-        {
-            int index = i;
-            string label = $"{IngestSource.SubjectOf(index)} '{Path.GetFileName(work.Sources[index].FirstOrDefault() ?? "")}'";
-            sources[i] = await GuardAsync(label, () => Task.Run(() => IngestSource.Inspect(index, work.Sources[index]), cancellationToken), cancellationToken);
-        }
 
-        IReadOnlyList<BandSpec> specs = work.Bands.Count > 0 ? work.Bands : DefaultSpecs(sources);
-        Validate(specs, sources, explicitSelection: work.Bands.Count > 0);
-        if ((long)specs.Count * grid.NodeCount > Array.MaxLength)
-        {
-            throw new EngineInputException($"{specs.Count} band(s) on a {grid.NLat}x{grid.NLon} grid are too many values for one dataset; ingest fewer bands or use a coarser grid.");
-        }
-
+        // The request was inspected when it arrived; a job started after a restart or a resume inspects again.
+        IngestInspection inspection = work.Inspection ?? await InspectAsync(work, cancellationToken);
+        var sources = (IngestSource[])inspection.Sources;
+        IReadOnlyList<BandSpec> specs = inspection.Bands;
         var read = new SphereRaster?[sources.Length];
         IngestSource[] used = sources.Where(s => specs.Any(b => b.SourceIndex == s.Index)).ToArray();
         for (int step = 0; step < used.Length; step++)
@@ -75,6 +65,28 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             grid, clock.ElapsedMilliseconds, string.Join(", ", output.Bands.Select(b => b.Name)), output.Mask is null ? "every node valid" : "with a validity mask");
         progress.Report(new EngineProgress(1, "done", $"{output.Bands.Count} band(s) on {grid}") { Step = used.Length, TotalSteps = used.Length });
         return output;
+    }
+
+    public async Task<IngestInspection> InspectAsync(IngestWork work, CancellationToken cancellationToken)
+    {
+        SphereGrid grid = ApiConversions.ToSphereGrid(work.Grid);
+        var sources = new IngestSource[work.Sources.Count];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            int index = i;
+            string label = $"{IngestSource.SubjectOf(index)} '{Path.GetFileName(work.Sources[index].FirstOrDefault() ?? "")}'";
+            string? field = index < work.SourceFields.Count ? work.SourceFields[index] : null;
+            sources[i] = await GuardAsync(label, () => Task.Run(() => IngestSource.Inspect(index, work.Sources[index]), cancellationToken), cancellationToken, field);
+        }
+
+        IReadOnlyList<BandSpec> specs = work.Bands.Count > 0 ? work.Bands.Select(b => b.Clone()).ToArray() : DefaultSpecs(sources);
+        Validate(specs, sources, explicitSelection: work.Bands.Count > 0);
+        if ((long)specs.Count * grid.NodeCount > Array.MaxLength)
+        {
+            throw new EngineInputException($"{specs.Count} band(s) on a {grid.NLat}x{grid.NLon} grid are too many values for one dataset; ingest fewer bands or use a coarser grid.", "bands");
+        }
+
+        return new IngestInspection(specs, sources);
     }
 
     public static string KindName(IngestSourceKind kind) => kind switch
@@ -143,19 +155,19 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             string field = $"bands[{i}]";
             if (spec.SourceIndex < 0 || spec.SourceIndex >= sources.Count)
             {
-                throw new EngineInputException($"{field}.source_index {spec.SourceIndex} names no source; use 0 (the main source) or 1..{sources.Count - 1}.");
+                throw new EngineInputException($"{field}.source_index {spec.SourceIndex} names no source; use 0 (the main source) or 1..{sources.Count - 1}.", field + ".source_index");
             }
 
             IngestSource source = sources[spec.SourceIndex];
             if (spec.SourceBand < 1 || spec.SourceBand > source.BandCount)
             {
                 string what = source.Kind == IngestSourceKind.Vector ? "offers the bands" : "has the bands";
-                throw new EngineInputException($"{field}.source_band {spec.SourceBand} is out of range: {source.Label} {source.Display} {what} {source.DescribeBands()}.");
+                throw new EngineInputException($"{field}.source_band {spec.SourceBand} is out of range: {source.Label} {source.Display} {what} {source.DescribeBands()}.", field + ".source_band");
             }
 
             if (!double.IsFinite(spec.Scale) || !double.IsFinite(spec.Offset))
             {
-                throw new EngineInputException($"{field}: scale and offset must be finite numbers.");
+                throw new EngineInputException($"{field}: scale and offset must be finite numbers.", field);
             }
 
             if (source.Kind == IngestSourceKind.Vector)
@@ -165,7 +177,13 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             else if (spec.Role == ApiBandRole.Label && spec.Resampling is not (ApiResampling.Unspecified or ApiResampling.Mode or ApiResampling.Nearest))
             {
                 throw new EngineInputException(
-                    $"{field}: a label band resampled with {spec.Resampling.ToString().ToLowerInvariant()} would get class ids that do not exist; use mode or nearest (or leave it unset for mode).");
+                    $"{field}: a label band resampled with {spec.Resampling.ToString().ToLowerInvariant()} would get class ids that do not exist; use mode or nearest (or leave it unset for mode).",
+                    field + ".resampling");
+            }
+
+            if (spec.LabelMap.Count > 0 && EffectiveRole(source, spec) != ApiBandRole.Label)
+            {
+                throw new EngineInputException($"{field}.label_map: only label bands take a value map; give the band the label role or drop the map.", field + ".label_map");
             }
         }
 
@@ -180,13 +198,13 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             {
                 throw new EngineInputException(
                     $"{source.Subject} is not used by any band: add a band with source_index {source.Index} " +
-                    $"(CLI: --band {source.Index}.BAND:ROLE) or remove the source.");
+                    $"(CLI: --band {source.Index}.BAND:ROLE) or remove the source.", source.Index == 0 ? "bands" : $"additional_sources[{source.Index - 1}]");
             }
         }
     }
 
     /// <summary>Turns the library's exceptions for bad inputs into messages that name the source; cancellation stays cancellation.</summary>
-    private static async Task<T> GuardAsync<T>(string label, Func<Task<T>> work, CancellationToken cancellationToken)
+    private static async Task<T> GuardAsync<T>(string label, Func<Task<T>> work, CancellationToken cancellationToken, string? field = null)
     {
         try
         {
@@ -197,13 +215,13 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             // GDAL reports an aborted warp as a failure; what happened is the cancellation.
             throw new OperationCanceledException("The ingest was cancelled.", e, cancellationToken);
         }
-        catch (EngineInputException)
+        catch (EngineInputException e)
         {
-            throw;
+            throw e.Field is null && field is not null ? new EngineInputException(e.Message, field) : e;
         }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException or GdalException or IOException)
         {
-            throw new EngineInputException($"{label} cannot be ingested: {Message(e)}");
+            throw new EngineInputException($"{label} cannot be ingested: {Message(e)}", field);
         }
     }
 

@@ -56,13 +56,13 @@ internal static class VectorLayerBands
             if (spec.Role == ApiBandRole.Label)
             {
                 throw new EngineInputException(
-                    $"{field}: band 1 of a vector source is the covered fraction 0..1, not a class; use band 2 for a 0/1 label (fraction ≥ 0.5), or give band 1 the input role.");
+                    $"{field}: band 1 of a vector source is the covered fraction 0..1, not a class; use band 2 for a 0/1 label (fraction ≥ 0.5), or give band 1 the input role.", field + ".role");
             }
 
             if (spec.Resampling is not (ApiResampling.Unspecified or ApiResampling.Average))
             {
                 throw new EngineInputException(
-                    $"{field}: band 1 of a vector source is the covered fraction, an area average by definition; leave resampling unset or use average.");
+                    $"{field}: band 1 of a vector source is the covered fraction, an area average by definition; leave resampling unset or use average.", field + ".resampling");
             }
 
             return;
@@ -71,7 +71,7 @@ internal static class VectorLayerBands
         if (spec.Resampling is not (ApiResampling.Unspecified or ApiResampling.Mode or ApiResampling.Nearest))
         {
             throw new EngineInputException(
-                $"{field}: band {spec.SourceBand} of a vector source holds class ids, which {spec.Resampling.ToString().ToLowerInvariant()} would blend into ids that do not exist; leave resampling unset or use mode or nearest.");
+                $"{field}: band {spec.SourceBand} of a vector source holds class ids, which {spec.Resampling.ToString().ToLowerInvariant()} would blend into ids that do not exist; leave resampling unset or use mode or nearest.", field + ".resampling");
         }
     }
 

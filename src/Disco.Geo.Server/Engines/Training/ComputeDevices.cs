@@ -10,13 +10,21 @@ internal static class ComputeDevices
     /// <exception cref="EngineInputException">Unknown name, or CUDA asked for but not available.</exception>
     public static torch.Device Select(string? name)
     {
+        torch.Device device;
         try
         {
-            return TorchDevices.Select(string.IsNullOrWhiteSpace(name) ? "cpu" : name);
+            device = TorchDevices.Select(string.IsNullOrWhiteSpace(name) ? "cpu" : name);
         }
         catch (ArgumentException e)
         {
-            throw new EngineInputException($"device '{name}': {e.Message}");
+            throw new EngineInputException($"device '{name}': {Services.Problems.ForClients(e.Message)}", "device");
         }
+
+        if (device.type == DeviceType.CUDA && device.index >= torch.cuda.device_count())
+        {
+            throw new EngineInputException($"device '{name}': this server has {torch.cuda.device_count()} CUDA device(s), numbered from 0; use cuda:0 … or 'auto'.", "device");
+        }
+
+        return device;
     }
 }

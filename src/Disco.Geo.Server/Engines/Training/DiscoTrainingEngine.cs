@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Sphere.Grids;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Packaging;
 using Disco.Geo.Sphere.Training;
@@ -83,6 +84,27 @@ internal sealed class DiscoTrainingEngine(ILoggerFactory loggers) : ITrainingEng
 
         _logger.LogInformation("Training job {JobId} finished ({Reason}, {Steps} steps, {Seconds:F1} s): {Metrics}",
             work.JobId, result.StopReason, result.Steps, result.Elapsed.TotalSeconds, string.Join(", ", result.FinalMetrics.Select(m => $"{m.Key}={m.Value:G4}")));
+    }
+
+    public void CheckRequest(StartTrainingRequest request, Grid grid, int inputBands, int labelBands)
+    {
+        int classNames = request.Model?.ClassNames.Count ?? 0;
+        if (request.Task == TrainingTask.Segmentation && classNames == 1)
+        {
+            throw new EngineInputException("model.class_names lists one class; segmentation needs at least 2 (e.g. water, land).", "model.class_names");
+        }
+
+        // The class count of unnamed classes comes from the labels, read by the job; 2 stands in for it here, since
+        // only the last layer's width depends on it.
+        int outputs = request.Task switch
+        {
+            TrainingTask.Segmentation => Math.Max(2, classNames),
+            TrainingTask.Depth => 1,
+            _ => Math.Max(1, labelBands),
+        };
+        SphereGrid sphereGrid = Raster.ApiConversions.ToSphereGrid(grid);
+        _ = TrainingPlan.Create(request, sphereGrid, Math.Max(1, inputBands), outputs, CheckpointFile, resume: false);
+        _ = ComputeDevices.Select(request.Device);
     }
 
     private async Task<TrainingResult> RunAsync(

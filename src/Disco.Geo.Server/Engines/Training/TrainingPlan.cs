@@ -43,7 +43,7 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
             if (!requested.Equals(grid))
             {
                 throw new EngineInputException(
-                    $"model.grid is {requested} but the training datasets are on {grid}; ingest the datasets onto the model's grid, or leave model.grid unset.");
+                    $"model.grid is {requested} but the training datasets are on {grid}; ingest the datasets onto the model's grid, or leave model.grid unset.", "model.grid");
             }
         }
 
@@ -52,7 +52,7 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
             TrainingTask.Segmentation => ModelTask.Segmentation,
             TrainingTask.Regression => ModelTask.Regression,
             TrainingTask.Depth => ModelTask.Depth,
-            _ => throw new EngineInputException("task must be segmentation, regression or depth."),
+            _ => throw new EngineInputException("task must be segmentation, regression or depth.", "task"),
         };
         ModelArchitecture architecture = model.Architecture == Architecture.PlanarUnet ? ModelArchitecture.PlanarUnet : ModelArchitecture.DiscoUnet;
         BasisType basis = BasisType.PiecewiseLinear;
@@ -64,7 +64,7 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
             }
             catch (ArgumentException e)
             {
-                throw new EngineInputException("model.basis: " + e.Message);
+                throw new EngineInputException("model.basis: " + e.Message, "model.basis");
             }
         }
 
@@ -91,7 +91,8 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
         }
         catch (ArgumentException e)
         {
-            throw new EngineInputException("The model configuration cannot be built: " + e.Message);
+            string field = ModelField(e.ParamName, request.Task);
+            throw new EngineInputException($"{field}: the model cannot be built on the datasets' grid {grid}: {e.Message}", field);
         }
 
         var options = new TrainingOptions
@@ -121,11 +122,36 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
         }
         catch (ArgumentException e)
         {
-            throw new EngineInputException("hyper_parameters: " + e.Message);
+            string field = e.ParamName switch
+            {
+                nameof(TrainingOptions.TimeLimit) => "hyper_parameters.time_limit_seconds",
+                null => "hyper_parameters",
+                _ => "hyper_parameters." + SnakeCase(e.ParamName),
+            };
+            throw new EngineInputException($"{field}: {e.Message}", field);
         }
 
         return new TrainingPlan(config, options, hp.Seed);
     }
+
+    /// <summary>The API field behind an argument of the model description (ModelConfig.Create, Validate, FilterBasis, GridPyramid).</summary>
+    private static string ModelField(string? parameter, TrainingTask task) => parameter switch
+    {
+        "levels" or null => "model.levels",
+        "baseChannels" or nameof(SphereModelConfig.Channels) => "model.base_channels",
+        nameof(SphereModelConfig.Blocks) => "model.blocks_per_level",
+        "kernelShape" or nameof(SphereModelConfig.KernelShape) => "model.kernel_shape",
+        "type" or nameof(SphereModelConfig.Basis) => "model.basis",
+        nameof(SphereModelConfig.CutoffRadians) => "model.cutoff_radians",
+        nameof(SphereModelConfig.Architecture) => "model.architecture",
+        nameof(SphereModelConfig.InputChannels) => "datasets",
+        nameof(SphereModelConfig.OutputChannels) => task == TrainingTask.Segmentation ? "model.class_names" : "datasets",
+        // The grid pyramid: the grid cannot be halved as often as the levels ask.
+        _ => "model.levels",
+    };
+
+    private static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     /// <summary>The most levels up to <see cref="DefaultLevels"/> that the grid can be halved into.</summary>
     private static int DeepestLevels(SphereGrid grid, Func<int, SphereModelConfig> build)

@@ -120,6 +120,8 @@ internal sealed class TrainingSamples
         }
 
         int largest = -1;
+        var found = new SortedSet<int>();
+        string labelName = "";
         foreach (GriddedTensor tensor in tensors)
         {
             for (int k = 0; k < tensor.Mask.Length; k++)
@@ -141,7 +143,9 @@ internal sealed class TrainingSamples
                 if (classNames.Count > 0 && id >= classNames.Count)
                 {
                     throw new EngineInputException(
-                        $"{tensor.Display}: label band '{tensor.LabelNames[0]}' holds class id {id}, but model.class_names lists {classNames.Count} classes (ids 0..{classNames.Count - 1}); add the missing class names.");
+                        $"{tensor.Display}: label band '{tensor.LabelNames[0]}' holds class id {id}, but model.class_names lists {classNames.Count} classes (ids 0..{classNames.Count - 1}); " +
+                        "add the missing class names, or map the label values to ids 0..N-1 when ingesting (CLI: --label-map VALUE=CLASS,…; API: BandSpec.label_map).",
+                        "model.class_names");
                 }
 
                 if (id > 4095)
@@ -150,7 +154,22 @@ internal sealed class TrainingSamples
                 }
 
                 largest = Math.Max(largest, (int)id);
+                found.Add((int)id);
+                labelName = tensor.LabelNames[0];
             }
+        }
+
+        // Class ids that leave most of 0..largest unused are values of another code (a 0/255 mask, land-cover codes
+        // 10, 20, …), not ids: trained as they are, the empty classes dilute the model and its scores.
+        if (classNames.Count == 0 && largest >= 2 && found.Count * 2 < largest + 1)
+        {
+            string values = string.Join(", ", found.Take(12)) + (found.Count > 12 ? ", …" : "");
+            string map = string.Join(",", found.Take(12).Select((value, i) => $"{value}={i}"));
+            throw new EngineInputException(
+                $"Label band '{labelName}' holds the values {values}, which are not class ids 0, 1, …: as ids they would make {largest + 1} classes, " +
+                $"{largest + 1 - found.Count} of them never seen. Map them to class ids when ingesting (CLI: --label-map {map}; API: BandSpec.label_map), " +
+                "or name all the classes with model.class_names.",
+                "datasets");
         }
 
         if (largest < 0)

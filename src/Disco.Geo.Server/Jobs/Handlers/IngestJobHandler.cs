@@ -15,11 +15,47 @@ internal sealed class IngestJobHandler(IServiceProvider services, Catalog catalo
 
     public bool Exclusive => false;
 
-    private async Task<string> BlobPathAsync(string datasetId, CancellationToken cancellationToken)
+    private static async Task<string> BlobPathAsync(Catalog catalog, BlobStore blobs, string datasetId, CancellationToken cancellationToken)
     {
         Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before it could be ingested.");
         return blobs.PathOf(dataset.Blob.Sha256);
+    }
+
+    /// <summary>
+    /// The engine's work for an ingest request whose sources are resolved (dataset ids, server paths checked against
+    /// the import roots): the files of each source and the API field that names it. Used by the RPC to inspect the
+    /// sources before queueing, and by the job.
+    /// </summary>
+    public static async Task<IngestWork> WorkAsync(IngestDatasetRequest request, Catalog catalog, BlobStore blobs, long maxRasterPixels, CancellationToken cancellationToken)
+    {
+        var sources = new List<IReadOnlyList<string>>
+        {
+            request.SourceCase switch
+            {
+                IngestDatasetRequest.SourceOneofCase.DatasetId => [await BlobPathAsync(catalog, blobs, request.DatasetId, cancellationToken)],
+                IngestDatasetRequest.SourceOneofCase.ServerPath => [request.ServerPath.Path],
+                IngestDatasetRequest.SourceOneofCase.Tiles => [.. request.Tiles.Paths],
+                _ => throw new JobFailedException(StatusCode.InvalidArgument, "The ingest request has no source."),
+            },
+        };
+        var fields = new List<string>
+        {
+            request.SourceCase switch
+            {
+                IngestDatasetRequest.SourceOneofCase.DatasetId => "dataset_id",
+                IngestDatasetRequest.SourceOneofCase.ServerPath => "server_path.path",
+                _ => "tiles.paths",
+            },
+        };
+        for (int i = 0; i < request.AdditionalSources.Count; i++)
+        {
+            RasterSource extra = request.AdditionalSources[i];
+            sources.Add([extra.LocationCase == RasterSource.LocationOneofCase.DatasetId ? await BlobPathAsync(catalog, blobs, extra.DatasetId, cancellationToken) : extra.ServerPath]);
+            fields.Add($"additional_sources[{i}]");
+        }
+
+        return new IngestWork(sources, request.Grid, request.Bands, maxRasterPixels) { SourceFields = fields };
     }
 
     public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
@@ -27,26 +63,11 @@ internal sealed class IngestJobHandler(IServiceProvider services, Catalog catalo
         IIngestEngine engine = services.GetService<IIngestEngine>()
             ?? throw new JobFailedException(StatusCode.Unimplemented, "This server build has no ingest engine (IIngestEngine); the job cannot run.");
         IngestDatasetRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<IngestDatasetRequest>();
-        var sources = new List<IReadOnlyList<string>>
-        {
-            request.SourceCase switch
-            {
-                IngestDatasetRequest.SourceOneofCase.DatasetId => [await BlobPathAsync(request.DatasetId, cancellationToken)],
-                IngestDatasetRequest.SourceOneofCase.ServerPath => [request.ServerPath.Path],
-                IngestDatasetRequest.SourceOneofCase.Tiles => [.. request.Tiles.Paths],
-                _ => throw new JobFailedException(StatusCode.InvalidArgument, "The ingest request has no source."),
-            },
-        };
-        foreach (RasterSource extra in request.AdditionalSources)
-        {
-            sources.Add([extra.LocationCase == RasterSource.LocationOneofCase.DatasetId ? await BlobPathAsync(extra.DatasetId, cancellationToken) : extra.ServerPath]);
-        }
-
+        IngestWork work = await WorkAsync(request, catalog, blobs, limits.Value.MaxRasterPixels, cancellationToken);
         IngestOutput output;
         try
         {
-            output = await engine.IngestAsync(
-                new IngestWork(sources, request.Grid, request.Bands, limits.Value.MaxRasterPixels), new EngineProgressAdapter(context), cancellationToken);
+            output = await engine.IngestAsync(work with { Inspection = context.Prepared as IngestInspection }, new EngineProgressAdapter(context), cancellationToken);
         }
         catch (EngineInputException e)
         {
