@@ -80,3 +80,10 @@ public sealed record ModelCard(int FormatVersion, string Json);
 /// <summary>An input the user must fix: the message says what is wrong and the job fails with INVALID_ARGUMENT.</summary>
 /// <param name="message">What is wrong and how to fix it.</param>
 public sealed class EngineInputException(string message) : Exception(message);
+
+/// <summary>
+/// A source refers to files outside what it may read (see <see cref="Disco.Geo.Gdal.SourceSandbox"/>): the request is refused with
+/// PERMISSION_DENIED. The message names the source as the client knows it and the file by its name only.
+/// </summary>
+/// <param name="message">What was refused, without server paths.</param>
+public sealed class EngineAccessDeniedException(string message) : Exception(message);

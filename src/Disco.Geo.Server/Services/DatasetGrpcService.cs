@@ -21,6 +21,7 @@ internal sealed class DatasetGrpcService(
     JobRunner runner,
     ActiveJobs activeJobs,
     ImportRoots importRoots,
+    SourceSandboxes sandboxes,
     ServerMetrics metrics,
     IServiceProvider services,
     IOptions<LimitsOptions> limitOptions,
@@ -228,6 +229,9 @@ internal sealed class DatasetGrpcService(
         {
             throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }
+
+        // A source that refers to files outside what it may read is refused here, before a job exists (the job checks again).
+        await sandboxes.ThrowIfIngestEscapesAsync(spec, cancellationToken);
 
         if (services.GetService<IIngestEngine>() is null)
         {
