@@ -118,6 +118,29 @@ public sealed class SourceSandboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prediction_inputs_that_read_outside_are_refused_before_a_prediction_exists()
+    {
+        Model model = await _client.ImportModelAsync(Packages.Write(_outside, "m.discomodel", seed: 3));
+        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_outside, "photo.lbl"), ReferencingFiles.FromAnywhere(_secret));
+        Dataset upload = (await _client.UploadFileAsync(label, "photo-label")).Dataset;
+        string inRoot = ReferencingFiles.WriteIsis3Label(Path.Combine(_root, "photo.lbl"), Path.GetRelativePath(_root, _secret));
+
+        DiscoException raster = await Expect.StatusAsync(StatusCode.PermissionDenied,
+            () => DrainAsync(new PredictRequest { Model = model.Id, Raster = new RasterSource { DatasetId = upload.Id } }));
+        Assert.Contains("The raster 'photo.lbl'", raster.Message, StringComparison.Ordinal);
+        AssertNoServerPaths(raster.Message, upload);
+        DiscoException panorama = await Expect.StatusAsync(StatusCode.PermissionDenied,
+            () => DrainAsync(new PredictRequest { Model = model.Id, Panorama = new PanoramaSource { DatasetId = upload.Id } }));
+        Assert.Contains("The panorama 'photo.lbl'", panorama.Message, StringComparison.Ordinal);
+        AssertNoServerPaths(panorama.Message, upload);
+        await Expect.StatusAsync(StatusCode.PermissionDenied,
+            () => DrainAsync(new PredictRequest { Model = model.Id, Raster = new RasterSource { ServerPath = inRoot } }));
+
+        Assert.Empty(await _client.ListPredictionsAsync().ToListAsync());
+        Assert.Empty(await _client.ListJobsAsync(JobKind.Prediction).ToListAsync());
+    }
+
+    [Fact]
     public async Task The_ingest_engine_refuses_an_escaping_upload_itself_without_naming_the_blob()
     {
         // The job's own check, for a source that changed between the RPC and the job: the engine as the job runs it.
@@ -169,6 +192,14 @@ public sealed class SourceSandboxTests : IAsyncLifetime
         Assert.Equal((int)StatusCode.InvalidArgument, done.Error.Code);
         Assert.Contains("'noise.bin'", done.Error.Message, StringComparison.Ordinal);
         AssertNoServerPaths(done.Error.Message, upload);
+    }
+
+    private async Task DrainAsync(PredictRequest request)
+    {
+        await foreach (PredictResponse response in _client.PredictAsync(request))
+        {
+            Assert.NotNull(response);
+        }
     }
 
     /// <summary>No blob hash, no data directory, no directory outside the root (the secret's) in what the client sees.</summary>

@@ -3,8 +3,8 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Engines.Raster;
-using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Engines.Training;
+using Disco.Geo.Server.Security;
 using Disco.Geo.Sphere.Grids;
 using RasterBandRole = Disco.Geo.Raster.BandRole;
 

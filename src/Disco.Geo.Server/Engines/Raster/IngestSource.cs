@@ -159,7 +159,13 @@ internal sealed record IngestSource
             .Where(b => dataset.GetBand(b).ColorInterpretation == ColorInterpretation.Alpha).ToArray();
         return new IngestSource
         {
-            Index = index, Paths = paths, Sandbox = files.Sandbox, DisplayName = files.DisplayName, Kind = kind, BandNames = names, AlphaBands = alpha,
+            Index = index,
+            Paths = paths,
+            Sandbox = files.Sandbox,
+            DisplayName = files.DisplayName,
+            Kind = kind,
+            BandNames = names,
+            AlphaBands = alpha,
             Size = (dataset.Width, dataset.Height),
         };
     }

@@ -100,9 +100,10 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
         BandSelection[] selections = specs.Select(s => s.Role == ApiBandRole.Mask
             ? new BandSelection(s.SourceBand, RasterBandRole.Input, NullIfEmpty(s.Name), ApiConversions.ToRaster(s.Resampling) ?? RasterResampling.Nearest)
             : new BandSelection(s.SourceBand, ApiConversions.ToRaster(s.Role), NullIfEmpty(s.Name), ApiConversions.ToRaster(s.Resampling))).ToArray();
-        LibraryRasterSource raster = (source.Kind == IngestSourceKind.GlobalImage
+        LibraryRasterSource raster = source.Kind == IngestSourceKind.GlobalImage
             ? LibraryRasterSource.GlobalImage(source.Paths[0])
-            : source.Paths.Count == 1 ? LibraryRasterSource.File(source.Paths[0]) : LibraryRasterSource.Tiles(source.Paths)) with { Sandbox = source.Sandbox };
+            : source.Paths.Count == 1 ? LibraryRasterSource.File(source.Paths[0]) : LibraryRasterSource.Tiles(source.Paths);
+        raster = raster with { Sandbox = source.Sandbox };
         var options = new RasterIngestOptions { Bands = selections, Limits = RasterLimits.Default with { MaxSourcePixels = maxRasterPixels } };
         return _ingestor.IngestAsync(raster, grid, options, cancellationToken);
     }
