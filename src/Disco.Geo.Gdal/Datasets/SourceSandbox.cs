@@ -104,7 +104,7 @@ public sealed class SourceSandbox
 
     /// <summary>
     /// Narrows GDAL on the calling thread until disposed: no Python pixel functions, no network access through
-    /// /vsicurl/ and its relatives, and for isolated sources no directory listing (so no sibling files, external
+    /// /vsicurl/ and its relatives, no SQLite virtual tables over other files, and for isolated sources no directory listing (so no sibling files, external
     /// overviews or world files are found) and no PAM <c>.aux.xml</c> read or written. Thread-local, so the server's
     /// own outputs (which keep PAM) are not affected; restored to the thread's previous values on dispose.
     /// </summary>
@@ -115,6 +115,9 @@ public sealed class SourceSandbox
             ("GDAL_VRT_ENABLE_PYTHON", "NO"),
             ("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".disco-no-network"),
             ("GDAL_HTTP_MAX_RETRY", "0"),
+
+            // SQLite-based files (GeoPackage, SpatiaLite) could otherwise declare virtual tables over other files.
+            ("OGR_SQLITE_ALLOW_EXTERNAL_ACCESS", "NO"),
         };
         if (Isolated)
         {

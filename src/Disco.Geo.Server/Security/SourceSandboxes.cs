@@ -20,13 +20,14 @@ internal sealed partial class SourceSandboxes
     /// Drivers for files that hold their data themselves or in plain sidecars. VRTs, tile indexes and web-service
     /// descriptions are not among them: their whole point is to read other files or URLs. Formats that can name other
     /// files (ISIS3, PDS4, ENVI, EHdr, GeoTIFF with .aux.xml/.ovr, Shapefile) are allowed because the sandbox checks
-    /// every file GDAL reports for them.
+    /// every file GDAL reports for them. MapInfo TAB is not among them: its seamless tables and views name other tables
+    /// that GDAL does not report as files of the dataset, so they could not be checked.
     /// </summary>
     public static readonly IReadOnlyList<string> AllowedDrivers =
     [
         "GTiff", "COG", "netCDF", "HDF4", "HDF4Image", "HDF5", "HDF5Image", "GRIB", "JP2OpenJPEG", "PNG", "JPEG", "GIF", "BMP", "WEBP", "HFA",
         "AAIGrid", "XYZ", "EHdr", "ENVI", "ERS", "SAGA", "RST", "SRTMHGT", "USGSDEM", "PCIDSK", "NITF", "ISIS3", "PDS4",
-        "ESRI Shapefile", "GeoJSON", "GeoJSONSeq", "TopoJSON", "GPKG", "FlatGeobuf", "OpenFileGDB", "MapInfo File", "SQLite", "GPX",
+        "ESRI Shapefile", "GeoJSON", "GeoJSONSeq", "TopoJSON", "GPKG", "FlatGeobuf", "OpenFileGDB", "SQLite", "GPX",
     ];
 
     private const string UploadBoundary = "the uploaded file";

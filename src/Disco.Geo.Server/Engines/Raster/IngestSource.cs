@@ -133,7 +133,7 @@ internal sealed record IngestSource
             throw new EngineInputException(
                 $"{SubjectOf(index)} '{name}' cannot be ingested: it is not a file the server reads (GDAL: {gdal.TrimEnd('.')}). " +
                 "Check that the file is complete and in a self-contained raster or vector format (GeoTIFF, NetCDF, HDF, GRIB, JPEG 2000, PNG, JPEG, " +
-                "Shapefile, GeoJSON, GeoPackage, FlatGeobuf, …); VRTs and service descriptions are refused because they can point at files or URLs outside the import roots.");
+                "Shapefile, GeoJSON, GeoPackage, FlatGeobuf, …); VRTs and service descriptions are refused because they read other files or URLs, and so are MapInfo tables.");
         }
     }
 
