@@ -29,6 +29,9 @@ internal static partial class GdalNative
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint CPLGetConfigOption(string key, string? defaultValue);
 
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint CPLGetThreadLocalConfigOption(string key, string? defaultValue);
+
     [LibraryImport(Library)]
     internal static partial void VSIFree(nint pointer);
 

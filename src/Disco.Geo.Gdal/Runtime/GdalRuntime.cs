@@ -109,5 +109,12 @@ public static class GdalRuntime
         GdalNative.CPLSetThreadLocalConfigOption(key, value);
     }
 
+    /// <summary>The calling thread's own value of a configuration option (null when the thread has not set it).</summary>
+    public static string? GetThreadConfigOption(string key)
+    {
+        EnsureInitialized();
+        return Marshal.PtrToStringUTF8(GdalNative.CPLGetThreadLocalConfigOption(key, null));
+    }
+
     internal static void Publish(GdalMessage message) => Diagnostics?.Invoke(message);
 }

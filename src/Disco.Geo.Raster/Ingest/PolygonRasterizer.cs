@@ -11,6 +11,9 @@ public sealed record PolygonRasterizeOptions
     /// <summary>Layer name (null = the first layer).</summary>
     public string? Layer { get; init; }
 
+    /// <summary>For a file the caller does not trust: the files it may consist of (see <see cref="RasterSource.Sandbox"/>).</summary>
+    public SourceSandbox? Sandbox { get; init; }
+
     /// <summary>OGR SQL filter on the features, e.g. "continent = 'Africa'".</summary>
     public string? Where { get; init; }
 
@@ -56,7 +59,7 @@ public sealed class PolygonRasterizer
             throw new ArgumentOutOfRangeException(nameof(options), options.Supersampling, "Supersampling must be within 1..64.");
         }
 
-        using GdalDataset vector = GdalDataset.Open(vectorPath, GdalOpenKind.Vector);
+        using GdalDataset vector = SandboxedOpen.Open(vectorPath, GdalOpenKind.Vector, options.Sandbox);
         if (vector.LayerCount == 0)
         {
             throw new InvalidDataException($"'{vectorPath}' has no vector layers.");

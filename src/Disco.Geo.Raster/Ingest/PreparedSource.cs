@@ -85,7 +85,7 @@ internal sealed class PreparedSource : IDisposable
         GdalDataset opened;
         if (source.Paths.Count == 1)
         {
-            opened = GdalDataset.Open(source.Paths[0]);
+            opened = SandboxedOpen.Open(source.Paths[0], GdalOpenKind.Raster, source.Sandbox);
         }
         else
         {
@@ -97,8 +97,31 @@ internal sealed class PreparedSource : IDisposable
                 }
             }
 
-            // Gaps between tiles would read as 0; the alpha band marks them.
-            opened = GdalUtilities.BuildVrt(string.Empty, source.Paths, ["-addalpha"], cancellationToken);
+            if (source.Sandbox is { } sandbox)
+            {
+                // gdalbuildvrt opens the tiles again by name: check each one first, then the mosaic's own file list.
+                foreach (string tile in source.Paths)
+                {
+                    using GdalDataset checkedTile = sandbox.Open(tile, GdalOpenKind.Raster);
+                }
+
+                using IDisposable narrowed = sandbox.Enter();
+                opened = GdalUtilities.BuildVrt(string.Empty, source.Paths, ["-addalpha"], cancellationToken);
+                try
+                {
+                    sandbox.Check(opened, source.Paths[0]);
+                }
+                catch
+                {
+                    opened.Dispose();
+                    throw;
+                }
+            }
+            else
+            {
+                // Gaps between tiles would read as 0; the alpha band marks them.
+                opened = GdalUtilities.BuildVrt(string.Empty, source.Paths, ["-addalpha"], cancellationToken);
+            }
         }
 
         return FromDataset(opened, source.Paths, source.AssignCrs, source.AssignBounds, limits, cancellationToken);

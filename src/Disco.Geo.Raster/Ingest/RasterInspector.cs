@@ -30,10 +30,13 @@ public static class RasterInspector
 {
     /// <summary>Reads the metadata of a raster (file or GDAL connection string).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <param name="path">The file or connection string.</param>
+    /// <param name="sandbox">For a file the caller does not trust: the files it may consist of (see <see cref="RasterSource.Sandbox"/>).</param>
     /// <exception cref="GdalException">GDAL cannot open it.</exception>
-    public static SourceInfo Inspect(string path)
+    /// <exception cref="SourceContainmentException">The file refers to a file outside <paramref name="sandbox"/>.</exception>
+    public static SourceInfo Inspect(string path, SourceSandbox? sandbox = null)
     {
-        using GdalDataset dataset = GdalDataset.Open(path);
+        using GdalDataset dataset = SandboxedOpen.Open(path, GdalOpenKind.Raster, sandbox);
         using SpatialReference? crs = dataset.GetSpatialReference();
         GeoBounds? bounds = null;
         if (dataset.GetGeoTransform() is { IsAxisAligned: true } transform)

@@ -1,3 +1,5 @@
+using Disco.Geo.Gdal;
+
 namespace Disco.Geo.Raster.Ingest;
 
 /// <summary>
@@ -17,6 +19,13 @@ public sealed record RasterSource
 
     /// <summary>Outer bounds to assign in the CRS units, overriding the file's geotransform (e.g. <see cref="GeoBounds.World"/> for a plate carrée image).</summary>
     public GeoBounds? AssignBounds { get; init; }
+
+    /// <summary>
+    /// The files the source may consist of, for input the caller does not trust (uploads, paths named by a client):
+    /// the source is opened through it, and refused with <see cref="SourceContainmentException"/> when it or a file it
+    /// refers to lies outside. Null for trusted files.
+    /// </summary>
+    public SourceSandbox? Sandbox { get; init; }
 
     /// <summary>A single file with its own georeferencing.</summary>
     public static RasterSource File(string path) => new() { Paths = [path] };

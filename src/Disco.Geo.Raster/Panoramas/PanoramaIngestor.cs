@@ -15,6 +15,9 @@ public sealed record PanoramaOptions
     /// <summary>Camera orientation to undo; default level.</summary>
     public CameraOrientation Orientation { get; init; } = CameraOrientation.Level;
 
+    /// <summary>For a photo the caller does not trust: the files it may consist of (see <see cref="RasterSource.Sandbox"/>).</summary>
+    public SourceSandbox? Sandbox { get; init; }
+
     /// <summary>Kernel; null averages when the image is finer than the grid and interpolates bilinearly otherwise.</summary>
     public Resampling? Resampling { get; init; }
 
@@ -65,6 +68,11 @@ public sealed class PanoramaIngestor
             throw new FileNotFoundException($"The panorama '{path}' does not exist.", path);
         }
 
+        if (options.Sandbox is { } sandbox && !sandbox.Contains(path))
+        {
+            throw new SourceContainmentException(path, path, sandbox.Boundary);
+        }
+
         Stopwatch clock = Stopwatch.StartNew();
         GdalRuntime.EnsureInitialized();
         List<string> notes = [];
@@ -95,7 +103,7 @@ public sealed class PanoramaIngestor
 
     private static GdalDataset OpenWithGdal(string path, PanoramaOptions options)
     {
-        GdalDataset dataset = GdalDataset.Open(path);
+        GdalDataset dataset = SandboxedOpen.Open(path, GdalOpenKind.Raster, options.Sandbox);
         try
         {
             CheckShape(path, dataset.Width, dataset.Height, options.MaxPixels);

@@ -104,3 +104,10 @@ public sealed class EngineInputException(string message, string? field = null) :
     /// <summary>The request field at fault, or null when the message names it only in words.</summary>
     public string? Field { get; } = field;
 }
+
+/// <summary>
+/// A source refers to files outside what it may read (see <see cref="Disco.Geo.Gdal.SourceSandbox"/>): the request is refused with
+/// PERMISSION_DENIED. The message names the source as the client knows it and the file by its name only.
+/// </summary>
+/// <param name="message">What was refused, without server paths.</param>
+public sealed class EngineAccessDeniedException(string message) : Exception(message);

@@ -1,3 +1,4 @@
+using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
 
 namespace Disco.Geo.Server.Engines;
@@ -52,7 +53,7 @@ public sealed record GriddedDataset(string DatasetId, string TensorPath, Grid Gr
 /// <param name="Grid">The target grid (validated against the server's limits).</param>
 /// <param name="Bands">Band selection and roles; empty = every band as an input.</param>
 /// <param name="MaxRasterPixels">Reject sources larger than this (width × height) with a clear error.</param>
-public sealed record IngestWork(IReadOnlyList<IReadOnlyList<string>> Sources, Grid Grid, IReadOnlyList<BandSpec> Bands, long MaxRasterPixels)
+public sealed record IngestWork(IReadOnlyList<IngestSourceFiles> Sources, Grid Grid, IReadOnlyList<BandSpec> Bands, long MaxRasterPixels)
 {
     /// <summary>What <see cref="IIngestEngine.InspectAsync"/> read when the request arrived, or null (after a restart or resume) to read it again.</summary>
     public IngestInspection? Inspection { get; init; }
@@ -65,6 +66,12 @@ public sealed record IngestWork(IReadOnlyList<IReadOnlyList<string>> Sources, Gr
 /// <param name="Bands">The band specs, defaults filled in.</param>
 /// <param name="Sources">Engine-specific description of the sources (kind, band names, band count).</param>
 public sealed record IngestInspection(IReadOnlyList<BandSpec> Bands, object Sources);
+
+/// <summary>The files of one ingest source and what they may read.</summary>
+/// <param name="Paths">One raster or vector file, or several tiles to mosaic.</param>
+/// <param name="Sandbox">The files the source may consist of; every open goes through it.</param>
+/// <param name="DisplayName">How messages and provenance name the source (an upload's file name), or null for the file's own name.</param>
+public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null);
 
 /// <summary>What ingest produced: values [BandCount, nlat, nlon] on the requested grid, row-major.</summary>
 /// <param name="Values">Band values, length BandCount × nlat × nlon.</param>
@@ -96,7 +103,10 @@ public sealed record StoredModel(string ModelId, string PackagePath, Model Model
 /// <param name="RasterPath">A raster file to resample onto the model's grid first.</param>
 /// <param name="Panorama">An equirectangular photo and the camera orientation.</param>
 /// <param name="PanoramaPath">The photo's path when <paramref name="Panorama"/> is set.</param>
-public sealed record PredictionInput(GriddedDataset? Gridded, string? RasterPath, PanoramaSource? Panorama, string? PanoramaPath);
+/// <param name="Sandbox">What a raster or photo file may read (required with <paramref name="RasterPath"/> and <paramref name="PanoramaPath"/>).</param>
+/// <param name="DisplayName">How messages name the raster or photo (an upload's file name), or null for the file's own name.</param>
+public sealed record PredictionInput(GriddedDataset? Gridded, string? RasterPath, PanoramaSource? Panorama, string? PanoramaPath,
+    SourceSandbox? Sandbox = null, string? DisplayName = null);
 
 /// <summary>A prediction job's work.</summary>
 /// <param name="PredictionId">The prediction's id.</param>

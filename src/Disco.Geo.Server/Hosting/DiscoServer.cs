@@ -110,6 +110,7 @@ internal static class DiscoServer
         services.AddSingleton<PredictionStreams>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<ImportRoots>();
+        services.AddSingleton<SourceSandboxes>();
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<IModelCardReader, ModelPackageHeader>();
         services.AddSingleton<IJobHandler, VerifyJobHandler>();

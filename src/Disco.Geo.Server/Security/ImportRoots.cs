@@ -19,6 +19,9 @@ internal sealed class ImportRoots
             .ToArray();
     }
 
+    /// <summary>The configured roots, as full paths ending in a separator.</summary>
+    public IReadOnlyList<string> Roots => _roots;
+
     /// <summary>Returns the resolved path of an existing file under a root, or throws with the right status.</summary>
     public string Resolve(string field, string path)
     {

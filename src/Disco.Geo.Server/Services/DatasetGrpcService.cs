@@ -21,6 +21,7 @@ internal sealed class DatasetGrpcService(
     JobRunner runner,
     ActiveJobs activeJobs,
     ImportRoots importRoots,
+    SourceSandboxes sandboxes,
     ServerMetrics metrics,
     IServiceProvider services,
     IOptions<LimitsOptions> limitOptions,
@@ -230,12 +231,17 @@ internal sealed class DatasetGrpcService(
         IngestInspection inspection;
         try
         {
-            IngestWork work = await IngestJobHandler.WorkAsync(spec, catalog, blobs, _limits.MaxRasterPixels, cancellationToken);
+            IngestWork work = await IngestJobHandler.WorkAsync(spec, catalog, blobs, sandboxes, _limits.MaxRasterPixels, cancellationToken);
             inspection = await engine.InspectAsync(work, cancellationToken);
         }
         catch (EngineInputException e)
         {
             throw Problems.InvalidArgument(e.Field ?? "bands", e.Message);
+        }
+        catch (EngineAccessDeniedException e)
+        {
+            // Opening a source through its sandbox found a file outside what it may read: refused before a job exists.
+            throw Problems.PermissionDenied(e.Message);
         }
 
         spec.Bands.Clear();

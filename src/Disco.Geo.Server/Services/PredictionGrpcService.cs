@@ -22,6 +22,7 @@ internal sealed class PredictionGrpcService(
     JobStore jobs,
     PredictionStreams streams,
     ImportRoots importRoots,
+    SourceSandboxes sandboxes,
     ServerMetrics metrics,
     IServiceProvider services,
     IOptions<JobsOptions> jobOptions,
@@ -126,6 +127,9 @@ internal sealed class PredictionGrpcService(
         {
             throw Problems.Unimplemented("prediction engine (IPredictionEngine)", "Running a model");
         }
+
+        // A raster or photo that refers to files outside what it may read is refused before a job exists.
+        await sandboxes.ThrowIfPredictionInputEscapesAsync(spec, cancellationToken);
 
         var prediction = new Prediction
         {

@@ -4,6 +4,7 @@ using Disco.Geo.Raster;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Engines.Training;
+using Disco.Geo.Server.Security;
 using Disco.Geo.Sphere.Grids;
 using RasterBandRole = Disco.Geo.Raster.BandRole;
 
@@ -50,8 +51,9 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         else if (work.Input.RasterPath is { } rasterPath)
         {
             what = "the raster";
+            var files = new IngestSourceFiles([rasterPath], RequireSandbox(work.Input), work.Input.DisplayName);
             IngestOutput output = await ingest.IngestAsync(
-                new IngestWork([[rasterPath]], ApiConversions.ToApiGrid(grid), [], work.MaxRasterPixels), new StageProgress(progress, 0.3), cancellationToken);
+                new IngestWork([files], ApiConversions.ToApiGrid(grid), [], work.MaxRasterPixels), new StageProgress(progress, 0.3), cancellationToken);
             byte[] mask = output.Mask ?? Enumerable.Repeat((byte)1, (int)grid.NodeCount).ToArray();
             float[] values = output.Values;
             GriddedTensor.FillMissing(grid, values, output.Bands.Count, mask);
@@ -61,7 +63,7 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         {
             what = "the panorama";
             progress.Report(new EngineProgress(0.05, "resampling", "Resampling the panorama onto the model's grid"));
-            SphereRaster raster = await ReadPanoramaAsync(photo, grid, panorama, work.MaxRasterPixels, cancellationToken);
+            SphereRaster raster = await ReadPanoramaAsync(photo, grid, panorama, work.MaxRasterPixels, RequireSandbox(work.Input), cancellationToken);
             int[] inputs = [.. Enumerable.Range(0, raster.BandCount).Where(b => raster.Bands[b].Role == RasterBandRole.Input)];
             SphereRaster selected = inputs.Length == raster.BandCount ? raster : raster.SelectBands(inputs);
             byte[] mask = [.. selected.Valid.Select(v => v ? (byte)1 : (byte)0)];
@@ -83,16 +85,26 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         return input;
     }
 
-    private async Task<SphereRaster> ReadPanoramaAsync(string path, SphereGrid grid, PanoramaSource panorama, long maxPixels, CancellationToken cancellationToken)
+    /// <summary>A file input is read only through its sandbox; a missing one is a bug in the caller, not a trusted file.</summary>
+    private static SourceSandbox RequireSandbox(PredictionInput input) =>
+        input.Sandbox ?? throw new InvalidOperationException("A raster or panorama input needs the sandbox of its file.");
+
+    private async Task<SphereRaster> ReadPanoramaAsync(string path, SphereGrid grid, PanoramaSource panorama, long maxPixels, SourceSandbox sandbox,
+        CancellationToken cancellationToken)
     {
         var options = new PanoramaOptions
         {
             Orientation = new CameraOrientation(panorama.YawDegrees, panorama.PitchDegrees, panorama.RollDegrees),
             MaxPixels = maxPixels,
+            Sandbox = sandbox,
         };
         try
         {
             return await _panoramas.IngestAsync(path, grid, options, cancellationToken);
+        }
+        catch (SourceContainmentException e)
+        {
+            throw new EngineAccessDeniedException(SourceSandboxes.Describe("The panorama", e));
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or GdalException && !cancellationToken.IsCancellationRequested)
         {

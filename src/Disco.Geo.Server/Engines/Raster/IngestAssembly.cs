@@ -199,7 +199,7 @@ internal static class IngestAssembly
             ["index"] = source.Index,
             ["source"] = source.Index == 0 ? "main" : source.Label,
             ["kind"] = RasterIngestEngine.KindName(source.Kind),
-            ["paths"] = source.Paths,
+            ["paths"] = source.ProvenancePaths,
             ["layer"] = source.LayerName,
             ["features"] = source.Kind == IngestSourceKind.Vector ? source.FeatureCount : null,
             ["driver"] = source.Kind == IngestSourceKind.Vector ? null : provenance?.Driver,

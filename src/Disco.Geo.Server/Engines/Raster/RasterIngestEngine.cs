@@ -3,6 +3,7 @@ using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
+using Disco.Geo.Server.Security;
 using Disco.Geo.Sphere.Grids;
 using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
 using ApiResampling = Disco.Geo.Protos.V1.Resampling;
@@ -54,7 +55,7 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
                 TotalSteps = used.Length,
             });
             Stopwatch sourceClock = Stopwatch.StartNew();
-            read[source.Index] = await GuardAsync(source.Subject, () => ReadAsync(source, mine, grid, work.MaxRasterPixels, cancellationToken), cancellationToken);
+            read[source.Index] = await GuardAsync(source.Subject, work.Sources[source.Index], () => ReadAsync(source, mine, grid, work.MaxRasterPixels, cancellationToken), cancellationToken);
             _logger.LogInformation("Ingest source {Index} {Source} ({Kind}, {Bands} band(s)) resampled onto {Grid} in {Milliseconds} ms",
                 source.Index, string.Join(", ", source.Paths), KindName(source.Kind), mine.Count, grid, sourceClock.ElapsedMilliseconds);
         }
@@ -74,9 +75,10 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
         for (int i = 0; i < sources.Length; i++)
         {
             int index = i;
-            string label = $"{IngestSource.SubjectOf(index)} '{Path.GetFileName(work.Sources[index].FirstOrDefault() ?? "")}'";
+            IngestSourceFiles files = work.Sources[index];
+            string label = $"{IngestSource.SubjectOf(index)} '{files.DisplayName ?? Path.GetFileName(files.Paths.FirstOrDefault() ?? "")}'";
             string? field = index < work.SourceFields.Count ? work.SourceFields[index] : null;
-            sources[i] = await GuardAsync(label, () => Task.Run(() => IngestSource.Inspect(index, work.Sources[index]), cancellationToken), cancellationToken, field);
+            sources[i] = await GuardAsync(label, files, () => Task.Run(() => IngestSource.Inspect(index, files), cancellationToken), cancellationToken, field);
         }
 
         IReadOnlyList<BandSpec> specs = work.Bands.Count > 0 ? work.Bands.Select(b => b.Clone()).ToArray() : DefaultSpecs(sources);
@@ -113,6 +115,7 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
         LibraryRasterSource raster = source.Kind == IngestSourceKind.GlobalImage
             ? LibraryRasterSource.GlobalImage(source.Paths[0])
             : source.Paths.Count == 1 ? LibraryRasterSource.File(source.Paths[0]) : LibraryRasterSource.Tiles(source.Paths);
+        raster = raster with { Sandbox = source.Sandbox };
         var options = new RasterIngestOptions { Bands = selections, Limits = RasterLimits.Default with { MaxSourcePixels = maxRasterPixels } };
         return _ingestor.IngestAsync(raster, grid, options, cancellationToken);
     }
@@ -203,8 +206,12 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
         }
     }
 
-    /// <summary>Turns the library's exceptions for bad inputs into messages that name the source; cancellation stays cancellation.</summary>
-    private static async Task<T> GuardAsync<T>(string label, Func<Task<T>> work, CancellationToken cancellationToken, string? field = null)
+    /// <summary>
+    /// Turns the library's exceptions for bad inputs into messages that name the source as the client knows it (an
+    /// upload by its file name, never its blob path or hash); a file outside the sandbox is refused; cancellation
+    /// stays cancellation.
+    /// </summary>
+    private static async Task<T> GuardAsync<T>(string label, IngestSourceFiles files, Func<Task<T>> work, CancellationToken cancellationToken, string? field = null)
     {
         try
         {
@@ -215,14 +222,38 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             // GDAL reports an aborted warp as a failure; what happened is the cancellation.
             throw new OperationCanceledException("The ingest was cancelled.", e, cancellationToken);
         }
+        catch (EngineAccessDeniedException)
+        {
+            throw;
+        }
         catch (EngineInputException e)
         {
             throw e.Field is null && field is not null ? new EngineInputException(e.Message, field) : e;
         }
+        catch (SourceContainmentException e)
+        {
+            throw new EngineAccessDeniedException(SourceSandboxes.Describe(label, e));
+        }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException or GdalException or IOException)
         {
-            throw new EngineInputException($"{label} cannot be ingested: {Message(e)}", field);
+            throw new EngineInputException($"{label} cannot be ingested: {WithoutServerPaths(Message(e), files)}", field);
         }
+    }
+
+    /// <summary>GDAL names files by the path it opened: show each by its display name (uploads) or file name instead.</summary>
+    private static string WithoutServerPaths(string message, IngestSourceFiles files)
+    {
+        foreach (string path in files.Paths)
+        {
+            string name = files.DisplayName is { } display && files.Paths.Count == 1 ? display : Path.GetFileName(path);
+            message = message.Replace(path, name, StringComparison.Ordinal);
+            if (Path.GetDirectoryName(path) is { Length: > 1 } directory)
+            {
+                message = message.Replace(directory + Path.DirectorySeparatorChar, "", StringComparison.Ordinal);
+            }
+        }
+
+        return message;
     }
 
     private static string Message(Exception e) => e is ArgumentException { ParamName: { } name } argument

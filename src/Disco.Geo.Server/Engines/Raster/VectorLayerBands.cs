@@ -83,7 +83,7 @@ internal static class VectorLayerBands
         PolygonRasterizer rasterizer, IngestSource source, IReadOnlyList<int> sourceBands, IReadOnlyList<string> names, IReadOnlyList<RasterBandRole> roles,
         SphereGrid grid, CancellationToken cancellationToken)
     {
-        PolygonRasterizeOptions options = OptionsFor(grid);
+        PolygonRasterizeOptions options = OptionsFor(grid) with { Sandbox = source.Sandbox };
         string path = source.Paths[0];
         SphereRaster? presence = null;
         var fields = new Dictionary<int, SphereRaster>();

@@ -1,6 +1,7 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -9,33 +10,40 @@ using Microsoft.Extensions.Options;
 namespace Disco.Geo.Server.Jobs.Handlers;
 
 /// <summary>Runs <see cref="IIngestEngine"/> and stores its output as a gridded dataset (tensor file in the blob store).</summary>
-internal sealed class IngestJobHandler(IServiceProvider services, Catalog catalog, BlobStore blobs, DataDirectory directory, IOptions<LimitsOptions> limits) : IJobHandler
+internal sealed class IngestJobHandler(
+    IServiceProvider services, Catalog catalog, BlobStore blobs, DataDirectory directory, SourceSandboxes sandboxes, IOptions<LimitsOptions> limits) : IJobHandler
 {
     public JobKind Kind => JobKind.Ingest;
 
     public bool Exclusive => false;
 
-    private static async Task<string> BlobPathAsync(Catalog catalog, BlobStore blobs, string datasetId, CancellationToken cancellationToken)
+    /// <summary>An upload as a source: its blob, which may read only itself, named by the upload's file name.</summary>
+    private static async Task<IngestSourceFiles> UploadAsync(Catalog catalog, BlobStore blobs, string datasetId, CancellationToken cancellationToken)
     {
         Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before it could be ingested.");
-        return blobs.PathOf(dataset.Blob.Sha256);
+        string blob = blobs.PathOf(dataset.Blob.Sha256);
+        return new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), UploadName(dataset));
     }
+
+    /// <summary>How messages name an upload: the file name it was sent with, else the dataset's name.</summary>
+    public static string UploadName(Dataset dataset) => dataset.FileName.Length > 0 ? dataset.FileName : dataset.Name;
 
     /// <summary>
     /// The engine's work for an ingest request whose sources are resolved (dataset ids, server paths checked against
-    /// the import roots): the files of each source and the API field that names it. Used by the RPC to inspect the
-    /// sources before queueing, and by the job.
+    /// the import roots): the files of each source, what they may read, and the API field that names it. Used by the
+    /// RPC to inspect the sources before queueing, and by the job.
     /// </summary>
-    public static async Task<IngestWork> WorkAsync(IngestDatasetRequest request, Catalog catalog, BlobStore blobs, long maxRasterPixels, CancellationToken cancellationToken)
+    public static async Task<IngestWork> WorkAsync(
+        IngestDatasetRequest request, Catalog catalog, BlobStore blobs, SourceSandboxes sandboxes, long maxRasterPixels, CancellationToken cancellationToken)
     {
-        var sources = new List<IReadOnlyList<string>>
+        var sources = new List<IngestSourceFiles>
         {
             request.SourceCase switch
             {
-                IngestDatasetRequest.SourceOneofCase.DatasetId => [await BlobPathAsync(catalog, blobs, request.DatasetId, cancellationToken)],
-                IngestDatasetRequest.SourceOneofCase.ServerPath => [request.ServerPath.Path],
-                IngestDatasetRequest.SourceOneofCase.Tiles => [.. request.Tiles.Paths],
+                IngestDatasetRequest.SourceOneofCase.DatasetId => await UploadAsync(catalog, blobs, request.DatasetId, cancellationToken),
+                IngestDatasetRequest.SourceOneofCase.ServerPath => new IngestSourceFiles([request.ServerPath.Path], sandboxes.ForServerPaths()),
+                IngestDatasetRequest.SourceOneofCase.Tiles => new IngestSourceFiles([.. request.Tiles.Paths], sandboxes.ForServerPaths()),
                 _ => throw new JobFailedException(StatusCode.InvalidArgument, "The ingest request has no source."),
             },
         };
@@ -51,7 +59,9 @@ internal sealed class IngestJobHandler(IServiceProvider services, Catalog catalo
         for (int i = 0; i < request.AdditionalSources.Count; i++)
         {
             RasterSource extra = request.AdditionalSources[i];
-            sources.Add([extra.LocationCase == RasterSource.LocationOneofCase.DatasetId ? await BlobPathAsync(catalog, blobs, extra.DatasetId, cancellationToken) : extra.ServerPath]);
+            sources.Add(extra.LocationCase == RasterSource.LocationOneofCase.DatasetId
+                ? await UploadAsync(catalog, blobs, extra.DatasetId, cancellationToken)
+                : new IngestSourceFiles([extra.ServerPath], sandboxes.ForServerPaths()));
             fields.Add($"additional_sources[{i}]");
         }
 
@@ -63,7 +73,7 @@ internal sealed class IngestJobHandler(IServiceProvider services, Catalog catalo
         IIngestEngine engine = services.GetService<IIngestEngine>()
             ?? throw new JobFailedException(StatusCode.Unimplemented, "This server build has no ingest engine (IIngestEngine); the job cannot run.");
         IngestDatasetRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<IngestDatasetRequest>();
-        IngestWork work = await WorkAsync(request, catalog, blobs, limits.Value.MaxRasterPixels, cancellationToken);
+        IngestWork work = await WorkAsync(request, catalog, blobs, sandboxes, limits.Value.MaxRasterPixels, cancellationToken);
         IngestOutput output;
         try
         {
@@ -72,6 +82,10 @@ internal sealed class IngestJobHandler(IServiceProvider services, Catalog catalo
         catch (EngineInputException e)
         {
             throw new JobFailedException(StatusCode.InvalidArgument, e.Message);
+        }
+        catch (EngineAccessDeniedException e)
+        {
+            throw new JobFailedException(StatusCode.PermissionDenied, e.Message);
         }
 
         int bandCount = output.Bands.Count;

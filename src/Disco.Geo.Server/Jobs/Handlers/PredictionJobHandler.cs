@@ -1,6 +1,7 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -14,7 +15,8 @@ namespace Disco.Geo.Server.Jobs.Handlers;
 /// tiles; the finished map is stored as a blob and the prediction record updated.
 /// </summary>
 internal sealed class PredictionJobHandler(
-    IServiceProvider services, Catalog catalog, BlobStore blobs, DataDirectory directory, PredictionStreams streams, IOptions<LimitsOptions> limits) : IJobHandler
+    IServiceProvider services, Catalog catalog, BlobStore blobs, DataDirectory directory, PredictionStreams streams, SourceSandboxes sandboxes,
+    IOptions<LimitsOptions> limits) : IJobHandler
 {
     public JobKind Kind => JobKind.Prediction;
 
@@ -33,10 +35,10 @@ internal sealed class PredictionJobHandler(
         PredictionInput input = request.InputCase switch
         {
             PredictRequest.InputOneofCase.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, request.Dataset, cancellationToken), null, null, null),
-            PredictRequest.InputOneofCase.Raster => new PredictionInput(null, request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath
-                ? request.Raster.ServerPath
-                : await BlobPathAsync(request.Raster.DatasetId, cancellationToken), null, null),
-            PredictRequest.InputOneofCase.Panorama => new PredictionInput(null, null, request.Panorama, await BlobPathAsync(request.Panorama.DatasetId, cancellationToken)),
+            PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
+                new PredictionInput(null, request.Raster.ServerPath, null, null, sandboxes.ForServerPaths()),
+            PredictRequest.InputOneofCase.Raster => await UploadInputAsync(request.Raster.DatasetId, null, cancellationToken),
+            PredictRequest.InputOneofCase.Panorama => await UploadInputAsync(request.Panorama.DatasetId, request.Panorama, cancellationToken),
             _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
         };
 
@@ -54,6 +56,10 @@ internal sealed class PredictionJobHandler(
             catch (EngineInputException e)
             {
                 throw new JobFailedException(StatusCode.InvalidArgument, e.Message);
+            }
+            catch (EngineAccessDeniedException e)
+            {
+                throw new JobFailedException(StatusCode.PermissionDenied, e.Message);
             }
 
             sink.Close();
@@ -98,11 +104,16 @@ internal sealed class PredictionJobHandler(
         }
     }
 
-    private async Task<string> BlobPathAsync(string datasetId, CancellationToken cancellationToken)
+    /// <summary>An uploaded raster or photo: its blob, which may read only itself, named by the upload's file name.</summary>
+    private async Task<PredictionInput> UploadInputAsync(string datasetId, PanoramaSource? panorama, CancellationToken cancellationToken)
     {
         Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before the prediction ran.");
-        return blobs.PathOf(dataset.Blob.Sha256);
+        string blob = blobs.PathOf(dataset.Blob.Sha256);
+        string name = IngestJobHandler.UploadName(dataset);
+        return panorama is null
+            ? new PredictionInput(null, blob, null, null, SourceSandboxes.ForUpload(blob), name)
+            : new PredictionInput(null, null, panorama, blob, SourceSandboxes.ForUpload(blob), name);
     }
 
     private sealed class Sink(string path, PredictionStream? stream, int rowsPerTile) : IPredictionSink

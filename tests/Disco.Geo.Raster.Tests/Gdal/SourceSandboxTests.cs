@@ -1,0 +1,179 @@
+using Disco.Geo.Gdal;
+using Disco.Geo.Raster.Ingest;
+using Disco.Geo.Raster.Tests.Support;
+using Disco.Geo.Sphere.Grids;
+
+namespace Disco.Geo.Raster.Tests.Gdal;
+
+/// <summary>
+/// The source sandbox with real GDAL and real files: formats that name other files (ISIS3 ^Core, PDS4 File_Area, a
+/// GeoTIFF's .aux.xml overview file, a symbolic link) are refused when those files lie outside, as an upload (one file)
+/// and under an allowed directory; multi-file formats inside (ENVI, Shapefile) open; the readers of this library go
+/// through the sandbox before reading a pixel. Each refused case first shows that plain GDAL does read the outside file.
+/// </summary>
+public sealed class SourceSandboxTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly string _root;
+    private readonly string _secret;
+
+    public SourceSandboxTests()
+    {
+        _root = Directory.CreateDirectory(_temp.File("root")).FullName;
+        Directory.CreateDirectory(Path.Combine(_root, "sub"));
+        _secret = ReferencingFiles.WriteSecret(_temp.File("secret.bin"));
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private SourceSandbox Root => SourceSandbox.Directories([_root], boundary: "the root");
+
+    [Fact]
+    public void An_isis3_label_whose_core_is_outside_is_refused_as_an_upload_and_under_a_root()
+    {
+        string relative = ReferencingFiles.WriteIsis3Label(Path.Combine(_root, "sub", "relative.lbl"), "../../secret.bin");
+        string anywhere = ReferencingFiles.WriteIsis3Label(Path.Combine(_root, "sub", "anywhere.lbl"), ReferencingFiles.FromAnywhere(_secret));
+        foreach (string label in new[] { relative, anywhere })
+        {
+            AssertPlainGdalReads(label, _secret);
+            AssertRefused(() => SourceSandbox.SingleFile(label).Open(label), "secret.bin");
+            AssertRefused(() => Root.Open(label), "secret.bin");
+        }
+
+        // Inside the root the same label is fine: the rule is where the files are, not what the format is.
+        File.Copy(_secret, Path.Combine(_root, "core.bin"));
+        string inside = ReferencingFiles.WriteIsis3Label(Path.Combine(_root, "sub", "inside.lbl"), "../core.bin");
+        using GdalDataset dataset = Root.Open(inside);
+        Assert.Equal((64, 32), (dataset.Width, dataset.Height));
+    }
+
+    [Fact]
+    public void A_pds4_label_whose_file_area_is_outside_is_refused()
+    {
+        string label = ReferencingFiles.WritePds4Label(Path.Combine(_root, "sub", "product.xml"), "../../secret.bin");
+        AssertPlainGdalReads(label, _secret);
+        AssertRefused(() => SourceSandbox.SingleFile(label).Open(label), "secret.bin");
+        AssertRefused(() => Root.Open(label), "secret.bin");
+    }
+
+    [Fact]
+    public void A_geotiff_whose_aux_xml_names_overviews_outside_is_refused_under_a_root_and_an_upload_ignores_its_aux_xml()
+    {
+        string outside = GlobalGeoTiff.Write(_temp.File("outside-overview.tif"), 32, 16, [(lat, lon) => lon]);
+        string tif = ReferencingFiles.WriteGeoTiffWithOverviewFile(Path.Combine(_root, "with-overview.tif"), outside);
+        using (GdalDataset plain = GdalDataset.Open(tif))
+        {
+            Assert.Equal(1, plain.GetBand(1).OverviewCount);
+            Assert.Contains(plain.GetFileList(), f => SourceSandbox.RealPath(f) == SourceSandbox.RealPath(outside));
+        }
+
+        AssertRefused(() => Root.Open(tif), "outside-overview.tif");
+
+        // One file on its own (an upload) has no sidecars: GDAL neither looks for the .aux.xml nor for overviews.
+        using GdalDataset isolated = SourceSandbox.SingleFile(tif).Open(tif);
+        Assert.Equal([SourceSandbox.RealPath(tif)], isolated.GetFileList().Select(SourceSandbox.RealPath));
+        Assert.Equal(0, isolated.GetBand(1).OverviewCount);
+    }
+
+    [Fact]
+    public void A_symbolic_link_under_a_root_to_a_file_outside_is_refused_and_links_resolve_before_parent_steps()
+    {
+        string real = GlobalGeoTiff.Write(_temp.File("real.tif"), 8, 4, [(lat, lon) => lat]);
+        string link = Path.Combine(_root, "link.tif");
+        File.CreateSymbolicLink(link, real);
+        AssertRefused(() => Root.Open(link), "link.tif");
+
+        // root/dir → <temp>/elsewhere/deeper: root/dir/../x is <temp>/elsewhere/x, outside, as the kernel sees it.
+        string deeper = Directory.CreateDirectory(_temp.File(Path.Combine("elsewhere", "deeper"))).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(_root, "dir"), deeper);
+        Assert.Equal(_temp.File(Path.Combine("elsewhere", "x")), SourceSandbox.RealPath(Path.Combine(_root, "dir", "..", "x")));
+        Assert.False(Root.Contains(Path.Combine(_root, "dir", "..", "x")));
+        Assert.True(Root.Contains(Path.Combine(_root, "sub", "..", "x")));
+    }
+
+    [Fact]
+    public void Multi_file_sources_inside_a_root_open_with_all_their_files()
+    {
+        string envi = ReferencingFiles.WriteEnvi(Path.Combine(_root, "sub", "grid.dat"), 16, 8);
+        using (GdalDataset dataset = Root.Open(envi))
+        {
+            Assert.Equal("ENVI", dataset.DriverName);
+            Assert.Contains(dataset.GetFileList(), f => f.EndsWith("grid.hdr", StringComparison.Ordinal));
+        }
+
+        string shapefile = ReferencingFiles.WriteShapefile(Path.Combine(_root, "sub", "box.shp"), (-10, -10, 10, 10, 3));
+        using (GdalDataset dataset = Root.Open(shapefile, GdalOpenKind.Vector))
+        {
+            Assert.Equal(1, dataset.GetLayer(0).FeatureCount);
+            Assert.Contains(dataset.GetFileList(), f => f.EndsWith("box.dbf", StringComparison.Ordinal));
+        }
+
+        // The same Shapefile is refused when the root does not hold it.
+        AssertRefused(() => SourceSandbox.Directories([Path.Combine(_root, "other")]).Open(shapefile, GdalOpenKind.Vector), "box.shp");
+    }
+
+    [Fact]
+    public async Task The_readers_of_this_library_refuse_a_sandboxed_source_before_reading_a_pixel()
+    {
+        SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 19, 36);
+        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_root, "sub", "label.lbl"), "../../secret.bin");
+        var ingestor = new RasterIngestor();
+
+        // Without a sandbox (a trusted caller) the label is read: the secret's bytes become pixels.
+        SphereRaster leaked = await ingestor.IngestAsync(RasterSource.GlobalImage(label), grid);
+        Assert.Contains(leaked.Data, v => v != 0);
+
+        await Assert.ThrowsAsync<SourceContainmentException>(() => ingestor.IngestAsync(RasterSource.GlobalImage(label) with { Sandbox = Root }, grid));
+        await Assert.ThrowsAsync<SourceContainmentException>(() =>
+            ingestor.IngestAsync(RasterSource.GlobalImage(label) with { Sandbox = SourceSandbox.SingleFile(label) }, grid));
+
+        string tile = GlobalGeoTiff.Write(Path.Combine(_root, "tile.tif"), 16, 8, [(lat, lon) => lat]);
+        await Assert.ThrowsAsync<SourceContainmentException>(() => ingestor.IngestAsync(RasterSource.Tiles([tile, label]) with { Sandbox = Root }, grid));
+        SphereRaster mosaic = await ingestor.IngestAsync(RasterSource.Tiles([tile]) with { Sandbox = Root }, grid);
+        Assert.Equal(grid.NodeCount, mosaic.Valid.Length);
+
+        string shapefile = ReferencingFiles.WriteShapefile(_temp.File("outside.shp"), (-10, -10, 10, 10, 3));
+        await Assert.ThrowsAsync<SourceContainmentException>(() =>
+            new PolygonRasterizer().RasterizeAsync(shapefile, grid, new PolygonRasterizeOptions { Sandbox = Root }));
+        Assert.Throws<SourceContainmentException>(() => RasterInspector.Inspect(label, Root));
+    }
+
+    [Fact]
+    public void An_isolated_open_narrows_gdal_on_its_thread_only_while_it_runs()
+    {
+        string tif = GlobalGeoTiff.Write(Path.Combine(_root, "plain.tif"), 8, 4, [(lat, lon) => lat]);
+        GdalRuntime.SetThreadConfigOption("GDAL_PAM_ENABLED", "YES");
+        try
+        {
+            SourceSandbox sandbox = SourceSandbox.SingleFile(tif);
+            using (sandbox.Enter())
+            {
+                Assert.Equal("NO", GdalRuntime.GetThreadConfigOption("GDAL_PAM_ENABLED"));
+                Assert.Equal("EMPTY_DIR", GdalRuntime.GetThreadConfigOption("GDAL_DISABLE_READDIR_ON_OPEN"));
+                Assert.Equal("NO", GdalRuntime.GetThreadConfigOption("GDAL_VRT_ENABLE_PYTHON"));
+            }
+
+            Assert.Equal("YES", GdalRuntime.GetThreadConfigOption("GDAL_PAM_ENABLED"));
+            Assert.Null(GdalRuntime.GetThreadConfigOption("GDAL_DISABLE_READDIR_ON_OPEN"));
+        }
+        finally
+        {
+            GdalRuntime.SetThreadConfigOption("GDAL_PAM_ENABLED", null);
+        }
+    }
+
+    /// <summary>The fixture is real: GDAL without a sandbox opens the file and lists the outside file among its files.</summary>
+    private static void AssertPlainGdalReads(string path, string outside)
+    {
+        using GdalDataset plain = GdalDataset.Open(path);
+        Assert.Contains(plain.GetFileList(), f => SourceSandbox.RealPath(f) == SourceSandbox.RealPath(outside));
+    }
+
+    private static void AssertRefused(Func<GdalDataset> open, string referencedName)
+    {
+        SourceContainmentException e = Assert.Throws<SourceContainmentException>(() => open().Dispose());
+        Assert.Equal(referencedName, e.ReferencedName);
+        Assert.Contains($"'{referencedName}'", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("/", e.Message, StringComparison.Ordinal);
+    }
+}
