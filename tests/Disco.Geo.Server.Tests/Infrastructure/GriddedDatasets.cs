@@ -26,7 +26,8 @@ internal static class GriddedDatasets
         return StoreAsync(server, name, grid, values);
     }
 
-    public static async Task<string> StoreAsync(TestServer server, string name, Grid grid, float[] values)
+    /// <summary>Stores the values ([bands, rows, columns]); bands default to inputs named b0, b1, ….</summary>
+    public static async Task<string> StoreAsync(TestServer server, string name, Grid grid, float[] values, IReadOnlyList<Band>? described = null)
     {
         int bands = values.Length / (grid.Nlat * grid.Nlon);
         DataDirectory directory = server.Get<DataDirectory>();
@@ -42,7 +43,7 @@ internal static class GriddedDatasets
             Name = name,
             Kind = DatasetKind.Gridded,
             Grid = grid,
-            Bands = { Enumerable.Range(0, bands).Select(b => new Band { Name = "b" + b, Role = BandRole.Input }) },
+            Bands = { described ?? Enumerable.Range(0, bands).Select(b => new Band { Name = "b" + b, Role = BandRole.Input }).ToList() },
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
         await StoredRecords.CommitDatasetAsync(server.Get<Catalog>(), server.Get<BlobStore>(), temp, dataset, CancellationToken.None);
