@@ -128,6 +128,29 @@ public sealed class NodeLayoutTests : IDisposable
     }
 
     [Fact]
+    public async Task A_map_with_pole_rows_reprojects_onto_a_projected_crs_and_says_it_was_reprojected()
+    {
+        // The node layout's pole cells reach half a row past ±90°, where PROJ cannot project; without target bounds GDAL
+        // derives the extent from the source's edges, and the result must still be the globe and nothing beyond it.
+        SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 91, 180);
+        SphereRaster map = Maps.Classes(grid, (lat, lon) => lat > 30 ? 2 : lon > 0 ? 1 : 0);
+        string path = _directory.File("equal-earth-classes.tif");
+        await GeoTiffWriter.WriteGeoTiffAsync(map, path, new GeoTiffOptions { Reproject = new OutputGrid { Crs = "EPSG:8857" } });
+
+        using GdalDataset dataset = GdalDataset.Open(path);
+        GeoTransform transform = dataset.GetGeoTransform()!.Value;
+        (double west, double north) = transform.PixelToGeo(0, 0);
+        (double east, double south) = transform.PixelToGeo(dataset.Width, dataset.Height);
+        // Equal Earth spans ±17,243,959 m by ±8,392,928 m: the whole globe, and nothing beyond it.
+        Assert.InRange(east - west, 2 * 17_243_959 * 0.98, 2 * 17_243_959 * 1.02);
+        Assert.InRange(north - south, 2 * 8_392_928 * 0.98, 2 * 8_392_928 * 1.02);
+        Assert.StartsWith("reprojected from the equiangular 91x180", dataset.GetMetadataItem("DISCO_LAYOUT"), StringComparison.Ordinal);
+        byte[] pixels = new byte[dataset.Width * dataset.Height];
+        dataset.GetBand(1).Read<byte>(pixels, 0, 0, dataset.Width, dataset.Height);
+        Assert.Equal(new byte[] { 0, 1, 2, 255 }, pixels.Distinct().Order());
+    }
+
+    [Fact]
     public async Task Class_names_and_colours_are_category_names_and_a_raster_attribute_table()
     {
         SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 91, 180);
