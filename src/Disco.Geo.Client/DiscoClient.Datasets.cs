@@ -136,7 +136,8 @@ public sealed partial class DiscoClient
                             info = message.Dataset;
                             if (info.Kind != DatasetKind.RawFile)
                             {
-                                throw new InvalidOperationException($"Dataset '{info.Name}' is gridded; read it with DownloadTilesAsync.");
+                                throw new DiscoException(new RpcException(new Status(StatusCode.FailedPrecondition,
+                                    $"Dataset '{info.Name}' is gridded, not a raw file; export it with ExportDatasetAsync (a GeoTIFF/COG) or read it with DownloadTilesAsync.")));
                             }
 
                             break;
@@ -164,6 +165,60 @@ public sealed partial class DiscoClient
             {
                 throw new DiscoException(e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Exports a gridded dataset as a GeoTIFF or COG (the prediction exports' layout, one band per dataset band, label
+    /// bands with class names in destinationPath.aux.xml). Written to destinationPath.part, checked, then renamed;
+    /// nothing is left behind on failure.
+    /// </summary>
+    /// <param name="dataset">Id or name of a gridded dataset.</param>
+    /// <param name="destinationPath">The file to create or replace.</param>
+    /// <param name="format">COG (default) or GeoTIFF.</param>
+    /// <param name="progress">Transfer progress, or null.</param>
+    /// <param name="cancellationToken">Cancels the export.</param>
+    /// <exception cref="DiscoException">The server refused (unknown or raw dataset, …).</exception>
+    public Task<FileMetadata> ExportDatasetAsync(string dataset, string destinationPath, ExportFormat format = ExportFormat.Cog,
+        IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ReceiveFileAsync(
+            options => Datasets.ExportDataset(new ExportDatasetRequest { Dataset = dataset, Format = format }, options),
+            message => message.File, message => message.Chunk, destinationPath, progress, cancellationToken);
+
+    /// <summary>
+    /// Saves a dataset to a file: a raw dataset's file as it was uploaded, a gridded dataset exported as a COG (see
+    /// <see cref="ExportDatasetAsync"/>). Written to destinationPath.part and renamed; nothing is left behind on failure.
+    /// </summary>
+    /// <param name="dataset">Id or name.</param>
+    /// <param name="destinationPath">The file to create or replace.</param>
+    /// <param name="progress">Transfer progress, or null.</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    /// <returns>The dataset and the size of the written file in bytes.</returns>
+    /// <exception cref="DiscoException">The server refused or failed.</exception>
+    public async Task<(Dataset Dataset, long Bytes)> SaveDatasetAsync(string dataset, string destinationPath, IProgress<TransferProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        Dataset info = await GetDatasetAsync(dataset, cancellationToken);
+        if (info.Kind == DatasetKind.Gridded)
+        {
+            FileMetadata file = await ExportDatasetAsync(info.Id, destinationPath, ExportFormat.Cog, progress, cancellationToken);
+            return (info, file.SizeBytes);
+        }
+
+        string temporary = destinationPath + ".part";
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                info = await DownloadDatasetAsync(info.Id, file, progress, cancellationToken);
+            }
+
+            File.Move(temporary, destinationPath, overwrite: true);
+            return (info, info.Blob.SizeBytes);
+        }
+        finally
+        {
+            File.Delete(temporary);
         }
     }
 

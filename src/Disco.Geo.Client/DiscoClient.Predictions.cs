@@ -82,33 +82,55 @@ public sealed partial class DiscoClient
     public Task<DeletePredictionResponse> DeletePredictionAsync(string prediction, CancellationToken cancellationToken = default) =>
         UnaryAsync(o => Predictions.DeletePredictionAsync(new DeletePredictionRequest { Prediction = prediction }, o), cancellationToken);
 
-    /// <summary>Exports a finished prediction to a file (written to a temporary name, checked, then renamed).</summary>
+    /// <summary>
+    /// Exports a finished prediction to a file (written to a temporary name, checked, then renamed). GeoTIFF and COG
+    /// class maps come with GDAL's sidecar, written as destinationPath.aux.xml, so GIS software shows the class names.
+    /// </summary>
     /// <param name="prediction">Id or name.</param>
     /// <param name="format">GeoTIFF, COG, GeoJSON or PNG.</param>
     /// <param name="destinationPath">The file to create or replace.</param>
     /// <param name="cancellationToken">Cancels the export; nothing is left at the destination.</param>
-    public async Task<FileMetadata> ExportPredictionAsync(string prediction, ExportFormat format, string destinationPath, CancellationToken cancellationToken = default)
+    public Task<FileMetadata> ExportPredictionAsync(string prediction, ExportFormat format, string destinationPath, CancellationToken cancellationToken = default) =>
+        ReceiveFileAsync(
+            options => Predictions.ExportPrediction(new ExportPredictionRequest { Prediction = prediction, Format = format }, options),
+            message => message.File, message => message.Chunk, destinationPath, null, cancellationToken);
+
+    /// <summary>
+    /// Receives a streamed file into DESTINATION.part, checks its size, renames it into place and writes GDAL's
+    /// sidecar (class names, attribute table) as DESTINATION.aux.xml when the server sent one. Nothing is left behind
+    /// on failure; server errors become <see cref="DiscoException"/>.
+    /// </summary>
+    private async Task<FileMetadata> ReceiveFileAsync<TResponse>(
+        Func<CallOptions, AsyncServerStreamingCall<TResponse>> start, Func<TResponse, FileMetadata?> file, Func<TResponse, FileChunk?> chunk,
+        string destinationPath, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         string temporary = destinationPath + ".part";
         FileMetadata? metadata = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
             {
-                using AsyncServerStreamingCall<ExportPredictionResponse> call = Predictions.ExportPrediction(
-                    new ExportPredictionRequest { Prediction = prediction, Format = format }, CallOptions(null, cancellationToken));
-                IAsyncEnumerator<ExportPredictionResponse> messages = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+                using AsyncServerStreamingCall<TResponse> call = start(CallOptions(null, cancellationToken));
+                IAsyncEnumerator<TResponse> messages = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
                 try
                 {
                     while (await MoveNextAsync(messages))
                     {
-                        if (messages.Current.File is { } info)
+                        if (file(messages.Current) is { } info)
                         {
                             metadata = info;
                         }
-                        else if (messages.Current.Chunk is { } chunk)
+                        else if (chunk(messages.Current) is { } data)
                         {
-                            await file.WriteAsync(chunk.Data.Memory, cancellationToken);
+                            if (data.Offset != output.Length)
+                            {
+                                throw new InvalidDataException($"The server sent offset {data.Offset}, expected {output.Length}; nothing was written.");
+                            }
+
+                            await output.WriteAsync(data.Data.Memory, cancellationToken);
+                            progress?.Report(new TransferProgress(TransferPhase.Transferring, output.Length, metadata?.SizeBytes ?? 0,
+                                output.Length / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
                         }
                     }
                 }
@@ -124,6 +146,18 @@ public sealed partial class DiscoClient
             }
 
             File.Move(temporary, destinationPath, overwrite: true);
+            string sidecar = destinationPath + ".aux.xml";
+            if (metadata.AuxXml.Length > 0)
+            {
+                await File.WriteAllTextAsync(sidecar, metadata.AuxXml, cancellationToken);
+            }
+            else
+            {
+                // A sidecar left from an earlier file of that name would describe the wrong raster.
+                File.Delete(sidecar);
+            }
+
+            progress?.Report(new TransferProgress(TransferPhase.Complete, metadata.SizeBytes, metadata.SizeBytes, 0));
             return metadata;
         }
         finally

@@ -171,7 +171,8 @@ public sealed class CliTests : IAsyncLifetime
         foreach (string name in new[] { "jan.tif", "feb.tif" })
         {
             using Disco.Geo.Gdal.GdalDataset map = Disco.Geo.Gdal.GdalDataset.Open(Path.Combine(output, name));
-            Assert.Equal((36, 18), (map.Width, map.Height));
+            Assert.Equal((36, 19), (map.Width, map.Height)); // one pixel per node of the model's 19x36 grid
+            Assert.Equal(["water", "land"], map.GetBand(1).GetCategoryNames().Take(2)); // from the .aux.xml the server sent
         }
 
         Assert.DoesNotContain(Directory.EnumerateFiles(output), f => f.EndsWith("notes.txt", StringComparison.Ordinal));

@@ -49,11 +49,13 @@ public sealed class RasterExportAndTileTests : IDisposable
         PredictionMap map = ClassMap();
         string path = Path.Combine(_directory, "classes.tif");
         Assert.Equal("image/tiff; application=geotiff", await _exporter.ExportAsync(map, ExportFormat.Geotiff, 0, 0, path, CancellationToken.None));
-        Assert.False(File.Exists(path + ".aux.xml"));
+        // GDAL's sidecar with the class names stays beside the file; the service streams it inline.
+        Assert.True(File.Exists(path + ".aux.xml"));
         using (GdalDataset tiff = GdalDataset.Open(path))
         {
-            Assert.Equal((36, 18, 1), (tiff.Width, tiff.Height, tiff.BandCount));
-            Assert.Equal(GeoTransform.NorthUp(-5, 90, 10, 10), tiff.GetGeoTransform());
+            // One pixel per node: 19 rows of 10° centred on 90°, 80°, …, -90°.
+            Assert.Equal((36, 19, 1), (tiff.Width, tiff.Height, tiff.BandCount));
+            Assert.Equal(GeoTransform.NorthUp(-5, 95, 10, 10), tiff.GetGeoTransform());
             using (SpatialReference? crs = tiff.GetSpatialReference())
             {
                 Assert.Equal("EPSG:4326", crs?.AuthorityId);
@@ -70,12 +72,14 @@ public sealed class RasterExportAndTileTests : IDisposable
                 Assert.Equal("#3c8d2f", classes.RootElement[1].GetProperty("color").GetString());
             }
 
+            Assert.Equal(["water", "land"], band.GetCategoryNames().Take(2));
             Assert.Equal(map.PredictionId, tiff.GetMetadataItem("DISCO_PREDICTION"));
-            byte[] pixels = new byte[36 * 18];
-            band.Read<byte>(pixels, 0, 0, 36, 18);
+            byte[] pixels = new byte[36 * 19];
+            band.Read<byte>(pixels, 0, 0, 36, 19);
             Assert.All(pixels[..36], p => Assert.Equal(1, p));
+            Assert.All(pixels[(9 * 36)..(10 * 36)], p => Assert.Equal(0, p)); // the equator's nodes are water (lat > 0 is land)
             Assert.Equal(0, pixels[(17 * 36) + 18]);
-            Assert.Equal(255, pixels[(13 * 36) + 1]); // 45° S, 10° E: no data
+            Assert.Equal(255, pixels[(13 * 36) + 1]); // 40° S, 10° E: no data
         }
 
         string cog = Path.Combine(_directory, "classes-cog.tif");
@@ -83,7 +87,7 @@ public sealed class RasterExportAndTileTests : IDisposable
         using GdalDataset cloud = GdalDataset.Open(cog);
         Assert.Equal("COG", cloud.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
         Assert.NotNull(cloud.GetBand(1).GetColorTable());
-        Assert.False(File.Exists(cog + ".aux.xml"));
+        Assert.Equal(["water", "land"], cloud.GetBand(1).GetAttributeTable()!.Rows.Select(r => r[1]));
     }
 
     [Fact]
@@ -126,8 +130,10 @@ public sealed class RasterExportAndTileTests : IDisposable
             double water = features.Where(f => Convert.ToInt32(f.Fields["class"]) == 0).Sum(f => Convert.ToDouble(f.Fields["area_km2"]));
             Assert.All(features, f => Assert.Equal(Convert.ToInt32(f.Fields["class"]) == 1 ? "land" : "water", f.Fields["name"]));
 
-            // Land is the northern hemisphere (half of 510.07 million km²); the no-data box is cut out of the water.
-            Assert.InRange(land, 255.0e6 * 0.99, 255.0e6 * 1.01);
+            // Land is every node north of the equator, whose cells (one per node, 10° high) start 5° north of it;
+            // the no-data box is cut out of the water.
+            double north = Disco.Geo.Raster.Statistics.EllipsoidArea.BoxAreaKm2(-180, 5, 180, 90);
+            Assert.InRange(land, north * 0.999, north * 1.001);
             Assert.InRange(water, 200e6, 245e6);
         }
 
@@ -150,10 +156,11 @@ public sealed class RasterExportAndTileTests : IDisposable
         Assert.Equal("image/png", await _exporter.ExportAsync(ClassMap(), ExportFormat.Png, 0, 0, path, CancellationToken.None));
         using (GdalDataset png = GdalDataset.Open(path))
         {
-            Assert.Equal((72, 36, 4), (png.Width, png.Height, png.BandCount));
-            Assert.Equal([0x3c, 0x8d, 0x2f, 255], Pixel(png, 36, 2));
-            Assert.Equal([0x1f, 0x4e, 0x9c, 255], Pixel(png, 4, 33));
-            Assert.Equal(0, Pixel(png, 40, 30)[3]); // 20° E, 45° S: no data
+            // The COG's pixels: one per node.
+            Assert.Equal((36, 19, 4), (png.Width, png.Height, png.BandCount));
+            Assert.Equal([0x3c, 0x8d, 0x2f, 255], Pixel(png, 18, 1));
+            Assert.Equal([0x1f, 0x4e, 0x9c, 255], Pixel(png, 20, 17));
+            Assert.Equal(0, Pixel(png, 2, 13)[3]); // 20° E, 40° S: no data
         }
 
         string elevation = Path.Combine(_directory, "elevation.png");

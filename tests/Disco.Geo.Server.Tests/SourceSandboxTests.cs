@@ -186,12 +186,12 @@ public sealed class SourceSandboxTests : IAsyncLifetime
         string noise = Path.Combine(_outside, "noise.bin");
         File.WriteAllBytes(noise, Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray());
         Dataset upload = (await _client.UploadFileAsync(noise, "noise")).Dataset;
-        Job job = await _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "noise-grid", Grid = Grid, DatasetId = upload.Id });
-        Job done = await _client.WaitForJobAsync(job.Id);
-        Assert.Equal(JobState.Failed, done.State);
-        Assert.Equal((int)StatusCode.InvalidArgument, done.Error.Code);
-        Assert.Contains("'noise.bin'", done.Error.Message, StringComparison.Ordinal);
-        AssertNoServerPaths(done.Error.Message, upload);
+        // Unreadable sources are refused at the RPC, where the sources are inspected before a job is queued.
+        DiscoException refused = await Assert.ThrowsAsync<DiscoException>(() =>
+            _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "noise-grid", Grid = Grid, DatasetId = upload.Id }));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("'noise.bin'", refused.Message, StringComparison.Ordinal);
+        AssertNoServerPaths(refused.Message, upload);
     }
 
     private async Task DrainAsync(PredictRequest request)

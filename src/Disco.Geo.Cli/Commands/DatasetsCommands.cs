@@ -235,22 +235,22 @@ internal static class DatasetsCommands
 
     private static Command Download(CommandFactory factory)
     {
-        var dataset = new Argument<string>("dataset") { Description = "Raw dataset id or name" };
+        var dataset = new Argument<string>("dataset") { Description = "Dataset id or name" };
         var output = new Argument<string>("output") { Description = "File to write" };
-        var command = new Command("download", "Download a raw dataset's file (written to OUTPUT.part, then renamed).") { dataset, output };
+        var command = new Command(
+            "download",
+            "Save a dataset to a file: a raw dataset's file as uploaded; a gridded (ingested) dataset as a Cloud-Optimized GeoTIFF with one band per dataset band, " +
+            "on the same layout as prediction exports (label bands' class names in OUTPUT.aux.xml). Written to OUTPUT.part, then renamed.")
+        {
+            dataset, output,
+        };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             string target = context.Parse.GetValue(output)!;
             using DiscoClient client = context.Connect();
-            Dataset info;
-            await using (var file = new FileStream(target + ".part", FileMode.Create, FileAccess.Write))
-            {
-                info = await Display.WithTransferProgressAsync(context, Path.GetFileName(target),
-                    progress => client.DownloadDatasetAsync(context.Parse.GetValue(dataset)!, file, progress, cancellationToken));
-            }
-
-            File.Move(target + ".part", target, overwrite: true);
-            context.Say($"Wrote {target} ({Display.Bytes(info.Blob.SizeBytes)})");
+            (Dataset info, long bytes) = await Display.WithTransferProgressAsync(context, Path.GetFileName(target),
+                progress => client.SaveDatasetAsync(context.Parse.GetValue(dataset)!, target, progress, cancellationToken));
+            context.Say($"Wrote {target} ({Display.Bytes(bytes)})");
             if (context.JsonOutput)
             {
                 context.WriteJson(info);

@@ -184,6 +184,9 @@ public sealed class GdalBand
     /// <summary>Category names (entry i names value i), or an empty list.</summary>
     public IReadOnlyList<string> GetCategoryNames()
     {
+        // GDAL 3.6's GTiff driver reads the .aux.xml sidecar lazily and its GetCategoryNames does not trigger that
+        // (asked first, it answers none); asking for the attribute table does.
+        GdalNative.GDALGetDefaultRAT(Pointer);
         List<string> names = NativeStringList.Read(GdalNative.GDALGetRasterCategoryNames(Pointer));
         GC.KeepAlive(_dataset);
         return names;
@@ -196,6 +199,75 @@ public sealed class GdalBand
         using NativeStringList list = new(names);
         GdalErrors.Reset();
         GdalErrors.Check(GdalNative.GDALSetRasterCategoryNames(Pointer, list.Pointer), $"Setting the category names of band {Index}");
+    }
+
+    /// <summary>
+    /// Sets a thematic raster attribute table with one row per class: Value (the pixel value), Class (the name), Red,
+    /// Green, Blue and Alpha. GeoTIFF keeps it, like the category names, in GDAL's .aux.xml sidecar.
+    /// </summary>
+    public void SetClassAttributeTable(IReadOnlyList<RasterClassRow> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        using RasterAttributeTableHandle table = new(GdalNative.GDALCreateRasterAttributeTable());
+        GdalErrors.Reset();
+        GdalErrors.Check(GdalNative.GDALRATSetTableType(table, 0), $"Making the attribute table of band {Index} thematic");
+        (string Name, int Type, RasterAttributeUsage Usage)[] columns =
+        [
+            ("Value", 0, RasterAttributeUsage.MinMax), ("Class", 2, RasterAttributeUsage.Name), ("Red", 0, RasterAttributeUsage.Red),
+            ("Green", 0, RasterAttributeUsage.Green), ("Blue", 0, RasterAttributeUsage.Blue), ("Alpha", 0, RasterAttributeUsage.Alpha),
+        ];
+        foreach ((string name, int type, RasterAttributeUsage usage) in columns)
+        {
+            GdalErrors.Check(GdalNative.GDALRATCreateColumn(table, name, type, (int)usage), $"Adding column {name} to the attribute table of band {Index}");
+        }
+
+        GdalNative.GDALRATSetRowCount(table, classes.Count);
+        for (int row = 0; row < classes.Count; row++)
+        {
+            RasterClassRow item = classes[row];
+            GdalNative.GDALRATSetValueAsInt(table, row, 0, item.Value);
+            GdalNative.GDALRATSetValueAsString(table, row, 1, item.Name);
+            GdalNative.GDALRATSetValueAsInt(table, row, 2, item.Color.Red);
+            GdalNative.GDALRATSetValueAsInt(table, row, 3, item.Color.Green);
+            GdalNative.GDALRATSetValueAsInt(table, row, 4, item.Color.Blue);
+            GdalNative.GDALRATSetValueAsInt(table, row, 5, item.Color.Alpha);
+        }
+
+        GdalErrors.Check(GdalNative.GDALSetDefaultRAT(Pointer, table), $"Setting the attribute table of band {Index}");
+    }
+
+    /// <summary>The band's raster attribute table, or null when it has none.</summary>
+    public RasterAttributeTable? GetAttributeTable()
+    {
+        nint table = GdalNative.GDALGetDefaultRAT(Pointer);
+        if (table == 0)
+        {
+            GC.KeepAlive(_dataset);
+            return null;
+        }
+
+        int columnCount = GdalNative.GDALRATGetColumnCount(table);
+        var columns = new List<(string, RasterAttributeUsage)>(columnCount);
+        for (int c = 0; c < columnCount; c++)
+        {
+            columns.Add((Marshal.PtrToStringUTF8(GdalNative.GDALRATGetNameOfCol(table, c)) ?? string.Empty, (RasterAttributeUsage)GdalNative.GDALRATGetUsageOfCol(table, c)));
+        }
+
+        int rowCount = GdalNative.GDALRATGetRowCount(table);
+        var rows = new List<IReadOnlyList<string>>(rowCount);
+        for (int r = 0; r < rowCount; r++)
+        {
+            string[] cells = new string[columnCount];
+            for (int c = 0; c < columnCount; c++)
+            {
+                cells[c] = Marshal.PtrToStringUTF8(GdalNative.GDALRATGetValueAsString(table, r, c)) ?? string.Empty;
+            }
+
+            rows.Add(cells);
+        }
+
+        GC.KeepAlive(_dataset);
+        return new RasterAttributeTable(columns, rows);
     }
 
     /// <summary>A metadata item of the band (null when absent).</summary>

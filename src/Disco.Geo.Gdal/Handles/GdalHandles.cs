@@ -85,6 +85,22 @@ internal sealed class ColorTableHandle : GdalOwnedHandle
     }
 }
 
+/// <summary>A GDALRasterAttributeTableH we created; GDALSetDefaultRAT copies it, so ours is always destroyed.</summary>
+internal sealed class RasterAttributeTableHandle : GdalOwnedHandle
+{
+    public RasterAttributeTableHandle()
+    {
+    }
+
+    internal RasterAttributeTableHandle(nint pointer) => Attach(pointer);
+
+    protected override bool ReleaseHandle()
+    {
+        GdalNative.GDALDestroyRasterAttributeTable(handle);
+        return true;
+    }
+}
+
 /// <summary>An OGRFeatureH we created or that OGR_L_GetNextFeature handed over; released with OGR_F_Destroy.</summary>
 internal sealed class FeatureHandle : GdalOwnedHandle
 {

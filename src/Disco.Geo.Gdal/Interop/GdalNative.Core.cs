@@ -136,6 +136,49 @@ internal static partial class GdalNative
     [LibraryImport(Library)]
     internal static partial int GDALSetRasterCategoryNames(nint band, nint names);
 
+    // Raster attribute tables (gdal_rat.h): the thematic legend QGIS and ArcGIS read beside the category names.
+    [LibraryImport(Library)]
+    internal static partial nint GDALCreateRasterAttributeTable();
+
+    [LibraryImport(Library)]
+    internal static partial void GDALDestroyRasterAttributeTable(nint table);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int GDALRATCreateColumn(RasterAttributeTableHandle table, string name, int type, int usage);
+
+    [LibraryImport(Library)]
+    internal static partial int GDALRATSetTableType(RasterAttributeTableHandle table, int type);
+
+    [LibraryImport(Library)]
+    internal static partial void GDALRATSetRowCount(RasterAttributeTableHandle table, int rows);
+
+    [LibraryImport(Library)]
+    internal static partial void GDALRATSetValueAsInt(RasterAttributeTableHandle table, int row, int field, int value);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void GDALRATSetValueAsString(RasterAttributeTableHandle table, int row, int field, string value);
+
+    [LibraryImport(Library)]
+    internal static partial int GDALSetDefaultRAT(nint band, RasterAttributeTableHandle table);
+
+    [LibraryImport(Library)]
+    internal static partial nint GDALGetDefaultRAT(nint band);
+
+    [LibraryImport(Library)]
+    internal static partial int GDALRATGetColumnCount(nint table);
+
+    [LibraryImport(Library)]
+    internal static partial int GDALRATGetRowCount(nint table);
+
+    [LibraryImport(Library)]
+    internal static partial nint GDALRATGetNameOfCol(nint table, int column);
+
+    [LibraryImport(Library)]
+    internal static partial int GDALRATGetUsageOfCol(nint table, int column);
+
+    [LibraryImport(Library)]
+    internal static partial nint GDALRATGetValueAsString(nint table, int row, int column);
+
     [LibraryImport(Library)]
     internal static partial nint GDALGetMaskBand(nint band);
 

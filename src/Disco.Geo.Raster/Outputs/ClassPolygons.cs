@@ -3,12 +3,12 @@ using Disco.Geo.Gdal;
 using Disco.Geo.Gdal.Utilities;
 using Disco.Geo.Raster.Statistics;
 using NetTopologySuite.Algorithm;
+using NetTopologySuite.Coverage;
 using NetTopologySuite.Features;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;
 using NetTopologySuite.IO.Converters;
 using NetTopologySuite.Operation.Union;
-using NetTopologySuite.Simplify;
 
 namespace Disco.Geo.Raster.Outputs;
 
@@ -25,8 +25,11 @@ public sealed record ClassPolygonOptions
     public IReadOnlySet<int>? IncludeClasses { get; init; }
 
     /// <summary>
-    /// Douglas–Peucker tolerance in degrees (topology preserving). Null = half a grid cell, which turns the cells'
-    /// staircase into straight edges without moving boundaries by more than half a cell; 0 keeps the cell edges.
+    /// Simplification tolerance in degrees for NetTopologySuite's coverage simplifier (Visvalingam–Whyatt: a vertex goes
+    /// when the triangle it forms with its neighbours is smaller than the tolerance squared). The edges between classes
+    /// are simplified once, for both sides, so the polygons keep tiling the map without gaps or overlaps; the outer
+    /// boundary (the map's edge, nodata) is kept. Null = one grid cell, which straightens the cells' staircase
+    /// (its steps are half a cell in area); 0 keeps the cell edges.
     /// </summary>
     public double? SimplifyToleranceDegrees { get; init; }
 
@@ -39,11 +42,15 @@ public sealed record ClassPolygonOptions
 
 /// <summary>
 /// Class maps as polygons: GDALPolygonize traces the regions of equal class on the map's regular EPSG:4326 layout
-/// (<see cref="RegularLayout"/>, nearest row for non-equirectangular grids), then NetTopologySuite makes them
+/// (<see cref="RegularLayout"/>; the nearest row where latitudes are not equispaced)
+/// (one cell per node where the grid allows it), NetTopologySuite simplifies them as a coverage (every edge between two
+/// classes once, so the polygons of all classes still tile the map: no gaps, no overlaps), then makes them
 /// antimeridian-safe (parts beyond ±180° are cut off and shifted back by 360°, then merged with their class, so every
 /// polygon lies within −180..180 and a region crossing the antimeridian becomes two polygons meeting at ±180°, as RFC
-/// 7946 asks), simplifies them, orients rings RFC 7946-style (exterior counter-clockwise) and adds each polygon's
-/// ellipsoidal area in km² (<see cref="EllipsoidArea"/>). Properties: "class" (id), "name" (when known), "area_km2".
+/// 7946 asks) and clips the pole rows' cells, which reach half a row past the poles, at ±90°. Rings are oriented RFC
+/// 7946-style (exterior counter-clockwise) and each polygon gets its area in km² on the WGS 84 ellipsoid, with its
+/// edges taken as straight lines in longitude/latitude (<see cref="EllipsoidArea"/>; not geodesic edges). Properties:
+/// "class" (id), "name" (when known), "area_km2".
 /// </summary>
 public static class ClassPolygons
 {
@@ -100,7 +107,14 @@ public static class ClassPolygons
 
         RegularLayout layout = RegularLayout.For(classMap.Grid);
         List<(int Class, Polygon Polygon)> traced = Trace(classMap, options, layout, cancellationToken);
-        double tolerance = options.SimplifyToleranceDegrees ?? layout.PixelWidth / 2;
+        double tolerance = options.SimplifyToleranceDegrees ?? Math.Max(layout.PixelWidth, layout.PixelHeight);
+        if (tolerance > 0 && traced.Count > 0)
+        {
+            // All classes at once: simplifying each polygon on its own moves the two sides of a shared edge apart.
+            Geometry[] simplified = CoverageSimplifier.SimplifyInner(traced.Select(t => (Geometry)t.Polygon).ToArray(), tolerance);
+            traced = traced.Select((t, i) => (t.Class, simplified[i] as Polygon ?? Factory.CreatePolygon())).ToList();
+        }
+
         FeatureCollection collection = [];
         foreach (IGrouping<int, (int Class, Polygon Polygon)> group in traced.GroupBy(t => t.Class).OrderBy(g => g.Key))
         {
@@ -117,18 +131,24 @@ public static class ClassPolygons
             List<Geometry> merged = [];
             foreach ((_, Polygon polygon) in group)
             {
+                if (polygon.IsEmpty)
+                {
+                    continue;
+                }
+
                 Envelope envelope = polygon.EnvelopeInternal;
+                bool beyondPoles = envelope.MaxY > 90 || envelope.MinY < -90;
                 if (envelope.MinX < -180 || envelope.MaxX > 180)
                 {
                     seam.AddRange(IntoWorld(polygon));
                 }
                 else if (envelope.MinX <= -180 + seamMargin || envelope.MaxX >= 180 - seamMargin)
                 {
-                    seam.Add(polygon);
+                    seam.AddRange(beyondPoles ? IntoWorld(polygon) : [polygon]);
                 }
                 else
                 {
-                    merged.Add(polygon);
+                    merged.AddRange(beyondPoles ? IntoWorld(polygon) : [polygon]);
                 }
             }
 
@@ -144,10 +164,9 @@ public static class ClassPolygons
             string? name = options.Classes?.FirstOrDefault(c => c.Id == group.Key)?.Name;
             foreach (Geometry piece in merged)
             {
-                Geometry simplified = tolerance > 0 ? TopologyPreservingSimplifier.Simplify(piece, tolerance) : piece;
-                for (int g = 0; g < simplified.NumGeometries; g++)
+                for (int g = 0; g < piece.NumGeometries; g++)
                 {
-                    if (simplified.GetGeometryN(g) is not Polygon polygon || polygon.IsEmpty)
+                    if (piece.GetGeometryN(g) is not Polygon polygon || polygon.IsEmpty)
                     {
                         continue;
                     }
@@ -218,11 +237,14 @@ public static class ClassPolygons
         return polygons;
     }
 
-    /// <summary>The parts of a polygon west of −180° and east of 180°, shifted by ±360° into −180..180.</summary>
+    /// <summary>
+    /// The parts of a polygon west of −180° and east of 180°, shifted by ±360° into −180..180, each clipped to ±90° (the
+    /// pole rows' cells reach half a row beyond the poles).
+    /// </summary>
     private static IEnumerable<Geometry> IntoWorld(Polygon polygon)
     {
         Envelope envelope = polygon.EnvelopeInternal;
-        if (envelope.MinX >= -180 && envelope.MaxX <= 180)
+        if (envelope.MinX >= -180 && envelope.MaxX <= 180 && envelope.MinY >= -90 && envelope.MaxY <= 90)
         {
             yield return polygon;
             yield break;

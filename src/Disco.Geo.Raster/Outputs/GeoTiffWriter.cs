@@ -7,8 +7,8 @@ namespace Disco.Geo.Raster.Outputs;
 
 /// <summary>
 /// Writes sphere-grid maps (class ids, probabilities, continuous values) as GeoTIFF or Cloud-Optimized GeoTIFF that
-/// QGIS and GDAL open directly: EPSG:4326 with the exact geotransform of <see cref="RegularLayout"/> (pixel centres on
-/// the grid's longitudes; rows of non-equirectangular grids resampled to pixel-centred rows), nodata, band
+/// QGIS and GDAL open directly: EPSG:4326 with the exact geotransform of <see cref="RegularLayout"/> (one pixel per
+/// node for equiangular and equirectangular grids; rows resampled where latitudes are not equispaced), nodata, band
 /// descriptions and units, and for class maps a colour table with category names (category names live in a
 /// .aux.xml sidecar, GDAL's standard place for them). Optionally reprojected onto any CRS, extent and resolution.
 /// Files are written under a temporary name and renamed, so readers never see a half-written file.
@@ -163,6 +163,10 @@ public static class GeoTiffWriter
                     result.SetMetadataItem(item[..equals], item[(equals + 1)..]);
                 }
             }
+
+            // The node layout's description would be wrong here: the warp resampled the nodes' cells.
+            result.SetMetadataItem("DISCO_LAYOUT",
+                $"reprojected from the {raster.Grid} grid ({(encoding.Categorical ? "nearest node for classes" : $"{resampling.ToName()} between nodes")})");
 
             return result;
         }

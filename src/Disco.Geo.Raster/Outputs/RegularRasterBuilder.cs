@@ -98,6 +98,12 @@ internal static class RegularRasterBuilder
                 {
                     ApplyClasses(band, encoding.Classes, encoding.DataType);
                 }
+                else if (info.Role == BandRole.Label && (encoding.Classes ?? LabelClasses(raster, b)) is { } labels)
+                {
+                    // A TIFF has one palette for the whole image, so label bands among others get names and an
+                    // attribute table but no colour table.
+                    ApplyClassNames(band, labels);
+                }
             }
 
             WriteMetadata(dataset, raster, layout, metadata);
@@ -110,7 +116,10 @@ internal static class RegularRasterBuilder
         }
     }
 
-    /// <summary>Colour table and category names: entry i describes value i; ids without a class are black and unnamed.</summary>
+    /// <summary>
+    /// Colour table, category names (entry i describes value i; ids without a class are black and unnamed) and a thematic
+    /// raster attribute table with one row per class, so GIS software shows the class names as the legend.
+    /// </summary>
     internal static void ApplyClasses(GdalBand band, IReadOnlyList<MapClass> classes, GdalDataType type)
     {
         if (classes.Count == 0 || type is not (GdalDataType.Byte or GdalDataType.UInt16))
@@ -120,24 +129,62 @@ internal static class RegularRasterBuilder
 
         int size = classes.Max(c => c.Id) + 1;
         ColorEntry[] colours = new ColorEntry[size];
-        string[] names = new string[size];
-        Array.Fill(names, string.Empty);
         foreach (MapClass item in classes)
         {
             colours[item.Id] = new ColorEntry(item.Red, item.Green, item.Blue);
-            names[item.Id] = item.Name;
         }
 
         band.SetColorTable(colours);
+        ApplyClassNames(band, classes);
+    }
+
+    /// <summary>Category names (entry i names value i) and a thematic attribute table with one row per class.</summary>
+    private static void ApplyClassNames(GdalBand band, IReadOnlyList<MapClass> classes)
+    {
+        if (classes.Count == 0)
+        {
+            return;
+        }
+
+        string[] names = new string[classes.Max(c => c.Id) + 1];
+        Array.Fill(names, string.Empty);
+        foreach (MapClass item in classes)
+        {
+            names[item.Id] = item.Name;
+        }
+
         band.SetCategoryNames(names);
+        band.SetClassAttributeTable(classes.OrderBy(c => c.Id).Select(c => new RasterClassRow(c.Id, c.Name, new ColorEntry(c.Red, c.Green, c.Blue))).ToArray());
+    }
+
+    /// <summary>Default classes 0..max of a label band holding non-negative integer ids (at most 65535 of them), else null.</summary>
+    private static IReadOnlyList<MapClass>? LabelClasses(SphereRaster raster, int band)
+    {
+        ReadOnlySpan<float> values = raster.Band(band);
+        float max = -1;
+        for (int k = 0; k < values.Length; k++)
+        {
+            if (!raster.Valid[k])
+            {
+                continue;
+            }
+
+            float value = values[k];
+            if (!float.IsFinite(value) || value < 0 || value != MathF.Round(value) || value > 65534)
+            {
+                return null;
+            }
+
+            max = Math.Max(max, value);
+        }
+
+        return max < 0 ? null : MapClass.Default((int)max + 1);
     }
 
     private static void WriteMetadata(GdalDataset dataset, SphereRaster raster, RegularLayout layout, IReadOnlyDictionary<string, string>? metadata)
     {
         dataset.SetMetadataItem("DISCO_GRID", raster.Grid.ToString());
-        dataset.SetMetadataItem("DISCO_LAYOUT", layout.IsExact
-            ? "pixel centres are the grid nodes"
-            : $"rows resampled from the {raster.Grid} grid to {layout.Height} pixel-centred rows (linear between rows; nearest row for classes)");
+        dataset.SetMetadataItem("DISCO_LAYOUT", layout.Description);
         if (raster.Provenance is { } provenance)
         {
             dataset.SetMetadataItem("DISCO_SOURCE", string.Join(";", provenance.Sources));

@@ -45,6 +45,35 @@ public static class MapRenderer
         return PngEncoder.Encode(image, cancellationToken);
     }
 
+    /// <summary>
+    /// Renders one band through a colour map on the map's GeoTIFF layout (Disco.Geo.Raster.Outputs.RegularLayout): the
+    /// same pixels as the COG export, one per grid node where the grid's latitudes are equispaced (NLon × NLat for
+    /// equiangular and equirectangular grids), so the image and the COG line up pixel for pixel.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The band is out of range or the grid is wider than 16384 columns.</exception>
+    public static byte[] RenderLayoutPng(SphereRaster raster, ColorMap colorMap, int band = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(raster);
+        ArgumentNullException.ThrowIfNull(colorMap);
+        ArgumentOutOfRangeException.ThrowIfNegative(band);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(band, raster.BandCount);
+        Outputs.RegularLayout layout = Outputs.RegularLayout.For(raster.Grid);
+        CheckWidth(layout.Width);
+        (float[] values, bool[] valid) = layout.Resample(raster, band, colorMap.IsCategorical, float.NaN);
+        PngEncoder.Image image = new(layout.Width, layout.Height);
+        for (int k = 0; k < values.Length; k++)
+        {
+            if ((k % layout.Width) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            image.Set(k, colorMap.Map(valid[k] ? values[k] : double.NaN));
+        }
+
+        return PngEncoder.Encode(image, cancellationToken);
+    }
+
     /// <summary>Renders three bands as RGB; width × width/2 pixels (default 2·NLon, at most 8192).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A band or the size is out of range.</exception>
     // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.

@@ -73,6 +73,21 @@ public interface IPredictionExporter
     Task<string> ExportAsync(PredictionMap map, ExportFormat format, int width, int height, string outputPath, CancellationToken cancellationToken);
 }
 
+/// <summary>Writes an ingested (gridded) dataset as a GeoTIFF or COG on the prediction exports' layout (implemented on Disco.Geo.Raster).</summary>
+public interface IDatasetExporter
+{
+    /// <summary>
+    /// Writes the dataset to <paramref name="outputPath"/> (and GDAL's sidecar, if any, to outputPath.aux.xml) and
+    /// returns its MIME type.
+    /// </summary>
+    /// <param name="dataset">The gridded dataset.</param>
+    /// <param name="tensorPath">Its stored tensor file.</param>
+    /// <param name="cog">Cloud-Optimized GeoTIFF, else a tiled GeoTIFF.</param>
+    /// <param name="outputPath">A temporary path the server streams and deletes afterwards.</param>
+    /// <param name="cancellationToken">Fires when the client goes away.</param>
+    Task<string> ExportAsync(Dataset dataset, string tensorPath, bool cog, string outputPath, CancellationToken cancellationToken);
+}
+
 /// <summary>Renders PNG map tiles of finished predictions for the /tiles endpoint (implemented on Disco.Geo.Raster).</summary>
 public interface IMapTileRenderer
 {

@@ -7,7 +7,7 @@ namespace Disco.Geo.Server.Engines;
 /// <summary>
 /// Where the compute engines plug in. Register implementations here as singletons:
 /// <see cref="IIngestEngine"/>, <see cref="ITrainingEngine"/>, <see cref="IPredictionEngine"/>,
-/// <see cref="IPredictionExporter"/> and <see cref="IMapTileRenderer"/> (and optionally replace
+/// <see cref="IPredictionExporter"/>, <see cref="IDatasetExporter"/> and <see cref="IMapTileRenderer"/> (and optionally replace
 /// <see cref="IModelCardReader"/>). Until an engine is registered, the calls that need it answer UNIMPLEMENTED
 /// with the engine's name, and nothing is changed.
 /// </summary>
@@ -19,7 +19,9 @@ internal static class EngineRegistration
         // DISCO engine (Disco.Geo.Sphere, TorchSharp).
         services.AddSingleton(provider => new PredictionMapCache(provider.GetRequiredService<ILogger<PredictionMapCache>>(), PredictionMapCache.DefaultCapacityBytes));
         services.AddSingleton<IIngestEngine, RasterIngestEngine>();
-        services.AddSingleton<IPredictionExporter, RasterPredictionExporter>();
+        services.AddSingleton<RasterPredictionExporter>();
+        services.AddSingleton<IPredictionExporter>(provider => provider.GetRequiredService<RasterPredictionExporter>());
+        services.AddSingleton<IDatasetExporter>(provider => provider.GetRequiredService<RasterPredictionExporter>());
         services.AddSingleton<IMapTileRenderer, RasterMapTileRenderer>();
         services.AddHostedService<GdalLogForwarding>();
         services.AddSingleton<IModelCardReader, ModelPackageCardReader>();

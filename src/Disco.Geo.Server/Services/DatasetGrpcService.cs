@@ -24,6 +24,7 @@ internal sealed class DatasetGrpcService(
     SourceSandboxes sandboxes,
     ServerMetrics metrics,
     IServiceProvider services,
+    DataDirectory directory,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions,
     ILogger<DatasetGrpcService> logger) : DatasetService.DatasetServiceBase
@@ -337,6 +338,48 @@ internal sealed class DatasetGrpcService(
                 new DownloadDatasetResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, cancellationToken);
             offset += read;
             metrics.AddStreamedBytes(read);
+        }
+    }
+
+    public override async Task ExportDataset(ExportDatasetRequest request, IServerStreamWriter<ExportDatasetResponse> responseStream, ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (request.Format is not (ExportFormat.Unspecified or ExportFormat.Cog or ExportFormat.Geotiff))
+        {
+            throw Problems.InvalidArgument("format", "must be cog (the default) or geotiff; a dataset is exported as a raster.");
+        }
+
+        Dataset dataset = await FindAsync("dataset", request.Dataset, cancellationToken);
+        if (dataset.Kind != DatasetKind.Gridded)
+        {
+            throw Problems.FailedPrecondition("DATASET_KIND", dataset.Id,
+                $"Dataset '{dataset.Name}' is a raw file, not a grid; download it as it is with `disco datasets download`, or ingest it first.");
+        }
+
+        IDatasetExporter exporter = services.GetService<IDatasetExporter>()
+            ?? throw Problems.Unimplemented("dataset exporter (IDatasetExporter, on Disco.Geo.Raster)", "Exporting a dataset");
+        bool cog = request.Format != ExportFormat.Geotiff;
+        string temp = directory.NewTempPath(".tif");
+        try
+        {
+            string contentType;
+            try
+            {
+                contentType = await exporter.ExportAsync(dataset, blobs.PathOf(dataset.Blob.Sha256), cog, temp, cancellationToken);
+            }
+            catch (EngineInputException e)
+            {
+                throw Problems.FailedPrecondition("EXPORT", dataset.Id, e.Message);
+            }
+
+            await ExportedFileStreaming.StreamAsync(temp, dataset.Name + ".tif", contentType,
+                file => responseStream.WriteAsync(new ExportDatasetResponse { File = file }, cancellationToken),
+                chunk => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = chunk }, cancellationToken),
+                metrics, cancellationToken);
+        }
+        finally
+        {
+            ExportedFileStreaming.Delete(temp);
         }
     }
 

@@ -276,26 +276,15 @@ internal sealed class PredictionGrpcService(
                 throw Problems.FailedPrecondition("EXPORT", prediction.Id, e.Message);
             }
 
-            long size = new FileInfo(temp).Length;
             string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
-            await responseStream.WriteAsync(new ExportPredictionResponse
-            {
-                File = new FileMetadata { FileName = prediction.Name + extension, ContentType = contentType, SizeBytes = size, Sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken) },
-            }, cancellationToken);
-            await using var stream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-            byte[] buffer = new byte[1 << 20];
-            long offset = 0;
-            int read;
-            while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
-            {
-                await responseStream.WriteAsync(new ExportPredictionResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, cancellationToken);
-                offset += read;
-                metrics.AddStreamedBytes(read);
-            }
+            await ExportedFileStreaming.StreamAsync(temp, prediction.Name + extension, contentType,
+                file => responseStream.WriteAsync(new ExportPredictionResponse { File = file }, cancellationToken),
+                chunk => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = chunk }, cancellationToken),
+                metrics, cancellationToken);
         }
         finally
         {
-            File.Delete(temp);
+            ExportedFileStreaming.Delete(temp);
         }
     }
 

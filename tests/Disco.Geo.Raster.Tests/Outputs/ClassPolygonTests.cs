@@ -61,6 +61,55 @@ public sealed class ClassPolygonTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(GridKind.Equiangular, 181, 360)]
+    [InlineData(GridKind.Equiangular, 91, 180)]
+    [InlineData(GridKind.Equirectangular, 90, 180)]
+    [InlineData(GridKind.LegendreGauss, 64, 128)]
+    public async Task The_class_polygons_form_a_coverage_of_the_globe_without_gaps_or_overlaps(GridKind kind, int nlat, int nlon)
+    {
+        SphereGrid grid = SphereGrid.Create(kind, nlat, nlon);
+        // Wavy coastlines with diagonal stretches (which simplification straightens), islands, both poles and the
+        // antimeridian crossed by land.
+        SphereRaster map = Maps.Classes(grid, (lat, lon) =>
+        {
+            double r = lon * Math.PI / 180;
+            double f = Math.Sin(3 * r + lat / 25) * Math.Cos(lat * Math.PI / 90) + Math.Cos(5 * r) * 0.4 - lat / 120;
+            return f > 0.3 ? 1 : f < -0.6 ? 2 : 0;
+        });
+        FeatureCollection features = await ClassPolygons.ExtractAsync(map);
+        Geometry[] polygons = features.Select(f => f.Geometry).ToArray();
+        Assert.All(polygons, p => Assert.True(p.IsValid, $"invalid polygon of class {p}"));
+        Assert.All(polygons, p => Assert.InRange(p.EnvelopeInternal.MinY, -90, 90));
+        Assert.All(polygons, p => Assert.InRange(p.EnvelopeInternal.MaxY, -90, 90));
+
+        // In degrees²: the polygons' areas add up to the globe's, their union is the globe, and no two overlap.
+        const double globe = 360.0 * 180.0;
+        Assert.Equal(globe, polygons.Sum(p => p.Area), 1e-6);
+        Assert.Equal(globe, NetTopologySuite.Operation.Union.UnaryUnionOp.Union(polygons).Area, 1e-6);
+        double overlap = 0;
+        for (int a = 0; a < polygons.Length; a++)
+        {
+            for (int b = a + 1; b < polygons.Length; b++)
+            {
+                if (polygons[a].EnvelopeInternal.Intersects(polygons[b].EnvelopeInternal))
+                {
+                    overlap += polygons[a].Intersection(polygons[b]).Area;
+                }
+            }
+        }
+
+        Assert.Equal(0, overlap, 1e-6);
+
+        // The simplification did straighten the staircase: fewer vertices than the cells' corners.
+        FeatureCollection raw = await ClassPolygons.ExtractAsync(map, new ClassPolygonOptions { SimplifyToleranceDegrees = 0 });
+        Assert.True(polygons.Sum(p => p.NumPoints) < 0.8 * raw.Sum(f => f.Geometry.NumPoints), "coverage simplification removed the staircase");
+
+        // The ellipsoidal areas add up to the ellipsoid's area (510,065,621.7 km² for WGS 84).
+        double total = features.Sum(f => (double)f.Attributes["area_km2"]);
+        Assert.Equal(EllipsoidArea.BoxAreaKm2(-180, -90, 180, 90), total, 1e-6 * total);
+    }
+
     [Fact]
     public async Task A_region_across_the_antimeridian_is_split_at_180_degrees()
     {

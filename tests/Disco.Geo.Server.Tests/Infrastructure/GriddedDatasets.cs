@@ -26,8 +26,12 @@ internal static class GriddedDatasets
         return StoreAsync(server, name, grid, values);
     }
 
-    /// <summary>Stores <paramref name="values"/> as bands of <paramref name="grid"/>; roles default to input.</summary>
-    public static async Task<string> StoreAsync(TestServer server, string name, Grid grid, float[] values, IReadOnlyList<BandRole>? roles = null)
+    /// <summary>
+    /// Stores the values ([bands, rows, columns]); bands are inputs named b0, b1, … unless <paramref name="roles"/> gives
+    /// their roles or <paramref name="described"/> describes them in full.
+    /// </summary>
+    public static async Task<string> StoreAsync(
+        TestServer server, string name, Grid grid, float[] values, IReadOnlyList<BandRole>? roles = null, IReadOnlyList<Band>? described = null)
     {
         int bands = values.Length / (grid.Nlat * grid.Nlon);
         DataDirectory directory = server.Get<DataDirectory>();
@@ -43,7 +47,7 @@ internal static class GriddedDatasets
             Name = name,
             Kind = DatasetKind.Gridded,
             Grid = grid,
-            Bands = { Enumerable.Range(0, bands).Select(b => new Band { Name = "b" + b, Role = roles?[b] ?? BandRole.Input }) },
+            Bands = { described ?? Enumerable.Range(0, bands).Select(b => new Band { Name = "b" + b, Role = roles?[b] ?? BandRole.Input }).ToList() },
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
         await StoredRecords.CommitDatasetAsync(server.Get<Catalog>(), server.Get<BlobStore>(), temp, dataset, CancellationToken.None);

@@ -12,19 +12,21 @@ namespace Disco.Geo.Server.Engines.Raster;
 /// <summary>
 /// <see cref="IPredictionExporter"/> on Disco.Geo.Raster:
 /// <list type="bullet">
-/// <item>GeoTIFF and COG in EPSG:4326 (rows of non-equirectangular grids resampled to pixel-centred rows, see
-/// Disco.Geo.Raster's RegularLayout). Class maps are Byte/UInt16 with the model's class colours as colour table;
-/// everything else is float32 (nodata NaN) with one described band per map band. Category names cannot travel inside
-/// a single TIFF (GDAL keeps them in a .aux.xml sidecar, which one streamed file cannot carry), so the class names are
-/// written as the dataset metadata item DISCO_CLASSES (JSON: id, name, colour) together with DISCO_PREDICTION,
-/// DISCO_MODEL and DISCO_TASK.</item>
+/// <item>GeoTIFF and COG in EPSG:4326 on Disco.Geo.Raster's RegularLayout (one pixel per node for equiangular and
+/// equirectangular grids; rows resampled where latitudes are not equispaced). Class maps are Byte/UInt16 with the model's class colours as colour table;
+/// everything else is float32 (nodata NaN) with one described band per map band. Category names and the raster
+/// attribute table cannot live inside a TIFF: GDAL writes them to the .aux.xml sidecar left beside the output, which
+/// the service sends inline (FileMetadata.aux_xml). The class names are also written as the dataset metadata item
+/// DISCO_CLASSES (JSON: id, name, colour) together with DISCO_PREDICTION, DISCO_MODEL and DISCO_TASK.</item>
 /// <item>GeoJSON: polygons of the class map (or of the most probable class of a probability map), with class id,
 /// name and ellipsoidal area in km²; maps without classes are refused.</item>
-/// <item>PNG: the colour-mapped preview of <see cref="LoadedPredictionMap"/>, a global equirectangular image.</item>
+/// <item>PNG: the colour-mapped preview of <see cref="LoadedPredictionMap"/>: without a size, the COG's pixels (the same
+/// layout, one pixel per node where the grid allows it); with a size, a global equirectangular image of that size.</item>
 /// </list>
+/// Gridded datasets are exported the same way (<see cref="IDatasetExporter"/>): one described band per dataset band.
 /// A requested width and/or height gives a regular global raster of that size (the other side follows 2:1 when 0).
 /// </summary>
-internal sealed class RasterPredictionExporter(PredictionMapCache cache, IOptions<LimitsOptions> limits, ILogger<RasterPredictionExporter> logger) : IPredictionExporter
+internal sealed class RasterPredictionExporter(PredictionMapCache cache, IOptions<LimitsOptions> limits, ILogger<RasterPredictionExporter> logger) : IPredictionExporter, IDatasetExporter
 {
     private const int MaxPngWidth = 16384;
 
@@ -86,21 +88,45 @@ internal sealed class RasterPredictionExporter(PredictionMapCache cache, IOption
             Metadata = metadata,
             Reproject = size is null ? null : new OutputGrid { Crs = "EPSG:4326", Bounds = GeoBounds.World, Size = size },
         };
-        try
+        // GDAL's sidecar (category names, attribute table) lands beside the file; the service streams it inline.
+        return await WriteTiffAsync(loaded.Values, options, cog, outputPath, cancellationToken);
+    }
+
+    public async Task<string> ExportAsync(Dataset dataset, string tensorPath, bool cog, string outputPath, CancellationToken cancellationToken)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        // A gridded dataset is stored like a prediction map (a tensor file of its grid and bands); no model styles it.
+        LoadedPredictionMap loaded = await Task.Run(
+            () => LoadedPredictionMap.Load(new PredictionMap(dataset.Id, tensorPath, dataset.Grid, dataset.Bands, new Model()), cancellationToken), cancellationToken);
+        SphereRaster values = loaded.Values;
+        if ((long)values.Grid.NodeCount * values.BandCount > limits.Value.MaxRasterPixels)
         {
-            if (cog)
-            {
-                await GeoTiffWriter.WriteCogAsync(loaded.Values, outputPath, options, cancellationToken);
-            }
-            else
-            {
-                await GeoTiffWriter.WriteGeoTiffAsync(loaded.Values, outputPath, options, cancellationToken);
-            }
+            throw new EngineInputException(
+                $"Dataset '{dataset.Name}' has {values.BandCount} band(s) of {values.Grid.NodeCount} nodes, more than the server's limit of {limits.Value.MaxRasterPixels} values per raster (Limits:MaxRasterPixels).");
         }
-        finally
+
+        var options = new GeoTiffOptions
         {
-            // Only the TIFF is streamed; GDAL's sidecar (category names) would otherwise stay behind in tmp/.
-            File.Delete(outputPath + ".aux.xml");
+            // Label-only datasets become class maps (Byte/UInt16 with categories); anything else float32 with the
+            // label bands' categories attached to them.
+            DataType = values.Bands.All(b => b.Role == Disco.Geo.Raster.BandRole.Label) ? OutputDataType.Auto : OutputDataType.Float32,
+            Metadata = new Dictionary<string, string> { ["DISCO_DATASET"] = $"{dataset.Name} ({dataset.Id})" },
+        };
+        string contentType = await WriteTiffAsync(values, options, cog, outputPath, cancellationToken);
+        logger.LogInformation("Exported dataset {DatasetId} as {Format} ({Bytes} bytes) in {Milliseconds} ms",
+            dataset.Id, cog ? "COG" : "GeoTIFF", new FileInfo(outputPath).Length, clock.ElapsedMilliseconds);
+        return contentType;
+    }
+
+    private static async Task<string> WriteTiffAsync(SphereRaster values, GeoTiffOptions options, bool cog, string outputPath, CancellationToken cancellationToken)
+    {
+        if (cog)
+        {
+            await GeoTiffWriter.WriteCogAsync(values, outputPath, options, cancellationToken);
+        }
+        else
+        {
+            await GeoTiffWriter.WriteGeoTiffAsync(values, outputPath, options, cancellationToken);
         }
 
         return cog ? "image/tiff; application=geotiff; profile=cloud-optimized" : "image/tiff; application=geotiff";
@@ -126,12 +152,18 @@ internal sealed class RasterPredictionExporter(PredictionMapCache cache, IOption
         }
 
         int? pixels = width > 0 ? width : height > 0 ? 2 * height : null;
-        if (pixels is < 2 or > MaxPngWidth)
+        if (pixels is < 2 or > MaxPngWidth || (pixels is null && loaded.Display.Grid.NLon > MaxPngWidth))
         {
-            throw new EngineInputException($"A PNG preview is 2..{MaxPngWidth} pixels wide; {pixels} was asked for.");
+            throw new EngineInputException($"A PNG preview is 2..{MaxPngWidth} pixels wide; {pixels ?? loaded.Display.Grid.NLon} was asked for.");
         }
 
-        byte[] png = await Task.Run(() => MapRenderer.RenderPng(loaded.Display, loaded.ColorMap, 0, pixels, cancellationToken), cancellationToken);
+        // Without a size the PNG has the COG's pixels (one per node where the grid allows it); with one it is a
+        // resampled global preview of that size.
+        byte[] png = await Task.Run(
+            () => pixels is null
+                ? MapRenderer.RenderLayoutPng(loaded.Display, loaded.ColorMap, 0, cancellationToken)
+                : MapRenderer.RenderPng(loaded.Display, loaded.ColorMap, 0, pixels, cancellationToken),
+            cancellationToken);
         await File.WriteAllBytesAsync(outputPath, png, cancellationToken);
         return "image/png";
     }
