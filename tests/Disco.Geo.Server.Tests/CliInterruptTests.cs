@@ -19,6 +19,7 @@ public sealed class CliInterruptTests : IAsyncLifetime
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
     private readonly GateHandler _training = new(JobKind.Training, exclusive: true);
     private readonly GateHandler _verify = new(JobKind.Verify, exclusive: false);
+    private readonly GateHandler _prediction = new(JobKind.Prediction, exclusive: false);
     private TestServer _server = null!;
     private DiscoClient _client = null!;
     private string _files = null!;
@@ -29,6 +30,7 @@ public sealed class CliInterruptTests : IAsyncLifetime
         {
             builder.Services.AddSingleton<IJobHandler>(_training);
             builder.Services.AddSingleton<IJobHandler>(_verify);
+            builder.Services.AddSingleton<IJobHandler>(_prediction);
         });
         _client = _server.Client();
         _files = Temp.Directory("cli-interrupt");
@@ -87,6 +89,29 @@ public sealed class CliInterruptTests : IAsyncLifetime
         Assert.Equal(JobState.Running, (await _client.GetJobAsync(jobId)).State);
         (command == "datasets verify" ? _verify : _training).Finish(jobId);
         Assert.Equal(JobState.Succeeded, (await _client.WaitForJobAsync(jobId)).State);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_batch_prediction_names_the_predictions_that_keep_running()
+    {
+        await _client.ImportModelAsync(Packages.Write(_files, "m.discomodel", seed: 7));
+        string input = TestRasters.WriteAnalyticGeoTiff(Path.Combine(_files, "jan.tif"), 72, 36);
+        using CliProcess cli = CliProcess.Start("--server", _server.GrpcAddress, "predict", "--model", "land-water", "--out", Path.Combine(_files, "out"), input);
+
+        string started = await cli.WaitForLineAsync(line => line.StartsWith("started ", StringComparison.Ordinal), Patience);
+        string jobId = started[(started.IndexOf("(job ", StringComparison.Ordinal) + 5)..^1];
+        await cli.InterruptAsync();
+        int exit = await cli.WaitForExitAsync(Patience);
+
+        string report = $"exit {exit}\nstdout:\n{cli.Output}\nstderr:\n{cli.Error}";
+        Assert.True(exit == ExitCodes.Cancelled, report);
+        Assert.Contains($"These predictions keep running on the server: {jobId} ({input})", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("`disco jobs watch ID`", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("`disco jobs cancel ID`", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", cli.Error, StringComparison.Ordinal);
+        Assert.Equal(JobState.Running, (await _client.GetJobAsync(jobId)).State);
+        _prediction.Finish(jobId);
+        Assert.True(DiscoClient.IsFinal((await _client.WaitForJobAsync(jobId)).State));
     }
 
     private async Task<string> LabelledDatasetAsync()
