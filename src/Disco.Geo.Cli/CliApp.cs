@@ -19,15 +19,21 @@ internal static class CliApp
             }
 
             await error.WriteLineAsync("Run `disco --help` (or `disco <command> --help`) for usage.");
+            JsonErrors.Write(new CliContext(parse, output, error, interactive), "USAGE", ExitCodes.Usage,
+                string.Join(" ", parse.Errors.Select(e => e.Message)) + " Run `disco --help` (or `disco <command> --help`) for usage.");
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        // ProcessTerminationTimeout null: Ctrl+C and SIGTERM are handled by Program alone, which cancels the token
+        // passed here. A second handler in System.CommandLine raced with it (see Program.cs).
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        return await parse.InvokeAsync(configuration, cancellationToken);
     }
 
     public static RootCommand BuildRoot(TextWriter output, TextWriter error, bool interactive)
     {
-        var root = new RootCommand("disco: the Disco.Geo command line. Upload and ingest rasters, train spherical CNNs, predict, manage models.\n\n" + ExitCodes.Help);
+        var root = new RootCommand(
+            "disco: the Disco.Geo command line. Upload and ingest rasters, train spherical CNNs, predict, manage models.\n\n" + JsonErrors.Help + "\n" + ExitCodes.Help);
         root.Options.Add(GlobalOptions.Server);
         root.Options.Add(GlobalOptions.ApiKey);
         root.Options.Add(GlobalOptions.Json);
@@ -59,42 +65,40 @@ internal sealed class CommandFactory(TextWriter output, TextWriter error, bool i
         }
         catch (DiscoException e)
         {
-            await error.WriteLineAsync("error: " + (e.FieldViolations.Count > 1 ? "invalid request; fix these fields:" : Describe(e, parse.GetValue(GlobalOptions.Server))));
+            string message = Describe(e, parse.GetValue(GlobalOptions.Server));
+            await error.WriteLineAsync("error: " + (e.FieldViolations.Count > 1 ? "invalid request; fix these fields:" : message));
             foreach (FieldViolation violation in e.FieldViolations.Skip(e.FieldViolations.Count > 1 ? 0 : 1))
             {
                 await error.WriteLineAsync($"  {violation.Field}: {violation.Description}");
             }
 
+            JsonErrors.Write(context, e, message);
             return ExitCodes.For(e.StatusCode);
+        }
+        catch (FollowInterruptedException e)
+        {
+            await error.WriteLineAsync(e.Message);
+            JsonErrors.Write(context, "CANCELLED", ExitCodes.Cancelled, e.Message, e.Job);
+            return ExitCodes.Cancelled;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await error.WriteLineAsync("Interrupted. Server-side work (uploads, jobs) keeps what it committed; rerun the command to continue.");
+            const string message = "Interrupted. Jobs the server already accepted go on there (`disco jobs list` shows them; " +
+                                   "`disco jobs cancel ID` stops one); rerun an upload or a batch prediction to continue where it stopped.";
+            await error.WriteLineAsync(message);
+            JsonErrors.Write(context, "CANCELLED", ExitCodes.Cancelled, message);
             return ExitCodes.Cancelled;
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or FileNotFoundException or DirectoryNotFoundException)
         {
             await error.WriteLineAsync("error: " + e.Message);
+            JsonErrors.Write(context, "USAGE", ExitCodes.Usage, e.Message);
             return ExitCodes.Usage;
         }
-        catch (FileNotFoundException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync("error: " + e.Message);
-            return ExitCodes.Usage;
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            await error.WriteLineAsync("error: " + e.Message);
-            return ExitCodes.Usage;
-        }
-        catch (IOException e)
-        {
-            await error.WriteLineAsync("error: " + e.Message);
-            return ExitCodes.Failure;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            await error.WriteLineAsync("error: " + e.Message);
+            JsonErrors.Write(context, "IO", ExitCodes.Failure, e.Message);
             return ExitCodes.Failure;
         }
     }
@@ -107,6 +111,18 @@ internal sealed class CommandFactory(TextWriter output, TextWriter error, bool i
             $"the server at {server} did not answer in time. Raise --timeout, or check the server's load.",
         _ => e.Message,
     };
+}
+
+/// <summary>
+/// Ctrl+C stopped the CLI while it followed a job; the job goes on on the server, and the message says how to follow
+/// or cancel it.
+/// </summary>
+internal sealed class FollowInterruptedException(Disco.Geo.Protos.V1.Job job, OperationCanceledException inner)
+    : Exception(
+        $"Interrupted. Job {job.Id} keeps running on the server; only following it stopped. " +
+        $"Follow it again with `disco jobs watch {job.Id}`, or stop it with `disco jobs cancel {job.Id}`.", inner)
+{
+    public Disco.Geo.Protos.V1.Job Job { get; } = job;
 }
 
 /// <summary>A command was used wrongly; the message says how to use it.</summary>

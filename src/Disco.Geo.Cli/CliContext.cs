@@ -17,7 +17,8 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
 
     public TextWriter Error { get; } = error;
 
-    public bool JsonOutput => Parse.GetValue(GlobalOptions.Json);
+    /// <summary>--json was given (false when the command line did not parse far enough to tell).</summary>
+    public bool JsonOutput => Parse.GetResult(GlobalOptions.Json) is { } result && !result.Errors.Any() && Parse.GetValue(GlobalOptions.Json);
 
     /// <summary>Progress bars only for people: a terminal on stdout and no --json.</summary>
     public bool ShowProgress => interactive && !JsonOutput;

@@ -88,54 +88,66 @@ internal static class Display
         return result;
     }
 
-    /// <summary>Follows a job to its end with a progress bar (terminal), JSON lines (--json), or plain lines; returns the exit code.</summary>
+    /// <summary>
+    /// Follows a job to its end with a progress bar (terminal), JSON lines (--json), or plain lines; returns the exit
+    /// code. Cancelling (Ctrl+C) stops following, not the job: it throws <see cref="FollowInterruptedException"/>, whose
+    /// message says so and how to follow or cancel the job.
+    /// </summary>
     public static async Task<int> WatchJobAsync(CliContext context, DiscoClient client, string jobId, CancellationToken cancellationToken)
     {
         Job? last = null;
-        if (context.JsonOutput)
+        try
         {
-            await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
+            if (context.JsonOutput)
             {
-                context.WriteJsonText(Compact.Format(job));
-                last = job;
-            }
-        }
-        else if (context.ShowProgress)
-        {
-            await context.Console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .StartAsync(async progressContext =>
+                await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
                 {
-                    ProgressTask task = progressContext.AddTask(jobId, maxValue: 1);
-                    await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
-                    {
-                        last = job;
-                        task.Value = job.Progress?.Fraction ?? 0;
-                        task.Description = Markup.Escape($"{Lower(job.Kind)} {Lower(job.State)}: {job.Progress?.Message}");
-                    }
-                });
-        }
-        else
-        {
-            // Logs and pipes get a line per state or stage change and otherwise at most one every few seconds: a
-            // training job reports every step, which would bury everything else in a CI log.
-            string previousKey = "";
-            long previousTime = 0;
-            await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
-            {
-                last = job;
-                string key = $"{job.State}|{job.Progress?.Stage}";
-                long now = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (key != previousKey || System.Diagnostics.Stopwatch.GetElapsedTime(previousTime, now) >= TimeSpan.FromSeconds(5) || DiscoClient.IsFinal(job.State))
-                {
-                    context.Output.WriteLine($"{job.Id} {Lower(job.State)} {Percent(job.Progress?.Fraction ?? 0)} {job.Progress?.Message}");
-                    previousKey = key;
-                    previousTime = now;
+                    context.WriteJsonText(Compact.Format(job));
+                    last = job;
                 }
             }
+            else if (context.ShowProgress)
+            {
+                await context.Console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progressContext =>
+                    {
+                        ProgressTask task = progressContext.AddTask(jobId, maxValue: 1);
+                        await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
+                        {
+                            last = job;
+                            task.Value = job.Progress?.Fraction ?? 0;
+                            task.Description = Markup.Escape($"{Lower(job.Kind)} {Lower(job.State)}: {job.Progress?.Message}");
+                        }
+                    });
+            }
+            else
+            {
+                // Logs and pipes get a line per state or stage change and otherwise at most one every few seconds: a
+                // training job reports every step, which would bury everything else in a CI log.
+                string previousKey = "";
+                long previousTime = 0;
+                await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
+                {
+                    last = job;
+                    string key = $"{job.State}|{job.Progress?.Stage}";
+                    long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                    if (key != previousKey || System.Diagnostics.Stopwatch.GetElapsedTime(previousTime, now) >= TimeSpan.FromSeconds(5) || DiscoClient.IsFinal(job.State))
+                    {
+                        context.Output.WriteLine($"{job.Id} {Lower(job.State)} {Percent(job.Progress?.Fraction ?? 0)} {job.Progress?.Message}");
+                        previousKey = key;
+                        previousTime = now;
+                    }
+                }
+            }
+
+            last ??= await client.GetJobAsync(jobId, cancellationToken);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new FollowInterruptedException(last ?? new Job { Id = jobId }, e);
         }
 
-        last ??= await client.GetJobAsync(jobId, cancellationToken);
         return Outcome(context, last);
     }
 
@@ -151,7 +163,8 @@ internal static class Display
         if (JobFinal(job.State))
         {
             string why = job.Error is { } error && error.Message.Length > 0 ? ": " + error.Message : ".";
-            context.Error.WriteLine($"Job {job.Id} ended {Lower(job.State)}{why}");
+            string message = $"Job {job.Id} ended {Lower(job.State)}{why}";
+            context.Error.WriteLine(message);
             if (job.Resumable)
             {
                 context.Error.WriteLine($"Resume it with `disco jobs resume {job.Id}`.");
@@ -161,6 +174,8 @@ internal static class Display
                 // The server marks failures a resume cannot fix (a bad request) as not resumable.
                 context.Error.WriteLine("A resume would fail the same way: change what the message names and run the command again.");
             }
+
+            JsonErrors.Write(context, "JOB_" + job.State.ToString().ToUpperInvariant(), ExitCodes.JobUnsuccessful, message, job);
 
             return ExitCodes.JobUnsuccessful;
         }

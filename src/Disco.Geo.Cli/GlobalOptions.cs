@@ -21,7 +21,9 @@ internal static class GlobalOptions
 
     public static readonly Option<bool> Json = new("--json")
     {
-        Description = "Print machine-readable JSON on stdout (messages go to stderr)",
+        Description = "Print machine-readable JSON on stdout (messages go to stderr): one document, or JSON Lines (one Job per line) " +
+                      "for commands that follow a job; on failure a last line {\"error\":{\"code\",\"message\",\"exit_code\",\"field_violations\",...}} " +
+                      "(see `disco --help`)",
         Recursive = true,
     };
 

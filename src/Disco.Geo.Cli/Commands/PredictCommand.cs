@@ -78,13 +78,15 @@ internal static class PredictCommand
             using DiscoClient client = context.Connect();
             Model found = await client.GetModelAsync(p.GetValue(model)!, cancellationToken);
             var results = new ConcurrentBag<BatchResult>();
+            var running = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
             using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             DiscoException? fatal = null;
             try
             {
                 await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = abort.Token }, async (item, token) =>
                 {
-                    BatchResult result = await RunOneAsync(client, found, item, inputKind, exportFormats, comparePicture, outDirectory, token);
+                    BatchResult result = await RunOneAsync(client, found, item, inputKind, exportFormats, comparePicture, outDirectory, running,
+                        (input, job) => context.Say($"{"started",-8} {input} (job {job})"), token);
                     results.Add(result);
                     context.Say($"{result.Status,-8} {result.Input}{(result.Output is null ? "" : " -> " + result.Output)}{(result.Error is null ? "" : ": " + result.Error)}{Scores(result.Metrics)}");
                     if (result.Code is Grpc.Core.StatusCode.Unimplemented or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.Unavailable)
@@ -97,6 +99,16 @@ internal static class PredictCommand
             }
             catch (OperationCanceledException) when (fatal is not null && !cancellationToken.IsCancellationRequested)
             {
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !running.IsEmpty)
+            {
+                // A prediction whose stream the CLI drops goes on as a job on the server: name them, like a followed job.
+                string jobs = string.Join(", ", running.OrderBy(r => r.Value, StringComparer.Ordinal).Select(r => $"{r.Key} ({r.Value})"));
+                string message = $"Interrupted. These predictions keep running on the server: {jobs}. Watch one with `disco jobs watch ID`, " +
+                                 "or stop it with `disco jobs cancel ID`; rerun this command to finish the batch (finished outputs are skipped).";
+                await context.Error.WriteLineAsync(message);
+                JsonErrors.Write(context, "CANCELLED", ExitCodes.Cancelled, message);
+                return ExitCodes.Cancelled;
             }
 
             if (context.JsonOutput)
@@ -117,7 +129,8 @@ internal static class PredictCommand
     }
 
     private static async Task<BatchResult> RunOneAsync(
-        DiscoClient client, Model model, string item, string inputKind, ExportFormat[] formats, bool comparePicture, string outDirectory, CancellationToken cancellationToken)
+        DiscoClient client, Model model, string item, string inputKind, ExportFormat[] formats, bool comparePicture, string outDirectory,
+        ConcurrentDictionary<string, string> running, Action<string, string> started, CancellationToken cancellationToken)
     {
         string stem = DiscoClient.SuggestName(Path.GetFileName(item));
         List<string> outputs = [.. formats.Select(f => Path.Combine(outDirectory, stem + Extension(f)))];
@@ -131,6 +144,7 @@ internal static class PredictCommand
             return new BatchResult(item, outputs[0], outputs, "skipped", null, null, null, null, null);
         }
 
+        string? jobId = null;
         try
         {
             var request = new PredictRequest { Model = model.Id, Output = PredictionOutput.Values, StreamTiles = comparePicture };
@@ -163,12 +177,22 @@ internal static class PredictCommand
             await foreach (PredictResponse message in client.PredictAsync(request, cancellationToken))
             {
                 predictionId ??= message.Prediction?.Id;
+                if (jobId is null && message.Prediction is { JobId.Length: > 0, State: not PredictionState.Succeeded } queued)
+                {
+                    jobId = queued.JobId;
+                    running[jobId] = item;
+                    started(item, jobId);
+                }
+
                 summary = message.Summary ?? summary;
                 if (message.Tile is { } tile)
                 {
                     map.Add(tile);
                 }
             }
+
+            // The stream ends with the prediction: from here on, an interruption leaves nothing running.
+            running.TryRemove(jobId ?? "", out _);
 
             if (predictionId is null)
             {
@@ -196,6 +220,14 @@ internal static class PredictCommand
         catch (Exception e) when (e is IOException or ComparisonException)
         {
             return new BatchResult(item, null, null, "failed", null, null, e.Message, null, null);
+        }
+        finally
+        {
+            // Interrupted, the prediction goes on as a job on the server and stays listed; otherwise it has ended.
+            if (jobId is not null && !cancellationToken.IsCancellationRequested)
+            {
+                running.TryRemove(jobId, out _);
+            }
         }
     }
 

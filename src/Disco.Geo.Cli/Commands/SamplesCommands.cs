@@ -82,6 +82,7 @@ internal static class SamplesCommands
                 catch (SampleDataException e)
                 {
                     await context.Error.WriteLineAsync($"error: {file.Key}: {e.Message}");
+                    JsonErrors.Write(context, "SAMPLE_DATA_UNAVAILABLE", ExitCodes.SampleDataUnavailable, $"{file.Key}: {e.Message}");
                     return ExitCodes.SampleDataUnavailable;
                 }
             }
