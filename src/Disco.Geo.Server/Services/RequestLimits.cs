@@ -208,7 +208,7 @@ internal sealed class RequestLimits(LimitsOptions limits)
         Strings(name,
             "UploadHeader.name", "GetUploadStatusRequest.name", "IngestDatasetRequest.name", "IngestDatasetRequest.dataset_id", "BandSpec.name",
             "RasterSource.dataset_id", "ListDatasetsRequest.name_prefix", "GetDatasetRequest.dataset", "DeleteDatasetRequest.dataset",
-            "DownloadDatasetRequest.dataset", "VerifyDatasetRequest.dataset",
+            "DownloadDatasetRequest.dataset", "ExportDatasetRequest.dataset", "VerifyDatasetRequest.dataset",
             "StartTrainingRequest.model_name", "StartTrainingRequest.datasets[]", "StartTrainingRequest.validation_datasets[]", "ModelConfig.class_names[]",
             "WatchJobRequest.job_id", "CancelJobRequest.job_id", "ResumeJobRequest.job_id", "GetJobRequest.job_id",
             "ListModelsRequest.name_prefix", "GetModelRequest.model", "DeleteModelRequest.model", "ExportModelRequest.model", "ImportModelHeader.name", "VerifyModelRequest.model",
