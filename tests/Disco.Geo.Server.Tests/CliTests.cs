@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Disco.Geo.Cli;
 using Disco.Geo.Protos.V1;
@@ -30,7 +32,12 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(0, ok.ExitCode);
         Assert.Contains("SERVING", ok.Output, StringComparison.Ordinal);
 
-        Result down = await RunAsync("--server", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--timeout", "2", "health");
+        // A port that is bound but never listened on: connections to it are refused, and no other process can take it
+        // while the socket is held (a port probed as free and released could be taken before the CLI connects).
+        using var reserved = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)reserved.LocalEndPoint!).Port;
+        Result down = await RunAsync("--server", $"http://127.0.0.1:{port}", "--timeout", "2", "health");
         Assert.Equal(ExitCodes.Unreachable, down.ExitCode);
         Assert.Contains("cannot reach the server", down.Error, StringComparison.Ordinal);
     }

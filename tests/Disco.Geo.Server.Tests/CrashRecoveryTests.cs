@@ -6,7 +6,12 @@ using Google.Protobuf;
 
 namespace Disco.Geo.Server.Tests;
 
-/// <summary>kill -9 of a real disco-server process while a job runs and an upload streams, then a restart.</summary>
+/// <summary>
+/// kill -9 of a real disco-server process while a job runs and an upload streams, then a restart. Nothing here races
+/// a clock: the verify job is throttled so that it cannot end before the kill, and the upload is held mid-stream by its
+/// own progress callback until the server is dead.
+/// </summary>
+[Collection(Lifecycle.Collection)]
 public sealed class CrashRecoveryTests
 {
     [Fact]
@@ -14,12 +19,14 @@ public sealed class CrashRecoveryTests
     {
         string data = Temp.Directory("crash-data");
         string files = Temp.Directory("crash-files");
-        int port = ServerProcess.FreePort();
-        string[] settings = ["--Storage:VerifyBytesPerSecond=2000000", "--Server:ShutdownDrain=00:00:00"];
-        ServerProcess server = await ServerProcess.StartAsync(port, data, settings);
+        // One byte per second: the verify job below is still hashing its first MiB when the server is killed, however
+        // slow the machine. The restarted server has no throttle, so the resumed job finishes at once.
+        string[] throttled = ["--Storage:VerifyBytesPerSecond=1", "--Server:ShutdownDrain=00:00:00"];
+        string[] settings = ["--Server:ShutdownDrain=00:00:00"];
+        ServerProcess server = await ServerProcess.StartAsync(data, throttled);
         using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions
         {
-            Address = $"http://127.0.0.1:{port}",
+            Address = server.Address,
             MaxAttempts = 40,
             InitialBackoff = TimeSpan.FromMilliseconds(200),
             MaxBackoff = TimeSpan.FromSeconds(1),
@@ -44,50 +51,54 @@ public sealed class CrashRecoveryTests
                 using var call = client.Datasets.UploadFile(client.CallOptions(null, cut.Token));
                 await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = "partial", SizeBytes = partial.Length, Sha256 = partialSha } });
                 await call.RequestStream.WriteAsync(new UploadFileRequest { Chunk = new FileChunk { Offset = 0, Data = ByteString.CopyFrom(partial, 0, 524288) } });
-                await WaitUntilAsync(async () => (await Status(client, "partial", partial.Length, partialSha)).CommittedBytes == 524288);
+                await Eventually.HoldsAsync(async () => (await Status(client, "partial", partial.Length, partialSha)).CommittedBytes == 524288, "the partial upload's commit");
                 cut.Cancel();
             }
 
-            // A verify job that takes about 3 s at the configured read rate, followed by a watcher.
+            // A verify job that runs until the kill, followed by a watcher that says when it is running.
             Dataset big = (await client.UploadFileAsync(Temp.File(files, "big.bin", 6_000_000, seed: 9))).Dataset;
             Job verify = await client.VerifyDatasetAsync(big.Id);
+            var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Task<List<Job>> watcher = Task.Run(async () =>
             {
                 var seen = new List<Job>();
                 await foreach (Job job in client.WatchJobAsync(verify.Id))
                 {
                     seen.Add(job);
+                    if (job.State == JobState.Running)
+                    {
+                        running.TrySetResult();
+                    }
                 }
 
                 return seen;
             });
-            await WaitUntilAsync(async () => (await client.GetJobAsync(verify.Id)).Progress?.Fraction > 0.1);
+            await running.Task.WaitAsync(Eventually.Guard);
 
-            // An upload that is streaming when the server dies (slowed down by its progress callback).
+            // An upload that is streaming when the server dies: past 3 MiB its progress callback (called in the send
+            // loop) holds it until the server has been killed and restarted, then it carries on into the broken stream.
             string slowPath = Temp.File(files, "slow.bin", 8 * 1024 * 1024, seed: 10);
-            var sent = new TaskCompletionSource();
+            var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var restarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Task<UploadFileResponse> slow = client.UploadFileAsync(slowPath, "slow", new SyncProgress<TransferProgress>(p =>
             {
-                if (p.Phase == TransferPhase.Transferring)
+                if (p.Phase == TransferPhase.Transferring && p.Bytes >= 3 * 1024 * 1024 && sent.TrySetResult())
                 {
-                    if (p.Bytes >= 3 * 1024 * 1024)
-                    {
-                        sent.TrySetResult();
-                    }
-
-                    Thread.Sleep(60);
+                    restarted.Task.Wait();
                 }
             }));
-            await sent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await sent.Task.WaitAsync(Eventually.Guard);
 
             server.KillHard();
             server.Dispose();
-            server = await ServerProcess.StartAsync(port, data, settings);
+            // The clients know this address, so the new server takes the port the killed one held.
+            server = await server.RestartOnSamePortAsync(data, settings);
+            restarted.SetResult();
 
             // The streaming upload resumed by itself and the watcher re-attached and saw the interruption.
-            UploadFileResponse resumed = await slow.WaitAsync(TimeSpan.FromSeconds(60));
+            UploadFileResponse resumed = await slow.WaitAsync(Eventually.Guard);
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(slowPath))), resumed.Dataset.Blob.Sha256);
-            List<Job> seen = await watcher.WaitAsync(TimeSpan.FromSeconds(60));
+            List<Job> seen = await watcher.WaitAsync(Eventually.Guard);
             Assert.Equal(JobState.Interrupted, seen[^1].State);
             Assert.True(seen[^1].Resumable);
 
@@ -126,19 +137,4 @@ public sealed class CrashRecoveryTests
 
     private static Task<UploadStatus> Status(DiscoClient client, string name, long size, string sha256) =>
         client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = name, SizeBytes = size, Sha256 = sha256 }).ResponseAsync;
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (int i = 0; i < 400; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException("The condition never held.");
-    }
 }

@@ -298,21 +298,10 @@ public sealed class DatasetTests : IAsyncLifetime
         }
     }
 
-    private async Task WaitForCommittedAsync(string name, long size, string sha256, long bytes)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            UploadStatus status = await _client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = name, SizeBytes = size, Sha256 = sha256 });
-            if (status.CommittedBytes >= bytes)
-            {
-                return;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException("The server never committed the chunks.");
-    }
+    private Task WaitForCommittedAsync(string name, long size, string sha256, long bytes) =>
+        Eventually.HoldsAsync(
+            async () => (await _client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = name, SizeBytes = size, Sha256 = sha256 })).CommittedBytes >= bytes,
+            $"the server committing {bytes} bytes of '{name}'");
 
     private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
     {

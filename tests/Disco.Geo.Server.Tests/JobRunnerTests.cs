@@ -11,9 +11,11 @@ namespace Disco.Geo.Server.Tests;
 public sealed class JobRunnerTests : IAsyncLifetime
 {
     private readonly GateHandler _training = new(JobKind.Training, exclusive: true);
-    private readonly GateHandler _prediction = new(JobKind.Prediction, exclusive: false);
+    private readonly GateHandler _prediction;
     private TestServer _server = null!;
     private DiscoClient _client = null!;
+
+    public JobRunnerTests() => _prediction = new(JobKind.Prediction, exclusive: false) { MustNotOverlap = _training };
 
     public async Task InitializeAsync()
     {
@@ -47,7 +49,10 @@ public sealed class JobRunnerTests : IAsyncLifetime
         _prediction.Finish(p1.Id);
         _prediction.Finish(p3.Id);
         await _training.WaitStartedAsync(training.Id);
-        await Task.Delay(200);
+        // The runner admits jobs in passes under its lock, and LaneCounts reads under the same lock: the pass that
+        // started the training job has ended, and it left p2 queued beside it.
+        (Dictionary<string, int> queued, Dictionary<string, int> running) = _server.Get<JobRunner>().LaneCounts();
+        Assert.Equal((1, 1), (queued["cpu"], running["cpu"]));
         Assert.False(_prediction.HasStarted(p2.Id), "a prediction started while training ran");
 
         _training.Finish(training.Id);
@@ -57,6 +62,7 @@ public sealed class JobRunnerTests : IAsyncLifetime
         Assert.Equal(JobState.Succeeded, final.State);
         Assert.Equal("done-" + p2.Id, final.Result.DatasetId);
         Assert.Equal([p1.Id, p3.Id, p2.Id], _prediction.StartOrder);
+        Assert.Empty(_prediction.Overlaps);
     }
 
     [Fact]
@@ -88,25 +94,34 @@ public sealed class JobRunnerTests : IAsyncLifetime
     public async Task A_job_seen_finished_can_no_longer_be_cancelled_or_resumed()
     {
         // Watchers learn of a job's end only after the runner has let go of it, so acting at once on what they saw meets
-        // the final state. A slow log sink stalls the runner right where it logs the end, which would keep a job that
-        // was announced finished among the running ones for a while if the order were the other way round.
+        // the final state. A gated log sink holds the runner where it logs the end until the checks are done, which
+        // would keep a job that was announced finished among the running ones if the order were the other way round.
         var prediction = new GateHandler(JobKind.Prediction, exclusive: false);
+        using var sink = new GatedLogSink(" ended ");
         await using TestServer server = await TestServer.StartAsync(["--Jobs:Concurrency:cpu=2"], builder =>
         {
             builder.Services.AddSingleton<IJobHandler>(_training);
             builder.Services.AddSingleton<IJobHandler>(prediction);
             builder.Logging.AddFilter((category, _) => category == typeof(JobRunner).FullName);
-            builder.Logging.AddProvider(new SlowLogSink(" ended ", TimeSpan.FromMilliseconds(300)));
+            builder.Logging.AddProvider(sink);
         });
         using DiscoClient client = server.Client();
-        for (int round = 0; round < 3; round++)
+        try
         {
-            Job job = await server.Get<JobRunner>().SubmitAsync(Submission(JobKind.Prediction, 0), CancellationToken.None);
-            await prediction.WaitStartedAsync(job.Id);
-            prediction.Finish(job.Id);
-            Assert.Equal(JobState.Succeeded, (await client.WaitForJobAsync(job.Id)).State);
-            await Expect.StatusAsync(StatusCode.FailedPrecondition, () => client.CancelJobAsync(job.Id));
-            await Expect.StatusAsync(StatusCode.FailedPrecondition, () => client.ResumeJobAsync(job.Id));
+            for (int round = 0; round < 3; round++)
+            {
+                Job job = await server.Get<JobRunner>().SubmitAsync(Submission(JobKind.Prediction, 0), CancellationToken.None);
+                await prediction.WaitStartedAsync(job.Id);
+                prediction.Finish(job.Id);
+                Assert.Equal(JobState.Succeeded, (await client.WaitForJobAsync(job.Id)).State);
+                await Expect.StatusAsync(StatusCode.FailedPrecondition, () => client.CancelJobAsync(job.Id));
+                await Expect.StatusAsync(StatusCode.FailedPrecondition, () => client.ResumeJobAsync(job.Id));
+                sink.PassOne();
+            }
+        }
+        finally
+        {
+            sink.Open();
         }
     }
 

@@ -6,9 +6,13 @@ using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Disco.Geo.Server.Tests;
 
+[Collection(Lifecycle.Collection)]
 public sealed class SecurityAndLifecycleTests
 {
     private const string Key = "0123456789abcdef-test-key";
@@ -53,22 +57,55 @@ public sealed class SecurityAndLifecycleTests
     [Fact]
     public async Task Health_turns_not_serving_while_the_server_shuts_down()
     {
-        TestServer server = await TestServer.StartAsync(["--Server:ShutdownDrain=00:00:01.500"]);
-        using DiscoClient client = server.Client(maxAttempts: 1);
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await client.CheckHealthAsync());
-        Task stopping = server.StopAsync();
-        HealthCheckResponse.Types.ServingStatus status = HealthCheckResponse.Types.ServingStatus.Serving;
-        for (int i = 0; i < 50 && status == HealthCheckResponse.Types.ServingStatus.Serving; i++)
+        // The drain runs on a fake clock, so it lasts exactly as long as this test takes to look at it; the host's
+        // shutdown timeout (a real-clock limit on the whole stop) is lifted for the same reason.
+        var clock = new DrainClock();
+        TimeSpan drain = TimeSpan.FromSeconds(5);
+        TestServer server = await TestServer.StartAsync([$"--Server:ShutdownDrain={drain}"], builder =>
         {
-            status = await client.CheckHealthAsync();
-            await Task.Delay(20);
-        }
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Services.PostConfigure<HostOptions>(options => options.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+        });
+        try
+        {
+            // Both clients are connected before the stop, as a load balancer's health probes would be.
+            using DiscoClient client = server.Client(maxAttempts: 1);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await client.CheckHealthAsync());
+            Assert.Equal(HttpStatusCode.OK, (await server.HttpGetAsync("/healthz")).StatusCode);
 
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, status);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.HttpGetAsync("/healthz")).StatusCode);
-        await stopping;
-        await Expect.StatusAsync(StatusCode.Unavailable, () => client.CheckHealthAsync());
-        await server.DisposeAsync();
+            Task stopped = server.StopAsync();
+            Task<TimeSpan> drainStarted = clock.DrainStarted;
+            Assert.True(await Task.WhenAny(drainStarted, stopped, Task.Delay(Eventually.Guard)) == drainStarted, "the drain did not wait on the server's TimeProvider");
+            Assert.Equal(drain, await drainStarted);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await client.CheckHealthAsync());
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.HttpGetAsync("/healthz")).StatusCode);
+            // Still serving the rest while it drains: the stop waits for the clock, not for the test to be quick.
+            Assert.False(stopped.IsCompleted, "the server stopped before its drain was over");
+            Assert.Equal(HttpStatusCode.OK, (await server.HttpGetAsync("/metrics")).StatusCode);
+
+            clock.Advance(drain);
+            await stopped.WaitAsync(Eventually.Guard);
+            await Expect.StatusAsync(StatusCode.Unavailable, () => client.CheckHealthAsync());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    /// <summary>A fake clock that reports when the first timer is set on it: only the shutdown drain uses it.</summary>
+    private sealed class DrainClock : FakeTimeProvider
+    {
+        private readonly TaskCompletionSource<TimeSpan> _drainStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<TimeSpan> DrainStarted => _drainStarted.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            ITimer timer = base.CreateTimer(callback, state, dueTime, period);
+            _drainStarted.TrySetResult(dueTime);
+            return timer;
+        }
     }
 
     [Fact]

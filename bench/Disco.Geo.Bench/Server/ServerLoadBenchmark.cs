@@ -29,15 +29,14 @@ internal sealed class ServerLoadBenchmark : IBenchmark
         TimeSpan phase = TimeSpan.FromSeconds(int.Parse(context.Option("seconds", quick ? "10" : "45"), CultureInfo.InvariantCulture));
         string data = Path.Combine(Path.GetTempPath(), "disco-bench-load-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        int port = ServerProcess.FreePort();
         string loadBefore = LoadAverage();
 
         // Training is exclusive on its device lane by default and the CPU lane runs one job at a time, so predictions
         // would simply queue until training ends. The load test needs them side by side: both limits are lifted.
-        ServerProcess server = await ServerProcess.StartAsync(port, data, "--Jobs:ExclusiveTraining=false", $"--Jobs:Concurrency:cpu={Clients + 1}");
+        ServerProcess server = await ServerProcess.StartAsync(data, ["--Jobs:ExclusiveTraining=false", $"--Jobs:Concurrency:cpu={Clients + 1}"]);
         try
         {
-            string address = $"http://127.0.0.1:{port}";
+            string address = server.Address;
             using DiscoClient admin = DiscoClient.Connect(new DiscoClientOptions { Address = address });
 
             string tiff = WriteLabelledGeoTiff(Path.Combine(data, "field.tif"), 720, 360);

@@ -23,7 +23,12 @@ public static class GdalWarper
     /// <exception cref="ArgumentException">Band lists are inconsistent or out of range.</exception>
     /// <exception cref="GdalException">GDAL fails (unreadable source, no transformation between the CRSs, …).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; GDAL stops at the next chunk.</exception>
-    public static unsafe void Warp(GdalDataset source, GdalDataset destination, WarpRequest request, CancellationToken cancellationToken = default)
+    /// <param name="source">The dataset to read.</param>
+    /// <param name="destination">The dataset to write.</param>
+    /// <param name="request">Bands, kernel, CRS and mapping.</param>
+    /// <param name="cancellationToken">Stops GDAL at its next progress callback.</param>
+    /// <param name="progress">The fraction done (0 to 1), reported synchronously from GDAL's progress callback, or null.</param>
+    public static unsafe void Warp(GdalDataset source, GdalDataset destination, WarpRequest request, CancellationToken cancellationToken = default, IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
@@ -32,7 +37,7 @@ public static class GdalWarper
         cancellationToken.ThrowIfCancellationRequested();
 
         using TransformerHandle transformer = CreateTransformer(source, destination, request);
-        using GdalProgress monitor = new(cancellationToken);
+        using GdalProgress monitor = new(cancellationToken, progress);
         MappingState state = new(transformer, request.DestinationMapping);
         GCHandle stateHandle = GCHandle.Alloc(state);
         // GDAL inspects the first bytes of a transformer argument for a signature of its own transformers, so it gets a

@@ -27,6 +27,12 @@ public sealed record RasterIngestOptions
 
     /// <summary>Size limits checked before anything is allocated.</summary>
     public RasterLimits Limits { get; init; } = RasterLimits.Default;
+
+    /// <summary>
+    /// The fraction of the resampling done (0 to 1), reported synchronously from GDAL's warp as it goes, or null. A
+    /// long warp shows progress, and a caller can tell that the warp is under way.
+    /// </summary>
+    public IProgress<double>? Progress { get; init; }
 }
 
 /// <summary>

@@ -79,8 +79,10 @@ public sealed class RasterIngestor
             SphereGridPixelMapping mapping = new(grid, rotation);
             Dictionary<string, string> warpOptions = WarpOptions(prepared, grid);
             int[] straddling = rotation is null && !prepared.IsGeographic ? StraddlingColumns(prepared, grid, wgs84) : [];
-            foreach (IGrouping<Resampling, (PlannedBand Band, int Slot)> group in plan.Select((b, i) => (b, i)).GroupBy(x => x.b.Resampling))
+            var groups = plan.Select((b, i) => (b, i)).GroupBy(x => x.b.Resampling).ToList();
+            for (int groupIndex = 0; groupIndex < groups.Count; groupIndex++)
             {
+                IGrouping<Resampling, (PlannedBand Band, int Slot)> group = groups[groupIndex];
                 cancellationToken.ThrowIfCancellationRequested();
                 WarpRequest request = new()
                 {
@@ -93,7 +95,9 @@ public sealed class RasterIngestor
                     SourceAlphaBand = alphaBand,
                     WarpOptions = warpOptions,
                 };
-                GdalWarper.Warp(prepared.Dataset, destination, request, cancellationToken);
+                // One warp per kernel: each gets an equal share of the reported progress.
+                IProgress<double>? share = options.Progress is { } total ? new ShareOfProgress(total, groupIndex, groups.Count) : null;
+                GdalWarper.Warp(prepared.Dataset, destination, request, cancellationToken, share);
                 if (straddling.Length > 0 && group.Key is Resampling.Average or Resampling.Mode)
                 {
                     // A cell that contains the source's edge meridian has corners on both edges of the map, and GDAL's
@@ -383,4 +387,10 @@ public sealed class RasterIngestor
     }
 
     internal sealed record PlannedBand(int SourceBand, string Name, BandRole Role, Resampling Resampling, double? NoData, double Scale, double Offset, string? Unit);
+}
+
+/// <summary>Reports part <c>index</c> of <c>count</c> equal parts of a whole, synchronously.</summary>
+internal sealed class ShareOfProgress(IProgress<double> total, int index, int count) : IProgress<double>
+{
+    public void Report(double value) => total.Report((index + value) / count);
 }

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Hosting;
@@ -119,6 +120,8 @@ internal static class DiscoServer
         services.AddSingleton<IJobHandler, PredictionJobHandler>();
         services.AddSingleton<JobRunner>();
         services.AddHostedService(provider => provider.GetRequiredService<JobRunner>());
+        // Tests register a fake clock in `configure` (which ran above); TryAdd keeps theirs.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ShutdownDrain>();
         services.AddHostedService(provider => provider.GetRequiredService<ShutdownDrain>());
         services.AddDiscoEngines();

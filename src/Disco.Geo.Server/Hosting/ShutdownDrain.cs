@@ -6,9 +6,11 @@ namespace Disco.Geo.Server.Hosting;
 /// <summary>
 /// On shutdown, turns health to NOT_SERVING and keeps serving for <see cref="ServerOptions.ShutdownDrain"/> so load
 /// balancers and clients polling health move away before connections close. Runs in the host's "stopping" phase,
-/// before any service (Kestrel included) stops.
+/// before any service (Kestrel included) stops. The drain is measured on the injected <see cref="TimeProvider"/> (the
+/// system clock in the server), so a test can hold the server in its draining state for as long as its assertions
+/// take and then end the drain by advancing a fake clock, instead of racing a wall-clock window.
 /// </summary>
-internal sealed class ShutdownDrain(IOptions<ServerOptions> options, ILogger<ShutdownDrain> logger) : IHostedLifecycleService, IHealthCheck
+internal sealed class ShutdownDrain(IOptions<ServerOptions> options, TimeProvider time, ILogger<ShutdownDrain> logger) : IHostedLifecycleService, IHealthCheck
 {
     private volatile bool _draining;
 
@@ -24,7 +26,7 @@ internal sealed class ShutdownDrain(IOptions<ServerOptions> options, ILogger<Shu
         logger.LogInformation("Shutting down: health is NOT_SERVING; draining for {Seconds:F1} s", drain.TotalSeconds);
         if (drain > TimeSpan.Zero)
         {
-            await Task.Delay(drain, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.Delay(drain, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 

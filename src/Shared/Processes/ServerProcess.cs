@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Disco.Geo;
@@ -15,7 +13,7 @@ internal sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
-    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
 
     private ServerProcess(Process process) => _process = process;
@@ -32,26 +30,30 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
-    /// <summary>A loopback port free at the moment of asking.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>
+    /// The gRPC address the server reports it bound (http://127.0.0.1:PORT), read from its "listening" line: with port
+    /// 0 the kernel picks a free port atomically at bind time, so there is no window in which another process could take
+    /// a port that was probed as free.
+    /// </summary>
+    public string Address { get; private set; } = "";
+
+    /// <summary>The port of <see cref="Address"/>.</summary>
+    public int Port => new Uri(Address).Port;
 
     /// <summary>
-    /// Starts the server on 127.0.0.1:<paramref name="port"/> (gRPC only, warnings and errors logged) and waits until it
-    /// says it is listening; <paramref name="settings"/> are further command-line settings.
+    /// Starts the server on <paramref name="listen"/> (gRPC only, warnings and errors logged; by default 127.0.0.1 with a
+    /// port the kernel picks) and waits until it says where it is listening; <paramref name="settings"/> are further
+    /// command-line settings. The wait ends when the server prints its addresses or exits; the two-minute guard only
+    /// turns a hung start into a failure with the server's output.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(int port, string dataDirectory, params string[] settings)
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, IEnumerable<string>? settings = null, string listen = "127.0.0.1:0")
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string dll = Path.Combine(AppContext.BaseDirectory, "disco-server.dll");
         string[] arguments =
         [
-            dll, "--listen", $"127.0.0.1:{port}", "--http-listen", "off", "--data-dir", dataDirectory,
-            "--Logging:LogLevel:Default=Warning", .. settings,
+            dll, "--listen", listen, "--http-listen", "off", "--data-dir", dataDirectory,
+            "--Logging:LogLevel:Default=Warning", .. settings ?? [],
         ];
         foreach (string argument in arguments)
         {
@@ -63,15 +65,23 @@ internal sealed class ServerProcess : IDisposable
         server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
-        Task first = await Task.WhenAny(server._listening.Task, server._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        Task first = await Task.WhenAny(server._listening.Task, server._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(2)));
         if (first != server._listening.Task)
         {
             server.Dispose();
             throw new InvalidOperationException("disco-server did not start:\n" + server.Output);
         }
 
+        server.Address = await server._listening.Task;
         return server;
     }
+
+    /// <summary>
+    /// Starts the server again on the port this (now stopped or killed) one had, for clients that must reconnect to the
+    /// address they know. The port was this server's until it died, so it was not probed; fails if the bind fails.
+    /// </summary>
+    public Task<ServerProcess> RestartOnSamePortAsync(string dataDirectory, IEnumerable<string>? settings = null) =>
+        StartAsync(dataDirectory, settings, $"127.0.0.1:{Port}");
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public void KillHard()
@@ -135,9 +145,11 @@ internal sealed class ServerProcess : IDisposable
             _output.AppendLine(line);
         }
 
-        if (line.StartsWith("disco-server listening: ", StringComparison.Ordinal))
+        const string Listening = "disco-server listening: ";
+        if (line.StartsWith(Listening, StringComparison.Ordinal))
         {
-            _listening.TrySetResult();
+            // gRPC addresses come first; with --http-listen off they are the only ones.
+            _listening.TrySetResult(line[Listening.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
         }
     }
 }

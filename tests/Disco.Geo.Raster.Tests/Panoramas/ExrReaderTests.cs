@@ -31,12 +31,12 @@ public sealed class ExrReaderTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
+    [Trait(DebianArchive.Trait, DebianArchive.Value)]
     public async Task The_eight_blender_panoramas_decode_like_libopenexr()
     {
-        SampleData samples = new();
         foreach (string name in SampleCatalog.PanoramaNames)
         {
-            string path = await samples.GetAsync(SampleCatalog.Panorama(name));
+            string path = await DebianArchive.FetchAsync(SampleCatalog.Panorama(name));
             ExrImage image = ExrReader.Read(path, 1 << 24);
             Fingerprint expected = Reference[name];
             Assert.Equal((1024, 512), (image.Width, image.Height));
@@ -73,9 +73,10 @@ public sealed class ExrReaderTests : IDisposable
     }
 
     [Fact]
+    [Trait(DebianArchive.Trait, DebianArchive.Value)]
     public async Task Truncated_corrupt_and_oversized_files_are_rejected_by_name()
     {
-        string source = await new SampleData().GetAsync(SampleCatalog.Panorama("studio"));
+        string source = await DebianArchive.FetchAsync(SampleCatalog.Panorama("studio"));
         byte[] bytes = await File.ReadAllBytesAsync(source);
 
         string truncated = _directory.File("truncated.exr");

@@ -74,9 +74,10 @@ public sealed class PanoramaIngestTests : IDisposable
     }
 
     [Fact]
+    [Trait(DebianArchive.Trait, DebianArchive.Value)]
     public async Task A_real_hdr_panorama_lands_on_the_grid_with_its_radiance()
     {
-        string forest = await new SampleData().GetAsync(SampleCatalog.Panorama("forest"));
+        string forest = await DebianArchive.FetchAsync(SampleCatalog.Panorama("forest"));
         SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 129, 256);
         SphereRaster raster = await _ingestor.IngestAsync(forest, grid, new PanoramaOptions { Orientation = new CameraOrientation(YawDegrees: 30) });
         Assert.Equal(["red", "green", "blue"], raster.BandNames);

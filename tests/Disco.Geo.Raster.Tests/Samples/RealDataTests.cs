@@ -10,11 +10,12 @@ namespace Disco.Geo.Raster.Tests.Samples;
 /// Real data from Debian (fetched once into the shared cache): Natural Earth land, NASA Blue Marble, ETOPO5. The
 /// expected numbers are physical facts (about 29 % of the Earth is land) and agreements between independent sources.
 /// </summary>
+[Trait(DebianArchive.Trait, DebianArchive.Value)]
 public sealed class RealDataTests(ITestOutputHelper output)
 {
     private static readonly SphereGrid Grid = SphereGrid.Create(GridKind.Equiangular, 361, 720);
     private static readonly Lazy<Task<SphereRaster>> Land = new(async () =>
-        await new PolygonRasterizer().RasterizeAsync(await new SampleData().GetAsync(SampleCatalog.NaturalEarthLand50m), Grid));
+        await new PolygonRasterizer().RasterizeAsync(await DebianArchive.FetchAsync(SampleCatalog.NaturalEarthLand50m), Grid));
 
     [Fact]
     public async Task Natural_earth_land_covers_29_percent_of_the_earth()
@@ -31,7 +32,7 @@ public sealed class RealDataTests(ITestOutputHelper output)
     [Fact]
     public async Task Blue_marble_july_agrees_with_the_land_mask()
     {
-        string image = await new SampleData().GetAsync(SampleCatalog.BlueMarble(7));
+        string image = await DebianArchive.FetchAsync(SampleCatalog.BlueMarble(7));
         SphereRaster rgb = await new RasterIngestor().IngestAsync(RasterSource.GlobalImage(image), Grid);
         Assert.Equal(["red", "green", "blue"], rgb.BandNames);
         Assert.Equal(Grid.NodeCount, rgb.ValidCount);
@@ -59,7 +60,7 @@ public sealed class RealDataTests(ITestOutputHelper output)
     [Fact]
     public async Task Etopo5_in_0_to_360_lands_seamlessly_and_matches_the_coastlines()
     {
-        string etopo = await new SampleData().GetAsync(SampleCatalog.Etopo5);
+        string etopo = await DebianArchive.FetchAsync(SampleCatalog.Etopo5);
         SphereRaster relief = await new RasterIngestor().IngestAsync(RasterSource.File(etopo), Grid);
         Assert.Equal(Grid.NodeCount, relief.ValidCount);
         Assert.Equal("meters", relief.Bands[0].Unit);

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Disco.Geo.Raster.Tests.Support;
 using Disco.Geo.Samples;
 
@@ -11,11 +13,12 @@ public sealed class SampleDataTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
+    [Trait(DebianArchive.Trait, DebianArchive.Value)]
     public async Task A_catalogued_file_is_fetched_once_verified_and_then_served_from_the_cache()
     {
         SampleData samples = new(new SampleDataOptions { UseInstalledFiles = false });
         SampleFile july = SampleCatalog.BlueMarble(7);
-        string path = await samples.GetAsync(july);
+        string path = await DebianArchive.FetchAsync(july, new SampleDataOptions { UseInstalledFiles = false });
         Assert.Equal(samples.CachedPath(july), path);
         Assert.Equal(july.Size, new FileInfo(path).Length);
         Assert.StartsWith(samples.CacheDirectory, path);
@@ -30,6 +33,7 @@ public sealed class SampleDataTests : IDisposable
     }
 
     [Fact]
+    [Trait(DebianArchive.Trait, DebianArchive.Value)]
     public async Task A_file_that_differs_from_the_catalogue_leaves_nothing_in_the_cache()
     {
         SampleData samples = new(new SampleDataOptions { CacheDirectory = _directory.Path, UseInstalledFiles = false });
@@ -41,6 +45,7 @@ public sealed class SampleDataTests : IDisposable
     }
 
     [Fact]
+    [Trait(DebianArchive.Trait, DebianArchive.Value)]
     public async Task An_unknown_package_is_explained_and_leaves_nothing_behind()
     {
         SampleData samples = new(new SampleDataOptions { CacheDirectory = _directory.Path, UseInstalledFiles = false });
@@ -49,6 +54,31 @@ public sealed class SampleDataTests : IDisposable
         Assert.Contains("disco-geo-no-such-package", error.Message);
         Assert.Contains("apt-get update", error.Message);
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_directory.Path, "debian")));
+    }
+
+    [Fact]
+    public async Task An_unreachable_archive_fails_the_test_saying_so()
+    {
+        // The real apt-get, sent through a proxy on a loopback port that is bound but never listened on, so every
+        // connection is refused: the archive is unreachable, as on a machine without a network.
+        using var refusing = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        refusing.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        string proxy = $"http://127.0.0.1:{((IPEndPoint)refusing.LocalEndPoint!).Port}";
+        string aptGet = Path.Combine(_directory.Path, "apt-get");
+        File.WriteAllText(aptGet, $"#!/bin/sh\nexec apt-get -o Acquire::http::Proxy={proxy} -o Acquire::https::Proxy={proxy} \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(aptGet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        string cache = Path.Combine(_directory.Path, "cache");
+
+        var error = await Assert.ThrowsAsync<DebianArchiveException>(() =>
+            DebianArchive.FetchAsync(SampleCatalog.Etopo5, new SampleDataOptions { CacheDirectory = cache, UseInstalledFiles = false, AptGet = aptGet }));
+        Assert.StartsWith($"This test needs {SampleCatalog.Etopo5.Package} {SampleCatalog.Etopo5.Version} from Debian's package archive", error.Message);
+        Assert.Contains("--filter \"Needs!=DebianArchive\"", error.Message);
+        Assert.Contains("The Debian mirror could not be reached", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(cache, "debian"), "*_*"));
     }
 
     [Fact]

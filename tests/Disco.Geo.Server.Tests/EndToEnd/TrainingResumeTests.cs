@@ -64,16 +64,8 @@ public sealed class TrainingResumeTests
     {
         string data = Temp.Directory("kill-data");
         string files = Temp.Directory("kill-files");
-        int port = ServerProcess.FreePort();
-        string address = $"http://127.0.0.1:{port}";
-        ServerProcess server = await ServerProcess.StartAsync(port, data);
-        using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions
-        {
-            Address = address,
-            MaxAttempts = 40,
-            InitialBackoff = TimeSpan.FromMilliseconds(200),
-            MaxBackoff = TimeSpan.FromSeconds(1),
-        });
+        ServerProcess server = await ServerProcess.StartAsync(data);
+        DiscoClient client = Connect(server.Address);
         try
         {
             Dataset dataset = await TinyTraining.IngestAsync(client, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid17);
@@ -84,14 +76,17 @@ public sealed class TrainingResumeTests
             server.Dispose();
             string checkpoint = Path.Combine(data, "jobs", job.Id, Checkpoint);
             Assert.True(File.Exists(checkpoint), "no checkpoint on disk after the kill");
-            server = await ServerProcess.StartAsync(port, data);
+            // The restarted server binds a port of its own; nothing was in flight, so a new client simply uses it.
+            server = await ServerProcess.StartAsync(data);
+            client.Dispose();
+            client = Connect(server.Address);
 
             Job interrupted = await client.GetJobAsync(job.Id);
             Assert.Equal(JobState.Interrupted, interrupted.State);
             Assert.True(interrupted.Resumable);
             Assert.Equal((int)Grpc.Core.StatusCode.Aborted, interrupted.Error.Code);
 
-            CliResult resume = await CliRunner.RunAsync(null, "--server", address, "jobs", "resume", job.Id, "--watch");
+            CliResult resume = await CliRunner.RunAsync(null, "--server", server.Address, "jobs", "resume", job.Id, "--watch");
             Assert.True(resume.ExitCode == 0, resume.ToString());
             Assert.Contains("succeeded", resume.Output, StringComparison.Ordinal);
 
@@ -106,11 +101,20 @@ public sealed class TrainingResumeTests
         }
         finally
         {
+            client.Dispose();
             server.Dispose();
             Temp.Delete(data);
             Temp.Delete(files);
         }
     }
+
+    private static DiscoClient Connect(string address) => DiscoClient.Connect(new DiscoClientOptions
+    {
+        Address = address,
+        MaxAttempts = 40,
+        InitialBackoff = TimeSpan.FromMilliseconds(200),
+        MaxBackoff = TimeSpan.FromSeconds(1),
+    });
 
     private static string Provenance(Model model, string key)
     {

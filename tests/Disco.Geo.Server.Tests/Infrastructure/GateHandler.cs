@@ -14,6 +14,7 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _release = new();
     private readonly ConcurrentDictionary<(string JobId, int Attempt), TaskCompletionSource<JobContext>> _started = new();
+    private int _running;
 
     public JobKind Kind => kind;
 
@@ -23,8 +24,35 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
 
     public ConcurrentDictionary<string, string?> CheckpointSeen { get; } = new();
 
+    /// <summary>A handler none of whose jobs may run while one of this handler's starts (an exclusive one), or null.</summary>
+    public GateHandler? MustNotOverlap { get; init; }
+
+    /// <summary>
+    /// Jobs that started while a job of <see cref="MustNotOverlap"/> was inside its handler. Recorded at the start
+    /// itself, so an overlap is caught whenever it happens, not only within some waiting time.
+    /// </summary>
+    public ConcurrentQueue<string> Overlaps { get; } = new();
+
     public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _running);
+        try
+        {
+            return await GateAsync(context, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    private async Task<JobResult> GateAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        if (MustNotOverlap is { } other && Volatile.Read(ref other._running) > 0)
+        {
+            Overlaps.Enqueue(context.JobId);
+        }
+
         StartOrder.Enqueue(context.JobId);
         CheckpointSeen[context.JobId] = context.Checkpoint is null ? null : Encoding.UTF8.GetString(context.Checkpoint);
         await context.SaveCheckpointAsync(Encoding.UTF8.GetBytes("attempt " + context.Attempt), cancellationToken);
@@ -34,7 +62,7 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
     }
 
     // Keyed by attempt: a resumed job's second start must not be mistaken for its first, which completed long ago.
-    public Task<JobContext> WaitStartedAsync(string jobId, int attempt = 1) => Started(jobId, attempt).Task.WaitAsync(TimeSpan.FromSeconds(20));
+    public Task<JobContext> WaitStartedAsync(string jobId, int attempt = 1) => Started(jobId, attempt).Task.WaitAsync(Eventually.Guard);
 
     public bool HasStarted(string jobId, int attempt = 1) => Started(jobId, attempt).Task.IsCompleted;
 

@@ -3,23 +3,33 @@ using Disco.Geo.Client;
 using Disco.Geo.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Disco.Geo.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A real server in this process: Kestrel on 127.0.0.1 with port 0, a fresh temporary data directory with a real
-/// SQLite file, and the same Build/Initialize/Start path as disco-server's Main.
+/// SQLite file, and the same Build/Initialize/Start/WaitForShutdown path as disco-server's Main, so the server stops
+/// the way a signal stops the real one: through <see cref="IHostApplicationLifetime.StopApplication"/>.
 /// </summary>
 internal sealed class TestServer : IAsyncDisposable
 {
     private readonly bool _ownsDirectory;
+    private readonly Task _shutdown;
+    private readonly IHostApplicationLifetime _lifetime;
+
+    // One client for the HTTP endpoints, so its connection is opened once and reused (a cold connection costs a
+    // handshake at a moment a test does not choose).
+    private readonly HttpClient _http = new();
 
     private TestServer(WebApplication app, string dataDirectory, bool ownsDirectory)
     {
         App = app;
         DataDirectory = dataDirectory;
         _ownsDirectory = ownsDirectory;
+        _lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        _shutdown = app.WaitForShutdownAsync();
         IReadOnlyList<string> addresses = DiscoServer.BoundAddresses(app);
         GrpcAddress = addresses[0];
         HttpAddress = addresses.Count > 1 ? addresses[1] : addresses[0];
@@ -70,32 +80,30 @@ internal sealed class TestServer : IAsyncDisposable
 
     public async Task<HttpResponseMessage> HttpGetAsync(string path, string? apiKey = null)
     {
-        using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, HttpAddress + path);
         if (apiKey is not null)
         {
             request.Headers.Add("x-api-key", apiKey);
         }
 
-        return await http.SendAsync(request);
+        return await _http.SendAsync(request);
     }
 
-    public async Task StopAsync()
+    /// <summary>
+    /// Asks the server to stop, as SIGTERM or Ctrl+C would, and returns the task that ends when it has stopped (its
+    /// shutdown drain and every hosted service included).
+    /// </summary>
+    public Task StopAsync()
     {
-        await App.StopAsync();
+        _lifetime.StopApplication();
+        return _shutdown;
     }
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await App.StopAsync();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
+        await StopAsync();
         await App.DisposeAsync();
+        _http.Dispose();
         if (_ownsDirectory)
         {
             Temp.Delete(DataDirectory);
