@@ -87,7 +87,8 @@ public sealed class CliJsonOutputTests : IAsyncLifetime
         Assert.Equal("NOT_FOUND", Error(missing.Output).GetProperty("code").GetString());
         Assert.Contains("april", Error(missing.Output).GetProperty("message").GetString(), StringComparison.Ordinal);
 
-        CliResult down = await CliRunner.RunAsync(null, "--server", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--timeout", "2", "jobs", "list", "--json");
+        using var refusing = new RefusingPort();
+        CliResult down = await CliRunner.RunAsync(null, "--server", refusing.Address, "--timeout", "2", "jobs", "list", "--json");
         Assert.Equal(ExitCodes.Unreachable, down.ExitCode);
         Assert.Equal("UNAVAILABLE", Error(down.Output).GetProperty("code").GetString());
         Assert.Contains("cannot reach the server", Error(down.Output).GetProperty("message").GetString(), StringComparison.Ordinal);

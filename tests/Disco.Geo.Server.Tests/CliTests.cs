@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Disco.Geo.Cli;
 using Disco.Geo.Protos.V1;
@@ -32,12 +30,8 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(0, ok.ExitCode);
         Assert.Contains("SERVING", ok.Output, StringComparison.Ordinal);
 
-        // A port that is bound but never listened on: connections to it are refused, and no other process can take it
-        // while the socket is held (a port probed as free and released could be taken before the CLI connects).
-        using var reserved = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        int port = ((IPEndPoint)reserved.LocalEndPoint!).Port;
-        Result down = await RunAsync("--server", $"http://127.0.0.1:{port}", "--timeout", "2", "health");
+        using var refusing = new RefusingPort();
+        Result down = await RunAsync("--server", refusing.Address, "--timeout", "2", "health");
         Assert.Equal(ExitCodes.Unreachable, down.ExitCode);
         Assert.Contains("cannot reach the server", down.Error, StringComparison.Ordinal);
     }
