@@ -2,6 +2,7 @@ using System.Text.Json;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace Disco.Geo.Server.Tests.EndToEnd;
 
@@ -18,7 +19,14 @@ public sealed class TrainingResumeTests
     public async Task A_cancelled_training_job_resumes_from_its_checkpoint_and_matches_the_uninterrupted_run()
     {
         string files = Temp.Directory("resume");
-        await using TestServer server = await TestServer.StartAsync();
+        // The trainer logs every step; holding the interrupted run's step-20 line keeps it at step 20 until the cancel
+        // has arrived, so the cancel cannot lose a race against the remaining steps on a fast or idle machine.
+        using var sink = new GatedLogSink("Step 20/", armed: false);
+        await using TestServer server = await TestServer.StartAsync(configure: builder =>
+        {
+            builder.Logging.AddFilter<GatedLogSink>(typeof(Disco.Geo.Sphere.Training.SphereTrainer).FullName, LogLevel.Debug);
+            builder.Logging.AddProvider(sink);
+        });
         using DiscoClient client = server.Client();
         try
         {
@@ -28,9 +36,12 @@ public sealed class TrainingResumeTests
             Job reference = await client.StartTrainingAsync(TinyTraining.Request("straight", [a.Id, b.Id], epochs: 60, checkpointEvery: 5));
             Assert.Equal(JobState.Succeeded, (await TinyTraining.FinishAsync(client, reference.Id, TimeSpan.FromMinutes(3))).State);
 
+            sink.Arm();
             Job job = await client.StartTrainingAsync(TinyTraining.Request("interrupted", [a.Id, b.Id], epochs: 60, checkpointEvery: 5));
-            Job midway = await TinyTraining.WaitUntilAsync(client, job.Id, j => j.Progress?.Step >= 20, TimeSpan.FromMinutes(2));
+            await sink.WaitHeldAsync();
+            Job midway = await client.GetJobAsync(job.Id);
             await client.CancelJobAsync(job.Id);
+            sink.Open();
             Job cancelled = await TinyTraining.FinishAsync(client, job.Id, TimeSpan.FromMinutes(1));
             Assert.Equal(JobState.Cancelled, cancelled.State);
             Assert.True(cancelled.Resumable);

@@ -64,8 +64,12 @@ internal sealed class CliProcess : IDisposable
 
     public static CliProcess Start(params string[] args)
     {
-        var start = new ProcessStartInfo(Command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in Command.Skip(1).Concat(args))
+        // A test host started in the background without job control (CI, `cmd &` in a script) ignores SIGINT, and its
+        // children inherit that, so a Ctrl+C could never reach the CLI. coreutils' env restores the default disposition
+        // before it executes the CLI, as an interactive shell does for a foreground command.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--default-signal=INT");
+        foreach (string argument in Command.Concat(args))
         {
             start.ArgumentList.Add(argument);
         }

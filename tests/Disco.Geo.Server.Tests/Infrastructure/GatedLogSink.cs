@@ -7,10 +7,11 @@ namespace Disco.Geo.Server.Tests.Infrastructure;
 /// like a log collector that stalls: it keeps open, for exactly as long as the test needs, any window in which the
 /// server announces something before it has done it. <see cref="Open"/> lets every held and future write through.
 /// </summary>
-internal sealed class GatedLogSink(string marker) : ILoggerProvider, ILogger
+internal sealed class GatedLogSink(string marker, bool armed = true) : ILoggerProvider, ILogger
 {
     private readonly SemaphoreSlim _pass = new(0);
-    private volatile bool _open;
+    private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _open = !armed;
 
     public ILogger CreateLogger(string categoryName) => this;
 
@@ -23,9 +24,16 @@ internal sealed class GatedLogSink(string marker) : ILoggerProvider, ILogger
     {
         if (!_open && formatter(state, exception).Contains(marker, StringComparison.Ordinal))
         {
+            _held.TrySetResult();
             _pass.Wait();
         }
     }
+
+    /// <summary>Starts holding marked writes (a sink created unarmed lets everything through until then).</summary>
+    public void Arm() => _open = false;
+
+    /// <summary>Completes once a marked write is being held.</summary>
+    public Task WaitHeldAsync() => _held.Task.WaitAsync(Eventually.Guard);
 
     /// <summary>Lets one held (or the next) marked write through.</summary>
     public void PassOne() => _pass.Release();
