@@ -264,6 +264,9 @@ public sealed class RasterIngestTests : IAsyncLifetime
         Assert.Equal(JobState.Failed, done.State);
         Assert.Equal((int)StatusCode.InvalidArgument, done.Error.Code);
         Assert.Contains("720x360 = 259,200 pixels, more than the limit of 100,000", done.Error.Message, StringComparison.Ordinal);
+        // The advice names the server's setting, not the raster library's.
+        Assert.Contains("raise Limits:MaxRasterPixels", done.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("RasterLimits", done.Error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

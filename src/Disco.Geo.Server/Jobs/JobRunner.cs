@@ -465,6 +465,12 @@ internal sealed class JobRunner : BackgroundService
         {
             Job job = running.Job;
             job.State = state;
+            if (error is not null)
+            {
+                // Job errors reach clients (GetJob, WatchJob, the failed call): no data directory paths in them.
+                error.Message = _directory.RedactPaths(error.Message);
+            }
+
             job.Error = error;
             job.Result = result ?? job.Result;
             job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);

@@ -89,6 +89,7 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         {
             Orientation = new CameraOrientation(panorama.YawDegrees, panorama.PitchDegrees, panorama.RollDegrees),
             MaxPixels = maxPixels,
+            MaxPixelsSetting = ServerRasterLimits.MaxPixelsSetting,
         };
         try
         {

@@ -101,7 +101,7 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
         LibraryRasterSource raster = source.Kind == IngestSourceKind.GlobalImage
             ? LibraryRasterSource.GlobalImage(source.Paths[0])
             : source.Paths.Count == 1 ? LibraryRasterSource.File(source.Paths[0]) : LibraryRasterSource.Tiles(source.Paths);
-        var options = new RasterIngestOptions { Bands = selections, Limits = RasterLimits.Default with { MaxSourcePixels = maxRasterPixels } };
+        var options = new RasterIngestOptions { Bands = selections, Limits = ServerRasterLimits.For(maxRasterPixels) };
         return _ingestor.IngestAsync(raster, grid, options, cancellationToken);
     }
 
