@@ -193,8 +193,15 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         // by name are the same request: replayed.
         PredictionArray same = await Client.PredictToArrayAsync(new PredictRequest
         {
-            Model = "tiny-land", Dataset = fixture.Validation.Id, Output = Protos.V1.PredictionOutput.Values, RotationAveraging = 1, RequestId = requestId,
-            Name = "another-name", StreamTiles = true, RowsPerTile = 4, Priority = 5,
+            Model = "tiny-land",
+            Dataset = fixture.Validation.Id,
+            Output = Protos.V1.PredictionOutput.Values,
+            RotationAveraging = 1,
+            RequestId = requestId,
+            Name = "another-name",
+            StreamTiles = true,
+            RowsPerTile = 4,
+            Priority = 5,
         });
         Assert.Equal(first.Prediction.Id, same.Prediction.Id);
         var withRequestId = new List<Prediction>();
