@@ -56,6 +56,7 @@ internal static class DiscoServer
           --tls-key PATH|PASSWORD  PEM key file or PKCS#12 password (Security:CertificateKeyOrPassword)
           --client-ca PATH         require client certificates signed by these CAs (Security:ClientCaPath)
           --Section:Key=value      any other setting, e.g. --Limits:MaxUploadBytes=1000000000
+        --listen, --http-listen and --import-root may be given more than once; each one adds an element.
         """;
 
     /// <summary>Builds the application; <paramref name="configure"/> lets tests add settings or services before Build.</summary>
