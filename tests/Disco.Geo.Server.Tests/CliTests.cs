@@ -120,6 +120,9 @@ public sealed class CliTests : IAsyncLifetime
         string exported = Path.Combine(_files, "out.discomodel");
         Assert.Equal(0, (await RunAsync("models", "export", "land-water", exported)).ExitCode);
         Assert.Equal(File.ReadAllBytes(package), File.ReadAllBytes(exported));
+        // The command the server's "damaged package" error suggests.
+        Result verified = await RunAsync("models", "verify", "land-water");
+        Assert.True(verified.ExitCode == 0, verified.ToString());
         Assert.Equal(0, (await RunAsync("models", "rm", "land-water")).ExitCode);
         Assert.Equal(ExitCodes.NotFound, (await RunAsync("models", "show", "land-water")).ExitCode);
         Result notPackage = await RunAsync("models", "import", Temp.File(_files, "junk.bin", 1000, seed: 5), "--name", "junk");

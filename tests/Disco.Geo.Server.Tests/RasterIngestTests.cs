@@ -259,6 +259,19 @@ public sealed class RasterIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ingest_request_id_reused_for_a_different_request_is_refused_naming_the_earlier_job()
+    {
+        string tif = TestRasters.WriteAnalyticGeoTiff(Path.Combine(_root, "reused.tif"), 72, 36);
+        string requestId = "ingest-" + Guid.NewGuid().ToString("N");
+        Job first = await _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "reused-a", Grid = Equiangular5, ServerPath = new ServerPathSource { Path = tif }, RequestId = requestId });
+        DiscoException e = await Expect.StatusAsync(StatusCode.AlreadyExists, () => _client.IngestDatasetAsync(
+            new IngestDatasetRequest { Name = "reused-b", Grid = Equiangular5, ServerPath = new ServerPathSource { Path = tif }, RequestId = requestId }));
+        Assert.Contains($"request_id '{requestId}' was already used for job {first.Id}", e.Message, StringComparison.Ordinal);
+        Assert.Equal(JobState.Succeeded, (await _client.WaitForJobAsync(first.Id)).State);
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetDatasetAsync("reused-b"));
+    }
+
+    [Fact]
     public async Task A_source_larger_than_the_servers_raster_limit_is_refused_before_it_is_read()
     {
         await using TestServer small = await TestServer.StartAsync([$"--import-root={_root}", "--Limits:MaxRasterPixels=100000"]);
@@ -269,6 +282,9 @@ public sealed class RasterIngestTests : IAsyncLifetime
         Assert.Equal(JobState.Failed, done.State);
         Assert.Equal((int)StatusCode.InvalidArgument, done.Error.Code);
         Assert.Contains("720x360 = 259,200 pixels, more than the limit of 100,000", done.Error.Message, StringComparison.Ordinal);
+        // The advice names the server's setting, not the raster library's.
+        Assert.Contains("raise Limits:MaxRasterPixels", done.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("RasterLimits", done.Error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ internal static class ModelsCommands
 {
     public static Command Build(CommandFactory factory)
     {
-        var command = new Command("models", "List, show, export, import and remove model packages.");
+        var command = new Command("models", "List, show, export, import, verify and remove model packages.");
         var prefix = new Option<string?>("--prefix") { Description = "Only names starting with this" };
         var list = new Command("list", "List models.") { prefix };
         factory.SetAction(list, async (context, cancellationToken) =>
@@ -131,6 +131,18 @@ internal static class ModelsCommands
             return ExitCodes.Success;
         });
         command.Subcommands.Add(remove);
+
+        // Server errors about a damaged package point here: the VerifyModel call re-reads the stored package.
+        var verifyModel = new Argument<string>("model") { Description = "Model id or name" };
+        var detach = new Option<bool>("--detach") { Description = "Return once the job is queued" };
+        var verify = new Command("verify", "Re-read a model's stored package and check its SHA-256 (a job).") { verifyModel, detach };
+        factory.SetAction(verify, async (context, cancellationToken) =>
+        {
+            using DiscoClient client = context.Connect();
+            Job job = await client.VerifyModelAsync(context.Parse.GetValue(verifyModel)!, cancellationToken);
+            return await DatasetsCommands.FollowAsync(context, client, job, context.Parse.GetValue(detach), cancellationToken);
+        });
+        command.Subcommands.Add(verify);
         return command;
     }
 }

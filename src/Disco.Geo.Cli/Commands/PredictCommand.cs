@@ -167,7 +167,10 @@ internal static class PredictCommand
                     request.Raster = new RasterSource { DatasetId = upload.Dataset.Id };
                 }
 
-                inputIdentity = inputKind + ":" + sha256;
+                // The uploaded dataset, not only its content: the server refuses a request id reused for another
+                // input, and two files with the same bytes under different names are two datasets. A rerun finds the
+                // same upload (same name and checksum), so the id, and with it the finished prediction, is re-used.
+                inputIdentity = inputKind + ":" + upload.Dataset.Id;
             }
 
             request.RequestId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{model.Blob.Sha256}|{inputIdentity}|{request.Output}")))[..32];

@@ -78,7 +78,7 @@ internal sealed class PreparedSource : IDisposable
         if (source.Paths.Count > limits.MaxTiles)
         {
             throw new ArgumentException(
-                $"The source lists {source.Paths.Count} tiles, more than the limit of {limits.MaxTiles}; raise RasterLimits.MaxTiles or build a VRT first.",
+                $"The source lists {source.Paths.Count} tiles, more than the limit of {limits.MaxTiles}; build a VRT first{RasterLimits.RaiseAdvice(limits.MaxTilesSetting)}.",
                 nameof(source));
         }
 
@@ -211,7 +211,7 @@ internal sealed class PreparedSource : IDisposable
         {
             throw new InvalidDataException(
                 $"'{dataset.Path}' is {dataset.Width}x{dataset.Height} = {pixels:N0} pixels, more than the limit of {limits.MaxSourcePixels:N0}. " +
-                "Cut it into tiles, use an overview, or raise RasterLimits.MaxSourcePixels if the file is genuine.");
+                $"Cut it into tiles or use an overview{RasterLimits.RaiseAdvice(limits.MaxSourcePixelsSetting, " if the file is genuine")}.");
         }
     }
 

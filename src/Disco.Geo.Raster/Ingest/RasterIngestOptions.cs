@@ -52,4 +52,19 @@ public sealed record RasterLimits
 
     /// <summary>Largest accepted number of tiles in one mosaic.</summary>
     public int MaxTiles { get; init; } = 100_000;
+
+    /// <summary>
+    /// The name under which the caller's users raise <see cref="MaxSourcePixels"/>, for the advice in the error (a
+    /// server names its own setting); null leaves the advice out. The same holds for the two below.
+    /// </summary>
+    public string? MaxSourcePixelsSetting { get; init; } = "RasterLimits.MaxSourcePixels";
+
+    /// <summary>The name under which <see cref="MaxResultBytes"/> is raised; null: not adjustable, not mentioned.</summary>
+    public string? MaxResultBytesSetting { get; init; } = "RasterLimits.MaxResultBytes";
+
+    /// <summary>The name under which <see cref="MaxTiles"/> is raised; null: not adjustable, not mentioned.</summary>
+    public string? MaxTilesSetting { get; init; } = "RasterLimits.MaxTiles";
+
+    /// <summary>" or raise NAME" for an error message, or nothing when the limit is not adjustable.</summary>
+    internal static string RaiseAdvice(string? setting, string suffix = "") => setting is null ? "" : $", or raise {setting}{suffix}";
 }

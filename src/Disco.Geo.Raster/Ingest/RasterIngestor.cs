@@ -65,7 +65,7 @@ public sealed class RasterIngestor
         {
             throw new InvalidDataException(
                 $"{plan.Count} band(s) on {grid} need {resultBytes:N0} bytes, more than the limit of {options.Limits.MaxResultBytes:N0}; " +
-                "use a coarser grid, fewer bands, or raise RasterLimits.MaxResultBytes.");
+                $"use a coarser grid or fewer bands{RasterLimits.RaiseAdvice(options.Limits.MaxResultBytesSetting)}.");
         }
 
         prepared.WrapLongitudes(grid, cancellationToken);

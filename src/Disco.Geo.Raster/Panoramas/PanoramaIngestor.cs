@@ -24,6 +24,9 @@ public sealed record PanoramaOptions
     /// <summary>Largest accepted image (width × height) before anything is decoded. Default 2²⁸ (16384 × 16384).</summary>
     public long MaxPixels { get; init; } = 1L << 28;
 
+    /// <summary>The name under which the caller's users raise <see cref="MaxPixels"/>, for the error; null leaves the advice out.</summary>
+    public string? MaxPixelsSetting { get; init; } = "PanoramaOptions.MaxPixels";
+
     /// <summary>Make the nodes of the two pole rows (zenith, nadir) equal, as in raster ingest. Default true.</summary>
     public bool UnifyPoleRows { get; init; } = true;
 }
@@ -77,7 +80,7 @@ public sealed class PanoramaIngestor
         GdalRuntime.EnsureInitialized();
         List<string> notes = [];
         GdalDataset image = IsExr(path) ? LoadExr(path, options, notes) : OpenWithGdal(path, options);
-        RasterLimits limits = new() { MaxSourcePixels = options.MaxPixels };
+        RasterLimits limits = new() { MaxSourcePixels = options.MaxPixels, MaxSourcePixelsSetting = options.MaxPixelsSetting };
         using PreparedSource prepared = PreparedSource.FromDataset(image, [path], "EPSG:4326", GeoBounds.World, limits, cancellationToken);
         double[]? rotation = null;
         if (!options.Orientation.IsIdentity)
@@ -106,7 +109,7 @@ public sealed class PanoramaIngestor
         GdalDataset dataset = SandboxedOpen.Open(path, GdalOpenKind.Raster, options.Sandbox);
         try
         {
-            CheckShape(path, dataset.Width, dataset.Height, options.MaxPixels);
+            CheckShape(path, dataset.Width, dataset.Height, options);
             return dataset;
         }
         catch
@@ -120,7 +123,7 @@ public sealed class PanoramaIngestor
     private static GdalDataset LoadExr(string path, PanoramaOptions options, List<string> notes)
     {
         ExrImage exr = ExrReader.Read(path, options.MaxPixels);
-        CheckShape(path, exr.Width, exr.Height, options.MaxPixels);
+        CheckShape(path, exr.Width, exr.Height, options);
         List<(string Name, float[] Plane, ColorInterpretation Role)> bands = [];
         foreach ((string channel, string name, ColorInterpretation role) in new[]
                  {
@@ -166,11 +169,12 @@ public sealed class PanoramaIngestor
         }
     }
 
-    private static void CheckShape(string path, long width, long height, long maxPixels)
+    private static void CheckShape(string path, long width, long height, PanoramaOptions options)
     {
-        if (width * height > maxPixels)
+        if (width * height > options.MaxPixels)
         {
-            throw new InvalidDataException($"'{path}' is {width}x{height} pixels, more than the limit of {maxPixels:N0}; raise PanoramaOptions.MaxPixels if it is genuine.");
+            throw new InvalidDataException(
+                $"'{path}' is {width}x{height} pixels, more than the limit of {options.MaxPixels:N0}{RasterLimits.RaiseAdvice(options.MaxPixelsSetting, " if it is genuine")}.");
         }
 
         // One pixel of slack for odd widths; a true equirectangular panorama spans 360° by 180°.

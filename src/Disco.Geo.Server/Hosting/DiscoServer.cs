@@ -23,17 +23,25 @@ namespace Disco.Geo.Server.Hosting;
 /// </summary>
 internal static class DiscoServer
 {
-    /// <summary>Short command-line flags and the configuration keys they set.</summary>
+    /// <summary>Short command-line flags that set one value, and the configuration keys they set.</summary>
     public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
     {
-        ["--listen"] = "Server:Listen:0",
-        ["--http-listen"] = "Server:HttpListen:0",
         ["--data-dir"] = "Storage:DataDirectory",
-        ["--import-root"] = "Storage:ImportRoots:0",
         ["--api-key"] = "Security:ApiKey",
         ["--tls-cert"] = "Security:CertificatePath",
         ["--tls-key"] = "Security:CertificateKeyOrPassword",
         ["--client-ca"] = "Security:ClientCaPath",
+    };
+
+    /// <summary>
+    /// Short flags that may be repeated, and the list they fill: each occurrence becomes the next element. A switch
+    /// mapping names one key, so every repetition would overwrite the same element and only the last would count.
+    /// </summary>
+    public static readonly Dictionary<string, string> RepeatableSwitches = new(StringComparer.Ordinal)
+    {
+        ["--listen"] = "Server:Listen",
+        ["--http-listen"] = "Server:HttpListen",
+        ["--import-root"] = "Storage:ImportRoots",
     };
 
     public const string Usage = """
@@ -49,6 +57,7 @@ internal static class DiscoServer
           --tls-key PATH|PASSWORD  PEM key file or PKCS#12 password (Security:CertificateKeyOrPassword)
           --client-ca PATH         require client certificates signed by these CAs (Security:ClientCaPath)
           --Section:Key=value      any other setting, e.g. --Limits:MaxUploadBytes=1000000000
+        --listen, --http-listen and --import-root may be given more than once; each one adds an element.
         """;
 
     /// <summary>Builds the application; <paramref name="configure"/> lets tests add settings or services before Build.</summary>
@@ -56,7 +65,7 @@ internal static class DiscoServer
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("DISCO_");
-        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        builder.Configuration.AddCommandLine(ExpandRepeatableSwitches(args), SwitchMappings);
         configure?.Invoke(builder);
 
         IServiceCollection services = builder.Services;
@@ -97,7 +106,11 @@ internal static class DiscoServer
         List<ListenAddress> grpcAddresses = (serverOptions.Listen.Count == 0 ? ["127.0.0.1:50051"] : serverOptions.Listen).Select(ListenAddress.Parse).ToList();
         List<ListenAddress> httpAddresses = (serverOptions.HttpListen.Count == 0 ? ["127.0.0.1:50052"] : serverOptions.HttpListen)
             .Where(a => !a.Equals("off", StringComparison.OrdinalIgnoreCase)).Select(ListenAddress.Parse).ToList();
-        BindingPolicy.Validate([.. grpcAddresses, .. httpAddresses], securityOptions);
+        // Kestrel:Endpoints (from any configuration source) adds endpoints beside ours: refuse them early here, and
+        // BoundAddressGuard checks whatever was bound in the end.
+        List<ListenAddress> kestrelEndpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Select(endpoint => endpoint["Url"]).OfType<string>().Where(url => url.Length > 0).Select(BoundAddressGuard.ParseBound).ToList();
+        BindingPolicy.Validate([.. grpcAddresses, .. httpAddresses, .. kestrelEndpoints], securityOptions);
         ConfigureKestrel(builder, grpcAddresses, httpAddresses, securityOptions);
 
         services.AddSingleton(provider => new DataDirectory(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
@@ -113,6 +126,8 @@ internal static class DiscoServer
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();
         services.AddSingleton<ApiKeyCheck>();
+        services.AddSingleton<BoundAddressGuard>();
+        services.AddHostedService(provider => provider.GetRequiredService<BoundAddressGuard>());
         services.AddSingleton<IModelCardReader, ModelPackageHeader>();
         services.AddSingleton<IJobHandler, VerifyJobHandler>();
         services.AddSingleton<IJobHandler, IngestJobHandler>();
@@ -141,6 +156,10 @@ internal static class DiscoServer
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         WebApplication app = builder.Build();
+        BoundAddressGuard guard = app.Services.GetRequiredService<BoundAddressGuard>();
+        app.Use(guard.GateAsync);
+        // Routing first, so the API key middleware sees which endpoint a request is for.
+        app.UseRouting();
         app.UseMiddleware<HttpApiKeyMiddleware>();
         app.MapGrpcService<DatasetGrpcService>();
         app.MapGrpcService<TrainingGrpcService>();
@@ -196,13 +215,57 @@ internal static class DiscoServer
 
         await using (app)
         {
-            await app.StartAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (ServerConfigurationException e)
+            {
+                // BoundAddressGuard refused what was bound; it held every request, so nothing was served.
+                await app.StopAsync();
+                await Console.Error.WriteLineAsync("disco-server: " + e.Message);
+                return 2;
+            }
+
             // One machine-readable line so scripts (and the tests) can find ports chosen with port 0.
             Console.WriteLine("disco-server listening: " + string.Join(" ", BoundAddresses(app)));
             await app.WaitForShutdownAsync();
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Rewrites each occurrence of a <see cref="RepeatableSwitches"/> flag ("--import-root a", "--import-root=b") into
+    /// the next element of its list ("--Storage:ImportRoots:0=a", "--Storage:ImportRoots:1=b").
+    /// </summary>
+    public static string[] ExpandRepeatableSwitches(string[] args)
+    {
+        var expanded = new List<string>(args.Length);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string argument = args[i];
+            int equals = argument.IndexOf('=', StringComparison.Ordinal);
+            string flag = equals < 0 ? argument : argument[..equals];
+            if (!RepeatableSwitches.TryGetValue(flag, out string? key))
+            {
+                expanded.Add(argument);
+                continue;
+            }
+
+            string? value = equals >= 0 ? argument[(equals + 1)..] : i + 1 < args.Length ? args[++i] : null;
+            if (value is null)
+            {
+                throw new ServerConfigurationException($"{flag} needs a value.");
+            }
+
+            int index = counts.GetValueOrDefault(flag);
+            counts[flag] = index + 1;
+            expanded.Add($"--{key}:{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}={value}");
+        }
+
+        return [.. expanded];
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, List<ListenAddress> grpcAddresses, List<ListenAddress> httpAddresses, SecurityOptions security)

@@ -96,6 +96,7 @@ internal sealed class JobRunner : BackgroundService
 
         if (!string.IsNullOrEmpty(submission.RequestId) && await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken) is { } existing)
         {
+            await ThrowIfAnotherRequestAsync(existing, submission, cancellationToken);
             return _hub.TryGetLatest(existing.Id, out Job live) ? live : existing;
         }
 
@@ -128,6 +129,7 @@ internal sealed class JobRunner : BackgroundService
                 throw;
             }
 
+            await ThrowIfAnotherRequestAsync(winner, submission, cancellationToken);
             return winner;
         }
 
@@ -142,6 +144,23 @@ internal sealed class JobRunner : BackgroundService
         Enqueue(job);
         _logger.LogInformation("Job {JobId} ({Kind}) queued on {Device} with priority {Priority}", job.Id, job.Kind, job.Device, job.Priority);
         return job;
+    }
+
+    /// <summary>
+    /// A request id names one request: returning the job of another spec would report someone else's work as done.
+    /// The stored spec is compared as a message (map fields in any order), so the same request always matches.
+    /// </summary>
+    private async Task ThrowIfAnotherRequestAsync(Job existing, JobSubmission submission, CancellationToken cancellationToken)
+    {
+        Any stored = Any.Parser.ParseFrom(await _store.GetSpecAsync(existing.Id, cancellationToken));
+        bool same = stored.TypeUrl == Any.Pack(submission.Spec).TypeUrl
+            && submission.Spec.Descriptor.Parser.ParseFrom(stored.Value).Equals(submission.Spec);
+        if (!same)
+        {
+            throw Problems.Conflict("job request_id", submission.RequestId!,
+                $"request_id '{Validation.Shorten(submission.RequestId!)}' was already used for job {existing.Id} ({existing.Description}) with different parameters. " +
+                "Use a new request_id for a different request; the same request_id returns the same job only for the same request.");
+        }
     }
 
     public async Task<Job> CancelAsync(string id, CancellationToken cancellationToken)
@@ -490,6 +509,12 @@ internal sealed class JobRunner : BackgroundService
         {
             Job job = running.Job;
             job.State = state;
+            if (error is not null)
+            {
+                // Job errors reach clients (GetJob, WatchJob, the failed call): no data directory paths in them.
+                error.Message = _directory.RedactPaths(error.Message);
+            }
+
             job.Error = error;
             job.Result = result ?? job.Result;
             job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);

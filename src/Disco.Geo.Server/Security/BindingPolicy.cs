@@ -15,9 +15,13 @@ internal static class BindingPolicy
     {
         bool hasKey = !string.IsNullOrEmpty(security.ApiKey);
         bool hasClientCertificates = !string.IsNullOrEmpty(security.ClientCaPath);
-        if (hasKey && security.ApiKey!.Length < MinimumApiKeyLength)
+        // Whitespace adds nothing an attacker has to guess: sixteen spaces are a key anyone can type.
+        int significant = security.ApiKey?.Trim().Length ?? 0;
+        if (hasKey && significant < MinimumApiKeyLength)
         {
-            throw new ServerConfigurationException($"Security:ApiKey is {security.ApiKey.Length} characters long; use at least {MinimumApiKeyLength} random characters (e.g. `openssl rand -hex 32`).");
+            throw new ServerConfigurationException(significant == 0
+                ? $"Security:ApiKey is blank; use at least {MinimumApiKeyLength} random characters (e.g. `openssl rand -hex 32`)."
+                : $"Security:ApiKey has {significant} characters besides leading and trailing whitespace; use at least {MinimumApiKeyLength} random characters (e.g. `openssl rand -hex 32`).");
         }
 
         if (hasClientCertificates && string.IsNullOrEmpty(security.CertificatePath))

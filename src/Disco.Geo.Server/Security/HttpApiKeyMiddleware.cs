@@ -1,17 +1,20 @@
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Observability;
+using Grpc.AspNetCore.Server;
 
 namespace Disco.Geo.Server.Security;
 
 /// <summary>
-/// For the plain HTTP routes (/metrics, /tiles, /healthz): requires the API key like gRPC calls do (except /healthz)
-/// and counts requests by route and status. gRPC requests pass through untouched; their interceptors do the same.
+/// Requires the API key on every request that is not a gRPC method call (/metrics, /tiles, unknown paths; /healthz
+/// stays open for probes) and counts those requests by route and status. gRPC method calls pass through: the
+/// <see cref="ApiKeyInterceptor"/> checks them. The decision is made on the endpoint routing matched (it runs after
+/// UseRouting), never on request headers: a client chooses its Content-Type, so "looks like gRPC" proves nothing.
 /// </summary>
 internal sealed class HttpApiKeyMiddleware(RequestDelegate next, ApiKeyCheck check, ServerMetrics metrics)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        if (IsGrpcMethod(context.GetEndpoint()))
         {
             await next(context);
             return;
@@ -31,4 +34,7 @@ internal sealed class HttpApiKeyMiddleware(RequestDelegate next, ApiKeyCheck che
 
         metrics.RecordHttp(route, context.Response.StatusCode);
     }
+
+    /// <summary>True for a mapped gRPC service method, whose interceptors (the API key one included) run on the call.</summary>
+    public static bool IsGrpcMethod(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null;
 }

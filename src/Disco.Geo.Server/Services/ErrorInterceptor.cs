@@ -1,4 +1,8 @@
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
 using Grpc.Core;
 
 namespace Disco.Geo.Server.Services;
@@ -6,9 +10,10 @@ namespace Disco.Geo.Server.Services;
 /// <summary>
 /// Turns whatever escapes a handler into a status with a useful message: cancellations into CANCELLED, a full disk
 /// into RESOURCE_EXHAUSTED, corrupt stored files into DATA_LOSS, and anything unexpected into INTERNAL (logged with
-/// its stack trace, never sent to the client).
+/// its stack trace, never sent to the client). No message leaves with a path inside the data directory: whatever
+/// threw it (a handler's RpcException, a job's failure, a corrupt file's exception) had no reason to think of clients.
 /// </summary>
-internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInterceptor
+internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, DataDirectory directory) : CallInterceptor
 {
     private const int NoSpaceLeftOnDevice = 28;
 
@@ -18,17 +23,17 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallI
         {
             await call();
         }
-        catch (RpcException)
+        catch (RpcException e)
         {
-            throw;
+            throw Redacted(e);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
         }
         catch (JobFailedException e)
         {
-            throw new RpcException(new Status(e.Code, e.Message));
+            throw new RpcException(new Grpc.Core.Status(e.Code, directory.RedactPaths(e.Message)));
         }
         catch (IOException e) when ((e.HResult & 0xFFFF) == NoSpaceLeftOnDevice)
         {
@@ -38,7 +43,7 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallI
         catch (InvalidDataException e)
         {
             logger.LogError(e, "Corrupt stored file while serving {Method}", context.Method);
-            throw Problems.DataLoss("A stored file is corrupt: " + e.Message + " Run `disco datasets verify` and re-upload the affected data.");
+            throw Problems.DataLoss("A stored file is corrupt: " + directory.RedactPaths(e.Message) + " Run `disco datasets verify` and re-upload the affected data.");
         }
         catch (Exception e)
         {
@@ -46,5 +51,54 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallI
             logger.LogError(e, "Unhandled error {Reference} in {Method}", reference, context.Method);
             throw Problems.Internal($"Internal server error (reference {reference} in the server log). The request may be retried.");
         }
+    }
+
+    /// <summary>The exception as is, or rebuilt with its message and the texts of its google.rpc details redacted.</summary>
+    private RpcException Redacted(RpcException e)
+    {
+        Google.Rpc.Status? rich = e.GetRpcStatus();
+        bool leaks = e.Status.Detail.Contains(directory.Root, StringComparison.Ordinal)
+            || (rich is not null && rich.ToString().Contains(directory.Root, StringComparison.Ordinal));
+        if (!leaks)
+        {
+            return e;
+        }
+
+        if (rich is null)
+        {
+            return new RpcException(new Grpc.Core.Status(e.StatusCode, directory.RedactPaths(e.Status.Detail)));
+        }
+
+        rich.Message = directory.RedactPaths(rich.Message);
+        foreach (Any detail in rich.Details)
+        {
+            if (detail.TryUnpack(out BadRequest badRequest))
+            {
+                foreach (BadRequest.Types.FieldViolation violation in badRequest.FieldViolations)
+                {
+                    violation.Description = directory.RedactPaths(violation.Description);
+                }
+
+                detail.Value = badRequest.ToByteString();
+            }
+            else if (detail.TryUnpack(out PreconditionFailure precondition))
+            {
+                foreach (PreconditionFailure.Types.Violation violation in precondition.Violations)
+                {
+                    violation.Subject = directory.RedactPaths(violation.Subject);
+                    violation.Description = directory.RedactPaths(violation.Description);
+                }
+
+                detail.Value = precondition.ToByteString();
+            }
+            else if (detail.TryUnpack(out ResourceInfo resource))
+            {
+                resource.ResourceName = directory.RedactPaths(resource.ResourceName);
+                resource.Description = directory.RedactPaths(resource.Description);
+                detail.Value = resource.ToByteString();
+            }
+        }
+
+        return rich.ToRpcException();
     }
 }

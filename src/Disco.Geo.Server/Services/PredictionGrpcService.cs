@@ -108,7 +108,19 @@ internal sealed class PredictionGrpcService(
                 break;
         }
 
-        if (request.RequestId.Length > 0 && await FindByRequestIdAsync(request.RequestId, cancellationToken) is { State: PredictionState.Succeeded } done)
+        Prediction? done = null;
+        if (request.RequestId.Length > 0)
+        {
+            List<Prediction> earlier = await PredictionsWithRequestIdAsync(request.RequestId, cancellationToken);
+            foreach (Prediction previous in earlier)
+            {
+                await ThrowIfAnotherRequestAsync(previous, spec, cancellationToken);
+            }
+
+            done = earlier.LastOrDefault(p => p.State == PredictionState.Succeeded);
+        }
+
+        if (done is not null)
         {
             // A retried or repeated request gets the finished prediction again, tiles included when asked for: the
             // client cannot tell a replay from a first run and must not lose the map it streams.
@@ -300,11 +312,68 @@ internal sealed class PredictionGrpcService(
         return new PredictionMap(prediction.Id, blobs.PathOf(prediction.Blob.Sha256), prediction.Grid, prediction.Bands, model);
     }
 
-    private async Task<Prediction?> FindByRequestIdAsync(string requestId, CancellationToken cancellationToken)
+    private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)
     {
         await using var connection = await catalog.OpenAsync(cancellationToken);
         (List<Prediction> items, _) = await catalog.Predictions.ListAsync(connection, null, 100, "request_id = $r", new Dictionary<string, object> { ["$r"] = requestId }, cancellationToken);
-        return items.LastOrDefault(p => p.State == PredictionState.Succeeded) ?? items.LastOrDefault();
+        return items;
+    }
+
+    /// <summary>
+    /// A request id names one request: replaying it for another model, input or output would hand back a map of
+    /// something else. The earlier request is the spec its job stored (model, dataset and server path resolved, like
+    /// <paramref name="spec"/>), compared on what decides the result.
+    /// </summary>
+    private async Task ThrowIfAnotherRequestAsync(Prediction previous, PredictRequest spec, CancellationToken cancellationToken)
+    {
+        List<string> differences;
+        if (previous.JobId.Length > 0 && await jobs.GetSpecAsync(previous.JobId, cancellationToken) is { Length: > 0 } stored
+            && Any.Parser.ParseFrom(stored).TryUnpack(out PredictRequest earlier))
+        {
+            differences = ResultDefiningDifferences(earlier, spec);
+        }
+        else
+        {
+            // No job was recorded (the server stopped between saving the prediction and queuing its job): the model is all that is known.
+            differences = previous.ModelId == spec.Model ? [] : ["model"];
+        }
+
+        if (differences.Count > 0)
+        {
+            throw Problems.Conflict("prediction request_id", spec.RequestId,
+                $"request_id '{Validation.Shorten(spec.RequestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
+                $"this request has a different {string.Join(", ", differences)}. Use a new request_id for a different request; " +
+                "the same request_id returns the same prediction only for the same request.");
+        }
+    }
+
+    /// <summary>The fields that decide a prediction's result and differ between two resolved specs (names, priority and streaming do not).</summary>
+    internal static List<string> ResultDefiningDifferences(PredictRequest earlier, PredictRequest later)
+    {
+        var differences = new List<string>();
+        if (earlier.Model != later.Model)
+        {
+            differences.Add("model");
+        }
+
+        if (earlier.InputCase != later.InputCase || !Equals(earlier.Dataset, later.Dataset) || !Equals(earlier.Raster, later.Raster) || !Equals(earlier.Panorama, later.Panorama))
+        {
+            differences.Add("input");
+        }
+
+        if (Normalized(earlier.Output) != Normalized(later.Output))
+        {
+            differences.Add("output");
+        }
+
+        if (Math.Max(1, earlier.RotationAveraging) != Math.Max(1, later.RotationAveraging))
+        {
+            differences.Add("rotation_averaging");
+        }
+
+        return differences;
+
+        static PredictionOutput Normalized(PredictionOutput output) => output == PredictionOutput.Unspecified ? PredictionOutput.Values : output;
     }
 
     private async Task<Prediction> FindAsync(string reference, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Disco.Geo.Server.Storage;
 
 /// <summary>
@@ -7,12 +9,27 @@ namespace Disco.Geo.Server.Storage;
 /// (files being written; emptied at start). Files reach their final name only by rename, so nothing half-written is
 /// ever visible.
 /// </summary>
-internal sealed class DataDirectory
+/// <remarks>
+/// One server at a time: the constructor takes an exclusive lock on <c>server.lock</c> before anything else touches the
+/// directory, because a second server's start-up (job recovery, garbage collection, tmp/ sweep) would mark the first
+/// one's running jobs interrupted and delete files it is writing. The lock is flock(2) (what .NET uses for
+/// FileShare.None on Unix): the kernel releases it when the process dies, even on SIGKILL, so no stale lock survives.
+/// </remarks>
+internal sealed class DataDirectory : IDisposable
 {
+    public const string LockFileName = "server.lock";
+
+    private readonly FileStream _lock;
+
+    // A stored file: the blob root, the fan-out directory and the SHA-256, with whatever suffix follows up to a delimiter.
+    private readonly Regex _blobPath;
+
     public DataDirectory(string root)
     {
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Root);
+        _lock = AcquireLock(Root);
+        _blobPath = new Regex(Regex.Escape(BlobRoot + Path.DirectorySeparatorChar) + @"[0-9a-f]{2}/[0-9a-f]{64}[^\s'"":,;)]*", RegexOptions.CultureInvariant);
         Directory.CreateDirectory(BlobRoot);
         Directory.CreateDirectory(UploadRoot);
         Directory.CreateDirectory(JobRoot);
@@ -49,6 +66,39 @@ internal sealed class DataDirectory
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share")
             : xdg;
         return Path.Combine(baseDirectory, "disco");
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    /// <summary>
+    /// A message fit for clients: paths inside this directory are server internals (where it lives, which blob holds
+    /// what), so a stored file's path becomes "a stored file" and any other path its place relative to the directory.
+    /// </summary>
+    public string RedactPaths(string message)
+    {
+        if (!message.Contains(Root, StringComparison.Ordinal))
+        {
+            return message;
+        }
+
+        string redacted = _blobPath.Replace(message, "a stored file");
+        return redacted.Replace(Root + Path.DirectorySeparatorChar, "<data directory>/", StringComparison.Ordinal)
+            .Replace(Root, "<data directory>", StringComparison.Ordinal);
+    }
+
+    private static FileStream AcquireLock(string root)
+    {
+        string path = Path.Combine(root, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new Hosting.ServerConfigurationException(
+                $"The data directory {root} is in use by another disco-server (it holds {path}). " +
+                "Stop that server first, or give this one its own directory with --data-dir. Nothing was changed.");
+        }
     }
 
     /// <summary>Makes a rename durable: the directory entry is flushed, not only the file.</summary>

@@ -38,7 +38,7 @@ internal static class TileEndpoint
         Prediction? prediction = Ids.IsId(Ids.Prediction, predictionId) ? await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken) : null;
         if (prediction is null)
         {
-            return Text(404, $"No prediction '{Validation.Shorten(predictionId)}'. List them with `disco predictions` or the ListPredictions call.\n");
+            return Text(404, $"No prediction '{Validation.Shorten(predictionId)}'.{Problems.ListHint("prediction")}\n");
         }
 
         PredictionMap map;

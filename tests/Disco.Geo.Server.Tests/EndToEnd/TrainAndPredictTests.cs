@@ -175,6 +175,45 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_request_id_reused_for_a_different_request_is_refused_naming_the_conflict_and_the_same_request_still_replays()
+    {
+        string requestId = "reuse-" + Guid.NewGuid().ToString("N");
+        PredictionArray first = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Dataset = "valid", RequestId = requestId });
+
+        DiscoException otherInput = await Expect.StatusAsync(Grpc.Core.StatusCode.AlreadyExists,
+            () => Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Dataset = "train", RequestId = requestId }));
+        Assert.Contains($"request_id '{requestId}' was already used for prediction {first.Prediction.Id}", otherInput.Message, StringComparison.Ordinal);
+        Assert.Contains("different input", otherInput.Message, StringComparison.Ordinal);
+
+        DiscoException otherOutput = await Expect.StatusAsync(Grpc.Core.StatusCode.AlreadyExists,
+            () => Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Dataset = "valid", Output = Protos.V1.PredictionOutput.Probabilities, RotationAveraging = 3, RequestId = requestId }));
+        Assert.Contains("different output, rotation_averaging", otherOutput.Message, StringComparison.Ordinal);
+
+        // What does not change the result (name, tiles, streaming, priority) and the dataset named by id instead of
+        // by name are the same request: replayed.
+        PredictionArray same = await Client.PredictToArrayAsync(new PredictRequest
+        {
+            Model = "tiny-land",
+            Dataset = fixture.Validation.Id,
+            Output = Protos.V1.PredictionOutput.Values,
+            RotationAveraging = 1,
+            RequestId = requestId,
+            Name = "another-name",
+            StreamTiles = true,
+            RowsPerTile = 4,
+            Priority = 5,
+        });
+        Assert.Equal(first.Prediction.Id, same.Prediction.Id);
+        var withRequestId = new List<Prediction>();
+        await foreach (Prediction prediction in Client.ListPredictionsAsync(requestId: requestId))
+        {
+            withRequestId.Add(prediction);
+        }
+
+        Assert.Single(withRequestId);
+    }
+
+    [Fact]
     public async Task Probabilities_and_rotation_averaging_give_one_band_per_class_consistent_with_the_class_map()
     {
         PredictionArray probabilities = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Dataset = "valid", Output = Protos.V1.PredictionOutput.Probabilities });

@@ -97,6 +97,7 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
             Orientation = new CameraOrientation(panorama.YawDegrees, panorama.PitchDegrees, panorama.RollDegrees),
             MaxPixels = maxPixels,
             Sandbox = sandbox,
+            MaxPixelsSetting = ServerRasterLimits.MaxPixelsSetting,
         };
         try
         {

@@ -114,7 +114,7 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             ? LibraryRasterSource.GlobalImage(source.Paths[0])
             : source.Paths.Count == 1 ? LibraryRasterSource.File(source.Paths[0]) : LibraryRasterSource.Tiles(source.Paths);
         raster = raster with { Sandbox = source.Sandbox };
-        var options = new RasterIngestOptions { Bands = selections, Limits = RasterLimits.Default with { MaxSourcePixels = maxRasterPixels }, Progress = reading };
+        var options = new RasterIngestOptions { Bands = selections, Limits = ServerRasterLimits.For(maxRasterPixels), Progress = reading };
         return _ingestor.IngestAsync(raster, grid, options, cancellationToken);
     }
 
