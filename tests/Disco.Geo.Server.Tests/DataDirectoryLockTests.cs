@@ -14,11 +14,10 @@ public sealed class DataDirectoryLockTests
         string data = Temp.Directory("locked-data");
         string files = Temp.Directory("locked-files");
         // The verify job reads 1 kB/s: it stays running for the whole test.
-        using ServerProcess first = await ServerProcess.StartAsync(0, data, "--Storage:VerifyBytesPerSecond=1000", "--Server:ShutdownDrain=00:00:00");
+        using ServerProcess first = await ServerProcess.StartAsync(data, ["--Storage:VerifyBytesPerSecond=1000", "--Server:ShutdownDrain=00:00:00"]);
         try
         {
-            string address = first.Output.Split('\n').Single(l => l.StartsWith("disco-server listening: ", StringComparison.Ordinal))["disco-server listening: ".Length..].Trim().Split(' ')[0];
-            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = address, MaxAttempts = 1 });
+            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = first.Address, MaxAttempts = 1 });
             Dataset dataset = (await client.UploadFileAsync(Temp.File(files, "big.bin", 1_000_000, seed: 3))).Dataset;
             Job verify = await client.VerifyDatasetAsync(dataset.Id);
             await foreach (Job state in client.WatchJobAsync(verify.Id))
