@@ -10,7 +10,8 @@ if ! ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b'; then
   need+=(libgdal32 gdal-bin)
 fi
 if [[ "${1:-}" == "--with-python" ]]; then
-  python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
+  # Debian's interpreter, which the Python client test runs (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
+  /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
 fi
 [[ ${#need[@]} -eq 0 ]] && exit 0
 

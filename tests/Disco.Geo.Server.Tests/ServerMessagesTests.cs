@@ -15,31 +15,55 @@ namespace Disco.Geo.Server.Tests;
 public sealed partial class ServerMessagesTests
 {
     [Fact]
-    public async Task A_megabyte_id_is_answered_not_found_with_a_short_message()
+    public async Task A_megabyte_id_is_refused_naming_the_limit_and_a_long_unknown_id_is_not_found_with_a_bounded_echo()
     {
         await using TestServer server = await TestServer.StartAsync();
         using DiscoClient client = server.Client(maxAttempts: 1);
+
+        // A megabyte reference breaks the name/id length limit: INVALID_ARGUMENT naming the setting, without the echo
+        // that used to be sent twice into the trailers (clients saw RESOURCE_EXHAUSTED).
         string huge = new('x', 1_000_000);
-        // Job ids have a fixed form, so a huge one is refused as malformed; the others are names or ids.
-        (StatusCode Expected, Func<Task> Call)[] calls =
+        foreach ((string Name, StatusCode Code, string Message) answer in await AnswersAsync(client, huge))
+        {
+            Assert.True(answer.Code == StatusCode.InvalidArgument, $"{answer.Name}: {answer.Code}: {answer.Message[..Math.Min(200, answer.Message.Length)]}");
+            Assert.True(answer.Message.Length < 300, $"{answer.Name}: {answer.Message.Length} characters");
+            Assert.Contains("Limits:Max", answer.Message, StringComparison.Ordinal);
+        }
+
+        // Within the limit, an unknown reference is NOT_FOUND and echoed cut short (job ids have a fixed form, so a
+        // long one is malformed).
+        string longName = new('y', 120);
+        foreach ((string Name, StatusCode Code, string Message) answer in await AnswersAsync(client, longName))
+        {
+            StatusCode expected = answer.Name == "job" ? StatusCode.InvalidArgument : StatusCode.NotFound;
+            Assert.True(answer.Code == expected, $"{answer.Name}: {answer.Code}: {answer.Message}");
+            Assert.DoesNotContain(longName, answer.Message, StringComparison.Ordinal);
+            Assert.True(answer.Message.Length < 300, $"{answer.Name}: {answer.Message.Length} characters");
+        }
+    }
+
+    private static async Task<List<(string Name, StatusCode Code, string Message)>> AnswersAsync(DiscoClient client, string reference)
+    {
+        (string Name, Func<Task> Call)[] calls =
         [
-            (StatusCode.NotFound, () => client.GetDatasetAsync(huge)),
-            (StatusCode.InvalidArgument, () => client.GetJobAsync(huge)),
-            (StatusCode.NotFound, () => client.GetPredictionAsync(huge)),
-            (StatusCode.NotFound, () => client.Models.GetModelAsync(new GetModelRequest { Model = huge }, client.CallOptions(null, CancellationToken.None)).ResponseAsync),
+            ("dataset", () => client.GetDatasetAsync(reference)),
+            ("job", () => client.GetJobAsync(reference)),
+            ("prediction", () => client.GetPredictionAsync(reference)),
+            ("model", () => client.Models.GetModelAsync(new GetModelRequest { Model = reference }, client.CallOptions(null, CancellationToken.None)).ResponseAsync),
         ];
-        foreach ((StatusCode expected, Func<Task> call) in calls)
+        var answers = new List<(string, StatusCode, string)>();
+        foreach ((string name, Func<Task> call) in calls)
         {
             Exception e = await Assert.ThrowsAnyAsync<Exception>(call);
-            (StatusCode code, string message) = e switch
+            answers.Add(e switch
             {
-                DiscoException d => (d.StatusCode, d.Message),
-                RpcException r => (r.StatusCode, r.Status.Detail),
+                DiscoException d => (name, d.StatusCode, d.Message),
+                RpcException r => (name, r.StatusCode, r.Status.Detail),
                 _ => throw e,
-            };
-            Assert.True(code == expected, $"{code}: {message[..Math.Min(200, message.Length)]}");
-            Assert.True(message.Length < 300, $"{message.Length} characters: {message[..Math.Min(200, message.Length)]}");
+            });
         }
+
+        return answers;
     }
 
     [Fact]

@@ -173,7 +173,7 @@ internal sealed class RequestLimits(LimitsOptions limits)
     /// <summary>A field's limit: a <see cref="LimitsOptions"/> setting, or a fixed bound that the format implies.</summary>
     internal sealed record Limit(string? Setting, Func<LimitsOptions, int> Max)
     {
-        /// <summary>" (Limits:Setting)", or nothing for fixed bounds.</summary>
+        /// <summary>The advice naming the setting in the Limits section that raises the bound, or nothing for fixed bounds.</summary>
         public string RaisedBy() => Setting is null ? "" : $" (raise it with the server setting Limits:{Setting})";
     }
 
