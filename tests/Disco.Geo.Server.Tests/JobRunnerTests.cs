@@ -223,6 +223,20 @@ public sealed class JobRunnerTests : IAsyncLifetime
     private Task<Job> SubmitAsync(JobKind kind, int priority) =>
         _server.Get<JobRunner>().SubmitAsync(Submission(kind, priority), CancellationToken.None);
 
+    [Fact]
+    public async Task Progress_messages_reach_watchers_without_paths_in_the_data_directory()
+    {
+        Job job = await SubmitAsync(JobKind.Prediction, 0);
+        JobContext context = await _prediction.WaitStartedAsync(job.Id);
+        string checkpoint = Path.Combine(_server.DataDirectory, "jobs", job.Id, "training.checkpoint");
+        context.Report(new JobProgress { Fraction = 0.5, Stage = "checkpoint", Message = $"Checkpoint at step 10: {checkpoint}" });
+
+        Job seen = await _client.GetJobAsync(job.Id);
+        _prediction.Finish(job.Id);
+        Assert.Equal("Checkpoint at step 10: <data directory>/jobs/" + job.Id + "/training.checkpoint", seen.Progress.Message);
+        Assert.DoesNotContain(_server.DataDirectory, seen.Progress.Message, StringComparison.Ordinal);
+    }
+
     private static JobSubmission Submission(JobKind kind, int priority) =>
         new(kind, new StartTrainingRequest { ModelName = "gate" }, "cpu", priority, "gate job", null, []);
 

@@ -277,14 +277,18 @@ public sealed class RasterIngestTests : IAsyncLifetime
         await using TestServer small = await TestServer.StartAsync([$"--import-root={_root}", "--Limits:MaxRasterPixels=100000"]);
         using DiscoClient client = small.Client();
         string tif = TestRasters.WriteAnalyticGeoTiff(Path.Combine(_root, "f.tif"), 720, 360);
-        Job job = await client.IngestDatasetAsync(new IngestDatasetRequest { Name = "big", Grid = Equiangular5, ServerPath = new ServerPathSource { Path = tif } });
-        Job done = await client.WaitForJobAsync(job.Id);
-        Assert.Equal(JobState.Failed, done.State);
-        Assert.Equal((int)StatusCode.InvalidArgument, done.Error.Code);
-        Assert.Contains("720x360 = 259,200 pixels, more than the limit of 100,000", done.Error.Message, StringComparison.Ordinal);
+        // Refused at the RPC, where the source is inspected, before a job is queued.
+        DiscoException refused = await Expect.StatusAsync(StatusCode.InvalidArgument, () =>
+            client.IngestDatasetAsync(new IngestDatasetRequest { Name = "big", Grid = Equiangular5, ServerPath = new ServerPathSource { Path = tif } }));
+        Assert.Contains("720x360 = 259,200 pixels, more than the limit of 100,000", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("server_path.path", Assert.Single(refused.FieldViolations).Field);
         // The advice names the server's setting, not the raster library's.
-        Assert.Contains("raise Limits:MaxRasterPixels", done.Error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("RasterLimits", done.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("raise Limits:MaxRasterPixels", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("RasterLimits", refused.Message, StringComparison.Ordinal);
+        await foreach (Job queued in client.ListJobsAsync())
+        {
+            Assert.Fail($"a job was queued: {queued.Id}");
+        }
     }
 
     [Fact]

@@ -299,6 +299,9 @@ internal sealed class JobRunner : BackgroundService
 
     internal void ReportProgress(RunningJob running, JobProgress progress)
     {
+        // Progress goes to every watcher: engines describe their work with server paths (a checkpoint's file), which
+        // are redacted here, once, like job errors.
+        progress.Message = _directory.RedactPaths(progress.Message);
         Job snapshot;
         lock (running.Gate)
         {

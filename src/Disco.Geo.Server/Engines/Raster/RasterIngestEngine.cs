@@ -76,6 +76,14 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
             string label = $"{IngestSource.SubjectOf(index)} '{files.DisplayName ?? Path.GetFileName(files.Paths.FirstOrDefault() ?? "")}'";
             string? field = index < work.SourceFields.Count ? work.SourceFields[index] : null;
             sources[i] = await GuardAsync(label, files, () => Task.Run(() => IngestSource.Inspect(index, files), cancellationToken), cancellationToken, field);
+            (int width, int height) = sources[i].Size;
+            if (files.Paths.Count == 1 && (long)width * height > work.MaxRasterPixels)
+            {
+                // The same bound the read applies (a mosaic's total is only known once its tiles are put together).
+                throw new EngineInputException(
+                    $"{label} is {width}x{height} = {(long)width * height:N0} pixels, more than the limit of {work.MaxRasterPixels:N0}. Cut it into tiles or " +
+                    $"use an overview, or raise {ServerRasterLimits.MaxPixelsSetting} if the file is genuine.", field);
+            }
         }
 
         IReadOnlyList<BandSpec> specs = work.Bands.Count > 0 ? work.Bands.Select(b => b.Clone()).ToArray() : DefaultSpecs(sources);
