@@ -269,6 +269,11 @@ public sealed class RasterIngestTests : IAsyncLifetime
         Assert.Contains($"request_id '{requestId}' was already used for job {first.Id}", e.Message, StringComparison.Ordinal);
         Assert.Equal(JobState.Succeeded, (await _client.WaitForJobAsync(first.Id)).State);
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetDatasetAsync("reused-b"));
+
+        // The same request again, after it finished (a client retrying a call whose answer it lost): the same job,
+        // not "a dataset named reused-a already exists" from the dataset that job itself created.
+        Job replayed = await _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "reused-a", Grid = Equiangular5, ServerPath = new ServerPathSource { Path = tif }, RequestId = requestId });
+        Assert.Equal((first.Id, JobState.Succeeded), (replayed.Id, replayed.State));
     }
 
     [Fact]

@@ -87,6 +87,14 @@ internal sealed class JobRunner : BackgroundService
         _wake.Release();
     }
 
+    /// <summary>
+    /// True when a job was already submitted under <paramref name="requestId"/>: a retry of that request, which
+    /// <see cref="SubmitAsync"/> answers with the same job (or refuses when the parameters differ), so checks that
+    /// the first submission's own output would now fail (its name is taken) must not run.
+    /// </summary>
+    public async Task<bool> IsKnownRequestAsync(string? requestId, CancellationToken cancellationToken) =>
+        !string.IsNullOrEmpty(requestId) && await _store.FindByRequestIdAsync(requestId, cancellationToken) is not null;
+
     public async Task<Job> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken)
     {
         if (!_handlers.ContainsKey(submission.Kind))

@@ -217,7 +217,7 @@ internal sealed class DatasetGrpcService(
             }
         }
 
-        if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, cancellationToken) is not null)
+        if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
             throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }

@@ -98,7 +98,7 @@ internal sealed partial class TrainingGrpcService(
 
         CheckTrainable(request, gridded);
 
-        if (await catalog.FindAsync(catalog.Models, Ids.Model, request.ModelName, cancellationToken) is not null)
+        if (await catalog.FindAsync(catalog.Models, Ids.Model, request.ModelName, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
             throw Problems.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
         }
