@@ -11,29 +11,9 @@ namespace Disco.Geo.Server.Tests;
 /// The GDAL ingest engine behind the real server: analytic rasters checked at the grid nodes, vector layers joined to
 /// rasters, ungeoreferenced world images, bad inputs with their status codes and messages, and cancellation.
 /// </summary>
-public sealed class RasterIngestTests : IAsyncLifetime
+public sealed class RasterIngestTests() : ImportRootServerTests("ingest")
 {
     private static readonly Grid Equiangular5 = new() { Kind = GridKind.Equiangular, Nlat = 37, Nlon = 72, LonOriginDegrees = -180 };
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _root = null!;
-    private string _outside = null!;
-
-    public async Task InitializeAsync()
-    {
-        _root = Temp.Directory("ingest-root");
-        _outside = Temp.Directory("ingest-outside");
-        _server = await TestServer.StartAsync([$"--import-root={_root}"]);
-        _client = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_root);
-        Temp.Delete(_outside);
-    }
 
     [Fact]
     public async Task An_analytic_geotiff_lands_on_equiangular_and_gauss_nodes_through_the_client_and_the_cli()

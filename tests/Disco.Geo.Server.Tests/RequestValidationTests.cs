@@ -13,26 +13,9 @@ namespace Disco.Geo.Server.Tests;
 /// would build, the device, and the bands against the sources' metadata. A refused request names the field (and the
 /// setting that raises a limit) and queues no job.
 /// </summary>
-public sealed class RequestValidationTests : IAsyncLifetime
+public sealed class RequestValidationTests() : ImportRootServerTests("validation")
 {
     private static readonly Grid Grid = TinyTraining.Grid17;
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _root = null!;
-
-    public async Task InitializeAsync()
-    {
-        _root = Temp.Directory("validation");
-        _server = await TestServer.StartAsync([$"--import-root={_root}"]);
-        _client = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_root);
-    }
 
     [Fact]
     public void Every_repeated_map_and_string_field_of_every_request_has_a_limit()

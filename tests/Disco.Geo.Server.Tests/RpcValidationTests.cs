@@ -7,30 +7,10 @@ using Grpc.Core;
 namespace Disco.Geo.Server.Tests;
 
 /// <summary>Wrong ids, bad names, bad grids and paths outside the roots, for the RPCs not covered elsewhere.</summary>
-public sealed class RpcValidationTests : IAsyncLifetime
+public sealed class RpcValidationTests() : ImportRootServerTests("validation-rpc")
 {
     private const string UnknownDataset = "ds_01M88H4Z67HD4W5C06392PXC16";
     private const string UnknownJob = "job_01M88H4Z67HD4W5C06392PXC16";
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _root = null!;
-    private string _outside = null!;
-
-    public async Task InitializeAsync()
-    {
-        _root = Temp.Directory("root");
-        _outside = Temp.Directory("outside");
-        _server = await TestServer.StartAsync([$"--import-root={_root}"]);
-        _client = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_root);
-        Temp.Delete(_outside);
-    }
 
     [Fact]
     public async Task Dataset_calls_reject_wrong_ids_bad_grids_and_paths_outside_the_roots()

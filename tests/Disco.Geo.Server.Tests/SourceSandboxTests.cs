@@ -14,30 +14,15 @@ namespace Disco.Geo.Server.Tests;
 /// mosaic, an additional source). Each is refused with PERMISSION_DENIED at the RPC, before a job exists, with a message
 /// that names the file by its name only; multi-file sources inside the root still ingest.
 /// </summary>
-public sealed class SourceSandboxTests : IAsyncLifetime
+public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
 {
     private static readonly Grid Grid = new() { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36, LonOriginDegrees = -180 };
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _root = null!;
-    private string _outside = null!;
     private string _secret = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _root = Temp.Directory("sandbox-root");
-        _outside = Temp.Directory("sandbox-outside");
+        await base.InitializeAsync();
         _secret = ReferencingFiles.WriteSecret(Path.Combine(_outside, "secret.bin"));
-        _server = await TestServer.StartAsync([$"--import-root={_root}"]);
-        _client = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_root);
-        Temp.Delete(_outside);
     }
 
     [Fact]
