@@ -70,6 +70,7 @@ public sealed class SourceSandbox
         GdalRuntime.EnsureInitialized();
         using IDisposable scope = Enter();
         Refuse(path, path);
+        RefuseHdf5References(path);
         GdalDataset dataset = GdalDataset.Open(path, kind, allowedDrivers: AllowedDrivers);
         try
         {
@@ -127,6 +128,36 @@ public sealed class SourceSandbox
         }
 
         return new ThreadConfigScope(options);
+    }
+
+    /// <summary>
+    /// An HDF5 file (netCDF-4 included; the HDF5, HDF5Image and netCDF drivers open it) can make the HDF5 library read
+    /// other files that GDAL never lists: external links, external raw data, virtual dataset sources. They are found by
+    /// walking the file with the HDF5 library before GDAL opens it, and any of them refuses the source, inside an
+    /// allowed directory too: HDF5 resolves those names through environment prefixes, the process's working directory
+    /// and the file's own directory in turn, and a target may refer further, so no single path could be checked.
+    /// </summary>
+    private void RefuseHdf5References(string path)
+    {
+        if (!File.Exists(path) || !Hdf5References.IsHdf5(path))
+        {
+            return;
+        }
+
+        string? reference;
+        try
+        {
+            reference = Hdf5References.FindExternalReference(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new GdalException($"The file cannot be read: {e.Message}.", inner: e);
+        }
+
+        if (reference is not null)
+        {
+            throw new SourceContainmentException(path, reference, Boundary);
+        }
     }
 
     private void Refuse(string sourcePath, string file)

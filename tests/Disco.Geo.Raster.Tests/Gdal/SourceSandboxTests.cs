@@ -92,6 +92,50 @@ public sealed class SourceSandboxTests : IDisposable
     }
 
     [Fact]
+    public void Hdf5_files_whose_data_the_hdf5_library_reads_from_other_files_are_refused_before_gdal_opens_them()
+    {
+        string secret = Hdf5Files.WritePlain(_temp.File("secret.h5"), 4242f);
+        string raw = _temp.File("raw.bin");
+        string link = Hdf5Files.WriteExternalLink(Path.Combine(_root, "link.h5"), secret);
+        string external = Hdf5Files.WriteExternalStorage(Path.Combine(_root, "external.h5"), raw, 4343f);
+        string virtualDataset = Hdf5Files.WriteVirtual(Path.Combine(_root, "virtual.h5"), secret);
+
+        // How GDAL reaches each one's "data": the netCDF driver follows the external link (the HDF5 driver lists no
+        // subdataset for it), the HDF5 driver reads the external raw data and the virtual dataset's source.
+        (string File, string Open, string Referenced, float Value)[] cases =
+        [
+            (link, $"NETCDF:\"{link}\":data", "secret.h5", 4242f),
+            (external, $"HDF5:\"{external}\"://data", "raw.bin", 4343f),
+            (virtualDataset, $"HDF5:\"{virtualDataset}\"://data", "secret.h5", 4242f),
+        ];
+        foreach ((string file, string open, string referenced, float value) in cases)
+        {
+            // Without the walk, GDAL returns the other file's values and does not list that file.
+            using (GdalDataset plain = GdalDataset.Open(open))
+            {
+                float[] values = new float[Hdf5Files.Width * Hdf5Files.Height];
+                plain.GetBand(1).Read<float>(values, 0, 0, Hdf5Files.Width, Hdf5Files.Height);
+                Assert.All(values, v => Assert.Equal(value, v));
+                Assert.DoesNotContain(plain.GetFileList(), f => Path.GetFileName(f) == referenced);
+            }
+
+            AssertRefused(() => SourceSandbox.SingleFile(file).Open(file), referenced);
+            AssertRefused(() => Root.Open(file), referenced);
+        }
+
+        // A self-contained HDF5 file opens, as an upload and under a root, with the drivers a server allows.
+        string[] drivers = ["netCDF", "HDF5", "HDF5Image"];
+        string self = Hdf5Files.WritePlain(Path.Combine(_root, "plain.h5"), 7f);
+        using (GdalDataset dataset = SourceSandbox.SingleFile(self, drivers).Open(self))
+        {
+            Assert.Equal((Hdf5Files.Width, Hdf5Files.Height), (dataset.Width, dataset.Height));
+        }
+
+        using GdalDataset rooted = SourceSandbox.Directories([_root], drivers).Open(self);
+        Assert.Equal(7f, ReadFirst(rooted));
+    }
+
+    [Fact]
     public void Multi_file_sources_inside_a_root_open_with_all_their_files()
     {
         string envi = ReferencingFiles.WriteEnvi(Path.Combine(_root, "sub", "grid.dat"), 16, 8);
@@ -160,6 +204,13 @@ public sealed class SourceSandboxTests : IDisposable
         {
             GdalRuntime.SetThreadConfigOption("GDAL_PAM_ENABLED", null);
         }
+    }
+
+    private static float ReadFirst(GdalDataset dataset)
+    {
+        float[] value = new float[1];
+        dataset.GetBand(1).Read<float>(value, 0, 0, 1, 1);
+        return value[0];
     }
 
     /// <summary>The fixture is real: GDAL without a sandbox opens the file and lists the outside file among its files.</summary>
