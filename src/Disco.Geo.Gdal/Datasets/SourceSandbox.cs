@@ -70,6 +70,7 @@ public sealed class SourceSandbox
         GdalRuntime.EnsureInitialized();
         using IDisposable scope = Enter();
         Refuse(path, path);
+        RefuseUnlistedSidecars(path);
         RefuseHdf5References(path);
         GdalDataset dataset = GdalDataset.Open(path, kind, allowedDrivers: AllowedDrivers);
         try
@@ -128,6 +129,20 @@ public sealed class SourceSandbox
         }
 
         return new ThreadConfigScope(options);
+    }
+
+    /// <summary>
+    /// Sidecars GDAL opens by name, even with directory listing off, without reporting them in <c>GDALGetFileList</c>:
+    /// the GRIB driver reads an inventory from "&lt;file&gt;.idx". One that exists must lie inside like every other file
+    /// (an upload's blob has none; a symbolic link out of an import root is refused).
+    /// </summary>
+    private void RefuseUnlistedSidecars(string path)
+    {
+        string index = path + ".idx";
+        if (File.Exists(index) || new FileInfo(index).LinkTarget is not null)
+        {
+            Refuse(path, index);
+        }
     }
 
     /// <summary>

@@ -98,7 +98,10 @@ public sealed class SourceSandboxTests : IDisposable
         string raw = _temp.File("raw.bin");
         string link = Hdf5Files.WriteExternalLink(Path.Combine(_root, "link.h5"), secret);
         string external = Hdf5Files.WriteExternalStorage(Path.Combine(_root, "external.h5"), raw, 4343f);
-        string virtualDataset = Hdf5Files.WriteVirtual(Path.Combine(_root, "virtual.h5"), secret);
+        // Its own source file, so this case does not depend on what the cases before it left open in the HDF5 library:
+        // a virtual dataset whose source cannot be opened silently reads as its fill value (0).
+        string source = Hdf5Files.WritePlain(_temp.File("source.h5"), 4444f);
+        string virtualDataset = Hdf5Files.WriteVirtual(Path.Combine(_root, "virtual.h5"), source);
 
         // How GDAL reaches each one's "data": the netCDF driver follows the external link (the HDF5 driver lists no
         // subdataset for it), the HDF5 driver reads the external raw data and the virtual dataset's source.
@@ -106,7 +109,7 @@ public sealed class SourceSandboxTests : IDisposable
         [
             (link, $"NETCDF:\"{link}\":data", "secret.h5", 4242f),
             (external, $"HDF5:\"{external}\"://data", "raw.bin", 4343f),
-            (virtualDataset, $"HDF5:\"{virtualDataset}\"://data", "secret.h5", 4242f),
+            (virtualDataset, $"HDF5:\"{virtualDataset}\"://data", "source.h5", 4444f),
         ];
         foreach ((string file, string open, string referenced, float value) in cases)
         {
@@ -133,6 +136,40 @@ public sealed class SourceSandboxTests : IDisposable
 
         using GdalDataset rooted = SourceSandbox.Directories([_root], drivers).Open(self);
         Assert.Equal(7f, ReadFirst(rooted));
+    }
+
+    [Fact]
+    public void A_grib_file_whose_idx_sidecar_links_outside_is_refused_though_gdal_does_not_list_the_sidecar()
+    {
+        string grib = Path.Combine(_root, "sub", "forecast.grb2");
+        using (GdalDataset tif = GdalDataset.Open(GlobalGeoTiff.Write(_temp.File("forecast.tif"), 8, 4, [(lat, lon) => lat])))
+        using (GdalDataset written = tif.CreateCopy("GRIB", grib))
+        {
+            Assert.Equal("GRIB", written.DriverName);
+        }
+
+        // GDAL's GRIB driver opens "<file>.idx" by name (directory listing off too) and leaves it out of its file list.
+        string index = grib + ".idx";
+        File.CreateSymbolicLink(index, _secret);
+        using (GdalDataset plain = GdalDataset.Open(grib))
+        {
+            Assert.DoesNotContain(plain.GetFileList(), f => f.EndsWith(".idx", StringComparison.Ordinal));
+        }
+
+        AssertRefused(() => Root.Open(grib), "forecast.grb2.idx");
+        AssertRefused(() => SourceSandbox.SingleFile(grib).Open(grib), "forecast.grb2.idx");
+
+        // An index that is a file inside the root is fine; without one the file opens as an upload too.
+        File.Delete(index);
+        File.WriteAllText(index, string.Empty);
+        using (GdalDataset inside = Root.Open(grib))
+        {
+            Assert.Equal((8, 4), (inside.Width, inside.Height));
+        }
+
+        File.Delete(index);
+        using GdalDataset upload = SourceSandbox.SingleFile(grib).Open(grib);
+        Assert.Equal("GRIB", upload.DriverName);
     }
 
     [Fact]
