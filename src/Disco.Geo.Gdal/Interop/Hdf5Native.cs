@@ -103,6 +103,9 @@ internal static partial class Hdf5Native
     internal static partial int H5Pclose(long list);
 
     [LibraryImport(Library)]
+    internal static partial int H5Pset_userblock(long fileCreateList, ulong size);
+
+    [LibraryImport(Library)]
     internal static partial int H5Pget_external_count(long createList);
 
     [LibraryImport(Library)]

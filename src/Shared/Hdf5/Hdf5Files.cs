@@ -22,9 +22,12 @@ internal static unsafe class Hdf5Files
         _ = Hdf5Native.H5Sclose(space);
     });
 
-    /// <summary>"data" is an external link to the dataset "data" of <paramref name="target"/> (as written, e.g. absolute).</summary>
-    public static string WriteExternalLink(string path, string target) => Write(path, file =>
-        Check(Hdf5Native.H5Lcreate_external(target, "data", file, "data", 0, 0)));
+    /// <summary>
+    /// "data" is an external link to the dataset "data" of <paramref name="target"/> (as written, e.g. absolute);
+    /// with a user block the HDF5 signature is not at offset 0 but at <paramref name="userBlock"/> (512, 1024, …).
+    /// </summary>
+    public static string WriteExternalLink(string path, string target, ulong userBlock = 0) => Write(path, file =>
+        Check(Hdf5Native.H5Lcreate_external(target, "data", file, "data", 0, 0)), userBlock);
 
     /// <summary>"data" keeps its raw values in <paramref name="rawFile"/> (which is written, little-endian float32).</summary>
     public static string WriteExternalStorage(string path, string rawFile, float value)
@@ -54,9 +57,16 @@ internal static unsafe class Hdf5Files
         _ = Hdf5Native.H5Pclose(creation);
     });
 
-    private static string Write(string path, Action<long> content)
+    private static string Write(string path, Action<long> content, ulong userBlock = 0)
     {
-        long file = Check(Hdf5Native.H5Fcreate(path, Hdf5Native.Truncate, 0, 0));
+        long creation = Check(Hdf5Native.H5Pcreate(Hdf5Native.Global("H5P_CLS_FILE_CREATE_ID_g")));
+        if (userBlock > 0)
+        {
+            Check(Hdf5Native.H5Pset_userblock(creation, userBlock));
+        }
+
+        long file = Check(Hdf5Native.H5Fcreate(path, Hdf5Native.Truncate, creation, 0));
+        _ = Hdf5Native.H5Pclose(creation);
         try
         {
             content(file);

@@ -97,6 +97,8 @@ public sealed class SourceSandboxTests : IDisposable
         string secret = Hdf5Files.WritePlain(_temp.File("secret.h5"), 4242f);
         string raw = _temp.File("raw.bin");
         string link = Hdf5Files.WriteExternalLink(Path.Combine(_root, "link.h5"), secret);
+        string userBlock = Hdf5Files.WriteExternalLink(Path.Combine(_root, "user-block.h5"), secret, userBlock: 1024);
+        Assert.NotEqual(0x89, File.ReadAllBytes(userBlock)[0]);
         string external = Hdf5Files.WriteExternalStorage(Path.Combine(_root, "external.h5"), raw, 4343f);
         // Its own source file, so this case does not depend on what the cases before it left open in the HDF5 library:
         // a virtual dataset whose source cannot be opened silently reads as its fill value (0).
@@ -104,10 +106,11 @@ public sealed class SourceSandboxTests : IDisposable
         string virtualDataset = Hdf5Files.WriteVirtual(Path.Combine(_root, "virtual.h5"), source);
 
         // How GDAL reaches each one's "data": the netCDF driver follows the external link (the HDF5 driver lists no
-        // subdataset for it), the HDF5 driver reads the external raw data and the virtual dataset's source.
+        // subdataset for it), behind a user block too (the signature at 1024), the HDF5 driver reads the external raw data and the virtual dataset's source.
         (string File, string Open, string Referenced, float Value)[] cases =
         [
             (link, $"NETCDF:\"{link}\":data", "secret.h5", 4242f),
+            (userBlock, $"NETCDF:\"{userBlock}\":data", "secret.h5", 4242f),
             (external, $"HDF5:\"{external}\"://data", "raw.bin", 4343f),
             (virtualDataset, $"HDF5:\"{virtualDataset}\"://data", "source.h5", 4444f),
         ];
