@@ -7,7 +7,10 @@ namespace Disco.Geo.Gdal;
 /// only and with GDAL's reach narrowed (see <see cref="Enter"/>), asks GDAL for every file the dataset consists of
 /// (<c>GDALGetFileList</c>: the file itself, external raw data, overviews, masks, <c>.aux.xml</c>, sidecars) and
 /// refuses the source with <see cref="SourceContainmentException"/> unless each one is an allowed file or lies in an
-/// allowed directory, symbolic links resolved. That happens before a pixel is read.
+/// allowed directory, symbolic links resolved. That happens before a pixel is read. Files GDAL does not list are
+/// checked before it opens the source: a GRIB inventory ("&lt;file&gt;.idx"), and for HDF5 and netCDF-4 files everything
+/// the HDF5 library itself would read (external links, external raw data, virtual dataset sources), which refuses an
+/// HDF5 source unless it is self-contained.
 /// </summary>
 public sealed class SourceSandbox
 {
