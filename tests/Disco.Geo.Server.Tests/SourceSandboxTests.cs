@@ -103,6 +103,40 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
     }
 
     [Fact]
+    public async Task Hdf5_sources_whose_data_lies_in_other_files_are_refused_and_self_contained_ones_ingest()
+    {
+        // An upload whose "data" is an external link to an HDF5 file elsewhere on the server (netCDF follows it).
+        string secret = Hdf5Files.WritePlain(Path.Combine(_outside, "secret.h5"), 4242f);
+        string link = Hdf5Files.WriteExternalLink(Path.Combine(_outside, "link.h5"), secret);
+        Dataset upload = (await _client.UploadFileAsync(link, "hdf5-link")).Dataset;
+        DiscoException refused = await Expect.StatusAsync(StatusCode.PermissionDenied,
+            () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "leak-hdf5", Grid = Grid, DatasetId = upload.Id }));
+        Assert.Contains("The main source 'link.h5'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("'secret.h5', which is outside the uploaded file", refused.Message, StringComparison.Ordinal);
+        AssertNoServerPaths(refused.Message, upload);
+
+        // A server path under the root: a virtual dataset over the file outside, and external raw data outside.
+        string virtualDataset = Hdf5Files.WriteVirtual(Path.Combine(_root, "virtual.h5"), secret);
+        DiscoException vds = await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(
+            new IngestDatasetRequest { Name = "leak-vds", Grid = Grid, ServerPath = new ServerPathSource { Path = virtualDataset } }));
+        Assert.Contains("'secret.h5'", vds.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_outside, vds.Message, StringComparison.Ordinal);
+        string external = Hdf5Files.WriteExternalStorage(Path.Combine(_root, "external.h5"), Path.Combine(_outside, "raw.bin"), 4343f);
+        DiscoException raw = await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(
+            new IngestDatasetRequest { Name = "leak-raw", Grid = Grid, ServerPath = new ServerPathSource { Path = external } }));
+        Assert.Contains("'raw.bin'", raw.Message, StringComparison.Ordinal);
+
+        Assert.Empty(await _client.ListJobsAsync(JobKind.Ingest).ToListAsync());
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetDatasetAsync("leak-hdf5"));
+
+        // The same format without references to other files ingests as an upload.
+        Dataset plain = (await _client.UploadFileAsync(Hdf5Files.WritePlain(Path.Combine(_outside, "plain.h5"), 7f), "hdf5-plain")).Dataset;
+        Job job = await _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "plain-hdf5", Grid = Grid, DatasetId = plain.Id });
+        Job done = await _client.WaitForJobAsync(job.Id);
+        Assert.True(done.State == JobState.Succeeded, done.Error?.Message);
+    }
+
+    [Fact]
     public async Task Prediction_inputs_that_read_outside_are_refused_before_a_prediction_exists()
     {
         Model model = await _client.ImportModelAsync(Packages.Write(_outside, "m.discomodel", seed: 3));

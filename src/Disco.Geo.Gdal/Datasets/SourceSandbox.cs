@@ -7,7 +7,10 @@ namespace Disco.Geo.Gdal;
 /// only and with GDAL's reach narrowed (see <see cref="Enter"/>), asks GDAL for every file the dataset consists of
 /// (<c>GDALGetFileList</c>: the file itself, external raw data, overviews, masks, <c>.aux.xml</c>, sidecars) and
 /// refuses the source with <see cref="SourceContainmentException"/> unless each one is an allowed file or lies in an
-/// allowed directory, symbolic links resolved. That happens before a pixel is read.
+/// allowed directory, symbolic links resolved. That happens before a pixel is read. Files GDAL does not list are
+/// checked before it opens the source: a GRIB inventory ("&lt;file&gt;.idx"), and for HDF5 and netCDF-4 files everything
+/// the HDF5 library itself would read (external links, external raw data, virtual dataset sources), which refuses an
+/// HDF5 source unless it is self-contained.
 /// </summary>
 public sealed class SourceSandbox
 {
@@ -70,6 +73,8 @@ public sealed class SourceSandbox
         GdalRuntime.EnsureInitialized();
         using IDisposable scope = Enter();
         Refuse(path, path);
+        RefuseUnlistedSidecars(path);
+        RefuseHdf5References(path);
         GdalDataset dataset = GdalDataset.Open(path, kind, allowedDrivers: AllowedDrivers);
         try
         {
@@ -127,6 +132,50 @@ public sealed class SourceSandbox
         }
 
         return new ThreadConfigScope(options);
+    }
+
+    /// <summary>
+    /// Sidecars GDAL opens by name, even with directory listing off, without reporting them in <c>GDALGetFileList</c>:
+    /// the GRIB driver reads an inventory from "&lt;file&gt;.idx". One that exists must lie inside like every other file
+    /// (an upload's blob has none; a symbolic link out of an import root is refused).
+    /// </summary>
+    private void RefuseUnlistedSidecars(string path)
+    {
+        string index = path + ".idx";
+        if (File.Exists(index) || new FileInfo(index).LinkTarget is not null)
+        {
+            Refuse(path, index);
+        }
+    }
+
+    /// <summary>
+    /// An HDF5 file (netCDF-4 included; the HDF5, HDF5Image and netCDF drivers open it) can make the HDF5 library read
+    /// other files that GDAL never lists: external links, external raw data, virtual dataset sources. They are found by
+    /// walking the file with the HDF5 library before GDAL opens it, and any of them refuses the source, inside an
+    /// allowed directory too: HDF5 resolves those names through environment prefixes, the process's working directory
+    /// and the file's own directory in turn, and a target may refer further, so no single path could be checked.
+    /// </summary>
+    private void RefuseHdf5References(string path)
+    {
+        if (!File.Exists(path) || !Hdf5References.IsHdf5(path))
+        {
+            return;
+        }
+
+        string? reference;
+        try
+        {
+            reference = Hdf5References.FindExternalReference(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new GdalException($"The file cannot be read: {e.Message}.", inner: e);
+        }
+
+        if (reference is not null)
+        {
+            throw new SourceContainmentException(path, reference, Boundary);
+        }
     }
 
     private void Refuse(string sourcePath, string file)

@@ -102,12 +102,13 @@ internal static class GdalLibraryResolver
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
-        if (libraryName != LogicalName)
+        // One resolver per assembly: the HDF5 imports (Hdf5Native) are resolved here as well.
+        return libraryName switch
         {
-            return 0;
-        }
-
-        return Load();
+            LogicalName => Load(),
+            Hdf5LibraryResolver.LogicalName => Hdf5LibraryResolver.Load(),
+            _ => 0,
+        };
     }
 
     /// <summary>Loads the library (once) and returns its handle; throws with the list of names tried when none loads.</summary>

@@ -22,11 +22,15 @@ internal sealed partial class SourceSandboxes
     /// descriptions are not among them: their whole point is to read other files or URLs. Formats that can name other
     /// files (ISIS3, PDS4, ENVI, EHdr, GeoTIFF with .aux.xml/.ovr, Shapefile) are allowed because the sandbox checks
     /// every file GDAL reports for them. MapInfo TAB is not among them: its seamless tables and views name other tables
-    /// that GDAL does not report as files of the dataset, so they could not be checked.
+    /// that GDAL does not report as files of the dataset, so they could not be checked. HDF5 and netCDF-4 files are
+    /// walked with the HDF5 library before GDAL opens them (external links, external raw data and virtual datasets are
+    /// refused, see <see cref="SourceSandbox"/>). HDF4 is not among them: an HDF4 scientific data set can keep its values
+    /// in an external file (SDsetexternalfile), which GDAL does not report and this server cannot check without binding
+    /// the HDF4 library; convert HDF4 files (e.g. with gdal_translate) before ingesting them.
     /// </summary>
     public static readonly IReadOnlyList<string> AllowedDrivers =
     [
-        "GTiff", "COG", "netCDF", "HDF4", "HDF4Image", "HDF5", "HDF5Image", "GRIB", "JP2OpenJPEG", "PNG", "JPEG", "GIF", "BMP", "WEBP", "HFA",
+        "GTiff", "COG", "netCDF", "HDF5", "HDF5Image", "GRIB", "JP2OpenJPEG", "PNG", "JPEG", "GIF", "BMP", "WEBP", "HFA",
         "AAIGrid", "XYZ", "EHdr", "ENVI", "ERS", "SAGA", "RST", "SRTMHGT", "USGSDEM", "PCIDSK", "NITF", "ISIS3", "PDS4",
         "ESRI Shapefile", "GeoJSON", "GeoJSONSeq", "TopoJSON", "GPKG", "FlatGeobuf", "OpenFileGDB", "SQLite", "GPX",
     ];

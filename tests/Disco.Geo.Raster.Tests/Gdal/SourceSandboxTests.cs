@@ -92,6 +92,90 @@ public sealed class SourceSandboxTests : IDisposable
     }
 
     [Fact]
+    public void Hdf5_files_whose_data_the_hdf5_library_reads_from_other_files_are_refused_before_gdal_opens_them()
+    {
+        string secret = Hdf5Files.WritePlain(_temp.File("secret.h5"), 4242f);
+        string raw = _temp.File("raw.bin");
+        string link = Hdf5Files.WriteExternalLink(Path.Combine(_root, "link.h5"), secret);
+        string userBlock = Hdf5Files.WriteExternalLink(Path.Combine(_root, "user-block.h5"), secret, userBlock: 1024);
+        Assert.NotEqual(0x89, File.ReadAllBytes(userBlock)[0]);
+        string external = Hdf5Files.WriteExternalStorage(Path.Combine(_root, "external.h5"), raw, 4343f);
+        // Its own source file, so this case does not depend on what the cases before it left open in the HDF5 library:
+        // a virtual dataset whose source cannot be opened silently reads as its fill value (0).
+        string source = Hdf5Files.WritePlain(_temp.File("source.h5"), 4444f);
+        string virtualDataset = Hdf5Files.WriteVirtual(Path.Combine(_root, "virtual.h5"), source);
+
+        // How GDAL reaches each one's "data": the netCDF driver follows the external link (the HDF5 driver lists no
+        // subdataset for it), behind a user block too (the signature at 1024), the HDF5 driver reads the external raw data and the virtual dataset's source.
+        (string File, string Open, string Referenced, float Value)[] cases =
+        [
+            (link, $"NETCDF:\"{link}\":data", "secret.h5", 4242f),
+            (userBlock, $"NETCDF:\"{userBlock}\":data", "secret.h5", 4242f),
+            (external, $"HDF5:\"{external}\"://data", "raw.bin", 4343f),
+            (virtualDataset, $"HDF5:\"{virtualDataset}\"://data", "source.h5", 4444f),
+        ];
+        foreach ((string file, string open, string referenced, float value) in cases)
+        {
+            // Without the walk, GDAL returns the other file's values and does not list that file.
+            using (GdalDataset plain = GdalDataset.Open(open))
+            {
+                float[] values = new float[Hdf5Files.Width * Hdf5Files.Height];
+                plain.GetBand(1).Read<float>(values, 0, 0, Hdf5Files.Width, Hdf5Files.Height);
+                Assert.All(values, v => Assert.Equal(value, v));
+                Assert.DoesNotContain(plain.GetFileList(), f => Path.GetFileName(f) == referenced);
+            }
+
+            AssertRefused(() => SourceSandbox.SingleFile(file).Open(file), referenced);
+            AssertRefused(() => Root.Open(file), referenced);
+        }
+
+        // A self-contained HDF5 file opens, as an upload and under a root, with the drivers a server allows.
+        string[] drivers = ["netCDF", "HDF5", "HDF5Image"];
+        string self = Hdf5Files.WritePlain(Path.Combine(_root, "plain.h5"), 7f);
+        using (GdalDataset dataset = SourceSandbox.SingleFile(self, drivers).Open(self))
+        {
+            Assert.Equal((Hdf5Files.Width, Hdf5Files.Height), (dataset.Width, dataset.Height));
+        }
+
+        using GdalDataset rooted = SourceSandbox.Directories([_root], drivers).Open(self);
+        Assert.Equal(7f, ReadFirst(rooted));
+    }
+
+    [Fact]
+    public void A_grib_file_whose_idx_sidecar_links_outside_is_refused_though_gdal_does_not_list_the_sidecar()
+    {
+        string grib = Path.Combine(_root, "sub", "forecast.grb2");
+        using (GdalDataset tif = GdalDataset.Open(GlobalGeoTiff.Write(_temp.File("forecast.tif"), 8, 4, [(lat, lon) => lat])))
+        using (GdalDataset written = tif.CreateCopy("GRIB", grib))
+        {
+            Assert.Equal("GRIB", written.DriverName);
+        }
+
+        // GDAL's GRIB driver opens "<file>.idx" by name (directory listing off too) and leaves it out of its file list.
+        string index = grib + ".idx";
+        File.CreateSymbolicLink(index, _secret);
+        using (GdalDataset plain = GdalDataset.Open(grib))
+        {
+            Assert.DoesNotContain(plain.GetFileList(), f => f.EndsWith(".idx", StringComparison.Ordinal));
+        }
+
+        AssertRefused(() => Root.Open(grib), "forecast.grb2.idx");
+        AssertRefused(() => SourceSandbox.SingleFile(grib).Open(grib), "forecast.grb2.idx");
+
+        // An index that is a file inside the root is fine; without one the file opens as an upload too.
+        File.Delete(index);
+        File.WriteAllText(index, string.Empty);
+        using (GdalDataset inside = Root.Open(grib))
+        {
+            Assert.Equal((8, 4), (inside.Width, inside.Height));
+        }
+
+        File.Delete(index);
+        using GdalDataset upload = SourceSandbox.SingleFile(grib).Open(grib);
+        Assert.Equal("GRIB", upload.DriverName);
+    }
+
+    [Fact]
     public void Multi_file_sources_inside_a_root_open_with_all_their_files()
     {
         string envi = ReferencingFiles.WriteEnvi(Path.Combine(_root, "sub", "grid.dat"), 16, 8);
@@ -160,6 +244,13 @@ public sealed class SourceSandboxTests : IDisposable
         {
             GdalRuntime.SetThreadConfigOption("GDAL_PAM_ENABLED", null);
         }
+    }
+
+    private static float ReadFirst(GdalDataset dataset)
+    {
+        float[] value = new float[1];
+        dataset.GetBand(1).Read<float>(value, 0, 0, 1, 1);
+        return value[0];
     }
 
     /// <summary>The fixture is real: GDAL without a sandbox opens the file and lists the outside file among its files.</summary>
