@@ -4,6 +4,7 @@ using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Disco.Geo.Server.Tests;
@@ -14,33 +15,18 @@ namespace Disco.Geo.Server.Tests;
 /// goes on. The jobs are held by gate handlers, so they are certainly running when the signal arrives and still
 /// running when the test looks, whatever the machine's speed.
 /// </summary>
-public sealed class CliInterruptTests : IAsyncLifetime
+public sealed class CliInterruptTests() : ServerTests("cli-interrupt")
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
     private readonly GateHandler _training = new(JobKind.Training, exclusive: true);
     private readonly GateHandler _verify = new(JobKind.Verify, exclusive: false);
     private readonly GateHandler _prediction = new(JobKind.Prediction, exclusive: false);
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _files = null!;
 
-    public async Task InitializeAsync()
+    private protected override void Configure(WebApplicationBuilder builder)
     {
-        _server = await TestServer.StartAsync(null, builder =>
-        {
-            builder.Services.AddSingleton<IJobHandler>(_training);
-            builder.Services.AddSingleton<IJobHandler>(_verify);
-            builder.Services.AddSingleton<IJobHandler>(_prediction);
-        });
-        _client = _server.Client();
-        _files = Temp.Directory("cli-interrupt");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_files);
+        builder.Services.AddSingleton<IJobHandler>(_training);
+        builder.Services.AddSingleton<IJobHandler>(_verify);
+        builder.Services.AddSingleton<IJobHandler>(_prediction);
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Disco.Geo.Server.Tests;
@@ -12,27 +13,12 @@ namespace Disco.Geo.Server.Tests;
 /// `--json`: stdout carries only JSON (one document, or JSON Lines for job-following commands), and a failed command
 /// ends stdout with one {"error":{…}} object, whatever failed: the request, the job, the connection or the usage.
 /// </summary>
-public sealed class CliJsonOutputTests : IAsyncLifetime
+public sealed class CliJsonOutputTests() : ServerTests("cli-json")
 {
     private readonly GateHandler _verify = new(JobKind.Verify, exclusive: false);
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _files = null!;
 
-    public async Task InitializeAsync()
-    {
-        // Verify jobs run until the test releases or cancels them, so how a job ends does not depend on timing.
-        _server = await TestServer.StartAsync(null, builder => builder.Services.AddSingleton<IJobHandler>(_verify));
-        _client = _server.Client();
-        _files = Temp.Directory("cli-json");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_files);
-    }
+    // Verify jobs run until the test releases or cancels them, so how a job ends does not depend on timing.
+    private protected override void Configure(WebApplicationBuilder builder) => builder.Services.AddSingleton<IJobHandler>(_verify);
 
     [Fact]
     public async Task A_job_following_command_prints_json_lines_and_a_job_that_ends_unsuccessfully_ends_them_with_an_error_object()

@@ -8,25 +8,8 @@ using Grpc.Core;
 
 namespace Disco.Geo.Server.Tests;
 
-public sealed class DatasetTests : IAsyncLifetime
+public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limits:MaxUploadBytes=20000000"])
 {
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _files = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync(["--Limits:MaxUploadBytes=20000000"]);
-        _client = _server.Client();
-        _files = Temp.Directory("files");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_files);
-    }
 
     [Fact]
     public async Task Upload_list_get_download_and_delete_round_trip()

@@ -12,25 +12,8 @@ namespace Disco.Geo.Server.Tests;
 /// download`), prediction COGs with their class names, and the server's XYZ tiles against the COG. Files are read back
 /// with GDAL.
 /// </summary>
-public sealed class GisExportTests : IAsyncLifetime
+public sealed class GisExportTests() : ServerTests("gis-export")
 {
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _files = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _client = _server.Client();
-        _files = Temp.Directory("gis-export");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_files);
-    }
 
     [Fact]
     public async Task Datasets_download_saves_a_gridded_dataset_as_a_multi_band_cog_with_one_pixel_per_node()

@@ -7,25 +7,8 @@ using Grpc.Core;
 
 namespace Disco.Geo.Server.Tests;
 
-public sealed class ModelTests : IAsyncLifetime
+public sealed class ModelTests() : ServerTests("models")
 {
-    private TestServer _server = null!;
-    private DiscoClient _client = null!;
-    private string _files = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _client = _server.Client();
-        _files = Temp.Directory("models");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Temp.Delete(_files);
-    }
 
     [Fact]
     public async Task Import_export_round_trip_keeps_the_package_and_reads_the_card()

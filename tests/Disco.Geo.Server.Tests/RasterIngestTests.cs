@@ -11,7 +11,7 @@ namespace Disco.Geo.Server.Tests;
 /// The GDAL ingest engine behind the real server: analytic rasters checked at the grid nodes, vector layers joined to
 /// rasters, ungeoreferenced world images, bad inputs with their status codes and messages, and cancellation.
 /// </summary>
-public sealed class RasterIngestTests() : ImportRootServerTests("ingest")
+public sealed class RasterIngestTests() : ServerTests("ingest", importRoot: true)
 {
     private static readonly Grid Equiangular5 = new() { Kind = GridKind.Equiangular, Nlat = 37, Nlon = 72, LonOriginDegrees = -180 };
 
@@ -212,7 +212,7 @@ public sealed class RasterIngestTests() : ImportRootServerTests("ingest")
 
         Assert.Contains("vector source holds class ids", (await FailedAsync("blend", boxes, Equiangular5, new BandSpec { SourceBand = 2, Resampling = Resampling.Bilinear })).Message, StringComparison.Ordinal);
 
-        string outside = TestRasters.WriteAnalyticGeoTiff(Path.Combine(_outside, "secret.tif"), 36, 18);
+        string outside = TestRasters.WriteAnalyticGeoTiff(Path.Combine(_files, "secret.tif"), 36, 18);
         await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
             Name = "outside",

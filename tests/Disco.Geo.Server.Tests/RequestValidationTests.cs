@@ -13,7 +13,7 @@ namespace Disco.Geo.Server.Tests;
 /// would build, the device, and the bands against the sources' metadata. A refused request names the field (and the
 /// setting that raises a limit) and queues no job.
 /// </summary>
-public sealed class RequestValidationTests() : ImportRootServerTests("validation")
+public sealed class RequestValidationTests() : ServerTests("validation", importRoot: true)
 {
     private static readonly Grid Grid = TinyTraining.Grid17;
 

@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace Disco.Geo.Server.Tests;
 
 /// <summary>Wrong ids, bad names, bad grids and paths outside the roots, for the RPCs not covered elsewhere.</summary>
-public sealed class RpcValidationTests() : ImportRootServerTests("validation-rpc")
+public sealed class RpcValidationTests() : ServerTests("validation-rpc", importRoot: true)
 {
     private const string UnknownDataset = "ds_01M88H4Z67HD4W5C06392PXC16";
     private const string UnknownJob = "job_01M88H4Z67HD4W5C06392PXC16";
@@ -25,7 +25,7 @@ public sealed class RpcValidationTests() : ImportRootServerTests("validation-rpc
 
         var grid = new Grid { Kind = GridKind.Equiangular, Nlat = 181, Nlon = 360 };
         string inside = Temp.File(_root, "inside.tif", 1000, seed: 1);
-        string outside = Temp.File(_outside, "secret.tif", 1000, seed: 2);
+        string outside = Temp.File(_files, "secret.tif", 1000, seed: 2);
         DiscoException bad = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
             Name = "bad name",
@@ -44,7 +44,7 @@ public sealed class RpcValidationTests() : ImportRootServerTests("validation-rpc
         }));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "nosource", Grid = grid }));
         await Expect.StatusAsync(StatusCode.PermissionDenied, () => Ingest(outside));
-        await Expect.StatusAsync(StatusCode.PermissionDenied, () => Ingest(Path.Combine(_root, "..", Path.GetFileName(_outside), "secret.tif")));
+        await Expect.StatusAsync(StatusCode.PermissionDenied, () => Ingest(Path.Combine(_root, "..", Path.GetFileName(_files), "secret.tif")));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => Ingest("relative/path.tif"));
         await Expect.StatusAsync(StatusCode.NotFound, () => Ingest(Path.Combine(_root, "missing.tif")));
         File.CreateSymbolicLink(Path.Combine(_root, "link.tif"), outside);

@@ -14,7 +14,7 @@ namespace Disco.Geo.Server.Tests;
 /// mosaic, an additional source). Each is refused with PERMISSION_DENIED at the RPC, before a job exists, with a message
 /// that names the file by its name only; multi-file sources inside the root still ingest.
 /// </summary>
-public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
+public sealed class SourceSandboxTests() : ServerTests("sandbox", importRoot: true)
 {
     private static readonly Grid Grid = new() { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36, LonOriginDegrees = -180 };
     private string _secret = null!;
@@ -22,13 +22,13 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _secret = ReferencingFiles.WriteSecret(Path.Combine(_outside, "secret.bin"));
+        _secret = ReferencingFiles.WriteSecret(Path.Combine(_files, "secret.bin"));
     }
 
     [Fact]
     public async Task An_uploaded_isis3_label_that_reads_a_server_file_is_refused_and_nothing_can_be_downloaded()
     {
-        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_outside, "label.lbl"), ReferencingFiles.FromAnywhere(_secret));
+        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_files, "label.lbl"), ReferencingFiles.FromAnywhere(_secret));
         Dataset upload = (await _client.UploadFileAsync(label, "isis-label")).Dataset;
 
         DiscoException refused = await Expect.StatusAsync(StatusCode.PermissionDenied,
@@ -63,7 +63,7 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
         // Another upload's blob lies in the same store (blobs/sha256/<2 hex>/<hash>): "../<2 hex>/<hash>" finds it.
         Dataset victim = (await _client.UploadFileAsync(_secret, "victim")).Dataset;
         string core = $"../{victim.Blob.Sha256[..2]}/{victim.Blob.Sha256}";
-        string label = ReferencingFiles.WritePds4Label(Path.Combine(_outside, "product.xml"), core);
+        string label = ReferencingFiles.WritePds4Label(Path.Combine(_files, "product.xml"), core);
         Dataset upload = (await _client.UploadFileAsync(label, "pds4-label")).Dataset;
 
         DiscoException refused = await Expect.StatusAsync(StatusCode.PermissionDenied,
@@ -84,15 +84,15 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
         DiscoException isis = await Expect.StatusAsync(StatusCode.PermissionDenied,
             () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "leak-path", Grid = Grid, ServerPath = new ServerPathSource { Path = label } }));
         Assert.Contains("'secret.bin', which is outside the server's import roots", isis.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_outside, isis.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_files, isis.Message, StringComparison.Ordinal);
 
         // A GeoTIFF inside whose .aux.xml names an overview file outside.
-        string overview = GlobalGeoTiff.Write(Path.Combine(_outside, "overview.tif"), 36, 18, [(lat, lon) => lon]);
+        string overview = GlobalGeoTiff.Write(Path.Combine(_files, "overview.tif"), 36, 18, [(lat, lon) => lon]);
         string tif = ReferencingFiles.WriteGeoTiffWithOverviewFile(Path.Combine(_root, "with-overview.tif"), overview);
         DiscoException ovr = await Expect.StatusAsync(StatusCode.PermissionDenied,
             () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "leak-ovr", Grid = Grid, ServerPath = new ServerPathSource { Path = tif } }));
         Assert.Contains("'overview.tif'", ovr.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_outside, ovr.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_files, ovr.Message, StringComparison.Ordinal);
 
         // One bad tile among good ones.
         string good = GlobalGeoTiff.Write(Path.Combine(_root, "good.tif"), 72, 36, [(lat, lon) => lat]);
@@ -106,8 +106,8 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
     public async Task Hdf5_sources_whose_data_lies_in_other_files_are_refused_and_self_contained_ones_ingest()
     {
         // An upload whose "data" is an external link to an HDF5 file elsewhere on the server (netCDF follows it).
-        string secret = Hdf5Files.WritePlain(Path.Combine(_outside, "secret.h5"), 4242f);
-        string link = Hdf5Files.WriteExternalLink(Path.Combine(_outside, "link.h5"), secret);
+        string secret = Hdf5Files.WritePlain(Path.Combine(_files, "secret.h5"), 4242f);
+        string link = Hdf5Files.WriteExternalLink(Path.Combine(_files, "link.h5"), secret);
         Dataset upload = (await _client.UploadFileAsync(link, "hdf5-link")).Dataset;
         DiscoException refused = await Expect.StatusAsync(StatusCode.PermissionDenied,
             () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "leak-hdf5", Grid = Grid, DatasetId = upload.Id }));
@@ -120,8 +120,8 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
         DiscoException vds = await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(
             new IngestDatasetRequest { Name = "leak-vds", Grid = Grid, ServerPath = new ServerPathSource { Path = virtualDataset } }));
         Assert.Contains("'secret.h5'", vds.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_outside, vds.Message, StringComparison.Ordinal);
-        string external = Hdf5Files.WriteExternalStorage(Path.Combine(_root, "external.h5"), Path.Combine(_outside, "raw.bin"), 4343f);
+        Assert.DoesNotContain(_files, vds.Message, StringComparison.Ordinal);
+        string external = Hdf5Files.WriteExternalStorage(Path.Combine(_root, "external.h5"), Path.Combine(_files, "raw.bin"), 4343f);
         DiscoException raw = await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(
             new IngestDatasetRequest { Name = "leak-raw", Grid = Grid, ServerPath = new ServerPathSource { Path = external } }));
         Assert.Contains("'raw.bin'", raw.Message, StringComparison.Ordinal);
@@ -130,7 +130,7 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetDatasetAsync("leak-hdf5"));
 
         // The same format without references to other files ingests as an upload.
-        Dataset plain = (await _client.UploadFileAsync(Hdf5Files.WritePlain(Path.Combine(_outside, "plain.h5"), 7f), "hdf5-plain")).Dataset;
+        Dataset plain = (await _client.UploadFileAsync(Hdf5Files.WritePlain(Path.Combine(_files, "plain.h5"), 7f), "hdf5-plain")).Dataset;
         Job job = await _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "plain-hdf5", Grid = Grid, DatasetId = plain.Id });
         Job done = await _client.WaitForJobAsync(job.Id);
         Assert.True(done.State == JobState.Succeeded, done.Error?.Message);
@@ -139,8 +139,8 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
     [Fact]
     public async Task Prediction_inputs_that_read_outside_are_refused_before_a_prediction_exists()
     {
-        Model model = await _client.ImportModelAsync(Packages.Write(_outside, "m.discomodel", seed: 3));
-        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_outside, "photo.lbl"), ReferencingFiles.FromAnywhere(_secret));
+        Model model = await _client.ImportModelAsync(Packages.Write(_files, "m.discomodel", seed: 3));
+        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_files, "photo.lbl"), ReferencingFiles.FromAnywhere(_secret));
         Dataset upload = (await _client.UploadFileAsync(label, "photo-label")).Dataset;
         string inRoot = ReferencingFiles.WriteIsis3Label(Path.Combine(_root, "photo.lbl"), Path.GetRelativePath(_root, _secret));
 
@@ -163,7 +163,7 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
     public async Task The_ingest_engine_refuses_an_escaping_upload_itself_without_naming_the_blob()
     {
         // The job's own check, for a source that changed between the RPC and the job: the engine as the job runs it.
-        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_outside, "label.lbl"), ReferencingFiles.FromAnywhere(_secret));
+        string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_files, "label.lbl"), ReferencingFiles.FromAnywhere(_secret));
         Dataset upload = (await _client.UploadFileAsync(label, "isis-engine")).Dataset;
         string blob = _server.Get<BlobStore>().PathOf(upload.Blob.Sha256);
         IIngestEngine engine = _server.Get<IIngestEngine>();
@@ -202,7 +202,7 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
     [Fact]
     public async Task Ingest_errors_on_uploads_name_the_upload_not_the_stored_blob()
     {
-        string noise = Path.Combine(_outside, "noise.bin");
+        string noise = Path.Combine(_files, "noise.bin");
         File.WriteAllBytes(noise, Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray());
         Dataset upload = (await _client.UploadFileAsync(noise, "noise")).Dataset;
         // Unreadable sources are refused at the RPC, where the sources are inspected before a job is queued.
@@ -226,7 +226,7 @@ public sealed class SourceSandboxTests() : ImportRootServerTests("sandbox")
     {
         Assert.DoesNotContain(upload.Blob.Sha256, message, StringComparison.Ordinal);
         Assert.DoesNotContain(_server.DataDirectory, message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_outside, message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_files, message, StringComparison.Ordinal);
         Assert.DoesNotContain("/", message, StringComparison.Ordinal);
     }
 }
