@@ -121,24 +121,11 @@ internal static class GdalLibraryResolver
                 return _handle;
             }
 
-            IReadOnlyList<string> candidates = Candidates();
-            List<string> failures = [];
-            foreach (string candidate in candidates)
+            if (NativeCandidates.TryLoadFirst(Candidates(), out nint handle, out string? loaded, out List<string> failures))
             {
-                try
-                {
-                    _handle = NativeLibrary.Load(candidate);
-                    LoadedName = candidate;
-                    return _handle;
-                }
-                catch (DllNotFoundException e)
-                {
-                    failures.Add($"{candidate}: {FirstLine(e.Message)}");
-                }
-                catch (BadImageFormatException e)
-                {
-                    failures.Add($"{candidate}: {FirstLine(e.Message)}");
-                }
+                _handle = handle;
+                LoadedName = loaded;
+                return _handle;
             }
 
             string advice = OperatingSystem.IsLinux()
@@ -149,11 +136,5 @@ internal static class GdalLibraryResolver
                 $"The GDAL C library could not be loaded. {advice}, or set {OverrideVariable} (or " +
                 $"GdalRuntimeOptions.LibraryPath) to the library file. Tried: {string.Join("; ", failures)}");
         }
-    }
-
-    private static string FirstLine(string text)
-    {
-        int newline = text.IndexOf('\n', StringComparison.Ordinal);
-        return newline < 0 ? text : text[..newline];
     }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Disco.Geo.Gdal.Interop;
 
 /// <summary>
@@ -43,16 +41,10 @@ internal static class Hdf5LibraryResolver
                 return _handle;
             }
 
-            List<string> failures = [];
-            foreach (string candidate in Candidates())
+            if (NativeCandidates.TryLoadFirst(Candidates(), out nint handle, out _, out List<string> failures))
             {
-                if (NativeLibrary.TryLoad(candidate, out nint handle))
-                {
-                    _handle = handle;
-                    return _handle;
-                }
-
-                failures.Add(candidate);
+                _handle = handle;
+                return _handle;
             }
 
             throw new DllNotFoundException(
