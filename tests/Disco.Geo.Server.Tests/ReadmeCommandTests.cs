@@ -130,7 +130,7 @@ public sealed class ReadmeCommandTests
         switch (Path.GetExtension(path))
         {
             case ".shp":
-                WriteLandShapefile(path);
+                ReferencingFiles.WriteShapefile(path, [.. Land.Select(box => (box.West, box.South, box.East, box.North, 1))]);
                 break;
             case ".tif":
                 GlobalGeoTiff.Write(path, width, height, [.. Enumerable.Range(0, 3).Select(b => (Func<double, double, double>)((lat, lon) => Colour(lat, lon)[b]))]);
@@ -164,31 +164,6 @@ public sealed class ReadmeCommandTests
     }
 
     private static byte[] Colour(double lat, double lon) => IsLand(lat, lon) ? [60, 140, 50] : [20, 50, 130];
-
-    private static void WriteLandShapefile(string path)
-    {
-        using GdalDataset shapefile = GdalDataset.CreateVector("ESRI Shapefile", path);
-        using SpatialReference wgs84 = SpatialReference.Wgs84();
-        OgrLayer layer = shapefile.CreateLayer(Path.GetFileNameWithoutExtension(path), wgs84, OgrGeometryType.Polygon);
-        foreach ((double west, double south, double east, double north) in Land)
-        {
-            // Well-known binary of a one-ring polygon: little-endian, type 3, 1 ring, 5 points.
-            using var wkb = new MemoryStream();
-            using var writer = new BinaryWriter(wkb);
-            writer.Write((byte)1);
-            writer.Write(3u);
-            writer.Write(1u);
-            writer.Write(5u);
-            foreach ((double x, double y) in new[] { (west, south), (east, south), (east, north), (west, north), (west, south) })
-            {
-                writer.Write(x);
-                writer.Write(y);
-            }
-
-            writer.Flush();
-            layer.AddFeature(wkb.ToArray());
-        }
-    }
 
     private static string Quote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 

@@ -95,14 +95,18 @@ internal static class ReferencingFiles
         return path;
     }
 
-    /// <summary>A lon/lat Shapefile (.shp, .shx, .dbf, .prj) of one box with an integer "code" field.</summary>
-    public static string WriteShapefile(string path, (double West, double South, double East, double North, int Code) box)
+    /// <summary>A lon/lat Shapefile (.shp, .shx, .dbf, .prj) of boxes with an integer "code" field.</summary>
+    public static string WriteShapefile(string path, params (double West, double South, double East, double North, int Code)[] boxes)
     {
         using GdalDataset dataset = GdalDataset.CreateVector("ESRI Shapefile", path);
         using SpatialReference wgs84 = SpatialReference.Wgs84();
         OgrLayer layer = dataset.CreateLayer(Path.GetFileNameWithoutExtension(path), wgs84, OgrGeometryType.Polygon);
         layer.CreateField("code", OgrFieldType.Integer);
-        layer.AddFeature(PolygonWkb(box.West, box.South, box.East, box.North), new Dictionary<string, object?> { ["code"] = box.Code });
+        foreach ((double west, double south, double east, double north, int code) in boxes)
+        {
+            layer.AddFeature(PolygonWkb(west, south, east, north), new Dictionary<string, object?> { ["code"] = code });
+        }
+
         return path;
     }
 
