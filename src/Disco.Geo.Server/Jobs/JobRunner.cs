@@ -471,12 +471,12 @@ internal sealed class JobRunner : BackgroundService
         }
         catch (JobFailedException e)
         {
-            Finish(running, JobState.Failed, new JobError { Code = (int)e.Code, Message = Problems.ForClients(e.Message) }, null, JobFailedException.ResumeCanFix(e.Code));
+            Finish(running, JobState.Failed, new JobError { Code = (int)e.Code, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Code));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
-            Finish(running, JobState.Failed, new JobError { Code = (int)StatusCode.Internal, Message = Problems.ForClients($"Internal error: {e.GetType().Name}: {e.Message}") }, null);
+            Finish(running, JobState.Failed, new JobError { Code = (int)StatusCode.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
         }
 
         await flushStop.CancelAsync();
@@ -522,8 +522,9 @@ internal sealed class JobRunner : BackgroundService
             job.State = state;
             if (error is not null)
             {
-                // Job errors reach clients (GetJob, WatchJob, the failed call): no data directory paths in them.
-                error.Message = _directory.RedactPaths(error.Message);
+                // Job errors reach clients (GetJob, WatchJob, the failed call): no data directory paths and no .NET
+                // parameter suffixes in them, whichever way the job ended.
+                error.Message = _directory.RedactPaths(Problems.ForClients(error.Message));
             }
 
             job.Error = error;

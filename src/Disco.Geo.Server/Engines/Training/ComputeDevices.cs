@@ -17,7 +17,7 @@ internal static class ComputeDevices
         }
         catch (ArgumentException e)
         {
-            throw new EngineInputException($"device '{name}': {Services.Problems.ForClients(e.Message)}", "device");
+            throw new EngineInputException($"device '{name}': {e.Message}", "device");
         }
 
         if (device.type == DeviceType.CUDA && device.index >= torch.cuda.device_count())
