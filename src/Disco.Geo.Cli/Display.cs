@@ -1,5 +1,6 @@
 using System.Globalization;
 using Disco.Geo.Client;
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Google.Protobuf;
 using Spectre.Console;
@@ -24,15 +25,7 @@ internal static class Display
 
     public static string Grid(Protos.V1.Grid? grid) => grid is null || grid.Nlat == 0 ? "" : $"{Kind(grid.Kind)} {grid.Nlat}x{grid.Nlon}";
 
-    public static string Kind(GridKind kind) => kind switch
-    {
-        GridKind.Equiangular => "equiangular",
-        GridKind.LegendreGauss => "legendre-gauss",
-        GridKind.Lobatto => "lobatto",
-        GridKind.EquiangularTrapezoidal => "equiangular-trapezoidal",
-        GridKind.Equirectangular => "equirectangular",
-        _ => "?",
-    };
+    public static string Kind(Protos.V1.GridKind kind) => ApiGridKinds.To(kind) is { } known ? known.ToName() : "?";
 
     /// <summary>"RawFile" → "raw-file", the spelling the flags accept.</summary>
     public static string Lower(Enum value) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 
 namespace Disco.Geo.Cli;
@@ -18,22 +19,18 @@ internal static class Parsing
             throw new UsageException($"--grid '{text}' is not KIND:NLATxNLON[:LON0], e.g. equiangular:181x360.");
         }
 
-        GridKind kind = parts[0].ToLowerInvariant() switch
+        if (!GridKindNames.TryParse(parts[0], out Grids.GridKind gridKind))
         {
-            "equiangular" => GridKind.Equiangular,
-            "legendre-gauss" or "gauss" => GridKind.LegendreGauss,
-            "lobatto" => GridKind.Lobatto,
-            "equiangular-trapezoidal" or "trapezoidal" => GridKind.EquiangularTrapezoidal,
-            "equirectangular" => GridKind.Equirectangular,
-            _ => throw new UsageException($"Unknown grid kind '{parts[0]}': use equiangular, legendre-gauss, lobatto, equiangular-trapezoidal or equirectangular."),
-        };
+            throw new UsageException($"Unknown grid kind '{parts[0]}': use {string.Join(", ", GridKindNames.All)}.");
+        }
+
         double origin = 0;
         if (parts.Length == 3 && !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out origin))
         {
             throw new UsageException($"--grid '{text}': '{parts[2]}' is not a longitude.");
         }
 
-        return new Grid { Kind = kind, Nlat = nlat, Nlon = nlon, LonOriginDegrees = origin };
+        return new Grid { Kind = ApiGridKinds.From(gridKind), Nlat = nlat, Nlon = nlon, LonOriginDegrees = origin };
     }
 
     /// <summary>

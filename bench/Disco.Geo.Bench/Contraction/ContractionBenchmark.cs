@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Disco.Geo.Sphere.Contraction;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Psi;
 using TorchSharp;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Samples;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Bench.Earth;
 

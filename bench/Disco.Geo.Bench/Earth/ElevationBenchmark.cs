@@ -5,7 +5,7 @@ using Disco.Geo.Bench.Earth.Pictures;
 using Disco.Geo.Pictures;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Sphere.Data;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Losses;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Training;

@@ -4,7 +4,7 @@ using System.Text;
 using Disco.Geo.Bench.Earth.Pictures;
 using Disco.Geo.Pictures;
 using Disco.Geo.Sphere.Data;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Losses;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Rotations;

@@ -3,7 +3,7 @@ using System.Text;
 using Disco.Geo.Sphere.Convolution;
 using Disco.Geo.Sphere.Equivariance;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Psi;
 using Disco.Geo.Sphere.Rotations;
 using TorchSharp;

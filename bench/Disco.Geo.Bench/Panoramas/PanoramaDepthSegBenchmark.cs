@@ -12,7 +12,7 @@ using Disco.Geo.Scenes;
 using Disco.Geo.Scenes.Generation;
 using Disco.Geo.Scenes.Rendering;
 using Disco.Geo.Sphere.Data;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Training;
 

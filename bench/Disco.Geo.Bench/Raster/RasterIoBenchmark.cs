@@ -8,7 +8,7 @@ using Disco.Geo.Raster.Outputs;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Samples;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Bench.Raster;
 

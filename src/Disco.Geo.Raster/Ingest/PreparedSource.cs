@@ -2,7 +2,7 @@ using System.Globalization;
 using Disco.Geo.Gdal;
 using Disco.Geo.Gdal.Utilities;
 using Disco.Geo.Raster.Wrapping;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Raster.Ingest;
 

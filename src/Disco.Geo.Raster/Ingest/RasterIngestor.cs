@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Disco.Geo.Gdal;
 using Disco.Geo.Gdal.Warping;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

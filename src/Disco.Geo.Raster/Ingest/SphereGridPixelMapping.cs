@@ -1,5 +1,5 @@
 using Disco.Geo.Gdal.Warping;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Raster.Ingest;
 

@@ -1,5 +1,4 @@
-using Disco.Geo.Sphere.Grids;
-using TorchSharp;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Raster;
 
@@ -109,66 +108,5 @@ public sealed class SphereRaster
         }
 
         return new SphereRaster(Grid, data, bands, Valid, Provenance);
-    }
-
-    /// <summary>
-    /// A float32 tensor [bands, NLat, NLon] (on the CPU) of all bands, or of the bands of one role. The caller disposes it.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">No band has that role.</exception>
-    public torch.Tensor ToTensor(BandRole? role = null)
-    {
-        SphereRaster source = role is null ? this : SelectRole(role.Value)
-            ?? throw new InvalidOperationException($"The raster has no {role} band (bands: {string.Join(", ", BandNames)}).");
-        return torch.tensor(source.Data, [source.BandCount, Grid.NLat, Grid.NLon], torch.ScalarType.Float32);
-    }
-
-    /// <summary>The validity mask as a bool tensor [NLat, NLon] (on the CPU). The caller disposes it.</summary>
-    public torch.Tensor ValidityTensor() => torch.tensor(Valid, [Grid.NLat, Grid.NLon]);
-
-    /// <summary>
-    /// Wraps a tensor [bands, NLat, NLon] or [NLat, NLon] (any device and floating type; copied to the CPU as float32),
-    /// e.g. a model's prediction map or argmax class ids, as a raster on <paramref name="grid"/>.
-    /// </summary>
-    /// <exception cref="ArgumentException">The shape does not match the grid or the band descriptions.</exception>
-    public static SphereRaster FromTensor(torch.Tensor values, SphereGrid grid, IReadOnlyList<RasterBandInfo>? bands = null,
-        torch.Tensor? valid = null, RasterProvenance? provenance = null)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        ArgumentNullException.ThrowIfNull(grid);
-        long[] shape = values.shape;
-        bool single = shape.Length == 2;
-        if (!(single || shape.Length == 3) || shape[^2] != grid.NLat || shape[^1] != grid.NLon)
-        {
-            throw new ArgumentException(
-                $"A tensor of shape [{string.Join(", ", shape)}] does not fit {grid}; expected [bands, {grid.NLat}, {grid.NLon}] or [{grid.NLat}, {grid.NLon}].",
-                nameof(values));
-        }
-
-        int bandCount = single ? 1 : (int)shape[0];
-        bands ??= Enumerable.Range(0, bandCount).Select(i => new RasterBandInfo(bandCount == 1 ? "value" : $"band{i + 1}")).ToArray();
-        if (bands.Count != bandCount)
-        {
-            throw new ArgumentException($"The tensor has {bandCount} band(s) but {bands.Count} band description(s) were given.", nameof(bands));
-        }
-
-        float[] data;
-        using (torch.Tensor cpu = values.detach().to(torch.ScalarType.Float32).cpu().contiguous())
-        {
-            data = cpu.data<float>().ToArray();
-        }
-
-        bool[]? mask = null;
-        if (valid is not null)
-        {
-            if (valid.shape.Length != 2 || valid.shape[0] != grid.NLat || valid.shape[1] != grid.NLon)
-            {
-                throw new ArgumentException($"The validity tensor must have shape [{grid.NLat}, {grid.NLon}].", nameof(valid));
-            }
-
-            using torch.Tensor cpuMask = valid.detach().to(torch.ScalarType.Bool).cpu().contiguous();
-            mask = cpuMask.data<bool>().ToArray();
-        }
-
-        return new SphereRaster(grid, data, bands, mask, provenance);
     }
 }

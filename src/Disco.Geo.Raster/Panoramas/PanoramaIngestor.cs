@@ -3,7 +3,7 @@ using System.Globalization;
 using Disco.Geo.Gdal;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas.Exr;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

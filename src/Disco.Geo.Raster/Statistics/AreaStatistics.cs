@@ -1,4 +1,4 @@
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
 

@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Server.Services;
 
@@ -8,13 +8,13 @@ internal static class GridLatitudes
 {
     public static double[] Degrees(Grid grid)
     {
-        Sphere.Grids.GridKind? kind = grid.Kind switch
+        Geo.Grids.GridKind? kind = grid.Kind switch
         {
-            Protos.V1.GridKind.Equiangular => Sphere.Grids.GridKind.Equiangular,
-            Protos.V1.GridKind.LegendreGauss => Sphere.Grids.GridKind.LegendreGauss,
-            Protos.V1.GridKind.Lobatto => Sphere.Grids.GridKind.Lobatto,
-            Protos.V1.GridKind.EquiangularTrapezoidal => Sphere.Grids.GridKind.EquiangularTrapezoidal,
-            Protos.V1.GridKind.Equirectangular => Sphere.Grids.GridKind.Equirectangular,
+            Protos.V1.GridKind.Equiangular => Geo.Grids.GridKind.Equiangular,
+            Protos.V1.GridKind.LegendreGauss => Geo.Grids.GridKind.LegendreGauss,
+            Protos.V1.GridKind.Lobatto => Geo.Grids.GridKind.Lobatto,
+            Protos.V1.GridKind.EquiangularTrapezoidal => Geo.Grids.GridKind.EquiangularTrapezoidal,
+            Protos.V1.GridKind.Equirectangular => Geo.Grids.GridKind.Equirectangular,
             _ => null,
         };
         if (kind is null || grid.Nlat < 2 || grid.Nlon < 1)

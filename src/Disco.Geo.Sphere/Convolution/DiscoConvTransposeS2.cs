@@ -1,5 +1,5 @@
 using Disco.Geo.Sphere.Contraction;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using TorchSharp;
 using static TorchSharp.torch;
 

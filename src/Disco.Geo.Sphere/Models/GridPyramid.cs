@@ -1,4 +1,4 @@
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Sphere.Models;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Sphere.Models;
 

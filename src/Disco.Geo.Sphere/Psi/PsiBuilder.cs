@@ -1,6 +1,6 @@
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Sphere.Grids;
-using Disco.Geo.Sphere.Quadrature;
+using Disco.Geo.Grids;
+using Disco.Geo.Grids.Quadrature;
 
 namespace Disco.Geo.Sphere.Psi;
 

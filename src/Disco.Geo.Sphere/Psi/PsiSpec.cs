@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Sphere.Psi;
 

@@ -1,5 +1,5 @@
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Sphere.Psi;
 

@@ -2,7 +2,7 @@ using Disco.Geo.Gdal;
 using Disco.Geo.Raster.Outputs;
 using Disco.Geo.Raster.Statistics;
 using Disco.Geo.Raster.Tests.Support;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using NetTopologySuite.Features;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;

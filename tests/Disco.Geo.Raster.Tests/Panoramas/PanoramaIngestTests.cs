@@ -3,7 +3,7 @@ using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Raster.Tests.Support;
 using Disco.Geo.Samples;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Raster.Tests.Panoramas;
 

@@ -3,7 +3,7 @@ using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Tests.Infrastructure;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Packaging;
 using SphereOutput = Disco.Geo.Sphere.Inference.PredictionOutput;
@@ -87,7 +87,7 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         // The dataset has its labels: the summary scores the held-out map against them, area-weighted.
         GriddedValues valid = await GriddedValues.DownloadAsync(Client, "valid");
         float[] truth = valid.Values.AsSpan(valid.Band("above") * 17 * 32, 17 * 32).ToArray();
-        SphereGrid grid = SphereGrid.Create(Sphere.Grids.GridKind.Equiangular, 17, 32, -180);
+        SphereGrid grid = SphereGrid.Create(Geo.Grids.GridKind.Equiangular, 17, 32, -180);
         double[,] confusion = new double[2, 2];
         for (int k = 0; k < truth.Length; k++)
         {
@@ -251,7 +251,7 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         string photo = TestRasters.WritePlainPng(Path.Combine(fixture.Files, "room.png"), 128, 64, (lat, lon) => (byte)(AnalyticField.F(lat, lon) * 12));
         string uploaded = (await Client.UploadFileAsync(photo)).Dataset.Id;
         PredictionArray fromPanorama = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Panorama = new PanoramaSource { DatasetId = uploaded, YawDegrees = 30 } });
-        SphereGrid grid = SphereGrid.Create(Sphere.Grids.GridKind.Equiangular, 17, 32, -180);
+        SphereGrid grid = SphereGrid.Create(Geo.Grids.GridKind.Equiangular, 17, 32, -180);
         var resampled = await new PanoramaIngestor().IngestAsync(photo, grid, new PanoramaOptions { Orientation = new CameraOrientation(30) });
         Assert.Equal(await InProcessAsync(resampled.Data, SphereOutput.Values), fromPanorama.Values);
         Assert.Equal(2, fromPanorama.Summary.ClassAreas.Count);
@@ -281,7 +281,7 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
 
     private static double AreaFraction(float[] classes, int id)
     {
-        SphereGrid grid = SphereGrid.Create(Sphere.Grids.GridKind.Equiangular, 17, 32, -180);
+        SphereGrid grid = SphereGrid.Create(Geo.Grids.GridKind.Equiangular, 17, 32, -180);
         double area = 0, total = 0;
         for (int k = 0; k < classes.Length; k++)
         {

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines.Raster;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Server.Tests.Infrastructure;
 

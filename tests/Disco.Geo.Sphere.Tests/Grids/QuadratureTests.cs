@@ -1,4 +1,4 @@
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Tests.Conformance;
 
 namespace Disco.Geo.Sphere.Tests.Grids;

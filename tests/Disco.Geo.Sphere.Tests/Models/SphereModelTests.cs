@@ -1,4 +1,4 @@
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Tests.Data;
 using TorchSharp;

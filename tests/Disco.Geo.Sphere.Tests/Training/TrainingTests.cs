@@ -258,7 +258,7 @@ public class TrainingTests
         Assert.Contains("learning_rate", (await Assert.ThrowsAsync<ArgumentException>(() => trainer.TrainAsync(model, data, null, new TrainingOptions { LearningRate = double.NaN }))).Message, StringComparison.Ordinal);
         Assert.Contains("validation_metric 'rmse'", (await Assert.ThrowsAsync<ArgumentException>(() => trainer.TrainAsync(model, data, null, new TrainingOptions { ValidationMetric = "rmse" }))).Message, StringComparison.Ordinal);
         Assert.Contains("class_weights", (await Assert.ThrowsAsync<ArgumentException>(() => trainer.TrainAsync(model, data, null, new TrainingOptions { Loss = new() { ClassWeights = [1.0] } }))).Message, StringComparison.Ordinal);
-        InMemorySphereDataset otherGrid = SyntheticSpheres.Hemispheres(1, 1, Disco.Geo.Sphere.Grids.SphereGrid.Create(Disco.Geo.Sphere.Grids.GridKind.Equiangular, 9, 16));
+        InMemorySphereDataset otherGrid = SyntheticSpheres.Hemispheres(1, 1, Disco.Geo.Grids.SphereGrid.Create(Disco.Geo.Grids.GridKind.Equiangular, 9, 16));
         Assert.Contains("ingest the data onto the model's grid", (await Assert.ThrowsAsync<ArgumentException>(() => trainer.TrainAsync(model, otherGrid, null, new TrainingOptions()))).Message, StringComparison.Ordinal);
 
         using SphereModel threeClasses = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(ModelTask.Regression, 1), 1);

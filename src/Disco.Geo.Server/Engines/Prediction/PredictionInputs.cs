@@ -5,7 +5,7 @@ using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Engines.Training;
 using Disco.Geo.Server.Security;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using RasterBandRole = Disco.Geo.Raster.BandRole;
 
 namespace Disco.Geo.Server.Engines.Prediction;

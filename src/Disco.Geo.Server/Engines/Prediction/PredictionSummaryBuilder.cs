@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Server.Engines.Prediction;
 

@@ -1,10 +1,10 @@
 using Disco.Geo.Raster;
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
 using ApiGrid = Disco.Geo.Protos.V1.Grid;
 using ApiGridKind = Disco.Geo.Protos.V1.GridKind;
 using ApiResampling = Disco.Geo.Protos.V1.Resampling;
-using GridKind = Disco.Geo.Sphere.Grids.GridKind;
+using GridKind = Disco.Geo.Grids.GridKind;
 using Resampling = Disco.Geo.Raster.Resampling;
 
 namespace Disco.Geo.Server.Engines.Raster;

@@ -1,4 +1,4 @@
-namespace Disco.Geo.Sphere.Grids;
+namespace Disco.Geo.Grids;
 
 /// <summary>
 /// The latitude layout of a sphere grid. Longitudes are always equispaced; the kind fixes the colatitudes and the
@@ -31,6 +31,9 @@ public enum GridKind
 /// <summary>Names of grid kinds as used in configuration, the API and torch-harmonics.</summary>
 public static class GridKindNames
 {
+    /// <summary>The canonical names of every kind, in declaration order (for help texts and error messages).</summary>
+    public static IReadOnlyList<string> All { get; } = Enum.GetValues<GridKind>().Select(kind => kind.ToName()).ToArray();
+
     /// <summary>The canonical name: "equiangular", "legendre-gauss", "lobatto", "equiangular-trapezoidal" or "equirectangular".</summary>
     public static string ToName(this GridKind kind) => kind switch
     {
@@ -54,9 +57,7 @@ public static class GridKindNames
             "lobatto" => GridKind.Lobatto,
             "equiangular-trapezoidal" or "trapezoidal" => GridKind.EquiangularTrapezoidal,
             "equirectangular" => GridKind.Equirectangular,
-            _ => throw new ArgumentException(
-                $"Unknown grid kind '{name}'. Use one of: equiangular, legendre-gauss, lobatto, equiangular-trapezoidal, equirectangular.",
-                nameof(name)),
+            _ => throw new ArgumentException($"Unknown grid kind '{name}'. Use one of: {string.Join(", ", All)}.", nameof(name)),
         };
     }
 

@@ -1,4 +1,4 @@
-namespace Disco.Geo.Sphere.Quadrature;
+namespace Disco.Geo.Grids.Quadrature;
 
 /// <summary>
 /// Colatitudes (radians, north pole first) and the matching quadrature weights for ∫ f d(cos θ) over [−1, 1];

@@ -1,6 +1,6 @@
-using Disco.Geo.Sphere.Grids;
+using Disco.Geo.Grids;
 
-namespace Disco.Geo.Sphere.Quadrature;
+namespace Disco.Geo.Grids.Quadrature;
 
 /// <summary>
 /// Latitude quadrature rules on x = cos θ ∈ [−1, 1]. Nodes are produced the way torch-harmonics produces them

@@ -1,6 +1,6 @@
-using Disco.Geo.Sphere.Quadrature;
+using Disco.Geo.Grids.Quadrature;
 
-namespace Disco.Geo.Sphere.Grids;
+namespace Disco.Geo.Grids;
 
 /// <summary>
 /// A latitude–longitude grid on the unit sphere: its kind (which fixes colatitudes and quadrature), its size and the
