@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Contraction;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Psi;
 using TorchSharp;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Disco.Geo.Grids;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Samples;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Bench.Earth;
 

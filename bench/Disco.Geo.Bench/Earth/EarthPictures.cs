@@ -1,7 +1,7 @@
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Grids;
 using Disco.Geo.Pictures;
 using Disco.Geo.Sphere.Data;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Rotations;

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Convolution;
 using Disco.Geo.Sphere.Equivariance;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Psi;
 using Disco.Geo.Sphere.Rotations;
 using TorchSharp;

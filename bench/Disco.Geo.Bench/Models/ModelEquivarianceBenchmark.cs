@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Disco.Geo.Sphere.Data;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Losses;
 using Disco.Geo.Sphere.Models;

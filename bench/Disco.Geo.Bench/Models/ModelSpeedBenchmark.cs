@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Disco.Geo.Sphere.Data;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Training;

@@ -1,5 +1,5 @@
-using Disco.Geo.Sphere.Data;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Rotations;
 
 namespace Disco.Geo.Bench.Models;

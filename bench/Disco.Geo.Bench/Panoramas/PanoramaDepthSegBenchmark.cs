@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Disco.Geo.Bench.Earth;
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Grids;
 using Disco.Geo.Pictures;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Panoramas;
@@ -12,7 +13,6 @@ using Disco.Geo.Scenes;
 using Disco.Geo.Scenes.Generation;
 using Disco.Geo.Scenes.Rendering;
 using Disco.Geo.Sphere.Data;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Training;
 

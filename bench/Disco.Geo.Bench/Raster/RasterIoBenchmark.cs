@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Disco.Geo.Gdal;
+using Disco.Geo.Grids;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Outputs;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Samples;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Bench.Raster;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Disco.Geo.Gdal;
 using Disco.Geo.Gdal.Utilities;
-using Disco.Geo.Raster.Wrapping;
 using Disco.Geo.Grids;
+using Disco.Geo.Raster.Wrapping;
 
 namespace Disco.Geo.Raster.Ingest;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Disco.Geo.Gdal;
+using Disco.Geo.Grids;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas.Exr;
-using Disco.Geo.Grids;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,5 +1,5 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Grids;
+using Disco.Geo.Protos.V1;
 
 namespace Disco.Geo.Server.Services;
 

@@ -1,6 +1,6 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Contraction;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Psi;
 using TorchSharp;
 using TorchSharp.Modules;

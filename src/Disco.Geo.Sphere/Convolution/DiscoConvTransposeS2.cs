@@ -1,5 +1,5 @@
-using Disco.Geo.Sphere.Contraction;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.Contraction;
 using TorchSharp;
 using static TorchSharp.torch;
 

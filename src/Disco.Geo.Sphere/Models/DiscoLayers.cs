@@ -1,6 +1,6 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Convolution;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Grids;
 using TorchSharp;
 using static TorchSharp.torch;
 

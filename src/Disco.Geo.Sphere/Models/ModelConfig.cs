@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Disco.Geo.Sphere.FilterBases;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.FilterBases;
 using Disco.Geo.Sphere.Psi;
 
 namespace Disco.Geo.Sphere.Models;

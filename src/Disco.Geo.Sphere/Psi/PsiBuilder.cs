@@ -1,6 +1,6 @@
-using Disco.Geo.Sphere.FilterBases;
 using Disco.Geo.Grids;
 using Disco.Geo.Grids.Quadrature;
+using Disco.Geo.Sphere.FilterBases;
 
 namespace Disco.Geo.Sphere.Psi;
 

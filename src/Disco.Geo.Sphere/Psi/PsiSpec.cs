@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Disco.Geo.Sphere.FilterBases;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.FilterBases;
 
 namespace Disco.Geo.Sphere.Psi;
 

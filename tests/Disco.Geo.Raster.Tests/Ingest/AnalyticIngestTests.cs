@@ -1,6 +1,6 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Tests.Support;
-using Disco.Geo.Grids;
 using Xunit.Abstractions;
 
 namespace Disco.Geo.Raster.Tests.Ingest;

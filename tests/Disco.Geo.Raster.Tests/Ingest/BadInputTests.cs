@@ -1,7 +1,7 @@
 using Disco.Geo.Gdal;
+using Disco.Geo.Grids;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Tests.Support;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Raster.Tests.Ingest;
 

@@ -1,9 +1,9 @@
 using Disco.Geo.Gdal;
+using Disco.Geo.Grids;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Raster.Tests.Support;
 using Disco.Geo.Samples;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Raster.Tests.Panoramas;
 

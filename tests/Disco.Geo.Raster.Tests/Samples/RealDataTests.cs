@@ -1,7 +1,7 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Statistics;
 using Disco.Geo.Samples;
-using Disco.Geo.Grids;
 using Xunit.Abstractions;
 
 namespace Disco.Geo.Raster.Tests.Samples;

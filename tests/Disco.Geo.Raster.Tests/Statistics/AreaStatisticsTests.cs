@@ -1,6 +1,6 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Raster.Statistics;
 using Disco.Geo.Raster.Tests.Support;
-using Disco.Geo.Grids;
 using NetTopologySuite.Geometries;
 
 namespace Disco.Geo.Raster.Tests.Statistics;

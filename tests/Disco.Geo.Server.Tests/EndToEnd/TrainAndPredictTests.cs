@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Disco.Geo.Client;
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Tests.Infrastructure;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Packaging;
 using SphereOutput = Disco.Geo.Sphere.Inference.PredictionOutput;

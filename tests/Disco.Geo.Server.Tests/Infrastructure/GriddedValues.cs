@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using Disco.Geo.Client;
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines.Raster;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Server.Tests.Infrastructure;
 

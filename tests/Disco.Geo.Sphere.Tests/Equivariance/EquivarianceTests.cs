@@ -1,7 +1,7 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Convolution;
 using Disco.Geo.Sphere.Equivariance;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Psi;
 using Disco.Geo.Sphere.Rotations;
 using TorchSharp;

@@ -1,5 +1,5 @@
-using Disco.Geo.Sphere.FilterBases;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.FilterBases;
 using Disco.Geo.Sphere.Psi;
 
 namespace Disco.Geo.Sphere.Tests.Psi;

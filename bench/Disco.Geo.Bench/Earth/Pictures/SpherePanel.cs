@@ -1,6 +1,6 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Pictures;
 using Disco.Geo.Raster.Rendering;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Bench.Earth.Pictures;
 

@@ -1,11 +1,11 @@
 using Disco.Geo.Gdal;
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Engines.Training;
 using Disco.Geo.Server.Security;
-using Disco.Geo.Grids;
 using RasterBandRole = Disco.Geo.Raster.BandRole;
 
 namespace Disco.Geo.Server.Engines.Prediction;

@@ -1,5 +1,5 @@
-using Disco.Geo.Raster;
 using Disco.Geo.Grids;
+using Disco.Geo.Raster;
 using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
 using ApiGrid = Disco.Geo.Protos.V1.Grid;
 using ApiGridKind = Disco.Geo.Protos.V1.GridKind;

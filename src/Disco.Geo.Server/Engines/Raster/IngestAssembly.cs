@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster;
-using Disco.Geo.Grids;
 using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
 
 namespace Disco.Geo.Server.Engines.Raster;

@@ -1,8 +1,8 @@
 using System.Globalization;
+using Disco.Geo.Grids;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Rendering;
 using Disco.Geo.Server.Storage;
-using Disco.Geo.Grids;
 using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
 using Model = Disco.Geo.Protos.V1.Model;
 using ModelClass = Disco.Geo.Protos.V1.ModelClass;

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Disco.Geo.Gdal;
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Server.Security;
-using Disco.Geo.Grids;
 using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
 using ApiResampling = Disco.Geo.Protos.V1.Resampling;
 using LibraryRasterSource = Disco.Geo.Raster.Ingest.RasterSource;

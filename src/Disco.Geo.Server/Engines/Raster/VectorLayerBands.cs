@@ -1,7 +1,7 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
-using Disco.Geo.Grids;
 using ApiBandRole = Disco.Geo.Protos.V1.BandRole;
 using ApiResampling = Disco.Geo.Protos.V1.Resampling;
 using RasterBandRole = Disco.Geo.Raster.BandRole;

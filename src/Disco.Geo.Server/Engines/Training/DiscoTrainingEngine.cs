@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Grids;
+using Disco.Geo.Protos.V1;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Packaging;
 using Disco.Geo.Sphere.Training;

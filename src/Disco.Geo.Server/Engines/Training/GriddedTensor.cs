@@ -1,7 +1,7 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Storage;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Server.Engines.Training;
 

@@ -1,6 +1,6 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Sphere.FilterBases;
-using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Training;
 using SphereModelConfig = Disco.Geo.Sphere.Models.ModelConfig;

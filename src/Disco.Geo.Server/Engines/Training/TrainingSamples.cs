@@ -1,6 +1,6 @@
+using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Sphere.Data;
-using Disco.Geo.Grids;
 
 namespace Disco.Geo.Server.Engines.Training;
 
