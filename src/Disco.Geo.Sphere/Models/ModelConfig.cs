@@ -27,6 +27,15 @@ public sealed record ModelConfig
     /// <summary>Largest accepted number of levels.</summary>
     public const int MaxLevels = 8;
 
+    /// <summary>Levels of <see cref="Create"/> when none are given.</summary>
+    public const int DefaultLevels = 4;
+
+    /// <summary>Channels of the finest level of <see cref="Create"/> when none are given (doubled per level).</summary>
+    public const int DefaultBaseChannels = 16;
+
+    /// <summary>Residual blocks per level of <see cref="Create"/> when none are given.</summary>
+    public const int DefaultBlocksPerLevel = 1;
+
     /// <summary>Network family. Default the DISCO U-Net.</summary>
     public ModelArchitecture Architecture { get; init; } = ModelArchitecture.DiscoUnet;
 
@@ -75,7 +84,7 @@ public sealed record ModelConfig
     /// <paramref name="blocksPerLevel"/> blocks each, the shape the API's ModelConfig message describes.
     /// </summary>
     public static ModelConfig Create(
-        ModelTask task, int inputChannels, int outputChannels, SphereGrid grid, int levels = 4, int baseChannels = 16, int blocksPerLevel = 1)
+        ModelTask task, int inputChannels, int outputChannels, SphereGrid grid, int levels = DefaultLevels, int baseChannels = DefaultBaseChannels, int blocksPerLevel = DefaultBlocksPerLevel)
     {
         ArgumentNullException.ThrowIfNull(grid);
         if (levels < 1 || levels > MaxLevels)

@@ -70,8 +70,8 @@ public sealed record TrainingOptions
     /// <summary>Checkpoint file; null = no checkpoints (and no resume).</summary>
     public string? CheckpointPath { get; init; }
 
-    /// <summary>Write a checkpoint every this many steps (and on stop, cancellation and completion). Default 50.</summary>
-    public int CheckpointEverySteps { get; init; } = 50;
+    /// <summary>Write a checkpoint every this many steps (and on stop, cancellation and completion). Default 10.</summary>
+    public int CheckpointEverySteps { get; init; } = 10;
 
     /// <summary>Continue from <see cref="CheckpointPath"/> when it holds a checkpoint of this run. Default true.</summary>
     public bool Resume { get; init; } = true;

@@ -9,22 +9,13 @@ using SphereRotation = Disco.Geo.Sphere.Data.RotationAugmentation;
 namespace Disco.Geo.Server.Engines.Training;
 
 /// <summary>
-/// The API's training request mapped onto the training engine, with the documented defaults for unset (zero) fields:
-/// <list type="bullet">
-/// <item>model: DISCO U-Net; 4 levels (fewer when the grid cannot be halved that often); 16 base channels doubled per
-/// level; 1 block per level; kernel [3] (isotropic, rotation-equivariant); piecewise linear basis; the engine's cutoff;
-/// the training datasets' grid. A planar U-Net without base_channels is sized to the DISCO U-Net's parameter count.</item>
-/// <item>hyper-parameters: 10 epochs, batch 2, learning rate 2e-3, weight decay 1e-4, warm-up 5 % of the steps,
-/// gradient clipping at norm 1, seed 0, no rotation augmentation, a checkpoint every 10 steps, no early stopping, no
-/// hold-out (validation_fraction 0) and no time limit.</item>
-/// </list>
+/// The API's training request mapped onto the training engine. Unset (zero) fields take the library's defaults, the
+/// one place they are stated (<see cref="SphereModelConfig"/> and <see cref="TrainingOptions"/>): the DISCO U-Net with
+/// as many of its default levels as the grid can be halved into, on the training datasets' grid (a planar U-Net without
+/// base_channels is sized to the DISCO U-Net's parameter count); no early stopping, no hold-out and no time limit.
 /// </summary>
 internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Options, long Seed)
 {
-    public const int DefaultLevels = 4;
-    public const int DefaultBaseChannels = 16;
-    public const int DefaultCheckpointEverySteps = 10;
-
     /// <summary>Builds the plan.</summary>
     /// <param name="request">The request.</param>
     /// <param name="grid">The training datasets' grid.</param>
@@ -68,12 +59,13 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
             }
         }
 
-        int baseChannels = model.BaseChannels > 0 ? model.BaseChannels : DefaultBaseChannels;
-        int blocks = model.BlocksPerLevel > 0 ? model.BlocksPerLevel : 1;
+        var modelDefaults = new SphereModelConfig();
+        int baseChannels = model.BaseChannels > 0 ? model.BaseChannels : SphereModelConfig.DefaultBaseChannels;
+        int blocks = model.BlocksPerLevel > 0 ? model.BlocksPerLevel : SphereModelConfig.DefaultBlocksPerLevel;
         SphereModelConfig Build(int levels) => SphereModelConfig.Create(task, inputs, outputs, grid, levels, baseChannels, blocks) with
         {
             Architecture = ModelArchitecture.DiscoUnet,
-            KernelShape = model.KernelShape.Count > 0 ? [.. model.KernelShape] : [3],
+            KernelShape = model.KernelShape.Count > 0 ? [.. model.KernelShape] : modelDefaults.KernelShape,
             Basis = basis,
             CutoffRadians = model.CutoffRadians > 0 ? model.CutoffRadians : null,
         };
@@ -95,14 +87,15 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
             throw new EngineInputException($"{field}: the model cannot be built on the datasets' grid {grid}: {e.Message}", field);
         }
 
-        var options = new TrainingOptions
+        var defaults = new TrainingOptions();
+        var options = defaults with
         {
-            Epochs = hp.Epochs > 0 ? hp.Epochs : 10,
-            BatchSize = hp.BatchSize > 0 ? hp.BatchSize : 2,
-            LearningRate = hp.LearningRate > 0 ? hp.LearningRate : 2e-3,
-            WeightDecay = hp.WeightDecay > 0 ? hp.WeightDecay : 1e-4,
-            WarmupSteps = hp.WarmupSteps > 0 ? hp.WarmupSteps : null,
-            GradientClipNorm = hp.GradientClipNorm > 0 ? hp.GradientClipNorm : 1.0,
+            Epochs = hp.Epochs > 0 ? hp.Epochs : defaults.Epochs,
+            BatchSize = hp.BatchSize > 0 ? hp.BatchSize : defaults.BatchSize,
+            LearningRate = hp.LearningRate > 0 ? hp.LearningRate : defaults.LearningRate,
+            WeightDecay = hp.WeightDecay > 0 ? hp.WeightDecay : defaults.WeightDecay,
+            WarmupSteps = hp.WarmupSteps > 0 ? hp.WarmupSteps : defaults.WarmupSteps,
+            GradientClipNorm = hp.GradientClipNorm > 0 ? hp.GradientClipNorm : defaults.GradientClipNorm,
             Seed = hp.Seed,
             Rotation = hp.Rotation switch
             {
@@ -113,7 +106,7 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
             EarlyStoppingPatience = hp.EarlyStoppingPatience,
             TimeLimit = hp.TimeLimitSeconds > 0 ? TimeSpan.FromSeconds(hp.TimeLimitSeconds) : null,
             CheckpointPath = checkpointPath,
-            CheckpointEverySteps = hp.CheckpointEverySteps > 0 ? hp.CheckpointEverySteps : DefaultCheckpointEverySteps,
+            CheckpointEverySteps = hp.CheckpointEverySteps > 0 ? hp.CheckpointEverySteps : defaults.CheckpointEverySteps,
             Resume = resume,
         };
         try
@@ -153,10 +146,10 @@ internal sealed record TrainingPlan(SphereModelConfig Config, TrainingOptions Op
     private static string SnakeCase(string name) =>
         string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
-    /// <summary>The most levels up to <see cref="DefaultLevels"/> that the grid can be halved into.</summary>
+    /// <summary>The most levels up to <see cref="SphereModelConfig.DefaultLevels"/> that the grid can be halved into.</summary>
     private static int DeepestLevels(SphereGrid grid, Func<int, SphereModelConfig> build)
     {
-        for (int levels = DefaultLevels; levels > 1; levels--)
+        for (int levels = SphereModelConfig.DefaultLevels; levels > 1; levels--)
         {
             try
             {
