@@ -1,14 +1,15 @@
 using System.Text.Json;
 using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Engines.Raster;
+using Disco.Geo.Engine;
+using Disco.Geo.Engine.Export;
+using Disco.Geo.Engine.Tiles;
+using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
-using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Disco.Geo.Server.Tiles;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Tests;
 
@@ -37,7 +38,7 @@ public sealed class RasterExportAndTileTests : IDisposable
 
     public RasterExportAndTileTests()
     {
-        _exporter = new RasterPredictionExporter(_cache, Options.Create(new LimitsOptions()), NullLogger<RasterPredictionExporter>.Instance);
+        _exporter = new RasterPredictionExporter(_cache, new EngineOptions { MaxRasterPixels = new LimitsOptions().MaxRasterPixels }, NullLogger<RasterPredictionExporter>.Instance);
         _tiles = new RasterMapTileRenderer(_cache);
     }
 
@@ -48,7 +49,7 @@ public sealed class RasterExportAndTileTests : IDisposable
     {
         PredictionMap map = ClassMap();
         string path = Path.Combine(_directory, "classes.tif");
-        Assert.Equal("image/tiff; application=geotiff", await _exporter.ExportAsync(map, ExportFormat.Geotiff, 0, 0, path, CancellationToken.None));
+        Assert.Equal("image/tiff; application=geotiff", await _exporter.ExportAsync(map, ExportFileFormat.GeoTiff, 0, 0, path, CancellationToken.None));
         // GDAL's sidecar with the class names stays beside the file; the service streams it inline.
         Assert.True(File.Exists(path + ".aux.xml"));
         using (GdalDataset tiff = GdalDataset.Open(path))
@@ -83,7 +84,7 @@ public sealed class RasterExportAndTileTests : IDisposable
         }
 
         string cog = Path.Combine(_directory, "classes-cog.tif");
-        Assert.Equal("image/tiff; application=geotiff; profile=cloud-optimized", await _exporter.ExportAsync(map, ExportFormat.Cog, 0, 0, cog, CancellationToken.None));
+        Assert.Equal("image/tiff; application=geotiff; profile=cloud-optimized", await _exporter.ExportAsync(map, ExportFileFormat.Cog, 0, 0, cog, CancellationToken.None));
         using GdalDataset cloud = GdalDataset.Open(cog);
         Assert.Equal("COG", cloud.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
         Assert.NotNull(cloud.GetBand(1).GetColorTable());
@@ -95,7 +96,7 @@ public sealed class RasterExportAndTileTests : IDisposable
     {
         PredictionMap map = Probabilities();
         string path = Path.Combine(_directory, "probabilities.tif");
-        await _exporter.ExportAsync(map, ExportFormat.Cog, 720, 0, path, CancellationToken.None);
+        await _exporter.ExportAsync(map, ExportFileFormat.Cog, 720, 0, path, CancellationToken.None);
         using GdalDataset tiff = GdalDataset.Open(path);
         Assert.Equal((720, 360, 2), (tiff.Width, tiff.Height, tiff.BandCount));
         Assert.Equal(GeoTransform.NorthUp(-180, 90, 0.5, 0.5), tiff.GetGeoTransform());
@@ -111,8 +112,8 @@ public sealed class RasterExportAndTileTests : IDisposable
         Assert.Null(tiff.GetMetadataItem("DISCO_CLASSES"));
 
         string large = Path.Combine(_directory, "large.tif");
-        var small = new RasterPredictionExporter(_cache, Options.Create(new LimitsOptions { MaxRasterPixels = 100_000 }), NullLogger<RasterPredictionExporter>.Instance);
-        EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() => small.ExportAsync(map, ExportFormat.Geotiff, 720, 360, large, CancellationToken.None));
+        var small = new RasterPredictionExporter(_cache, new EngineOptions { MaxRasterPixels = 100_000 }, NullLogger<RasterPredictionExporter>.Instance);
+        EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() => small.ExportAsync(map, ExportFileFormat.GeoTiff, 720, 360, large, CancellationToken.None));
         Assert.Contains("Limits:MaxRasterPixels", e.Message, StringComparison.Ordinal);
     }
 
@@ -120,7 +121,7 @@ public sealed class RasterExportAndTileTests : IDisposable
     public async Task Class_polygons_export_as_geojson_with_areas_and_maps_without_classes_are_refused()
     {
         string path = Path.Combine(_directory, "classes.geojson");
-        Assert.Equal("application/geo+json", await _exporter.ExportAsync(ClassMap(), ExportFormat.Geojson, 0, 0, path, CancellationToken.None));
+        Assert.Equal("application/geo+json", await _exporter.ExportAsync(ClassMap(), ExportFileFormat.GeoJson, 0, 0, path, CancellationToken.None));
         using (GdalDataset vector = GdalDataset.Open(path, GdalOpenKind.Vector))
         {
             OgrLayer layer = vector.GetLayer(0);
@@ -138,14 +139,14 @@ public sealed class RasterExportAndTileTests : IDisposable
         }
 
         string probabilities = Path.Combine(_directory, "probabilities.geojson");
-        await _exporter.ExportAsync(Probabilities(), ExportFormat.Geojson, 0, 0, probabilities, CancellationToken.None);
+        await _exporter.ExportAsync(Probabilities(), ExportFileFormat.GeoJson, 0, 0, probabilities, CancellationToken.None);
         using (GdalDataset vector = GdalDataset.Open(probabilities, GdalOpenKind.Vector))
         {
             Assert.Contains(vector.GetLayer(0).ReadFeatures(), f => Equals(f.Fields["name"], "land"));
         }
 
         EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() =>
-            _exporter.ExportAsync(Elevation(), ExportFormat.Geojson, 0, 0, Path.Combine(_directory, "elevation.geojson"), CancellationToken.None));
+            _exporter.ExportAsync(Elevation(), ExportFileFormat.GeoJson, 0, 0, Path.Combine(_directory, "elevation.geojson"), CancellationToken.None));
         Assert.Contains("continuous values", e.Message, StringComparison.Ordinal);
     }
 
@@ -153,7 +154,7 @@ public sealed class RasterExportAndTileTests : IDisposable
     public async Task Png_previews_decode_with_class_colours_and_transparent_no_data()
     {
         string path = Path.Combine(_directory, "classes.png");
-        Assert.Equal("image/png", await _exporter.ExportAsync(ClassMap(), ExportFormat.Png, 0, 0, path, CancellationToken.None));
+        Assert.Equal("image/png", await _exporter.ExportAsync(ClassMap(), ExportFileFormat.Png, 0, 0, path, CancellationToken.None));
         using (GdalDataset png = GdalDataset.Open(path))
         {
             // The COG's pixels: one per node.
@@ -164,14 +165,14 @@ public sealed class RasterExportAndTileTests : IDisposable
         }
 
         string elevation = Path.Combine(_directory, "elevation.png");
-        await _exporter.ExportAsync(Elevation(), ExportFormat.Png, 0, 100, elevation, CancellationToken.None);
+        await _exporter.ExportAsync(Elevation(), ExportFileFormat.Png, 0, 100, elevation, CancellationToken.None);
         using (GdalDataset png = GdalDataset.Open(elevation))
         {
             Assert.Equal((200, 100), (png.Width, png.Height));
         }
 
         EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() =>
-            _exporter.ExportAsync(ClassMap(), ExportFormat.Png, 100, 100, Path.Combine(_directory, "square.png"), CancellationToken.None));
+            _exporter.ExportAsync(ClassMap(), ExportFileFormat.Png, 100, 100, Path.Combine(_directory, "square.png"), CancellationToken.None));
         Assert.Contains("twice as wide as high", e.Message, StringComparison.Ordinal);
     }
 
@@ -199,7 +200,7 @@ public sealed class RasterExportAndTileTests : IDisposable
             Assert.Equal([0x3c, 0x8d, 0x2f, 255], Pixel(png, 128, 128));
         }
 
-        await _exporter.ExportAsync(map, ExportFormat.Png, 0, 0, Path.Combine(_directory, "preview.png"), CancellationToken.None);
+        await _exporter.ExportAsync(map, ExportFileFormat.Png, 0, 0, Path.Combine(_directory, "preview.png"), CancellationToken.None);
         Assert.Equal(1, _cache.Loads);
         Assert.Equal(1, _cache.Count);
 
@@ -269,6 +270,6 @@ public sealed class RasterExportAndTileTests : IDisposable
             file.WriteRows(0, Grid.Nlat, values, mask);
         }
 
-        return new PredictionMap("prd_" + name, path, Grid, bands, model);
+        return new PredictionMap("prd_" + name, path, GridMapping.ToSphereGrid(Grid), BandMapping.ToEngine(bands), PredictionMapping.ToMapModel(model));
     }
 }

@@ -1,6 +1,7 @@
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;
@@ -167,7 +168,7 @@ public sealed class SourceSandboxTests() : ServerTests("sandbox", importRoot: tr
         Dataset upload = (await _client.UploadFileAsync(label, "isis-engine")).Dataset;
         string blob = _server.Get<BlobStore>().PathOf(upload.Blob.Sha256);
         IIngestEngine engine = _server.Get<IIngestEngine>();
-        var work = new IngestWork([new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), "label.lbl")], Grid, [], 1L << 30);
+        var work = new IngestWork([new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), "label.lbl")], GridMapping.ToSphereGrid(Grid), [], 1L << 30);
         EngineAccessDeniedException e = await Assert.ThrowsAsync<EngineAccessDeniedException>(
             () => engine.IngestAsync(work, new Progress<EngineProgress>(), CancellationToken.None));
         Assert.Contains("'secret.bin'", e.Message, StringComparison.Ordinal);

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
@@ -128,7 +128,6 @@ internal static class DiscoServer
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<BoundAddressGuard>();
         services.AddHostedService(provider => provider.GetRequiredService<BoundAddressGuard>());
-        services.AddSingleton<IModelCardReader, ModelPackageHeader>();
         services.AddSingleton<IJobHandler, VerifyJobHandler>();
         services.AddSingleton<IJobHandler, IngestJobHandler>();
         services.AddSingleton<IJobHandler, TrainingJobHandler>();
@@ -139,6 +138,12 @@ internal static class DiscoServer
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ShutdownDrain>();
         services.AddHostedService(provider => provider.GetRequiredService<ShutdownDrain>());
+        services.AddSingleton(provider => new EngineOptions
+        {
+            MaxRasterPixels = provider.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxRasterPixels,
+            DefaultDevice = provider.GetRequiredService<IOptions<JobsOptions>>().Value.DefaultDevice,
+        });
+        services.AddHostedService<GdalLogForwarding>();
         services.AddDiscoEngines();
 
         services.AddGrpc(options =>

@@ -1,7 +1,5 @@
-using System.Text.RegularExpressions;
 using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
@@ -15,27 +13,8 @@ namespace Disco.Geo.Server.Security;
 /// these, in the job and, before the job is queued, at the RPC (ingest through the engine's inspection, predictions through
 /// <see cref="ThrowIfPredictionInputEscapesAsync"/>).
 /// </summary>
-internal sealed partial class SourceSandboxes
+internal sealed class SourceSandboxes
 {
-    /// <summary>
-    /// Drivers for files that hold their data themselves or in plain sidecars. VRTs, tile indexes and web-service
-    /// descriptions are not among them: their whole point is to read other files or URLs. Formats that can name other
-    /// files (ISIS3, PDS4, ENVI, EHdr, GeoTIFF with .aux.xml/.ovr, Shapefile) are allowed because the sandbox checks
-    /// every file GDAL reports for them. MapInfo TAB is not among them: its seamless tables and views name other tables
-    /// that GDAL does not report as files of the dataset, so they could not be checked. HDF5 and netCDF-4 files are
-    /// walked with the HDF5 library before GDAL opens them (external links, external raw data and virtual datasets are
-    /// refused, see <see cref="SourceSandbox"/>). HDF4 is not among them: an HDF4 scientific data set can keep its values
-    /// in an external file (SDsetexternalfile), which GDAL does not report and this server cannot check without binding
-    /// the HDF4 library; convert HDF4 files (e.g. with gdal_translate) before ingesting them.
-    /// </summary>
-    public static readonly IReadOnlyList<string> AllowedDrivers =
-    [
-        "GTiff", "COG", "netCDF", "HDF5", "HDF5Image", "GRIB", "JP2OpenJPEG", "PNG", "JPEG", "GIF", "BMP", "WEBP", "HFA",
-        "AAIGrid", "XYZ", "EHdr", "ENVI", "ERS", "SAGA", "RST", "SRTMHGT", "USGSDEM", "PCIDSK", "NITF", "ISIS3", "PDS4",
-        "ESRI Shapefile", "GeoJSON", "GeoJSONSeq", "TopoJSON", "GPKG", "FlatGeobuf", "OpenFileGDB", "SQLite", "GPX",
-    ];
-
-    private const string UploadBoundary = "the uploaded file";
     private const string ImportRootBoundary = "the server's import roots";
     private readonly Lazy<SourceSandbox> _importRoots;
     private readonly Catalog _catalog;
@@ -45,30 +24,14 @@ internal sealed partial class SourceSandboxes
     {
         _catalog = catalog;
         _blobs = blobs;
-        _importRoots = new Lazy<SourceSandbox>(() => SourceSandbox.Directories(importRoots.Roots, AllowedDrivers, ImportRootBoundary));
+        _importRoots = new Lazy<SourceSandbox>(() => SourceSandbox.Directories(importRoots.Roots, Raster.Ingest.IngestSandboxes.AllowedDrivers, ImportRootBoundary));
     }
 
     /// <summary>An uploaded file, stored as a blob: it may read only itself.</summary>
-    public static SourceSandbox ForUpload(string blobPath) => SourceSandbox.SingleFile(blobPath, AllowedDrivers, UploadBoundary);
+    public static SourceSandbox ForUpload(string blobPath) => Raster.Ingest.IngestSandboxes.ForUpload(blobPath);
 
     /// <summary>Files named by server path (already resolved under an import root): they may read files under the roots.</summary>
     public SourceSandbox ForServerPaths() => _importRoots.Value;
-
-    /// <summary>
-    /// The sentence a client sees when a source is refused: what was refused (by the name the client knows) and what to
-    /// do, never a server path or blob hash.
-    /// </summary>
-    public static string Describe(string subject, SourceContainmentException e)
-    {
-        // Blobs are named by their SHA-256: another upload's hash is not the client's to learn, even by guessing it.
-        string referenced = BlobName().IsMatch(e.ReferencedName) ? "a stored file" : $"'{e.ReferencedName}'";
-        return $"{subject} cannot be read: it refers to {referenced}, which is outside {e.Boundary}. " + (e.Boundary == UploadBoundary
-            ? "An uploaded file may read only its own bytes; upload a self-contained file (e.g. a GeoTIFF) instead of a label that points at other files."
-            : "Files named by server path may read only files under the import roots; put the files it needs there.");
-    }
-
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex BlobName();
 
     /// <summary>At the RPC: a prediction's raster or panorama input (upload or resolved server path), as for ingest.</summary>
     public async Task ThrowIfPredictionInputEscapesAsync(PredictRequest spec, CancellationToken cancellationToken)
@@ -127,7 +90,7 @@ internal sealed partial class SourceSandboxes
         }, cancellationToken);
         if (refused is not null)
         {
-            throw Problems.PermissionDenied(Describe(subject, refused));
+            throw Problems.PermissionDenied(Raster.Ingest.IngestSandboxes.Describe(subject, refused));
         }
     }
 }

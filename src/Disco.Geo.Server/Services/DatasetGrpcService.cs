@@ -1,5 +1,6 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
@@ -222,10 +223,7 @@ internal sealed class DatasetGrpcService(
             throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }
 
-        if (services.GetService<IIngestEngine>() is not { } engine)
-        {
-            throw Problems.Unimplemented("ingest engine (IIngestEngine, on Disco.Geo.Raster)", "Ingesting a raster onto a sphere grid");
-        }
+        IIngestEngine engine = services.GetRequiredService<IIngestEngine>();
 
         // Open every source once, now, to check the band specs against its bands; the job reuses what was read. The
         // band specs the ingest will use (defaults filled in) are what the job records.
@@ -246,7 +244,7 @@ internal sealed class DatasetGrpcService(
         }
 
         spec.Bands.Clear();
-        spec.Bands.Add(inspection.Bands);
+        spec.Bands.Add(inspection.Bands.Select(BandMapping.ToApi));
         return await runner.SubmitAsync(new JobSubmission(
             JobKind.Ingest, spec, jobOptions.Value.DefaultDevice, request.Priority, $"ingest '{request.Name}' onto {request.Grid.Kind} {request.Grid.Nlat}x{request.Grid.Nlon}",
             NullIfEmpty(request.RequestId), inputs, Prepared: inspection), cancellationToken);
@@ -356,8 +354,7 @@ internal sealed class DatasetGrpcService(
                 $"Dataset '{dataset.Name}' is a raw file, not a grid; download it as it is with `disco datasets download`, or ingest it first.");
         }
 
-        IDatasetExporter exporter = services.GetService<IDatasetExporter>()
-            ?? throw Problems.Unimplemented("dataset exporter (IDatasetExporter, on Disco.Geo.Raster)", "Exporting a dataset");
+        IDatasetExporter exporter = services.GetRequiredService<IDatasetExporter>();
         bool cog = request.Format != ExportFormat.Geotiff;
         string temp = directory.NewTempPath(".tif");
         try
@@ -365,7 +362,8 @@ internal sealed class DatasetGrpcService(
             string contentType;
             try
             {
-                contentType = await exporter.ExportAsync(dataset, blobs.PathOf(dataset.Blob.Sha256), cog, temp, cancellationToken);
+                contentType = await exporter.ExportAsync(
+                    new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands)), dataset.Name, cog, temp, cancellationToken);
             }
             catch (EngineInputException e)
             {

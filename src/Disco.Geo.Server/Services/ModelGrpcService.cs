@@ -1,5 +1,6 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
@@ -149,7 +150,7 @@ internal sealed class ModelGrpcService(
                 throw Problems.DataLoss($"The received package has SHA-256 {sha256}, but the header announced {header.Sha256}. Nothing was stored; send it again.");
             }
 
-            ModelCard card;
+            ModelCardJson card;
             try
             {
                 card = await cards.ReadAsync(temp, cancellationToken);
@@ -159,7 +160,7 @@ internal sealed class ModelGrpcService(
                 throw Problems.InvalidArgument("chunk.data", e.Message);
             }
 
-            string name = header.Name.Length > 0 ? header.Name : ModelPackageHeader.CardName(card) ?? "";
+            string name = header.Name.Length > 0 ? header.Name : ModelCardMapping.CardName(card) ?? "";
             if (!Validation.IsValidName(name))
             {
                 throw Problems.InvalidArgument("header.name", $"the card has no usable name ('{Validation.Shorten(name)}'); pass a name: {Validation.NameRule}.");
@@ -173,7 +174,7 @@ internal sealed class ModelGrpcService(
             }
 
             var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
-            ModelPackageHeader.ApplyCard(model, card);
+            ModelCardMapping.ApplyCard(model, card);
             try
             {
                 await StoredRecords.CommitModelAsync(catalog, blobs, temp, model, cancellationToken);

@@ -1,5 +1,6 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Observability;
@@ -135,11 +136,6 @@ internal sealed class PredictionGrpcService(
             return;
         }
 
-        if (services.GetService<IPredictionEngine>() is null)
-        {
-            throw Problems.Unimplemented("prediction engine (IPredictionEngine)", "Running a model");
-        }
-
         // A raster or photo that refers to files outside what it may read is refused before a job exists.
         await sandboxes.ThrowIfPredictionInputEscapesAsync(spec, cancellationToken);
 
@@ -273,15 +269,14 @@ internal sealed class PredictionGrpcService(
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
         PredictionMap map = await MapAsync(catalog, blobs, prediction, cancellationToken);
-        IPredictionExporter exporter = services.GetService<IPredictionExporter>()
-            ?? throw Problems.Unimplemented("prediction exporter (IPredictionExporter, on Disco.Geo.Raster)", $"Exporting a prediction as {request.Format}");
+        IPredictionExporter exporter = services.GetRequiredService<IPredictionExporter>();
         string temp = directory.NewTempPath("." + request.Format.ToString().ToLowerInvariant());
         try
         {
             string contentType;
             try
             {
-                contentType = await exporter.ExportAsync(map, request.Format, request.Width, request.Height, temp, cancellationToken);
+                contentType = await exporter.ExportAsync(map, PredictionMapping.ToEngine(request.Format), request.Width, request.Height, temp, cancellationToken);
             }
             catch (EngineInputException e)
             {
@@ -309,7 +304,7 @@ internal sealed class PredictionGrpcService(
         }
 
         Model model = await catalog.FindAsync(catalog.Models, Ids.Model, prediction.ModelId, cancellationToken) ?? new Model { Id = prediction.ModelId };
-        return new PredictionMap(prediction.Id, blobs.PathOf(prediction.Blob.Sha256), prediction.Grid, prediction.Bands, model);
+        return PredictionMapping.ToMap(prediction, blobs.PathOf(prediction.Blob.Sha256), model);
     }
 
     private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)

@@ -68,11 +68,6 @@ internal static partial class Problems
             Violations = { new PreconditionFailure.Types.Violation { Type = type, Subject = subject, Description = description } },
         });
 
-    public static RpcException Unimplemented(string engine, string what) =>
-        Build(Code.Unimplemented,
-            $"{what} needs the {engine}, which this server build does not include yet. Nothing was changed.",
-            new ErrorInfo { Reason = "ENGINE_MISSING", Domain = "disco.geo", Metadata = { ["engine"] = engine } });
-
     public static RpcException PermissionDenied(string message) => Build(Code.PermissionDenied, message);
 
     public static RpcException OutOfRange(string field, string description) =>

@@ -1,5 +1,7 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 
@@ -19,7 +21,7 @@ internal static class TileStreaming
         int maxRows = Math.Max(1, (maxMessageBytes - 65536) / Math.Max(1, (file.Bands * file.NLon * sizeof(float)) + file.NLon + 16));
         int rows = Math.Min(rowsPerTile > 0 ? rowsPerTile : DefaultRows(file.Bands, file.NLon), maxRows);
         double[] longitudes = Enumerable.Range(0, file.NLon).Select(j => grid.LonOriginDegrees + (360.0 * j / file.NLon)).ToArray();
-        double[] latitudes = GridLatitudes.Degrees(grid);
+        double[] latitudes = GridMapping.LatitudesDegrees(grid);
         for (int start = 0; start < file.NLat; start += rows)
         {
             int count = Math.Min(rows, file.NLat - start);

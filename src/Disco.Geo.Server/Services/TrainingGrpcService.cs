@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Storage;
@@ -103,17 +104,14 @@ internal sealed partial class TrainingGrpcService(
             throw Problems.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
         }
 
-        if (services.GetService<ITrainingEngine>() is not { } engine)
-        {
-            throw Problems.Unimplemented("training engine (ITrainingEngine)", "Training a model");
-        }
+        ITrainingEngine engine = services.GetRequiredService<ITrainingEngine>();
 
         // Build the model description on the datasets' grid and check the hyper-parameters and the device now, so a
         // request the engine cannot run is refused instead of queued.
         Dataset first = gridded[0].Dataset;
         try
         {
-            engine.CheckRequest(spec, first.Grid, first.Bands.Count(b => b.Role == BandRole.Input), first.Bands.Count(b => b.Role == BandRole.Label));
+            engine.CheckRequest(TrainingMapping.ToEngine(spec), GridMapping.ToSphereGrid(first.Grid), first.Bands.Count(b => b.Role == BandRole.Input), first.Bands.Count(b => b.Role == BandRole.Label));
         }
         catch (EngineInputException e)
         {

@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
 using Grpc.Core;
@@ -51,13 +51,7 @@ internal static class TileEndpoint
             return Text(409, e.Status.Detail + "\n");
         }
 
-        if (services.GetService<IMapTileRenderer>() is not { } renderer)
-        {
-            return Results.Text("Rendering map tiles needs the map tile renderer (IMapTileRenderer, on Disco.Geo.Raster), which this server build does not include yet.\n",
-                "text/plain", statusCode: StatusCodes.Status501NotImplemented);
-        }
-
-        byte[]? png = await renderer.RenderTileAsync(
+        byte[]? png = await services.GetRequiredService<IMapTileRenderer>().RenderTileAsync(
             new MapTileRequest(map, tileMatrixSet, z, (int)x, (int)y, TileMatrixSets.Bounds(tileMatrixSet, z, x, y), TileMatrixSets.TileSize), cancellationToken);
         return png is null ? Text(404, "The tile lies outside the map.\n") : Results.File(png, "image/png");
     }

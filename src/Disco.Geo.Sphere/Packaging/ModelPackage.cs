@@ -97,8 +97,19 @@ public static partial class ModelPackage
     /// <exception cref="ModelPackageException">The file is not a valid package.</exception>
     public static async Task<ModelCard> ReadCardAsync(string path, CancellationToken cancellationToken = default)
     {
-        (ModelCard card, _) = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        (ModelCard card, _, _) = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
         return card;
+    }
+
+    /// <summary>
+    /// Reads and validates a package as <see cref="ReadCardAsync"/> does and returns its format version and its card as the
+    /// JSON stored in it, verbatim (for catalogs that keep the card as written).
+    /// </summary>
+    /// <exception cref="ModelPackageException">The file is not a valid package.</exception>
+    public static async Task<(int FormatVersion, string Json)> ReadCardJsonAsync(string path, CancellationToken cancellationToken = default)
+    {
+        (ModelCard card, _, string json) = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        return (card.FormatVersion, json);
     }
 
     /// <summary>
@@ -117,7 +128,7 @@ public static partial class ModelPackage
     /// <exception cref="ModelPackageException">The file is not a valid package or its weights do not fit the configuration.</exception>
     public static async Task<LoadedModel> LoadAsync(string path, Device? device = null, CancellationToken cancellationToken = default)
     {
-        (ModelCard card, byte[] weights) = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        (ModelCard card, byte[] weights, _) = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         SphereModel model = SphereModelFactory.Create(card.Config);
         try
@@ -161,7 +172,7 @@ public static partial class ModelPackage
         }
     }
 
-    private static async Task<(ModelCard Card, byte[] Weights)> ReadAsync(string path, CancellationToken cancellationToken)
+    private static async Task<(ModelCard Card, byte[] Weights, string Json)> ReadAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -233,7 +244,7 @@ public static partial class ModelPackage
             throw new ModelPackageException(ModelPackageProblem.Corrupt, $"The card of {path} does not describe its weights section (length or SHA-256 differ).");
         }
 
-        return (card, weights);
+        return (card, weights, Encoding.UTF8.GetString(bytes, 16, (int)cardLength));
     }
 
     private static ModelCard ParseCard(string path, ReadOnlySpan<byte> json, int version)

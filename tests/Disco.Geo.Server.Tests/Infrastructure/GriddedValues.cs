@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Disco.Geo.Client;
 using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines.Raster;
+using Disco.Geo.Server.Api.Mapping;
 
 namespace Disco.Geo.Server.Tests.Infrastructure;
 
@@ -41,7 +41,7 @@ internal sealed class GriddedValues
     /// <summary>Area-weighted mean of a band over the valid nodes, with the grid's quadrature weights.</summary>
     public double AreaMean(int band)
     {
-        SphereGrid grid = ApiConversions.ToSphereGrid(Dataset.Grid);
+        SphereGrid grid = GridMapping.ToSphereGrid(Dataset.Grid);
         double sum = 0;
         double weight = 0;
         for (int i = 0; i < NLat; i++)

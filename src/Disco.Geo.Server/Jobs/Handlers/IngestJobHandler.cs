@@ -1,5 +1,7 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
@@ -11,7 +13,7 @@ namespace Disco.Geo.Server.Jobs.Handlers;
 
 /// <summary>Runs <see cref="IIngestEngine"/> and stores its output as a gridded dataset (tensor file in the blob store).</summary>
 internal sealed class IngestJobHandler(
-    IServiceProvider services, Catalog catalog, BlobStore blobs, DataDirectory directory, SourceSandboxes sandboxes, IOptions<LimitsOptions> limits) : IJobHandler
+    IIngestEngine engine, Catalog catalog, BlobStore blobs, DataDirectory directory, SourceSandboxes sandboxes, IOptions<LimitsOptions> limits) : IJobHandler
 {
     public JobKind Kind => JobKind.Ingest;
 
@@ -34,6 +36,7 @@ internal sealed class IngestJobHandler(
     /// the import roots): the files of each source, what they may read, and the API field that names it. Used by the
     /// RPC to inspect the sources before queueing, and by the job.
     /// </summary>
+    /// <exception cref="EngineInputException">The request's grid cannot be built.</exception>
     public static async Task<IngestWork> WorkAsync(
         IngestDatasetRequest request, Catalog catalog, BlobStore blobs, SourceSandboxes sandboxes, long maxRasterPixels, CancellationToken cancellationToken)
     {
@@ -65,18 +68,16 @@ internal sealed class IngestJobHandler(
             fields.Add($"additional_sources[{i}]");
         }
 
-        return new IngestWork(sources, request.Grid, request.Bands, maxRasterPixels) { SourceFields = fields };
+        return new IngestWork(sources, GridMapping.ToSphereGrid(request.Grid), [.. request.Bands.Select(BandMapping.ToEngine)], maxRasterPixels) { SourceFields = fields };
     }
 
     public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        IIngestEngine engine = services.GetService<IIngestEngine>()
-            ?? throw new JobFailedException(StatusCode.Unimplemented, "This server build has no ingest engine (IIngestEngine); the job cannot run.");
         IngestDatasetRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<IngestDatasetRequest>();
-        IngestWork work = await WorkAsync(request, catalog, blobs, sandboxes, limits.Value.MaxRasterPixels, cancellationToken);
         IngestOutput output;
         try
         {
+            IngestWork work = await WorkAsync(request, catalog, blobs, sandboxes, limits.Value.MaxRasterPixels, cancellationToken);
             output = await engine.IngestAsync(work with { Inspection = context.Prepared as IngestInspection }, new EngineProgressAdapter(context), cancellationToken);
         }
         catch (EngineInputException e)
@@ -110,7 +111,7 @@ internal sealed class IngestJobHandler(
                 Name = request.Name,
                 Kind = DatasetKind.Gridded,
                 Grid = request.Grid,
-                Bands = { output.Bands },
+                Bands = { output.Bands.Select(BandMapping.ToApi) },
                 ProvenanceJson = output.ProvenanceJson,
                 SourceDatasetId = request.DatasetId,
                 Labels = { request.Labels },

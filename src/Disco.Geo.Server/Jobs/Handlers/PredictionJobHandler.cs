@@ -1,5 +1,8 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Grids;
+using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
@@ -15,7 +18,7 @@ namespace Disco.Geo.Server.Jobs.Handlers;
 /// tiles; the finished map is stored as a blob and the prediction record updated.
 /// </summary>
 internal sealed class PredictionJobHandler(
-    IServiceProvider services, Catalog catalog, BlobStore blobs, DataDirectory directory, PredictionStreams streams, SourceSandboxes sandboxes,
+    IPredictionEngine engine, Catalog catalog, BlobStore blobs, DataDirectory directory, PredictionStreams streams, SourceSandboxes sandboxes,
     IOptions<LimitsOptions> limits) : IJobHandler
 {
     public JobKind Kind => JobKind.Prediction;
@@ -24,33 +27,32 @@ internal sealed class PredictionJobHandler(
 
     public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        IPredictionEngine engine = services.GetService<IPredictionEngine>()
-            ?? throw new JobFailedException(StatusCode.Unimplemented, "This server build has no prediction engine (IPredictionEngine); the job cannot run.");
         PredictRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<PredictRequest>();
         string predictionId = context.PresetResult?.PredictionId ?? throw new JobFailedException(StatusCode.Internal, "The prediction job has no prediction record.");
         Prediction prediction = await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Prediction {predictionId} was deleted before it ran.");
         Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Model {request.Model} was deleted before the prediction ran.");
-        PredictionInput input = request.InputCase switch
+        PredictionInput input;
+        try
         {
-            PredictRequest.InputOneofCase.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, request.Dataset, cancellationToken), null, null, null),
-            PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
-                new PredictionInput(null, request.Raster.ServerPath, null, null, sandboxes.ForServerPaths()),
-            PredictRequest.InputOneofCase.Raster => await UploadInputAsync(request.Raster.DatasetId, null, cancellationToken),
-            PredictRequest.InputOneofCase.Panorama => await UploadInputAsync(request.Panorama.DatasetId, request.Panorama, cancellationToken),
-            _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
-        };
+            input = await InputAsync(request, cancellationToken);
+        }
+        catch (EngineInputException e)
+        {
+            throw new JobFailedException(StatusCode.InvalidArgument, e.Message);
+        }
 
         string temp = directory.NewTempPath(".tensor");
         var sink = new Sink(temp, streams.Get(predictionId), request.RowsPerTile);
         try
         {
-            PredictionSummary summary;
+            Engine.MapSummary summary;
             try
             {
                 summary = await engine.PredictAsync(
-                    new PredictionWork(predictionId, new StoredModel(model.Id, blobs.PathOf(model.Blob.Sha256), model), input, request, limits.Value.MaxRasterPixels),
+                    new PredictionWork(predictionId, new StoredModel(model.Id, model.Name, blobs.PathOf(model.Blob.Sha256), model.Blob.Sha256), input,
+                        PredictionMapping.ToSettings(request), limits.Value.MaxRasterPixels),
                     sink, new EngineProgressAdapter(context), cancellationToken);
             }
             catch (EngineInputException e)
@@ -61,6 +63,10 @@ internal sealed class PredictionJobHandler(
             {
                 throw new JobFailedException(StatusCode.PermissionDenied, e.Message);
             }
+            catch (EngineStateException e)
+            {
+                throw EngineFailures.ToJobFailure(e);
+            }
 
             sink.Close();
             if (sink.Grid is null)
@@ -70,10 +76,11 @@ internal sealed class PredictionJobHandler(
 
             long size = new FileInfo(temp).Length;
             string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
-            prediction.Grid = sink.Grid;
+            Protos.V1.PredictionSummary apiSummary = PredictionMapping.ToApi(summary);
+            prediction.Grid = GridMapping.ToApi(sink.Grid);
             prediction.Bands.Clear();
-            prediction.Bands.Add(sink.Bands);
-            prediction.Summary = summary;
+            prediction.Bands.Add(sink.Bands.Select(BandMapping.ToApi));
+            prediction.Summary = apiSummary;
             prediction.Blob = new BlobInfo { Sha256 = sha256, SizeBytes = size };
             prediction.State = PredictionState.Succeeded;
             await blobs.ReferenceGate.WaitAsync(cancellationToken);
@@ -87,7 +94,7 @@ internal sealed class PredictionJobHandler(
                 blobs.ReferenceGate.Release();
             }
 
-            streams.Get(predictionId)?.Complete(summary);
+            streams.Get(predictionId)?.Complete(apiSummary);
             return new JobResult { PredictionId = predictionId };
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -104,8 +111,19 @@ internal sealed class PredictionJobHandler(
         }
     }
 
+    /// <summary>The prediction's input as the engine reads it.</summary>
+    private async Task<PredictionInput> InputAsync(PredictRequest request, CancellationToken cancellationToken) => request.InputCase switch
+        {
+            PredictRequest.InputOneofCase.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, request.Dataset, cancellationToken), null, null, null),
+            PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
+                new PredictionInput(null, request.Raster.ServerPath, null, null, sandboxes.ForServerPaths()),
+            PredictRequest.InputOneofCase.Raster => await UploadInputAsync(request.Raster.DatasetId, null, cancellationToken),
+            PredictRequest.InputOneofCase.Panorama => await UploadInputAsync(request.Panorama.DatasetId, PredictionMapping.ToOrientation(request.Panorama), cancellationToken),
+            _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
+        };
+
     /// <summary>An uploaded raster or photo: its blob, which may read only itself, named by the upload's file name.</summary>
-    private async Task<PredictionInput> UploadInputAsync(string datasetId, PanoramaSource? panorama, CancellationToken cancellationToken)
+    private async Task<PredictionInput> UploadInputAsync(string datasetId, Raster.Panoramas.CameraOrientation? panorama, CancellationToken cancellationToken)
     {
         Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before the prediction ran.");
@@ -120,11 +138,11 @@ internal sealed class PredictionJobHandler(
     {
         private TensorFile? _file;
 
-        public Grid? Grid { get; private set; }
+        public SphereGrid? Grid { get; private set; }
 
-        public IReadOnlyList<Band> Bands { get; private set; } = [];
+        public IReadOnlyList<DatasetBand> Bands { get; private set; } = [];
 
-        public ValueTask BeginAsync(Grid grid, IReadOnlyList<Band> bands, CancellationToken cancellationToken)
+        public ValueTask BeginAsync(SphereGrid grid, IReadOnlyList<DatasetBand> bands, CancellationToken cancellationToken)
         {
             if (_file is not null)
             {
@@ -133,7 +151,7 @@ internal sealed class PredictionJobHandler(
 
             Grid = grid;
             Bands = bands;
-            _file = TensorFile.Create(path, bands.Count, grid.Nlat, grid.Nlon, hasMask: true);
+            _file = TensorFile.Create(path, bands.Count, grid.NLat, grid.NLon, hasMask: true);
             return ValueTask.CompletedTask;
         }
 

@@ -1,5 +1,6 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Engines;
+using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace Disco.Geo.Server.Jobs.Handlers;
 
 /// <summary>Runs <see cref="ITrainingEngine"/> and stores the package it writes as a model.</summary>
-internal sealed class TrainingJobHandler(IServiceProvider services, Catalog catalog, BlobStore blobs, IModelCardReader cards, IOptions<JobsOptions> options) : IJobHandler
+internal sealed class TrainingJobHandler(ITrainingEngine engine, Catalog catalog, BlobStore blobs, IModelCardReader cards, IOptions<JobsOptions> options) : IJobHandler
 {
     public JobKind Kind => JobKind.Training;
 
@@ -17,8 +18,6 @@ internal sealed class TrainingJobHandler(IServiceProvider services, Catalog cata
 
     public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        ITrainingEngine engine = services.GetService<ITrainingEngine>()
-            ?? throw new JobFailedException(StatusCode.Unimplemented, "This server build has no training engine (ITrainingEngine); the job cannot run.");
         StartTrainingRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<StartTrainingRequest>();
         var training = new List<GriddedDataset>();
         foreach (string id in request.Datasets)
@@ -36,12 +35,16 @@ internal sealed class TrainingJobHandler(IServiceProvider services, Catalog cata
         try
         {
             await engine.TrainAsync(
-                new TrainingWork(context.JobId, request, training, validation, context.WorkingDirectory, context.Attempt, packagePath),
+                new TrainingWork(context.JobId, TrainingMapping.ToEngine(request), training, validation, context.WorkingDirectory, context.Attempt, packagePath),
                 new EngineProgressAdapter(context), cancellationToken);
         }
         catch (EngineInputException e)
         {
             throw new JobFailedException(StatusCode.InvalidArgument, e.Message);
+        }
+        catch (EngineStateException e)
+        {
+            throw EngineFailures.ToJobFailure(e);
         }
 
         if (!File.Exists(packagePath))
@@ -49,7 +52,7 @@ internal sealed class TrainingJobHandler(IServiceProvider services, Catalog cata
             throw new JobFailedException(StatusCode.Internal, "The training engine finished without writing the model package.");
         }
 
-        ModelCard card;
+        ModelCardJson card;
         try
         {
             card = await cards.ReadAsync(packagePath, cancellationToken);
@@ -60,7 +63,7 @@ internal sealed class TrainingJobHandler(IServiceProvider services, Catalog cata
         }
 
         var model = new Model { Id = Ids.New(Ids.Model), Name = request.ModelName, JobId = context.JobId, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
-        ModelPackageHeader.ApplyCard(model, card);
+        ModelCardMapping.ApplyCard(model, card);
         await StoredRecords.CommitModelAsync(catalog, blobs, packagePath, model, cancellationToken);
         Directory.Delete(context.WorkingDirectory, recursive: true);
         return new JobResult { ModelId = model.Id };
@@ -71,6 +74,6 @@ internal sealed class TrainingJobHandler(IServiceProvider services, Catalog cata
     {
         Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, id, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {id} was deleted before the job could read it.");
-        return new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, dataset.Bands);
+        return new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands));
     }
 }

@@ -1,0 +1,223 @@
+using Disco.Geo.Gdal;
+using Disco.Geo.Raster.Ingest;
+
+namespace Disco.Geo.Engine.Ingest;
+
+/// <summary>How a source of an ingest is read.</summary>
+internal enum IngestSourceKind
+{
+    /// <summary>A georeferenced raster, or several tiles mosaicked.</summary>
+    Raster,
+
+    /// <summary>A raster without georeferencing that is exactly 2:1, taken as a global EPSG:4326 plate carrée.</summary>
+    GlobalImage,
+
+    /// <summary>A vector layer rasterised onto the grid (see <see cref="VectorLayerBands"/>).</summary>
+    Vector,
+}
+
+/// <summary>
+/// One source of an ingest as found on disk, before any pixel is read: what it is and which 1-based bands it offers
+/// (for vector layers, the virtual bands of <see cref="VectorLayerBands"/>).
+/// </summary>
+internal sealed record IngestSource
+{
+    public required int Index { get; init; }
+
+    public required IReadOnlyList<string> Paths { get; init; }
+
+    /// <summary>What the source's files may read; every open of them goes through it.</summary>
+    public required SourceSandbox Sandbox { get; init; }
+
+    /// <summary>How the client knows the file (an upload's file name), or null to use the file's own name.</summary>
+    public string? DisplayName { get; init; }
+
+    public required IngestSourceKind Kind { get; init; }
+
+    /// <summary>Band names by 1-based number (raster descriptions or colours; vector virtual band names).</summary>
+    public required IReadOnlyList<string> BandNames { get; init; }
+
+    /// <summary>Raster size in pixels (0 × 0 for vector layers).</summary>
+    public (int Width, int Height) Size { get; init; }
+
+    /// <summary>The rasterised layer of a vector source.</summary>
+    public string? LayerName { get; init; }
+
+    public long FeatureCount { get; init; }
+
+    /// <summary>Integer attribute fields of a vector layer, in layer order: virtual bands 3, 4, ….</summary>
+    public IReadOnlyList<string> ClassFields { get; init; } = [];
+
+    /// <summary>1-based alpha bands of a multi-band raster (they mark coverage and are not ingested by default).</summary>
+    public IReadOnlyList<int> AlphaBands { get; init; } = [];
+
+    public int BandCount => BandNames.Count;
+
+    /// <summary>How the API names this source: "the main source" or "additional_sources[i]".</summary>
+    public string Label => LabelOf(Index);
+
+    /// <summary>The source's name at the start of a sentence, with its file: "The main source 'a.tif'".</summary>
+    public string Subject => $"{SubjectOf(Index)} {Display}";
+
+    /// <summary>The file (or the number of tiles), for messages.</summary>
+    public string Display => Paths.Count == 1 ? $"'{DisplayName ?? Path.GetFileName(Paths[0])}'" : $"{Paths.Count} tiles ('{Path.GetFileName(Paths[0])}', …)";
+
+    /// <summary>The paths as provenance shows them: an upload by its file name, never by its blob.</summary>
+    public IReadOnlyList<string> ProvenancePaths => DisplayName is null ? Paths : [DisplayName];
+
+    /// <summary>"1 red, 2 green, 3 blue", for messages that list the valid band numbers.</summary>
+    public string DescribeBands() => string.Join(", ", BandNames.Select((name, i) => $"{i + 1} {name}"));
+
+    /// <summary>
+    /// Opens a source just far enough to classify it. A single file is tried as a raster first (anything GDAL reads
+    /// as pixels), then as a vector layer (OGR); several files are tiles of one raster, described by the first.
+    /// </summary>
+    /// <exception cref="EngineInputException">The file is unreadable, empty, has neither bands nor features, or is an ungeoreferenced image that is not 2:1.</exception>
+    /// <exception cref="EngineAccessDeniedException">The file refers to a file outside its sandbox.</exception>
+    public static IngestSource Inspect(int index, IngestSourceFiles files)
+    {
+        IReadOnlyList<string> paths = files.Paths;
+        if (paths.Count == 0)
+        {
+            throw new EngineInputException($"{SubjectOf(index)} names no file.");
+        }
+
+        string name = files.DisplayName ?? Path.GetFileName(paths[0]);
+        using GdalDataset dataset = Open(index, files, 0, paths.Count == 1 ? GdalOpenKind.Any : GdalOpenKind.Raster);
+        if (dataset.BandCount > 0)
+        {
+            for (int tile = 1; tile < paths.Count; tile++)
+            {
+                using GdalDataset other = Open(index, files, tile, GdalOpenKind.Raster);
+            }
+
+            return InspectRaster(index, files, dataset);
+        }
+
+        IReadOnlyList<string> subdatasets = dataset.GetMetadata("SUBDATASETS").Where(item => item.Contains("_NAME=", StringComparison.Ordinal)).ToArray();
+        if (subdatasets.Count > 0)
+        {
+            throw new EngineInputException(
+                $"{SubjectOf(index)} '{name}' holds {subdatasets.Count} variables and no bands of its own; ingest reads one raster per file, " +
+                $"so extract the variable you need first, e.g. gdal_translate {subdatasets[0][(subdatasets[0].IndexOf('=', StringComparison.Ordinal) + 1)..]} variable.tif.");
+        }
+
+        if (paths.Count == 1 && dataset.LayerCount > 0)
+        {
+            return InspectVector(index, files, dataset);
+        }
+
+        throw new EngineInputException($"{SubjectOf(index)} '{name}' has neither raster bands nor vector layers; give a raster (GeoTIFF, NetCDF, PNG, JPEG, …) or a vector file (Shapefile, GeoJSON, GeoPackage, …).");
+    }
+
+    /// <summary>
+    /// Opens through the source's sandbox (<see cref="IngestSandboxes.AllowedDrivers"/>; every file GDAL reports for
+    /// the dataset checked). VRTs, tile indexes and web-service descriptions would let a file read other files or
+    /// URLs; they are not recognised.
+    /// </summary>
+    private static GdalDataset Open(int index, IngestSourceFiles files, int tile, GdalOpenKind kind)
+    {
+        string path = files.Paths[tile];
+        string name = files.DisplayName is { } display && files.Paths.Count == 1 ? display : Path.GetFileName(path);
+        try
+        {
+            return files.Sandbox.Open(path, kind);
+        }
+        catch (SourceContainmentException e)
+        {
+            throw new EngineAccessDeniedException(IngestSandboxes.Describe($"{SubjectOf(index)} '{name}'", e));
+        }
+        catch (GdalException e) when (e.Message.Contains("not recognized", StringComparison.OrdinalIgnoreCase))
+        {
+            string gdal = (e.GdalMessages.Count > 0 ? e.GdalMessages[^1].Trim() : e.Message.Trim()).Replace(path, name, StringComparison.Ordinal);
+            throw new EngineInputException(
+                $"{SubjectOf(index)} '{name}' cannot be ingested: it is not a file the server reads (GDAL: {gdal.TrimEnd('.')}). " +
+                "Check that the file is complete and in a self-contained raster or vector format (GeoTIFF, NetCDF, HDF, GRIB, JPEG 2000, PNG, JPEG, " +
+                "Shapefile, GeoJSON, GeoPackage, FlatGeobuf, …); VRTs and service descriptions are refused because they read other files or URLs, and so are MapInfo tables.");
+        }
+    }
+
+    private static IngestSource InspectRaster(int index, IngestSourceFiles files, GdalDataset dataset)
+    {
+        IReadOnlyList<string> paths = files.Paths;
+        string[] names = Enumerable.Range(1, dataset.BandCount).Select(b => BandName(dataset.GetBand(b))).ToArray();
+        IngestSourceKind kind = IngestSourceKind.Raster;
+        if (paths.Count == 1 && dataset.GetGeoTransform() is null)
+        {
+            if ((long)dataset.Width != 2L * dataset.Height)
+            {
+                throw new EngineInputException(
+                    $"{SubjectOf(index)} '{files.DisplayName ?? Path.GetFileName(paths[0])}' has no georeferencing and is {dataset.Width}x{dataset.Height} pixels. An image without " +
+                    "georeferencing is only accepted as a global plate carrée map, which is exactly twice as wide as high (e.g. 2048x1024); " +
+                    "otherwise add georeferencing (a world file such as .jgw/.pgw next to it, or a GeoTIFF with its CRS and bounds).");
+            }
+
+            kind = IngestSourceKind.GlobalImage;
+        }
+
+        int[] alpha = dataset.BandCount < 2 ? [] : Enumerable.Range(1, dataset.BandCount)
+            .Where(b => dataset.GetBand(b).ColorInterpretation == ColorInterpretation.Alpha).ToArray();
+        return new IngestSource
+        {
+            Index = index,
+            Paths = paths,
+            Sandbox = files.Sandbox,
+            DisplayName = files.DisplayName,
+            Kind = kind,
+            BandNames = names,
+            AlphaBands = alpha,
+            Size = (dataset.Width, dataset.Height),
+        };
+    }
+
+    private static IngestSource InspectVector(int index, IngestSourceFiles files, GdalDataset dataset)
+    {
+        IReadOnlyList<string> paths = files.Paths;
+        OgrLayer layer = dataset.GetLayer(0);
+        long features = layer.FeatureCount;
+        if (features <= 0)
+        {
+            throw new EngineInputException(
+                $"{SubjectOf(index)} '{files.DisplayName ?? Path.GetFileName(paths[0])}': vector layer '{layer.Name}' has no features, so there is nothing to rasterise. Check that the file is the complete layer.");
+        }
+
+        string[] classFields = layer.Fields.Where(f => f.Type is OgrFieldType.Integer or OgrFieldType.Integer64).Select(f => f.Name).ToArray();
+        return new IngestSource
+        {
+            Index = index,
+            Paths = paths,
+            Sandbox = files.Sandbox,
+            DisplayName = files.DisplayName,
+            Kind = IngestSourceKind.Vector,
+            BandNames = VectorLayerBands.Names(classFields),
+            LayerName = layer.Name,
+            FeatureCount = features,
+            ClassFields = classFields,
+        };
+    }
+
+    /// <summary>"the main source" (index 0) or "additional_sources[index − 1]".</summary>
+    public static string LabelOf(int index) => index == 0 ? "the main source" : $"additional_sources[{index - 1}]";
+
+    /// <summary><see cref="LabelOf"/> at the start of a sentence (field paths keep their spelling).</summary>
+    public static string SubjectOf(int index) => index == 0 ? "The main source" : LabelOf(index);
+
+    private static string BandName(GdalBand band)
+    {
+        if (!string.IsNullOrWhiteSpace(band.Description))
+        {
+            return band.Description;
+        }
+
+        return band.ColorInterpretation switch
+        {
+            ColorInterpretation.Red => "red",
+            ColorInterpretation.Green => "green",
+            ColorInterpretation.Blue => "blue",
+            ColorInterpretation.Gray => "gray",
+            ColorInterpretation.Alpha => "alpha",
+            ColorInterpretation.Palette => "palette",
+            _ => $"band{band.Index}",
+        };
+    }
+}

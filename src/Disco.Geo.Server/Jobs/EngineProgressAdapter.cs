@@ -1,0 +1,39 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Engine;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Disco.Geo.Server.Jobs;
+
+/// <summary>Turns an engine's <see cref="EngineProgress"/> into the job's <see cref="JobProgress"/>.</summary>
+internal sealed class EngineProgressAdapter(JobContext context) : IProgress<EngineProgress>
+{
+    public void Report(EngineProgress value)
+    {
+        var progress = new JobProgress
+        {
+            Fraction = double.IsFinite(value.Fraction) ? Math.Clamp(value.Fraction, 0, 1) : 0,
+            Stage = value.Stage,
+            Message = value.Message,
+            Step = value.Step,
+            TotalSteps = value.TotalSteps,
+            Epoch = value.Epoch,
+            TotalEpochs = value.TotalEpochs,
+            Throughput = value.Throughput,
+            ThroughputUnit = value.ThroughputUnit ?? "",
+        };
+        if (value.Eta is { } eta && eta >= TimeSpan.Zero)
+        {
+            progress.Eta = Duration.FromTimeSpan(eta);
+        }
+
+        if (value.Metrics is not null)
+        {
+            foreach ((string name, double metric) in value.Metrics)
+            {
+                progress.Metrics[name] = metric;
+            }
+        }
+
+        context.Report(progress);
+    }
+}
