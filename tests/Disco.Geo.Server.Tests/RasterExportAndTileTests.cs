@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Disco.Geo.Gdal;
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Engine;
 using Disco.Geo.Engine.Export;
 using Disco.Geo.Engine.Tiles;
+using Disco.Geo.Gdal;
+using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;

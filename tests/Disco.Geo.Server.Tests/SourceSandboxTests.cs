@@ -1,6 +1,6 @@
 using Disco.Geo.Client;
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Engine;
+using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;

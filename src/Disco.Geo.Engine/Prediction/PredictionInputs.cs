@@ -1,7 +1,7 @@
-using Disco.Geo.Gdal;
-using Disco.Geo.Grids;
 using Disco.Geo.Engine.Ingest;
 using Disco.Geo.Engine.Training;
+using Disco.Geo.Gdal;
+using Disco.Geo.Grids;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas;

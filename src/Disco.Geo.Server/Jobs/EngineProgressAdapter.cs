@@ -1,5 +1,5 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Engine;
+using Disco.Geo.Protos.V1;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Disco.Geo.Server.Jobs;

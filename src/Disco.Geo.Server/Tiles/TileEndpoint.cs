@@ -1,5 +1,5 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Engine;
+using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
 using Grpc.Core;

@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
 

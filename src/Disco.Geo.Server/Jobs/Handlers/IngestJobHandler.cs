@@ -1,5 +1,5 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Engine;
+using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;

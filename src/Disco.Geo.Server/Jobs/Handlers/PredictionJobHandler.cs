@@ -1,6 +1,6 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Engine;
 using Disco.Geo.Grids;
+using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
@@ -113,14 +113,14 @@ internal sealed class PredictionJobHandler(
 
     /// <summary>The prediction's input as the engine reads it.</summary>
     private async Task<PredictionInput> InputAsync(PredictRequest request, CancellationToken cancellationToken) => request.InputCase switch
-        {
-            PredictRequest.InputOneofCase.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, request.Dataset, cancellationToken), null, null, null),
-            PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
-                new PredictionInput(null, request.Raster.ServerPath, null, null, sandboxes.ForServerPaths()),
-            PredictRequest.InputOneofCase.Raster => await UploadInputAsync(request.Raster.DatasetId, null, cancellationToken),
-            PredictRequest.InputOneofCase.Panorama => await UploadInputAsync(request.Panorama.DatasetId, PredictionMapping.ToOrientation(request.Panorama), cancellationToken),
-            _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
-        };
+    {
+        PredictRequest.InputOneofCase.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, request.Dataset, cancellationToken), null, null, null),
+        PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
+            new PredictionInput(null, request.Raster.ServerPath, null, null, sandboxes.ForServerPaths()),
+        PredictRequest.InputOneofCase.Raster => await UploadInputAsync(request.Raster.DatasetId, null, cancellationToken),
+        PredictRequest.InputOneofCase.Panorama => await UploadInputAsync(request.Panorama.DatasetId, PredictionMapping.ToOrientation(request.Panorama), cancellationToken),
+        _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
+    };
 
     /// <summary>An uploaded raster or photo: its blob, which may read only itself, named by the upload's file name.</summary>
     private async Task<PredictionInput> UploadInputAsync(string datasetId, Raster.Panoramas.CameraOrientation? panorama, CancellationToken cancellationToken)
