@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Disco.Geo.Raster.Tests.Support;
 using Disco.Geo.Samples;
 
-namespace Disco.Geo.Raster.Tests.Samples;
+namespace Disco.Geo.Samples.Tests;
 
 /// <summary>Fetching Debian sample data: verified, atomic, with clear failures. Uses the shared cache (~/.cache/disco-geo or $DISCO_GEO_CACHE).</summary>
 public sealed class SampleDataTests : IDisposable

@@ -1,11 +1,11 @@
-namespace Disco.Geo.Raster.Tests.Support;
+namespace Disco.Geo;
 
 /// <summary>A scratch directory deleted with the test class.</summary>
-public sealed class TempDirectory : IDisposable
+internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = Directory.CreateTempSubdirectory("disco-raster-tests-").FullName;
+        Path = Directory.CreateTempSubdirectory("disco-tests-").FullName;
     }
 
     public string Path { get; }

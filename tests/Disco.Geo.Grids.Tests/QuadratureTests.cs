@@ -1,7 +1,7 @@
 using Disco.Geo.Grids;
 using Disco.Geo.Sphere.Tests.Conformance;
 
-namespace Disco.Geo.Sphere.Tests.Grids;
+namespace Disco.Geo.Grids.Tests;
 
 public class QuadratureTests
 {
