@@ -158,7 +158,7 @@ internal static class PredictCommand
             else
             {
                 string sha256 = await DiscoClient.HashAsync(new FileInfo(item), null, cancellationToken);
-                UploadFileResponse upload = await client.UploadFileAsync(item, $"{stem}-{sha256[..12]}", null, cancellationToken);
+                UploadFileResponse upload = await client.UploadFileAsync(item, $"{stem}-{sha256[..12]}", sha256, null, cancellationToken);
                 if (inputKind == "panorama")
                 {
                     request.Panorama = new PanoramaSource { DatasetId = upload.Dataset.Id };
