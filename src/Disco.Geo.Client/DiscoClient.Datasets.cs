@@ -18,7 +18,29 @@ public sealed partial class DiscoClient
     /// <param name="name">Dataset name; null = the file name.</param>
     /// <param name="progress">Hashing and transfer progress, or null.</param>
     /// <param name="cancellationToken">Stops the upload; committed bytes stay on the server for a later resume.</param>
-    public async Task<UploadFileResponse> UploadFileAsync(string path, string? name = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<UploadFileResponse> UploadFileAsync(string path, string? name = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        UploadAsync(path, name, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Uploads a file whose SHA-256 the caller already computed (e.g. to name the dataset), so it is not read twice.
+    /// The server checks the hash against the bytes it receives and refuses the upload when they differ.
+    /// </summary>
+    /// <param name="path">The local file.</param>
+    /// <param name="name">Dataset name; null = the file name.</param>
+    /// <param name="knownSha256">The file's SHA-256 as 64 lowercase hex digits.</param>
+    /// <param name="progress">Transfer progress, or null.</param>
+    /// <param name="cancellationToken">Stops the upload; committed bytes stay on the server for a later resume.</param>
+    public Task<UploadFileResponse> UploadFileAsync(string path, string? name, string knownSha256, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (knownSha256 is not { Length: 64 } || !knownSha256.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException("A SHA-256 is 64 lowercase hex digits.", nameof(knownSha256));
+        }
+
+        return UploadAsync(path, name, knownSha256, progress, cancellationToken);
+    }
+
+    private async Task<UploadFileResponse> UploadAsync(string path, string? name, string? knownSha256, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var file = new FileInfo(path);
         if (!file.Exists)
@@ -27,7 +49,7 @@ public sealed partial class DiscoClient
         }
 
         string datasetName = name ?? SuggestName(file.Name);
-        string sha256 = await HashAsync(file, progress, cancellationToken);
+        string sha256 = knownSha256 ?? await HashAsync(file, progress, cancellationToken);
         int failures = 0;
         while (true)
         {

@@ -34,7 +34,7 @@ public sealed partial class DiscoClient
         int failures = 0;
         while (true)
         {
-            using AsyncServerStreamingCall<JobEvent> call = Training.WatchJob(new WatchJobRequest { JobId = jobId }, CallOptions(null, cancellationToken));
+            using AsyncServerStreamingCall<JobEvent> call = Jobs.WatchJob(new WatchJobRequest { JobId = jobId }, CallOptions(null, cancellationToken));
             IAsyncEnumerator<JobEvent> events = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             try
             {
@@ -115,19 +115,19 @@ public sealed partial class DiscoClient
     /// <param name="jobId">The job id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<Job> GetJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        UnaryAsync(o => Training.GetJobAsync(new GetJobRequest { JobId = jobId }, o), cancellationToken);
+        UnaryAsync(o => Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, o), cancellationToken);
 
     /// <summary>Cancels a queued or running job.</summary>
     /// <param name="jobId">The job id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<Job> CancelJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        UnaryAsync(o => Training.CancelJobAsync(new CancelJobRequest { JobId = jobId }, o), cancellationToken);
+        UnaryAsync(o => Jobs.CancelJobAsync(new CancelJobRequest { JobId = jobId }, o), cancellationToken);
 
     /// <summary>Queues an interrupted, failed or cancelled job again.</summary>
     /// <param name="jobId">The job id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<Job> ResumeJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        UnaryAsync(o => Training.ResumeJobAsync(new ResumeJobRequest { JobId = jobId }, o), cancellationToken);
+        UnaryAsync(o => Jobs.ResumeJobAsync(new ResumeJobRequest { JobId = jobId }, o), cancellationToken);
 
     /// <summary>Lists jobs, oldest first.</summary>
     /// <param name="kind">Only this kind, or Unspecified.</param>
@@ -135,7 +135,7 @@ public sealed partial class DiscoClient
     /// <param name="cancellationToken">Cancels the listing.</param>
     public IAsyncEnumerable<Job> ListJobsAsync(JobKind kind = JobKind.Unspecified, JobState state = JobState.Unspecified, CancellationToken cancellationToken = default) =>
         PagesAsync(
-            (token, o) => Training.ListJobsAsync(new ListJobsRequest { PageToken = token, Kind = kind, State = state }, o),
+            (token, o) => Jobs.ListJobsAsync(new ListJobsRequest { PageToken = token, Kind = kind, State = state }, o),
             (ListJobsResponse r) => (r.Jobs, r.NextPageToken), cancellationToken);
 
     /// <summary>True for states after which a job does not change unless resumed.</summary>

@@ -61,6 +61,7 @@ public sealed partial class DiscoClient : IDisposable
 
         Datasets = new DatasetService.DatasetServiceClient(_channel);
         Training = new TrainingService.TrainingServiceClient(_channel);
+        Jobs = new JobService.JobServiceClient(_channel);
         Predictions = new PredictionService.PredictionServiceClient(_channel);
         Models = new ModelService.ModelServiceClient(_channel);
         Health = new Health.HealthClient(_channel);
@@ -71,6 +72,9 @@ public sealed partial class DiscoClient : IDisposable
 
     /// <summary>The generated TrainingService stub.</summary>
     public TrainingService.TrainingServiceClient Training { get; }
+
+    /// <summary>The generated JobService stub: the life cycle of jobs of every kind.</summary>
+    internal JobService.JobServiceClient Jobs { get; }
 
     /// <summary>The generated PredictionService stub.</summary>
     public PredictionService.PredictionServiceClient Predictions { get; }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
+using Microsoft.Extensions.FileSystemGlobbing;
 
 namespace Disco.Geo.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class PredictCommand
 
     public static Command Build(CommandFactory factory)
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Input files or globs (* ? **); dataset names with --input-kind dataset", Arity = ArgumentArity.ZeroOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "Input files or globs (* **); dataset names with --input-kind dataset", Arity = ArgumentArity.ZeroOrMore };
         var model = new Option<string>("--model", "-m") { Description = "Model id or name", Required = true };
         var manifest = new Option<string?>("--manifest") { Description = "File listing one input per line (relative to the manifest; # comments)" };
         var output = new Option<string>("--out", "-o") { Description = "Output directory", Required = true };
@@ -157,7 +158,7 @@ internal static class PredictCommand
             else
             {
                 string sha256 = await DiscoClient.HashAsync(new FileInfo(item), null, cancellationToken);
-                UploadFileResponse upload = await client.UploadFileAsync(item, $"{stem}-{sha256[..12]}", null, cancellationToken);
+                UploadFileResponse upload = await client.UploadFileAsync(item, $"{stem}-{sha256[..12]}", sha256, null, cancellationToken);
                 if (inputKind == "panorama")
                 {
                     request.Panorama = new PanoramaSource { DatasetId = upload.Dataset.Id };
@@ -320,7 +321,7 @@ internal static class InputExpansion
 
     private static void AddPattern(SortedSet<string> files, string pattern)
     {
-        if (pattern.IndexOfAny(['*', '?']) < 0)
+        if (pattern.IndexOfAny(Wildcards) < 0)
         {
             if (!File.Exists(pattern))
             {
@@ -331,81 +332,30 @@ internal static class InputExpansion
             return;
         }
 
-        // The directory part before the first wildcard is the root; the rest is matched segment by segment.
+        if (pattern.Contains('?', StringComparison.Ordinal))
+        {
+            // The globbing library matches * and ** only; refusing beats silently matching something else.
+            throw new UsageException($"'?' is not a supported wildcard in {pattern}; use * (any characters in a name) or ** (any directories).");
+        }
+
+        // The directory part before the first wildcard is the root; the rest is matched below it, ordinally (file
+        // names are case-sensitive here like everywhere else on the server's platforms).
         string full = Path.GetFullPath(pattern);
         string[] segments = full.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
-        int firstWild = Array.FindIndex(segments, s => s.IndexOfAny(['*', '?']) >= 0);
+        int firstWild = Array.FindIndex(segments, s => s.IndexOfAny(Wildcards) >= 0);
         string root = Path.DirectorySeparatorChar + string.Join(Path.DirectorySeparatorChar, segments[..firstWild]);
         if (!Directory.Exists(root))
         {
             return;
         }
 
-        string[] rest = segments[firstWild..];
-        foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        var matcher = new Matcher(StringComparison.Ordinal);
+        matcher.AddInclude(string.Join('/', segments[firstWild..]));
+        foreach (string file in matcher.GetResultsInFullPath(root))
         {
-            string[] relative = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);
-            if (Matches(rest, 0, relative, 0))
-            {
-                files.Add(file);
-            }
+            files.Add(Path.GetFullPath(file));
         }
     }
 
-    private static bool Matches(string[] pattern, int p, string[] path, int q)
-    {
-        if (p == pattern.Length)
-        {
-            return q == path.Length;
-        }
-
-        if (pattern[p] == "**")
-        {
-            for (int skip = q; skip <= path.Length; skip++)
-            {
-                if (Matches(pattern, p + 1, path, skip))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        return q < path.Length && Wildcard(pattern[p], path[q]) && Matches(pattern, p + 1, path, q + 1);
-    }
-
-    private static bool Wildcard(string pattern, string text)
-    {
-        int p = 0, t = 0, star = -1, mark = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
-            {
-                p++;
-                t++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
-            {
-                star = p++;
-                mark = t;
-            }
-            else if (star >= 0)
-            {
-                p = star + 1;
-                t = ++mark;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
-    }
+    private static readonly char[] Wildcards = ['*', '?'];
 }

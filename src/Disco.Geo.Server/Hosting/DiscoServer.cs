@@ -168,6 +168,7 @@ internal static class DiscoServer
         app.UseMiddleware<HttpApiKeyMiddleware>();
         app.MapGrpcService<DatasetGrpcService>();
         app.MapGrpcService<TrainingGrpcService>();
+        app.MapGrpcService<JobGrpcService>();
         app.MapGrpcService<PredictionGrpcService>();
         app.MapGrpcService<ModelGrpcService>();
         app.MapGrpcHealthChecksService();

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Services;
 
-/// <summary>TrainingService: starting training, and the life cycle of jobs of every kind.</summary>
+/// <summary>TrainingService: starting training; its job RPCs are deprecated aliases of JobService.</summary>
 internal sealed partial class TrainingGrpcService(
     Catalog catalog,
     JobRunner runner,
@@ -20,6 +20,11 @@ internal sealed partial class TrainingGrpcService(
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions) : TrainingService.TrainingServiceBase
 {
+    /// <summary>Why the job RPCs here are kept: v1 clients call them; they serve exactly what JobService serves.</summary>
+    private const string JobAlias = "A v1 alias of the JobService RPC of the same name.";
+
+    private readonly JobLifecycle _jobLifecycle = new(catalog, runner, jobs, hub);
+
     public override async Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
     {
         CancellationToken cancellationToken = context.CancellationToken;
@@ -123,96 +128,25 @@ internal sealed partial class TrainingGrpcService(
             string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId, [.. spec.Datasets, .. spec.ValidationDatasets]), cancellationToken);
     }
 
-    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context)
-    {
-        CancellationToken cancellationToken = context.CancellationToken;
-        string id = CheckJobId(request.JobId);
-        for (int attempt = 0; ; attempt++)
-        {
-            if (hub.Watch(id, cancellationToken) is { } live)
-            {
-                await foreach (Job job in live.WithCancellation(cancellationToken))
-                {
-                    await responseStream.WriteAsync(new JobEvent { Job = job }, cancellationToken);
-                }
+    [Obsolete(JobAlias)]
+    public override Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context) =>
+        _jobLifecycle.WatchAsync(request, responseStream, context.CancellationToken);
 
-                return;
-            }
-
-            Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
-            if (JobHub.IsFinal(stored.State) || attempt >= 100)
-            {
-                // Final, or (after a resume race that never settled) the stored state is the best we know.
-                await responseStream.WriteAsync(new JobEvent { Job = stored }, cancellationToken);
-                if (JobHub.IsFinal(stored.State))
-                {
-                    return;
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                continue;
-            }
-
-            // The job changes state right now (ended or resumed between the two look-ups): look again shortly.
-            await Task.Delay(20, cancellationToken);
-        }
-    }
-
+    [Obsolete(JobAlias)]
     public override Task<Job> CancelJob(CancelJobRequest request, ServerCallContext context) =>
-        runner.CancelAsync(CheckJobId(request.JobId), context.CancellationToken);
+        _jobLifecycle.CancelAsync(request, context.CancellationToken);
 
+    [Obsolete(JobAlias)]
     public override Task<Job> ResumeJob(ResumeJobRequest request, ServerCallContext context) =>
-        runner.ResumeAsync(CheckJobId(request.JobId), context.CancellationToken);
+        _jobLifecycle.ResumeAsync(request, context.CancellationToken);
 
-    public override async Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
-    {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
-        if (!System.Enum.IsDefined(request.Kind) || !System.Enum.IsDefined(request.State))
-        {
-            throw Problems.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
-        }
+    [Obsolete(JobAlias)]
+    public override Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context) =>
+        _jobLifecycle.ListAsync(request, context.CancellationToken);
 
-        var filters = new List<string>();
-        var parameters = new Dictionary<string, object>();
-        if (request.Kind != JobKind.Unspecified)
-        {
-            filters.Add("kind = $kind");
-            parameters["$kind"] = (int)request.Kind;
-        }
-
-        if (request.State != JobState.Unspecified)
-        {
-            filters.Add("state = $state");
-            parameters["$state"] = (int)request.State;
-        }
-
-        await using var connection = await catalog.OpenAsync(context.CancellationToken);
-        (List<Job> items, bool more) = await jobs.Table.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, context.CancellationToken);
-        var response = new ListJobsResponse();
-        foreach (Job job in items)
-        {
-            // Progress reaches the database at most once a second; the hub has the latest.
-            response.Jobs.Add(hub.TryGetLatest(job.Id, out Job live) ? live : job);
-        }
-
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
-        }
-
-        return response;
-    }
-
-    public override async Task<Job> GetJob(GetJobRequest request, ServerCallContext context)
-    {
-        string id = CheckJobId(request.JobId);
-        return hub.TryGetLatest(id, out Job live) ? live : await jobs.GetAsync(id, context.CancellationToken) ?? throw Problems.NotFound("job", id);
-    }
-
-    private static string CheckJobId(string id) =>
-        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{Validation.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
+    [Obsolete(JobAlias)]
+    public override Task<Job> GetJob(GetJobRequest request, ServerCallContext context) =>
+        _jobLifecycle.GetAsync(request, context.CancellationToken);
 
     /// <summary>
     /// What can be told before the job starts: every dataset has label bands to learn from and all lie on one grid,

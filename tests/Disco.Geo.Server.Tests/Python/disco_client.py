@@ -10,8 +10,8 @@ import sys
 
 import grpc
 
-from disco.geo.v1 import (common_pb2, datasets_pb2, datasets_pb2_grpc, predictions_pb2, predictions_pb2_grpc,
-                          training_pb2, training_pb2_grpc)
+from disco.geo.v1 import (common_pb2, datasets_pb2, datasets_pb2_grpc, jobs_pb2, jobs_pb2_grpc, predictions_pb2,
+                          predictions_pb2_grpc)
 from health.v1 import health_pb2, health_pb2_grpc
 
 
@@ -41,7 +41,7 @@ def main():
             not_found = error.code().name
 
         prediction = predict(channel, model, gridded)
-        jobs = training_pb2_grpc.TrainingServiceStub(channel).ListJobs(training_pb2.ListJobsRequest(), timeout=10)
+        jobs = jobs_pb2_grpc.JobServiceStub(channel).ListJobs(jobs_pb2.ListJobsRequest(), timeout=10)
         print(json.dumps({
             "health": health_pb2.HealthCheckResponse.ServingStatus.Name(health.status),
             "datasets": [d.name for d in listing.datasets],

@@ -1,0 +1,112 @@
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage;
+using Grpc.Core;
+
+namespace Disco.Geo.Server.Services;
+
+/// <summary>
+/// The life cycle of jobs of every kind (get, list, watch, cancel, resume), served by JobService and by the
+/// deprecated TrainingService aliases of the same RPCs, so both answer alike.
+/// </summary>
+internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore jobs, JobHub hub)
+{
+    /// <summary>How often a watch looks the job up again before settling for the stored state.</summary>
+    private const int MaxSettleAttempts = 100;
+
+    /// <summary>Pause between look-ups while a job changes state between the hub and the store.</summary>
+    private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Pause between polls of a stored job that is not final and not live (after a resume race).</summary>
+    private static readonly TimeSpan StoredPollDelay = TimeSpan.FromSeconds(1);
+
+    public async Task WatchAsync(WatchJobRequest request, IServerStreamWriter<JobEvent> responseStream, CancellationToken cancellationToken)
+    {
+        string id = CheckJobId(request.JobId);
+        for (int attempt = 0; ; attempt++)
+        {
+            if (hub.Watch(id, cancellationToken) is { } live)
+            {
+                await foreach (Job job in live.WithCancellation(cancellationToken))
+                {
+                    await responseStream.WriteAsync(new JobEvent { Job = job }, cancellationToken);
+                }
+
+                return;
+            }
+
+            Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+            if (JobHub.IsFinal(stored.State) || attempt >= MaxSettleAttempts)
+            {
+                // Final, or (after a resume race that never settled) the stored state is the best we know.
+                await responseStream.WriteAsync(new JobEvent { Job = stored }, cancellationToken);
+                if (JobHub.IsFinal(stored.State))
+                {
+                    return;
+                }
+
+                await Task.Delay(StoredPollDelay, cancellationToken);
+                continue;
+            }
+
+            // The job changes state right now (ended or resumed between the two look-ups): look again shortly.
+            await Task.Delay(SettleDelay, cancellationToken);
+        }
+    }
+
+    public Task<Job> CancelAsync(CancelJobRequest request, CancellationToken cancellationToken) =>
+        runner.CancelAsync(CheckJobId(request.JobId), cancellationToken);
+
+    public Task<Job> ResumeAsync(ResumeJobRequest request, CancellationToken cancellationToken) =>
+        runner.ResumeAsync(CheckJobId(request.JobId), cancellationToken);
+
+    public async Task<ListJobsResponse> ListAsync(ListJobsRequest request, CancellationToken cancellationToken)
+    {
+        Validation.CheckPageSize(request.PageSize);
+        string? after = Validation.DecodePageToken(request.PageToken);
+        if (!System.Enum.IsDefined(request.Kind) || !System.Enum.IsDefined(request.State))
+        {
+            throw Problems.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
+        }
+
+        var filters = new List<string>();
+        var parameters = new Dictionary<string, object>();
+        if (request.Kind != JobKind.Unspecified)
+        {
+            filters.Add("kind = $kind");
+            parameters["$kind"] = (int)request.Kind;
+        }
+
+        if (request.State != JobState.Unspecified)
+        {
+            filters.Add("state = $state");
+            parameters["$state"] = (int)request.State;
+        }
+
+        await using var connection = await catalog.OpenAsync(cancellationToken);
+        (List<Job> items, bool more) = await jobs.Table.ListAsync(
+            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, cancellationToken);
+        var response = new ListJobsResponse();
+        foreach (Job job in items)
+        {
+            // Progress reaches the database at most once a second; the hub has the latest.
+            response.Jobs.Add(hub.TryGetLatest(job.Id, out Job live) ? live : job);
+        }
+
+        if (more)
+        {
+            response.NextPageToken = PageTokens.Encode(items[^1].Id);
+        }
+
+        return response;
+    }
+
+    public async Task<Job> GetAsync(GetJobRequest request, CancellationToken cancellationToken)
+    {
+        string id = CheckJobId(request.JobId);
+        return hub.TryGetLatest(id, out Job live) ? live : await jobs.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+    }
+
+    private static string CheckJobId(string id) =>
+        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{Validation.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
+}
