@@ -3,7 +3,7 @@ using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Engines.Raster;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Disco.Geo.Server.Tiles;
@@ -37,7 +37,7 @@ public sealed class RasterExportAndTileTests : IDisposable
 
     public RasterExportAndTileTests()
     {
-        _exporter = new RasterPredictionExporter(_cache, Options.Create(new LimitsOptions()), NullLogger<RasterPredictionExporter>.Instance);
+        _exporter = new RasterPredictionExporter(_cache, Microsoft.Extensions.Options.Options.Create(new LimitsOptions()), NullLogger<RasterPredictionExporter>.Instance);
         _tiles = new RasterMapTileRenderer(_cache);
     }
 
@@ -111,7 +111,7 @@ public sealed class RasterExportAndTileTests : IDisposable
         Assert.Null(tiff.GetMetadataItem("DISCO_CLASSES"));
 
         string large = Path.Combine(_directory, "large.tif");
-        var small = new RasterPredictionExporter(_cache, Options.Create(new LimitsOptions { MaxRasterPixels = 100_000 }), NullLogger<RasterPredictionExporter>.Instance);
+        var small = new RasterPredictionExporter(_cache, Microsoft.Extensions.Options.Options.Create(new LimitsOptions { MaxRasterPixels = 100_000 }), NullLogger<RasterPredictionExporter>.Instance);
         EngineInputException e = await Assert.ThrowsAsync<EngineInputException>(() => small.ExportAsync(map, ExportFormat.Geotiff, 720, 360, large, CancellationToken.None));
         Assert.Contains("Limits:MaxRasterPixels", e.Message, StringComparison.Ordinal);
     }

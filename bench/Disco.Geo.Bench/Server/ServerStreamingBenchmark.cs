@@ -5,6 +5,7 @@ using System.Text;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;

@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
@@ -128,7 +128,7 @@ internal sealed class JobRunner : BackgroundService
         {
             await _store.InsertAsync(job, Any.Pack(submission.Spec).ToByteString(), cancellationToken);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 19 && !string.IsNullOrEmpty(submission.RequestId))
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == SqliteErrors.Constraint && !string.IsNullOrEmpty(submission.RequestId))
         {
             // A concurrent retry with the same request id won the insert.
             Job? winner = await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken);
@@ -422,7 +422,7 @@ internal sealed class JobRunner : BackgroundService
     {
         if (!_lanes.TryGetValue(device, out LaneState? lane))
         {
-            int capacity = _options.Concurrency.TryGetValue(device, out int configured) ? Math.Max(1, configured) : 1;
+            int capacity = _options.Concurrency.TryGetValue(device, out int configured) ? Math.Max(1, configured) : OptionDefaults.UnlistedLaneConcurrency;
             lane = new LaneState(capacity);
             _lanes.Add(device, lane);
         }

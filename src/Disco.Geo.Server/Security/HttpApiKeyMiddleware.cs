@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Observability;
 using Grpc.AspNetCore.Server;
 

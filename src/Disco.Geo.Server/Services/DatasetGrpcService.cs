@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
@@ -29,7 +29,6 @@ internal sealed class DatasetGrpcService(
     IOptions<JobsOptions> jobOptions,
     ILogger<DatasetGrpcService> logger) : DatasetService.DatasetServiceBase
 {
-    private const int DefaultChunkBytes = 1 << 20;
     private readonly LimitsOptions _limits = limitOptions.Value;
 
     public override async Task<UploadFileResponse> UploadFile(IAsyncStreamReader<UploadFileRequest> requestStream, ServerCallContext context)
@@ -321,12 +320,12 @@ internal sealed class DatasetGrpcService(
         await responseStream.WriteAsync(new DownloadDatasetResponse { Dataset = dataset }, cancellationToken);
         if (dataset.Kind == DatasetKind.Gridded)
         {
-            await TileStreaming.StreamTilesAsync(blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, request.RowsPerTile, _limits.MaxSendMessageBytes,
+            await TileStreaming.StreamTilesAsync(blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, request.RowsPerTile, _limits,
                 tile => responseStream.WriteAsync(new DownloadDatasetResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
             return;
         }
 
-        int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : DefaultChunkBytes;
+        int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes;
         await using FileStream stream = blobs.OpenRead(dataset.Blob.Sha256);
         stream.Position = request.Offset;
         long offset = request.Offset;
@@ -375,7 +374,7 @@ internal sealed class DatasetGrpcService(
             await ExportedFileStreaming.StreamAsync(temp, dataset.Name + ".tif", contentType,
                 file => responseStream.WriteAsync(new ExportDatasetResponse { File = file }, cancellationToken),
                 chunk => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = chunk }, cancellationToken),
-                metrics, cancellationToken);
+                _limits.TransferChunkBytes, metrics, cancellationToken);
         }
         finally
         {

@@ -15,7 +15,7 @@ internal static class ExportedFileStreaming
     public static string SidecarOf(string path) => path + ".aux.xml";
 
     public static async Task StreamAsync(string path, string fileName, string contentType, Func<FileMetadata, Task> writeMetadata, Func<FileChunk, Task> writeChunk,
-        ServerMetrics metrics, CancellationToken cancellationToken)
+        int chunkBytes, ServerMetrics metrics, CancellationToken cancellationToken)
     {
         string sidecar = SidecarOf(path);
         var metadata = new FileMetadata
@@ -28,7 +28,7 @@ internal static class ExportedFileStreaming
         };
         await writeMetadata(metadata);
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-        byte[] buffer = new byte[1 << 20];
+        byte[] buffer = new byte[chunkBytes];
         long offset = 0;
         int read;
         while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)

@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
@@ -74,7 +74,7 @@ internal sealed class ModelGrpcService(
         }, context.CancellationToken);
         await using FileStream stream = blobs.OpenRead(model.Blob.Sha256);
         stream.Position = request.Offset;
-        byte[] buffer = new byte[request.ChunkBytes > 0 ? request.ChunkBytes : 1 << 20];
+        byte[] buffer = new byte[request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes];
         long offset = request.Offset;
         int read;
         while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, context.CancellationToken)) > 0)

@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Security;
@@ -28,6 +28,9 @@ internal sealed class PredictionGrpcService(
     IOptions<JobsOptions> jobOptions,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
+    /// <summary>Most rotations a prediction may average over: each one is a full forward pass.</summary>
+    private const int MaxRotationAveraging = 64;
+
     public override async Task Predict(PredictRequest request, IServerStreamWriter<PredictResponse> responseStream, ServerCallContext context)
     {
         CancellationToken cancellationToken = context.CancellationToken;
@@ -52,9 +55,9 @@ internal sealed class PredictionGrpcService(
             violations.Add(("output", "must be values or probabilities."));
         }
 
-        if (request.RotationAveraging is < 0 or > 64)
+        if (request.RotationAveraging is < 0 or > MaxRotationAveraging)
         {
-            violations.Add(("rotation_averaging", "must be between 0 and 64."));
+            violations.Add(("rotation_averaging", $"must be between 0 and {MaxRotationAveraging}."));
         }
 
         if (request.Name.Length > 0)
@@ -127,7 +130,7 @@ internal sealed class PredictionGrpcService(
             await responseStream.WriteAsync(new PredictResponse { Prediction = done }, cancellationToken);
             if (request.StreamTiles && done.Blob is { Sha256.Length: > 0 } stored)
             {
-                await TileStreaming.StreamTilesAsync(blobs.PathOf(stored.Sha256), done.Grid, request.RowsPerTile, limitOptions.Value.MaxSendMessageBytes,
+                await TileStreaming.StreamTilesAsync(blobs.PathOf(stored.Sha256), done.Grid, request.RowsPerTile, limitOptions.Value,
                     tile => responseStream.WriteAsync(new PredictResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
             }
 
@@ -292,7 +295,7 @@ internal sealed class PredictionGrpcService(
             await ExportedFileStreaming.StreamAsync(temp, prediction.Name + extension, contentType,
                 file => responseStream.WriteAsync(new ExportPredictionResponse { File = file }, cancellationToken),
                 chunk => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = chunk }, cancellationToken),
-                metrics, cancellationToken);
+                limitOptions.Value.TransferChunkBytes, metrics, cancellationToken);
         }
         finally
         {

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Storage;
 using Grpc.Core;
@@ -19,6 +19,12 @@ internal sealed partial class TrainingGrpcService(
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions) : TrainingService.TrainingServiceBase
 {
+    /// <summary>
+    /// Times WatchJob looks a job up again while it changes state between the live and the stored view; after that the
+    /// stored state is sent as the best known and polled once a second.
+    /// </summary>
+    private const int MaxSettleLookups = 100;
+
     public override async Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
     {
         CancellationToken cancellationToken = context.CancellationToken;
@@ -142,7 +148,7 @@ internal sealed partial class TrainingGrpcService(
             }
 
             Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
-            if (JobHub.IsFinal(stored.State) || attempt >= 100)
+            if (JobHub.IsFinal(stored.State) || attempt >= MaxSettleLookups)
             {
                 // Final, or (after a resume race that never settled) the stored state is the best we know.
                 await responseStream.WriteAsync(new JobEvent { Job = stored }, cancellationToken);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 
 namespace Disco.Geo.Server.Services;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Engines.Training;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Models;

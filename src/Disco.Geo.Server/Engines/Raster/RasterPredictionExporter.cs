@@ -4,7 +4,7 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Outputs;
 using Disco.Geo.Raster.Rendering;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Engines.Raster;

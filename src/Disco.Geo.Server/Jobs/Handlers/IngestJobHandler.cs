@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
