@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Application.Errors;
 using System.Text.RegularExpressions;
 using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;

@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Options;

@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Options;
@@ -162,7 +163,7 @@ internal sealed class ModelGrpcService(
             string name = header.Name.Length > 0 ? header.Name : ModelPackageHeader.CardName(card) ?? "";
             if (!Validation.IsValidName(name))
             {
-                throw Problems.InvalidArgument("header.name", $"the card has no usable name ('{Validation.Shorten(name)}'); pass a name: {Validation.NameRule}.");
+                throw Problems.InvalidArgument("header.name", $"the card has no usable name ('{ClientText.Shorten(name)}'); pass a name: {Validation.NameRule}.");
             }
 
             if (await catalog.FindAsync(catalog.Models, Ids.Model, name, cancellationToken) is { } existing)
@@ -178,7 +179,7 @@ internal sealed class ModelGrpcService(
             {
                 await StoredRecords.CommitModelAsync(catalog, blobs, temp, model, cancellationToken);
             }
-            catch (JobFailedException e) when (e.Code == StatusCode.AlreadyExists)
+            catch (JobFailedException e) when (e.Kind == ProblemKind.AlreadyExists)
             {
                 throw Problems.AlreadyExists("model", name, "It was imported by another call while this one ran.");
             }

@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Options;
@@ -184,7 +185,7 @@ internal sealed class PredictionGrpcService(
             Job final = await OutcomeAsync(job, cancellationToken);
             if (final.State == JobState.Failed && final.Error is { } error)
             {
-                throw new RpcException(new Grpc.Core.Status((StatusCode)error.Code, error.Message));
+                throw new ProblemException((ProblemKind)error.Code, error.Message);
             }
         }
         finally
@@ -344,7 +345,7 @@ internal sealed class PredictionGrpcService(
         if (differences.Count > 0)
         {
             throw Problems.Conflict("prediction request_id", spec.RequestId,
-                $"request_id '{Validation.Shorten(spec.RequestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
+                $"request_id '{ClientText.Shorten(spec.RequestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
                 $"this request has a different {string.Join(", ", differences)}. Use a new request_id for a different request; " +
                 "the same request_id returns the same prediction only for the same request.");
         }

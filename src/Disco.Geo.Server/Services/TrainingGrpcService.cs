@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Application.Errors;
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
@@ -220,7 +221,7 @@ internal sealed partial class TrainingGrpcService(
     }
 
     private static string CheckJobId(string id) =>
-        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{Validation.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
+        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{ClientText.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
 
     /// <summary>
     /// What can be told before the job starts: every dataset has label bands to learn from and all lie on one grid,

@@ -7,7 +7,7 @@ using Disco.Geo.Server.Jobs;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Packaging;
-using Grpc.Core;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using ApiPredictionOutput = Disco.Geo.Protos.V1.PredictionOutput;

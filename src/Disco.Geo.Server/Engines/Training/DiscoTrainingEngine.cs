@@ -123,7 +123,7 @@ internal sealed class DiscoTrainingEngine(ILoggerFactory loggers) : ITrainingEng
         }
         catch (InvalidOperationException e) when (plan.Options.Resume)
         {
-            throw new Jobs.JobFailedException(Grpc.Core.StatusCode.FailedPrecondition,
+            throw new Jobs.JobFailedException(Application.Errors.ProblemKind.FailedPrecondition,
                 $"The checkpoint of this job belongs to another configuration ({e.Message}); start a new training job instead of resuming.");
         }
         catch (TrainingDivergedException e)

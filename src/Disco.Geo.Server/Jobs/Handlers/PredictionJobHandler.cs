@@ -5,7 +5,7 @@ using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Jobs.Handlers;

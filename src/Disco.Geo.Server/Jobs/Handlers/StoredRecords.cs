@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Storage;
-using Grpc.Core;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 
