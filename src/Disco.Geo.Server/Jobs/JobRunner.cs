@@ -52,8 +52,6 @@ internal sealed class JobRunner : BackgroundService
         _handlers = handlers.GroupBy(h => h.Kind).ToDictionary(g => g.Key, g => g.First());
     }
 
-    public bool HasHandler(JobKind kind) => _handlers.ContainsKey(kind);
-
     /// <summary>Marks jobs that were running when the process stopped as interrupted and queues the queued ones. Runs once, before the server listens.</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {

@@ -24,7 +24,8 @@ internal sealed class DatasetGrpcService(
     ImportRoots importRoots,
     SourceSandboxes sandboxes,
     ServerMetrics metrics,
-    IServiceProvider services,
+    IIngestEngine ingestEngine,
+    IDatasetExporter exporter,
     DataDirectory directory,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions,
@@ -222,18 +223,13 @@ internal sealed class DatasetGrpcService(
             throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }
 
-        if (services.GetService<IIngestEngine>() is not { } engine)
-        {
-            throw Problems.Unimplemented("ingest engine (IIngestEngine, on Disco.Geo.Raster)", "Ingesting a raster onto a sphere grid");
-        }
-
         // Open every source once, now, to check the band specs against its bands; the job reuses what was read. The
         // band specs the ingest will use (defaults filled in) are what the job records.
         IngestInspection inspection;
         try
         {
             IngestWork work = await IngestJobHandler.WorkAsync(spec, catalog, blobs, sandboxes, _limits.MaxRasterPixels, cancellationToken);
-            inspection = await engine.InspectAsync(work, cancellationToken);
+            inspection = await ingestEngine.InspectAsync(work, cancellationToken);
         }
         catch (EngineInputException e)
         {
@@ -356,8 +352,6 @@ internal sealed class DatasetGrpcService(
                 $"Dataset '{dataset.Name}' is a raw file, not a grid; download it as it is with `disco datasets download`, or ingest it first.");
         }
 
-        IDatasetExporter exporter = services.GetService<IDatasetExporter>()
-            ?? throw Problems.Unimplemented("dataset exporter (IDatasetExporter, on Disco.Geo.Raster)", "Exporting a dataset");
         bool cog = request.Format != ExportFormat.Geotiff;
         string temp = directory.NewTempPath(".tif");
         try
@@ -465,26 +459,19 @@ internal sealed class DatasetGrpcService(
             Id = Ids.New(Ids.Dataset),
             Name = header.Name,
             Kind = DatasetKind.RawFile,
-            Blob = new BlobInfo { Sha256 = sha256, SizeBytes = header.SizeBytes },
             FileName = header.FileName,
             Labels = { header.Labels },
             Description = header.Description,
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
-        await blobs.ReferenceGate.WaitAsync(CancellationToken.None);
-        try
+        BlobInfo? blob = await blobs.CommitAsync(session.PartPath, sha256, stored =>
         {
-            blobs.MoveIntoStore(session.PartPath, sha256);
-            if (!await catalog.TryInsertDatasetAsync(dataset, CancellationToken.None))
-            {
-                await using var connection = await catalog.OpenAsync(CancellationToken.None);
-                await blobs.DeleteIfUnreferencedAsync(connection, sha256, CancellationToken.None);
-                throw Problems.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
-            }
-        }
-        finally
+            dataset.Blob = stored;
+            return catalog.TryInsertDatasetAsync(dataset, CancellationToken.None);
+        }, CancellationToken.None);
+        if (blob is null)
         {
-            blobs.ReferenceGate.Release();
+            throw Problems.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
         }
 
         await uploads.RemoveAsync(session.Id, CancellationToken.None);

@@ -175,11 +175,12 @@ internal sealed class ModelGrpcService(
 
             var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
             ModelPackageHeader.ApplyCard(model, card);
-            try
+            BlobInfo? blob = await blobs.CommitAsync(temp, sha256, stored =>
             {
-                await StoredRecords.CommitModelAsync(catalog, blobs, temp, model, cancellationToken);
-            }
-            catch (JobFailedException e) when (e.Kind == ProblemKind.AlreadyExists)
+                model.Blob = stored;
+                return catalog.TryInsertModelAsync(model, CancellationToken.None);
+            }, cancellationToken);
+            if (blob is null)
             {
                 throw Problems.AlreadyExists("model", name, "It was imported by another call while this one ran.");
             }

@@ -26,6 +26,7 @@ internal sealed class PredictionGrpcService(
     SourceSandboxes sandboxes,
     ServerMetrics metrics,
     IServiceProvider services,
+    IPredictionExporter exporter,
     IOptions<JobsOptions> jobOptions,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
@@ -277,8 +278,6 @@ internal sealed class PredictionGrpcService(
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
         PredictionMap map = await MapAsync(catalog, blobs, prediction, cancellationToken);
-        IPredictionExporter exporter = services.GetService<IPredictionExporter>()
-            ?? throw Problems.Unimplemented("prediction exporter (IPredictionExporter, on Disco.Geo.Raster)", $"Exporting a prediction as {request.Format}");
         string temp = directory.NewTempPath("." + request.Format.ToString().ToLowerInvariant());
         try
         {

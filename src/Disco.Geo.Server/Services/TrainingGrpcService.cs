@@ -16,7 +16,7 @@ internal sealed partial class TrainingGrpcService(
     JobRunner runner,
     JobStore jobs,
     JobHub hub,
-    IServiceProvider services,
+    ITrainingEngine engine,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions) : TrainingService.TrainingServiceBase
 {
@@ -108,11 +108,6 @@ internal sealed partial class TrainingGrpcService(
         if (await catalog.FindAsync(catalog.Models, Ids.Model, request.ModelName, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
             throw Problems.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
-        }
-
-        if (services.GetService<ITrainingEngine>() is not { } engine)
-        {
-            throw Problems.Unimplemented("training engine (ITrainingEngine)", "Training a model");
         }
 
         // Build the model description on the datasets' grid and check the hyper-parameters and the device now, so a

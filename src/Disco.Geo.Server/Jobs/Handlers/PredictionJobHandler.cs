@@ -68,24 +68,17 @@ internal sealed class PredictionJobHandler(
                 throw new JobFailedException(StatusCode.Internal, "The prediction engine finished without producing a map.");
             }
 
-            long size = new FileInfo(temp).Length;
-            string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
             prediction.Grid = sink.Grid;
             prediction.Bands.Clear();
             prediction.Bands.Add(sink.Bands);
             prediction.Summary = summary;
-            prediction.Blob = new BlobInfo { Sha256 = sha256, SizeBytes = size };
             prediction.State = PredictionState.Succeeded;
-            await blobs.ReferenceGate.WaitAsync(cancellationToken);
-            try
+            await blobs.CommitAsync(temp, null, async blob =>
             {
-                blobs.MoveIntoStore(temp, sha256);
+                prediction.Blob = blob;
                 await catalog.SavePredictionAsync(prediction, CancellationToken.None);
-            }
-            finally
-            {
-                blobs.ReferenceGate.Release();
-            }
+                return true;
+            }, cancellationToken);
 
             streams.Get(predictionId)?.Complete(summary);
             return new JobResult { PredictionId = predictionId };
