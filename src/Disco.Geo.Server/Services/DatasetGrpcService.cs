@@ -1,4 +1,6 @@
 using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Application.Exports;
+using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Options;
@@ -325,16 +327,8 @@ internal sealed class DatasetGrpcService(
         int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes;
         await using FileStream stream = blobs.OpenRead(dataset.Blob.Sha256);
         stream.Position = request.Offset;
-        long offset = request.Offset;
-        byte[] buffer = new byte[chunkBytes];
-        int read;
-        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
-        {
-            await responseStream.WriteAsync(
-                new DownloadDatasetResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, cancellationToken);
-            offset += read;
-            metrics.AddStreamedBytes(read);
-        }
+        await FileSender.SendAsync(stream, request.Offset, chunkBytes,
+            chunk => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = chunk }, cancellationToken), metrics, cancellationToken);
     }
 
     public override async Task ExportDataset(ExportDatasetRequest request, IServerStreamWriter<ExportDatasetResponse> responseStream, ServerCallContext context)

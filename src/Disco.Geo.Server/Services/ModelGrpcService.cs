@@ -1,4 +1,5 @@
 using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Options;
@@ -75,15 +76,8 @@ internal sealed class ModelGrpcService(
         }, context.CancellationToken);
         await using FileStream stream = blobs.OpenRead(model.Blob.Sha256);
         stream.Position = request.Offset;
-        byte[] buffer = new byte[request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes];
-        long offset = request.Offset;
-        int read;
-        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, context.CancellationToken)) > 0)
-        {
-            await responseStream.WriteAsync(new ExportModelResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, context.CancellationToken);
-            offset += read;
-            metrics.AddStreamedBytes(read);
-        }
+        await FileSender.SendAsync(stream, request.Offset, request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes,
+            chunk => responseStream.WriteAsync(new ExportModelResponse { Chunk = chunk }, context.CancellationToken), metrics, context.CancellationToken);
     }
 
     public override async Task<Model> ImportModel(IAsyncStreamReader<ImportModelRequest> requestStream, ServerCallContext context)

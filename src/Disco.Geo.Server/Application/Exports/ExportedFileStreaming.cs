@@ -1,9 +1,9 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Storage;
-using Google.Protobuf;
+using Disco.Geo.Server.Application.Transfers;
 
-namespace Disco.Geo.Server.Services;
+namespace Disco.Geo.Server.Application.Exports;
 
 /// <summary>
 /// Streams an exported file (prediction or dataset export) from the server's temporary directory: its metadata with
@@ -28,15 +28,7 @@ internal static class ExportedFileStreaming
         };
         await writeMetadata(metadata);
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-        byte[] buffer = new byte[chunkBytes];
-        long offset = 0;
-        int read;
-        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
-        {
-            await writeChunk(new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) });
-            offset += read;
-            metrics.AddStreamedBytes(read);
-        }
+        await FileSender.SendAsync(stream, 0, chunkBytes, writeChunk, metrics, cancellationToken);
     }
 
     /// <summary>Deletes an exported file and its sidecar.</summary>
