@@ -75,20 +75,8 @@ internal sealed class DatasetGrpcService(
             {
                 part.SetLength(position);
                 part.Position = position;
-                while (await requestStream.MoveNext(cancellationToken))
-                {
-                    UploadFileRequest message = requestStream.Current;
-                    if (message.MessageCase != UploadFileRequest.MessageOneofCase.Chunk)
-                    {
-                        throw Problems.InvalidArgument("chunk", "after the header, every message must be a chunk.");
-                    }
-
-                    FileChunk chunk = message.Chunk;
-                    CheckChunk(chunk, position, header.SizeBytes);
-                    await part.WriteAsync(chunk.Data.Memory, cancellationToken);
-                    position += chunk.Data.Length;
-                    metrics.AddUploadedBytes(chunk.Data.Length);
-                }
+                position = await FileReceiver.ReceiveAsync(
+                    ChunksOf(requestStream, cancellationToken), part, position, header.SizeBytes, resumable: true, _limits, metrics, cancellationToken);
             }
 
             if (position < header.SizeBytes)
@@ -379,6 +367,16 @@ internal sealed class DatasetGrpcService(
             context.CancellationToken);
     }
 
+    /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
+    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+        IAsyncStreamReader<UploadFileRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await requestStream.MoveNext(cancellationToken))
+        {
+            yield return requestStream.Current.MessageCase == UploadFileRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+        }
+    }
+
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
 
     private async Task<Dataset> FindAsync(string field, string reference, CancellationToken cancellationToken)
@@ -416,26 +414,6 @@ internal sealed class DatasetGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
-    }
-
-    private void CheckChunk(FileChunk chunk, long position, long size)
-    {
-        if (chunk.Offset != position)
-        {
-            throw Problems.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}. Committed bytes are kept; resume from offset {position}.");
-        }
-
-        int length = chunk.Data.Length;
-        if (position + length > size)
-        {
-            throw Problems.OutOfRange("chunk.data", $"the chunk at offset {position} runs past the announced size of {size} bytes. Committed bytes are kept.");
-        }
-
-        bool last = position + length == size;
-        if (length > _limits.MaxChunkBytes || (length < _limits.MinChunkBytes && !last) || length == 0)
-        {
-            throw Problems.InvalidArgument("chunk.data", $"chunks must hold {_limits.MinChunkBytes}-{_limits.MaxChunkBytes} bytes (only the last may be smaller); got {length}.");
-        }
     }
 
     private async Task<UploadFileResponse> CompleteUploadAsync(UploadStore.Session session, UploadHeader header, CancellationToken cancellationToken)

@@ -113,24 +113,8 @@ internal sealed class ModelGrpcService(
             long position = 0;
             await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 }))
             {
-                while (await requestStream.MoveNext(cancellationToken))
-                {
-                    FileChunk chunk = requestStream.Current.Chunk
-                        ?? throw Problems.InvalidArgument("chunk", "after the header, every message must be a chunk.");
-                    if (chunk.Offset != position)
-                    {
-                        throw Problems.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}.");
-                    }
-
-                    if (position + chunk.Data.Length > header.SizeBytes)
-                    {
-                        throw Problems.OutOfRange("chunk.data", $"the package runs past the announced size of {header.SizeBytes} bytes.");
-                    }
-
-                    await file.WriteAsync(chunk.Data.Memory, cancellationToken);
-                    position += chunk.Data.Length;
-                    metrics.AddUploadedBytes(chunk.Data.Length);
-                }
+                position = await FileReceiver.ReceiveAsync(
+                    ChunksOf(requestStream, cancellationToken), file, position, header.SizeBytes, resumable: false, _limits, metrics, cancellationToken);
             }
 
             if (position != header.SizeBytes)
@@ -194,6 +178,16 @@ internal sealed class ModelGrpcService(
         return await runner.SubmitAsync(new JobSubmission(
             JobKind.Verify, new VerifyModelRequest { Model = model.Id }, VerifyJobHandler.Lane, request.Priority, $"verify model '{model.Name}'", null, [model.Id]),
             context.CancellationToken);
+    }
+
+    /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
+    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+        IAsyncStreamReader<ImportModelRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await requestStream.MoveNext(cancellationToken))
+        {
+            yield return requestStream.Current.MessageCase == ImportModelRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+        }
     }
 
     private async Task<Model> FindAsync(string reference, CancellationToken cancellationToken)
