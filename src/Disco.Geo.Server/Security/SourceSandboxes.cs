@@ -1,7 +1,7 @@
-using Disco.Geo.Server.Application.Errors;
 using System.Text.RegularExpressions;
 using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Services;

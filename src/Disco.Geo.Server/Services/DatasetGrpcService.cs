@@ -1,12 +1,12 @@
+using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Transfers;
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;

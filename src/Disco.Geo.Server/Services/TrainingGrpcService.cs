@@ -1,9 +1,9 @@
-using Disco.Geo.Server.Application.Errors;
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Engines;
-using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
-using Disco.Geo.Server.Application.Errors;
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Options;
 
 namespace Disco.Geo.Server.Services;

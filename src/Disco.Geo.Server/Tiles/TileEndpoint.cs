@@ -1,5 +1,5 @@
-using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Engines;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;

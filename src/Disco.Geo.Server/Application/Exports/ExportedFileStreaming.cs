@@ -1,7 +1,7 @@
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Storage;
-using Disco.Geo.Server.Application.Transfers;
 
 namespace Disco.Geo.Server.Application.Exports;
 

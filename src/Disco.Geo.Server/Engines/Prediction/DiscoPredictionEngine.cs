@@ -2,17 +2,17 @@ using System.Diagnostics;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Engines.Raster;
 using Disco.Geo.Server.Engines.Training;
-using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Packaging;
-using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 using ApiPredictionOutput = Disco.Geo.Protos.V1.PredictionOutput;
 using PackageCard = Disco.Geo.Sphere.Packaging.ModelCard;
 using SpherePredictionOutput = Disco.Geo.Sphere.Inference.PredictionOutput;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 
 namespace Disco.Geo.Server.Engines.Prediction;
 

@@ -4,8 +4,8 @@ using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
-using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 using Microsoft.Extensions.Options;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 
