@@ -93,15 +93,6 @@ public static class SampleCatalog
         return new SampleFile($"hdri-{name}", Blender, BlenderVersion, $"{BlenderWorld}{name}.exr", entry.Sha256, entry.Size, [PanoramaLicense]);
     }
 
-    /// <summary>The catalogued file with this key ("bmng-07", "ne-50m-land", "etopo5", "hdri-forest", …), case-insensitive.</summary>
-    /// <exception cref="ArgumentException">No catalogued file has that key; the message lists the keys.</exception>
-    public static SampleFile Find(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return All.FirstOrDefault(f => string.Equals(f.Key, key.Trim(), StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"No sample is called '{key}'; the samples are {string.Join(", ", All.Select(f => f.Key))}.", nameof(key));
-    }
-
     /// <summary>One line saying what a catalogued file is, for listings.</summary>
     public static string Describe(SampleFile file)
     {

@@ -81,18 +81,6 @@ public sealed class SampleData
         return file.WithCompanions().All(f => Matches(CachedPath(f), f)) ? CachedPath(file) : null;
     }
 
-    /// <summary>Fetches every catalogued file; returns their paths by key.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> GetAllAsync(CancellationToken cancellationToken = default)
-    {
-        Dictionary<string, string> paths = new(StringComparer.Ordinal);
-        foreach (SampleFile file in SampleCatalog.All)
-        {
-            paths[file.Key] = await GetAsync(file, cancellationToken).ConfigureAwait(false);
-        }
-
-        return paths;
-    }
-
     /// <summary>Where a catalogued file lives in the cache (whether or not it is there yet).</summary>
     public string CachedPath(SampleFile file)
     {

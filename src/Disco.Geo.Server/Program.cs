@@ -1,3 +1,4 @@
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 
 return await DiscoServer.RunAsync(args);

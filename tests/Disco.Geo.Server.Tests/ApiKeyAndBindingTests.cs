@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

@@ -7,6 +7,8 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
+using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Disco.Geo.Server.Tiles;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,6 @@
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Google.Protobuf.Reflection;

@@ -2,6 +2,7 @@ using System.Net;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Grpc.Core;

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Disco.Geo.Cli;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Grpc.Core;

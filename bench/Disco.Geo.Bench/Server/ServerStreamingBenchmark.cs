@@ -7,6 +7,7 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Builder;

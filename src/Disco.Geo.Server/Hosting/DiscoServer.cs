@@ -3,6 +3,7 @@ using Disco.Geo.Engine;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
@@ -44,12 +45,12 @@ internal static class DiscoServer
         ["--import-root"] = "Storage:ImportRoots",
     };
 
-    public const string Usage = """
+    public const string Usage = $"""
         disco-server: the Disco.Geo gRPC server.
 
         Options (each also settable in appsettings.json or as DISCO_<SECTION>__<KEY> environment variables):
-          --listen HOST:PORT       gRPC endpoint (Server:Listen; default 127.0.0.1:50051)
-          --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default 127.0.0.1:50052; "off" disables)
+          --listen HOST:PORT       gRPC endpoint (Server:Listen; default {OptionDefaults.GrpcListen})
+          --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default {OptionDefaults.HttpListen}; "off" disables)
           --data-dir PATH          data directory (Storage:DataDirectory; default ~/.local/share/disco)
           --import-root PATH       directory whose files may be ingested by server-side path (Storage:ImportRoots)
           --api-key KEY            required x-api-key for every call (Security:ApiKey; needed to bind a non-loopback address)
@@ -79,12 +80,12 @@ internal static class DiscoServer
             // Defaults applied after binding: binding appends to lists, so defaults in the class would never go away.
             if (options.Listen.Count == 0)
             {
-                options.Listen.Add("127.0.0.1:50051");
+                options.Listen.Add(OptionDefaults.GrpcListen);
             }
 
             if (options.HttpListen.Count == 0)
             {
-                options.HttpListen.Add("127.0.0.1:50052");
+                options.HttpListen.Add(OptionDefaults.HttpListen);
             }
 
             options.HttpListen.RemoveAll(a => a.Equals("off", StringComparison.OrdinalIgnoreCase));
@@ -103,8 +104,8 @@ internal static class DiscoServer
         builder.Configuration.GetSection(SecurityOptions.Section).Bind(securityOptions);
         var limits = new LimitsOptions();
         builder.Configuration.GetSection(LimitsOptions.Section).Bind(limits);
-        List<ListenAddress> grpcAddresses = (serverOptions.Listen.Count == 0 ? ["127.0.0.1:50051"] : serverOptions.Listen).Select(ListenAddress.Parse).ToList();
-        List<ListenAddress> httpAddresses = (serverOptions.HttpListen.Count == 0 ? ["127.0.0.1:50052"] : serverOptions.HttpListen)
+        List<ListenAddress> grpcAddresses = (serverOptions.Listen.Count == 0 ? [OptionDefaults.GrpcListen] : serverOptions.Listen).Select(ListenAddress.Parse).ToList();
+        List<ListenAddress> httpAddresses = (serverOptions.HttpListen.Count == 0 ? [OptionDefaults.HttpListen] : serverOptions.HttpListen)
             .Where(a => !a.Equals("off", StringComparison.OrdinalIgnoreCase)).Select(ListenAddress.Parse).ToList();
         // Kestrel:Endpoints (from any configuration source) adds endpoints beside ours: refuse them early here, and
         // BoundAddressGuard checks whatever was bound in the end.

@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Services;
 
 namespace Disco.Geo.Server.Jobs;

@@ -1,5 +1,5 @@
 using Disco.Geo.Engine;
-using Grpc.Core;
+using Disco.Geo.Server.Application.Errors;
 
 namespace Disco.Geo.Server.Jobs;
 
@@ -8,5 +8,5 @@ internal static class EngineFailures
 {
     /// <summary>Incompatible state fails the job with FAILED_PRECONDITION, damaged state with DATA_LOSS.</summary>
     public static JobFailedException ToJobFailure(EngineStateException e) => new(
-        e.Problem == EngineStateProblem.Incompatible ? StatusCode.FailedPrecondition : StatusCode.DataLoss, e.Message);
+        e.Problem == EngineStateProblem.Incompatible ? ProblemKind.FailedPrecondition : ProblemKind.DataLoss, e.Message);
 }

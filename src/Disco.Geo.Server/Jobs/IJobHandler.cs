@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Grpc.Core;
+using Disco.Geo.Server.Application.Errors;
 
 namespace Disco.Geo.Server.Jobs;
 
@@ -19,16 +19,15 @@ internal interface IJobHandler
     Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>A job failed for a reason the user can fix; the code is a gRPC status code.</summary>
-internal sealed class JobFailedException(StatusCode code, string message) : Exception(message)
+/// <summary>A job failed for a reason the user can fix: a <see cref="ProblemException"/> raised while a job runs.</summary>
+internal sealed class JobFailedException(ProblemKind kind, string message) : ProblemException(kind, message)
 {
-    public StatusCode Code { get; } = code;
 
     /// <summary>
-    /// Whether resuming a job that failed with <paramref name="code"/> can succeed: not for a request the server
+    /// Whether resuming a job that failed with <paramref name="kind"/> can succeed: not for a request the server
     /// refuses (bad arguments, missing inputs, a precondition only a new request can meet, a missing engine); yes for
     /// transient and internal failures (a full disk, an aborted step, a bug fixed by an upgrade).
     /// </summary>
-    public static bool ResumeCanFix(StatusCode code) => code is not (StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition
-        or StatusCode.OutOfRange or StatusCode.PermissionDenied or StatusCode.Unimplemented);
+    public static bool ResumeCanFix(ProblemKind kind) => kind is not (ProblemKind.InvalidArgument or ProblemKind.NotFound or ProblemKind.FailedPrecondition
+        or ProblemKind.OutOfRange or ProblemKind.PermissionDenied or ProblemKind.Unimplemented);
 }

@@ -1,11 +1,11 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Jobs;
@@ -74,7 +74,7 @@ internal sealed class JobRunner : BackgroundService
             job.Resumable = _handlers.ContainsKey(job.Kind);
             job.Error = wasCancelling ? null : new JobError
             {
-                Code = (int)StatusCode.Aborted,
+                Code = (int)ProblemKind.Aborted,
                 Message = $"The server stopped while this job was running. Resume it with `disco jobs resume {job.Id}`.",
             };
             Bump(job);
@@ -126,7 +126,7 @@ internal sealed class JobRunner : BackgroundService
         {
             await _store.InsertAsync(job, Any.Pack(submission.Spec).ToByteString(), cancellationToken);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 19 && !string.IsNullOrEmpty(submission.RequestId))
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == SqliteErrors.Constraint && !string.IsNullOrEmpty(submission.RequestId))
         {
             // A concurrent retry with the same request id won the insert.
             Job? winner = await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken);
@@ -164,7 +164,7 @@ internal sealed class JobRunner : BackgroundService
         if (!same)
         {
             throw Problems.Conflict("job request_id", submission.RequestId!,
-                $"request_id '{Validation.Shorten(submission.RequestId!)}' was already used for job {existing.Id} ({existing.Description}) with different parameters. " +
+                $"request_id '{ClientText.Shorten(submission.RequestId!)}' was already used for job {existing.Id} ({existing.Description}) with different parameters. " +
                 "Use a new request_id for a different request; the same request_id returns the same job only for the same request.");
         }
     }
@@ -265,7 +265,7 @@ internal sealed class JobRunner : BackgroundService
         if (job.State == JobState.Failed && !job.Resumable)
         {
             throw Problems.FailedPrecondition("JOB_NOT_RESUMABLE", id,
-                $"Job {id} failed for a reason a resume cannot fix ({Validation.Shorten(job.Error?.Message ?? "no message")}); fix the request and start a new job instead.");
+                $"Job {id} failed for a reason a resume cannot fix ({ClientText.Shorten(job.Error?.Message ?? "no message")}); fix the request and start a new job instead.");
         }
 
         if (!_handlers.ContainsKey(job.Kind))
@@ -420,7 +420,7 @@ internal sealed class JobRunner : BackgroundService
     {
         if (!_lanes.TryGetValue(device, out LaneState? lane))
         {
-            int capacity = _options.Concurrency.TryGetValue(device, out int configured) ? Math.Max(1, configured) : 1;
+            int capacity = _options.Concurrency.TryGetValue(device, out int configured) ? Math.Max(1, configured) : OptionDefaults.UnlistedLaneConcurrency;
             lane = new LaneState(capacity);
             _lanes.Add(device, lane);
         }
@@ -464,17 +464,17 @@ internal sealed class JobRunner : BackgroundService
             }
             else
             {
-                Finish(running, JobState.Interrupted, new JobError { Code = (int)StatusCode.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
+                Finish(running, JobState.Interrupted, new JobError { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
             }
         }
         catch (JobFailedException e)
         {
-            Finish(running, JobState.Failed, new JobError { Code = (int)e.Code, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Code));
+            Finish(running, JobState.Failed, new JobError { Code = (int)e.Kind, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Kind));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
-            Finish(running, JobState.Failed, new JobError { Code = (int)StatusCode.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
+            Finish(running, JobState.Failed, new JobError { Code = (int)ProblemKind.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
         }
 
         await flushStop.CancelAsync();
@@ -522,7 +522,7 @@ internal sealed class JobRunner : BackgroundService
             {
                 // Job errors reach clients (GetJob, WatchJob, the failed call): no data directory paths and no .NET
                 // parameter suffixes in them, whichever way the job ended.
-                error.Message = _directory.RedactPaths(Problems.ForClients(error.Message));
+                error.Message = _directory.RedactPaths(ClientText.ForClients(error.Message));
             }
 
             job.Error = error;

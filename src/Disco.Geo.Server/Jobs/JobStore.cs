@@ -65,7 +65,8 @@ internal sealed class JobStore
         await using SqliteCommand command = connection.CreateCommand();
         command.CommandText = "SELECT spec FROM jobs WHERE id = $id;";
         command.Parameters.AddWithValue("$id", id);
-        return ByteString.CopyFrom((byte[])(await command.ExecuteScalarAsync(cancellationToken) ?? Array.Empty<byte>()));
+        // The array is this call's own, so it is wrapped instead of copied.
+        return UnsafeByteOperations.UnsafeWrap((byte[])(await command.ExecuteScalarAsync(cancellationToken) ?? Array.Empty<byte>()));
     }
 
     public async Task<byte[]?> GetCheckpointAsync(string id, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Security;

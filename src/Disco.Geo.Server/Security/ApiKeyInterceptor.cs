@@ -1,4 +1,5 @@
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Services;
 using Grpc.Core;
 
@@ -18,9 +19,10 @@ internal sealed class ApiKeyInterceptor(ApiKeyCheck check) : CallInterceptor
         string? authorization = context.RequestHeaders.GetValue("authorization");
         if (!check.Accepts(key, authorization))
         {
-            throw Problems.Unauthenticated(key is null && authorization is null
+            // This interceptor runs outside the error interceptor, so it maps its problem to a status itself.
+            throw ProblemStatus.ToRpcException(Problems.Unauthenticated(key is null && authorization is null
                 ? ApiKeyCheck.Explanation
-                : "The API key is wrong. " + ApiKeyCheck.Explanation);
+                : "The API key is wrong. " + ApiKeyCheck.Explanation));
         }
 
         return call();

@@ -1,4 +1,5 @@
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;

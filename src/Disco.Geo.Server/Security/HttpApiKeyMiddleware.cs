@@ -1,5 +1,5 @@
-using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Grpc.AspNetCore.Server;
 
 namespace Disco.Geo.Server.Security;

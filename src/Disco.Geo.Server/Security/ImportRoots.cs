@@ -1,4 +1,5 @@
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Services;
 using Microsoft.Extensions.Options;
 
@@ -38,13 +39,13 @@ internal sealed class ImportRoots
         string full = Path.GetFullPath(path);
         if (!IsUnderRoot(full))
         {
-            throw Problems.PermissionDenied($"{field}: '{Validation.Shorten(path)}' is outside the server's import roots ({string.Join(", ", _roots)}).");
+            throw Problems.PermissionDenied($"{field}: '{ClientText.Shorten(path)}' is outside the server's import roots ({string.Join(", ", _roots)}).");
         }
 
         var file = new FileInfo(full);
         if (!file.Exists)
         {
-            throw Problems.NotFound("file", Validation.Shorten(path));
+            throw Problems.NotFound("file", ClientText.Shorten(path));
         }
 
         // A link inside a root may point anywhere: check where it really leads.
@@ -63,7 +64,7 @@ internal sealed class ImportRoots
 
         if (!IsUnderRoot(real))
         {
-            throw Problems.PermissionDenied($"{field}: '{Validation.Shorten(path)}' leads outside the server's import roots through a symbolic link.");
+            throw Problems.PermissionDenied($"{field}: '{ClientText.Shorten(path)}' leads outside the server's import roots through a symbolic link.");
         }
 
         return real;

@@ -1,5 +1,6 @@
 using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;

@@ -1,10 +1,14 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Application.Exports;
+using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
@@ -24,13 +28,13 @@ internal sealed class DatasetGrpcService(
     ImportRoots importRoots,
     SourceSandboxes sandboxes,
     ServerMetrics metrics,
-    IServiceProvider services,
+    IIngestEngine ingestEngine,
+    IDatasetExporter exporter,
     DataDirectory directory,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions,
     ILogger<DatasetGrpcService> logger) : DatasetService.DatasetServiceBase
 {
-    private const int DefaultChunkBytes = 1 << 20;
     private readonly LimitsOptions _limits = limitOptions.Value;
 
     public override async Task<UploadFileResponse> UploadFile(IAsyncStreamReader<UploadFileRequest> requestStream, ServerCallContext context)
@@ -73,20 +77,8 @@ internal sealed class DatasetGrpcService(
             {
                 part.SetLength(position);
                 part.Position = position;
-                while (await requestStream.MoveNext(cancellationToken))
-                {
-                    UploadFileRequest message = requestStream.Current;
-                    if (message.MessageCase != UploadFileRequest.MessageOneofCase.Chunk)
-                    {
-                        throw Problems.InvalidArgument("chunk", "after the header, every message must be a chunk.");
-                    }
-
-                    FileChunk chunk = message.Chunk;
-                    CheckChunk(chunk, position, header.SizeBytes);
-                    await part.WriteAsync(chunk.Data.Memory, cancellationToken);
-                    position += chunk.Data.Length;
-                    metrics.AddUploadedBytes(chunk.Data.Length);
-                }
+                position = await FileReceiver.ReceiveAsync(
+                    ChunksOf(requestStream, cancellationToken), part, position, header.SizeBytes, resumable: true, _limits, metrics, cancellationToken);
             }
 
             if (position < header.SizeBytes)
@@ -223,15 +215,13 @@ internal sealed class DatasetGrpcService(
             throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }
 
-        IIngestEngine engine = services.GetRequiredService<IIngestEngine>();
-
         // Open every source once, now, to check the band specs against its bands; the job reuses what was read. The
         // band specs the ingest will use (defaults filled in) are what the job records.
         IngestInspection inspection;
         try
         {
             IngestWork work = await IngestJobHandler.WorkAsync(spec, catalog, blobs, sandboxes, _limits.MaxRasterPixels, cancellationToken);
-            inspection = await engine.InspectAsync(work, cancellationToken);
+            inspection = await ingestEngine.InspectAsync(work, cancellationToken);
         }
         catch (EngineInputException e)
         {
@@ -319,24 +309,16 @@ internal sealed class DatasetGrpcService(
         await responseStream.WriteAsync(new DownloadDatasetResponse { Dataset = dataset }, cancellationToken);
         if (dataset.Kind == DatasetKind.Gridded)
         {
-            await TileStreaming.StreamTilesAsync(blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, request.RowsPerTile, _limits.MaxSendMessageBytes,
+            await TileStreaming.StreamTilesAsync(blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, request.RowsPerTile, _limits,
                 tile => responseStream.WriteAsync(new DownloadDatasetResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
             return;
         }
 
-        int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : DefaultChunkBytes;
+        int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes;
         await using FileStream stream = blobs.OpenRead(dataset.Blob.Sha256);
         stream.Position = request.Offset;
-        long offset = request.Offset;
-        byte[] buffer = new byte[chunkBytes];
-        int read;
-        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
-        {
-            await responseStream.WriteAsync(
-                new DownloadDatasetResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, cancellationToken);
-            offset += read;
-            metrics.AddStreamedBytes(read);
-        }
+        await FileSender.SendAsync(stream, request.Offset, chunkBytes,
+            chunk => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = chunk }, cancellationToken), metrics, cancellationToken);
     }
 
     public override async Task ExportDataset(ExportDatasetRequest request, IServerStreamWriter<ExportDatasetResponse> responseStream, ServerCallContext context)
@@ -354,7 +336,6 @@ internal sealed class DatasetGrpcService(
                 $"Dataset '{dataset.Name}' is a raw file, not a grid; download it as it is with `disco datasets download`, or ingest it first.");
         }
 
-        IDatasetExporter exporter = services.GetRequiredService<IDatasetExporter>();
         bool cog = request.Format != ExportFormat.Geotiff;
         string temp = directory.NewTempPath(".tif");
         try
@@ -373,7 +354,7 @@ internal sealed class DatasetGrpcService(
             await ExportedFileStreaming.StreamAsync(temp, dataset.Name + ".tif", contentType,
                 file => responseStream.WriteAsync(new ExportDatasetResponse { File = file }, cancellationToken),
                 chunk => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = chunk }, cancellationToken),
-                metrics, cancellationToken);
+                _limits.TransferChunkBytes, metrics, cancellationToken);
         }
         finally
         {
@@ -387,6 +368,16 @@ internal sealed class DatasetGrpcService(
         return await runner.SubmitAsync(new JobSubmission(
             JobKind.Verify, new VerifyDatasetRequest { Dataset = dataset.Id }, VerifyJobHandler.Lane, request.Priority, $"verify dataset '{dataset.Name}'", null, [dataset.Id]),
             context.CancellationToken);
+    }
+
+    /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
+    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+        IAsyncStreamReader<UploadFileRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await requestStream.MoveNext(cancellationToken))
+        {
+            yield return requestStream.Current.MessageCase == UploadFileRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+        }
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
@@ -428,26 +419,6 @@ internal sealed class DatasetGrpcService(
         Validation.ThrowIfAny(violations);
     }
 
-    private void CheckChunk(FileChunk chunk, long position, long size)
-    {
-        if (chunk.Offset != position)
-        {
-            throw Problems.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}. Committed bytes are kept; resume from offset {position}.");
-        }
-
-        int length = chunk.Data.Length;
-        if (position + length > size)
-        {
-            throw Problems.OutOfRange("chunk.data", $"the chunk at offset {position} runs past the announced size of {size} bytes. Committed bytes are kept.");
-        }
-
-        bool last = position + length == size;
-        if (length > _limits.MaxChunkBytes || (length < _limits.MinChunkBytes && !last) || length == 0)
-        {
-            throw Problems.InvalidArgument("chunk.data", $"chunks must hold {_limits.MinChunkBytes}-{_limits.MaxChunkBytes} bytes (only the last may be smaller); got {length}.");
-        }
-    }
-
     private async Task<UploadFileResponse> CompleteUploadAsync(UploadStore.Session session, UploadHeader header, CancellationToken cancellationToken)
     {
         string sha256 = await BlobStore.HashFileAsync(session.PartPath, 0, cancellationToken);
@@ -463,26 +434,19 @@ internal sealed class DatasetGrpcService(
             Id = Ids.New(Ids.Dataset),
             Name = header.Name,
             Kind = DatasetKind.RawFile,
-            Blob = new BlobInfo { Sha256 = sha256, SizeBytes = header.SizeBytes },
             FileName = header.FileName,
             Labels = { header.Labels },
             Description = header.Description,
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
-        await blobs.ReferenceGate.WaitAsync(CancellationToken.None);
-        try
+        BlobInfo? blob = await blobs.CommitAsync(session.PartPath, sha256, stored =>
         {
-            blobs.MoveIntoStore(session.PartPath, sha256);
-            if (!await catalog.TryInsertDatasetAsync(dataset, CancellationToken.None))
-            {
-                await using var connection = await catalog.OpenAsync(CancellationToken.None);
-                await blobs.DeleteIfUnreferencedAsync(connection, sha256, CancellationToken.None);
-                throw Problems.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
-            }
-        }
-        finally
+            dataset.Blob = stored;
+            return catalog.TryInsertDatasetAsync(dataset, CancellationToken.None);
+        }, CancellationToken.None);
+        if (blob is null)
         {
-            blobs.ReferenceGate.Release();
+            throw Problems.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
         }
 
         await uploads.RemoveAsync(session.Id, CancellationToken.None);

@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -27,29 +27,29 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, DataDir
         {
             throw Redacted(e);
         }
+        catch (ProblemException e)
+        {
+            throw Redacted(ProblemStatus.ToRpcException(e));
+        }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             throw new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
         }
-        catch (JobFailedException e)
-        {
-            throw new RpcException(new Grpc.Core.Status(e.Code, directory.RedactPaths(e.Message)));
-        }
         catch (IOException e) when ((e.HResult & 0xFFFF) == NoSpaceLeftOnDevice)
         {
             logger.LogError(e, "Disk full while serving {Method}", context.Method);
-            throw Problems.ResourceExhausted("The server's disk is full. Free space in its data directory, then retry; committed data is intact.");
+            throw ProblemStatus.ToRpcException(Problems.ResourceExhausted("The server's disk is full. Free space in its data directory, then retry; committed data is intact."));
         }
         catch (InvalidDataException e)
         {
             logger.LogError(e, "Corrupt stored file while serving {Method}", context.Method);
-            throw Problems.DataLoss("A stored file is corrupt: " + directory.RedactPaths(e.Message) + " Run `disco datasets verify` and re-upload the affected data.");
+            throw ProblemStatus.ToRpcException(Problems.DataLoss("A stored file is corrupt: " + directory.RedactPaths(e.Message) + " Run `disco datasets verify` and re-upload the affected data."));
         }
         catch (Exception e)
         {
             string reference = Guid.NewGuid().ToString("N")[..12];
             logger.LogError(e, "Unhandled error {Reference} in {Method}", reference, context.Method);
-            throw Problems.Internal($"Internal server error (reference {reference} in the server log). The request may be retried.");
+            throw ProblemStatus.ToRpcException(Problems.Internal($"Internal server error (reference {reference} in the server log). The request may be retried."));
         }
     }
 

@@ -1,4 +1,5 @@
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Storage;
 using Grpc.Core;
@@ -108,5 +109,5 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
     }
 
     private static string CheckJobId(string id) =>
-        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{Validation.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
+        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{ClientText.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
 }

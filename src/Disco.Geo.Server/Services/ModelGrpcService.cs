@@ -1,10 +1,13 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -75,15 +78,8 @@ internal sealed class ModelGrpcService(
         }, context.CancellationToken);
         await using FileStream stream = blobs.OpenRead(model.Blob.Sha256);
         stream.Position = request.Offset;
-        byte[] buffer = new byte[request.ChunkBytes > 0 ? request.ChunkBytes : 1 << 20];
-        long offset = request.Offset;
-        int read;
-        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, context.CancellationToken)) > 0)
-        {
-            await responseStream.WriteAsync(new ExportModelResponse { Chunk = new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) } }, context.CancellationToken);
-            offset += read;
-            metrics.AddStreamedBytes(read);
-        }
+        await FileSender.SendAsync(stream, request.Offset, request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes,
+            chunk => responseStream.WriteAsync(new ExportModelResponse { Chunk = chunk }, context.CancellationToken), metrics, context.CancellationToken);
     }
 
     public override async Task<Model> ImportModel(IAsyncStreamReader<ImportModelRequest> requestStream, ServerCallContext context)
@@ -119,24 +115,8 @@ internal sealed class ModelGrpcService(
             long position = 0;
             await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 }))
             {
-                while (await requestStream.MoveNext(cancellationToken))
-                {
-                    FileChunk chunk = requestStream.Current.Chunk
-                        ?? throw Problems.InvalidArgument("chunk", "after the header, every message must be a chunk.");
-                    if (chunk.Offset != position)
-                    {
-                        throw Problems.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}.");
-                    }
-
-                    if (position + chunk.Data.Length > header.SizeBytes)
-                    {
-                        throw Problems.OutOfRange("chunk.data", $"the package runs past the announced size of {header.SizeBytes} bytes.");
-                    }
-
-                    await file.WriteAsync(chunk.Data.Memory, cancellationToken);
-                    position += chunk.Data.Length;
-                    metrics.AddUploadedBytes(chunk.Data.Length);
-                }
+                position = await FileReceiver.ReceiveAsync(
+                    ChunksOf(requestStream, cancellationToken), file, position, header.SizeBytes, resumable: false, _limits, metrics, cancellationToken);
             }
 
             if (position != header.SizeBytes)
@@ -163,7 +143,7 @@ internal sealed class ModelGrpcService(
             string name = header.Name.Length > 0 ? header.Name : ModelCardMapping.CardName(card) ?? "";
             if (!Validation.IsValidName(name))
             {
-                throw Problems.InvalidArgument("header.name", $"the card has no usable name ('{Validation.Shorten(name)}'); pass a name: {Validation.NameRule}.");
+                throw Problems.InvalidArgument("header.name", $"the card has no usable name ('{ClientText.Shorten(name)}'); pass a name: {Validation.NameRule}.");
             }
 
             if (await catalog.FindAsync(catalog.Models, Ids.Model, name, cancellationToken) is { } existing)
@@ -175,11 +155,12 @@ internal sealed class ModelGrpcService(
 
             var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
             ModelCardMapping.ApplyCard(model, card);
-            try
+            BlobInfo? blob = await blobs.CommitAsync(temp, sha256, stored =>
             {
-                await StoredRecords.CommitModelAsync(catalog, blobs, temp, model, cancellationToken);
-            }
-            catch (JobFailedException e) when (e.Code == StatusCode.AlreadyExists)
+                model.Blob = stored;
+                return catalog.TryInsertModelAsync(model, CancellationToken.None);
+            }, cancellationToken);
+            if (blob is null)
             {
                 throw Problems.AlreadyExists("model", name, "It was imported by another call while this one ran.");
             }
@@ -199,6 +180,16 @@ internal sealed class ModelGrpcService(
         return await runner.SubmitAsync(new JobSubmission(
             JobKind.Verify, new VerifyModelRequest { Model = model.Id }, VerifyJobHandler.Lane, request.Priority, $"verify model '{model.Name}'", null, [model.Id]),
             context.CancellationToken);
+    }
+
+    /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
+    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+        IAsyncStreamReader<ImportModelRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await requestStream.MoveNext(cancellationToken))
+        {
+            yield return requestStream.Current.MessageCase == ImportModelRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+        }
     }
 
     private async Task<Model> FindAsync(string reference, CancellationToken cancellationToken)

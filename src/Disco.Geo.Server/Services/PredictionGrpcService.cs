@@ -1,9 +1,12 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
@@ -25,10 +28,13 @@ internal sealed class PredictionGrpcService(
     ImportRoots importRoots,
     SourceSandboxes sandboxes,
     ServerMetrics metrics,
-    IServiceProvider services,
+    IPredictionExporter exporter,
     IOptions<JobsOptions> jobOptions,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
+    /// <summary>Most rotations a prediction may average over: each one is a full forward pass.</summary>
+    private const int MaxRotationAveraging = 64;
+
     public override async Task Predict(PredictRequest request, IServerStreamWriter<PredictResponse> responseStream, ServerCallContext context)
     {
         CancellationToken cancellationToken = context.CancellationToken;
@@ -53,9 +59,9 @@ internal sealed class PredictionGrpcService(
             violations.Add(("output", "must be values or probabilities."));
         }
 
-        if (request.RotationAveraging is < 0 or > 64)
+        if (request.RotationAveraging is < 0 or > MaxRotationAveraging)
         {
-            violations.Add(("rotation_averaging", "must be between 0 and 64."));
+            violations.Add(("rotation_averaging", $"must be between 0 and {MaxRotationAveraging}."));
         }
 
         if (request.Name.Length > 0)
@@ -128,7 +134,7 @@ internal sealed class PredictionGrpcService(
             await responseStream.WriteAsync(new PredictResponse { Prediction = done }, cancellationToken);
             if (request.StreamTiles && done.Blob is { Sha256.Length: > 0 } stored)
             {
-                await TileStreaming.StreamTilesAsync(blobs.PathOf(stored.Sha256), done.Grid, request.RowsPerTile, limitOptions.Value.MaxSendMessageBytes,
+                await TileStreaming.StreamTilesAsync(blobs.PathOf(stored.Sha256), done.Grid, request.RowsPerTile, limitOptions.Value,
                     tile => responseStream.WriteAsync(new PredictResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
             }
 
@@ -177,7 +183,7 @@ internal sealed class PredictionGrpcService(
             Job final = await OutcomeAsync(job, cancellationToken);
             if (final.State == JobState.Failed && final.Error is { } error)
             {
-                throw new RpcException(new Grpc.Core.Status((StatusCode)error.Code, error.Message));
+                throw new ProblemException((ProblemKind)error.Code, error.Message);
             }
         }
         finally
@@ -269,7 +275,6 @@ internal sealed class PredictionGrpcService(
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
         PredictionMap map = await MapAsync(catalog, blobs, prediction, cancellationToken);
-        IPredictionExporter exporter = services.GetRequiredService<IPredictionExporter>();
         string temp = directory.NewTempPath("." + request.Format.ToString().ToLowerInvariant());
         try
         {
@@ -287,7 +292,7 @@ internal sealed class PredictionGrpcService(
             await ExportedFileStreaming.StreamAsync(temp, prediction.Name + extension, contentType,
                 file => responseStream.WriteAsync(new ExportPredictionResponse { File = file }, cancellationToken),
                 chunk => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = chunk }, cancellationToken),
-                metrics, cancellationToken);
+                limitOptions.Value.TransferChunkBytes, metrics, cancellationToken);
         }
         finally
         {
@@ -336,7 +341,7 @@ internal sealed class PredictionGrpcService(
         if (differences.Count > 0)
         {
             throw Problems.Conflict("prediction request_id", spec.RequestId,
-                $"request_id '{Validation.Shorten(spec.RequestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
+                $"request_id '{ClientText.Shorten(spec.RequestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
                 $"this request has a different {string.Join(", ", differences)}. Use a new request_id for a different request; " +
                 "the same request_id returns the same prediction only for the same request.");
         }

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 

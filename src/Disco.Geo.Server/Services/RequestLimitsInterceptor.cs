@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;

@@ -2,6 +2,7 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 
@@ -10,16 +11,19 @@ namespace Disco.Geo.Server.Services;
 /// <summary>Streams a tensor file as latitude-band tiles with their grid coordinates.</summary>
 internal static class TileStreaming
 {
-    /// <summary>Rows per tile when the client leaves it to the server: about 1 MiB of values per tile.</summary>
-    public static int DefaultRows(int bands, int nlon) => Math.Max(1, (1 << 20) / Math.Max(1, bands * nlon * sizeof(float)));
+    /// <summary>Room left in each message for the tile's coordinates and the protobuf and gRPC framing.</summary>
+    private const int FramingReserveBytes = 64 * 1024;
+
+    /// <summary>Rows per tile when the client leaves it to the server: about one transfer chunk of values per tile.</summary>
+    public static int DefaultRows(int bands, int nlon, int chunkBytes) => Math.Max(1, chunkBytes / Math.Max(1, bands * nlon * sizeof(float)));
 
     public static async Task StreamTilesAsync(
-        string tensorPath, Grid grid, int rowsPerTile, int maxMessageBytes, Func<Tile, Task> write, ServerMetrics metrics, CancellationToken cancellationToken)
+        string tensorPath, Grid grid, int rowsPerTile, LimitsOptions limits, Func<Tile, Task> write, ServerMetrics metrics, CancellationToken cancellationToken)
     {
         using TensorFile file = TensorFile.OpenRead(tensorPath);
         // Keep each message under the send limit, with room for coordinates and framing.
-        int maxRows = Math.Max(1, (maxMessageBytes - 65536) / Math.Max(1, (file.Bands * file.NLon * sizeof(float)) + file.NLon + 16));
-        int rows = Math.Min(rowsPerTile > 0 ? rowsPerTile : DefaultRows(file.Bands, file.NLon), maxRows);
+        int maxRows = Math.Max(1, (limits.MaxSendMessageBytes - FramingReserveBytes) / Math.Max(1, (file.Bands * file.NLon * sizeof(float)) + file.NLon + 16));
+        int rows = Math.Min(rowsPerTile > 0 ? rowsPerTile : DefaultRows(file.Bands, file.NLon, limits.TransferChunkBytes), maxRows);
         double[] longitudes = Enumerable.Range(0, file.NLon).Select(j => grid.LonOriginDegrees + (360.0 * j / file.NLon)).ToArray();
         double[] latitudes = GridMapping.LatitudesDegrees(grid);
         for (int start = 0; start < file.NLat; start += rows)

@@ -2,8 +2,10 @@ using System.Text.RegularExpressions;
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -16,7 +18,7 @@ internal sealed partial class TrainingGrpcService(
     JobRunner runner,
     JobStore jobs,
     JobHub hub,
-    IServiceProvider services,
+    ITrainingEngine engine,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions) : TrainingService.TrainingServiceBase
 {
@@ -108,8 +110,6 @@ internal sealed partial class TrainingGrpcService(
         {
             throw Problems.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
         }
-
-        ITrainingEngine engine = services.GetRequiredService<ITrainingEngine>();
 
         // Build the model description on the datasets' grid and check the hyper-parameters and the device now, so a
         // request the engine cannot run is refused instead of queued.

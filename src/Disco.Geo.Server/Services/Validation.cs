@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Options;
 
 namespace Disco.Geo.Server.Services;
 
@@ -21,7 +22,7 @@ internal static partial class Validation
         }
         else if (!IsValidName(name))
         {
-            violations.Add((field, $"'{Shorten(name)}' is not a valid name: use {NameRule}."));
+            violations.Add((field, $"'{ClientText.Shorten(name)}' is not a valid name: use {NameRule}."));
         }
     }
 
@@ -91,8 +92,6 @@ internal static partial class Validation
             throw Problems.InvalidArgument("page_size", $"must be between 0 and {Storage.PageTokens.MaxPageSize}; got {pageSize}.");
         }
     }
-
-    public static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();

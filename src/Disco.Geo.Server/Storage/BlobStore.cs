@@ -31,22 +31,43 @@ internal sealed class BlobStore
 
     public bool Exists(string sha256) => File.Exists(PathOf(sha256));
 
-    /// <summary>Hashes a finished file and moves it into the store (or drops it when the content is already there).</summary>
-    public async Task<BlobInfo> CommitFileAsync(string finishedPath, string? expectedSha256, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one way a finished file becomes a stored blob with a record that refers to it: hash the file (unless the
+    /// caller has already checked it against <paramref name="knownSha256"/>), then, under <see cref="ReferenceGate"/>,
+    /// move it into the store and insert the record with <paramref name="insertRecord"/>. Returns the blob, or null when
+    /// <paramref name="insertRecord"/> refused (its name was taken meanwhile); the blob is then dropped again unless
+    /// another record refers to the same content. Once the gate is held nothing is cancelled, so a record and its blob
+    /// are committed together or not at all.
+    /// </summary>
+    public async Task<BlobInfo?> CommitAsync(
+        string finishedPath, string? knownSha256, Func<BlobInfo, Task<bool>> insertRecord, CancellationToken cancellationToken)
     {
-        long size = new FileInfo(finishedPath).Length;
-        string sha256 = await HashFileAsync(finishedPath, 0, cancellationToken);
-        if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256, StringComparison.Ordinal))
+        var blob = new BlobInfo
         {
-            throw new ChecksumMismatchException(expectedSha256, sha256);
-        }
+            Sha256 = knownSha256 ?? await HashFileAsync(finishedPath, 0, cancellationToken),
+            SizeBytes = new FileInfo(finishedPath).Length,
+        };
+        await ReferenceGate.WaitAsync(cancellationToken);
+        try
+        {
+            MoveIntoStore(finishedPath, blob.Sha256);
+            if (await insertRecord(blob))
+            {
+                return blob;
+            }
 
-        MoveIntoStore(finishedPath, sha256);
-        return new BlobInfo { Sha256 = sha256, SizeBytes = size };
+            await using SqliteConnection connection = await _database.OpenAsync(CancellationToken.None);
+            await DeleteIfUnreferencedAsync(connection, blob.Sha256, CancellationToken.None);
+            return null;
+        }
+        finally
+        {
+            ReferenceGate.Release();
+        }
     }
 
-    /// <summary>Moves a file whose hash is known into place. The caller holds <see cref="ReferenceGate"/> or has not yet published a reference.</summary>
-    public void MoveIntoStore(string finishedPath, string sha256)
+    /// <summary>Moves a file whose hash is known into place; the caller holds <see cref="ReferenceGate"/>.</summary>
+    private void MoveIntoStore(string finishedPath, string sha256)
     {
         string target = PathOf(sha256);
         if (File.Exists(target))
@@ -131,13 +152,4 @@ internal sealed class BlobStore
         command.Parameters.AddWithValue("$h", sha256);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) != 0;
     }
-}
-
-/// <summary>The received bytes do not hash to the SHA-256 the client announced.</summary>
-internal sealed class ChecksumMismatchException(string expected, string actual)
-    : Exception($"The received file has SHA-256 {actual}, but the header announced {expected}. The upload was discarded; send the file again.")
-{
-    public string Expected { get; } = expected;
-
-    public string Actual { get; } = actual;
 }

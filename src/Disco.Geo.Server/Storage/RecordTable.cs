@@ -96,6 +96,9 @@ internal static class PageTokens
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
 
+    /// <summary>Ids are far shorter: a longer id in a token means the token was not made by this server.</summary>
+    private const int MaxTokenIdLength = 64;
+
     public static string Encode(string lastId) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("after:" + lastId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Decodes a token; null for the first page. False when the token was not made by this server.</summary>
@@ -118,7 +121,7 @@ internal static class PageTokens
             }
 
             afterId = text["after:".Length..];
-            return afterId.Length is > 0 and < 64;
+            return afterId.Length is > 0 and < MaxTokenIdLength;
         }
         catch (FormatException)
         {

@@ -1,8 +1,8 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Errors;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
-using Grpc.Core;
 
 namespace Disco.Geo.Server.Tiles;
 
@@ -21,7 +21,7 @@ internal static class TileEndpoint
     {
         if (!TileMatrixSets.IsKnown(tileMatrixSet))
         {
-            return Text(404, $"Unknown tile matrix set '{Validation.Shorten(tileMatrixSet)}'; use {TileMatrixSets.WebMercatorQuad} or {TileMatrixSets.WorldCrs84Quad}.\n");
+            return Text(404, $"Unknown tile matrix set '{ClientText.Shorten(tileMatrixSet)}'; use {TileMatrixSets.WebMercatorQuad} or {TileMatrixSets.WorldCrs84Quad}.\n");
         }
 
         if (z < 0 || z > TileMatrixSets.MaxZoom)
@@ -38,7 +38,7 @@ internal static class TileEndpoint
         Prediction? prediction = Ids.IsId(Ids.Prediction, predictionId) ? await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken) : null;
         if (prediction is null)
         {
-            return Text(404, $"No prediction '{Validation.Shorten(predictionId)}'.{Problems.ListHint("prediction")}\n");
+            return Text(404, $"No prediction '{ClientText.Shorten(predictionId)}'.{Problems.ListHint("prediction")}\n");
         }
 
         PredictionMap map;
@@ -46,9 +46,9 @@ internal static class TileEndpoint
         {
             map = await Services.PredictionGrpcService.MapAsync(catalog, blobs, prediction, cancellationToken);
         }
-        catch (RpcException e)
+        catch (ProblemException e)
         {
-            return Text(409, e.Status.Detail + "\n");
+            return Text(409, e.Message + "\n");
         }
 
         byte[]? png = await services.GetRequiredService<IMapTileRenderer>().RenderTileAsync(

@@ -1,6 +1,7 @@
 using System.Net.Http;
 using Disco.Geo.Client;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -4,12 +4,13 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 
@@ -74,25 +75,18 @@ internal sealed class PredictionJobHandler(
                 throw new JobFailedException(StatusCode.Internal, "The prediction engine finished without producing a map.");
             }
 
-            long size = new FileInfo(temp).Length;
-            string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
             Protos.V1.PredictionSummary apiSummary = PredictionMapping.ToApi(summary);
             prediction.Grid = GridMapping.ToApi(sink.Grid);
             prediction.Bands.Clear();
             prediction.Bands.Add(sink.Bands.Select(BandMapping.ToApi));
             prediction.Summary = apiSummary;
-            prediction.Blob = new BlobInfo { Sha256 = sha256, SizeBytes = size };
             prediction.State = PredictionState.Succeeded;
-            await blobs.ReferenceGate.WaitAsync(cancellationToken);
-            try
+            await blobs.CommitAsync(temp, null, async blob =>
             {
-                blobs.MoveIntoStore(temp, sha256);
+                prediction.Blob = blob;
                 await catalog.SavePredictionAsync(prediction, CancellationToken.None);
-            }
-            finally
-            {
-                blobs.ReferenceGate.Release();
-            }
+                return true;
+            }, cancellationToken);
 
             streams.Get(predictionId)?.Complete(apiSummary);
             return new JobResult { PredictionId = predictionId };

@@ -1,57 +1,37 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Storage;
-using Grpc.Core;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 
-/// <summary>Moves a finished file into the blob store and inserts the record that refers to it, as one step under the reference gate.</summary>
+/// <summary>Commits a job's finished dataset or model file with its record (<see cref="BlobStore.CommitAsync"/>).</summary>
 internal static class StoredRecords
 {
     public static async Task CommitDatasetAsync(Catalog catalog, BlobStore blobs, string finishedPath, Dataset dataset, CancellationToken cancellationToken)
     {
-        long size = new FileInfo(finishedPath).Length;
-        string sha256 = await BlobStore.HashFileAsync(finishedPath, 0, cancellationToken);
-        dataset.Blob = new BlobInfo { Sha256 = sha256, SizeBytes = size };
-        await blobs.ReferenceGate.WaitAsync(cancellationToken);
-        try
+        if (await blobs.CommitAsync(finishedPath, null, blob => catalog.TryInsertDatasetAsync(Stamped(dataset, blob), CancellationToken.None), cancellationToken) is null)
         {
-            blobs.MoveIntoStore(finishedPath, sha256);
-            if (!await catalog.TryInsertDatasetAsync(dataset, CancellationToken.None))
-            {
-                await DropIfOrphanAsync(catalog, blobs, sha256);
-                throw new JobFailedException(StatusCode.AlreadyExists, $"A dataset named '{dataset.Name}' was created while this job ran. Delete it or choose another name, then resume the job.");
-            }
-        }
-        finally
-        {
-            blobs.ReferenceGate.Release();
+            throw new JobFailedException(StatusCode.AlreadyExists, $"A dataset named '{dataset.Name}' was created while this job ran. Delete it or choose another name, then resume the job.");
         }
     }
 
     public static async Task CommitModelAsync(Catalog catalog, BlobStore blobs, string finishedPath, Model model, CancellationToken cancellationToken)
     {
-        long size = new FileInfo(finishedPath).Length;
-        string sha256 = await BlobStore.HashFileAsync(finishedPath, 0, cancellationToken);
-        model.Blob = new BlobInfo { Sha256 = sha256, SizeBytes = size };
-        await blobs.ReferenceGate.WaitAsync(cancellationToken);
-        try
+        if (await blobs.CommitAsync(finishedPath, null, blob => catalog.TryInsertModelAsync(Stamped(model, blob), CancellationToken.None), cancellationToken) is null)
         {
-            blobs.MoveIntoStore(finishedPath, sha256);
-            if (!await catalog.TryInsertModelAsync(model, CancellationToken.None))
-            {
-                await DropIfOrphanAsync(catalog, blobs, sha256);
-                throw new JobFailedException(StatusCode.AlreadyExists, $"A model named '{model.Name}' already exists. Delete it or choose another name.");
-            }
-        }
-        finally
-        {
-            blobs.ReferenceGate.Release();
+            throw new JobFailedException(StatusCode.AlreadyExists, $"A model named '{model.Name}' already exists. Delete it or choose another name.");
         }
     }
 
-    private static async Task DropIfOrphanAsync(Catalog catalog, BlobStore blobs, string sha256)
+    private static Dataset Stamped(Dataset dataset, BlobInfo blob)
     {
-        await using Microsoft.Data.Sqlite.SqliteConnection connection = await catalog.OpenAsync(CancellationToken.None);
-        await blobs.DeleteIfUnreferencedAsync(connection, sha256, CancellationToken.None);
+        dataset.Blob = blob;
+        return dataset;
+    }
+
+    private static Model Stamped(Model model, BlobInfo blob)
+    {
+        model.Blob = blob;
+        return model;
     }
 }

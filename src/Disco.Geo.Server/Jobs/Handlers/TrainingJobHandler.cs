@@ -2,10 +2,11 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
+using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 

@@ -1,9 +1,9 @@
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Storage;
-using Google.Protobuf;
 
-namespace Disco.Geo.Server.Services;
+namespace Disco.Geo.Server.Application.Exports;
 
 /// <summary>
 /// Streams an exported file (prediction or dataset export) from the server's temporary directory: its metadata with
@@ -15,7 +15,7 @@ internal static class ExportedFileStreaming
     public static string SidecarOf(string path) => path + ".aux.xml";
 
     public static async Task StreamAsync(string path, string fileName, string contentType, Func<FileMetadata, Task> writeMetadata, Func<FileChunk, Task> writeChunk,
-        ServerMetrics metrics, CancellationToken cancellationToken)
+        int chunkBytes, ServerMetrics metrics, CancellationToken cancellationToken)
     {
         string sidecar = SidecarOf(path);
         var metadata = new FileMetadata
@@ -28,15 +28,7 @@ internal static class ExportedFileStreaming
         };
         await writeMetadata(metadata);
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-        byte[] buffer = new byte[1 << 20];
-        long offset = 0;
-        int read;
-        while ((read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
-        {
-            await writeChunk(new FileChunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, read) });
-            offset += read;
-            metrics.AddStreamedBytes(read);
-        }
+        await FileSender.SendAsync(stream, 0, chunkBytes, writeChunk, metrics, cancellationToken);
     }
 
     /// <summary>Deletes an exported file and its sidecar.</summary>
