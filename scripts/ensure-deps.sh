@@ -6,9 +6,9 @@
 set -euo pipefail
 
 need=()
-if ! ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b'; then
-  need+=(libgdal32 gdal-bin)
-fi
+# Checked one by one: a machine may have the library (pulled in by another package) without the tools.
+ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b' || need+=(libgdal32)
+command -v gdal_translate >/dev/null 2>&1 || need+=(gdal-bin)
 if [[ "${1:-}" == "--with-python" ]]; then
   # Debian's interpreter, which the Python client test runs (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
   /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
