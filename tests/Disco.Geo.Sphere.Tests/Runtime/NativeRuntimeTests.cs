@@ -22,7 +22,13 @@ public class NativeRuntimeTests
     public void OpenMp_threads_wait_passively_unless_the_user_chose_otherwise()
     {
         // The native environment, which libgomp reads, not .NET's copy.
-        Assert.NotNull(OpenMpTuning.WaitPolicy);
-        Assert.Equal(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE", OpenMpTuning.WaitPolicy);
+        Assert.NotNull(NativeEnvironment.OpenMpWaitPolicy);
+        Assert.Equal(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE", NativeEnvironment.OpenMpWaitPolicy);
+    }
+
+    [Fact]
+    public void OneDnn_is_capped_at_avx2_unless_the_user_chose_otherwise()
+    {
+        Assert.Equal(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "AVX2", NativeEnvironment.OneDnnMaxIsa);
     }
 }
