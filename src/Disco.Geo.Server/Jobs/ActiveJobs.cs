@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Services;
 
 namespace Disco.Geo.Server.Jobs;
@@ -13,7 +13,7 @@ internal sealed class ActiveJobs(JobStore store)
         {
             if (job.Inputs.Contains(id))
             {
-                throw Problems.FailedPrecondition("IN_USE", id,
+                throw Problem.FailedPrecondition("IN_USE", id,
                     $"The {resourceType} is used by {Names.Of(job.State)} job {job.Id} ({job.Description}). Cancel the job or wait for it to end, then delete again.");
             }
         }

@@ -1,5 +1,5 @@
 using Disco.Geo.Engine;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 
 namespace Disco.Geo.Server.Jobs;
 

@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Services;
@@ -97,7 +97,7 @@ internal sealed class JobRunner : BackgroundService
     {
         if (!_handlers.ContainsKey(submission.Kind))
         {
-            throw Problems.Internal($"No job handler is registered for {submission.Kind} jobs.");
+            throw Problem.Internal($"No job handler is registered for {submission.Kind} jobs.");
         }
 
         if (!string.IsNullOrEmpty(submission.RequestId) && await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken) is { } existing)
@@ -163,7 +163,7 @@ internal sealed class JobRunner : BackgroundService
             && submission.Spec.Descriptor.Parser.ParseFrom(stored.Value).Equals(submission.Spec);
         if (!same)
         {
-            throw Problems.Conflict("job request_id", submission.RequestId!,
+            throw Problem.Conflict("job request_id", submission.RequestId!,
                 $"request_id '{ClientText.Shorten(submission.RequestId!)}' was already used for job {existing.Id} ({existing.Description}) with different parameters. " +
                 "Use a new request_id for a different request; the same request_id returns the same job only for the same request.");
         }
@@ -237,18 +237,18 @@ internal sealed class JobRunner : BackgroundService
             return snapshot;
         }
 
-        return CancelledOrNotCancellable(await _store.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id));
+        return CancelledOrNotCancellable(await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id));
     }
 
     private static Job CancelledOrNotCancellable(Job job) => job.State switch
     {
         JobState.Cancelled or JobState.Cancelling => job,
-        _ => throw Problems.FailedPrecondition("JOB_STATE", job.Id, $"Job {job.Id} is {Names.Of(job.State)}; only queued or running jobs can be cancelled."),
+        _ => throw Problem.FailedPrecondition("JOB_STATE", job.Id, $"Job {job.Id} is {Names.Of(job.State)}; only queued or running jobs can be cancelled."),
     };
 
     public async Task<Job> ResumeAsync(string id, CancellationToken cancellationToken)
     {
-        Job job = await _store.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+        Job job = await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
         lock (_gate)
         {
             if (_running.ContainsKey(id) || _queue.Any(j => j.Id == id))
@@ -259,18 +259,18 @@ internal sealed class JobRunner : BackgroundService
 
         if (job.State is not (JobState.Interrupted or JobState.Failed or JobState.Cancelled))
         {
-            throw Problems.FailedPrecondition("JOB_STATE", id, $"Job {id} is {Names.Of(job.State)}; only interrupted, failed or cancelled jobs can be resumed.");
+            throw Problem.FailedPrecondition("JOB_STATE", id, $"Job {id} is {Names.Of(job.State)}; only interrupted, failed or cancelled jobs can be resumed.");
         }
 
         if (job.State == JobState.Failed && !job.Resumable)
         {
-            throw Problems.FailedPrecondition("JOB_NOT_RESUMABLE", id,
+            throw Problem.FailedPrecondition("JOB_NOT_RESUMABLE", id,
                 $"Job {id} failed for a reason a resume cannot fix ({ClientText.Shorten(job.Error?.Message ?? "no message")}); fix the request and start a new job instead.");
         }
 
         if (!_handlers.ContainsKey(job.Kind))
         {
-            throw Problems.FailedPrecondition("ENGINE_MISSING", id, $"Job {id} is a {Names.Of(job.Kind)} job and this server has no engine to run it.");
+            throw Problem.FailedPrecondition("ENGINE_MISSING", id, $"Job {id} is a {Names.Of(job.Kind)} job and this server has no engine to run it.");
         }
 
         job.State = JobState.Queued;

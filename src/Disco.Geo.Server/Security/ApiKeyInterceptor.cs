@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Services;
 using Grpc.Core;
@@ -20,7 +20,7 @@ internal sealed class ApiKeyInterceptor(ApiKeyCheck check) : CallInterceptor
         if (!check.Accepts(key, authorization))
         {
             // This interceptor runs outside the error interceptor, so it maps its problem to a status itself.
-            throw ProblemStatus.ToRpcException(Problems.Unauthenticated(key is null && authorization is null
+            throw ProblemStatus.ToRpcException(Problem.Unauthenticated(key is null && authorization is null
                 ? ApiKeyCheck.Explanation
                 : "The API key is wrong. " + ApiKeyCheck.Explanation));
         }

@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Services;
 using Microsoft.Extensions.Options;
@@ -28,24 +28,24 @@ internal sealed class ImportRoots
     {
         if (_roots.Length == 0)
         {
-            throw Problems.PermissionDenied($"{field}: this server accepts no server-side paths (Storage:ImportRoots is empty). Upload the file with `disco datasets upload` instead.");
+            throw Problem.PermissionDenied($"{field}: this server accepts no server-side paths (Storage:ImportRoots is empty). Upload the file with `disco datasets upload` instead.");
         }
 
         if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path) || path.Contains('\0', StringComparison.Ordinal))
         {
-            throw Problems.InvalidArgument(field, "must be an absolute path on the server, under one of its import roots.");
+            throw Problem.InvalidArgument(field, "must be an absolute path on the server, under one of its import roots.");
         }
 
         string full = Path.GetFullPath(path);
         if (!IsUnderRoot(full))
         {
-            throw Problems.PermissionDenied($"{field}: '{ClientText.Shorten(path)}' is outside the server's import roots ({string.Join(", ", _roots)}).");
+            throw Problem.PermissionDenied($"{field}: '{ClientText.Shorten(path)}' is outside the server's import roots ({string.Join(", ", _roots)}).");
         }
 
         var file = new FileInfo(full);
         if (!file.Exists)
         {
-            throw Problems.NotFound("file", ClientText.Shorten(path));
+            throw Problem.NotFound("file", ClientText.Shorten(path));
         }
 
         // A link inside a root may point anywhere: check where it really leads.
@@ -64,7 +64,7 @@ internal sealed class ImportRoots
 
         if (!IsUnderRoot(real))
         {
-            throw Problems.PermissionDenied($"{field}: '{ClientText.Shorten(path)}' leads outside the server's import roots through a symbolic link.");
+            throw Problem.PermissionDenied($"{field}: '{ClientText.Shorten(path)}' leads outside the server's import roots through a symbolic link.");
         }
 
         return real;

@@ -1,6 +1,6 @@
 using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
@@ -91,7 +91,7 @@ internal sealed class SourceSandboxes
         }, cancellationToken);
         if (refused is not null)
         {
-            throw Problems.PermissionDenied(Raster.Ingest.IngestSandboxes.Describe(subject, refused));
+            throw Problem.PermissionDenied(Raster.Ingest.IngestSandboxes.Describe(subject, refused));
         }
     }
 }

@@ -1,7 +1,7 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Hosting;
@@ -42,7 +42,7 @@ internal sealed class DatasetGrpcService(
         CancellationToken cancellationToken = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.MessageCase != UploadFileRequest.MessageOneofCase.Header)
         {
-            throw Problems.InvalidArgument("header", "the first message of an upload must be the header (name, size_bytes, sha256, offset).");
+            throw Problem.InvalidArgument("header", "the first message of an upload must be the header (name, size_bytes, sha256, offset).");
         }
 
         UploadHeader header = requestStream.Current.Header;
@@ -55,13 +55,13 @@ internal sealed class DatasetGrpcService(
                 return new UploadFileResponse { Dataset = existing, AlreadyExisted = true };
             }
 
-            throw Problems.AlreadyExists("dataset", header.Name, "It holds different content; delete it with `disco datasets rm` or choose another name.");
+            throw Problem.AlreadyExists("dataset", header.Name, "It holds different content; delete it with `disco datasets rm` or choose another name.");
         }
 
         UploadStore.Session session = await uploads.GetOrCreateAsync(header, cancellationToken);
         if (!uploads.TryAcquire(session.Id))
         {
-            throw Problems.Aborted($"Another stream is uploading '{header.Name}' right now. Wait for it to end, then resume from GetUploadStatus's committed_bytes.");
+            throw Problem.Aborted($"Another stream is uploading '{header.Name}' right now. Wait for it to end, then resume from GetUploadStatus's committed_bytes.");
         }
 
         try
@@ -69,7 +69,7 @@ internal sealed class DatasetGrpcService(
             long committed = session.CommittedBytes;
             if (header.Offset > committed)
             {
-                throw Problems.OutOfRange("header.offset", $"the server has committed {committed} bytes of this upload; resume from offset {committed} (or 0 to restart).");
+                throw Problem.OutOfRange("header.offset", $"the server has committed {committed} bytes of this upload; resume from offset {committed} (or 0 to restart).");
             }
 
             long position = header.Offset;
@@ -84,7 +84,7 @@ internal sealed class DatasetGrpcService(
             if (position < header.SizeBytes)
             {
                 await uploads.TouchAsync(session.Id, CancellationToken.None);
-                throw Problems.FailedPrecondition("UPLOAD_INCOMPLETE", header.Name,
+                throw Problem.FailedPrecondition("UPLOAD_INCOMPLETE", header.Name,
                     $"The stream ended after {position} of {header.SizeBytes} bytes. The bytes are kept: resume with offset {position}.");
             }
 
@@ -158,10 +158,10 @@ internal sealed class DatasetGrpcService(
         switch (request.SourceCase)
         {
             case IngestDatasetRequest.SourceOneofCase.DatasetId:
-                Dataset source = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.DatasetId, cancellationToken) ?? throw Problems.NotFound("dataset", request.DatasetId);
+                Dataset source = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.DatasetId, cancellationToken) ?? throw Problem.NotFound("dataset", request.DatasetId);
                 if (source.Kind != DatasetKind.RawFile)
                 {
-                    throw Problems.FailedPrecondition("DATASET_KIND", source.Id, $"Dataset '{source.Name}' is already gridded; ingest reads raw uploads or server-side files.");
+                    throw Problem.FailedPrecondition("DATASET_KIND", source.Id, $"Dataset '{source.Name}' is already gridded; ingest reads raw uploads or server-side files.");
                 }
 
                 spec.DatasetId = source.Id;
@@ -173,7 +173,7 @@ internal sealed class DatasetGrpcService(
             case IngestDatasetRequest.SourceOneofCase.Tiles:
                 if (request.Tiles.Paths.Count == 0)
                 {
-                    throw Problems.InvalidArgument("tiles.paths", "must list at least one file.");
+                    throw Problem.InvalidArgument("tiles.paths", "must list at least one file.");
                 }
 
                 spec.Tiles.Paths.Clear();
@@ -193,10 +193,10 @@ internal sealed class DatasetGrpcService(
             switch (extra.LocationCase)
             {
                 case RasterSource.LocationOneofCase.DatasetId:
-                    Dataset raw = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, extra.DatasetId, cancellationToken) ?? throw Problems.NotFound("dataset", extra.DatasetId);
+                    Dataset raw = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, extra.DatasetId, cancellationToken) ?? throw Problem.NotFound("dataset", extra.DatasetId);
                     if (raw.Kind != DatasetKind.RawFile)
                     {
-                        throw Problems.FailedPrecondition("DATASET_KIND", raw.Id, $"{field}: dataset '{raw.Name}' is already gridded; additional sources are raw uploads or server-side files.");
+                        throw Problem.FailedPrecondition("DATASET_KIND", raw.Id, $"{field}: dataset '{raw.Name}' is already gridded; additional sources are raw uploads or server-side files.");
                     }
 
                     spec.AdditionalSources.Add(new RasterSource { DatasetId = raw.Id });
@@ -206,13 +206,13 @@ internal sealed class DatasetGrpcService(
                     spec.AdditionalSources.Add(new RasterSource { ServerPath = importRoots.Resolve(field + ".server_path", extra.ServerPath) });
                     break;
                 default:
-                    throw Problems.InvalidArgument(field, "needs dataset_id or server_path.");
+                    throw Problem.InvalidArgument(field, "needs dataset_id or server_path.");
             }
         }
 
         if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
-            throw Problems.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
+            throw Problem.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }
 
         // Open every source once, now, to check the band specs against its bands; the job reuses what was read. The
@@ -225,12 +225,12 @@ internal sealed class DatasetGrpcService(
         }
         catch (EngineInputException e)
         {
-            throw Problems.InvalidArgument(e.Field ?? "bands", e.Message);
+            throw Problem.InvalidArgument(e.Field ?? "bands", e.Message);
         }
         catch (EngineAccessDeniedException e)
         {
             // Opening a source through its sandbox found a file outside what it may read: refused before a job exists.
-            throw Problems.PermissionDenied(e.Message);
+            throw Problem.PermissionDenied(e.Message);
         }
 
         spec.Bands.Clear();
@@ -246,7 +246,7 @@ internal sealed class DatasetGrpcService(
         string? after = Validation.DecodePageToken(request.PageToken);
         if (!System.Enum.IsDefined(request.Kind))
         {
-            throw Problems.InvalidArgument("kind", "is not a known dataset kind.");
+            throw Problem.InvalidArgument("kind", "is not a known dataset kind.");
         }
 
         var filters = new List<string>();
@@ -285,7 +285,7 @@ internal sealed class DatasetGrpcService(
         long? freed = await catalog.DeleteAsync(catalog.Datasets, dataset.Id, dataset.Blob.Sha256, context.CancellationToken);
         if (freed is null)
         {
-            throw Problems.NotFound("dataset", request.Dataset);
+            throw Problem.NotFound("dataset", request.Dataset);
         }
 
         logger.LogInformation("Dataset {DatasetId} ('{Name}') deleted; {Bytes} bytes freed", dataset.Id, dataset.Name, freed);
@@ -297,13 +297,13 @@ internal sealed class DatasetGrpcService(
         CancellationToken cancellationToken = context.CancellationToken;
         if (request.RowsPerTile < 0 || request.ChunkBytes < 0 || request.ChunkBytes > _limits.MaxChunkBytes)
         {
-            throw Problems.InvalidArgument(request.RowsPerTile < 0 ? "rows_per_tile" : "chunk_bytes", $"must be 0 (server's choice) or positive; chunk_bytes at most {_limits.MaxChunkBytes}.");
+            throw Problem.InvalidArgument(request.RowsPerTile < 0 ? "rows_per_tile" : "chunk_bytes", $"must be 0 (server's choice) or positive; chunk_bytes at most {_limits.MaxChunkBytes}.");
         }
 
         Dataset dataset = await FindAsync("dataset", request.Dataset, cancellationToken);
         if (request.Offset < 0 || request.Offset > dataset.Blob.SizeBytes)
         {
-            throw Problems.OutOfRange("offset", $"must be between 0 and the dataset's size, {dataset.Blob.SizeBytes} bytes.");
+            throw Problem.OutOfRange("offset", $"must be between 0 and the dataset's size, {dataset.Blob.SizeBytes} bytes.");
         }
 
         await responseStream.WriteAsync(new DownloadDatasetResponse { Dataset = dataset }, cancellationToken);
@@ -326,13 +326,13 @@ internal sealed class DatasetGrpcService(
         CancellationToken cancellationToken = context.CancellationToken;
         if (request.Format is not (ExportFormat.Unspecified or ExportFormat.Cog or ExportFormat.Geotiff))
         {
-            throw Problems.InvalidArgument("format", "must be cog (the default) or geotiff; a dataset is exported as a raster.");
+            throw Problem.InvalidArgument("format", "must be cog (the default) or geotiff; a dataset is exported as a raster.");
         }
 
         Dataset dataset = await FindAsync("dataset", request.Dataset, cancellationToken);
         if (dataset.Kind != DatasetKind.Gridded)
         {
-            throw Problems.FailedPrecondition("DATASET_KIND", dataset.Id,
+            throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id,
                 $"Dataset '{dataset.Name}' is a raw file, not a grid; download it as it is with `disco datasets download`, or ingest it first.");
         }
 
@@ -348,7 +348,7 @@ internal sealed class DatasetGrpcService(
             }
             catch (EngineInputException e)
             {
-                throw Problems.FailedPrecondition("EXPORT", dataset.Id, e.Message);
+                throw Problem.FailedPrecondition("EXPORT", dataset.Id, e.Message);
             }
 
             await ExportedFileStreaming.StreamAsync(temp, dataset.Name + ".tif", contentType,
@@ -386,10 +386,10 @@ internal sealed class DatasetGrpcService(
     {
         if (string.IsNullOrEmpty(reference))
         {
-            throw Problems.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
+            throw Problem.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problems.NotFound("dataset", reference);
+        return await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
     }
 
     private void ValidateHeader(UploadHeader header)
@@ -403,7 +403,7 @@ internal sealed class DatasetGrpcService(
         }
         else if (header.SizeBytes > _limits.MaxUploadBytes)
         {
-            throw Problems.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's upload limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
+            throw Problem.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's upload limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
         }
 
         if (header.Offset < 0 || header.Offset > header.SizeBytes)
@@ -426,7 +426,7 @@ internal sealed class DatasetGrpcService(
         {
             await uploads.RemoveAsync(session.Id, CancellationToken.None);
             logger.LogWarning("Upload of '{Name}' discarded: SHA-256 {Actual} does not match {Expected}", header.Name, sha256, header.Sha256);
-            throw Problems.DataLoss($"The received {header.SizeBytes} bytes have SHA-256 {sha256}, but the header announced {header.Sha256}. The upload was discarded; check the file and upload it again.");
+            throw Problem.DataLoss($"The received {header.SizeBytes} bytes have SHA-256 {sha256}, but the header announced {header.Sha256}. The upload was discarded; check the file and upload it again.");
         }
 
         var dataset = new Dataset
@@ -446,7 +446,7 @@ internal sealed class DatasetGrpcService(
         }, CancellationToken.None);
         if (blob is null)
         {
-            throw Problems.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
+            throw Problem.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
         }
 
         await uploads.RemoveAsync(session.Id, CancellationToken.None);

@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -38,18 +38,18 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, DataDir
         catch (IOException e) when ((e.HResult & 0xFFFF) == NoSpaceLeftOnDevice)
         {
             logger.LogError(e, "Disk full while serving {Method}", context.Method);
-            throw ProblemStatus.ToRpcException(Problems.ResourceExhausted("The server's disk is full. Free space in its data directory, then retry; committed data is intact."));
+            throw ProblemStatus.ToRpcException(Problem.ResourceExhausted("The server's disk is full. Free space in its data directory, then retry; committed data is intact."));
         }
         catch (InvalidDataException e)
         {
             logger.LogError(e, "Corrupt stored file while serving {Method}", context.Method);
-            throw ProblemStatus.ToRpcException(Problems.DataLoss("A stored file is corrupt: " + directory.RedactPaths(e.Message) + " Run `disco datasets verify` and re-upload the affected data."));
+            throw ProblemStatus.ToRpcException(Problem.DataLoss("A stored file is corrupt: " + directory.RedactPaths(e.Message) + " Run `disco datasets verify` and re-upload the affected data."));
         }
         catch (Exception e)
         {
             string reference = Guid.NewGuid().ToString("N")[..12];
             logger.LogError(e, "Unhandled error {Reference} in {Method}", reference, context.Method);
-            throw ProblemStatus.ToRpcException(Problems.Internal($"Internal server error (reference {reference} in the server log). The request may be retried."));
+            throw ProblemStatus.ToRpcException(Problem.Internal($"Internal server error (reference {reference} in the server log). The request may be retried."));
         }
     }
 

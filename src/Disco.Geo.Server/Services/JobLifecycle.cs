@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Storage;
 using Grpc.Core;
@@ -36,7 +36,7 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
                 return;
             }
 
-            Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+            Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
             if (JobHub.IsFinal(stored.State) || attempt >= MaxSettleAttempts)
             {
                 // Final, or (after a resume race that never settled) the stored state is the best we know.
@@ -67,7 +67,7 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
         string? after = Validation.DecodePageToken(request.PageToken);
         if (!System.Enum.IsDefined(request.Kind) || !System.Enum.IsDefined(request.State))
         {
-            throw Problems.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
+            throw Problem.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
         }
 
         var filters = new List<string>();
@@ -105,9 +105,9 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
     public async Task<Job> GetAsync(GetJobRequest request, CancellationToken cancellationToken)
     {
         string id = CheckJobId(request.JobId);
-        return hub.TryGetLatest(id, out Job live) ? live : await jobs.GetAsync(id, cancellationToken) ?? throw Problems.NotFound("job", id);
+        return hub.TryGetLatest(id, out Job live) ? live : await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
     }
 
     private static string CheckJobId(string id) =>
-        Ids.IsId(Ids.Job, id) ? id : throw Problems.InvalidArgument("job_id", $"'{ClientText.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
+        Ids.IsId(Ids.Job, id) ? id : throw Problem.InvalidArgument("job_id", $"'{ClientText.Shorten(id)}' is not a job id; job ids look like job_01J... (see `disco jobs list`).");
 }

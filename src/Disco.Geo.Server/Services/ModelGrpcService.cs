@@ -1,7 +1,7 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
@@ -54,7 +54,7 @@ internal sealed class ModelGrpcService(
     {
         Model model = await FindAsync(request.Model, context.CancellationToken);
         await activeJobs.ThrowIfInUseAsync("model", model.Id, context.CancellationToken);
-        long freed = await catalog.DeleteAsync(catalog.Models, model.Id, model.Blob.Sha256, context.CancellationToken) ?? throw Problems.NotFound("model", request.Model);
+        long freed = await catalog.DeleteAsync(catalog.Models, model.Id, model.Blob.Sha256, context.CancellationToken) ?? throw Problem.NotFound("model", request.Model);
         logger.LogInformation("Model {ModelId} ('{Name}') deleted; {Bytes} bytes freed", model.Id, model.Name, freed);
         return new DeleteModelResponse { ModelId = model.Id, FreedBytes = freed };
     }
@@ -63,13 +63,13 @@ internal sealed class ModelGrpcService(
     {
         if (request.ChunkBytes < 0 || request.ChunkBytes > _limits.MaxChunkBytes)
         {
-            throw Problems.InvalidArgument("chunk_bytes", $"must be 0 (1 MiB) or at most {_limits.MaxChunkBytes}.");
+            throw Problem.InvalidArgument("chunk_bytes", $"must be 0 (1 MiB) or at most {_limits.MaxChunkBytes}.");
         }
 
         Model model = await FindAsync(request.Model, context.CancellationToken);
         if (request.Offset < 0 || request.Offset > model.Blob.SizeBytes)
         {
-            throw Problems.OutOfRange("offset", $"must be between 0 and the package size, {model.Blob.SizeBytes} bytes.");
+            throw Problem.OutOfRange("offset", $"must be between 0 and the package size, {model.Blob.SizeBytes} bytes.");
         }
 
         await responseStream.WriteAsync(new ExportModelResponse
@@ -87,7 +87,7 @@ internal sealed class ModelGrpcService(
         CancellationToken cancellationToken = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.MessageCase != ImportModelRequest.MessageOneofCase.Header)
         {
-            throw Problems.InvalidArgument("header", "the first message of an import must be the header (size_bytes, sha256, optional name).");
+            throw Problem.InvalidArgument("header", "the first message of an import must be the header (size_bytes, sha256, optional name).");
         }
 
         ImportModelHeader header = requestStream.Current.Header;
@@ -106,7 +106,7 @@ internal sealed class ModelGrpcService(
         Validation.ThrowIfAny(violations);
         if (header.SizeBytes > _limits.MaxUploadBytes)
         {
-            throw Problems.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
+            throw Problem.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
         }
 
         string temp = directory.NewTempPath(".model");
@@ -121,13 +121,13 @@ internal sealed class ModelGrpcService(
 
             if (position != header.SizeBytes)
             {
-                throw Problems.InvalidArgument("chunk", $"the stream ended after {position} of {header.SizeBytes} bytes; send the whole package.");
+                throw Problem.InvalidArgument("chunk", $"the stream ended after {position} of {header.SizeBytes} bytes; send the whole package.");
             }
 
             string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
             if (sha256 != header.Sha256)
             {
-                throw Problems.DataLoss($"The received package has SHA-256 {sha256}, but the header announced {header.Sha256}. Nothing was stored; send it again.");
+                throw Problem.DataLoss($"The received package has SHA-256 {sha256}, but the header announced {header.Sha256}. Nothing was stored; send it again.");
             }
 
             ModelCardJson card;
@@ -137,20 +137,20 @@ internal sealed class ModelGrpcService(
             }
             catch (EngineInputException e)
             {
-                throw Problems.InvalidArgument("chunk.data", e.Message);
+                throw Problem.InvalidArgument("chunk.data", e.Message);
             }
 
             string name = header.Name.Length > 0 ? header.Name : ModelCardMapping.CardName(card) ?? "";
             if (!Validation.IsValidName(name))
             {
-                throw Problems.InvalidArgument("header.name", $"the card has no usable name ('{ClientText.Shorten(name)}'); pass a name: {Validation.NameRule}.");
+                throw Problem.InvalidArgument("header.name", $"the card has no usable name ('{ClientText.Shorten(name)}'); pass a name: {Validation.NameRule}.");
             }
 
             if (await catalog.FindAsync(catalog.Models, Ids.Model, name, cancellationToken) is { } existing)
             {
                 return existing.Blob.Sha256 == sha256
                     ? existing
-                    : throw Problems.AlreadyExists("model", name, "It holds a different package; delete it with `disco models rm` or import under another name.");
+                    : throw Problem.AlreadyExists("model", name, "It holds a different package; delete it with `disco models rm` or import under another name.");
             }
 
             var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
@@ -162,7 +162,7 @@ internal sealed class ModelGrpcService(
             }, cancellationToken);
             if (blob is null)
             {
-                throw Problems.AlreadyExists("model", name, "It was imported by another call while this one ran.");
+                throw Problem.AlreadyExists("model", name, "It was imported by another call while this one ran.");
             }
 
             logger.LogInformation("Model {ModelId} ('{Name}') imported: {Bytes} bytes", model.Id, model.Name, header.SizeBytes);
@@ -196,9 +196,9 @@ internal sealed class ModelGrpcService(
     {
         if (string.IsNullOrEmpty(reference))
         {
-            throw Problems.InvalidArgument("model", "is required: a model id (mdl_...) or name.");
+            throw Problem.InvalidArgument("model", "is required: a model id (mdl_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Models, Ids.Model, reference, cancellationToken) ?? throw Problems.NotFound("model", reference);
+        return await catalog.FindAsync(catalog.Models, Ids.Model, reference, cancellationToken) ?? throw Problem.NotFound("model", reference);
     }
 }

@@ -1,7 +1,7 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
@@ -75,7 +75,7 @@ internal sealed class PredictionGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
-        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken) ?? throw Problems.NotFound("model", request.Model);
+        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken) ?? throw Problem.NotFound("model", request.Model);
         PredictRequest spec = request.Clone();
         spec.Model = model.Id;
         var inputs = new List<string> { model.Id };
@@ -86,7 +86,7 @@ internal sealed class PredictionGrpcService(
                 Dataset gridded = await DatasetAsync("dataset", request.Dataset, DatasetKind.Gridded, cancellationToken);
                 if (model.Grid is { Nlat: > 0 } modelGrid && !modelGrid.Equals(gridded.Grid))
                 {
-                    throw Problems.InvalidArgument("dataset",
+                    throw Problem.InvalidArgument("dataset",
                         $"dataset '{gridded.Name}' is on {Describe(gridded.Grid)} but model '{model.Name}' runs on {Describe(modelGrid)}; " +
                         "ingest the source onto the model's grid, or predict on the raster itself (raster input is resampled for you).");
                 }
@@ -106,7 +106,7 @@ internal sealed class PredictionGrpcService(
                 inputDescription = $"raster {raster.Name}";
                 break;
             case PredictRequest.InputOneofCase.Raster:
-                throw Problems.InvalidArgument("raster", "needs dataset_id or server_path.");
+                throw Problem.InvalidArgument("raster", "needs dataset_id or server_path.");
             default:
                 Dataset photo = await DatasetAsync("panorama.dataset_id", request.Panorama.DatasetId, DatasetKind.RawFile, cancellationToken);
                 spec.Panorama.DatasetId = photo.Id;
@@ -250,10 +250,10 @@ internal sealed class PredictionGrpcService(
         Prediction prediction = await FindAsync(request.Prediction, context.CancellationToken);
         if (prediction.State == PredictionState.Pending && prediction.JobId.Length > 0 && await jobs.GetAsync(prediction.JobId, context.CancellationToken) is { } job && !JobHub.IsFinal(job.State))
         {
-            throw Problems.FailedPrecondition("IN_USE", prediction.Id, $"Prediction {prediction.Id} is still being computed by job {job.Id}; cancel it first with `disco jobs cancel {job.Id}`.");
+            throw Problem.FailedPrecondition("IN_USE", prediction.Id, $"Prediction {prediction.Id} is still being computed by job {job.Id}; cancel it first with `disco jobs cancel {job.Id}`.");
         }
 
-        long freed = await catalog.DeleteAsync(catalog.Predictions, prediction.Id, prediction.Blob?.Sha256, context.CancellationToken) ?? throw Problems.NotFound("prediction", request.Prediction);
+        long freed = await catalog.DeleteAsync(catalog.Predictions, prediction.Id, prediction.Blob?.Sha256, context.CancellationToken) ?? throw Problem.NotFound("prediction", request.Prediction);
         return new DeletePredictionResponse { PredictionId = prediction.Id, FreedBytes = freed };
     }
 
@@ -285,7 +285,7 @@ internal sealed class PredictionGrpcService(
             }
             catch (EngineInputException e)
             {
-                throw Problems.FailedPrecondition("EXPORT", prediction.Id, e.Message);
+                throw Problem.FailedPrecondition("EXPORT", prediction.Id, e.Message);
             }
 
             string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
@@ -305,7 +305,7 @@ internal sealed class PredictionGrpcService(
     {
         if (prediction.State != PredictionState.Succeeded || prediction.Blob is null)
         {
-            throw Problems.FailedPrecondition("PREDICTION_STATE", prediction.Id, $"Prediction {prediction.Id} is {prediction.State.ToString().ToLowerInvariant()}; only finished predictions have a map.");
+            throw Problem.FailedPrecondition("PREDICTION_STATE", prediction.Id, $"Prediction {prediction.Id} is {prediction.State.ToString().ToLowerInvariant()}; only finished predictions have a map.");
         }
 
         Model model = await catalog.FindAsync(catalog.Models, Ids.Model, prediction.ModelId, cancellationToken) ?? new Model { Id = prediction.ModelId };
@@ -340,7 +340,7 @@ internal sealed class PredictionGrpcService(
 
         if (differences.Count > 0)
         {
-            throw Problems.Conflict("prediction request_id", spec.RequestId,
+            throw Problem.Conflict("prediction request_id", spec.RequestId,
                 $"request_id '{ClientText.Shorten(spec.RequestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
                 $"this request has a different {string.Join(", ", differences)}. Use a new request_id for a different request; " +
                 "the same request_id returns the same prediction only for the same request.");
@@ -380,23 +380,23 @@ internal sealed class PredictionGrpcService(
     {
         if (string.IsNullOrEmpty(reference))
         {
-            throw Problems.InvalidArgument("prediction", "is required: a prediction id (prd_...) or name.");
+            throw Problem.InvalidArgument("prediction", "is required: a prediction id (prd_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Predictions, Ids.Prediction, reference, cancellationToken) ?? throw Problems.NotFound("prediction", reference);
+        return await catalog.FindAsync(catalog.Predictions, Ids.Prediction, reference, cancellationToken) ?? throw Problem.NotFound("prediction", reference);
     }
 
     private async Task<Dataset> DatasetAsync(string field, string reference, DatasetKind kind, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(reference))
         {
-            throw Problems.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
+            throw Problem.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
         }
 
-        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problems.NotFound("dataset", reference);
+        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
         if (dataset.Kind != kind)
         {
-            throw Problems.FailedPrecondition("DATASET_KIND", dataset.Id, kind == DatasetKind.Gridded
+            throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id, kind == DatasetKind.Gridded
                 ? $"{field}: dataset '{dataset.Name}' is a raw upload; pass it as a raster input or ingest it first."
                 : $"{field}: dataset '{dataset.Name}' is gridded; pass it as the dataset input.");
         }

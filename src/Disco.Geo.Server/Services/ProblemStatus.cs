@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;

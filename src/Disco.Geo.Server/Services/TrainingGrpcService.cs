@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Options;
@@ -108,7 +108,7 @@ internal sealed partial class TrainingGrpcService(
 
         if (await catalog.FindAsync(catalog.Models, Ids.Model, request.ModelName, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
-            throw Problems.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
+            throw Problem.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
         }
 
         // Build the model description on the datasets' grid and check the hyper-parameters and the device now, so a
@@ -120,7 +120,7 @@ internal sealed partial class TrainingGrpcService(
         }
         catch (EngineInputException e)
         {
-            throw Problems.InvalidArgument(e.Field ?? "model", e.Message);
+            throw Problem.InvalidArgument(e.Field ?? "model", e.Message);
         }
 
         return await runner.SubmitAsync(new JobSubmission(
@@ -158,7 +158,7 @@ internal sealed partial class TrainingGrpcService(
         {
             if (!dataset.Bands.Any(b => b.Role == BandRole.Label))
             {
-                throw Problems.FailedPrecondition("DATASET_LABELS", dataset.Id,
+                throw Problem.FailedPrecondition("DATASET_LABELS", dataset.Id,
                     $"{field}: dataset '{dataset.Name}' has no label band ({string.Join(", ", dataset.Bands.Select(b => $"{b.Name}:{b.Role.ToString().ToLowerInvariant()}"))}), so there is nothing to learn; " +
                     "ingest it again with a label band (CLI: --band SOURCE.BAND:label).");
             }
@@ -169,24 +169,24 @@ internal sealed partial class TrainingGrpcService(
         {
             if (!dataset.Grid.Equals(first))
             {
-                throw Problems.InvalidArgument(field,
+                throw Problem.InvalidArgument(field,
                     $"dataset '{dataset.Name}' is on {Describe(dataset.Grid)} but '{datasets[0].Dataset.Name}' is on {Describe(first)}; ingest every dataset onto one grid.");
             }
         }
 
         if (request.Model?.Grid is { Nlat: > 0 } wanted && !wanted.Equals(first))
         {
-            throw Problems.InvalidArgument("model.grid",
+            throw Problem.InvalidArgument("model.grid",
                 $"is {Describe(wanted)} but the datasets are on {Describe(first)}; leave model.grid unset to train on the datasets' grid, or ingest them onto the model's grid.");
         }
     }
 
     private async Task<Dataset> GriddedAsync(string field, string reference, CancellationToken cancellationToken)
     {
-        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problems.NotFound("dataset", reference);
+        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
         if (dataset.Kind != DatasetKind.Gridded)
         {
-            throw Problems.FailedPrecondition("DATASET_KIND", dataset.Id,
+            throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id,
                 $"{field}: dataset '{dataset.Name}' is a raw upload; ingest it onto a grid first with `disco datasets ingest`.");
         }
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Options;
 
 namespace Disco.Geo.Server.Services;
@@ -71,7 +71,7 @@ internal static partial class Validation
     {
         if (violations.Count > 0)
         {
-            throw Problems.InvalidArgument(violations);
+            throw Problem.InvalidArgument(violations);
         }
     }
 
@@ -79,7 +79,7 @@ internal static partial class Validation
     {
         if (!Storage.PageTokens.TryDecode(token, out string? after))
         {
-            throw Problems.InvalidArgument("page_token", "is not a token this server issued; pass the next_page_token of the previous page, or nothing for the first page.");
+            throw Problem.InvalidArgument("page_token", "is not a token this server issued; pass the next_page_token of the previous page, or nothing for the first page.");
         }
 
         return after;
@@ -89,7 +89,7 @@ internal static partial class Validation
     {
         if (pageSize < 0)
         {
-            throw Problems.InvalidArgument("page_size", $"must be between 0 and {Storage.PageTokens.MaxPageSize}; got {pageSize}.");
+            throw Problem.InvalidArgument("page_size", $"must be between 0 and {Storage.PageTokens.MaxPageSize}; got {pageSize}.");
         }
     }
 

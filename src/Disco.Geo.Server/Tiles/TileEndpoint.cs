@@ -1,6 +1,6 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
 
@@ -38,7 +38,7 @@ internal static class TileEndpoint
         Prediction? prediction = Ids.IsId(Ids.Prediction, predictionId) ? await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken) : null;
         if (prediction is null)
         {
-            return Text(404, $"No prediction '{ClientText.Shorten(predictionId)}'.{Problems.ListHint("prediction")}\n");
+            return Text(404, $"No prediction '{ClientText.Shorten(predictionId)}'.{Problem.ListHint("prediction")}\n");
         }
 
         PredictionMap map;

@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Errors;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 
@@ -25,7 +25,7 @@ internal static class FileReceiver
         {
             if (chunk is null)
             {
-                throw Problems.InvalidArgument("chunk", "after the header, every message must be a chunk.");
+                throw Problem.InvalidArgument("chunk", "after the header, every message must be a chunk.");
             }
 
             Check(chunk, position, size, resumable, limits);
@@ -41,21 +41,21 @@ internal static class FileReceiver
     {
         if (chunk.Offset != position)
         {
-            throw Problems.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}."
+            throw Problem.InvalidArgument("chunk.offset", $"chunks must arrive in order: expected offset {position}, got {chunk.Offset}."
                 + (resumable ? $" Committed bytes are kept; resume from offset {position}." : ""));
         }
 
         int length = chunk.Data.Length;
         if (position + length > size)
         {
-            throw Problems.OutOfRange("chunk.data", $"the chunk at offset {position} runs past the announced size of {size} bytes."
+            throw Problem.OutOfRange("chunk.data", $"the chunk at offset {position} runs past the announced size of {size} bytes."
                 + (resumable ? " Committed bytes are kept." : ""));
         }
 
         bool last = position + length == size;
         if (length > limits.MaxChunkBytes || (length < limits.MinChunkBytes && !last) || length == 0)
         {
-            throw Problems.InvalidArgument("chunk.data", $"chunks must hold {limits.MinChunkBytes}-{limits.MaxChunkBytes} bytes (only the last may be smaller); got {length}.");
+            throw Problem.InvalidArgument("chunk.data", $"chunks must hold {limits.MinChunkBytes}-{limits.MaxChunkBytes} bytes (only the last may be smaller); got {length}.");
         }
     }
 }

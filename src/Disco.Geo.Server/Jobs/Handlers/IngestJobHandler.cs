@@ -8,7 +8,7 @@ using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
-using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
+using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 

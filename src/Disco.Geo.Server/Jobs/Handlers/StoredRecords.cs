@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Storage;
-using StatusCode = Disco.Geo.Server.Application.Errors.ProblemKind;
+using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 

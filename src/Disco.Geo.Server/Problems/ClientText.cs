@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Disco.Geo.Server.Application.Errors;
+namespace Disco.Geo.Server.Problems;
 
 /// <summary>Shapes texts that reach clients: client input echoed back is shortened, .NET-only suffixes removed.</summary>
 internal static partial class ClientText

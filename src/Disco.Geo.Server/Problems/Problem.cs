@@ -1,10 +1,10 @@
-namespace Disco.Geo.Server.Application.Errors;
+namespace Disco.Geo.Server.Problems;
 
 /// <summary>
 /// Builds the <see cref="ProblemException"/>s the server throws: a kind, a message that says what to fix, and the
 /// details (field violations, the resource, the unmet precondition) clients can act on.
 /// </summary>
-internal static class Problems
+internal static class Problem
 {
     /// <summary>
     /// At most this many field violations are sent: a request with thousands of bad elements must get its answer, not

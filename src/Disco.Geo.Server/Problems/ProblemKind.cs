@@ -1,4 +1,4 @@
-namespace Disco.Geo.Server.Application.Errors;
+namespace Disco.Geo.Server.Problems;
 
 /// <summary>
 /// What kind of problem stopped a request or a job. Numbered like google.rpc.Code: the Api layer maps a kind to the

@@ -1,4 +1,4 @@
-namespace Disco.Geo.Server.Application.Errors;
+namespace Disco.Geo.Server.Problems;
 
 /// <summary>One field of a request and what is wrong with it.</summary>
 internal sealed record FieldViolation(string Field, string Description);
