@@ -1,7 +1,7 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;

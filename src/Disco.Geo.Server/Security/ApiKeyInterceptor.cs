@@ -1,5 +1,5 @@
-using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Options;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Services;
 using Grpc.Core;
 

@@ -1,7 +1,6 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Hosting;
@@ -9,6 +8,7 @@ using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
+using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
