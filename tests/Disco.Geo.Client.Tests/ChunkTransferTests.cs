@@ -141,8 +141,8 @@ public sealed class ChunkTransferTests : IAsyncLifetime
         string prediction = TestFiles.PathOf("prediction.tif");
         File.WriteAllText(prediction + ".aux.xml", "<stale/>");
 
-        await _client.Datasets.ExportAsync("ds_1", dataset, ExportFormat.GeoTiff);
-        await _client.Predictions.ExportAsync("prd_1", ExportFormat.GeoTiff, prediction);
+        await _client.Datasets.ExportAsync("ds_1", dataset, ExportFormat.Geotiff);
+        await _client.Predictions.ExportAsync("prd_1", ExportFormat.Geotiff, prediction);
 
         Assert.Equal(tiff, File.ReadAllBytes(dataset));
         Assert.Equal("<PAMDataset/>", File.ReadAllText(dataset + ".aux.xml"));
@@ -157,7 +157,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
         _server.OffsetSkew = 1;
         string destination = TestFiles.PathOf("skew.tif");
 
-        await Assert.ThrowsAsync<InvalidDataException>(() => _client.ExportPredictionAsync("prd_skew", ExportFormat.GeoTiff, destination));
+        await Assert.ThrowsAsync<InvalidDataException>(() => _client.ExportPredictionAsync("prd_skew", ExportFormat.Geotiff, destination));
 
         Assert.False(File.Exists(destination));
         Assert.False(File.Exists(destination + ".part"));

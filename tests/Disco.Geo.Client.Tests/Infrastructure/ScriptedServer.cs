@@ -80,7 +80,7 @@ internal sealed class ScriptedServer : IAsyncDisposable
         app.MapGrpcService<Models>();
         app.MapGrpcService<Predictions>();
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var server = new ScriptedServer(app, address);
         holder.Server = server;
         return server;
