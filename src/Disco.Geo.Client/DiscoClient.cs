@@ -1,6 +1,5 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using Disco.Geo.Protos.V1;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;

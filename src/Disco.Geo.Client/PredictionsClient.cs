@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Disco.Geo.Protos.V1;
 
 namespace Disco.Geo.Client;
