@@ -12,6 +12,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     private const int Chunk = DiscoClientOptions.MinTransferChunkBytes;
 
     private ScriptedServer _server = null!;
+    private readonly TestFiles _files = new();
     private DiscoClient _client = null!;
 
     public async Task InitializeAsync()
@@ -24,6 +25,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     {
         _client.Dispose();
         await _server.DisposeAsync();
+        _files.Dispose();
     }
 
     [Fact]
@@ -38,7 +40,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     [Fact]
     public async Task An_upload_sends_contiguous_chunks_of_the_configured_size()
     {
-        string path = TestFiles.Write("chunks.bin", (3 * Chunk) + 100, seed: 1);
+        string path = _files.Write("chunks.bin", (3 * Chunk) + 100, seed: 1);
         var progress = new Recorder();
 
         UploadFileResponse response = await _client.Datasets.UploadFileAsync(path, "chunks", progress);
@@ -52,7 +54,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     [Fact]
     public async Task A_broken_upload_resumes_from_the_committed_offset_without_sending_a_byte_twice()
     {
-        string path = TestFiles.Write("resumed.bin", (4 * Chunk) + 5, seed: 2);
+        string path = _files.Write("resumed.bin", (4 * Chunk) + 5, seed: 2);
         _server.BreakAfterChunks = 2;
         var progress = new Recorder();
 
@@ -67,7 +69,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     [Fact]
     public async Task A_model_import_goes_through_the_same_chunked_send()
     {
-        string path = TestFiles.Write("model.pt", (2 * Chunk) + 1, seed: 4);
+        string path = _files.Write("model.pt", (2 * Chunk) + 1, seed: 4);
 
         Model model = await _client.Models.ImportAsync(path, "imported");
 
@@ -108,7 +110,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
         byte[] content = Bytes(5 * ScriptedServer.ServerChunkBytes, seed: 6);
         _server.Packages["m"] = content;
         _server.BreakAfterChunks = 2;
-        string destination = TestFiles.PathOf("exported.pt");
+        string destination = _files.PathOf("exported.pt");
 
         FileMetadata metadata = await _client.Models.ExportAsync("m", destination);
 
@@ -123,7 +125,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     {
         _server.Packages["bad"] = Bytes(2500, seed: 7);
         _server.AnnouncedModelSha256 = new string('0', 64);
-        string destination = TestFiles.PathOf("bad.pt");
+        string destination = _files.PathOf("bad.pt");
 
         await Assert.ThrowsAsync<InvalidDataException>(() => _client.Models.ExportAsync("bad", destination));
 
@@ -137,8 +139,8 @@ public sealed class ChunkTransferTests : IAsyncLifetime
         byte[] tiff = Bytes(2 * ScriptedServer.ServerChunkBytes + 9, seed: 8);
         _server.Exports["ds_1"] = (tiff, "<PAMDataset/>");
         _server.Exports["prd_1"] = (tiff, "");
-        string dataset = TestFiles.PathOf("dataset.tif");
-        string prediction = TestFiles.PathOf("prediction.tif");
+        string dataset = _files.PathOf("dataset.tif");
+        string prediction = _files.PathOf("prediction.tif");
         File.WriteAllText(prediction + ".aux.xml", "<stale/>");
 
         await _client.Datasets.ExportAsync("ds_1", dataset, ExportFormat.Geotiff);
@@ -155,7 +157,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     {
         _server.Exports["prd_skew"] = (Bytes(3000, seed: 9), "");
         _server.OffsetSkew = 1;
-        string destination = TestFiles.PathOf("skew.tif");
+        string destination = _files.PathOf("skew.tif");
 
         await Assert.ThrowsAsync<InvalidDataException>(() => _client.ExportPredictionAsync("prd_skew", ExportFormat.Geotiff, destination));
 
@@ -168,7 +170,7 @@ public sealed class ChunkTransferTests : IAsyncLifetime
     {
         _server.RawFiles["slow"] = Bytes(5000, seed: 10);
         _server.StallDownloads = true;
-        string destination = TestFiles.PathOf("slow.bin");
+        string destination = _files.PathOf("slow.bin");
         using var cancel = new CancellationTokenSource();
         // Cancel once the first chunk has arrived: the server then waits for the client to go away.
         var progress = new Recorder(_ => cancel.Cancel());

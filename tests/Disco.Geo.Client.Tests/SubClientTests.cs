@@ -12,6 +12,7 @@ namespace Disco.Geo.Client.Tests;
 public sealed class SubClientTests : IAsyncLifetime
 {
     private ScriptedServer _server = null!;
+    private readonly TestFiles _files = new();
     private DiscoClient _client = null!;
 
     public async Task InitializeAsync()
@@ -24,6 +25,7 @@ public sealed class SubClientTests : IAsyncLifetime
     {
         _client.Dispose();
         await _server.DisposeAsync();
+        _files.Dispose();
     }
 
     [Fact]
@@ -76,7 +78,7 @@ public sealed class SubClientTests : IAsyncLifetime
     [Fact]
     public async Task Flat_and_sub_client_uploads_reach_the_same_dataset()
     {
-        string path = TestFiles.Write("forwarded.bin", 3 * DiscoClientOptions.MinTransferChunkBytes + 17, seed: 3);
+        string path = _files.Write("forwarded.bin", 3 * DiscoClientOptions.MinTransferChunkBytes + 17, seed: 3);
 
         UploadFileResponse first = await _client.UploadFileAsync(path, "forwarded");
         UploadFileResponse again = await _client.Datasets.UploadFileAsync(path, "forwarded");

@@ -1,11 +1,11 @@
 namespace Disco.Geo.Client.Tests.Infrastructure;
 
-/// <summary>Scratch files under one temporary directory per test run.</summary>
-internal static class TestFiles
+/// <summary>A scratch directory for one test, removed with it.</summary>
+internal sealed class TestFiles : IDisposable
 {
-    public static string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("disco-client-tests-").FullName;
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("disco-client-tests-").FullName;
 
-    public static string Write(string name, int bytes, int seed)
+    public string Write(string name, int bytes, int seed)
     {
         byte[] content = new byte[bytes];
         new Random(seed).NextBytes(content);
@@ -14,5 +14,7 @@ internal static class TestFiles
         return path;
     }
 
-    public static string PathOf(string name) => Path.Combine(Directory, name);
+    public string PathOf(string name) => Path.Combine(Directory, name);
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }
