@@ -139,14 +139,14 @@ public sealed class JobRunnerTests : IAsyncLifetime
         // A watcher that was cut off attaches again and starts from the latest state.
         using (var cut = new CancellationTokenSource())
         {
-            using var call = _client.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, cut.Token));
+            using var call = _client.Stubs.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, cut.Token));
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
             Assert.Equal(20, call.ResponseStream.Current.Job.Progress.Step);
             cut.Cancel();
         }
 
         context.Report(new JobProgress { Fraction = 1, Stage = "step", Step = 21, TotalSteps = 21 });
-        using (var again = _client.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, default)))
+        using (var again = _client.Stubs.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, default)))
         {
             Assert.True(await again.ResponseStream.MoveNext(CancellationToken.None));
             Assert.Equal(21, again.ResponseStream.Current.Job.Progress.Step);

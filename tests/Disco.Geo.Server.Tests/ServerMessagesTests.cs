@@ -49,7 +49,7 @@ public sealed partial class ServerMessagesTests
             ("dataset", () => client.GetDatasetAsync(reference)),
             ("job", () => client.GetJobAsync(reference)),
             ("prediction", () => client.GetPredictionAsync(reference)),
-            ("model", () => client.Models.GetModelAsync(new GetModelRequest { Model = reference }, client.CallOptions(null, CancellationToken.None)).ResponseAsync),
+            ("model", () => client.Stubs.Models.GetModelAsync(new GetModelRequest { Model = reference }, client.CallOptions(null, CancellationToken.None)).ResponseAsync),
         ];
         var answers = new List<(string, StatusCode, string)>();
         foreach ((string name, Func<Task> call) in calls)
