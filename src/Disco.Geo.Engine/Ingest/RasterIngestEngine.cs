@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using Disco.Geo.Gdal;
 using Disco.Geo.Grids;
-using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Microsoft.Extensions.Logging;
 

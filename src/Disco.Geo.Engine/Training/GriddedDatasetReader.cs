@@ -1,7 +1,7 @@
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Storage;
-using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Data;
+using Disco.Geo.Sphere.Models;
 
 namespace Disco.Geo.Engine.Training;
 
