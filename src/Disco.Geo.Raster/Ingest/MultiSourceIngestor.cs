@@ -194,7 +194,8 @@ public sealed class MultiSourceIngestor
             return _ingestor.IngestAsync(raster, grid, options, cancellationToken);
         }
 
-        return Task.Run(() => _ingestor.IngestOpened(opened, raster, grid, options, cancellationToken), cancellationToken);
+        // Not cancelled before it starts: the read owns the dataset and must run to dispose it (it honours the token itself).
+        return Task.Run(() => _ingestor.IngestOpened(opened, raster, grid, options, cancellationToken), CancellationToken.None);
     }
 
     /// <summary>No selection: every raster band but alpha as an input; vector layers give fraction (input) and label (label).</summary>
