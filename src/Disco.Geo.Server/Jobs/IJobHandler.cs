@@ -1,5 +1,5 @@
-using Disco.Geo.Server.Storage.Records;
 using Disco.Geo.Server.Problems;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs;
 

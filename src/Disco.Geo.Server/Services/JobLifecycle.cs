@@ -1,9 +1,9 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Storage.Records;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Grpc.Core;
 
 namespace Disco.Geo.Server.Services;

@@ -293,6 +293,10 @@ internal sealed class PredictionGrpcService(
         }
     }
 
+    /// <inheritdoc cref="MapAsync(ICatalog, IBlobStore, Prediction, CancellationToken)"/>
+    public static Task<PredictionMap> MapAsync(ICatalog catalog, IBlobStore blobs, PredictionRecord prediction, CancellationToken cancellationToken) =>
+        MapAsync(catalog, blobs, prediction.ToApi(), cancellationToken);
+
     /// <summary>The finished map of a prediction, or FAILED_PRECONDITION while it is not finished.</summary>
     public static async Task<PredictionMap> MapAsync(ICatalog catalog, IBlobStore blobs, Prediction prediction, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
@@ -45,7 +44,7 @@ internal static class TileEndpoint
         PredictionMap map;
         try
         {
-            map = await Services.PredictionGrpcService.MapAsync(catalog, blobs, prediction.ToApi(), cancellationToken);
+            map = await Services.PredictionGrpcService.MapAsync(catalog, blobs, prediction, cancellationToken);
         }
         catch (ProblemException e)
         {

@@ -73,6 +73,8 @@ public sealed class StoredSchemaTests
         Assert.True(JobSpecs.Of(request.Clone()).IsSameRequest(stored));
         Assert.False(JobSpecs.Of(new StartTrainingRequest { ModelName = "other" }).IsSameRequest(stored));
         Assert.False(JobSpecs.TryRead(stored, out PredictRequest _));
+        Assert.True(JobSpecs.TryRead(stored, out StartTrainingRequest again));
+        Assert.Equal(request, again);
     }
 
     /// <summary>
