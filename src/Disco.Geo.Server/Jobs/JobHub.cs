@@ -26,7 +26,7 @@ internal sealed class JobHub
 
     public bool TryGetLatest(string id, out JobRecord job)
     {
-        if (_slots.TryGetValue(id, out Slot? slot) && slot.Snapshot().JobRecord is { } latest)
+        if (_slots.TryGetValue(id, out Slot? slot) && slot.Snapshot().Job is { } latest)
         {
             job = latest;
             return true;
@@ -83,7 +83,7 @@ internal sealed class JobHub
             completed.TrySetResult();
         }
 
-        public (JobRecord? JobRecord, Task Changed) Snapshot()
+        public (JobRecord? Job, Task Changed) Snapshot()
         {
             lock (_gate)
             {
