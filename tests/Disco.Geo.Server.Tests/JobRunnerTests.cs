@@ -2,6 +2,7 @@ using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Grpc.Core;
@@ -202,6 +203,21 @@ public sealed class JobRunnerTests : IAsyncLifetime
         Assert.Equal(JobState.Succeeded, final.State);
         Assert.Equal(2, final.Attempt);
         Temp.Delete(dataDirectory);
+    }
+
+    [Fact]
+    public async Task A_running_job_is_claimed_in_the_store_and_released_when_it_ends()
+    {
+        IJobStore store = _server.Get<IJobStore>();
+        Job job = await SubmitAsync(JobKind.Prediction, 0);
+        await _prediction.WaitStartedAsync(job.Id);
+
+        // Another runner sharing the store cannot take the job over while this one holds it.
+        Assert.False(await store.TryClaimAsync(job.Id, "another-runner", TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        _prediction.Finish(job.Id);
+        Assert.Equal(JobState.Succeeded, (await _client.WaitForJobAsync(job.Id)).State);
+        await Eventually.HoldsAsync(() => store.TryClaimAsync(job.Id, "another-runner", TimeSpan.FromMinutes(1), CancellationToken.None), "the ended job's lease is free");
     }
 
     [Fact]
