@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
@@ -116,16 +117,22 @@ internal static class DiscoServer
 
         services.AddSingleton(provider => new DataDirectory(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
         services.AddSingleton<MetadataDatabase>();
-        services.AddSingleton<BlobStore>();
-        services.AddSingleton<Catalog>();
-        services.AddSingleton<UploadStore>();
-        services.AddSingleton<JobStore>();
+        // Storage behind its interfaces: SQLite and a local directory today; a PostgreSQL catalog and job store and a
+        // shared blob root replace these registrations only.
+        services.AddSingleton<LocalBlobStore>();
+        services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<LocalBlobStore>());
+        services.AddSingleton<ICatalog, SqliteCatalog>();
+        services.AddSingleton<IUploadStore, SqliteUploadStore>();
+        services.AddSingleton<IJobStore, SqliteJobStore>();
         services.AddSingleton<JobHub>();
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<PredictionStreams>();
         services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<IJobMetrics>(provider => provider.GetRequiredService<ServerMetrics>());
+        services.AddSingleton<IJobSpecReader, JobSpecReader>();
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();
+        services.AddSingleton<ISourceSandboxes>(provider => provider.GetRequiredService<SourceSandboxes>());
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<BoundAddressGuard>();
         services.AddHostedService(provider => provider.GetRequiredService<BoundAddressGuard>());
@@ -174,7 +181,7 @@ internal static class DiscoServer
         app.MapGrpcService<ModelGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapGet("/metrics", (ServerMetrics metrics, JobRunner runner, JobStore jobs, CancellationToken cancellationToken) =>
+        app.MapGet("/metrics", (ServerMetrics metrics, JobRunner runner, IJobStore jobs, CancellationToken cancellationToken) =>
             MetricsEndpoint.RenderAsync(metrics, runner, jobs, cancellationToken));
         app.MapGet("/healthz", (ShutdownDrain drain) => drain.IsDraining
             ? Results.Text("NOT_SERVING\n", statusCode: StatusCodes.Status503ServiceUnavailable)
@@ -190,8 +197,8 @@ internal static class DiscoServer
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Disco.Geo.Server");
         DataDirectory directory = services.GetRequiredService<DataDirectory>();
         await services.GetRequiredService<MetadataDatabase>().InitializeAsync(cancellationToken);
-        int orphans = await services.GetRequiredService<BlobStore>().CollectGarbageAsync(cancellationToken);
-        int staleUploads = await services.GetRequiredService<UploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
+        int orphans = await services.GetRequiredService<IBlobStore>().CollectGarbageAsync(cancellationToken);
+        int staleUploads = await services.GetRequiredService<IUploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
         await services.GetRequiredService<JobRunner>().RecoverAsync(cancellationToken);
         logger.LogInformation("Data directory {Directory}: removed {Orphans} unreferenced blobs and {Stale} stale uploads", directory.Root, orphans, staleUploads);
     }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs;
 
@@ -20,10 +20,20 @@ internal sealed class PredictionStreams
     internal void Remove(PredictionStream stream) => _streams.TryRemove(new KeyValuePair<string, PredictionStream>(stream.PredictionId, stream));
 }
 
+/// <summary>
+/// Rows [<paramref name="RowStart"/>, + <paramref name="RowCount"/>) and columns [<paramref name="ColStart"/>, +
+/// <paramref name="ColCount"/>) of a prediction's map: <paramref name="Values"/> holds float32 values, little-endian,
+/// laid out [<paramref name="Bands"/>, rows, columns]; <paramref name="Mask"/> one byte per node, [rows, columns].
+/// </summary>
+internal sealed record PredictionTile(int RowStart, int RowCount, int ColStart, int ColCount, int Bands, byte[] Values, byte[] Mask);
+
+/// <summary>One message on a prediction stream: a tile, or the summary that ends it.</summary>
+internal sealed record PredictionStreamItem(PredictionTile? Tile, PredictionSummaryRecord? Summary);
+
 /// <summary>The tiles and the summary of one prediction on their way to one Predict call.</summary>
 internal sealed class PredictionStream(string predictionId, PredictionStreams owner)
 {
-    private readonly Channel<PredictResponse> _channel = Channel.CreateBounded<PredictResponse>(new BoundedChannelOptions(8)
+    private readonly Channel<PredictionStreamItem> _channel = Channel.CreateBounded<PredictionStreamItem>(new BoundedChannelOptions(8)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -33,9 +43,9 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
 
     public string PredictionId { get; } = predictionId;
 
-    public ChannelReader<PredictResponse> Reader => _channel.Reader;
+    public ChannelReader<PredictionStreamItem> Reader => _channel.Reader;
 
-    public async ValueTask WriteTileAsync(Tile tile, CancellationToken cancellationToken)
+    public async ValueTask WriteTileAsync(PredictionTile tile, CancellationToken cancellationToken)
     {
         if (_detached)
         {
@@ -44,16 +54,16 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
 
         try
         {
-            await _channel.Writer.WriteAsync(new PredictResponse { Tile = tile }, cancellationToken);
+            await _channel.Writer.WriteAsync(new PredictionStreamItem(tile, null), cancellationToken);
         }
         catch (ChannelClosedException)
         {
         }
     }
 
-    public void Complete(PredictionSummary summary)
+    public void Complete(PredictionSummaryRecord summary)
     {
-        _channel.Writer.TryWrite(new PredictResponse { Summary = summary });
+        _channel.Writer.TryWrite(new PredictionStreamItem(null, summary));
         _channel.Writer.TryComplete();
     }
 

@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Disco.Geo.Server.Jobs;
-using Disco.Geo.Server.Services;
+using Disco.Geo.Server.Storage;
 
 namespace Disco.Geo.Server.Observability;
 
 /// <summary>GET /metrics in the Prometheus text format: the counters of <see cref="ServerMetrics"/> plus gauges read at scrape time.</summary>
 internal static class MetricsEndpoint
 {
-    public static async Task<IResult> RenderAsync(ServerMetrics metrics, JobRunner runner, JobStore jobs, CancellationToken cancellationToken)
+    public static async Task<IResult> RenderAsync(ServerMetrics metrics, JobRunner runner, IJobStore jobs, CancellationToken cancellationToken)
     {
         var text = new StringBuilder(4096);
         metrics.WriteTo(text);
@@ -17,7 +17,7 @@ internal static class MetricsEndpoint
         ServerMetrics.Header(text, "disco_jobs", "gauge", "Jobs in the database by kind and state.");
         foreach ((var kind, var state, long count) in await jobs.CountByKindAndStateAsync(cancellationToken))
         {
-            text.Append("disco_jobs{kind=\"").Append(Names.Of(kind)).Append("\",state=\"").Append(Names.Of(state)).Append("\"} ")
+            text.Append("disco_jobs{kind=\"").Append(JobNames.Of(kind)).Append("\",state=\"").Append(JobNames.Of(state)).Append("\"} ")
                 .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 

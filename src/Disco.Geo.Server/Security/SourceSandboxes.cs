@@ -4,6 +4,7 @@ using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Security;
 
@@ -14,14 +15,14 @@ namespace Disco.Geo.Server.Security;
 /// these, in the job and, before the job is queued, at the RPC (ingest through the engine's inspection, predictions through
 /// <see cref="ThrowIfPredictionInputEscapesAsync"/>).
 /// </summary>
-internal sealed class SourceSandboxes
+internal sealed class SourceSandboxes : ISourceSandboxes
 {
     private const string ImportRootBoundary = "the server's import roots";
     private readonly Lazy<SourceSandbox> _importRoots;
-    private readonly Catalog _catalog;
-    private readonly BlobStore _blobs;
+    private readonly ICatalog _catalog;
+    private readonly IBlobStore _blobs;
 
-    public SourceSandboxes(ImportRoots importRoots, Catalog catalog, BlobStore blobs)
+    public SourceSandboxes(ImportRoots importRoots, ICatalog catalog, IBlobStore blobs)
     {
         _catalog = catalog;
         _blobs = blobs;
@@ -30,6 +31,8 @@ internal sealed class SourceSandboxes
 
     /// <summary>An uploaded file, stored as a blob: it may read only itself.</summary>
     public static SourceSandbox ForUpload(string blobPath) => Raster.Ingest.IngestSandboxes.ForUpload(blobPath);
+
+    SourceSandbox ISourceSandboxes.ForUpload(string blobPath) => ForUpload(blobPath);
 
     /// <summary>Files named by server path (already resolved under an import root): they may read files under the roots.</summary>
     public SourceSandbox ForServerPaths() => _importRoots.Value;
@@ -51,7 +54,7 @@ internal sealed class SourceSandboxes
 
     private async Task ThrowIfUploadEscapesAsync(string subject, string datasetId, CancellationToken cancellationToken)
     {
-        if (await _catalog.FindAsync(_catalog.Datasets, Ids.Dataset, datasetId, cancellationToken) is { Kind: DatasetKind.RawFile } upload)
+        if (await _catalog.FindDatasetAsync(datasetId, cancellationToken) is { Kind: DatasetRecordKind.RawFile } upload)
         {
             string blob = _blobs.PathOf(upload.Blob.Sha256);
             await ThrowIfEscapingAsync($"{subject} '{IngestJobHandler.UploadName(upload)}'", blob, ForUpload(blob), cancellationToken);

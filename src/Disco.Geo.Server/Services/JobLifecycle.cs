@@ -1,7 +1,9 @@
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Grpc.Core;
 
 namespace Disco.Geo.Server.Services;
@@ -10,7 +12,7 @@ namespace Disco.Geo.Server.Services;
 /// The life cycle of jobs of every kind (get, list, watch, cancel, resume), served by JobService and by the
 /// deprecated TrainingService aliases of the same RPCs, so both answer alike.
 /// </summary>
-internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore jobs, JobHub hub)
+internal sealed class JobLifecycle(JobRunner runner, IJobStore jobs, JobHub hub)
 {
     /// <summary>How often a watch looks the job up again before settling for the stored state.</summary>
     private const int MaxSettleAttempts = 100;
@@ -28,19 +30,19 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
         {
             if (hub.Watch(id, cancellationToken) is { } live)
             {
-                await foreach (Job job in live.WithCancellation(cancellationToken))
+                await foreach (JobRecord job in live.WithCancellation(cancellationToken))
                 {
-                    await responseStream.WriteAsync(new JobEvent { Job = job }, cancellationToken);
+                    await responseStream.WriteAsync(new JobEvent { Job = job.ToApi() }, cancellationToken);
                 }
 
                 return;
             }
 
-            Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+            JobRecord stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
             if (JobHub.IsFinal(stored.State) || attempt >= MaxSettleAttempts)
             {
                 // Final, or (after a resume race that never settled) the stored state is the best we know.
-                await responseStream.WriteAsync(new JobEvent { Job = stored }, cancellationToken);
+                await responseStream.WriteAsync(new JobEvent { Job = stored.ToApi() }, cancellationToken);
                 if (JobHub.IsFinal(stored.State))
                 {
                     return;
@@ -55,11 +57,11 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
         }
     }
 
-    public Task<Job> CancelAsync(CancelJobRequest request, CancellationToken cancellationToken) =>
-        runner.CancelAsync(CheckJobId(request.JobId), cancellationToken);
+    public async Task<Job> CancelAsync(CancelJobRequest request, CancellationToken cancellationToken) =>
+        (await runner.CancelAsync(CheckJobId(request.JobId), cancellationToken)).ToApi();
 
-    public Task<Job> ResumeAsync(ResumeJobRequest request, CancellationToken cancellationToken) =>
-        runner.ResumeAsync(CheckJobId(request.JobId), cancellationToken);
+    public async Task<Job> ResumeAsync(ResumeJobRequest request, CancellationToken cancellationToken) =>
+        (await runner.ResumeAsync(CheckJobId(request.JobId), cancellationToken)).ToApi();
 
     public async Task<ListJobsResponse> ListAsync(ListJobsRequest request, CancellationToken cancellationToken)
     {
@@ -70,28 +72,16 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
             throw Problem.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
         }
 
-        var filters = new List<string>();
-        var parameters = new Dictionary<string, object>();
-        if (request.Kind != JobKind.Unspecified)
+        (IReadOnlyList<JobRecord> items, bool more) = await jobs.ListAsync(new JobQuery(after, PageTokens.PageSize(request.PageSize))
         {
-            filters.Add("kind = $kind");
-            parameters["$kind"] = (int)request.Kind;
-        }
-
-        if (request.State != JobState.Unspecified)
-        {
-            filters.Add("state = $state");
-            parameters["$state"] = (int)request.State;
-        }
-
-        await using var connection = await catalog.OpenAsync(cancellationToken);
-        (List<Job> items, bool more) = await jobs.Table.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, cancellationToken);
+            Kind = request.Kind == JobKind.Unspecified ? null : request.Kind.ToRecord(),
+            State = request.State == JobState.Unspecified ? null : request.State.ToRecord(),
+        }, cancellationToken);
         var response = new ListJobsResponse();
-        foreach (Job job in items)
+        foreach (JobRecord job in items)
         {
             // Progress reaches the database at most once a second; the hub has the latest.
-            response.Jobs.Add(hub.TryGetLatest(job.Id, out Job live) ? live : job);
+            response.Jobs.Add((hub.TryGetLatest(job.Id, out JobRecord live) ? live : job).ToApi());
         }
 
         if (more)
@@ -105,7 +95,7 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
     public async Task<Job> GetAsync(GetJobRequest request, CancellationToken cancellationToken)
     {
         string id = CheckJobId(request.JobId);
-        return hub.TryGetLatest(id, out Job live) ? live : await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+        return (hub.TryGetLatest(id, out JobRecord live) ? live : await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id)).ToApi();
     }
 
     private static string CheckJobId(string id) =>

@@ -9,6 +9,7 @@ using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -18,8 +19,8 @@ namespace Disco.Geo.Server.Services;
 
 /// <summary>ModelService: model packages stored as blobs with their card.</summary>
 internal sealed class ModelGrpcService(
-    Catalog catalog,
-    BlobStore blobs,
+    ICatalog catalog,
+    IBlobStore blobs,
     DataDirectory directory,
     JobRunner runner,
     ActiveJobs activeJobs,
@@ -34,12 +35,9 @@ internal sealed class ModelGrpcService(
     {
         Validation.CheckPageSize(request.PageSize);
         string? after = Validation.DecodePageToken(request.PageToken);
-        await using var connection = await catalog.OpenAsync(context.CancellationToken);
-        (List<Model> items, bool more) = await catalog.Models.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize),
-            string.IsNullOrEmpty(request.NamePrefix) ? null : "substr(name, 1, length($prefix)) = $prefix",
-            new Dictionary<string, object> { ["$prefix"] = request.NamePrefix }, context.CancellationToken);
-        var response = new ListModelsResponse { Models = { items } };
+        (IReadOnlyList<ModelRecord> items, bool more) = await catalog.ListModelsAsync(
+            new CatalogQuery(after, PageTokens.PageSize(request.PageSize)) { NamePrefix = request.NamePrefix }, context.CancellationToken);
+        var response = new ListModelsResponse { Models = { items.Select(RecordMapping.ToApi) } };
         if (more)
         {
             response.NextPageToken = PageTokens.Encode(items[^1].Id);
@@ -54,7 +52,7 @@ internal sealed class ModelGrpcService(
     {
         Model model = await FindAsync(request.Model, context.CancellationToken);
         await activeJobs.ThrowIfInUseAsync("model", model.Id, context.CancellationToken);
-        long freed = await catalog.DeleteAsync(catalog.Models, model.Id, model.Blob.Sha256, context.CancellationToken) ?? throw Problem.NotFound("model", request.Model);
+        long freed = await catalog.DeleteModelAsync(model.Id, context.CancellationToken) ?? throw Problem.NotFound("model", request.Model);
         logger.LogInformation("Model {ModelId} ('{Name}') deleted; {Bytes} bytes freed", model.Id, model.Name, freed);
         return new DeleteModelResponse { ModelId = model.Id, FreedBytes = freed };
     }
@@ -124,7 +122,7 @@ internal sealed class ModelGrpcService(
                 throw Problem.InvalidArgument("chunk", $"the stream ended after {position} of {header.SizeBytes} bytes; send the whole package.");
             }
 
-            string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
+            string sha256 = await FileHashes.Sha256Async(temp, 0, cancellationToken);
             if (sha256 != header.Sha256)
             {
                 throw Problem.DataLoss($"The received package has SHA-256 {sha256}, but the header announced {header.Sha256}. Nothing was stored; send it again.");
@@ -146,7 +144,7 @@ internal sealed class ModelGrpcService(
                 throw Problem.InvalidArgument("header.name", $"the card has no usable name ('{ClientText.Shorten(name)}'); pass a name: {Validation.NameRule}.");
             }
 
-            if (await catalog.FindAsync(catalog.Models, Ids.Model, name, cancellationToken) is { } existing)
+            if ((await catalog.FindModelAsync(name, cancellationToken))?.ToApi() is { } existing)
             {
                 return existing.Blob.Sha256 == sha256
                     ? existing
@@ -155,10 +153,10 @@ internal sealed class ModelGrpcService(
 
             var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
             ModelCardMapping.ApplyCard(model, card);
-            BlobInfo? blob = await blobs.CommitAsync(temp, sha256, stored =>
+            BlobRecord? blob = await blobs.CommitAsync(temp, sha256, stored =>
             {
-                model.Blob = stored;
-                return catalog.TryInsertModelAsync(model, CancellationToken.None);
+                model.Blob = stored.ToApi();
+                return catalog.TryInsertModelAsync(model.ToRecord(), CancellationToken.None);
             }, cancellationToken);
             if (blob is null)
             {
@@ -177,9 +175,9 @@ internal sealed class ModelGrpcService(
     public override async Task<Job> VerifyModel(VerifyModelRequest request, ServerCallContext context)
     {
         Model model = await FindAsync(request.Model, context.CancellationToken);
-        return await runner.SubmitAsync(new JobSubmission(
-            JobKind.Verify, new VerifyModelRequest { Model = model.Id }, VerifyJobHandler.Lane, request.Priority, $"verify model '{model.Name}'", null, [model.Id]),
-            context.CancellationToken);
+        return (await runner.SubmitAsync(new JobSubmission(
+            JobKind.Verify.ToRecord(), JobSpecs.Of(new VerifyModelRequest { Model = model.Id }), VerifyJobHandler.Lane, request.Priority, $"verify model '{model.Name}'", null, [model.Id]),
+            context.CancellationToken)).ToApi();
     }
 
     /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
@@ -199,6 +197,6 @@ internal sealed class ModelGrpcService(
             throw Problem.InvalidArgument("model", "is required: a model id (mdl_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Models, Ids.Model, reference, cancellationToken) ?? throw Problem.NotFound("model", reference);
+        return (await catalog.FindModelAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("model", reference);
     }
 }

@@ -9,6 +9,7 @@ using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -18,12 +19,12 @@ namespace Disco.Geo.Server.Services;
 
 /// <summary>PredictionService: running models as prediction jobs, streaming their tiles, and exporting finished maps.</summary>
 internal sealed class PredictionGrpcService(
-    Catalog catalog,
-    BlobStore blobs,
+    ICatalog catalog,
+    IBlobStore blobs,
     DataDirectory directory,
     JobRunner runner,
     JobHub hub,
-    JobStore jobs,
+    IJobStore jobs,
     PredictionStreams streams,
     ImportRoots importRoots,
     SourceSandboxes sandboxes,
@@ -75,7 +76,7 @@ internal sealed class PredictionGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
-        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken) ?? throw Problem.NotFound("model", request.Model);
+        Model model = (await catalog.FindModelAsync(request.Model, cancellationToken))?.ToApi() ?? throw Problem.NotFound("model", request.Model);
         PredictRequest spec = request.Clone();
         spec.Model = model.Id;
         var inputs = new List<string> { model.Id };
@@ -158,30 +159,34 @@ internal sealed class PredictionGrpcService(
         PredictionStream stream = streams.Attach(prediction.Id);
         try
         {
-            await catalog.SavePredictionAsync(prediction, cancellationToken);
-            Job job = await runner.SubmitAsync(new JobSubmission(
-                JobKind.Prediction, spec, jobOptions.Value.DefaultDevice, request.Priority, $"predict with '{model.Name}' on {inputDescription}",
+            await catalog.SavePredictionAsync(prediction.ToRecord(), cancellationToken);
+            JobRecord job = await runner.SubmitAsync(new JobSubmission(
+                JobKind.Prediction.ToRecord(), JobSpecs.Of(spec), jobOptions.Value.DefaultDevice, request.Priority, $"predict with '{model.Name}' on {inputDescription}",
                 request.RequestId.Length > 0 ? "predict:" + request.RequestId + ":" + prediction.Id : null, inputs,
-                new JobResult { PredictionId = prediction.Id }), cancellationToken);
+                new JobResultRecord { PredictionId = prediction.Id }), cancellationToken);
             prediction.JobId = job.Id;
-            await catalog.SavePredictionAsync(prediction, cancellationToken);
+            await catalog.SavePredictionAsync(prediction.ToRecord(), cancellationToken);
             await responseStream.WriteAsync(new PredictResponse { Prediction = prediction }, cancellationToken);
-            await foreach (PredictResponse message in stream.Reader.ReadAllAsync(cancellationToken))
+            await foreach (PredictionStreamItem item in stream.Reader.ReadAllAsync(cancellationToken))
             {
-                if (message.MessageCase == PredictResponse.MessageOneofCase.Tile && !request.StreamTiles)
+                if (item.Tile is { } tile)
                 {
-                    continue;
-                }
+                    if (!request.StreamTiles)
+                    {
+                        continue;
+                    }
 
-                await responseStream.WriteAsync(message, cancellationToken);
-                if (message.Tile is { } tile)
+                    await responseStream.WriteAsync(new PredictResponse { Tile = tile.ToApi() }, cancellationToken);
+                    metrics.AddStreamedBytes(tile.Values.Length);
+                }
+                else if (item.Summary is { } summary)
                 {
-                    metrics.AddStreamedBytes(tile.Values.Data.Length);
+                    await responseStream.WriteAsync(new PredictResponse { Summary = summary.ToApi() }, cancellationToken);
                 }
             }
 
-            Job final = await OutcomeAsync(job, cancellationToken);
-            if (final.State == JobState.Failed && final.Error is { } error)
+            JobRecord final = await OutcomeAsync(job, cancellationToken);
+            if (final.State == JobRecordState.Failed && final.Error is { } error)
             {
                 throw new ProblemException((ProblemKind)error.Code, error.Message);
             }
@@ -197,12 +202,12 @@ internal sealed class PredictionGrpcService(
     /// records the outcome, so reading the store right away could see the job still running and report a failed
     /// prediction as OK; the hub's watch ends exactly at the final state (and once it is gone, the store has it).
     /// </summary>
-    private async Task<Job> OutcomeAsync(Job job, CancellationToken cancellationToken)
+    private async Task<JobRecord> OutcomeAsync(JobRecord job, CancellationToken cancellationToken)
     {
-        Job latest = job;
+        JobRecord latest = job;
         if (hub.Watch(job.Id, cancellationToken) is { } live)
         {
-            await foreach (Job state in live)
+            await foreach (JobRecord state in live)
             {
                 latest = state;
             }
@@ -219,24 +224,12 @@ internal sealed class PredictionGrpcService(
     {
         Validation.CheckPageSize(request.PageSize);
         string? after = Validation.DecodePageToken(request.PageToken);
-        var filters = new List<string>();
-        var parameters = new Dictionary<string, object>();
-        if (request.ModelId.Length > 0)
+        (IReadOnlyList<PredictionRecord> items, bool more) = await catalog.ListPredictionsAsync(new CatalogQuery(after, PageTokens.PageSize(request.PageSize))
         {
-            filters.Add("model_id = $model");
-            parameters["$model"] = request.ModelId;
-        }
-
-        if (request.RequestId.Length > 0)
-        {
-            filters.Add("request_id = $request");
-            parameters["$request"] = request.RequestId;
-        }
-
-        await using var connection = await catalog.OpenAsync(context.CancellationToken);
-        (List<Prediction> items, bool more) = await catalog.Predictions.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, context.CancellationToken);
-        var response = new ListPredictionsResponse { Predictions = { items } };
+            ModelId = request.ModelId,
+            RequestId = request.RequestId,
+        }, context.CancellationToken);
+        var response = new ListPredictionsResponse { Predictions = { items.Select(RecordMapping.ToApi) } };
         if (more)
         {
             response.NextPageToken = PageTokens.Encode(items[^1].Id);
@@ -253,7 +246,7 @@ internal sealed class PredictionGrpcService(
             throw Problem.FailedPrecondition("IN_USE", prediction.Id, $"Prediction {prediction.Id} is still being computed by job {job.Id}; cancel it first with `disco jobs cancel {job.Id}`.");
         }
 
-        long freed = await catalog.DeleteAsync(catalog.Predictions, prediction.Id, prediction.Blob?.Sha256, context.CancellationToken) ?? throw Problem.NotFound("prediction", request.Prediction);
+        long freed = await catalog.DeletePredictionAsync(prediction.Id, context.CancellationToken) ?? throw Problem.NotFound("prediction", request.Prediction);
         return new DeletePredictionResponse { PredictionId = prediction.Id, FreedBytes = freed };
     }
 
@@ -300,23 +293,26 @@ internal sealed class PredictionGrpcService(
         }
     }
 
+    /// <inheritdoc cref="MapAsync(ICatalog, IBlobStore, Prediction, CancellationToken)"/>
+    public static Task<PredictionMap> MapAsync(ICatalog catalog, IBlobStore blobs, PredictionRecord prediction, CancellationToken cancellationToken) =>
+        MapAsync(catalog, blobs, prediction.ToApi(), cancellationToken);
+
     /// <summary>The finished map of a prediction, or FAILED_PRECONDITION while it is not finished.</summary>
-    public static async Task<PredictionMap> MapAsync(Catalog catalog, BlobStore blobs, Prediction prediction, CancellationToken cancellationToken)
+    public static async Task<PredictionMap> MapAsync(ICatalog catalog, IBlobStore blobs, Prediction prediction, CancellationToken cancellationToken)
     {
         if (prediction.State != PredictionState.Succeeded || prediction.Blob is null)
         {
             throw Problem.FailedPrecondition("PREDICTION_STATE", prediction.Id, $"Prediction {prediction.Id} is {prediction.State.ToString().ToLowerInvariant()}; only finished predictions have a map.");
         }
 
-        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, prediction.ModelId, cancellationToken) ?? new Model { Id = prediction.ModelId };
+        Model model = (await catalog.FindModelAsync(prediction.ModelId, cancellationToken))?.ToApi() ?? new Model { Id = prediction.ModelId };
         return PredictionMapping.ToMap(prediction, blobs.PathOf(prediction.Blob.Sha256), model);
     }
 
     private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken);
-        (List<Prediction> items, _) = await catalog.Predictions.ListAsync(connection, null, 100, "request_id = $r", new Dictionary<string, object> { ["$r"] = requestId }, cancellationToken);
-        return items;
+        (IReadOnlyList<PredictionRecord> items, _) = await catalog.ListPredictionsAsync(new CatalogQuery(null, 100) { RequestId = requestId }, cancellationToken);
+        return [.. items.Select(RecordMapping.ToApi)];
     }
 
     /// <summary>
@@ -327,8 +323,7 @@ internal sealed class PredictionGrpcService(
     private async Task ThrowIfAnotherRequestAsync(Prediction previous, PredictRequest spec, CancellationToken cancellationToken)
     {
         List<string> differences;
-        if (previous.JobId.Length > 0 && await jobs.GetSpecAsync(previous.JobId, cancellationToken) is { Length: > 0 } stored
-            && Any.Parser.ParseFrom(stored).TryUnpack(out PredictRequest earlier))
+        if (previous.JobId.Length > 0 && JobSpecs.TryRead(await jobs.GetSpecAsync(previous.JobId, cancellationToken), out PredictRequest earlier))
         {
             differences = ResultDefiningDifferences(earlier, spec);
         }
@@ -383,7 +378,7 @@ internal sealed class PredictionGrpcService(
             throw Problem.InvalidArgument("prediction", "is required: a prediction id (prd_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Predictions, Ids.Prediction, reference, cancellationToken) ?? throw Problem.NotFound("prediction", reference);
+        return (await catalog.FindPredictionAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("prediction", reference);
     }
 
     private async Task<Dataset> DatasetAsync(string field, string reference, DatasetKind kind, CancellationToken cancellationToken)
@@ -393,7 +388,7 @@ internal sealed class PredictionGrpcService(
             throw Problem.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
         }
 
-        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
+        Dataset dataset = (await catalog.FindDatasetAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("dataset", reference);
         if (dataset.Kind != kind)
         {
             throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id, kind == DatasetKind.Gridded

@@ -17,7 +17,7 @@ internal static class TileEndpoint
     private static IResult Text(int status, string message) => Results.Text(message, "text/plain; charset=utf-8", statusCode: status);
 
     public static async Task<IResult> GetAsync(
-        string predictionId, string tileMatrixSet, int z, long x, long y, Catalog catalog, BlobStore blobs, IServiceProvider services, CancellationToken cancellationToken)
+        string predictionId, string tileMatrixSet, int z, long x, long y, ICatalog catalog, IBlobStore blobs, IServiceProvider services, CancellationToken cancellationToken)
     {
         if (!TileMatrixSets.IsKnown(tileMatrixSet))
         {
@@ -35,7 +35,7 @@ internal static class TileEndpoint
             return Text(400, $"Tile {x}/{y} is outside the {columns} x {rows} matrix of zoom level {z}.\n");
         }
 
-        Prediction? prediction = Ids.IsId(Ids.Prediction, predictionId) ? await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken) : null;
+        Storage.Records.PredictionRecord? prediction = Ids.IsId(Ids.Prediction, predictionId) ? await catalog.FindPredictionAsync(predictionId, cancellationToken) : null;
         if (prediction is null)
         {
             return Text(404, $"No prediction '{ClientText.Shorten(predictionId)}'.{Problem.ListHint("prediction")}\n");

@@ -23,7 +23,7 @@ internal static class ExportedFileStreaming
             FileName = fileName,
             ContentType = contentType,
             SizeBytes = new FileInfo(path).Length,
-            Sha256 = await BlobStore.HashFileAsync(path, 0, cancellationToken),
+            Sha256 = await FileHashes.Sha256Async(path, 0, cancellationToken),
             AuxXml = File.Exists(sidecar) ? await File.ReadAllTextAsync(sidecar, cancellationToken) : string.Empty,
         };
         await writeMetadata(metadata);
