@@ -1,5 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Engine;
+using Disco.Geo.Server.Application.Predictions;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Observability;
@@ -124,6 +126,8 @@ internal static class DiscoServer
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<PredictionStreams>();
         services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<PredictionMaps>();
+        services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();
         services.AddSingleton<ApiKeyCheck>();

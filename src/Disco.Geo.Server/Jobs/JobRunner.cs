@@ -1,5 +1,5 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Services;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
-using Disco.Geo.Server.Services;
 
 namespace Disco.Geo.Server.Observability;
 
@@ -17,7 +17,7 @@ internal static class MetricsEndpoint
         ServerMetrics.Header(text, "disco_jobs", "gauge", "Jobs in the database by kind and state.");
         foreach ((var kind, var state, long count) in await jobs.CountByKindAndStateAsync(cancellationToken))
         {
-            text.Append("disco_jobs{kind=\"").Append(Names.Of(kind)).Append("\",state=\"").Append(Names.Of(state)).Append("\"} ")
+            text.Append("disco_jobs{kind=\"").Append(LabelOf(kind)).Append("\",state=\"").Append(LabelOf(state)).Append("\"} ")
                 .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
@@ -45,4 +45,7 @@ internal static class MetricsEndpoint
         text.Append("dotnet_gc_heap_bytes ").Append(GC.GetTotalMemory(false).ToString(CultureInfo.InvariantCulture)).Append('\n');
         return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
+
+    /// <summary>A job kind or state as a Prometheus label value: the enum name in lower case ("running", "training"), as job messages spell it.</summary>
+    private static string LabelOf<T>(T value) where T : struct, System.Enum => value.ToString().ToLowerInvariant();
 }

@@ -1,6 +1,5 @@
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Services;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Security;

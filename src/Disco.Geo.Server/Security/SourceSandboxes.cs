@@ -2,7 +2,6 @@ using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
 
 namespace Disco.Geo.Server.Security;

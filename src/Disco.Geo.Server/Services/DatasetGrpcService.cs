@@ -3,10 +3,9 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Transfers;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
-using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Security;
@@ -318,7 +317,7 @@ internal sealed class DatasetGrpcService(
         await using FileStream stream = blobs.OpenRead(dataset.Blob.Sha256);
         stream.Position = request.Offset;
         await FileSender.SendAsync(stream, request.Offset, chunkBytes,
-            chunk => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = chunk }, cancellationToken), metrics, cancellationToken);
+            piece => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken), metrics, cancellationToken);
     }
 
     public override async Task ExportDataset(ExportDatasetRequest request, IServerStreamWriter<ExportDatasetResponse> responseStream, ServerCallContext context)
@@ -352,8 +351,8 @@ internal sealed class DatasetGrpcService(
             }
 
             await ExportedFileStreaming.StreamAsync(temp, dataset.Name + ".tif", contentType,
-                file => responseStream.WriteAsync(new ExportDatasetResponse { File = file }, cancellationToken),
-                chunk => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = chunk }, cancellationToken),
+                file => responseStream.WriteAsync(new ExportDatasetResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
+                piece => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
                 _limits.TransferChunkBytes, metrics, cancellationToken);
         }
         finally
@@ -371,12 +370,12 @@ internal sealed class DatasetGrpcService(
     }
 
     /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
-    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+    private static async IAsyncEnumerable<FilePiece?> ChunksOf(
         IAsyncStreamReader<UploadFileRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (await requestStream.MoveNext(cancellationToken))
         {
-            yield return requestStream.Current.MessageCase == UploadFileRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+            yield return requestStream.Current.MessageCase == UploadFileRequest.MessageOneofCase.Chunk ? TransferMapping.ToPiece(requestStream.Current.Chunk) : null;
         }
     }
 

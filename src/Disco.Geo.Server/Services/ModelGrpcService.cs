@@ -2,10 +2,9 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Transfers;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
-using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
@@ -79,7 +78,7 @@ internal sealed class ModelGrpcService(
         await using FileStream stream = blobs.OpenRead(model.Blob.Sha256);
         stream.Position = request.Offset;
         await FileSender.SendAsync(stream, request.Offset, request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes,
-            chunk => responseStream.WriteAsync(new ExportModelResponse { Chunk = chunk }, context.CancellationToken), metrics, context.CancellationToken);
+            piece => responseStream.WriteAsync(new ExportModelResponse { Chunk = TransferMapping.ToApi(piece) }, context.CancellationToken), metrics, context.CancellationToken);
     }
 
     public override async Task<Model> ImportModel(IAsyncStreamReader<ImportModelRequest> requestStream, ServerCallContext context)
@@ -183,12 +182,12 @@ internal sealed class ModelGrpcService(
     }
 
     /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
-    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+    private static async IAsyncEnumerable<FilePiece?> ChunksOf(
         IAsyncStreamReader<ImportModelRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (await requestStream.MoveNext(cancellationToken))
         {
-            yield return requestStream.Current.MessageCase == ImportModelRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+            yield return requestStream.Current.MessageCase == ImportModelRequest.MessageOneofCase.Chunk ? TransferMapping.ToPiece(requestStream.Current.Chunk) : null;
         }
     }
 

@@ -2,9 +2,9 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Application.Transfers;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
-using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Security;
@@ -29,6 +29,7 @@ internal sealed class PredictionGrpcService(
     SourceSandboxes sandboxes,
     ServerMetrics metrics,
     IPredictionExporter exporter,
+    PredictionMaps maps,
     IOptions<JobsOptions> jobOptions,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
@@ -274,7 +275,7 @@ internal sealed class PredictionGrpcService(
 
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
-        PredictionMap map = await MapAsync(catalog, blobs, prediction, cancellationToken);
+        PredictionMap map = await maps.MapAsync(prediction, cancellationToken);
         string temp = directory.NewTempPath("." + request.Format.ToString().ToLowerInvariant());
         try
         {
@@ -290,26 +291,14 @@ internal sealed class PredictionGrpcService(
 
             string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
             await ExportedFileStreaming.StreamAsync(temp, prediction.Name + extension, contentType,
-                file => responseStream.WriteAsync(new ExportPredictionResponse { File = file }, cancellationToken),
-                chunk => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = chunk }, cancellationToken),
+                file => responseStream.WriteAsync(new ExportPredictionResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
+                piece => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
                 limitOptions.Value.TransferChunkBytes, metrics, cancellationToken);
         }
         finally
         {
             ExportedFileStreaming.Delete(temp);
         }
-    }
-
-    /// <summary>The finished map of a prediction, or FAILED_PRECONDITION while it is not finished.</summary>
-    public static async Task<PredictionMap> MapAsync(Catalog catalog, BlobStore blobs, Prediction prediction, CancellationToken cancellationToken)
-    {
-        if (prediction.State != PredictionState.Succeeded || prediction.Blob is null)
-        {
-            throw Problem.FailedPrecondition("PREDICTION_STATE", prediction.Id, $"Prediction {prediction.Id} is {prediction.State.ToString().ToLowerInvariant()}; only finished predictions have a map.");
-        }
-
-        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, prediction.ModelId, cancellationToken) ?? new Model { Id = prediction.ModelId };
-        return PredictionMapping.ToMap(prediction, blobs.PathOf(prediction.Blob.Sha256), model);
     }
 
     private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
