@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Engine;
+using Disco.Geo.Grids;
 
 namespace Disco.Geo.Server.Jobs;
 
 /// <summary>
-/// Connects a running prediction job to the Predict call that started it: tiles flow through a small bounded channel,
-/// so a slow client slows the engine down instead of growing memory; once the client detaches, the job keeps
-/// writing its map to disk and stops sending tiles.
+/// Connects a running prediction job to the Predict call that started it: the map's rows flow through a small bounded
+/// channel, so a slow client slows the engine down instead of growing memory; once the client detaches, the job keeps
+/// writing its map to disk and stops sending rows. The job hands over rows, not tiles: the Predict call cuts them
+/// with the same tile writer that replays and downloads use, so every tile a client sees has one shape.
 /// </summary>
 internal sealed class PredictionStreams
 {
@@ -20,10 +22,22 @@ internal sealed class PredictionStreams
     internal void Remove(PredictionStream stream) => _streams.TryRemove(new KeyValuePair<string, PredictionStream>(stream.PredictionId, stream));
 }
 
-/// <summary>The tiles and the summary of one prediction on their way to one Predict call.</summary>
+/// <summary>What a running prediction tells its Predict call: the map's grid, then its rows, then its summary.</summary>
+internal abstract record PredictionProgress;
+
+/// <summary>The map's grid and band count, before any rows.</summary>
+internal sealed record PredictionBegun(SphereGrid Grid, int Bands) : PredictionProgress;
+
+/// <summary>Rows of the map: values [bands, rowCount, nlon] and mask [rowCount, nlon], copies the job no longer touches.</summary>
+internal sealed record PredictionRows(int RowStart, int RowCount, float[] Values, byte[] Mask) : PredictionProgress;
+
+/// <summary>The finished map's summary; nothing follows.</summary>
+internal sealed record PredictionFinished(MapSummary Summary) : PredictionProgress;
+
+/// <summary>The rows and the summary of one prediction on their way to one Predict call.</summary>
 internal sealed class PredictionStream(string predictionId, PredictionStreams owner)
 {
-    private readonly Channel<PredictResponse> _channel = Channel.CreateBounded<PredictResponse>(new BoundedChannelOptions(8)
+    private readonly Channel<PredictionProgress> _channel = Channel.CreateBounded<PredictionProgress>(new BoundedChannelOptions(8)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -33,9 +47,9 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
 
     public string PredictionId { get; } = predictionId;
 
-    public ChannelReader<PredictResponse> Reader => _channel.Reader;
+    public ChannelReader<PredictionProgress> Reader => _channel.Reader;
 
-    public async ValueTask WriteTileAsync(Tile tile, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(PredictionProgress progress, CancellationToken cancellationToken)
     {
         if (_detached)
         {
@@ -44,16 +58,16 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
 
         try
         {
-            await _channel.Writer.WriteAsync(new PredictResponse { Tile = tile }, cancellationToken);
+            await _channel.Writer.WriteAsync(progress, cancellationToken);
         }
         catch (ChannelClosedException)
         {
         }
     }
 
-    public void Complete(PredictionSummary summary)
+    public void Complete(MapSummary summary)
     {
-        _channel.Writer.TryWrite(new PredictResponse { Summary = summary });
+        _channel.Writer.TryWrite(new PredictionFinished(summary));
         _channel.Writer.TryComplete();
     }
 

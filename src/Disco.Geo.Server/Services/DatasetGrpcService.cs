@@ -2,6 +2,7 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
+using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
@@ -308,8 +309,8 @@ internal sealed class DatasetGrpcService(
         await responseStream.WriteAsync(new DownloadDatasetResponse { Dataset = dataset }, cancellationToken);
         if (dataset.Kind == DatasetKind.Gridded)
         {
-            await TileStreaming.StreamTilesAsync(blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, request.RowsPerTile, _limits,
-                tile => responseStream.WriteAsync(new DownloadDatasetResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
+            await TileWriter.WriteFileAsync(blobs.PathOf(dataset.Blob.Sha256), request.RowsPerTile, file => TileMapping.GeometryOf(dataset.Grid, file.NLon), _limits,
+                tile => responseStream.WriteAsync(new DownloadDatasetResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken), metrics, cancellationToken);
             return;
         }
 

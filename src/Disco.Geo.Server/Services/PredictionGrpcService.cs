@@ -2,6 +2,7 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
+using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
@@ -135,8 +136,8 @@ internal sealed class PredictionGrpcService(
             await responseStream.WriteAsync(new PredictResponse { Prediction = done }, cancellationToken);
             if (request.StreamTiles && done.Blob is { Sha256.Length: > 0 } stored)
             {
-                await TileStreaming.StreamTilesAsync(blobs.PathOf(stored.Sha256), done.Grid, request.RowsPerTile, limitOptions.Value,
-                    tile => responseStream.WriteAsync(new PredictResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
+                await TileWriter.WriteFileAsync(blobs.PathOf(stored.Sha256), request.RowsPerTile, file => TileMapping.GeometryOf(done.Grid, file.NLon), limitOptions.Value,
+                    tile => responseStream.WriteAsync(new PredictResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken), metrics, cancellationToken);
             }
 
             await responseStream.WriteAsync(new PredictResponse { Summary = done.Summary ?? new PredictionSummary() }, cancellationToken);
@@ -167,17 +168,28 @@ internal sealed class PredictionGrpcService(
             prediction.JobId = job.Id;
             await catalog.SavePredictionAsync(prediction, cancellationToken);
             await responseStream.WriteAsync(new PredictResponse { Prediction = prediction }, cancellationToken);
-            await foreach (PredictResponse message in stream.Reader.ReadAllAsync(cancellationToken))
+            // The job hands over rows as the engine makes them; the one tile writer cuts them into the tiles a replay
+            // or a download of the same map would send.
+            TileWriter? tiles = null;
+            Task WriteTile(MapTile tile) => responseStream.WriteAsync(new PredictResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken);
+            await foreach (PredictionProgress progress in stream.Reader.ReadAllAsync(cancellationToken))
             {
-                if (message.MessageCase == PredictResponse.MessageOneofCase.Tile && !request.StreamTiles)
+                switch (progress)
                 {
-                    continue;
-                }
+                    case PredictionBegun begun when request.StreamTiles:
+                        tiles = new TileWriter(begun.Bands, begun.Grid.NLat, begun.Grid.NLon, request.RowsPerTile, TileGeometry.Of(begun.Grid), limitOptions.Value, metrics);
+                        break;
+                    case PredictionRows rows when tiles is not null:
+                        await tiles.AddRowsAsync(rows.RowStart, rows.RowCount, rows.Values, rows.Mask, WriteTile);
+                        break;
+                    case PredictionFinished finished:
+                        if (tiles is not null)
+                        {
+                            await tiles.FlushAsync(WriteTile);
+                        }
 
-                await responseStream.WriteAsync(message, cancellationToken);
-                if (message.Tile is { } tile)
-                {
-                    metrics.AddStreamedBytes(tile.Values.Data.Length);
+                        await responseStream.WriteAsync(new PredictResponse { Summary = PredictionMapping.ToApi(finished.Summary) }, cancellationToken);
+                        break;
                 }
             }
 

@@ -45,7 +45,7 @@ internal sealed class PredictionJobHandler(
         }
 
         string temp = directory.NewTempPath(".tensor");
-        var sink = new Sink(temp, streams.Get(predictionId), request.RowsPerTile);
+        var sink = new Sink(temp, streams.Get(predictionId));
         try
         {
             Engine.MapSummary summary;
@@ -88,7 +88,7 @@ internal sealed class PredictionJobHandler(
                 return true;
             }, cancellationToken);
 
-            streams.Get(predictionId)?.Complete(apiSummary);
+            streams.Get(predictionId)?.Complete(summary);
             return new JobResult { PredictionId = predictionId };
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -128,7 +128,7 @@ internal sealed class PredictionJobHandler(
             : new PredictionInput(null, null, panorama, blob, SourceSandboxes.ForUpload(blob), name);
     }
 
-    private sealed class Sink(string path, PredictionStream? stream, int rowsPerTile) : IPredictionSink
+    private sealed class Sink(string path, PredictionStream? stream) : IPredictionSink
     {
         private TensorFile? _file;
 
@@ -136,7 +136,7 @@ internal sealed class PredictionJobHandler(
 
         public IReadOnlyList<DatasetBand> Bands { get; private set; } = [];
 
-        public ValueTask BeginAsync(SphereGrid grid, IReadOnlyList<DatasetBand> bands, CancellationToken cancellationToken)
+        public async ValueTask BeginAsync(SphereGrid grid, IReadOnlyList<DatasetBand> bands, CancellationToken cancellationToken)
         {
             if (_file is not null)
             {
@@ -146,7 +146,10 @@ internal sealed class PredictionJobHandler(
             Grid = grid;
             Bands = bands;
             _file = TensorFile.Create(path, bands.Count, grid.NLat, grid.NLon, hasMask: true);
-            return ValueTask.CompletedTask;
+            if (stream is not null)
+            {
+                await stream.WriteAsync(new PredictionBegun(grid, bands.Count), cancellationToken);
+            }
         }
 
         public async ValueTask WriteRowsAsync(int rowStart, int rowCount, ReadOnlyMemory<float> values, ReadOnlyMemory<byte> mask, CancellationToken cancellationToken)
@@ -159,21 +162,8 @@ internal sealed class PredictionJobHandler(
                 return;
             }
 
-            int step = rowsPerTile > 0 ? rowsPerTile : rowCount;
-            for (int offset = 0; offset < rowCount; offset += step)
-            {
-                int rows = Math.Min(step, rowCount - offset);
-                var tile = new Tile
-                {
-                    RowStart = rowStart + offset,
-                    RowCount = rows,
-                    ColStart = 0,
-                    ColCount = file.NLon,
-                    Values = TypedArrays.Float32(file.Bands, rows, file.NLon, values.Span, rowCount, offset),
-                    Mask = new TypedArray { Dtype = DataType.Uint8, Shape = { rows, file.NLon }, Data = ByteString.CopyFrom(fullMask.AsSpan(offset * file.NLon, rows * file.NLon)) },
-                };
-                await stream.WriteTileAsync(tile, cancellationToken);
-            }
+            // The engine may reuse its buffer once this returns: the Predict call gets a copy.
+            await stream.WriteAsync(new PredictionRows(rowStart, rowCount, values.ToArray(), fullMask), cancellationToken);
         }
 
         public void Close()
