@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Engine;
 using Disco.Geo.Server.Application.Predictions;
+using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
@@ -127,6 +128,8 @@ internal static class DiscoServer
         services.AddSingleton<PredictionStreams>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<PredictionMaps>();
+        services.AddSingleton<LivePredictionTiles>();
+        services.AddSingleton<UploadReceiver>();
         services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();

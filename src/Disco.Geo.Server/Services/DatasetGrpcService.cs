@@ -4,6 +4,7 @@ using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
+using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
@@ -23,6 +24,7 @@ internal sealed class DatasetGrpcService(
     Catalog catalog,
     BlobStore blobs,
     UploadStore uploads,
+    UploadReceiver receiver,
     JobRunner runner,
     ActiveJobs activeJobs,
     ImportRoots importRoots,
@@ -59,41 +61,9 @@ internal sealed class DatasetGrpcService(
         }
 
         UploadStore.Session session = await uploads.GetOrCreateAsync(header, cancellationToken);
-        if (!uploads.TryAcquire(session.Id))
-        {
-            throw Problem.Aborted($"Another stream is uploading '{header.Name}' right now. Wait for it to end, then resume from GetUploadStatus's committed_bytes.");
-        }
-
-        try
-        {
-            long committed = session.CommittedBytes;
-            if (header.Offset > committed)
-            {
-                throw Problem.OutOfRange("header.offset", $"the server has committed {committed} bytes of this upload; resume from offset {committed} (or 0 to restart).");
-            }
-
-            long position = header.Offset;
-            await using (var part = new FileStream(session.PartPath, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 }))
-            {
-                part.SetLength(position);
-                part.Position = position;
-                position = await FileReceiver.ReceiveAsync(
-                    ChunksOf(requestStream, cancellationToken), part, position, header.SizeBytes, resumable: true, _limits, metrics, cancellationToken);
-            }
-
-            if (position < header.SizeBytes)
-            {
-                await uploads.TouchAsync(session.Id, CancellationToken.None);
-                throw Problem.FailedPrecondition("UPLOAD_INCOMPLETE", header.Name,
-                    $"The stream ended after {position} of {header.SizeBytes} bytes. The bytes are kept: resume with offset {position}.");
-            }
-
-            return await CompleteUploadAsync(session, header, cancellationToken);
-        }
-        finally
-        {
-            uploads.Release(session.Id);
-        }
+        return await receiver.ReceiveAsync(
+            session, new UploadReceiver.Announced(header.Name, header.SizeBytes, header.Sha256, header.Offset), ChunksOf(requestStream, cancellationToken),
+            (partPath, sha256) => CommitUploadAsync(partPath, sha256, header), cancellationToken);
     }
 
     public override async Task<UploadStatus> GetUploadStatus(GetUploadStatusRequest request, ServerCallContext context)
@@ -419,16 +389,9 @@ internal sealed class DatasetGrpcService(
         Validation.ThrowIfAny(violations);
     }
 
-    private async Task<UploadFileResponse> CompleteUploadAsync(UploadStore.Session session, UploadHeader header, CancellationToken cancellationToken)
+    /// <summary>Commits a whole, checked upload as a raw-file dataset.</summary>
+    private async Task<UploadFileResponse> CommitUploadAsync(string partPath, string sha256, UploadHeader header)
     {
-        string sha256 = await BlobStore.HashFileAsync(session.PartPath, 0, cancellationToken);
-        if (sha256 != header.Sha256)
-        {
-            await uploads.RemoveAsync(session.Id, CancellationToken.None);
-            logger.LogWarning("Upload of '{Name}' discarded: SHA-256 {Actual} does not match {Expected}", header.Name, sha256, header.Sha256);
-            throw Problem.DataLoss($"The received {header.SizeBytes} bytes have SHA-256 {sha256}, but the header announced {header.Sha256}. The upload was discarded; check the file and upload it again.");
-        }
-
         var dataset = new Dataset
         {
             Id = Ids.New(Ids.Dataset),
@@ -439,7 +402,7 @@ internal sealed class DatasetGrpcService(
             Description = header.Description,
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
-        BlobInfo? blob = await blobs.CommitAsync(session.PartPath, sha256, stored =>
+        BlobInfo? blob = await blobs.CommitAsync(partPath, sha256, stored =>
         {
             dataset.Blob = stored;
             return catalog.TryInsertDatasetAsync(dataset, CancellationToken.None);
@@ -449,7 +412,6 @@ internal sealed class DatasetGrpcService(
             throw Problem.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
         }
 
-        await uploads.RemoveAsync(session.Id, CancellationToken.None);
         logger.LogInformation("Dataset {DatasetId} ('{Name}') uploaded: {Bytes} bytes, SHA-256 {Sha256}", dataset.Id, dataset.Name, header.SizeBytes, sha256);
         return new UploadFileResponse { Dataset = dataset };
     }

@@ -2,6 +2,7 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
+using Disco.Geo.Server.Application.Predictions;
 using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Diagnostics;
@@ -31,6 +32,7 @@ internal sealed class PredictionGrpcService(
     ServerMetrics metrics,
     IPredictionExporter exporter,
     PredictionMaps maps,
+    LivePredictionTiles liveTiles,
     IOptions<JobsOptions> jobOptions,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
@@ -168,31 +170,9 @@ internal sealed class PredictionGrpcService(
             prediction.JobId = job.Id;
             await catalog.SavePredictionAsync(prediction, cancellationToken);
             await responseStream.WriteAsync(new PredictResponse { Prediction = prediction }, cancellationToken);
-            // The job hands over rows as the engine makes them; the one tile writer cuts them into the tiles a replay
-            // or a download of the same map would send.
-            TileWriter? tiles = null;
-            Task WriteTile(MapTile tile) => responseStream.WriteAsync(new PredictResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken);
-            await foreach (PredictionProgress progress in stream.Reader.ReadAllAsync(cancellationToken))
-            {
-                switch (progress)
-                {
-                    case PredictionBegun begun when request.StreamTiles:
-                        tiles = new TileWriter(begun.Bands, begun.Grid.NLat, begun.Grid.NLon, request.RowsPerTile, TileGeometry.Of(begun.Grid), limitOptions.Value, metrics);
-                        break;
-                    case PredictionRows rows when tiles is not null:
-                        await tiles.AddRowsAsync(rows.RowStart, rows.RowCount, rows.Values, rows.Mask, WriteTile);
-                        break;
-                    case PredictionFinished finished:
-                        if (tiles is not null)
-                        {
-                            await tiles.FlushAsync(WriteTile);
-                        }
-
-                        await responseStream.WriteAsync(new PredictResponse { Summary = PredictionMapping.ToApi(finished.Summary) }, cancellationToken);
-                        break;
-                }
-            }
-
+            await liveTiles.FollowAsync(stream, request.StreamTiles, request.RowsPerTile,
+                tile => responseStream.WriteAsync(new PredictResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken),
+                summary => responseStream.WriteAsync(new PredictResponse { Summary = PredictionMapping.ToApi(summary) }, cancellationToken), cancellationToken);
             Job final = await OutcomeAsync(job, cancellationToken);
             if (final.State == JobState.Failed && final.Error is { } error)
             {
