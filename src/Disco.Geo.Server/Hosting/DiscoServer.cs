@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Engine;
 using Disco.Geo.Server.Application.Predictions;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
@@ -130,6 +131,7 @@ internal static class DiscoServer
         services.AddSingleton<PredictionMaps>();
         services.AddSingleton<LivePredictionTiles>();
         services.AddSingleton<UploadReceiver>();
+        services.AddSingleton<RecordQueries>();
         services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();

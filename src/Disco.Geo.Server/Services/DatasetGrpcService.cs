@@ -2,6 +2,7 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Application.Uploads;
@@ -25,6 +26,7 @@ internal sealed class DatasetGrpcService(
     BlobStore blobs,
     UploadStore uploads,
     UploadReceiver receiver,
+    RecordQueries queries,
     JobRunner runner,
     ActiveJobs activeJobs,
     ImportRoots importRoots,
@@ -212,35 +214,17 @@ internal sealed class DatasetGrpcService(
 
     public override async Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
         if (!System.Enum.IsDefined(request.Kind))
         {
             throw Problem.InvalidArgument("kind", "is not a known dataset kind.");
         }
 
-        var filters = new List<string>();
-        var parameters = new Dictionary<string, object>();
-        if (request.Kind != DatasetKind.Unspecified)
-        {
-            filters.Add("kind = $kind");
-            parameters["$kind"] = (int)request.Kind;
-        }
-
-        if (!string.IsNullOrEmpty(request.NamePrefix))
-        {
-            filters.Add("substr(name, 1, length($prefix)) = $prefix");
-            parameters["$prefix"] = request.NamePrefix;
-        }
-
-        await using var connection = await catalog.OpenAsync(context.CancellationToken);
-        (List<Dataset> items, bool more) = await catalog.Datasets.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, context.CancellationToken);
-        var response = new ListDatasetsResponse { Datasets = { items } };
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
-        }
+        RecordFilter filter = new RecordFilter()
+            .Equal("kind", request.Kind == DatasetKind.Unspecified ? null : (int)request.Kind)
+            .NamePrefix(request.NamePrefix);
+        Page<Dataset> found = await queries.ListAsync(catalog.Datasets, page, filter, d => d.Id, context.CancellationToken);
+        var response = new ListDatasetsResponse { Datasets = { found.Items }, NextPageToken = found.NextPageToken };
 
         return response;
     }

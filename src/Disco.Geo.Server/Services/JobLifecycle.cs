@@ -1,4 +1,5 @@
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
@@ -10,7 +11,7 @@ namespace Disco.Geo.Server.Services;
 /// The life cycle of jobs of every kind (get, list, watch, cancel, resume), served by JobService and by the
 /// deprecated TrainingService aliases of the same RPCs, so both answer alike.
 /// </summary>
-internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore jobs, JobHub hub)
+internal sealed class JobLifecycle(RecordQueries queries, JobRunner runner, JobStore jobs, JobHub hub)
 {
     /// <summary>How often a watch looks the job up again before settling for the stored state.</summary>
     private const int MaxSettleAttempts = 100;
@@ -63,40 +64,21 @@ internal sealed class JobLifecycle(Catalog catalog, JobRunner runner, JobStore j
 
     public async Task<ListJobsResponse> ListAsync(ListJobsRequest request, CancellationToken cancellationToken)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
         if (!System.Enum.IsDefined(request.Kind) || !System.Enum.IsDefined(request.State))
         {
             throw Problem.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
         }
 
-        var filters = new List<string>();
-        var parameters = new Dictionary<string, object>();
-        if (request.Kind != JobKind.Unspecified)
-        {
-            filters.Add("kind = $kind");
-            parameters["$kind"] = (int)request.Kind;
-        }
-
-        if (request.State != JobState.Unspecified)
-        {
-            filters.Add("state = $state");
-            parameters["$state"] = (int)request.State;
-        }
-
-        await using var connection = await catalog.OpenAsync(cancellationToken);
-        (List<Job> items, bool more) = await jobs.Table.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, cancellationToken);
-        var response = new ListJobsResponse();
-        foreach (Job job in items)
+        RecordFilter filter = new RecordFilter()
+            .Equal("kind", request.Kind == JobKind.Unspecified ? null : (int)request.Kind)
+            .Equal("state", request.State == JobState.Unspecified ? null : (int)request.State);
+        Page<Job> found = await queries.ListAsync(jobs.Table, page, filter, j => j.Id, cancellationToken);
+        var response = new ListJobsResponse { NextPageToken = found.NextPageToken };
+        foreach (Job job in found.Items)
         {
             // Progress reaches the database at most once a second; the hub has the latest.
             response.Jobs.Add(hub.TryGetLatest(job.Id, out Job live) ? live : job);
-        }
-
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
         }
 
         return response;

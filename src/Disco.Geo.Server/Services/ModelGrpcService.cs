@@ -1,6 +1,7 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
@@ -18,6 +19,7 @@ namespace Disco.Geo.Server.Services;
 /// <summary>ModelService: model packages stored as blobs with their card.</summary>
 internal sealed class ModelGrpcService(
     Catalog catalog,
+    RecordQueries queries,
     BlobStore blobs,
     DataDirectory directory,
     JobRunner runner,
@@ -31,20 +33,9 @@ internal sealed class ModelGrpcService(
 
     public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
-        await using var connection = await catalog.OpenAsync(context.CancellationToken);
-        (List<Model> items, bool more) = await catalog.Models.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize),
-            string.IsNullOrEmpty(request.NamePrefix) ? null : "substr(name, 1, length($prefix)) = $prefix",
-            new Dictionary<string, object> { ["$prefix"] = request.NamePrefix }, context.CancellationToken);
-        var response = new ListModelsResponse { Models = { items } };
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
-        }
-
-        return response;
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
+        Page<Model> found = await queries.ListAsync(catalog.Models, page, new RecordFilter().NamePrefix(request.NamePrefix), m => m.Id, context.CancellationToken);
+        return new ListModelsResponse { Models = { found.Items }, NextPageToken = found.NextPageToken };
     }
 
     public override Task<Model> GetModel(GetModelRequest request, ServerCallContext context) => FindAsync(request.Model, context.CancellationToken);

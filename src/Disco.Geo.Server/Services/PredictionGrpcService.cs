@@ -3,6 +3,7 @@ using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Predictions;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Diagnostics;
@@ -33,6 +34,7 @@ internal sealed class PredictionGrpcService(
     IPredictionExporter exporter,
     PredictionMaps maps,
     LivePredictionTiles liveTiles,
+    RecordQueries queries,
     IOptions<JobsOptions> jobOptions,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
@@ -210,32 +212,12 @@ internal sealed class PredictionGrpcService(
 
     public override async Task<ListPredictionsResponse> ListPredictions(ListPredictionsRequest request, ServerCallContext context)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
-        var filters = new List<string>();
-        var parameters = new Dictionary<string, object>();
-        if (request.ModelId.Length > 0)
-        {
-            filters.Add("model_id = $model");
-            parameters["$model"] = request.ModelId;
-        }
-
-        if (request.RequestId.Length > 0)
-        {
-            filters.Add("request_id = $request");
-            parameters["$request"] = request.RequestId;
-        }
-
-        await using var connection = await catalog.OpenAsync(context.CancellationToken);
-        (List<Prediction> items, bool more) = await catalog.Predictions.ListAsync(
-            connection, after, PageTokens.PageSize(request.PageSize), filters.Count == 0 ? null : string.Join(" AND ", filters), parameters, context.CancellationToken);
-        var response = new ListPredictionsResponse { Predictions = { items } };
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
-        }
-
-        return response;
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
+        RecordFilter filter = new RecordFilter()
+            .Equal("model_id", request.ModelId.Length > 0 ? request.ModelId : null)
+            .Equal("request_id", request.RequestId.Length > 0 ? request.RequestId : null);
+        Page<Prediction> found = await queries.ListAsync(catalog.Predictions, page, filter, p => p.Id, context.CancellationToken);
+        return new ListPredictionsResponse { Predictions = { found.Items }, NextPageToken = found.NextPageToken };
     }
 
     public override async Task<DeletePredictionResponse> DeletePrediction(DeletePredictionRequest request, ServerCallContext context)
@@ -295,9 +277,9 @@ internal sealed class PredictionGrpcService(
 
     private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)
     {
-        await using var connection = await catalog.OpenAsync(cancellationToken);
-        (List<Prediction> items, _) = await catalog.Predictions.ListAsync(connection, null, 100, "request_id = $r", new Dictionary<string, object> { ["$r"] = requestId }, cancellationToken);
-        return items;
+        Page<Prediction> found = await queries.ListAsync(
+            catalog.Predictions, new PageRequest(PageTokens.DefaultPageSize, null), new RecordFilter().Equal("request_id", requestId), p => p.Id, cancellationToken);
+        return found.Items;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
@@ -14,6 +15,7 @@ namespace Disco.Geo.Server.Services;
 /// <summary>TrainingService: starting training; its job RPCs are deprecated aliases of JobService.</summary>
 internal sealed partial class TrainingGrpcService(
     Catalog catalog,
+    RecordQueries queries,
     JobRunner runner,
     JobStore jobs,
     JobHub hub,
@@ -24,7 +26,7 @@ internal sealed partial class TrainingGrpcService(
     /// <summary>Why the job RPCs here are kept: v1 clients call them; they serve exactly what JobService serves.</summary>
     private const string JobAlias = "A v1 alias of the JobService RPC of the same name.";
 
-    private readonly JobLifecycle _jobLifecycle = new(catalog, runner, jobs, hub);
+    private readonly JobLifecycle _jobLifecycle = new(queries, runner, jobs, hub);
 
     public override async Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
     {
