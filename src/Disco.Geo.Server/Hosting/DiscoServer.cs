@@ -1,7 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Engine;
+using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Predictions;
 using Disco.Geo.Server.Application.Queries;
+using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
@@ -132,6 +134,8 @@ internal static class DiscoServer
         services.AddSingleton<LivePredictionTiles>();
         services.AddSingleton<UploadReceiver>();
         services.AddSingleton<RecordQueries>();
+        services.AddSingleton<FileTransfers>();
+        services.AddSingleton<FileExports>();
         services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();

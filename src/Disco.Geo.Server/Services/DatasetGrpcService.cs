@@ -27,6 +27,8 @@ internal sealed class DatasetGrpcService(
     UploadStore uploads,
     UploadReceiver receiver,
     RecordQueries queries,
+    FileTransfers transfers,
+    FileExports exports,
     JobRunner runner,
     ActiveJobs activeJobs,
     ImportRoots importRoots,
@@ -34,7 +36,6 @@ internal sealed class DatasetGrpcService(
     ServerMetrics metrics,
     IIngestEngine ingestEngine,
     IDatasetExporter exporter,
-    DataDirectory directory,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions,
     ILogger<DatasetGrpcService> logger) : DatasetService.DatasetServiceBase
@@ -268,11 +269,8 @@ internal sealed class DatasetGrpcService(
             return;
         }
 
-        int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes;
-        await using FileStream stream = blobs.OpenRead(dataset.Blob.Sha256);
-        stream.Position = request.Offset;
-        await FileSender.SendAsync(stream, request.Offset, chunkBytes,
-            piece => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken), metrics, cancellationToken);
+        await transfers.SendStoredAsync(dataset.Blob.Sha256, request.Offset, request.ChunkBytes,
+            piece => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken), cancellationToken);
     }
 
     public override async Task ExportDataset(ExportDatasetRequest request, IServerStreamWriter<ExportDatasetResponse> responseStream, ServerCallContext context)
@@ -291,29 +289,14 @@ internal sealed class DatasetGrpcService(
         }
 
         bool cog = request.Format != ExportFormat.Geotiff;
-        string temp = directory.NewTempPath(".tif");
-        try
-        {
-            string contentType;
-            try
-            {
-                contentType = await exporter.ExportAsync(
-                    new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands)), dataset.Name, cog, temp, cancellationToken);
-            }
-            catch (EngineInputException e)
-            {
-                throw Problem.FailedPrecondition("EXPORT", dataset.Id, e.Message);
-            }
-
-            await ExportedFileStreaming.StreamAsync(temp, dataset.Name + ".tif", contentType,
-                file => responseStream.WriteAsync(new ExportDatasetResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
-                piece => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
-                _limits.TransferChunkBytes, metrics, cancellationToken);
-        }
-        finally
-        {
-            ExportedFileStreaming.Delete(temp);
-        }
+        await exports.ExportAsync(
+            dataset.Id, ".tif",
+            temp => exporter.ExportAsync(
+                new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands)), dataset.Name, cog, temp, cancellationToken),
+            dataset.Name + ".tif",
+            file => responseStream.WriteAsync(new ExportDatasetResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
+            piece => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
+            cancellationToken);
     }
 
     public override async Task<Job> VerifyDataset(VerifyDatasetRequest request, ServerCallContext context)

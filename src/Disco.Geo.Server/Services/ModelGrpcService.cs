@@ -20,12 +20,11 @@ namespace Disco.Geo.Server.Services;
 internal sealed class ModelGrpcService(
     Catalog catalog,
     RecordQueries queries,
+    FileTransfers transfers,
     BlobStore blobs,
-    DataDirectory directory,
     JobRunner runner,
     ActiveJobs activeJobs,
     IModelCardReader cards,
-    ServerMetrics metrics,
     IOptions<LimitsOptions> limitOptions,
     ILogger<ModelGrpcService> logger) : ModelService.ModelServiceBase
 {
@@ -66,10 +65,8 @@ internal sealed class ModelGrpcService(
         {
             File = new FileMetadata { FileName = model.Name + ".discomodel", ContentType = "application/octet-stream", SizeBytes = model.Blob.SizeBytes, Sha256 = model.Blob.Sha256 },
         }, context.CancellationToken);
-        await using FileStream stream = blobs.OpenRead(model.Blob.Sha256);
-        stream.Position = request.Offset;
-        await FileSender.SendAsync(stream, request.Offset, request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes,
-            piece => responseStream.WriteAsync(new ExportModelResponse { Chunk = TransferMapping.ToApi(piece) }, context.CancellationToken), metrics, context.CancellationToken);
+        await transfers.SendStoredAsync(model.Blob.Sha256, request.Offset, request.ChunkBytes,
+            piece => responseStream.WriteAsync(new ExportModelResponse { Chunk = TransferMapping.ToApi(piece) }, context.CancellationToken), context.CancellationToken);
     }
 
     public override async Task<Model> ImportModel(IAsyncStreamReader<ImportModelRequest> requestStream, ServerCallContext context)
@@ -99,26 +96,10 @@ internal sealed class ModelGrpcService(
             throw Problem.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
         }
 
-        string temp = directory.NewTempPath(".model");
+        string temp = await transfers.ReceiveWholeAsync(ChunksOf(requestStream, cancellationToken), header.SizeBytes, header.Sha256, ".model", cancellationToken);
         try
         {
-            long position = 0;
-            await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 }))
-            {
-                position = await FileReceiver.ReceiveAsync(
-                    ChunksOf(requestStream, cancellationToken), file, position, header.SizeBytes, resumable: false, _limits, metrics, cancellationToken);
-            }
-
-            if (position != header.SizeBytes)
-            {
-                throw Problem.InvalidArgument("chunk", $"the stream ended after {position} of {header.SizeBytes} bytes; send the whole package.");
-            }
-
-            string sha256 = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
-            if (sha256 != header.Sha256)
-            {
-                throw Problem.DataLoss($"The received package has SHA-256 {sha256}, but the header announced {header.Sha256}. Nothing was stored; send it again.");
-            }
+            string sha256 = header.Sha256;
 
             ModelCardJson card;
             try

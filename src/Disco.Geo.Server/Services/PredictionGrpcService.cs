@@ -23,7 +23,6 @@ namespace Disco.Geo.Server.Services;
 internal sealed class PredictionGrpcService(
     Catalog catalog,
     BlobStore blobs,
-    DataDirectory directory,
     JobRunner runner,
     JobHub hub,
     JobStore jobs,
@@ -33,6 +32,7 @@ internal sealed class PredictionGrpcService(
     ServerMetrics metrics,
     IPredictionExporter exporter,
     PredictionMaps maps,
+    FileExports exports,
     LivePredictionTiles liveTiles,
     RecordQueries queries,
     IOptions<JobsOptions> jobOptions,
@@ -250,29 +250,14 @@ internal sealed class PredictionGrpcService(
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
         PredictionMap map = await maps.MapAsync(prediction, cancellationToken);
-        string temp = directory.NewTempPath("." + request.Format.ToString().ToLowerInvariant());
-        try
-        {
-            string contentType;
-            try
-            {
-                contentType = await exporter.ExportAsync(map, PredictionMapping.ToEngine(request.Format), request.Width, request.Height, temp, cancellationToken);
-            }
-            catch (EngineInputException e)
-            {
-                throw Problem.FailedPrecondition("EXPORT", prediction.Id, e.Message);
-            }
-
-            string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
-            await ExportedFileStreaming.StreamAsync(temp, prediction.Name + extension, contentType,
-                file => responseStream.WriteAsync(new ExportPredictionResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
-                piece => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
-                limitOptions.Value.TransferChunkBytes, metrics, cancellationToken);
-        }
-        finally
-        {
-            ExportedFileStreaming.Delete(temp);
-        }
+        string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
+        await exports.ExportAsync(
+            prediction.Id, "." + request.Format.ToString().ToLowerInvariant(),
+            temp => exporter.ExportAsync(map, PredictionMapping.ToEngine(request.Format), request.Width, request.Height, temp, cancellationToken),
+            prediction.Name + extension,
+            file => responseStream.WriteAsync(new ExportPredictionResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
+            piece => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
+            cancellationToken);
     }
 
     private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)
