@@ -8,6 +8,7 @@ using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;

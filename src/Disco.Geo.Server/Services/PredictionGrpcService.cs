@@ -8,9 +8,10 @@ using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -149,7 +150,7 @@ internal sealed class PredictionGrpcService(
         }
 
         // A raster or photo that refers to files outside what it may read is refused before a job exists.
-        await sandboxes.ThrowIfPredictionInputEscapesAsync(spec, cancellationToken);
+        await ThrowIfInputEscapesAsync(spec, cancellationToken);
 
         var prediction = new Prediction
         {
@@ -332,6 +333,29 @@ internal sealed class PredictionGrpcService(
         }
 
         return await catalog.FindAsync(catalog.Predictions, Ids.Prediction, reference, cancellationToken) ?? throw Problem.NotFound("prediction", reference);
+    }
+
+    /// <summary>At the RPC: a prediction's raster or panorama input (upload or resolved server path), as for ingest.</summary>
+    private async Task ThrowIfInputEscapesAsync(PredictRequest spec, CancellationToken cancellationToken)
+    {
+        if (spec.InputCase == PredictRequest.InputOneofCase.Raster)
+        {
+            await (spec.Raster.LocationCase == RasterSource.LocationOneofCase.DatasetId
+                ? ThrowIfUploadEscapesAsync("The raster", spec.Raster.DatasetId, cancellationToken)
+                : sandboxes.ThrowIfPathEscapesAsync("The raster", spec.Raster.ServerPath, cancellationToken));
+        }
+        else if (spec.InputCase == PredictRequest.InputOneofCase.Panorama)
+        {
+            await ThrowIfUploadEscapesAsync("The panorama", spec.Panorama.DatasetId, cancellationToken);
+        }
+    }
+
+    private async Task ThrowIfUploadEscapesAsync(string subject, string datasetId, CancellationToken cancellationToken)
+    {
+        if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken) is { Kind: DatasetKind.RawFile } upload)
+        {
+            await sandboxes.ThrowIfUploadEscapesAsync(subject, blobs.PathOf(upload.Blob.Sha256), IngestJobHandler.UploadName(upload), cancellationToken);
+        }
     }
 
     private async Task<Dataset> DatasetAsync(string field, string reference, DatasetKind kind, CancellationToken cancellationToken)

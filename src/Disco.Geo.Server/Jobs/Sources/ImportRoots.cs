@@ -2,7 +2,7 @@ using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Microsoft.Extensions.Options;
 
-namespace Disco.Geo.Server.Security;
+namespace Disco.Geo.Server.Jobs.Sources;
 
 /// <summary>
 /// Server-side paths a client may name: only files under a configured import root, after resolving ".." and symbolic
