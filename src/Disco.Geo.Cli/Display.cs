@@ -93,7 +93,7 @@ internal static class Display
         {
             if (context.JsonOutput)
             {
-                await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
+                await foreach (Job job in client.Jobs.WatchAsync(jobId, cancellationToken))
                 {
                     context.WriteJsonText(Compact.Format(job));
                     last = job;
@@ -106,7 +106,7 @@ internal static class Display
                     .StartAsync(async progressContext =>
                     {
                         ProgressTask task = progressContext.AddTask(jobId, maxValue: 1);
-                        await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
+                        await foreach (Job job in client.Jobs.WatchAsync(jobId, cancellationToken))
                         {
                             last = job;
                             task.Value = job.Progress?.Fraction ?? 0;
@@ -120,12 +120,12 @@ internal static class Display
                 // training job reports every step, which would bury everything else in a CI log.
                 string previousKey = "";
                 long previousTime = 0;
-                await foreach (Job job in client.WatchJobAsync(jobId, cancellationToken))
+                await foreach (Job job in client.Jobs.WatchAsync(jobId, cancellationToken))
                 {
                     last = job;
                     string key = $"{job.State}|{job.Progress?.Stage}";
                     long now = System.Diagnostics.Stopwatch.GetTimestamp();
-                    if (key != previousKey || System.Diagnostics.Stopwatch.GetElapsedTime(previousTime, now) >= TimeSpan.FromSeconds(5) || DiscoClient.IsFinal(job.State))
+                    if (key != previousKey || System.Diagnostics.Stopwatch.GetElapsedTime(previousTime, now) >= TimeSpan.FromSeconds(5) || JobsClient.IsFinal(job.State))
                     {
                         context.Output.WriteLine($"{job.Id} {Lower(job.State)} {Percent(job.Progress?.Fraction ?? 0)} {job.Progress?.Message}");
                         previousKey = key;
@@ -134,7 +134,7 @@ internal static class Display
                 }
             }
 
-            last ??= await client.GetJobAsync(jobId, cancellationToken);
+            last ??= await client.Jobs.GetAsync(jobId, cancellationToken);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
@@ -178,7 +178,7 @@ internal static class Display
 
     public static string Percent(double fraction) => (fraction * 100).ToString("F0", CultureInfo.InvariantCulture) + "%";
 
-    private static bool JobFinal(JobState state) => DiscoClient.IsFinal(state);
+    private static bool JobFinal(JobState state) => JobsClient.IsFinal(state);
 
     private static string Result(JobResult? result) => result?.ResultCase switch
     {

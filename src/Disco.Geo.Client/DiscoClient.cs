@@ -1,7 +1,5 @@
 using System.Net.Security;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
-using Disco.Geo.Protos.V1;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -9,19 +7,22 @@ using Grpc.Net.Client;
 namespace Disco.Geo.Client;
 
 /// <summary>
-/// Typed async client of a Disco.Geo server. Unary calls get a deadline and are retried with exponential back-off
-/// while the server is UNAVAILABLE; uploads, downloads and job watches resume where they stopped. Failures surface as
-/// <see cref="DiscoException"/>. Thread-safe; dispose it to close the connection.
+/// Typed async client of a Disco.Geo server, one connection shared by the sub-clients <see cref="Datasets"/>,
+/// <see cref="Jobs"/>, <see cref="Predictions"/> and <see cref="Models"/>. Unary calls get a deadline and are retried
+/// with exponential back-off while the server is UNAVAILABLE; uploads, downloads and job watches resume where they
+/// stopped. Failures surface as <see cref="DiscoException"/>. Thread-safe; dispose it to close the connection.
 /// </summary>
 public sealed partial class DiscoClient : IDisposable
 {
+    // HTTP/2 flow-control window and largest request: a few transfer chunks in flight, so tile streams and uploads
+    // reach full speed without waiting for window growth.
+    private const int StreamWindowBytes = 4 * DiscoClientOptions.TransferChunkBytes;
+
     private readonly GrpcChannel _channel;
-    private readonly DiscoClientOptions _options;
-    private readonly Metadata _headers = [];
+    private readonly DiscoCalls _calls;
 
     private DiscoClient(DiscoClientOptions options)
     {
-        _options = options;
         var address = new Uri(options.Address.Contains("://", StringComparison.Ordinal) ? options.Address : "http://" + options.Address);
         var handler = new SocketsHttpHandler
         {
@@ -30,8 +31,7 @@ public sealed partial class DiscoClient : IDisposable
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
             ConnectTimeout = TimeSpan.FromSeconds(10),
-            // A larger initial HTTP/2 window lets tile streams reach full speed without waiting for window growth.
-            InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
+            InitialHttp2StreamWindowSize = StreamWindowBytes,
         };
         if (address.Scheme == Uri.UriSchemeHttps)
         {
@@ -51,49 +51,45 @@ public sealed partial class DiscoClient : IDisposable
         {
             HttpHandler = handler,
             MaxReceiveMessageSize = options.MaxReceiveMessageBytes,
-            MaxSendMessageSize = 4 * 1024 * 1024,
+            MaxSendMessageSize = StreamWindowBytes,
             DisposeHttpClient = true,
         });
-        if (!string.IsNullOrEmpty(options.ApiKey))
-        {
-            _headers.Add("x-api-key", options.ApiKey);
-        }
-
-        Datasets = new DatasetService.DatasetServiceClient(_channel);
-        Training = new TrainingService.TrainingServiceClient(_channel);
-        Jobs = new JobService.JobServiceClient(_channel);
-        Predictions = new PredictionService.PredictionServiceClient(_channel);
-        Models = new ModelService.ModelServiceClient(_channel);
-        Health = new Health.HealthClient(_channel);
+        _calls = new DiscoCalls(options);
+        Stubs = new DiscoStubs(_channel.CreateCallInvoker());
+        Datasets = new DatasetsClient(_calls, Stubs.Datasets);
+        Jobs = new JobsClient(_calls, Stubs.Jobs, Stubs.Training);
+        Models = new ModelsClient(_calls, Stubs.Models);
+        Predictions = new PredictionsClient(_calls, Stubs.Predictions, Models);
     }
 
-    /// <summary>The generated DatasetService stub, for calls this class does not wrap.</summary>
-    public DatasetService.DatasetServiceClient Datasets { get; }
+    /// <summary>Datasets: uploads, ingest, downloads, exports and tiles.</summary>
+    public DatasetsClient Datasets { get; }
 
-    /// <summary>The generated TrainingService stub.</summary>
-    public TrainingService.TrainingServiceClient Training { get; }
+    /// <summary>Jobs: training, and watching, cancelling and resuming jobs of every kind.</summary>
+    public JobsClient Jobs { get; }
 
-    /// <summary>The generated JobService stub: the life cycle of jobs of every kind.</summary>
-    internal JobService.JobServiceClient Jobs { get; }
+    /// <summary>Predictions: running, listing and exporting them.</summary>
+    public PredictionsClient Predictions { get; }
 
-    /// <summary>The generated PredictionService stub.</summary>
-    public PredictionService.PredictionServiceClient Predictions { get; }
-
-    /// <summary>The generated ModelService stub.</summary>
-    public ModelService.ModelServiceClient Models { get; }
-
-    /// <summary>The standard grpc.health.v1 stub.</summary>
-    public Health.HealthClient Health { get; }
+    /// <summary>Models: cards, verification, package export and import.</summary>
+    public ModelsClient Models { get; }
 
     /// <summary>The options this client was made with.</summary>
-    public DiscoClientOptions Options => _options;
+    public DiscoClientOptions Options => _calls.Options;
+
+    /// <summary>
+    /// The raw generated stubs over this client's connection, for tests that must send what the typed calls never
+    /// would (malformed requests, half-finished streams); use with <see cref="CallOptions"/>.
+    /// </summary>
+    internal DiscoStubs Stubs { get; }
 
     /// <summary>Creates a client; the connection opens on the first call.</summary>
     /// <param name="options">Address, credentials and retry policy.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="DiscoClientOptions.ChunkBytes"/> is out of range.</exception>
     public static DiscoClient Connect(DiscoClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.ChunkBytes is < 64 * 1024 or > 1024 * 1024)
+        if (options.ChunkBytes is < DiscoClientOptions.MinTransferChunkBytes or > DiscoClientOptions.TransferChunkBytes)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "ChunkBytes must be between 64 KiB and 1 MiB.");
         }
@@ -101,80 +97,25 @@ public sealed partial class DiscoClient : IDisposable
         return new DiscoClient(options);
     }
 
-    /// <summary>Call options with the API key, a deadline and cancellation; usable with the generated stubs.</summary>
+    /// <summary>Call options with the API key, a deadline and cancellation, as every call of this client sends them.</summary>
     /// <param name="deadline">Absolute UTC deadline, or null for none (streams).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public CallOptions CallOptions(DateTime? deadline, CancellationToken cancellationToken) =>
-        new(_headers, deadline, cancellationToken);
+    public CallOptions CallOptions(DateTime? deadline, CancellationToken cancellationToken) => _calls.CallOptions(deadline, cancellationToken);
 
     /// <summary>The server's health: SERVING, or NOT_SERVING while it shuts down.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<HealthCheckResponse.Types.ServingStatus> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
-        HealthCheckResponse response = await UnaryAsync(o => Health.CheckAsync(new HealthCheckRequest(), o), cancellationToken);
+        HealthCheckResponse response = await _calls.UnaryAsync(o => Stubs.Health.CheckAsync(new HealthCheckRequest(), o), cancellationToken);
         return response.Status;
     }
 
     /// <inheritdoc />
     public void Dispose() => _channel.Dispose();
 
-    /// <summary>Runs a unary call with a deadline per attempt, retrying UNAVAILABLE with exponential back-off.</summary>
-    internal async Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                using AsyncUnaryCall<T> pending = call(CallOptions(DateTime.UtcNow + _options.CallTimeout, cancellationToken));
-                return await pending.ResponseAsync;
-            }
-            catch (RpcException e) when (IsTransient(e) && attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(Backoff(attempt), cancellationToken);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException("The call was cancelled.", e, cancellationToken);
-            }
-            catch (RpcException e)
-            {
-                throw new DiscoException(e);
-            }
-        }
-    }
-
-    /// <summary>Pages through a list call.</summary>
-    internal async IAsyncEnumerable<TItem> PagesAsync<TResponse, TItem>(
-        Func<string, CallOptions, AsyncUnaryCall<TResponse>> call, Func<TResponse, (IEnumerable<TItem> Items, string Next)> read,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string token = "";
-        do
-        {
-            TResponse response = await UnaryAsync(o => call(token, o), cancellationToken);
-            (IEnumerable<TItem> items, string next) = read(response);
-            foreach (TItem item in items)
-            {
-                yield return item;
-            }
-
-            token = next;
-        }
-        while (token.Length > 0);
-    }
-
-    /// <summary>UNAVAILABLE (server down or restarting), or a stream torn down by a broken connection.</summary>
-    internal static bool IsTransient(RpcException e) =>
-        e.StatusCode == StatusCode.Unavailable
-        || (e.StatusCode == StatusCode.Internal && e.InnerException is HttpRequestException or IOException)
-        || (e.StatusCode == StatusCode.Unknown && e.InnerException is HttpRequestException or IOException);
-
-    /// <summary>Exponential back-off with full jitter.</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        double ceiling = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
-    }
+    /// <summary>Runs a unary call with this client's deadline, retry and error mapping (for calls on <see cref="Stubs"/>).</summary>
+    internal Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken) =>
+        _calls.UnaryAsync(call, cancellationToken);
 
     private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection authorities)
     {

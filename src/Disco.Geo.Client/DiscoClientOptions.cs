@@ -8,6 +8,15 @@ public sealed class DiscoClientOptions
     /// <summary>The default server address.</summary>
     public const string DefaultAddress = "http://127.0.0.1:50051";
 
+    /// <summary>
+    /// Default bytes per chunk of a file transfer, and the largest allowed: 1 MiB keeps each message well under the
+    /// 4 MiB gRPC default while a chunk's per-message overhead stays negligible.
+    /// </summary>
+    public const int TransferChunkBytes = 1 << 20;
+
+    /// <summary>Smallest allowed <see cref="ChunkBytes"/>; smaller chunks spend more on messages than on data.</summary>
+    public const int MinTransferChunkBytes = 64 * 1024;
+
     /// <summary>Server address: http://host:port (HTTP/2 cleartext) or https://host:port (TLS).</summary>
     public string Address { get; set; } = DefaultAddress;
 
@@ -32,8 +41,8 @@ public sealed class DiscoClientOptions
     /// <summary>Longest back-off delay.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Upload chunk size: 64 KiB to 1 MiB.</summary>
-    public int ChunkBytes { get; set; } = 1 << 20;
+    /// <summary>Chunk size of uploads and model imports: <see cref="MinTransferChunkBytes"/> to <see cref="TransferChunkBytes"/>.</summary>
+    public int ChunkBytes { get; set; } = TransferChunkBytes;
 
     /// <summary>Largest message the client accepts (tiles are sent in messages of about 1 MiB).</summary>
     public int MaxReceiveMessageBytes { get; set; } = 64 * 1024 * 1024;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Disco.Geo.Cli;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -40,7 +41,7 @@ public sealed class CliInterruptTests() : ServerTests("cli-interrupt")
             "train" => ["train", "--model-name", "m", "--task", "segmentation", "--dataset", await LabelledDatasetAsync(), "--levels", "2", "--channels", "4", "--epochs", "1"],
             "datasets verify" => ["datasets", "verify", (await _client.UploadFileAsync(Temp.File(_files, "v.bin", 10_000, seed: 1))).Dataset.Id],
             _ => ["jobs", "watch", (await _server.Get<JobRunner>().SubmitAsync(
-                new JobSubmission(JobKind.Training, new StartTrainingRequest { ModelName = "gate" }, "cpu", 0, "gate job", null, []), CancellationToken.None)).Id],
+                new JobSubmission(JobKind.Training.ToRecord(), JobSpecs.Of(new StartTrainingRequest { ModelName = "gate" }), "cpu", 0, "gate job", null, []), CancellationToken.None)).Id],
         };
         using CliProcess cli = CliProcess.Start(["--server", _server.GrpcAddress, .. args, .. json ? new[] { "--json" } : []]);
 

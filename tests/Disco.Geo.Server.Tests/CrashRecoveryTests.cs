@@ -48,7 +48,7 @@ public sealed class CrashRecoveryTests
             string partialSha = Convert.ToHexStringLower(SHA256.HashData(partial));
             using (var cut = new CancellationTokenSource())
             {
-                using var call = client.Datasets.UploadFile(client.CallOptions(null, cut.Token));
+                using var call = client.Stubs.Datasets.UploadFile(client.CallOptions(null, cut.Token));
                 await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = "partial", SizeBytes = partial.Length, Sha256 = partialSha } });
                 await call.RequestStream.WriteAsync(new UploadFileRequest { Chunk = new FileChunk { Offset = 0, Data = ByteString.CopyFrom(partial, 0, 524288) } });
                 await Eventually.HoldsAsync(async () => (await Status(client, "partial", partial.Length, partialSha)).CommittedBytes == 524288, "the partial upload's commit");
@@ -136,5 +136,5 @@ public sealed class CrashRecoveryTests
     }
 
     private static Task<UploadStatus> Status(DiscoClient client, string name, long size, string sha256) =>
-        client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = name, SizeBytes = size, Sha256 = sha256 }).ResponseAsync;
+        client.Stubs.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = name, SizeBytes = size, Sha256 = sha256 }).ResponseAsync;
 }

@@ -45,7 +45,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
         // A client that dies after three chunks: the stream is cancelled mid-upload.
         using (var cancel = new CancellationTokenSource())
         {
-            using var call = _client.Datasets.UploadFile(_client.CallOptions(null, cancel.Token));
+            using var call = _client.Stubs.Datasets.UploadFile(_client.CallOptions(null, cancel.Token));
             await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = "etopo", SizeBytes = content.Length, Sha256 = sha256 } });
             for (int i = 0; i < 3; i++)
             {
@@ -57,7 +57,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
             await Assert.ThrowsAnyAsync<Exception>(() => call.ResponseAsync);
         }
 
-        UploadStatus status = await _client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = "etopo", SizeBytes = content.Length, Sha256 = sha256 });
+        UploadStatus status = await _client.Stubs.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = "etopo", SizeBytes = content.Length, Sha256 = sha256 });
         Assert.Equal(UploadState.InProgress, status.State);
         Assert.Equal(3 * 262144, status.CommittedBytes);
         Assert.Empty(await ToListAsync(_client.ListDatasetsAsync()));
@@ -96,7 +96,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
         byte[] content = new byte[200_000];
         new Random(5).NextBytes(content);
         string wrongSha = Convert.ToHexStringLower(SHA256.HashData(content.Reverse().ToArray()));
-        using var call = _client.Datasets.UploadFile(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default));
+        using var call = _client.Stubs.Datasets.UploadFile(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default));
         await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = "corrupt", SizeBytes = content.Length, Sha256 = wrongSha } });
         await call.RequestStream.WriteAsync(new UploadFileRequest { Chunk = new FileChunk { Offset = 0, Data = ByteString.CopyFrom(content) } });
         await call.RequestStream.CompleteAsync();
@@ -104,7 +104,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
         Assert.Contains("SHA-256", e.Status.Detail, StringComparison.Ordinal);
 
         Assert.Empty(await ToListAsync(_client.ListDatasetsAsync()));
-        UploadStatus status = await _client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = "corrupt", SizeBytes = content.Length, Sha256 = wrongSha });
+        UploadStatus status = await _client.Stubs.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = "corrupt", SizeBytes = content.Length, Sha256 = wrongSha });
         Assert.Equal(UploadState.NotStarted, status.State);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_server.DataDirectory, "blobs"), "*", SearchOption.AllDirectories));
     }
@@ -119,7 +119,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
     public async Task Bad_upload_headers_get_the_right_status(string name, long size, string sha, long offset, StatusCode expected)
     {
         string sha256 = sha == "valid" ? new string('a', 64) : sha;
-        using var call = _client.Datasets.UploadFile(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default));
+        using var call = _client.Stubs.Datasets.UploadFile(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default));
         await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = name, SizeBytes = size, Sha256 = sha256, Offset = offset } });
         await CompleteQuietlyAsync(call.RequestStream);
         RpcException e = await Expect.RawStatusAsync(expected, () => call.ResponseAsync);
@@ -149,7 +149,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
         await SendAsync(StatusCode.OutOfRange, new UploadFileRequest { Header = header },
             new UploadFileRequest { Chunk = new FileChunk { Offset = 0, Data = ByteString.CopyFrom(content, 0, 262144) } },
             new UploadFileRequest { Chunk = new FileChunk { Offset = 262144, Data = ByteString.CopyFrom(new byte[262144]) } });
-        UploadStatus status = await _client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = "chunks", SizeBytes = content.Length, Sha256 = sha256 });
+        UploadStatus status = await _client.Stubs.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = "chunks", SizeBytes = content.Length, Sha256 = sha256 });
         Assert.Equal(262144, status.CommittedBytes);
         // A stream that ends early keeps its bytes and says where to resume.
         await SendAsync(StatusCode.FailedPrecondition, new UploadFileRequest { Header = new UploadHeader(header) { Offset = 262144 } });
@@ -194,7 +194,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
         int pages = 0;
         do
         {
-            ListDatasetsResponse page = await _client.Datasets.ListDatasetsAsync(new ListDatasetsRequest { PageSize = 2, PageToken = token });
+            ListDatasetsResponse page = await _client.Stubs.Datasets.ListDatasetsAsync(new ListDatasetsRequest { PageSize = 2, PageToken = token });
             names.AddRange(page.Datasets.Select(d => d.Name));
             token = page.NextPageToken;
             pages++;
@@ -204,8 +204,8 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
         Assert.Equal(["page0", "page1", "page2", "page3", "page4"], names);
         Assert.Equal(2, (await ToListAsync(_client.ListDatasetsAsync(namePrefix: "page1"))).Count + 1);
 
-        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Datasets.ListDatasetsAsync(new ListDatasetsRequest { PageToken = "garbage!" }));
-        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Datasets.ListDatasetsAsync(new ListDatasetsRequest { PageSize = -1 }));
+        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Stubs.Datasets.ListDatasetsAsync(new ListDatasetsRequest { PageToken = "garbage!" }));
+        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Stubs.Datasets.ListDatasetsAsync(new ListDatasetsRequest { PageSize = -1 }));
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
 
     private async Task SendAsync(StatusCode expected, params UploadFileRequest[] messages)
     {
-        using var call = _client.Datasets.UploadFile(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default));
+        using var call = _client.Stubs.Datasets.UploadFile(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default));
         try
         {
             foreach (UploadFileRequest message in messages)
@@ -283,7 +283,7 @@ public sealed class DatasetTests() : ServerTests("datasets", settings: ["--Limit
 
     private Task WaitForCommittedAsync(string name, long size, string sha256, long bytes) =>
         Eventually.HoldsAsync(
-            async () => (await _client.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = name, SizeBytes = size, Sha256 = sha256 })).CommittedBytes >= bytes,
+            async () => (await _client.Stubs.Datasets.GetUploadStatusAsync(new GetUploadStatusRequest { Name = name, SizeBytes = size, Sha256 = sha256 })).CommittedBytes >= bytes,
             $"the server committing {bytes} bytes of '{name}'");
 
     private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)

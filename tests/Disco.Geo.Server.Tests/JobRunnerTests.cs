@@ -1,6 +1,9 @@
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -110,7 +113,7 @@ public sealed class JobRunnerTests : IAsyncLifetime
         {
             for (int round = 0; round < 3; round++)
             {
-                Job job = await server.Get<JobRunner>().SubmitAsync(Submission(JobKind.Prediction, 0), CancellationToken.None);
+                JobRecord job = await server.Get<JobRunner>().SubmitAsync(Submission(JobKind.Prediction, 0), CancellationToken.None);
                 await prediction.WaitStartedAsync(job.Id);
                 prediction.Finish(job.Id);
                 Assert.Equal(JobState.Succeeded, (await client.WaitForJobAsync(job.Id)).State);
@@ -133,20 +136,20 @@ public sealed class JobRunnerTests : IAsyncLifetime
         var watchers = Enumerable.Range(0, 3).Select(_ => CollectAsync(job.Id)).ToArray();
         for (int step = 1; step <= 20; step++)
         {
-            context.Report(new JobProgress { Fraction = step / 20.0, Stage = "step", Step = step, TotalSteps = 20 });
+            context.Report(new JobProgressRecord { Fraction = step / 20.0, Stage = "step", Step = step, TotalSteps = 20 });
         }
 
         // A watcher that was cut off attaches again and starts from the latest state.
         using (var cut = new CancellationTokenSource())
         {
-            using var call = _client.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, cut.Token));
+            using var call = _client.Stubs.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, cut.Token));
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
             Assert.Equal(20, call.ResponseStream.Current.Job.Progress.Step);
             cut.Cancel();
         }
 
-        context.Report(new JobProgress { Fraction = 1, Stage = "step", Step = 21, TotalSteps = 21 });
-        using (var again = _client.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, default)))
+        context.Report(new JobProgressRecord { Fraction = 1, Stage = "step", Step = 21, TotalSteps = 21 });
+        using (var again = _client.Stubs.Jobs.WatchJob(new WatchJobRequest { JobId = job.Id }, _client.CallOptions(null, default)))
         {
             Assert.True(await again.ResponseStream.MoveNext(CancellationToken.None));
             Assert.Equal(21, again.ResponseStream.Current.Job.Progress.Step);
@@ -203,11 +206,26 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_running_job_is_claimed_in_the_store_and_released_when_it_ends()
+    {
+        IJobStore store = _server.Get<IJobStore>();
+        Job job = await SubmitAsync(JobKind.Prediction, 0);
+        await _prediction.WaitStartedAsync(job.Id);
+
+        // Another runner sharing the store cannot take the job over while this one holds it.
+        Assert.False(await store.TryClaimAsync(job.Id, "another-runner", TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        _prediction.Finish(job.Id);
+        Assert.Equal(JobState.Succeeded, (await _client.WaitForJobAsync(job.Id)).State);
+        await Eventually.HoldsAsync(() => store.TryClaimAsync(job.Id, "another-runner", TimeSpan.FromMinutes(1), CancellationToken.None), "the ended job's lease is free");
+    }
+
+    [Fact]
     public async Task A_request_id_makes_submission_idempotent()
     {
         JobRunner runner = _server.Get<JobRunner>();
-        Job first = await runner.SubmitAsync(Submission(JobKind.Prediction, 0) with { RequestId = "same" }, CancellationToken.None);
-        Job second = await runner.SubmitAsync(Submission(JobKind.Prediction, 0) with { RequestId = "same" }, CancellationToken.None);
+        JobRecord first = await runner.SubmitAsync(Submission(JobKind.Prediction, 0) with { RequestId = "same" }, CancellationToken.None);
+        JobRecord second = await runner.SubmitAsync(Submission(JobKind.Prediction, 0) with { RequestId = "same" }, CancellationToken.None);
         Assert.Equal(first.Id, second.Id);
         _prediction.Finish(first.Id);
         Assert.Equal(JobState.Succeeded, (await _client.WaitForJobAsync(first.Id)).State);
@@ -220,8 +238,8 @@ public sealed class JobRunnerTests : IAsyncLifetime
             builder.Services.AddSingleton<IJobHandler>(_prediction);
         }, dataDirectory);
 
-    private Task<Job> SubmitAsync(JobKind kind, int priority) =>
-        _server.Get<JobRunner>().SubmitAsync(Submission(kind, priority), CancellationToken.None);
+    private async Task<Job> SubmitAsync(JobKind kind, int priority) =>
+        (await _server.Get<JobRunner>().SubmitAsync(Submission(kind, priority), CancellationToken.None)).ToApi();
 
     [Fact]
     public async Task Progress_messages_reach_watchers_without_paths_in_the_data_directory()
@@ -229,7 +247,7 @@ public sealed class JobRunnerTests : IAsyncLifetime
         Job job = await SubmitAsync(JobKind.Prediction, 0);
         JobContext context = await _prediction.WaitStartedAsync(job.Id);
         string checkpoint = Path.Combine(_server.DataDirectory, "jobs", job.Id, "training.checkpoint");
-        context.Report(new JobProgress { Fraction = 0.5, Stage = "checkpoint", Message = $"Checkpoint at step 10: {checkpoint}" });
+        context.Report(new JobProgressRecord { Fraction = 0.5, Stage = "checkpoint", Message = $"Checkpoint at step 10: {checkpoint}" });
 
         Job seen = await _client.GetJobAsync(job.Id);
         _prediction.Finish(job.Id);
@@ -238,7 +256,7 @@ public sealed class JobRunnerTests : IAsyncLifetime
     }
 
     private static JobSubmission Submission(JobKind kind, int priority) =>
-        new(kind, new StartTrainingRequest { ModelName = "gate" }, "cpu", priority, "gate job", null, []);
+        new(kind.ToRecord(), JobSpecs.Of(new StartTrainingRequest { ModelName = "gate" }), "cpu", priority, "gate job", null, []);
 
     private async Task<List<Job>> CollectAsync(string jobId)
     {

@@ -65,7 +65,7 @@ public sealed class ModelTests() : ServerTests("models")
 
         string package = Packages.Write(_files, "ok.discomodel", baseChannels: 16, seed: 4);
         byte[] bytes = File.ReadAllBytes(package);
-        using (var call = _client.Models.ImportModel(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default)))
+        using (var call = _client.Stubs.Models.ImportModel(_client.CallOptions(DateTime.UtcNow.AddSeconds(20), default)))
         {
             await call.RequestStream.WriteAsync(new ImportModelRequest { Header = new ImportModelHeader { Name = "m", SizeBytes = bytes.Length, Sha256 = new string('0', 64) } });
             await call.RequestStream.WriteAsync(new ImportModelRequest { Chunk = new FileChunk { Offset = 0, Data = ByteString.CopyFrom(bytes) } });

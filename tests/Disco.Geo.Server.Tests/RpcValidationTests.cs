@@ -99,8 +99,8 @@ public sealed class RpcValidationTests() : ServerTests("validation-rpc", importR
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.ResumeJobAsync(UnknownJob));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.WaitForJobAsync("../job"));
         await Expect.StatusAsync(StatusCode.NotFound, () => _client.WaitForJobAsync(UnknownJob));
-        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Jobs.ListJobsAsync(new ListJobsRequest { PageToken = "nope" }));
-        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Jobs.ListJobsAsync(new ListJobsRequest { Kind = (JobKind)99 }));
+        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Stubs.Jobs.ListJobsAsync(new ListJobsRequest { PageToken = "nope" }));
+        await Expect.RawStatusAsync(StatusCode.InvalidArgument, async () => await _client.Stubs.Jobs.ListJobsAsync(new ListJobsRequest { Kind = (JobKind)99 }));
 
         // A finished job can be neither cancelled nor resumed.
         Job verify = await _client.WaitForJobAsync((await _client.VerifyDatasetAsync(raw)).Id);
@@ -177,5 +177,5 @@ public sealed class RpcValidationTests() : ServerTests("validation-rpc", importR
 internal static class ClientExtensions
 {
     public static Task<UploadStatus> GetUploadStatusAsyncRaw(this DiscoClient client, GetUploadStatusRequest request) =>
-        client.UnaryAsync(o => client.Datasets.GetUploadStatusAsync(request, o), CancellationToken.None);
+        client.UnaryAsync(o => client.Stubs.Datasets.GetUploadStatusAsync(request, o), CancellationToken.None);
 }

@@ -118,7 +118,7 @@ public sealed class SecurityAndLifecycleTests
         Dataset dataset = (await client.UploadFileAsync(Temp.File(files, "v.bin", 300_000, seed: 9))).Dataset;
         Assert.Equal(JobState.Succeeded, (await client.WaitForJobAsync((await client.VerifyDatasetAsync(dataset.Name)).Id)).State);
 
-        string blob = server.Get<BlobStore>().PathOf(dataset.Blob.Sha256);
+        string blob = server.Get<IBlobStore>().PathOf(dataset.Blob.Sha256);
         byte[] bytes = File.ReadAllBytes(blob);
         bytes[1000] ^= 0xFF;
         File.WriteAllBytes(blob, bytes);

@@ -49,7 +49,7 @@ public sealed partial class ServerMessagesTests
             ("dataset", () => client.GetDatasetAsync(reference)),
             ("job", () => client.GetJobAsync(reference)),
             ("prediction", () => client.GetPredictionAsync(reference)),
-            ("model", () => client.Models.GetModelAsync(new GetModelRequest { Model = reference }, client.CallOptions(null, CancellationToken.None)).ResponseAsync),
+            ("model", () => client.Stubs.Models.GetModelAsync(new GetModelRequest { Model = reference }, client.CallOptions(null, CancellationToken.None)).ResponseAsync),
         ];
         var answers = new List<(string, StatusCode, string)>();
         foreach ((string name, Func<Task> call) in calls)
@@ -73,7 +73,7 @@ public sealed partial class ServerMessagesTests
         using DiscoClient client = server.Client(maxAttempts: 1);
         string id = await GriddedDatasets.StoreFieldAsync(server, "field", new Grid { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36 });
         Dataset dataset = await client.GetDatasetAsync(id);
-        string blob = server.Get<BlobStore>().PathOf(dataset.Blob.Sha256);
+        string blob = server.Get<IBlobStore>().PathOf(dataset.Blob.Sha256);
         File.Delete(blob);
         await File.WriteAllTextAsync(blob, "not a tensor file at all, just some text long enough to have a header");
 

@@ -167,7 +167,7 @@ public sealed class SourceSandboxTests() : ServerTests("sandbox", importRoot: tr
         // The job's own check, for a source that changed between the RPC and the job: the engine as the job runs it.
         string label = ReferencingFiles.WriteIsis3Label(Path.Combine(_files, "label.lbl"), ReferencingFiles.FromAnywhere(_secret));
         Dataset upload = (await _client.UploadFileAsync(label, "isis-engine")).Dataset;
-        string blob = _server.Get<BlobStore>().PathOf(upload.Blob.Sha256);
+        string blob = _server.Get<IBlobStore>().PathOf(upload.Blob.Sha256);
         IIngestEngine engine = _server.Get<IIngestEngine>();
         var work = new IngestWork([new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), "label.lbl")], GridMapping.ToSphereGrid(Grid), [], 1L << 30);
         EngineAccessDeniedException e = await Assert.ThrowsAsync<EngineAccessDeniedException>(

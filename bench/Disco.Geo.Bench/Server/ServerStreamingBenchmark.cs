@@ -5,6 +5,7 @@ using System.Text;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Options;
@@ -172,7 +173,7 @@ internal sealed class ServerStreamingBenchmark : IBenchmark
             Bands = { Enumerable.Range(0, bands).Select(b => new Band { Name = "b" + b, Role = BandRole.Input }) },
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
-        await StoredRecords.CommitDatasetAsync(services.GetRequiredService<Catalog>(), services.GetRequiredService<BlobStore>(), temp, dataset, cancellationToken);
+        await StoredRecords.CommitDatasetAsync(services.GetRequiredService<ICatalog>(), services.GetRequiredService<IBlobStore>(), temp, dataset.ToRecord(), cancellationToken);
         return dataset.Id;
     }
 

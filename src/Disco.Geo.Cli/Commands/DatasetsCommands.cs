@@ -46,7 +46,7 @@ internal static class DatasetsCommands
             foreach (string path in paths)
             {
                 UploadFileResponse response = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
-                    progress => client.UploadFileAsync(path, datasetName, progress, cancellationToken));
+                    progress => client.Datasets.UploadFileAsync(path, datasetName, progress, cancellationToken));
                 uploaded.Add(response.Dataset);
                 context.Say(response.AlreadyExisted
                     ? $"{response.Dataset.Id} {response.Dataset.Name}: already uploaded, nothing sent"
@@ -125,7 +125,7 @@ internal static class DatasetsCommands
             }
 
             using DiscoClient client = context.Connect();
-            Job job = await client.IngestDatasetAsync(request, cancellationToken);
+            Job job = await client.Datasets.IngestAsync(request, cancellationToken);
             return await FollowAsync(context, client, job, context.Parse.GetValue(detach), cancellationToken);
         });
         return command;
@@ -142,7 +142,7 @@ internal static class DatasetsCommands
             DatasetKind filter = kindText is null ? DatasetKind.Unspecified : Parsing.Enum<DatasetKind>("kind", kindText);
             using DiscoClient client = context.Connect();
             var datasets = new List<Dataset>();
-            await foreach (Dataset dataset in client.ListDatasetsAsync(filter, context.Parse.GetValue(prefix), cancellationToken))
+            await foreach (Dataset dataset in client.Datasets.ListAsync(filter, context.Parse.GetValue(prefix), cancellationToken))
             {
                 datasets.Add(dataset);
             }
@@ -169,7 +169,7 @@ internal static class DatasetsCommands
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
-            Dataset found = await client.GetDatasetAsync(context.Parse.GetValue(dataset)!, cancellationToken);
+            Dataset found = await client.Datasets.GetAsync(context.Parse.GetValue(dataset)!, cancellationToken);
             if (context.JsonOutput)
             {
                 context.WriteJson(found);
@@ -204,7 +204,7 @@ internal static class DatasetsCommands
             var removed = new List<DeleteDatasetResponse>();
             foreach (string dataset in context.Parse.GetValue(datasets)!)
             {
-                DeleteDatasetResponse response = await client.DeleteDatasetAsync(dataset, cancellationToken);
+                DeleteDatasetResponse response = await client.Datasets.DeleteAsync(dataset, cancellationToken);
                 removed.Add(response);
                 context.Say($"Removed {response.DatasetId}; freed {Display.Bytes(response.FreedBytes)}");
             }
@@ -227,7 +227,7 @@ internal static class DatasetsCommands
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
-            Job job = await client.VerifyDatasetAsync(context.Parse.GetValue(dataset)!, cancellationToken);
+            Job job = await client.Datasets.VerifyAsync(context.Parse.GetValue(dataset)!, cancellationToken);
             return await FollowAsync(context, client, job, context.Parse.GetValue(detach), cancellationToken);
         });
         return command;
@@ -249,7 +249,7 @@ internal static class DatasetsCommands
             string target = context.Parse.GetValue(output)!;
             using DiscoClient client = context.Connect();
             (Dataset info, long bytes) = await Display.WithTransferProgressAsync(context, Path.GetFileName(target),
-                progress => client.SaveDatasetAsync(context.Parse.GetValue(dataset)!, target, progress, cancellationToken));
+                progress => client.Datasets.SaveAsync(context.Parse.GetValue(dataset)!, target, progress, cancellationToken));
             context.Say($"Wrote {target} ({Display.Bytes(bytes)})");
             if (context.JsonOutput)
             {

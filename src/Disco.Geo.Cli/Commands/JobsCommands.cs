@@ -18,7 +18,7 @@ internal static class JobsCommands
             JobState stateFilter = context.Parse.GetValue(state) is { } s ? Parsing.Enum<JobState>("state", s) : JobState.Unspecified;
             using DiscoClient client = context.Connect();
             var jobs = new List<Job>();
-            await foreach (Job job in client.ListJobsAsync(kindFilter, stateFilter, cancellationToken))
+            await foreach (Job job in client.Jobs.ListAsync(kindFilter, stateFilter, cancellationToken))
             {
                 jobs.Add(job);
             }
@@ -38,7 +38,7 @@ internal static class JobsCommands
         command.Subcommands.Add(list);
         command.Subcommands.Add(JobCommand(factory, "show", "Show a job's current state.", async (context, client, id, cancellationToken) =>
         {
-            Job job = await client.GetJobAsync(id, cancellationToken);
+            Job job = await client.Jobs.GetAsync(id, cancellationToken);
             if (context.JsonOutput)
             {
                 context.WriteJson(job);
@@ -58,7 +58,7 @@ internal static class JobsCommands
             (context, client, id, cancellationToken) => Display.WatchJobAsync(context, client, id, cancellationToken)));
         command.Subcommands.Add(JobCommand(factory, "cancel", "Cancel a queued or running job.", async (context, client, id, cancellationToken) =>
         {
-            Job job = await client.CancelJobAsync(id, cancellationToken);
+            Job job = await client.Jobs.CancelAsync(id, cancellationToken);
             if (context.JsonOutput)
             {
                 context.WriteJson(job);
@@ -73,7 +73,7 @@ internal static class JobsCommands
         var watch = new Option<bool>("--watch") { Description = "Follow the resumed job until it ends" };
         Command resume = JobCommand(factory, "resume", "Resume an interrupted, failed or cancelled job from its last checkpoint.", async (context, client, id, cancellationToken) =>
         {
-            Job job = await client.ResumeJobAsync(id, cancellationToken);
+            Job job = await client.Jobs.ResumeAsync(id, cancellationToken);
             if (context.Parse.GetValue(watch))
             {
                 return await Display.WatchJobAsync(context, client, job.Id, cancellationToken);

@@ -15,7 +15,7 @@ internal static class ModelsCommands
         {
             using DiscoClient client = context.Connect();
             var models = new List<Model>();
-            await foreach (Model model in client.ListModelsAsync(context.Parse.GetValue(prefix), cancellationToken))
+            await foreach (Model model in client.Models.ListAsync(context.Parse.GetValue(prefix), cancellationToken))
             {
                 models.Add(model);
             }
@@ -40,7 +40,7 @@ internal static class ModelsCommands
         factory.SetAction(show, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
-            Model model = await client.GetModelAsync(context.Parse.GetValue(showModel)!, cancellationToken);
+            Model model = await client.Models.GetAsync(context.Parse.GetValue(showModel)!, cancellationToken);
             if (context.Parse.GetValue(curves) is { } curvesPath)
             {
                 byte[] png = Pictures.TrainingCurvesPicture.Draw(model.Name, model.CardJson).EncodePng();
@@ -72,7 +72,7 @@ internal static class ModelsCommands
             using DiscoClient client = context.Connect();
             string path = context.Parse.GetValue(exportPath)!;
             FileMetadata info = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
-                progress => client.ExportModelAsync(context.Parse.GetValue(exportModel)!, path, progress, cancellationToken));
+                progress => client.Models.ExportAsync(context.Parse.GetValue(exportModel)!, path, progress, cancellationToken));
             context.Say($"Wrote {path} ({Display.Bytes(info.SizeBytes)}, sha256 {info.Sha256})");
             if (context.JsonOutput)
             {
@@ -96,7 +96,7 @@ internal static class ModelsCommands
 
             using DiscoClient client = context.Connect();
             Model model = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
-                progress => client.ImportModelAsync(path, context.Parse.GetValue(importName), progress, cancellationToken));
+                progress => client.Models.ImportAsync(path, context.Parse.GetValue(importName), progress, cancellationToken));
             if (context.JsonOutput)
             {
                 context.WriteJson(model);
@@ -118,7 +118,7 @@ internal static class ModelsCommands
             var removed = new List<DeleteModelResponse>();
             foreach (string model in context.Parse.GetValue(removeModels)!)
             {
-                DeleteModelResponse response = await client.DeleteModelAsync(model, cancellationToken);
+                DeleteModelResponse response = await client.Models.DeleteAsync(model, cancellationToken);
                 removed.Add(response);
                 context.Say($"Removed {response.ModelId}; freed {Display.Bytes(response.FreedBytes)}");
             }
@@ -139,7 +139,7 @@ internal static class ModelsCommands
         factory.SetAction(verify, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
-            Job job = await client.VerifyModelAsync(context.Parse.GetValue(verifyModel)!, cancellationToken);
+            Job job = await client.Models.VerifyAsync(context.Parse.GetValue(verifyModel)!, cancellationToken);
             return await DatasetsCommands.FollowAsync(context, client, job, context.Parse.GetValue(detach), cancellationToken);
         });
         command.Subcommands.Add(verify);

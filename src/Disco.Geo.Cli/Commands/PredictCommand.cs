@@ -77,7 +77,7 @@ internal static class PredictCommand
             string outDirectory = p.GetValue(output)!;
             Directory.CreateDirectory(outDirectory);
             using DiscoClient client = context.Connect();
-            Model found = await client.GetModelAsync(p.GetValue(model)!, cancellationToken);
+            Model found = await client.Models.GetAsync(p.GetValue(model)!, cancellationToken);
             var results = new ConcurrentBag<BatchResult>();
             var running = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
             using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -133,7 +133,7 @@ internal static class PredictCommand
         DiscoClient client, Model model, string item, string inputKind, ExportFormat[] formats, bool comparePicture, string outDirectory,
         ConcurrentDictionary<string, string> running, Action<string, string> started, CancellationToken cancellationToken)
     {
-        string stem = DiscoClient.SuggestName(Path.GetFileName(item));
+        string stem = DatasetsClient.SuggestName(Path.GetFileName(item));
         List<string> outputs = [.. formats.Select(f => Path.Combine(outDirectory, stem + Extension(f)))];
         if (comparePicture)
         {
@@ -158,7 +158,7 @@ internal static class PredictCommand
             else
             {
                 string sha256 = await DiscoClient.HashAsync(new FileInfo(item), null, cancellationToken);
-                UploadFileResponse upload = await client.UploadFileAsync(item, $"{stem}-{sha256[..12]}", sha256, null, cancellationToken);
+                UploadFileResponse upload = await client.Datasets.UploadFileAsync(item, $"{stem}-{sha256[..12]}", sha256, null, cancellationToken);
                 if (inputKind == "panorama")
                 {
                     request.Panorama = new PanoramaSource { DatasetId = upload.Dataset.Id };
@@ -178,7 +178,7 @@ internal static class PredictCommand
             string? predictionId = null;
             PredictionSummary? summary = null;
             var map = new TileAssembler();
-            await foreach (PredictResponse message in client.PredictAsync(request, cancellationToken))
+            await foreach (PredictResponse message in client.Predictions.PredictAsync(request, cancellationToken))
             {
                 predictionId ??= message.Prediction?.Id;
                 if (jobId is null && message.Prediction is { JobId.Length: > 0, State: not PredictionState.Succeeded } queued)
@@ -203,11 +203,11 @@ internal static class PredictCommand
                 return new BatchResult(item, null, null, "failed", null, null, "the server ended the prediction without a record", null, null);
             }
 
-            summary ??= (await client.GetPredictionAsync(predictionId, cancellationToken)).Summary;
+            summary ??= (await client.Predictions.GetAsync(predictionId, cancellationToken)).Summary;
             Dictionary<string, double>? metrics = summary?.Metrics.Count > 0 ? new Dictionary<string, double>(summary.Metrics) : null;
             for (int i = 0; i < formats.Length; i++)
             {
-                await client.ExportPredictionAsync(predictionId, formats[i], outputs[i], cancellationToken);
+                await client.Predictions.ExportAsync(predictionId, formats[i], outputs[i], null, cancellationToken);
             }
 
             if (comparePicture)
@@ -246,7 +246,7 @@ internal static class PredictCommand
             throw new ComparisonException($"--compare draws class maps, but model {model.Name} is a {model.Task} model without classes.");
         }
 
-        Dataset record = await client.GetDatasetAsync(dataset, cancellationToken);
+        Dataset record = await client.Datasets.GetAsync(dataset, cancellationToken);
         int labelBand = record.Bands.ToList().FindIndex(b => b.Role == BandRole.Label);
         if (labelBand < 0)
         {
@@ -254,7 +254,7 @@ internal static class PredictCommand
         }
 
         var labels = new TileAssembler(map.Rows, map.Columns);
-        await foreach (Tile tile in client.DownloadTilesAsync(record.Id, 0, cancellationToken))
+        await foreach (Tile tile in client.Datasets.DownloadTilesAsync(record.Id, 0, cancellationToken))
         {
             labels.Add(tile);
         }

@@ -100,7 +100,7 @@ internal static class TrainCommand
             }
 
             using DiscoClient client = context.Connect();
-            Job job = await client.StartTrainingAsync(request, cancellationToken);
+            Job job = await client.Jobs.StartTrainingAsync(request, cancellationToken);
             return await DatasetsCommands.FollowAsync(context, client, job, p.GetValue(detach), cancellationToken);
         });
         return command;

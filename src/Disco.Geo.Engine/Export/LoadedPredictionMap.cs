@@ -65,17 +65,8 @@ internal sealed class LoadedPredictionMap
     {
         SphereGrid grid = map.Grid;
         using TensorFile file = TensorFile.OpenRead(map.TensorPath);
-        if (file.NLat != grid.NLat || file.NLon != grid.NLon)
-        {
-            throw new InvalidDataException($"The map of prediction {map.PredictionId} is {file.NLat}x{file.NLon}, but its grid says {grid.NLat}x{grid.NLon}.");
-        }
-
+        file.RequireShape(grid.NLat, grid.NLon, $"The map of prediction {map.PredictionId}");
         int nodes = (int)grid.NodeCount;
-        if ((long)file.Bands * nodes > Array.MaxLength)
-        {
-            throw new InvalidDataException($"The map of prediction {map.PredictionId} has {file.Bands} bands of {nodes} nodes, more than one array can hold.");
-        }
-
         cancellationToken.ThrowIfCancellationRequested();
         float[] data = file.ReadAllBands();
         cancellationToken.ThrowIfCancellationRequested();

@@ -5,6 +5,7 @@ using Disco.Geo.Grids;
 using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas;
+using Disco.Geo.Sphere.Data;
 
 namespace Disco.Geo.Engine.Prediction;
 
@@ -35,7 +36,7 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         if (work.Input.Gridded is { } gridded)
         {
             what = $"dataset {gridded.DatasetId}";
-            GriddedTensor tensor = await Task.Run(() => GriddedTensor.Read(gridded, cancellationToken), cancellationToken);
+            GriddedTensor tensor = await Task.Run(() => GriddedDatasetReader.Read(gridded, cancellationToken), cancellationToken);
             if (!tensor.Grid.Equals(grid))
             {
                 throw new EngineInputException(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Packaging;
 using Disco.Geo.Sphere.Training;
@@ -36,7 +37,7 @@ internal sealed class DiscoTrainingEngine(ILoggerFactory loggers) : ITrainingEng
         IReadOnlyList<string> classNames = request.Model.ClassNames;
         ModelTask task = request.Task ?? throw new EngineInputException("task must be segmentation, regression or depth.", "task");
         TrainingSamples samples = await Task.Run(
-            () => TrainingSamples.Read(task, classNames, work.Training, work.Validation, hp.ValidationFraction, hp.Seed, cancellationToken), cancellationToken);
+            () => GriddedDatasetReader.ReadSamples(task, classNames, work.Training, work.Validation, hp.ValidationFraction, hp.Seed, cancellationToken), cancellationToken);
 
         Directory.CreateDirectory(work.WorkingDirectory);
         string checkpoint = Path.Combine(work.WorkingDirectory, CheckpointFile);

@@ -47,7 +47,24 @@ public sealed class RasterIngestor
         GdalRuntime.EnsureInitialized();
         Stopwatch clock = Stopwatch.StartNew();
         using PreparedSource prepared = PreparedSource.Open(source, options.Limits, cancellationToken);
-        SphereRaster result = Resample(prepared, grid, options, rotation: null, extraNotes: [], cancellationToken);
+        return ResampleAndLog(source, prepared, grid, options, clock, selectionsChecked: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a source whose dataset the multi-source inspection opened (ownership passes here) and whose band
+    /// selections it validated against that very dataset, so neither the open nor the checks are repeated.
+    /// </summary>
+    internal SphereRaster IngestOpened(GdalDataset opened, RasterSource source, SphereGrid grid, RasterIngestOptions options, CancellationToken cancellationToken)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        using PreparedSource prepared = PreparedSource.FromDataset(opened, source.Paths, source.AssignCrs, source.AssignBounds, options.Limits, cancellationToken);
+        return ResampleAndLog(source, prepared, grid, options, clock, selectionsChecked: true, cancellationToken);
+    }
+
+    private SphereRaster ResampleAndLog(RasterSource source, PreparedSource prepared, SphereGrid grid, RasterIngestOptions options, Stopwatch clock,
+        bool selectionsChecked, CancellationToken cancellationToken)
+    {
+        SphereRaster result = Resample(prepared, grid, options, rotation: null, extraNotes: [], cancellationToken, selectionsChecked);
         _logger.LogInformation("Ingested {Source} ({Width}x{Height}, {Crs}) onto {Grid} in {Milliseconds} ms: {Bands}",
             string.Join(", ", source.Paths), prepared.Width, prepared.Height, result.Provenance?.SourceCrs, grid,
             clock.ElapsedMilliseconds, string.Join(", ", result.Provenance?.Resampling.Select(p => $"{p.Key}={p.Value}") ?? []));
@@ -56,9 +73,9 @@ public sealed class RasterIngestor
 
     /// <summary>The warp itself, shared with panorama ingest (which adds a rotation and its own source).</summary>
     internal static SphereRaster Resample(PreparedSource prepared, SphereGrid grid, RasterIngestOptions options, double[]? rotation,
-        IReadOnlyList<string> extraNotes, CancellationToken cancellationToken)
+        IReadOnlyList<string> extraNotes, CancellationToken cancellationToken, bool selectionsChecked = false)
     {
-        IReadOnlyList<PlannedBand> plan = PlanBands(prepared.Original, options, DefaultInputResampling(prepared, grid));
+        IReadOnlyList<PlannedBand> plan = PlanBands(prepared.Original, options, DefaultInputResampling(prepared, grid), selectionsChecked);
         int dataBands = plan.Count(b => b.Role != BandRole.Mask);
         long resultBytes = (long)plan.Count * grid.NodeCount * sizeof(float);
         if (resultBytes > options.Limits.MaxResultBytes || (long)dataBands * grid.NodeCount > Array.MaxLength)
@@ -293,7 +310,7 @@ public sealed class RasterIngestor
 
     private const double MetresPerDegree = 111_320.0;
 
-    private static IReadOnlyList<PlannedBand> PlanBands(GdalDataset dataset, RasterIngestOptions options, Resampling defaultInput)
+    private static IReadOnlyList<PlannedBand> PlanBands(GdalDataset dataset, RasterIngestOptions options, Resampling defaultInput, bool selectionsChecked)
     {
         int count = dataset.BandCount;
         IReadOnlyList<BandSelection> selections = options.Bands ?? Enumerable.Range(1, count)
@@ -309,7 +326,7 @@ public sealed class RasterIngestor
         List<PlannedBand> plan = [];
         foreach (BandSelection selection in selections)
         {
-            if (selection.SourceBand < 1 || selection.SourceBand > count)
+            if (!selectionsChecked && (selection.SourceBand < 1 || selection.SourceBand > count))
             {
                 throw new ArgumentException(
                     $"Band {selection.SourceBand} was selected but '{dataset.Path}' has bands 1..{count}.", nameof(options));
@@ -329,7 +346,7 @@ public sealed class RasterIngestor
                 BandRole.Mask => Resampling.Nearest,
                 _ => options.InputResampling ?? defaultInput,
             };
-            if (selection.Role == BandRole.Label && resampling is not (Resampling.Nearest or Resampling.Mode))
+            if (!selectionsChecked && selection.Role == BandRole.Label && resampling is not (Resampling.Nearest or Resampling.Mode))
             {
                 throw new ArgumentException(
                     $"Label band '{unique}' would be resampled with {resampling.ToName()}, which invents classes; use Mode or Nearest.", nameof(options));

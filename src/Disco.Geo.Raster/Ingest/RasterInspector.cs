@@ -37,6 +37,15 @@ public static class RasterInspector
     public static SourceInfo Inspect(string path, SourceSandbox? sandbox = null)
     {
         using GdalDataset dataset = SandboxedOpen.Open(path, GdalOpenKind.Raster, sandbox);
+        return Describe(dataset, path);
+    }
+
+    /// <summary>
+    /// The one description of an open raster: <see cref="Inspect"/> and the classification of ingest sources
+    /// (<see cref="IngestSource"/>) both read it, so a source is opened once to be described and checked.
+    /// </summary>
+    internal static SourceInfo Describe(GdalDataset dataset, string path)
+    {
         using SpatialReference? crs = dataset.GetSpatialReference();
         GeoBounds? bounds = null;
         if (dataset.GetGeoTransform() is { IsAxisAligned: true } transform)
@@ -54,10 +63,12 @@ public static class RasterInspector
                 band.GetColorTable() is not null));
         }
 
-        string[] subdatasets = dataset.GetMetadata("SUBDATASETS")
-            .Where(item => item.Contains("_NAME=", StringComparison.Ordinal))
-            .Select(item => item[(item.IndexOf('=', StringComparison.Ordinal) + 1)..])
-            .ToArray();
-        return new SourceInfo(path, dataset.DriverName, dataset.Width, dataset.Height, crs?.ToString(), bounds, bands, subdatasets);
+        return new SourceInfo(path, dataset.DriverName, dataset.Width, dataset.Height, crs?.ToString(), bounds, bands, Subdatasets(dataset));
     }
+
+    /// <summary>GDAL connection strings of the variables of a container (NetCDF, HDF), in the file's order.</summary>
+    internal static string[] Subdatasets(GdalDataset dataset) => dataset.GetMetadata("SUBDATASETS")
+        .Where(item => item.Contains("_NAME=", StringComparison.Ordinal))
+        .Select(item => item[(item.IndexOf('=', StringComparison.Ordinal) + 1)..])
+        .ToArray();
 }

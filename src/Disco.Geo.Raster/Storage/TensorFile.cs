@@ -207,6 +207,29 @@ public sealed class TensorFile : IDisposable
         ReadExactly(target, MaskOffset + ((long)rowStart * NLon));
     }
 
+    /// <summary>
+    /// Checks that the file holds values on an <paramref name="nlat"/> × <paramref name="nlon"/> grid and is small
+    /// enough for <see cref="ReadAllBands"/>: the one place where a stored tensor is checked against the record that
+    /// names it (gridded datasets, prediction maps), so every reader reports a mismatch alike.
+    /// </summary>
+    /// <param name="nlat">Latitude rows the record says the file holds.</param>
+    /// <param name="nlon">Longitude columns the record says the file holds.</param>
+    /// <param name="subject">What the file holds, at the start of a sentence (e.g. "Dataset ds_1", "The map of prediction pr_1").</param>
+    /// <exception cref="InvalidDataException">The file's grid differs from the record's, or its bands do not fit in one array.</exception>
+    public void RequireShape(int nlat, int nlon, string subject)
+    {
+        if (NLat != nlat || NLon != nlon)
+        {
+            throw new InvalidDataException($"{subject} stores {NLat}x{NLon} values but its grid says {nlat}x{nlon}; the file was written for another grid or is damaged.");
+        }
+
+        long nodes = (long)nlat * nlon;
+        if (Bands * nodes > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{subject} has {Bands} bands of {nodes} nodes, more than one array can hold; use fewer bands or a coarser grid.");
+        }
+    }
+
     /// <summary>Flushes the file to disk.</summary>
     public void Flush() => RandomAccess.FlushToDisk(_handle);
 
@@ -236,3 +259,4 @@ public sealed class TensorFile : IDisposable
         }
     }
 }
+

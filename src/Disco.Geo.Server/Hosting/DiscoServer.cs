@@ -2,10 +2,10 @@ using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Engine;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Predictions;
-using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Jobs.Sources;
@@ -123,10 +123,13 @@ internal static class DiscoServer
 
         services.AddSingleton(provider => new DataDirectory(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
         services.AddSingleton<MetadataDatabase>();
-        services.AddSingleton<BlobStore>();
-        services.AddSingleton<Catalog>();
-        services.AddSingleton<UploadStore>();
-        services.AddSingleton<JobStore>();
+        // Storage behind its interfaces: SQLite and a local directory today; a PostgreSQL catalog and job store and a
+        // shared blob root replace these registrations only.
+        services.AddSingleton<LocalBlobStore>();
+        services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<LocalBlobStore>());
+        services.AddSingleton<ICatalog, SqliteCatalog>();
+        services.AddSingleton<IUploadStore, SqliteUploadStore>();
+        services.AddSingleton<IJobStore, SqliteJobStore>();
         services.AddSingleton<JobHub>();
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<PredictionStreams>();
@@ -134,10 +137,11 @@ internal static class DiscoServer
         services.AddSingleton<PredictionMaps>();
         services.AddSingleton<LivePredictionTiles>();
         services.AddSingleton<UploadReceiver>();
-        services.AddSingleton<RecordQueries>();
         services.AddSingleton<FileTransfers>();
         services.AddSingleton<FileExports>();
         services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
+        services.AddSingleton<IJobMetrics>(provider => provider.GetRequiredService<ServerMetrics>());
+        services.AddSingleton<IJobSpecReader, JobSpecReader>();
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();
         services.AddSingleton<ApiKeyCheck>();
@@ -188,7 +192,7 @@ internal static class DiscoServer
         app.MapGrpcService<ModelGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapGet("/metrics", (ServerMetrics metrics, JobRunner runner, JobStore jobs, CancellationToken cancellationToken) =>
+        app.MapGet("/metrics", (ServerMetrics metrics, JobRunner runner, IJobStore jobs, CancellationToken cancellationToken) =>
             MetricsEndpoint.RenderAsync(metrics, runner, jobs, cancellationToken));
         app.MapGet("/healthz", (ShutdownDrain drain) => drain.IsDraining
             ? Results.Text("NOT_SERVING\n", statusCode: StatusCodes.Status503ServiceUnavailable)
@@ -204,8 +208,8 @@ internal static class DiscoServer
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Disco.Geo.Server");
         DataDirectory directory = services.GetRequiredService<DataDirectory>();
         await services.GetRequiredService<MetadataDatabase>().InitializeAsync(cancellationToken);
-        int orphans = await services.GetRequiredService<BlobStore>().CollectGarbageAsync(cancellationToken);
-        int staleUploads = await services.GetRequiredService<UploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
+        int orphans = await services.GetRequiredService<IBlobStore>().CollectGarbageAsync(cancellationToken);
+        int staleUploads = await services.GetRequiredService<IUploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
         await services.GetRequiredService<JobRunner>().RecoverAsync(cancellationToken);
         logger.LogInformation("Data directory {Directory}: removed {Orphans} unreferenced blobs and {Stale} stale uploads", directory.Root, orphans, staleUploads);
     }

@@ -1,15 +1,15 @@
 using Disco.Geo.Engine;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Disco.Geo.Server.Jobs;
 
-/// <summary>Turns an engine's <see cref="EngineProgress"/> into the job's <see cref="JobProgress"/>.</summary>
+/// <summary>Turns an engine's <see cref="EngineProgress"/> into the job's <see cref="JobProgressRecord"/>.</summary>
 internal sealed class EngineProgressAdapter(JobContext context) : IProgress<EngineProgress>
 {
     public void Report(EngineProgress value)
     {
-        var progress = new JobProgress
+        var progress = new JobProgressRecord
         {
             Fraction = double.IsFinite(value.Fraction) ? Math.Clamp(value.Fraction, 0, 1) : 0,
             Stage = value.Stage,

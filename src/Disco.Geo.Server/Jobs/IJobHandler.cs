@@ -1,12 +1,12 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Problems;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs;
 
 /// <summary>Runs the jobs of one kind inside the <see cref="JobRunner"/>.</summary>
 internal interface IJobHandler
 {
-    JobKind Kind { get; }
+    JobRecordKind Kind { get; }
 
     /// <summary>True when jobs of this kind run alone on their device lane.</summary>
     bool Exclusive { get; }
@@ -16,7 +16,7 @@ internal interface IJobHandler
     /// (cancel or shutdown) and <see cref="JobFailedException"/> for failures with a message the user can act on.
     /// Saves checkpoints through the context so a resumed attempt can continue.
     /// </summary>
-    Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken);
+    Task<JobResultRecord> RunAsync(JobContext context, CancellationToken cancellationToken);
 }
 
 /// <summary>A job failed for a reason the user can fix: a <see cref="ProblemException"/> raised while a job runs.</summary>

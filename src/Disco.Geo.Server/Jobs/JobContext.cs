@@ -1,15 +1,14 @@
-using Disco.Geo.Protos.V1;
-using Google.Protobuf;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs;
 
 /// <summary>What a running job sees: its spec, its last checkpoint, a working directory, and progress reporting.</summary>
-internal sealed class JobContext : IProgress<JobProgress>
+internal sealed class JobContext : IProgress<JobProgressRecord>
 {
     private readonly JobRunner _runner;
     private readonly JobRunner.RunningJob _running;
 
-    internal JobContext(JobRunner runner, JobRunner.RunningJob running, ByteString spec, byte[]? checkpoint, string workingDirectory)
+    internal JobContext(JobRunner runner, JobRunner.RunningJob running, JobSpecRecord spec, byte[]? checkpoint, string workingDirectory)
     {
         _runner = runner;
         _running = running;
@@ -21,7 +20,7 @@ internal sealed class JobContext : IProgress<JobProgress>
     public string JobId => _running.Id;
 
     /// <summary>The result fixed when the job was submitted (a prediction job's prediction id), or null.</summary>
-    public JobResult? PresetResult => _running.PresetResult;
+    public JobResultRecord? PresetResult => _running.PresetResult;
 
     /// <summary>What the RPC prepared when it accepted the request (first attempt only; null after a restart or resume).</summary>
     public object? Prepared => _running.Prepared;
@@ -29,8 +28,8 @@ internal sealed class JobContext : IProgress<JobProgress>
     /// <summary>1 for the first run; higher after resumes.</summary>
     public int Attempt => _running.Attempt;
 
-    /// <summary>The serialized request the job was created from.</summary>
-    public ByteString Spec { get; }
+    /// <summary>The request the job was created from, as the layer that accepted it encoded it (see <see cref="IJobSpec"/>).</summary>
+    public JobSpecRecord Spec { get; }
 
     /// <summary>The last checkpoint saved by an earlier attempt, or null.</summary>
     public byte[]? Checkpoint { get; }
@@ -39,7 +38,7 @@ internal sealed class JobContext : IProgress<JobProgress>
     public string WorkingDirectory { get; }
 
     /// <summary>Publishes progress to watchers at once; it reaches the database at most once per persist interval.</summary>
-    public void Report(JobProgress value) => _runner.ReportProgress(_running, value);
+    public void Report(JobProgressRecord value) => _runner.ReportProgress(_running, value);
 
     /// <summary>Stores a small checkpoint durably before returning.</summary>
     public Task SaveCheckpointAsync(byte[] checkpoint, CancellationToken cancellationToken) =>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs;
 
@@ -14,7 +14,7 @@ internal sealed class JobHub
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
     /// <summary>Publishes a new state; the slot is dropped once a final state is published (watchers holding it still see it).</summary>
-    public void Publish(Job job)
+    public void Publish(JobRecord job)
     {
         Slot slot = _slots.GetOrAdd(job.Id, _ => new Slot());
         slot.Set(job.Clone());
@@ -24,7 +24,7 @@ internal sealed class JobHub
         }
     }
 
-    public bool TryGetLatest(string id, out Job job)
+    public bool TryGetLatest(string id, out JobRecord job)
     {
         if (_slots.TryGetValue(id, out Slot? slot) && slot.Snapshot().Job is { } latest)
         {
@@ -37,19 +37,19 @@ internal sealed class JobHub
     }
 
     /// <summary>The latest state and every later one until a final state, or null when the job is not live here.</summary>
-    public IAsyncEnumerable<Job>? Watch(string id, CancellationToken cancellationToken) =>
+    public IAsyncEnumerable<JobRecord>? Watch(string id, CancellationToken cancellationToken) =>
         _slots.TryGetValue(id, out Slot? slot) ? WatchSlot(slot, cancellationToken) : null;
 
     /// <summary>States after which a watch ends: the job will not change again unless resumed.</summary>
-    public static bool IsFinal(JobState state) =>
-        state is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Interrupted;
+    public static bool IsFinal(JobRecordState state) =>
+        state is JobRecordState.Succeeded or JobRecordState.Failed or JobRecordState.Cancelled or JobRecordState.Interrupted;
 
-    private static async IAsyncEnumerable<Job> WatchSlot(Slot slot, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<JobRecord> WatchSlot(Slot slot, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long lastRevision = -1;
         while (true)
         {
-            (Job? job, Task changed) = slot.Snapshot();
+            (JobRecord? job, Task changed) = slot.Snapshot();
             if (job is not null && job.Revision != lastRevision)
             {
                 lastRevision = job.Revision;
@@ -67,10 +67,10 @@ internal sealed class JobHub
     private sealed class Slot
     {
         private readonly object _gate = new();
-        private Job? _job;
+        private JobRecord? _job;
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Set(Job job)
+        public void Set(JobRecord job)
         {
             TaskCompletionSource completed;
             lock (_gate)
@@ -83,7 +83,7 @@ internal sealed class JobHub
             completed.TrySetResult();
         }
 
-        public (Job? Job, Task Changed) Snapshot()
+        public (JobRecord? Job, Task Changed) Snapshot()
         {
             lock (_gate)
             {

@@ -1,10 +1,7 @@
-using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
-using Google.Protobuf;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +10,7 @@ namespace Disco.Geo.Server.Jobs;
 /// <summary>What a caller asks for when submitting a job.</summary>
 // Prepared: what the RPC already worked out (e.g. an ingest's inspected sources), handed to the job's first attempt in
 // memory (JobContext.Prepared); never stored, so later attempts work it out again.
-internal sealed record JobSubmission(JobKind Kind, IMessage Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs, JobResult? PresetResult = null, object? Prepared = null);
+internal sealed record JobSubmission(JobRecordKind Kind, IJobSpec Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs, JobResultRecord? PresetResult = null, object? Prepared = null);
 
 /// <summary>
 /// Runs persistent jobs with bounded concurrency per device lane. Queued jobs start by priority, then age; each lane
@@ -24,23 +21,32 @@ internal sealed record JobSubmission(JobKind Kind, IMessage Spec, string Device,
 /// </summary>
 internal sealed class JobRunner : BackgroundService
 {
-    private readonly JobStore _store;
+    private readonly IJobStore _store;
     private readonly JobHub _hub;
     private readonly DataDirectory _directory;
-    private readonly ServerMetrics _metrics;
+    private readonly IJobMetrics _metrics;
     private readonly ILogger<JobRunner> _logger;
     private readonly JobsOptions _options;
-    private readonly Dictionary<JobKind, IJobHandler> _handlers;
+    private readonly Dictionary<JobRecordKind, IJobHandler> _handlers;
     private readonly object _gate = new();
-    private readonly List<Job> _queue = [];
+    private readonly List<JobRecord> _queue = [];
     private readonly Dictionary<string, LaneState> _lanes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, object> _prepared = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private CancellationToken _stopping;
 
+    /// <summary>
+    /// How long a claim on a running job lasts without a heartbeat (<see cref="IJobStore.TryClaimAsync"/>). Long enough
+    /// that a busy database does not lose it; a store shared by several servers reclaims a crashed one's jobs after it.
+    /// </summary>
+    internal static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
+
+    /// <summary>This runner's name on the leases it holds: unique per process start.</summary>
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     public JobRunner(
-        JobStore store, JobHub hub, DataDirectory directory, IEnumerable<IJobHandler> handlers, IOptions<JobsOptions> options, ServerMetrics metrics, ILogger<JobRunner> logger)
+        IJobStore store, JobHub hub, DataDirectory directory, IEnumerable<IJobHandler> handlers, IOptions<JobsOptions> options, IJobMetrics metrics, ILogger<JobRunner> logger)
     {
         _store = store;
         _hub = hub;
@@ -55,9 +61,11 @@ internal sealed class JobRunner : BackgroundService
     /// <summary>Marks jobs that were running when the process stopped as interrupted and queues the queued ones. Runs once, before the server listens.</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (Job job in await _store.ListInStatesAsync([JobState.Running, JobState.Cancelling, JobState.Queued], cancellationToken))
+        // This process holds the data directory's lock, so any lease in the store belongs to a process that died.
+        await _store.ReleaseAllAsync(cancellationToken);
+        foreach (JobRecord job in await _store.ListInStatesAsync([JobRecordState.Running, JobRecordState.Cancelling, JobRecordState.Queued], cancellationToken))
         {
-            if (job.State == JobState.Queued)
+            if (job.State == JobRecordState.Queued)
             {
                 lock (_gate)
                 {
@@ -68,11 +76,11 @@ internal sealed class JobRunner : BackgroundService
                 continue;
             }
 
-            bool wasCancelling = job.State == JobState.Cancelling;
-            job.State = wasCancelling ? JobState.Cancelled : JobState.Interrupted;
+            bool wasCancelling = job.State == JobRecordState.Cancelling;
+            job.State = wasCancelling ? JobRecordState.Cancelled : JobRecordState.Interrupted;
             job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
             job.Resumable = _handlers.ContainsKey(job.Kind);
-            job.Error = wasCancelling ? null : new JobError
+            job.Error = wasCancelling ? null : new JobErrorRecord
             {
                 Code = (int)ProblemKind.Aborted,
                 Message = $"The server stopped while this job was running. Resume it with `disco jobs resume {job.Id}`.",
@@ -93,7 +101,7 @@ internal sealed class JobRunner : BackgroundService
     public async Task<bool> IsKnownRequestAsync(string? requestId, CancellationToken cancellationToken) =>
         !string.IsNullOrEmpty(requestId) && await _store.FindByRequestIdAsync(requestId, cancellationToken) is not null;
 
-    public async Task<Job> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken)
+    public async Task<JobRecord> SubmitAsync(JobSubmission submission, CancellationToken cancellationToken)
     {
         if (!_handlers.ContainsKey(submission.Kind))
         {
@@ -103,18 +111,18 @@ internal sealed class JobRunner : BackgroundService
         if (!string.IsNullOrEmpty(submission.RequestId) && await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken) is { } existing)
         {
             await ThrowIfAnotherRequestAsync(existing, submission, cancellationToken);
-            return _hub.TryGetLatest(existing.Id, out Job live) ? live : existing;
+            return _hub.TryGetLatest(existing.Id, out JobRecord live) ? live : existing;
         }
 
-        var job = new Job
+        var job = new JobRecord
         {
             Id = Ids.New(Ids.Job),
             Kind = submission.Kind,
-            State = JobState.Queued,
+            State = JobRecordState.Queued,
             Priority = submission.Priority,
             Device = submission.Device,
             Description = submission.Description,
-            Progress = new JobProgress { Stage = "queued", Message = "Waiting for a free slot on " + submission.Device },
+            Progress = new JobProgressRecord { Stage = "queued", Message = "Waiting for a free slot on " + submission.Device },
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
             Attempt = 1,
             Revision = NextRevision(0),
@@ -124,12 +132,12 @@ internal sealed class JobRunner : BackgroundService
         };
         try
         {
-            await _store.InsertAsync(job, Any.Pack(submission.Spec).ToByteString(), cancellationToken);
+            await _store.InsertAsync(job, submission.Spec.ToRecord(), cancellationToken);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == SqliteErrors.Constraint && !string.IsNullOrEmpty(submission.RequestId))
+        catch (RequestIdTakenException e)
         {
             // A concurrent retry with the same request id won the insert.
-            Job? winner = await _store.FindByRequestIdAsync(submission.RequestId, cancellationToken);
+            JobRecord? winner = await _store.FindByRequestIdAsync(e.RequestId, cancellationToken);
             if (winner is null)
             {
                 throw;
@@ -154,14 +162,11 @@ internal sealed class JobRunner : BackgroundService
 
     /// <summary>
     /// A request id names one request: returning the job of another spec would report someone else's work as done.
-    /// The stored spec is compared as a message (map fields in any order), so the same request always matches.
+    /// The stored spec is compared by meaning (<see cref="IJobSpec.IsSameRequest"/>), so the same request always matches.
     /// </summary>
-    private async Task ThrowIfAnotherRequestAsync(Job existing, JobSubmission submission, CancellationToken cancellationToken)
+    private async Task ThrowIfAnotherRequestAsync(JobRecord existing, JobSubmission submission, CancellationToken cancellationToken)
     {
-        Any stored = Any.Parser.ParseFrom(await _store.GetSpecAsync(existing.Id, cancellationToken));
-        bool same = stored.TypeUrl == Any.Pack(submission.Spec).TypeUrl
-            && submission.Spec.Descriptor.Parser.ParseFrom(stored.Value).Equals(submission.Spec);
-        if (!same)
+        if (!submission.Spec.IsSameRequest(await _store.GetSpecAsync(existing.Id, cancellationToken)))
         {
             throw Problem.Conflict("job request_id", submission.RequestId!,
                 $"request_id '{ClientText.Shorten(submission.RequestId!)}' was already used for job {existing.Id} ({existing.Description}) with different parameters. " +
@@ -169,10 +174,10 @@ internal sealed class JobRunner : BackgroundService
         }
     }
 
-    public async Task<Job> CancelAsync(string id, CancellationToken cancellationToken)
+    public async Task<JobRecord> CancelAsync(string id, CancellationToken cancellationToken)
     {
         RunningJob? running;
-        Job? queued = null;
+        JobRecord? queued = null;
         lock (_gate)
         {
             _running.TryGetValue(id, out running);
@@ -187,7 +192,7 @@ internal sealed class JobRunner : BackgroundService
 
         if (queued is not null)
         {
-            queued.State = JobState.Cancelled;
+            queued.State = JobRecordState.Cancelled;
             queued.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
             queued.Resumable = true;
             Bump(queued);
@@ -199,18 +204,18 @@ internal sealed class JobRunner : BackgroundService
 
         if (running is not null)
         {
-            Job snapshot;
+            JobRecord snapshot;
             bool ended;
             lock (running.Gate)
             {
                 // The job may have ended between the lookup and here; its final state stands.
-                ended = running.Job.State is not (JobState.Running or JobState.Cancelling);
+                ended = running.Job.State is not (JobRecordState.Running or JobRecordState.Cancelling);
                 if (!ended)
                 {
                     running.CancelRequested = true;
-                    if (running.Job.State == JobState.Running)
+                    if (running.Job.State == JobRecordState.Running)
                     {
-                        running.Job.State = JobState.Cancelling;
+                        running.Job.State = JobRecordState.Cancelling;
                         Bump(running.Job);
                     }
                 }
@@ -240,45 +245,45 @@ internal sealed class JobRunner : BackgroundService
         return CancelledOrNotCancellable(await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id));
     }
 
-    private static Job CancelledOrNotCancellable(Job job) => job.State switch
+    private static JobRecord CancelledOrNotCancellable(JobRecord job) => job.State switch
     {
-        JobState.Cancelled or JobState.Cancelling => job,
-        _ => throw Problem.FailedPrecondition("JOB_STATE", job.Id, $"Job {job.Id} is {Names.Of(job.State)}; only queued or running jobs can be cancelled."),
+        JobRecordState.Cancelled or JobRecordState.Cancelling => job,
+        _ => throw Problem.FailedPrecondition("JOB_STATE", job.Id, $"JobRecord {job.Id} is {JobNames.Of(job.State)}; only queued or running jobs can be cancelled."),
     };
 
-    public async Task<Job> ResumeAsync(string id, CancellationToken cancellationToken)
+    public async Task<JobRecord> ResumeAsync(string id, CancellationToken cancellationToken)
     {
-        Job job = await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+        JobRecord job = await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
         lock (_gate)
         {
             if (_running.ContainsKey(id) || _queue.Any(j => j.Id == id))
             {
-                return _hub.TryGetLatest(id, out Job live) ? live : job;
+                return _hub.TryGetLatest(id, out JobRecord live) ? live : job;
             }
         }
 
-        if (job.State is not (JobState.Interrupted or JobState.Failed or JobState.Cancelled))
+        if (job.State is not (JobRecordState.Interrupted or JobRecordState.Failed or JobRecordState.Cancelled))
         {
-            throw Problem.FailedPrecondition("JOB_STATE", id, $"Job {id} is {Names.Of(job.State)}; only interrupted, failed or cancelled jobs can be resumed.");
+            throw Problem.FailedPrecondition("JOB_STATE", id, $"JobRecord {id} is {JobNames.Of(job.State)}; only interrupted, failed or cancelled jobs can be resumed.");
         }
 
-        if (job.State == JobState.Failed && !job.Resumable)
+        if (job.State == JobRecordState.Failed && !job.Resumable)
         {
             throw Problem.FailedPrecondition("JOB_NOT_RESUMABLE", id,
-                $"Job {id} failed for a reason a resume cannot fix ({ClientText.Shorten(job.Error?.Message ?? "no message")}); fix the request and start a new job instead.");
+                $"JobRecord {id} failed for a reason a resume cannot fix ({ClientText.Shorten(job.Error?.Message ?? "no message")}); fix the request and start a new job instead.");
         }
 
         if (!_handlers.ContainsKey(job.Kind))
         {
-            throw Problem.FailedPrecondition("ENGINE_MISSING", id, $"Job {id} is a {Names.Of(job.Kind)} job and this server has no engine to run it.");
+            throw Problem.FailedPrecondition("ENGINE_MISSING", id, $"JobRecord {id} is a {JobNames.Of(job.Kind)} job and this server has no engine to run it.");
         }
 
-        job.State = JobState.Queued;
+        job.State = JobRecordState.Queued;
         job.Attempt++;
         job.Error = null;
         job.EndTime = null;
         job.Resumable = false;
-        job.Progress = new JobProgress { Stage = "queued", Message = $"Resumed (attempt {job.Attempt}); waiting for a free slot on {job.Device}" };
+        job.Progress = new JobProgressRecord { Stage = "queued", Message = $"Resumed (attempt {job.Attempt}); waiting for a free slot on {job.Device}" };
         Bump(job);
         await _store.UpdateAsync(job, cancellationToken);
         Enqueue(job);
@@ -303,12 +308,12 @@ internal sealed class JobRunner : BackgroundService
         }
     }
 
-    internal void ReportProgress(RunningJob running, JobProgress progress)
+    internal void ReportProgress(RunningJob running, JobProgressRecord progress)
     {
         // Progress goes to every watcher: engines describe their work with server paths (a checkpoint's file), which
         // are redacted here, once, like job errors.
         progress.Message = _directory.RedactPaths(progress.Message);
-        Job snapshot;
+        JobRecord snapshot;
         lock (running.Gate)
         {
             running.Job.Progress = progress;
@@ -358,9 +363,9 @@ internal sealed class JobRunner : BackgroundService
     /// </summary>
     private static long NextRevision(long previous) => Math.Max(previous + 1, DateTime.UtcNow.Ticks / 10);
 
-    private static void Bump(Job job) => job.Revision = NextRevision(job.Revision);
+    private static void Bump(JobRecord job) => job.Revision = NextRevision(job.Revision);
 
-    private void Enqueue(Job job)
+    private void Enqueue(JobRecord job)
     {
         lock (_gate)
         {
@@ -381,11 +386,11 @@ internal sealed class JobRunner : BackgroundService
                 return;
             }
 
-            foreach (IGrouping<string, Job> lane in _queue.GroupBy(j => j.Device).ToList())
+            foreach (IGrouping<string, JobRecord> lane in _queue.GroupBy(j => j.Device).ToList())
             {
                 while (true)
                 {
-                    Job? head = _queue.Where(j => j.Device == lane.Key)
+                    JobRecord? head = _queue.Where(j => j.Device == lane.Key)
                         .OrderByDescending(j => j.Priority).ThenBy(j => j.Id, StringComparer.Ordinal).FirstOrDefault();
                     if (head is null)
                     {
@@ -431,12 +436,17 @@ internal sealed class JobRunner : BackgroundService
     private async Task RunAsync(RunningJob running)
     {
         IJobHandler handler = _handlers[running.Job.Kind];
-        Job snapshot;
+        if (!await TryClaimAsync(running))
+        {
+            return;
+        }
+
+        JobRecord snapshot;
         lock (running.Gate)
         {
-            running.Job.State = JobState.Running;
+            running.Job.State = JobRecordState.Running;
             running.Job.StartTime = Timestamp.FromDateTime(DateTime.UtcNow);
-            running.Job.Progress = new JobProgress { Stage = "starting", Message = "Started" };
+            running.Job.Progress = new JobProgressRecord { Stage = "starting", Message = "Started" };
             Bump(running.Job);
             snapshot = running.Job.Clone();
         }
@@ -453,28 +463,28 @@ internal sealed class JobRunner : BackgroundService
                 _directory.JobDirectory(running.Id));
             flusher = FlushProgressAsync(running, flushStop.Token);
             _logger.LogInformation("Job {JobId} ({Kind}) started, attempt {Attempt}", running.Id, running.Job.Kind, running.Attempt);
-            JobResult result = await handler.RunAsync(context, running.Cancellation.Token);
-            Finish(running, JobState.Succeeded, null, result);
+            JobResultRecord result = await handler.RunAsync(context, running.Cancellation.Token);
+            Finish(running, JobRecordState.Succeeded, null, result);
         }
         catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
         {
             if (running.CancelRequested)
             {
-                Finish(running, JobState.Cancelled, null, null);
+                Finish(running, JobRecordState.Cancelled, null, null);
             }
             else
             {
-                Finish(running, JobState.Interrupted, new JobError { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
+                Finish(running, JobRecordState.Interrupted, new JobErrorRecord { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
             }
         }
         catch (JobFailedException e)
         {
-            Finish(running, JobState.Failed, new JobError { Code = (int)e.Kind, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Kind));
+            Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)e.Kind, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Kind));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
-            Finish(running, JobState.Failed, new JobError { Code = (int)ProblemKind.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
+            Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)ProblemKind.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
         }
 
         await flushStop.CancelAsync();
@@ -493,6 +503,16 @@ internal sealed class JobRunner : BackgroundService
             _logger.LogError(e, "Could not record the final state of job {JobId}", running.Id);
         }
 
+        try
+        {
+            await _store.ReleaseAsync(running.Id, _owner, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The lease then simply expires.
+            _logger.LogWarning(e, "Could not release the lease on job {JobId}", running.Id);
+        }
+
         // Forget the job before announcing its end: whoever sees the final state and then cancels or resumes must find
         // it finished (the store has it), not still among the running ones.
         lock (_gate)
@@ -504,7 +524,7 @@ internal sealed class JobRunner : BackgroundService
         }
 
         _hub.Publish(snapshot);
-        _metrics.RecordJobFinished(Names.Of(snapshot.Kind), Names.Of(snapshot.State), clock.Elapsed.TotalSeconds);
+        _metrics.RecordJobFinished(JobNames.Of(snapshot.Kind), JobNames.Of(snapshot.State), clock.Elapsed.TotalSeconds);
         _logger.LogInformation("Job {JobId} ({Kind}) ended {State} after {Seconds:F1} s", snapshot.Id, snapshot.Kind, snapshot.State, clock.Elapsed.TotalSeconds);
         running.Cancellation.Dispose();
         _wake.Release();
@@ -512,11 +532,11 @@ internal sealed class JobRunner : BackgroundService
 
     // resumable: false when the job failed for a reason a resume cannot fix (a bad request): resuming would only fail
     // again, so clients are not offered it and ResumeAsync refuses.
-    private void Finish(RunningJob running, JobState state, JobError? error, JobResult? result, bool resumable = true)
+    private void Finish(RunningJob running, JobRecordState state, JobErrorRecord? error, JobResultRecord? result, bool resumable = true)
     {
         lock (running.Gate)
         {
-            Job job = running.Job;
+            JobRecord job = running.Job;
             job.State = state;
             if (error is not null)
             {
@@ -528,27 +548,76 @@ internal sealed class JobRunner : BackgroundService
             job.Error = error;
             job.Result = result ?? job.Result;
             job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
-            job.Resumable = resumable && state is JobState.Interrupted or JobState.Failed or JobState.Cancelled;
-            if (state == JobState.Succeeded)
+            job.Resumable = resumable && state is JobRecordState.Interrupted or JobRecordState.Failed or JobRecordState.Cancelled;
+            if (state == JobRecordState.Succeeded)
             {
-                job.Progress = new JobProgress { Fraction = 1, Stage = "done", Message = "Finished", Metrics = { job.Progress?.Metrics ?? new Google.Protobuf.Collections.MapField<string, double>() } };
+                job.Progress = new JobProgressRecord { Fraction = 1, Stage = "done", Message = "Finished", Metrics = { job.Progress?.Metrics ?? new Google.Protobuf.Collections.MapField<string, double>() } };
             }
 
             Bump(job);
         }
     }
 
+    /// <summary>
+    /// Claims the job in the store before it starts. False when another runner holds it (only possible with a store
+    /// shared by several servers): the job is then left to that runner and forgotten here.
+    /// </summary>
+    private async Task<bool> TryClaimAsync(RunningJob running)
+    {
+        try
+        {
+            if (await _store.TryClaimAsync(running.Id, _owner, LeaseDuration, CancellationToken.None))
+            {
+                return true;
+            }
+
+            _logger.LogWarning("Job {JobId} is claimed by another runner; it does not start here", running.Id);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Could not claim job {JobId}; it stays queued until the next start", running.Id);
+        }
+
+        lock (_gate)
+        {
+            _running.Remove(running.Id);
+            LaneState lane = Lane(running.Job.Device);
+            lane.Running--;
+            lane.Exclusive = false;
+        }
+
+        running.Cancellation.Dispose();
+        _wake.Release();
+        return false;
+    }
+
+    /// <summary>
+    /// While a job runs: writes its progress at most once per persist interval, and renews its lease (the heartbeat)
+    /// every quarter of <see cref="LeaseDuration"/>.
+    /// </summary>
     private async Task FlushProgressAsync(RunningJob running, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_options.ProgressPersistInterval > TimeSpan.Zero ? _options.ProgressPersistInterval : TimeSpan.FromSeconds(1));
+        var sinceRenewal = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                Job? snapshot = null;
+                if (sinceRenewal.Elapsed >= LeaseDuration / 4)
+                {
+                    sinceRenewal.Restart();
+                    if (!await _store.RenewAsync(running.Id, _owner, LeaseDuration, cancellationToken))
+                    {
+                        // Only a store shared by several servers loses a lease (this one stalled past it); the job's own
+                        // writes still land, so say so loudly rather than race the other runner by cancelling here.
+                        _logger.LogError("The lease on job {JobId} was lost to another runner", running.Id);
+                    }
+                }
+
+                JobRecord? snapshot = null;
                 lock (running.Gate)
                 {
-                    if (running.ProgressDirty && running.Job.State is JobState.Running or JobState.Cancelling)
+                    if (running.ProgressDirty && running.Job.State is JobRecordState.Running or JobRecordState.Cancelling)
                     {
                         running.ProgressDirty = false;
                         snapshot = running.Job.Clone();
@@ -566,17 +635,17 @@ internal sealed class JobRunner : BackgroundService
         }
     }
 
-    internal sealed class RunningJob(Job job, CancellationTokenSource cancellation)
+    internal sealed class RunningJob(JobRecord job, CancellationTokenSource cancellation)
     {
         public object Gate { get; } = new();
 
-        public Job Job { get; } = job;
+        public JobRecord Job { get; } = job;
 
         public string Id { get; } = job.Id;
 
         public int Attempt { get; } = job.Attempt;
 
-        public JobResult? PresetResult { get; } = job.Result?.Clone();
+        public JobResultRecord? PresetResult { get; } = job.Result?.Clone();
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
 

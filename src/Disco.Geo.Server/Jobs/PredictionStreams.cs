@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Disco.Geo.Engine;
 using Disco.Geo.Grids;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs;
 
@@ -32,7 +32,7 @@ internal sealed record PredictionBegun(SphereGrid Grid, int Bands) : PredictionP
 internal sealed record PredictionRows(int RowStart, int RowCount, float[] Values, byte[] Mask) : PredictionProgress;
 
 /// <summary>The finished map's summary; nothing follows.</summary>
-internal sealed record PredictionFinished(MapSummary Summary) : PredictionProgress;
+internal sealed record PredictionFinished(PredictionSummaryRecord Summary) : PredictionProgress;
 
 /// <summary>The rows and the summary of one prediction on their way to one Predict call.</summary>
 internal sealed class PredictionStream(string predictionId, PredictionStreams owner)
@@ -65,7 +65,7 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
         }
     }
 
-    public void Complete(MapSummary summary)
+    public void Complete(PredictionSummaryRecord summary)
     {
         _channel.Writer.TryWrite(new PredictionFinished(summary));
         _channel.Writer.TryComplete();

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Text;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage;
 
 namespace Disco.Geo.Server.Observability;
 
 /// <summary>GET /metrics in the Prometheus text format: the counters of <see cref="ServerMetrics"/> plus gauges read at scrape time.</summary>
 internal static class MetricsEndpoint
 {
-    public static async Task<IResult> RenderAsync(ServerMetrics metrics, JobRunner runner, JobStore jobs, CancellationToken cancellationToken)
+    public static async Task<IResult> RenderAsync(ServerMetrics metrics, JobRunner runner, IJobStore jobs, CancellationToken cancellationToken)
     {
         var text = new StringBuilder(4096);
         metrics.WriteTo(text);
@@ -17,7 +18,7 @@ internal static class MetricsEndpoint
         ServerMetrics.Header(text, "disco_jobs", "gauge", "Jobs in the database by kind and state.");
         foreach ((var kind, var state, long count) in await jobs.CountByKindAndStateAsync(cancellationToken))
         {
-            text.Append("disco_jobs{kind=\"").Append(LabelOf(kind)).Append("\",state=\"").Append(LabelOf(state)).Append("\"} ")
+            text.Append("disco_jobs{kind=\"").Append(JobNames.Of(kind)).Append("\",state=\"").Append(JobNames.Of(state)).Append("\"} ")
                 .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
@@ -46,6 +47,4 @@ internal static class MetricsEndpoint
         return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
 
-    /// <summary>A job kind or state as a Prometheus label value: the enum name in lower case ("running", "training"), as job messages spell it.</summary>
-    private static string LabelOf<T>(T value) where T : struct, System.Enum => value.ToString().ToLowerInvariant();
 }

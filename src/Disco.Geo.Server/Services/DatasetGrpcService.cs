@@ -13,6 +13,7 @@ using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -22,11 +23,10 @@ namespace Disco.Geo.Server.Services;
 
 /// <summary>DatasetService: resumable uploads, ingest, listing, deletion, download and verification.</summary>
 internal sealed class DatasetGrpcService(
-    Catalog catalog,
-    BlobStore blobs,
-    UploadStore uploads,
+    ICatalog catalog,
+    IBlobStore blobs,
+    IUploadStore uploads,
     UploadReceiver receiver,
-    RecordQueries queries,
     FileTransfers transfers,
     FileExports exports,
     JobRunner runner,
@@ -52,7 +52,7 @@ internal sealed class DatasetGrpcService(
 
         UploadHeader header = requestStream.Current.Header;
         ValidateHeader(header);
-        Dataset? existing = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, header.Name, cancellationToken);
+        Dataset? existing = (await catalog.FindDatasetAsync(header.Name, cancellationToken))?.ToApi();
         if (existing is not null)
         {
             if (existing.Blob.Sha256 == header.Sha256)
@@ -63,7 +63,7 @@ internal sealed class DatasetGrpcService(
             throw Problem.AlreadyExists("dataset", header.Name, "It holds different content; delete it with `disco datasets rm` or choose another name.");
         }
 
-        UploadStore.Session session = await uploads.GetOrCreateAsync(header, cancellationToken);
+        UploadSession session = await uploads.GetOrCreateAsync(header.ToRecord(), cancellationToken);
         return await receiver.ReceiveAsync(
             session, new UploadReceiver.Announced(header.Name, header.SizeBytes, header.Sha256, header.Offset), ChunksOf(requestStream, cancellationToken),
             (partPath, sha256) => CommitUploadAsync(partPath, sha256, header), cancellationToken);
@@ -81,7 +81,7 @@ internal sealed class DatasetGrpcService(
 
         Validation.ThrowIfAny(violations);
         var status = new UploadStatus { MinChunkBytes = _limits.MinChunkBytes, MaxChunkBytes = _limits.MaxChunkBytes, State = UploadState.NotStarted };
-        Dataset? dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, context.CancellationToken);
+        Dataset? dataset = (await catalog.FindDatasetAsync(request.Name, context.CancellationToken))?.ToApi();
         if (dataset is not null && dataset.Blob.Sha256 == request.Sha256)
         {
             status.State = UploadState.Complete;
@@ -131,7 +131,7 @@ internal sealed class DatasetGrpcService(
         switch (request.SourceCase)
         {
             case IngestDatasetRequest.SourceOneofCase.DatasetId:
-                Dataset source = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.DatasetId, cancellationToken) ?? throw Problem.NotFound("dataset", request.DatasetId);
+                Dataset source = (await catalog.FindDatasetAsync(request.DatasetId, cancellationToken))?.ToApi() ?? throw Problem.NotFound("dataset", request.DatasetId);
                 if (source.Kind != DatasetKind.RawFile)
                 {
                     throw Problem.FailedPrecondition("DATASET_KIND", source.Id, $"Dataset '{source.Name}' is already gridded; ingest reads raw uploads or server-side files.");
@@ -166,7 +166,7 @@ internal sealed class DatasetGrpcService(
             switch (extra.LocationCase)
             {
                 case RasterSource.LocationOneofCase.DatasetId:
-                    Dataset raw = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, extra.DatasetId, cancellationToken) ?? throw Problem.NotFound("dataset", extra.DatasetId);
+                    Dataset raw = (await catalog.FindDatasetAsync(extra.DatasetId, cancellationToken))?.ToApi() ?? throw Problem.NotFound("dataset", extra.DatasetId);
                     if (raw.Kind != DatasetKind.RawFile)
                     {
                         throw Problem.FailedPrecondition("DATASET_KIND", raw.Id, $"{field}: dataset '{raw.Name}' is already gridded; additional sources are raw uploads or server-side files.");
@@ -183,7 +183,7 @@ internal sealed class DatasetGrpcService(
             }
         }
 
-        if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, request.Name, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
+        if (await catalog.FindDatasetAsync(request.Name, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
             throw Problem.AlreadyExists("dataset", request.Name, "Choose another name for the gridded dataset or delete the existing one.");
         }
@@ -193,7 +193,7 @@ internal sealed class DatasetGrpcService(
         IngestInspection inspection;
         try
         {
-            IngestWork work = await IngestJobHandler.WorkAsync(spec, catalog, blobs, sandboxes, _limits.MaxRasterPixels, cancellationToken);
+            IngestWork work = await IngestJobHandler.WorkAsync(JobSpecReader.Ingest(spec), catalog, blobs, sandboxes, _limits.MaxRasterPixels, cancellationToken);
             inspection = await ingestEngine.InspectAsync(work, cancellationToken);
         }
         catch (EngineInputException e)
@@ -208,9 +208,9 @@ internal sealed class DatasetGrpcService(
 
         spec.Bands.Clear();
         spec.Bands.Add(inspection.Bands.Select(BandMapping.ToApi));
-        return await runner.SubmitAsync(new JobSubmission(
-            JobKind.Ingest, spec, jobOptions.Value.DefaultDevice, request.Priority, $"ingest '{request.Name}' onto {request.Grid.Kind} {request.Grid.Nlat}x{request.Grid.Nlon}",
-            NullIfEmpty(request.RequestId), inputs, Prepared: inspection), cancellationToken);
+        return (await runner.SubmitAsync(new JobSubmission(
+            JobKind.Ingest.ToRecord(), JobSpecs.Of(spec), jobOptions.Value.DefaultDevice, request.Priority, $"ingest '{request.Name}' onto {request.Grid.Kind} {request.Grid.Nlat}x{request.Grid.Nlon}",
+            NullIfEmpty(request.RequestId), inputs, Prepared: inspection), cancellationToken)).ToApi();
     }
 
     public override async Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context)
@@ -221,11 +221,12 @@ internal sealed class DatasetGrpcService(
             throw Problem.InvalidArgument("kind", "is not a known dataset kind.");
         }
 
-        RecordFilter filter = new RecordFilter()
-            .Equal("kind", request.Kind == DatasetKind.Unspecified ? null : (int)request.Kind)
-            .NamePrefix(request.NamePrefix);
-        Page<Dataset> found = await queries.ListAsync(catalog.Datasets, page, filter, d => d.Id, context.CancellationToken);
-        var response = new ListDatasetsResponse { Datasets = { found.Items }, NextPageToken = found.NextPageToken };
+        RecordPage<DatasetRecord> found = await catalog.ListDatasetsAsync(page.ToCatalogQuery() with
+        {
+            DatasetKind = request.Kind == DatasetKind.Unspecified ? null : request.Kind.ToRecord(),
+            NamePrefix = request.NamePrefix,
+        }, context.CancellationToken);
+        var response = new ListDatasetsResponse { Datasets = { found.Items.Select(RecordMapping.ToApi) }, NextPageToken = RecordQueries.NextToken(found, d => d.Id) };
 
         return response;
     }
@@ -237,7 +238,7 @@ internal sealed class DatasetGrpcService(
     {
         Dataset dataset = await FindAsync("dataset", request.Dataset, context.CancellationToken);
         await activeJobs.ThrowIfInUseAsync("dataset", dataset.Id, context.CancellationToken);
-        long? freed = await catalog.DeleteAsync(catalog.Datasets, dataset.Id, dataset.Blob.Sha256, context.CancellationToken);
+        long? freed = await catalog.DeleteDatasetAsync(dataset.Id, context.CancellationToken);
         if (freed is null)
         {
             throw Problem.NotFound("dataset", request.Dataset);
@@ -302,9 +303,9 @@ internal sealed class DatasetGrpcService(
     public override async Task<Job> VerifyDataset(VerifyDatasetRequest request, ServerCallContext context)
     {
         Dataset dataset = await FindAsync("dataset", request.Dataset, context.CancellationToken);
-        return await runner.SubmitAsync(new JobSubmission(
-            JobKind.Verify, new VerifyDatasetRequest { Dataset = dataset.Id }, VerifyJobHandler.Lane, request.Priority, $"verify dataset '{dataset.Name}'", null, [dataset.Id]),
-            context.CancellationToken);
+        return (await runner.SubmitAsync(new JobSubmission(
+            JobKind.Verify.ToRecord(), JobSpecs.Of(new VerifyDatasetRequest { Dataset = dataset.Id }), VerifyJobHandler.Lane, request.Priority, $"verify dataset '{dataset.Name}'", null, [dataset.Id]),
+            context.CancellationToken)).ToApi();
     }
 
     /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
@@ -326,7 +327,7 @@ internal sealed class DatasetGrpcService(
             throw Problem.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
+        return (await catalog.FindDatasetAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("dataset", reference);
     }
 
     private void ValidateHeader(UploadHeader header)
@@ -369,10 +370,10 @@ internal sealed class DatasetGrpcService(
             Description = header.Description,
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
-        BlobInfo? blob = await blobs.CommitAsync(partPath, sha256, stored =>
+        BlobRecord? blob = await blobs.CommitAsync(partPath, sha256, stored =>
         {
-            dataset.Blob = stored;
-            return catalog.TryInsertDatasetAsync(dataset, CancellationToken.None);
+            dataset.Blob = stored.ToApi();
+            return catalog.TryInsertDatasetAsync(dataset.ToRecord(), CancellationToken.None);
         }, CancellationToken.None);
         if (blob is null)
         {

@@ -1,14 +1,14 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage;
 using Grpc.Core;
 
 namespace Disco.Geo.Server.Services;
 
 /// <summary>JobService: the life cycle of jobs of every kind.</summary>
-internal sealed class JobGrpcService(RecordQueries queries, JobRunner runner, JobStore jobs, JobHub hub) : JobService.JobServiceBase
+internal sealed class JobGrpcService(JobRunner runner, IJobStore jobs, JobHub hub) : JobService.JobServiceBase
 {
-    private readonly JobLifecycle _lifecycle = new(queries, runner, jobs, hub);
+    private readonly JobLifecycle _lifecycle = new(runner, jobs, hub);
 
     public override Task<Job> GetJob(GetJobRequest request, ServerCallContext context) =>
         _lifecycle.GetAsync(request, context.CancellationToken);

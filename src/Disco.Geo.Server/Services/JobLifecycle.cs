@@ -1,8 +1,10 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Application.Queries;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Grpc.Core;
 
 namespace Disco.Geo.Server.Services;
@@ -11,7 +13,7 @@ namespace Disco.Geo.Server.Services;
 /// The life cycle of jobs of every kind (get, list, watch, cancel, resume), served by JobService and by the
 /// deprecated TrainingService aliases of the same RPCs, so both answer alike.
 /// </summary>
-internal sealed class JobLifecycle(RecordQueries queries, JobRunner runner, JobStore jobs, JobHub hub)
+internal sealed class JobLifecycle(JobRunner runner, IJobStore jobs, JobHub hub)
 {
     /// <summary>How often a watch looks the job up again before settling for the stored state.</summary>
     private const int MaxSettleAttempts = 100;
@@ -29,19 +31,19 @@ internal sealed class JobLifecycle(RecordQueries queries, JobRunner runner, JobS
         {
             if (hub.Watch(id, cancellationToken) is { } live)
             {
-                await foreach (Job job in live.WithCancellation(cancellationToken))
+                await foreach (JobRecord job in live.WithCancellation(cancellationToken))
                 {
-                    await responseStream.WriteAsync(new JobEvent { Job = job }, cancellationToken);
+                    await responseStream.WriteAsync(new JobEvent { Job = job.ToApi() }, cancellationToken);
                 }
 
                 return;
             }
 
-            Job stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+            JobRecord stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
             if (JobHub.IsFinal(stored.State) || attempt >= MaxSettleAttempts)
             {
                 // Final, or (after a resume race that never settled) the stored state is the best we know.
-                await responseStream.WriteAsync(new JobEvent { Job = stored }, cancellationToken);
+                await responseStream.WriteAsync(new JobEvent { Job = stored.ToApi() }, cancellationToken);
                 if (JobHub.IsFinal(stored.State))
                 {
                     return;
@@ -56,11 +58,11 @@ internal sealed class JobLifecycle(RecordQueries queries, JobRunner runner, JobS
         }
     }
 
-    public Task<Job> CancelAsync(CancelJobRequest request, CancellationToken cancellationToken) =>
-        runner.CancelAsync(CheckJobId(request.JobId), cancellationToken);
+    public async Task<Job> CancelAsync(CancelJobRequest request, CancellationToken cancellationToken) =>
+        (await runner.CancelAsync(CheckJobId(request.JobId), cancellationToken)).ToApi();
 
-    public Task<Job> ResumeAsync(ResumeJobRequest request, CancellationToken cancellationToken) =>
-        runner.ResumeAsync(CheckJobId(request.JobId), cancellationToken);
+    public async Task<Job> ResumeAsync(ResumeJobRequest request, CancellationToken cancellationToken) =>
+        (await runner.ResumeAsync(CheckJobId(request.JobId), cancellationToken)).ToApi();
 
     public async Task<ListJobsResponse> ListAsync(ListJobsRequest request, CancellationToken cancellationToken)
     {
@@ -70,15 +72,16 @@ internal sealed class JobLifecycle(RecordQueries queries, JobRunner runner, JobS
             throw Problem.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
         }
 
-        RecordFilter filter = new RecordFilter()
-            .Equal("kind", request.Kind == JobKind.Unspecified ? null : (int)request.Kind)
-            .Equal("state", request.State == JobState.Unspecified ? null : (int)request.State);
-        Page<Job> found = await queries.ListAsync(jobs.Table, page, filter, j => j.Id, cancellationToken);
-        var response = new ListJobsResponse { NextPageToken = found.NextPageToken };
-        foreach (Job job in found.Items)
+        RecordPage<JobRecord> found = await jobs.ListAsync(page.ToJobQuery() with
+        {
+            Kind = request.Kind == JobKind.Unspecified ? null : request.Kind.ToRecord(),
+            State = request.State == JobState.Unspecified ? null : request.State.ToRecord(),
+        }, cancellationToken);
+        var response = new ListJobsResponse { NextPageToken = RecordQueries.NextToken(found, j => j.Id) };
+        foreach (JobRecord job in found.Items)
         {
             // Progress reaches the database at most once a second; the hub has the latest.
-            response.Jobs.Add(hub.TryGetLatest(job.Id, out Job live) ? live : job);
+            response.Jobs.Add((hub.TryGetLatest(job.Id, out JobRecord live) ? live : job).ToApi());
         }
 
         return response;
@@ -87,7 +90,7 @@ internal sealed class JobLifecycle(RecordQueries queries, JobRunner runner, JobS
     public async Task<Job> GetAsync(GetJobRequest request, CancellationToken cancellationToken)
     {
         string id = CheckJobId(request.JobId);
-        return hub.TryGetLatest(id, out Job live) ? live : await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+        return (hub.TryGetLatest(id, out JobRecord live) ? live : await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id)).ToApi();
     }
 
     private static string CheckJobId(string id) =>

@@ -9,6 +9,7 @@ using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -18,10 +19,9 @@ namespace Disco.Geo.Server.Services;
 
 /// <summary>ModelService: model packages stored as blobs with their card.</summary>
 internal sealed class ModelGrpcService(
-    Catalog catalog,
-    RecordQueries queries,
+    ICatalog catalog,
     FileTransfers transfers,
-    BlobStore blobs,
+    IBlobStore blobs,
     JobRunner runner,
     ActiveJobs activeJobs,
     IModelCardReader cards,
@@ -33,8 +33,8 @@ internal sealed class ModelGrpcService(
     public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
-        Page<Model> found = await queries.ListAsync(catalog.Models, page, new RecordFilter().NamePrefix(request.NamePrefix), m => m.Id, context.CancellationToken);
-        return new ListModelsResponse { Models = { found.Items }, NextPageToken = found.NextPageToken };
+        RecordPage<ModelRecord> found = await catalog.ListModelsAsync(page.ToCatalogQuery() with { NamePrefix = request.NamePrefix }, context.CancellationToken);
+        return new ListModelsResponse { Models = { found.Items.Select(RecordMapping.ToApi) }, NextPageToken = RecordQueries.NextToken(found, m => m.Id) };
     }
 
     public override Task<Model> GetModel(GetModelRequest request, ServerCallContext context) => FindAsync(request.Model, context.CancellationToken);
@@ -43,7 +43,7 @@ internal sealed class ModelGrpcService(
     {
         Model model = await FindAsync(request.Model, context.CancellationToken);
         await activeJobs.ThrowIfInUseAsync("model", model.Id, context.CancellationToken);
-        long freed = await catalog.DeleteAsync(catalog.Models, model.Id, model.Blob.Sha256, context.CancellationToken) ?? throw Problem.NotFound("model", request.Model);
+        long freed = await catalog.DeleteModelAsync(model.Id, context.CancellationToken) ?? throw Problem.NotFound("model", request.Model);
         logger.LogInformation("Model {ModelId} ('{Name}') deleted; {Bytes} bytes freed", model.Id, model.Name, freed);
         return new DeleteModelResponse { ModelId = model.Id, FreedBytes = freed };
     }
@@ -117,7 +117,7 @@ internal sealed class ModelGrpcService(
                 throw Problem.InvalidArgument("header.name", $"the card has no usable name ('{ClientText.Shorten(name)}'); pass a name: {Validation.NameRule}.");
             }
 
-            if (await catalog.FindAsync(catalog.Models, Ids.Model, name, cancellationToken) is { } existing)
+            if ((await catalog.FindModelAsync(name, cancellationToken))?.ToApi() is { } existing)
             {
                 return existing.Blob.Sha256 == sha256
                     ? existing
@@ -126,10 +126,10 @@ internal sealed class ModelGrpcService(
 
             var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
             ModelCardMapping.ApplyCard(model, card);
-            BlobInfo? blob = await blobs.CommitAsync(temp, sha256, stored =>
+            BlobRecord? blob = await blobs.CommitAsync(temp, sha256, stored =>
             {
-                model.Blob = stored;
-                return catalog.TryInsertModelAsync(model, CancellationToken.None);
+                model.Blob = stored.ToApi();
+                return catalog.TryInsertModelAsync(model.ToRecord(), CancellationToken.None);
             }, cancellationToken);
             if (blob is null)
             {
@@ -148,9 +148,9 @@ internal sealed class ModelGrpcService(
     public override async Task<Job> VerifyModel(VerifyModelRequest request, ServerCallContext context)
     {
         Model model = await FindAsync(request.Model, context.CancellationToken);
-        return await runner.SubmitAsync(new JobSubmission(
-            JobKind.Verify, new VerifyModelRequest { Model = model.Id }, VerifyJobHandler.Lane, request.Priority, $"verify model '{model.Name}'", null, [model.Id]),
-            context.CancellationToken);
+        return (await runner.SubmitAsync(new JobSubmission(
+            JobKind.Verify.ToRecord(), JobSpecs.Of(new VerifyModelRequest { Model = model.Id }), VerifyJobHandler.Lane, request.Priority, $"verify model '{model.Name}'", null, [model.Id]),
+            context.CancellationToken)).ToApi();
     }
 
     /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
@@ -170,6 +170,6 @@ internal sealed class ModelGrpcService(
             throw Problem.InvalidArgument("model", "is required: a model id (mdl_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Models, Ids.Model, reference, cancellationToken) ?? throw Problem.NotFound("model", reference);
+        return (await catalog.FindModelAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("model", reference);
     }
 }

@@ -13,6 +13,7 @@ using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -22,11 +23,11 @@ namespace Disco.Geo.Server.Services;
 
 /// <summary>PredictionService: running models as prediction jobs, streaming their tiles, and exporting finished maps.</summary>
 internal sealed class PredictionGrpcService(
-    Catalog catalog,
-    BlobStore blobs,
+    ICatalog catalog,
+    IBlobStore blobs,
     JobRunner runner,
     JobHub hub,
-    JobStore jobs,
+    IJobStore jobs,
     PredictionStreams streams,
     ImportRoots importRoots,
     SourceSandboxes sandboxes,
@@ -35,7 +36,6 @@ internal sealed class PredictionGrpcService(
     PredictionMaps maps,
     FileExports exports,
     LivePredictionTiles liveTiles,
-    RecordQueries queries,
     IOptions<JobsOptions> jobOptions,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
@@ -82,7 +82,7 @@ internal sealed class PredictionGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
-        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken) ?? throw Problem.NotFound("model", request.Model);
+        Model model = (await catalog.FindModelAsync(request.Model, cancellationToken))?.ToApi() ?? throw Problem.NotFound("model", request.Model);
         PredictRequest spec = request.Clone();
         spec.Model = model.Id;
         var inputs = new List<string> { model.Id };
@@ -165,19 +165,19 @@ internal sealed class PredictionGrpcService(
         PredictionStream stream = streams.Attach(prediction.Id);
         try
         {
-            await catalog.SavePredictionAsync(prediction, cancellationToken);
-            Job job = await runner.SubmitAsync(new JobSubmission(
-                JobKind.Prediction, spec, jobOptions.Value.DefaultDevice, request.Priority, $"predict with '{model.Name}' on {inputDescription}",
+            await catalog.SavePredictionAsync(prediction.ToRecord(), cancellationToken);
+            JobRecord job = await runner.SubmitAsync(new JobSubmission(
+                JobKind.Prediction.ToRecord(), JobSpecs.Of(spec), jobOptions.Value.DefaultDevice, request.Priority, $"predict with '{model.Name}' on {inputDescription}",
                 request.RequestId.Length > 0 ? "predict:" + request.RequestId + ":" + prediction.Id : null, inputs,
-                new JobResult { PredictionId = prediction.Id }), cancellationToken);
+                new JobResultRecord { PredictionId = prediction.Id }), cancellationToken);
             prediction.JobId = job.Id;
-            await catalog.SavePredictionAsync(prediction, cancellationToken);
+            await catalog.SavePredictionAsync(prediction.ToRecord(), cancellationToken);
             await responseStream.WriteAsync(new PredictResponse { Prediction = prediction }, cancellationToken);
             await liveTiles.FollowAsync(stream, request.StreamTiles, request.RowsPerTile,
                 tile => responseStream.WriteAsync(new PredictResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken),
-                summary => responseStream.WriteAsync(new PredictResponse { Summary = PredictionMapping.ToApi(summary) }, cancellationToken), cancellationToken);
-            Job final = await OutcomeAsync(job, cancellationToken);
-            if (final.State == JobState.Failed && final.Error is { } error)
+                summary => responseStream.WriteAsync(new PredictResponse { Summary = summary.ToApi() }, cancellationToken), cancellationToken);
+            JobRecord final = await OutcomeAsync(job, cancellationToken);
+            if (final.State == JobRecordState.Failed && final.Error is { } error)
             {
                 throw new ProblemException((ProblemKind)error.Code, error.Message);
             }
@@ -193,12 +193,12 @@ internal sealed class PredictionGrpcService(
     /// records the outcome, so reading the store right away could see the job still running and report a failed
     /// prediction as OK; the hub's watch ends exactly at the final state (and once it is gone, the store has it).
     /// </summary>
-    private async Task<Job> OutcomeAsync(Job job, CancellationToken cancellationToken)
+    private async Task<JobRecord> OutcomeAsync(JobRecord job, CancellationToken cancellationToken)
     {
-        Job latest = job;
+        JobRecord latest = job;
         if (hub.Watch(job.Id, cancellationToken) is { } live)
         {
-            await foreach (Job state in live)
+            await foreach (JobRecord state in live)
             {
                 latest = state;
             }
@@ -214,11 +214,12 @@ internal sealed class PredictionGrpcService(
     public override async Task<ListPredictionsResponse> ListPredictions(ListPredictionsRequest request, ServerCallContext context)
     {
         PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
-        RecordFilter filter = new RecordFilter()
-            .Equal("model_id", request.ModelId.Length > 0 ? request.ModelId : null)
-            .Equal("request_id", request.RequestId.Length > 0 ? request.RequestId : null);
-        Page<Prediction> found = await queries.ListAsync(catalog.Predictions, page, filter, p => p.Id, context.CancellationToken);
-        return new ListPredictionsResponse { Predictions = { found.Items }, NextPageToken = found.NextPageToken };
+        RecordPage<PredictionRecord> found = await catalog.ListPredictionsAsync(page.ToCatalogQuery() with
+        {
+            ModelId = request.ModelId.Length > 0 ? request.ModelId : null,
+            RequestId = request.RequestId.Length > 0 ? request.RequestId : null,
+        }, context.CancellationToken);
+        return new ListPredictionsResponse { Predictions = { found.Items.Select(RecordMapping.ToApi) }, NextPageToken = RecordQueries.NextToken(found, p => p.Id) };
     }
 
     public override async Task<DeletePredictionResponse> DeletePrediction(DeletePredictionRequest request, ServerCallContext context)
@@ -229,7 +230,7 @@ internal sealed class PredictionGrpcService(
             throw Problem.FailedPrecondition("IN_USE", prediction.Id, $"Prediction {prediction.Id} is still being computed by job {job.Id}; cancel it first with `disco jobs cancel {job.Id}`.");
         }
 
-        long freed = await catalog.DeleteAsync(catalog.Predictions, prediction.Id, prediction.Blob?.Sha256, context.CancellationToken) ?? throw Problem.NotFound("prediction", request.Prediction);
+        long freed = await catalog.DeletePredictionAsync(prediction.Id, context.CancellationToken) ?? throw Problem.NotFound("prediction", request.Prediction);
         return new DeletePredictionResponse { PredictionId = prediction.Id, FreedBytes = freed };
     }
 
@@ -263,9 +264,8 @@ internal sealed class PredictionGrpcService(
 
     private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)
     {
-        Page<Prediction> found = await queries.ListAsync(
-            catalog.Predictions, new PageRequest(PageTokens.DefaultPageSize, null), new RecordFilter().Equal("request_id", requestId), p => p.Id, cancellationToken);
-        return found.Items;
+        (IReadOnlyList<PredictionRecord> items, _) = await catalog.ListPredictionsAsync(new CatalogQuery(null, PageTokens.DefaultPageSize) { RequestId = requestId }, cancellationToken);
+        return [.. items.Select(RecordMapping.ToApi)];
     }
 
     /// <summary>
@@ -276,8 +276,7 @@ internal sealed class PredictionGrpcService(
     private async Task ThrowIfAnotherRequestAsync(Prediction previous, PredictRequest spec, CancellationToken cancellationToken)
     {
         List<string> differences;
-        if (previous.JobId.Length > 0 && await jobs.GetSpecAsync(previous.JobId, cancellationToken) is { Length: > 0 } stored
-            && Any.Parser.ParseFrom(stored).TryUnpack(out PredictRequest earlier))
+        if (previous.JobId.Length > 0 && JobSpecs.TryRead(await jobs.GetSpecAsync(previous.JobId, cancellationToken), out PredictRequest earlier))
         {
             differences = ResultDefiningDifferences(earlier, spec);
         }
@@ -332,7 +331,7 @@ internal sealed class PredictionGrpcService(
             throw Problem.InvalidArgument("prediction", "is required: a prediction id (prd_...) or name.");
         }
 
-        return await catalog.FindAsync(catalog.Predictions, Ids.Prediction, reference, cancellationToken) ?? throw Problem.NotFound("prediction", reference);
+        return (await catalog.FindPredictionAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("prediction", reference);
     }
 
     /// <summary>At the RPC: a prediction's raster or panorama input (upload or resolved server path), as for ingest.</summary>
@@ -352,7 +351,7 @@ internal sealed class PredictionGrpcService(
 
     private async Task ThrowIfUploadEscapesAsync(string subject, string datasetId, CancellationToken cancellationToken)
     {
-        if (await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken) is { Kind: DatasetKind.RawFile } upload)
+        if (await catalog.FindDatasetAsync(datasetId, cancellationToken) is { Kind: DatasetRecordKind.RawFile } upload)
         {
             await sandboxes.ThrowIfUploadEscapesAsync(subject, blobs.PathOf(upload.Blob.Sha256), IngestJobHandler.UploadName(upload), cancellationToken);
         }
@@ -365,7 +364,7 @@ internal sealed class PredictionGrpcService(
             throw Problem.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
         }
 
-        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
+        Dataset dataset = (await catalog.FindDatasetAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("dataset", reference);
         if (dataset.Kind != kind)
         {
             throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id, kind == DatasetKind.Gridded

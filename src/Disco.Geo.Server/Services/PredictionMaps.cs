@@ -8,15 +8,15 @@ using Disco.Geo.Server.Storage;
 namespace Disco.Geo.Server.Services;
 
 /// <summary>
-/// Reads a finished prediction's map from its stored records. It maps wire records (the catalog stores them), so it
-/// sits in the Api layer until the catalog hands out records of its own; the /tiles endpoint reaches it through
+/// Reads a finished prediction's map from its stored records. The engine's map is built by the wire mapping
+/// (<see cref="PredictionMapping.ToMap"/>), so this sits in the Api layer; the /tiles endpoint reaches it through
 /// <see cref="IPredictionMaps"/>.
 /// </summary>
-internal sealed class PredictionMaps(Catalog catalog, BlobStore blobs) : IPredictionMaps
+internal sealed class PredictionMaps(ICatalog catalog, IBlobStore blobs) : IPredictionMaps
 {
     public async Task<PredictionMap?> FindFinishedAsync(string predictionId, CancellationToken cancellationToken) =>
-        await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken) is { } prediction
-            ? await MapAsync(prediction, cancellationToken)
+        await catalog.FindPredictionAsync(predictionId, cancellationToken) is { } prediction
+            ? await MapAsync(prediction.ToApi(), cancellationToken)
             : null;
 
     /// <summary>The finished map of a prediction, or FAILED_PRECONDITION while it is not finished.</summary>
@@ -27,7 +27,7 @@ internal sealed class PredictionMaps(Catalog catalog, BlobStore blobs) : IPredic
             throw Problem.FailedPrecondition("PREDICTION_STATE", prediction.Id, $"Prediction {prediction.Id} is {prediction.State.ToString().ToLowerInvariant()}; only finished predictions have a map.");
         }
 
-        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, prediction.ModelId, cancellationToken) ?? new Model { Id = prediction.ModelId };
+        Model model = (await catalog.FindModelAsync(prediction.ModelId, cancellationToken))?.ToApi() ?? new Model { Id = prediction.ModelId };
         return PredictionMapping.ToMap(prediction, blobs.PathOf(prediction.Blob.Sha256), model);
     }
 }

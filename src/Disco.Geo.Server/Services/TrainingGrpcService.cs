@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
@@ -14,10 +13,9 @@ namespace Disco.Geo.Server.Services;
 
 /// <summary>TrainingService: starting training; its job RPCs are deprecated aliases of JobService.</summary>
 internal sealed partial class TrainingGrpcService(
-    Catalog catalog,
-    RecordQueries queries,
+    ICatalog catalog,
     JobRunner runner,
-    JobStore jobs,
+    IJobStore jobs,
     JobHub hub,
     ITrainingEngine engine,
     IOptions<LimitsOptions> limitOptions,
@@ -26,7 +24,7 @@ internal sealed partial class TrainingGrpcService(
     /// <summary>Why the job RPCs here are kept: v1 clients call them; they serve exactly what JobService serves.</summary>
     private const string JobAlias = "A v1 alias of the JobService RPC of the same name.";
 
-    private readonly JobLifecycle _jobLifecycle = new(queries, runner, jobs, hub);
+    private readonly JobLifecycle _jobLifecycle = new(runner, jobs, hub);
 
     public override async Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
     {
@@ -107,7 +105,7 @@ internal sealed partial class TrainingGrpcService(
 
         CheckTrainable(request, gridded);
 
-        if (await catalog.FindAsync(catalog.Models, Ids.Model, request.ModelName, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
+        if (await catalog.FindModelAsync(request.ModelName, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
             throw Problem.AlreadyExists("model", request.ModelName, "Choose another model_name or delete the existing model.");
         }
@@ -124,9 +122,9 @@ internal sealed partial class TrainingGrpcService(
             throw Problem.InvalidArgument(e.Field ?? "model", e.Message);
         }
 
-        return await runner.SubmitAsync(new JobSubmission(
-            JobKind.Training, spec, device, request.Priority, $"train '{request.ModelName}' ({request.Task}) on {string.Join(", ", spec.Datasets)}",
-            string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId, [.. spec.Datasets, .. spec.ValidationDatasets]), cancellationToken);
+        return (await runner.SubmitAsync(new JobSubmission(
+            JobKind.Training.ToRecord(), JobSpecs.Of(spec), device, request.Priority, $"train '{request.ModelName}' ({request.Task}) on {string.Join(", ", spec.Datasets)}",
+            string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId, [.. spec.Datasets, .. spec.ValidationDatasets]), cancellationToken)).ToApi();
     }
 
     [Obsolete(JobAlias)]
@@ -184,7 +182,7 @@ internal sealed partial class TrainingGrpcService(
 
     private async Task<Dataset> GriddedAsync(string field, string reference, CancellationToken cancellationToken)
     {
-        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
+        Dataset dataset = (await catalog.FindDatasetAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("dataset", reference);
         if (dataset.Kind != DatasetKind.Gridded)
         {
             throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id,

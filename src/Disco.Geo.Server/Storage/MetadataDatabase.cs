@@ -5,8 +5,8 @@ namespace Disco.Geo.Server.Storage;
 /// <summary>
 /// The SQLite metadata database (disco.db). WAL mode with synchronous=NORMAL: a committed transaction survives a
 /// killed process; after a power loss the last few transactions may roll back, never half-apply.
-/// Each record keeps its full protobuf message in a <c>record</c> column next to the few columns that are queried, so
-/// the schema evolves with the protos and migrations stay rare.
+/// Each record keeps its full stored message (Records/records.proto, the storage-owned schema) in a <c>record</c>
+/// column next to the few columns that are queried, so fields can be added without a migration.
 /// </summary>
 internal sealed class MetadataDatabase
 {
@@ -49,6 +49,12 @@ internal sealed class MetadataDatabase
             header BLOB NOT NULL,
             update_time INTEGER NOT NULL,
             UNIQUE (name, size_bytes, sha256));
+        """,
+        // Job leases (IJobStore.TryClaimAsync): who runs a job and until when (Unix milliseconds). Null for every
+        // existing row: nobody holds them.
+        """
+        ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_expires INTEGER;
         """,
     ];
 

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Disco.Geo.Server.Storage;
 
 /// <summary>
-/// Reads and writes protobuf records kept whole in a table's <c>record</c> column. Lists are ordered by id, which is
+/// Reads and writes stored records (Records/records.proto) kept whole in a table's <c>record</c> column. Lists are ordered by id, which is
 /// time-ordered (see <see cref="Ids"/>), and continue after the last id of the previous page.
 /// </summary>
 internal sealed class RecordTable<T>
@@ -15,6 +15,8 @@ internal sealed class RecordTable<T>
     private readonly string _table;
 
     public RecordTable(string table) => _table = table;
+
+    public string Name => _table;
 
     public async Task<T?> GetAsync(SqliteConnection connection, string id, CancellationToken cancellationToken) =>
         await SingleAsync(connection, "id = $v", id, cancellationToken);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Tests.Infrastructure;
 
@@ -16,7 +18,7 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
     private readonly ConcurrentDictionary<(string JobId, int Attempt), TaskCompletionSource<JobContext>> _started = new();
     private int _running;
 
-    public JobKind Kind => kind;
+    public JobRecordKind Kind => kind.ToRecord();
 
     public bool Exclusive => exclusive;
 
@@ -33,7 +35,7 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
     /// </summary>
     public ConcurrentQueue<string> Overlaps { get; } = new();
 
-    public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
+    public async Task<JobResultRecord> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _running);
         try
@@ -46,7 +48,7 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
         }
     }
 
-    private async Task<JobResult> GateAsync(JobContext context, CancellationToken cancellationToken)
+    private async Task<JobResultRecord> GateAsync(JobContext context, CancellationToken cancellationToken)
     {
         if (MustNotOverlap is { } other && Volatile.Read(ref other._running) > 0)
         {
@@ -58,7 +60,7 @@ internal sealed class GateHandler(JobKind kind, bool exclusive) : IJobHandler
         await context.SaveCheckpointAsync(Encoding.UTF8.GetBytes("attempt " + context.Attempt), cancellationToken);
         Started(context.JobId, context.Attempt).TrySetResult(context);
         await Release(context.JobId).Task.WaitAsync(cancellationToken);
-        return new JobResult { DatasetId = "done-" + context.JobId };
+        return new JobResultRecord { DatasetId = "done-" + context.JobId };
     }
 
     // Keyed by attempt: a resumed job's second start must not be mistaken for its first, which completed long ago.

@@ -1,5 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf.WellKnownTypes;
@@ -51,7 +52,7 @@ internal static class GriddedDatasets
             Bands = { described ?? Enumerable.Range(0, bands).Select(b => new Band { Name = "b" + b, Role = roles?[b] ?? BandRole.Input }).ToList() },
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
-        await StoredRecords.CommitDatasetAsync(server.Get<Catalog>(), server.Get<BlobStore>(), temp, dataset, CancellationToken.None);
+        await StoredRecords.CommitDatasetAsync(server.Get<ICatalog>(), server.Get<IBlobStore>(), temp, dataset.ToRecord(), CancellationToken.None);
         return dataset.Id;
     }
 }

@@ -21,7 +21,7 @@ internal static class ExportedFileStreaming
             fileName,
             contentType,
             new FileInfo(path).Length,
-            await BlobStore.HashFileAsync(path, 0, cancellationToken),
+            await FileHashes.Sha256Async(path, 0, cancellationToken),
             File.Exists(sidecar) ? await File.ReadAllTextAsync(sidecar, cancellationToken) : string.Empty);
         await writeMetadata(metadata);
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);

@@ -1,8 +1,8 @@
-using Disco.Geo.Engine;
 using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Options;
+using Disco.Geo.Server.Storage.Records;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Application.Predictions;
@@ -20,7 +20,7 @@ internal sealed class LivePredictionTiles(IOptions<LimitsOptions> limits, Server
     /// summary (the job failed or was cancelled) just ends; the caller reads the job's outcome.
     /// </summary>
     public async Task FollowAsync(
-        PredictionStream stream, bool streamTiles, int rowsPerTile, Func<MapTile, Task> writeTile, Func<MapSummary, Task> writeSummary, CancellationToken cancellationToken)
+        PredictionStream stream, bool streamTiles, int rowsPerTile, Func<MapTile, Task> writeTile, Func<PredictionSummaryRecord, Task> writeSummary, CancellationToken cancellationToken)
     {
         TileWriter? tiles = null;
         await foreach (PredictionProgress progress in stream.Reader.ReadAllAsync(cancellationToken))

@@ -1,21 +1,25 @@
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
-using Google.Protobuf;
 
 namespace Disco.Geo.Server.Application.Queries;
 
-/// <summary>One page of a list and the token of the next (empty on the last page).</summary>
-internal sealed record Page<T>(List<T> Items, string NextPageToken);
-
 /// <summary>A checked page request: how many records, after which id (null for the first page).</summary>
-internal sealed record PageRequest(int Size, string? AfterId);
+internal sealed record PageRequest(int Size, string? AfterId)
+{
+    /// <summary>The catalog query for this page; the caller adds its filters.</summary>
+    public CatalogQuery ToCatalogQuery() => new(AfterId, Size);
+
+    /// <summary>The job-store query for this page; the caller adds its filters.</summary>
+    public JobQuery ToJobQuery() => new(AfterId, Size);
+}
 
 /// <summary>
 /// Paged lists of stored records, the same for datasets, models, predictions and jobs: page sizes and tokens are
-/// checked here (a token is only ever one this server issued), pages follow id order, and the next token names the
-/// last id of the page.
+/// checked here (a token is only ever one this server issued) and the next token names the last id of the page.
+/// Filtering and paging themselves belong to storage (<see cref="CatalogQuery"/>, <see cref="JobQuery"/>), so another
+/// catalog answers them in its own dialect; this class only speaks the wire's page contract.
 /// </summary>
-internal sealed class RecordQueries(Catalog catalog)
+internal static class RecordQueries
 {
     /// <summary>
     /// Checks a list call's page size and token. Services check them first, before their own filters, so a request
@@ -37,12 +41,7 @@ internal sealed class RecordQueries(Catalog catalog)
         return new PageRequest(PageTokens.PageSize(pageSize), after);
     }
 
-    /// <summary>One page of <paramref name="table"/>'s records that pass <paramref name="filter"/>.</summary>
-    public async Task<Page<T>> ListAsync<T>(RecordTable<T> table, PageRequest page, RecordFilter filter, Func<T, string> idOf, CancellationToken cancellationToken)
-        where T : class, IMessage<T>, new()
-    {
-        await using var connection = await catalog.OpenAsync(cancellationToken);
-        (List<T> items, bool more) = await table.ListAsync(connection, page.AfterId, page.Size, filter.Where, filter.Parameters, cancellationToken);
-        return new Page<T>(items, more ? PageTokens.Encode(idOf(items[^1])) : string.Empty);
-    }
+    /// <summary>The token of the page after <paramref name="page"/>: empty on the last page.</summary>
+    public static string NextToken<T>(RecordPage<T> page, Func<T, string> idOf) =>
+        page.More && page.Items.Count > 0 ? PageTokens.Encode(idOf(page.Items[^1])) : string.Empty;
 }

@@ -10,7 +10,7 @@ namespace Disco.Geo.Server.Application.Transfers;
 /// Whole-file transfers of stored blobs: sending one from an offset (raw dataset downloads, model exports) and
 /// receiving one in a single stream into a temporary file checked against its announced size and hash (model imports).
 /// </summary>
-internal sealed class FileTransfers(BlobStore blobs, DataDirectory directory, IOptions<LimitsOptions> limits, ServerMetrics metrics)
+internal sealed class FileTransfers(IBlobStore blobs, DataDirectory directory, IOptions<LimitsOptions> limits, ServerMetrics metrics)
 {
     /// <summary>Sends the stored blob <paramref name="sha256"/> from <paramref name="offset"/>, in pieces of <paramref name="chunkBytes"/> (0: the server's).</summary>
     public async Task SendStoredAsync(string sha256, long offset, int chunkBytes, Func<FilePiece, Task> writePiece, CancellationToken cancellationToken)
@@ -40,7 +40,7 @@ internal sealed class FileTransfers(BlobStore blobs, DataDirectory directory, IO
                 throw Problem.InvalidArgument("chunk", $"the stream ended after {position} of {size} bytes; send the whole package.");
             }
 
-            string received = await BlobStore.HashFileAsync(temp, 0, cancellationToken);
+            string received = await FileHashes.Sha256Async(temp, 0, cancellationToken);
             if (received != sha256)
             {
                 throw Problem.DataLoss($"The received package has SHA-256 {received}, but the header announced {sha256}. Nothing was stored; send it again.");

@@ -11,10 +11,10 @@ namespace Disco.Geo.Server.Application.Uploads;
 /// Resumable uploads: one stream at a time writes a session's <c>.part</c> file from the offset the client resumes at,
 /// the bytes received so far are kept when a stream ends early or a chunk is refused, and a whole file is checked
 /// against its announced SHA-256 before it is committed. The record the upload becomes is the caller's: it commits
-/// the checked file (through <see cref="BlobStore.CommitAsync"/>) while the session is still held, so no second
+/// the checked file (through <see cref="IBlobStore.CommitAsync"/>) while the session is still held, so no second
 /// stream can resume a file that is being committed.
 /// </summary>
-internal sealed class UploadReceiver(UploadStore uploads, IOptions<LimitsOptions> limits, ServerMetrics metrics, ILogger<UploadReceiver> logger)
+internal sealed class UploadReceiver(IUploadStore uploads, IOptions<LimitsOptions> limits, ServerMetrics metrics, ILogger<UploadReceiver> logger)
 {
     /// <summary>What a client announces for an upload.</summary>
     /// <param name="Name">The dataset name it will become.</param>
@@ -28,7 +28,7 @@ internal sealed class UploadReceiver(UploadStore uploads, IOptions<LimitsOptions
     /// matches, hands its path to <paramref name="commit"/> and forgets the session.
     /// </summary>
     public async Task<TResult> ReceiveAsync<TResult>(
-        UploadStore.Session session, Announced upload, IAsyncEnumerable<FilePiece?> chunks, Func<string, string, Task<TResult>> commit, CancellationToken cancellationToken)
+        UploadSession session, Announced upload, IAsyncEnumerable<FilePiece?> chunks, Func<string, string, Task<TResult>> commit, CancellationToken cancellationToken)
     {
         if (!uploads.TryAcquire(session.Id))
         {
@@ -58,7 +58,7 @@ internal sealed class UploadReceiver(UploadStore uploads, IOptions<LimitsOptions
                     $"The stream ended after {position} of {upload.SizeBytes} bytes. The bytes are kept: resume with offset {position}.");
             }
 
-            string sha256 = await BlobStore.HashFileAsync(session.PartPath, 0, cancellationToken);
+            string sha256 = await FileHashes.Sha256Async(session.PartPath, 0, cancellationToken);
             if (sha256 != upload.Sha256)
             {
                 await uploads.RemoveAsync(session.Id, CancellationToken.None);

@@ -1,43 +1,42 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Grids;
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Storage;
-using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
+using Disco.Geo.Server.Storage.Records;
 using Microsoft.Extensions.Options;
 using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 
 /// <summary>
-/// Runs <see cref="IPredictionEngine"/>: rows go into a tensor file and, while a Predict call is attached, out as
-/// tiles; the finished map is stored as a blob and the prediction record updated.
+/// Runs <see cref="IPredictionEngine"/>: rows go into a tensor file and, while a Predict call is attached, out to
+/// it as rows (the call cuts them into tiles); the finished map is stored as a blob and the prediction record updated.
 /// </summary>
 internal sealed class PredictionJobHandler(
-    IPredictionEngine engine, Catalog catalog, BlobStore blobs, DataDirectory directory, PredictionStreams streams, SourceSandboxes sandboxes,
-    IOptions<LimitsOptions> limits) : IJobHandler
+    IPredictionEngine engine, ICatalog catalog, IBlobStore blobs, DataDirectory directory, PredictionStreams streams, SourceSandboxes sandboxes,
+    IJobSpecReader specs, IOptions<LimitsOptions> limits) : IJobHandler
 {
-    public JobKind Kind => JobKind.Prediction;
+    public JobRecordKind Kind => JobRecordKind.Prediction;
 
     public bool Exclusive => false;
 
-    public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
+    public async Task<JobResultRecord> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        PredictRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<PredictRequest>();
+        PredictionJobSpec request = specs.ReadPrediction(context.Spec);
         string predictionId = context.PresetResult?.PredictionId ?? throw new JobFailedException(StatusCode.Internal, "The prediction job has no prediction record.");
-        Prediction prediction = await catalog.FindAsync(catalog.Predictions, Ids.Prediction, predictionId, cancellationToken)
+        PredictionRecord prediction = await catalog.FindPredictionAsync(predictionId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Prediction {predictionId} was deleted before it ran.");
-        Model model = await catalog.FindAsync(catalog.Models, Ids.Model, request.Model, cancellationToken)
+        // The Predict call records the job id right after submitting, which can be after this read: the record this job
+        // saves at its end must not lose it (a retry with the same request_id compares against the job's spec).
+        prediction.JobId = context.JobId;
+        ModelRecord model = await catalog.FindModelAsync(request.Model, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Model {request.Model} was deleted before the prediction ran.");
         PredictionInput input;
         try
         {
-            input = await InputAsync(request, cancellationToken);
+            input = await InputAsync(request.Input, cancellationToken);
         }
         catch (EngineInputException e)
         {
@@ -53,7 +52,7 @@ internal sealed class PredictionJobHandler(
             {
                 summary = await engine.PredictAsync(
                     new PredictionWork(predictionId, new StoredModel(model.Id, model.Name, blobs.PathOf(model.Blob.Sha256), model.Blob.Sha256), input,
-                        PredictionMapping.ToSettings(request), limits.Value.MaxRasterPixels),
+                        request.Settings, limits.Value.MaxRasterPixels),
                     sink, new EngineProgressAdapter(context), cancellationToken);
             }
             catch (EngineInputException e)
@@ -75,12 +74,12 @@ internal sealed class PredictionJobHandler(
                 throw new JobFailedException(StatusCode.Internal, "The prediction engine finished without producing a map.");
             }
 
-            Protos.V1.PredictionSummary apiSummary = PredictionMapping.ToApi(summary);
-            prediction.Grid = GridMapping.ToApi(sink.Grid);
+            PredictionSummaryRecord storedSummary = EngineRecords.ToRecord(summary);
+            prediction.Grid = EngineRecords.ToRecord(sink.Grid);
             prediction.Bands.Clear();
-            prediction.Bands.Add(sink.Bands.Select(BandMapping.ToApi));
-            prediction.Summary = apiSummary;
-            prediction.State = PredictionState.Succeeded;
+            prediction.Bands.Add(sink.Bands.Select(EngineRecords.ToRecord));
+            prediction.Summary = storedSummary;
+            prediction.State = PredictionRecordState.Succeeded;
             await blobs.CommitAsync(temp, null, async blob =>
             {
                 prediction.Blob = blob;
@@ -88,12 +87,12 @@ internal sealed class PredictionJobHandler(
                 return true;
             }, cancellationToken);
 
-            streams.Get(predictionId)?.Complete(summary);
-            return new JobResult { PredictionId = predictionId };
+            streams.Get(predictionId)?.Complete(storedSummary.Clone());
+            return new JobResultRecord { PredictionId = predictionId };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            prediction.State = PredictionState.Failed;
+            prediction.State = PredictionRecordState.Failed;
             await catalog.SavePredictionAsync(prediction, CancellationToken.None);
             streams.Get(predictionId)?.Fail();
             throw;
@@ -106,20 +105,19 @@ internal sealed class PredictionJobHandler(
     }
 
     /// <summary>The prediction's input as the engine reads it.</summary>
-    private async Task<PredictionInput> InputAsync(PredictRequest request, CancellationToken cancellationToken) => request.InputCase switch
+    private async Task<PredictionInput> InputAsync(PredictionInputSpec input, CancellationToken cancellationToken) => input.Kind switch
     {
-        PredictRequest.InputOneofCase.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, request.Dataset, cancellationToken), null, null, null),
-        PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
-            new PredictionInput(null, request.Raster.ServerPath, null, null, sandboxes.ForServerPaths()),
-        PredictRequest.InputOneofCase.Raster => await UploadInputAsync(request.Raster.DatasetId, null, cancellationToken),
-        PredictRequest.InputOneofCase.Panorama => await UploadInputAsync(request.Panorama.DatasetId, PredictionMapping.ToOrientation(request.Panorama), cancellationToken),
+        PredictionInputKind.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, input.Reference, cancellationToken), null, null, null),
+        PredictionInputKind.ServerPath => new PredictionInput(null, input.Reference, null, null, sandboxes.ForServerPaths()),
+        PredictionInputKind.UploadedRaster => await UploadInputAsync(input.Reference, null, cancellationToken),
+        PredictionInputKind.Panorama => await UploadInputAsync(input.Reference, input.Orientation, cancellationToken),
         _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
     };
 
     /// <summary>An uploaded raster or photo: its blob, which may read only itself, named by the upload's file name.</summary>
     private async Task<PredictionInput> UploadInputAsync(string datasetId, Raster.Panoramas.CameraOrientation? panorama, CancellationToken cancellationToken)
     {
-        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, datasetId, cancellationToken)
+        DatasetRecord dataset = await catalog.FindDatasetAsync(datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before the prediction ran.");
         string blob = blobs.PathOf(dataset.Blob.Sha256);
         string name = IngestJobHandler.UploadName(dataset);

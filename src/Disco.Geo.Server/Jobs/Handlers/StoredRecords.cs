@@ -1,13 +1,13 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
 
-/// <summary>Commits a job's finished dataset or model file with its record (<see cref="BlobStore.CommitAsync"/>).</summary>
+/// <summary>Commits a job's finished dataset or model file with its record (<see cref="IBlobStore.CommitAsync"/>).</summary>
 internal static class StoredRecords
 {
-    public static async Task CommitDatasetAsync(Catalog catalog, BlobStore blobs, string finishedPath, Dataset dataset, CancellationToken cancellationToken)
+    public static async Task CommitDatasetAsync(ICatalog catalog, IBlobStore blobs, string finishedPath, DatasetRecord dataset, CancellationToken cancellationToken)
     {
         if (await blobs.CommitAsync(finishedPath, null, blob => catalog.TryInsertDatasetAsync(Stamped(dataset, blob), CancellationToken.None), cancellationToken) is null)
         {
@@ -15,7 +15,7 @@ internal static class StoredRecords
         }
     }
 
-    public static async Task CommitModelAsync(Catalog catalog, BlobStore blobs, string finishedPath, Model model, CancellationToken cancellationToken)
+    public static async Task CommitModelAsync(ICatalog catalog, IBlobStore blobs, string finishedPath, ModelRecord model, CancellationToken cancellationToken)
     {
         if (await blobs.CommitAsync(finishedPath, null, blob => catalog.TryInsertModelAsync(Stamped(model, blob), CancellationToken.None), cancellationToken) is null)
         {
@@ -23,13 +23,13 @@ internal static class StoredRecords
         }
     }
 
-    private static Dataset Stamped(Dataset dataset, BlobInfo blob)
+    private static DatasetRecord Stamped(DatasetRecord dataset, BlobRecord blob)
     {
         dataset.Blob = blob;
         return dataset;
     }
 
-    private static Model Stamped(Model model, BlobInfo blob)
+    private static ModelRecord Stamped(ModelRecord model, BlobRecord blob)
     {
         model.Blob = blob;
         return model;

@@ -1,9 +1,7 @@
 using Disco.Geo.Engine;
-using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
@@ -11,15 +9,16 @@ using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 namespace Disco.Geo.Server.Jobs.Handlers;
 
 /// <summary>Runs <see cref="ITrainingEngine"/> and stores the package it writes as a model.</summary>
-internal sealed class TrainingJobHandler(ITrainingEngine engine, Catalog catalog, BlobStore blobs, IModelCardReader cards, IOptions<JobsOptions> options) : IJobHandler
+internal sealed class TrainingJobHandler(
+    ITrainingEngine engine, ICatalog catalog, IBlobStore blobs, IModelCardReader cards, IJobSpecReader specs, IOptions<JobsOptions> options) : IJobHandler
 {
-    public JobKind Kind => JobKind.Training;
+    public JobRecordKind Kind => JobRecordKind.Training;
 
     public bool Exclusive => options.Value.ExclusiveTraining;
 
-    public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
+    public async Task<JobResultRecord> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        StartTrainingRequest request = Any.Parser.ParseFrom(context.Spec).Unpack<StartTrainingRequest>();
+        TrainingJobSpec request = specs.ReadTraining(context.Spec);
         var training = new List<GriddedDataset>();
         foreach (string id in request.Datasets)
         {
@@ -36,7 +35,7 @@ internal sealed class TrainingJobHandler(ITrainingEngine engine, Catalog catalog
         try
         {
             await engine.TrainAsync(
-                new TrainingWork(context.JobId, TrainingMapping.ToEngine(request), training, validation, context.WorkingDirectory, context.Attempt, packagePath),
+                new TrainingWork(context.JobId, request.Request.Value, training, validation, context.WorkingDirectory, context.Attempt, packagePath),
                 new EngineProgressAdapter(context), cancellationToken);
         }
         catch (EngineInputException e)
@@ -63,18 +62,19 @@ internal sealed class TrainingJobHandler(ITrainingEngine engine, Catalog catalog
             throw new JobFailedException(StatusCode.Internal, "The training engine wrote an unreadable package: " + e.Message);
         }
 
-        var model = new Model { Id = Ids.New(Ids.Model), Name = request.ModelName, JobId = context.JobId, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
-        ModelCardMapping.ApplyCard(model, card);
+        var model = new ModelRecord { Id = Ids.New(Ids.Model), Name = request.ModelName, JobId = context.JobId, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
+        EngineRecords.ApplyCard(model, card);
         await StoredRecords.CommitModelAsync(catalog, blobs, packagePath, model, cancellationToken);
         Directory.Delete(context.WorkingDirectory, recursive: true);
-        return new JobResult { ModelId = model.Id };
+        return new JobResultRecord { ModelId = model.Id };
     }
 
     /// <summary>A gridded dataset as the engines see it.</summary>
-    public static async Task<GriddedDataset> GriddedAsync(Catalog catalog, BlobStore blobs, string id, CancellationToken cancellationToken)
+    /// <exception cref="EngineInputException">The dataset's stored grid cannot be built.</exception>
+    public static async Task<GriddedDataset> GriddedAsync(ICatalog catalog, IBlobStore blobs, string id, CancellationToken cancellationToken)
     {
-        Dataset dataset = await catalog.FindAsync(catalog.Datasets, Ids.Dataset, id, cancellationToken)
+        DatasetRecord dataset = await catalog.FindDatasetAsync(id, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {id} was deleted before the job could read it.");
-        return new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands));
+        return new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), EngineRecords.ToSphereGrid(dataset.Grid), EngineRecords.ToEngine(dataset.Bands));
     }
 }

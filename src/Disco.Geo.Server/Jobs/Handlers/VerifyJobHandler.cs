@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -18,25 +18,27 @@ internal sealed class VerifyJobHandler : IJobHandler
 {
     public const string Lane = "io";
     private const int BlockBytes = 1 << 20;
-    private readonly Catalog _catalog;
-    private readonly BlobStore _blobs;
+    private readonly ICatalog _catalog;
+    private readonly IBlobStore _blobs;
+    private readonly IJobSpecReader _specs;
     private readonly StorageOptions _options;
 
-    public VerifyJobHandler(Catalog catalog, BlobStore blobs, IOptions<StorageOptions> options)
+    public VerifyJobHandler(ICatalog catalog, IBlobStore blobs, IJobSpecReader specs, IOptions<StorageOptions> options)
     {
         _catalog = catalog;
         _blobs = blobs;
+        _specs = specs;
         _options = options.Value;
     }
 
-    public JobKind Kind => JobKind.Verify;
+    public JobRecordKind Kind => JobRecordKind.Verify;
 
     public bool Exclusive => false;
 
-    public async Task<JobResult> RunAsync(JobContext context, CancellationToken cancellationToken)
+    public async Task<JobResultRecord> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        List<BlobInfo> blobs = await BlobsOfAsync(Any.Parser.ParseFrom(context.Spec), cancellationToken);
-        VerifyReport report = context.Checkpoint is { } saved ? VerifyReport.Parser.ParseFrom(saved) : new VerifyReport();
+        List<BlobRecord> blobs = await BlobsOfAsync(_specs.ReadVerify(context.Spec), cancellationToken);
+        VerifyReportRecord report = context.Checkpoint is { } saved ? VerifyReportRecord.Parser.ParseFrom(saved) : new VerifyReportRecord();
         long totalBytes = blobs.Sum(b => b.SizeBytes);
         long doneBytes = blobs.Take(report.BlobsChecked).Sum(b => b.SizeBytes);
         var clock = Stopwatch.StartNew();
@@ -44,7 +46,7 @@ internal sealed class VerifyJobHandler : IJobHandler
         byte[] buffer = new byte[BlockBytes];
         for (int i = report.BlobsChecked; i < blobs.Count; i++)
         {
-            BlobInfo blob = blobs[i];
+            BlobRecord blob = blobs[i];
             string path = _blobs.PathOf(blob.Sha256);
             bool intact = false;
             if (File.Exists(path))
@@ -59,7 +61,7 @@ internal sealed class VerifyJobHandler : IJobHandler
                     bytesThisRun += read;
                     await ThrottleAsync(bytesThisRun, clock, cancellationToken);
                     double rate = bytesThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                    context.Report(new JobProgress
+                    context.Report(new JobProgressRecord
                     {
                         Fraction = totalBytes == 0 ? 1 : (double)doneBytes / totalBytes,
                         Stage = "hashing",
@@ -91,22 +93,22 @@ internal sealed class VerifyJobHandler : IJobHandler
                 $"{report.CorruptSha256.Count} of {blobs.Count} blobs are missing or do not match their SHA-256 ({string.Join(", ", report.CorruptSha256)}). Delete the affected records and upload the files again.");
         }
 
-        return new JobResult { Verify = report };
+        return new JobResultRecord { Verify = report };
     }
 
-    private async Task<List<BlobInfo>> BlobsOfAsync(Any spec, CancellationToken cancellationToken)
+    private async Task<List<BlobRecord>> BlobsOfAsync(VerifyJobSpec spec, CancellationToken cancellationToken)
     {
-        if (spec.TryUnpack(out VerifyDatasetRequest datasetRequest))
+        if (spec.Dataset is { } datasetReference)
         {
-            Dataset dataset = await _catalog.FindAsync(_catalog.Datasets, Ids.Dataset, datasetRequest.Dataset, cancellationToken)
-                ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetRequest.Dataset} was deleted before it could be verified.");
+            DatasetRecord dataset = await _catalog.FindDatasetAsync(datasetReference, cancellationToken)
+                ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetReference} was deleted before it could be verified.");
             return [dataset.Blob];
         }
 
-        if (spec.TryUnpack(out VerifyModelRequest modelRequest))
+        if (spec.Model is { } modelReference)
         {
-            Model model = await _catalog.FindAsync(_catalog.Models, Ids.Model, modelRequest.Model, cancellationToken)
-                ?? throw new JobFailedException(StatusCode.NotFound, $"Model {modelRequest.Model} was deleted before it could be verified.");
+            ModelRecord model = await _catalog.FindModelAsync(modelReference, cancellationToken)
+                ?? throw new JobFailedException(StatusCode.NotFound, $"Model {modelReference} was deleted before it could be verified.");
             return [model.Blob];
         }
 

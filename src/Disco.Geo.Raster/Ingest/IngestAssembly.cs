@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Disco.Geo.Grids;
-using Disco.Geo.Raster;
 
-namespace Disco.Geo.Engine.Ingest;
+namespace Disco.Geo.Raster.Ingest;
 
 /// <summary>
 /// Puts the per-source results of an ingest together: bands in request order with unique names, scale and offset
@@ -13,7 +12,7 @@ internal static class IngestAssembly
 {
     private static readonly JsonSerializerOptions Json = new();
 
-    public static IngestOutput Assemble(SphereGrid grid, IReadOnlyList<IngestBandSpec> specs, IReadOnlyList<IngestSource> sources, IReadOnlyList<SphereRaster?> read)
+    public static AssembledIngest Assemble(SphereGrid grid, IReadOnlyList<SourceBandSpec> specs, IReadOnlyList<IngestSource> sources, IReadOnlyList<SphereRaster?> read)
     {
         int nodes = (int)grid.NodeCount;
         bool[] valid = new bool[nodes];
@@ -28,15 +27,15 @@ internal static class IngestAssembly
 
         // Each reader returns one band per spec of its source, in spec order.
         int[] next = new int[sources.Count];
-        var picked = new List<(IngestBandSpec Spec, SphereRaster Raster, int Band, DatasetBand Info)>();
+        var picked = new List<(SourceBandSpec Spec, SphereRaster Raster, int Band, AssembledBand Info)>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < specs.Count; i++)
         {
-            IngestBandSpec spec = specs[i];
+            SourceBandSpec spec = specs[i];
             IngestSource source = sources[spec.SourceIndex];
             SphereRaster raster = read[spec.SourceIndex] ?? throw new InvalidOperationException($"Source {spec.SourceIndex} was not read.");
             int band = next[spec.SourceIndex]++;
-            BandRole role = RasterIngestEngine.EffectiveRole(source, spec);
+            BandRole role = MultiSourceIngestor.EffectiveRole(source, spec);
             if (role == BandRole.Mask)
             {
                 ReadOnlySpan<float> values = raster.Band(band);
@@ -54,7 +53,7 @@ internal static class IngestAssembly
             {
                 if (spec.Name.Length > 0)
                 {
-                    throw new EngineInputException($"bands[{i}].name '{spec.Name}' is used by another band; give every band its own name.");
+                    throw new IngestInputException($"bands[{i}].name '{spec.Name}' is used by another band; give every band its own name.");
                 }
 
                 int suffix = 2;
@@ -66,18 +65,18 @@ internal static class IngestAssembly
                 name = $"{info.Name}_{suffix}";
             }
 
-            picked.Add((spec, raster, band, new DatasetBand(name, role, info.Resampling, spec.SourceBand, Describe(source, spec, info))));
+            picked.Add((spec, raster, band, new AssembledBand(name, role, info.Resampling, spec.SourceBand, Describe(source, spec, info))));
         }
 
         if (picked.Count == 0)
         {
-            throw new EngineInputException("Every selected band has the mask role; select at least one input or label band to hold data.");
+            throw new IngestInputException("Every selected band has the mask role; select at least one input or label band to hold data.");
         }
 
         float[] data = new float[picked.Count * nodes];
         for (int b = 0; b < picked.Count; b++)
         {
-            (IngestBandSpec spec, SphereRaster raster, int band, _) = picked[b];
+            (SourceBandSpec spec, SphereRaster raster, int band, _) = picked[b];
             Span<float> target = data.AsSpan(b * nodes, nodes);
             raster.Band(band).CopyTo(target);
             if (spec.LabelMap.Count > 0)
@@ -93,14 +92,14 @@ internal static class IngestAssembly
         }
 
         byte[]? mask = valid.All(v => v) ? null : valid.Select(v => v ? (byte)1 : (byte)0).ToArray();
-        return new IngestOutput(data, mask, picked.Select(p => p.Info).ToArray(), Provenance(grid, sources, read, picked));
+        return new AssembledIngest(data, mask, picked.Select(p => p.Info).ToArray(), Provenance(grid, sources, read, picked));
     }
 
     /// <summary>
     /// Replaces a label band's source values by the class ids of its value map. A valid node whose value is not listed
     /// fails the ingest with the values found, so a map that forgets a value cannot silently turn it into a class.
     /// </summary>
-    private static void ApplyLabelMap(IngestBandSpec spec, int index, Span<float> values, bool[] valid)
+    private static void ApplyLabelMap(SourceBandSpec spec, int index, Span<float> values, bool[] valid)
     {
         var missing = new SortedDictionary<double, long>();
         for (int k = 0; k < values.Length; k++)
@@ -126,13 +125,13 @@ internal static class IngestAssembly
         {
             string found = string.Join(", ", missing.Take(10).Select(m => FormattableString.Invariant($"{m.Key} ({m.Value} nodes)"))) + (missing.Count > 10 ? ", …" : "");
             string mapped = string.Join(",", spec.LabelMap.OrderBy(e => e.Key).Take(10).Select(e => FormattableString.Invariant($"{e.Key}={e.Value}")));
-            throw new EngineInputException(
+            throw new IngestInputException(
                 $"bands[{index}].label_map ({mapped}) does not list the source values {found}; add them (CLI: --label-map VALUE=CLASS,…).",
                 $"bands[{index}].label_map");
         }
     }
 
-    private static string Describe(IngestSource source, IngestBandSpec spec, RasterBandInfo info)
+    private static string Describe(IngestSource source, SourceBandSpec spec, RasterBandInfo info)
     {
         var parts = new List<string>();
         if (source.Kind == IngestSourceKind.Vector)
@@ -154,7 +153,7 @@ internal static class IngestAssembly
     }
 
     private static string Provenance(SphereGrid grid, IReadOnlyList<IngestSource> sources, IReadOnlyList<SphereRaster?> read,
-        List<(IngestBandSpec Spec, SphereRaster Raster, int Band, DatasetBand Info)> picked)
+        List<(SourceBandSpec Spec, SphereRaster Raster, int Band, AssembledBand Info)> picked)
     {
         var document = new Dictionary<string, object?>
         {
@@ -191,7 +190,7 @@ internal static class IngestAssembly
         {
             ["index"] = source.Index,
             ["source"] = source.Index == 0 ? "main" : source.Label,
-            ["kind"] = RasterIngestEngine.KindName(source.Kind),
+            ["kind"] = MultiSourceIngestor.KindName(source.Kind),
             ["paths"] = source.ProvenancePaths,
             ["layer"] = source.LayerName,
             ["features"] = source.Kind == IngestSourceKind.Vector ? source.FeatureCount : null,

@@ -1,11 +1,9 @@
 using Disco.Geo.Grids;
-using Disco.Geo.Raster;
-using Disco.Geo.Raster.Ingest;
 
-namespace Disco.Geo.Engine.Ingest;
+namespace Disco.Geo.Raster.Ingest;
 
 /// <summary>
-/// How a vector layer (its first layer: e.g. Natural Earth land polygons) offers bands to <see cref="IngestBandSpec"/>, so that
+/// How a vector layer (its first layer: e.g. Natural Earth land polygons) offers bands to <see cref="SourceBandSpec"/>, so that
 /// source_band picks what to make of the polygons:
 /// <list type="bullet">
 /// <item>band 1, "fraction": the share of each node's cell covered by polygons, 0..1, an input by default. It is an
@@ -17,7 +15,7 @@ namespace Disco.Geo.Engine.Ingest;
 /// </list>
 /// The mask role makes a band a validity mask (valid where it exceeds 0.5) instead of data. Without any band
 /// selection a vector source gives bands 1 (input) and 2 (label). Polygons are burnt into a global EPSG:4326 raster up
-/// to 8 times finer than the grid, then aggregated per cell by Disco.Geo.Raster's <see cref="PolygonRasterizer"/>.
+/// to 8 times finer than the grid, then aggregated per cell by <see cref="PolygonRasterizer"/>.
 /// </summary>
 internal static class VectorLayerBands
 {
@@ -43,20 +41,20 @@ internal static class VectorLayerBands
     public static BandRole DefaultRole(int sourceBand) => sourceBand == Fraction ? BandRole.Input : BandRole.Label;
 
     /// <summary>Checks that a band spec makes sense for a vector source; <paramref name="field"/> names it in messages.</summary>
-    /// <exception cref="EngineInputException">The role or resampling does not fit the band.</exception>
-    public static void Validate(IngestBandSpec spec, string field)
+    /// <exception cref="IngestInputException">The role or resampling does not fit the band.</exception>
+    public static void Validate(SourceBandSpec spec, string field)
     {
         if (spec.SourceBand == Fraction)
         {
             if (spec.Role == BandRole.Label)
             {
-                throw new EngineInputException(
+                throw new IngestInputException(
                     $"{field}: band 1 of a vector source is the covered fraction 0..1, not a class; use band 2 for a 0/1 label (fraction ≥ 0.5), or give band 1 the input role.", field + ".role");
             }
 
             if (spec.Resampling is not (null or Resampling.Average))
             {
-                throw new EngineInputException(
+                throw new IngestInputException(
                     $"{field}: band 1 of a vector source is the covered fraction, an area average by definition; leave resampling unset or use average.", field + ".resampling");
             }
 
@@ -65,7 +63,7 @@ internal static class VectorLayerBands
 
         if (spec.Resampling is not (null or Resampling.Mode or Resampling.Nearest))
         {
-            throw new EngineInputException(
+            throw new IngestInputException(
                 $"{field}: band {spec.SourceBand} of a vector source holds class ids, which {spec.Resampling?.ToString().ToLowerInvariant()} would blend into ids that do not exist; leave resampling unset or use mode or nearest.", field + ".resampling");
         }
     }

@@ -1,10 +1,9 @@
 using Disco.Geo.Gdal;
-using Disco.Geo.Raster.Ingest;
 
-namespace Disco.Geo.Engine.Ingest;
+namespace Disco.Geo.Raster.Ingest;
 
-/// <summary>How a source of an ingest is read.</summary>
-internal enum IngestSourceKind
+/// <summary>How a source of a multi-source ingest is read.</summary>
+public enum IngestSourceKind
 {
     /// <summary>A georeferenced raster, or several tiles mosaicked.</summary>
     Raster,
@@ -20,10 +19,12 @@ internal enum IngestSourceKind
 /// One source of an ingest as found on disk, before any pixel is read: what it is and which 1-based bands it offers
 /// (for vector layers, the virtual bands of <see cref="VectorLayerBands"/>).
 /// </summary>
-internal sealed record IngestSource
+public sealed record IngestSource
 {
+    /// <summary>0 = the main source, i = additional source i − 1.</summary>
     public required int Index { get; init; }
 
+    /// <summary>One file, or the tiles of a mosaic.</summary>
     public required IReadOnlyList<string> Paths { get; init; }
 
     /// <summary>What the source's files may read; every open of them goes through it.</summary>
@@ -32,6 +33,7 @@ internal sealed record IngestSource
     /// <summary>How the client knows the file (an upload's file name), or null to use the file's own name.</summary>
     public string? DisplayName { get; init; }
 
+    /// <summary>How the source is read.</summary>
     public required IngestSourceKind Kind { get; init; }
 
     /// <summary>Band names by 1-based number (raster descriptions or colours; vector virtual band names).</summary>
@@ -43,6 +45,7 @@ internal sealed record IngestSource
     /// <summary>The rasterised layer of a vector source.</summary>
     public string? LayerName { get; init; }
 
+    /// <summary>Features of the rasterised layer (vector sources).</summary>
     public long FeatureCount { get; init; }
 
     /// <summary>Integer attribute fields of a vector layer, in layer order: virtual bands 3, 4, ….</summary>
@@ -51,6 +54,13 @@ internal sealed record IngestSource
     /// <summary>1-based alpha bands of a multi-band raster (they mark coverage and are not ingested by default).</summary>
     public IReadOnlyList<int> AlphaBands { get; init; } = [];
 
+    /// <summary>
+    /// What <see cref="RasterInspector"/> reports for a raster source (its first tile for a mosaic): driver, CRS,
+    /// bounds and bands, read from the same open as the classification. Null for vector sources.
+    /// </summary>
+    public SourceInfo? Raster { get; init; }
+
+    /// <summary>Number of bands (virtual bands for vector layers).</summary>
     public int BandCount => BandNames.Count;
 
     /// <summary>How the API names this source: "the main source" or "additional_sources[i]".</summary>
@@ -72,42 +82,73 @@ internal sealed record IngestSource
     /// Opens a source just far enough to classify it. A single file is tried as a raster first (anything GDAL reads
     /// as pixels), then as a vector layer (OGR); several files are tiles of one raster, described by the first.
     /// </summary>
-    /// <exception cref="EngineInputException">The file is unreadable, empty, has neither bands nor features, or is an ungeoreferenced image that is not 2:1.</exception>
-    /// <exception cref="EngineAccessDeniedException">The file refers to a file outside its sandbox.</exception>
-    public static IngestSource Inspect(int index, IngestSourceFiles files)
+    /// <param name="index">0 = the main source, i = additional source i − 1 (for messages).</param>
+    /// <param name="files">The source's files and sandbox.</param>
+    /// <exception cref="IngestInputException">The file is unreadable, empty, has neither bands nor features, or is an ungeoreferenced image that is not 2:1.</exception>
+    /// <exception cref="IngestAccessDeniedException">The file refers to a file outside its sandbox.</exception>
+    public static IngestSource Inspect(int index, SourceFiles files)
     {
+        (IngestSource source, GdalDataset? dataset) = Open(index, files);
+        dataset?.Dispose();
+        return source;
+    }
+
+    /// <summary>
+    /// <see cref="Inspect"/>, handing over the open dataset of a single-file raster so that the read uses the very
+    /// open that was classified and validated (null for mosaics and vector layers, which their readers open by name).
+    /// </summary>
+    internal static (IngestSource Source, GdalDataset? Dataset) Open(int index, SourceFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
         IReadOnlyList<string> paths = files.Paths;
         if (paths.Count == 0)
         {
-            throw new EngineInputException($"{SubjectOf(index)} names no file.");
+            throw new IngestInputException($"{SubjectOf(index)} names no file.");
         }
 
         string name = files.DisplayName ?? Path.GetFileName(paths[0]);
-        using GdalDataset dataset = Open(index, files, 0, paths.Count == 1 ? GdalOpenKind.Any : GdalOpenKind.Raster);
-        if (dataset.BandCount > 0)
+        GdalDataset dataset = Open(index, files, 0, paths.Count == 1 ? GdalOpenKind.Any : GdalOpenKind.Raster);
+        try
         {
-            for (int tile = 1; tile < paths.Count; tile++)
+            if (dataset.BandCount > 0)
             {
-                using GdalDataset other = Open(index, files, tile, GdalOpenKind.Raster);
+                for (int tile = 1; tile < paths.Count; tile++)
+                {
+                    using GdalDataset other = Open(index, files, tile, GdalOpenKind.Raster);
+                }
+
+                IngestSource raster = InspectRaster(index, files, dataset);
+                if (paths.Count == 1)
+                {
+                    return (raster, dataset);
+                }
+
+                dataset.Dispose();
+                return (raster, null);
             }
 
-            return InspectRaster(index, files, dataset);
-        }
+            IReadOnlyList<string> subdatasets = RasterInspector.Subdatasets(dataset);
+            if (subdatasets.Count > 0)
+            {
+                throw new IngestInputException(
+                    $"{SubjectOf(index)} '{name}' holds {subdatasets.Count} variables and no bands of its own; ingest reads one raster per file, " +
+                    $"so extract the variable you need first, e.g. gdal_translate {subdatasets[0]} variable.tif.");
+            }
 
-        IReadOnlyList<string> subdatasets = dataset.GetMetadata("SUBDATASETS").Where(item => item.Contains("_NAME=", StringComparison.Ordinal)).ToArray();
-        if (subdatasets.Count > 0)
+            if (paths.Count == 1 && dataset.LayerCount > 0)
+            {
+                IngestSource vector = InspectVector(index, files, dataset);
+                dataset.Dispose();
+                return (vector, null);
+            }
+
+            throw new IngestInputException($"{SubjectOf(index)} '{name}' has neither raster bands nor vector layers; give a raster (GeoTIFF, NetCDF, PNG, JPEG, …) or a vector file (Shapefile, GeoJSON, GeoPackage, …).");
+        }
+        catch
         {
-            throw new EngineInputException(
-                $"{SubjectOf(index)} '{name}' holds {subdatasets.Count} variables and no bands of its own; ingest reads one raster per file, " +
-                $"so extract the variable you need first, e.g. gdal_translate {subdatasets[0][(subdatasets[0].IndexOf('=', StringComparison.Ordinal) + 1)..]} variable.tif.");
+            dataset.Dispose();
+            throw;
         }
-
-        if (paths.Count == 1 && dataset.LayerCount > 0)
-        {
-            return InspectVector(index, files, dataset);
-        }
-
-        throw new EngineInputException($"{SubjectOf(index)} '{name}' has neither raster bands nor vector layers; give a raster (GeoTIFF, NetCDF, PNG, JPEG, …) or a vector file (Shapefile, GeoJSON, GeoPackage, …).");
     }
 
     /// <summary>
@@ -115,7 +156,7 @@ internal sealed record IngestSource
     /// the dataset checked). VRTs, tile indexes and web-service descriptions would let a file read other files or
     /// URLs; they are not recognised.
     /// </summary>
-    private static GdalDataset Open(int index, IngestSourceFiles files, int tile, GdalOpenKind kind)
+    private static GdalDataset Open(int index, SourceFiles files, int tile, GdalOpenKind kind)
     {
         string path = files.Paths[tile];
         string name = files.DisplayName is { } display && files.Paths.Count == 1 ? display : Path.GetFileName(path);
@@ -125,28 +166,29 @@ internal sealed record IngestSource
         }
         catch (SourceContainmentException e)
         {
-            throw new EngineAccessDeniedException(IngestSandboxes.Describe($"{SubjectOf(index)} '{name}'", e));
+            throw new IngestAccessDeniedException(IngestSandboxes.Describe($"{SubjectOf(index)} '{name}'", e));
         }
         catch (GdalException e) when (e.Message.Contains("not recognized", StringComparison.OrdinalIgnoreCase))
         {
             string gdal = (e.GdalMessages.Count > 0 ? e.GdalMessages[^1].Trim() : e.Message.Trim()).Replace(path, name, StringComparison.Ordinal);
-            throw new EngineInputException(
+            throw new IngestInputException(
                 $"{SubjectOf(index)} '{name}' cannot be ingested: it is not a file the server reads (GDAL: {gdal.TrimEnd('.')}). " +
                 "Check that the file is complete and in a self-contained raster or vector format (GeoTIFF, NetCDF, HDF, GRIB, JPEG 2000, PNG, JPEG, " +
                 "Shapefile, GeoJSON, GeoPackage, FlatGeobuf, …); VRTs and service descriptions are refused because they read other files or URLs, and so are MapInfo tables.");
         }
     }
 
-    private static IngestSource InspectRaster(int index, IngestSourceFiles files, GdalDataset dataset)
+    private static IngestSource InspectRaster(int index, SourceFiles files, GdalDataset dataset)
     {
         IReadOnlyList<string> paths = files.Paths;
-        string[] names = Enumerable.Range(1, dataset.BandCount).Select(b => BandName(dataset.GetBand(b))).ToArray();
+        SourceInfo info = RasterInspector.Describe(dataset, paths[0]);
+        string[] names = info.Bands.Select(BandName).ToArray();
         IngestSourceKind kind = IngestSourceKind.Raster;
         if (paths.Count == 1 && dataset.GetGeoTransform() is null)
         {
             if ((long)dataset.Width != 2L * dataset.Height)
             {
-                throw new EngineInputException(
+                throw new IngestInputException(
                     $"{SubjectOf(index)} '{files.DisplayName ?? Path.GetFileName(paths[0])}' has no georeferencing and is {dataset.Width}x{dataset.Height} pixels. An image without " +
                     "georeferencing is only accepted as a global plate carrée map, which is exactly twice as wide as high (e.g. 2048x1024); " +
                     "otherwise add georeferencing (a world file such as .jgw/.pgw next to it, or a GeoTIFF with its CRS and bounds).");
@@ -155,8 +197,7 @@ internal sealed record IngestSource
             kind = IngestSourceKind.GlobalImage;
         }
 
-        int[] alpha = dataset.BandCount < 2 ? [] : Enumerable.Range(1, dataset.BandCount)
-            .Where(b => dataset.GetBand(b).ColorInterpretation == ColorInterpretation.Alpha).ToArray();
+        int[] alpha = info.Bands.Count < 2 ? [] : info.Bands.Where(b => b.ColorInterpretation == ColorInterpretation.Alpha).Select(b => b.Index).ToArray();
         return new IngestSource
         {
             Index = index,
@@ -166,18 +207,19 @@ internal sealed record IngestSource
             Kind = kind,
             BandNames = names,
             AlphaBands = alpha,
-            Size = (dataset.Width, dataset.Height),
+            Size = (info.Width, info.Height),
+            Raster = info,
         };
     }
 
-    private static IngestSource InspectVector(int index, IngestSourceFiles files, GdalDataset dataset)
+    private static IngestSource InspectVector(int index, SourceFiles files, GdalDataset dataset)
     {
         IReadOnlyList<string> paths = files.Paths;
         OgrLayer layer = dataset.GetLayer(0);
         long features = layer.FeatureCount;
         if (features <= 0)
         {
-            throw new EngineInputException(
+            throw new IngestInputException(
                 $"{SubjectOf(index)} '{files.DisplayName ?? Path.GetFileName(paths[0])}': vector layer '{layer.Name}' has no features, so there is nothing to rasterise. Check that the file is the complete layer.");
         }
 
@@ -202,7 +244,7 @@ internal sealed record IngestSource
     /// <summary><see cref="LabelOf"/> at the start of a sentence (field paths keep their spelling).</summary>
     public static string SubjectOf(int index) => index == 0 ? "The main source" : LabelOf(index);
 
-    private static string BandName(GdalBand band)
+    private static string BandName(SourceBandInfo band)
     {
         if (!string.IsNullOrWhiteSpace(band.Description))
         {

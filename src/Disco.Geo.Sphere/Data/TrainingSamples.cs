@@ -1,16 +1,26 @@
 using Disco.Geo.Grids;
-using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Models;
 
-namespace Disco.Geo.Engine.Training;
+namespace Disco.Geo.Sphere.Data;
 
 /// <summary>
-/// The training and validation samples of a job: every stored gridded dataset is one sample. Inputs are its input
+/// Training data the user must fix (no labels, mixed grids, class ids that are not ids, …); the message says how.
+/// </summary>
+/// <param name="message">What is wrong and how to fix it.</param>
+/// <param name="field">The request field at fault (e.g. "model.class_names"), when known.</param>
+public sealed class TrainingDataException(string message, string? field = null) : Exception(message)
+{
+    /// <summary>The request field at fault, or null when the message names it only in words.</summary>
+    public string? Field { get; } = field;
+}
+
+/// <summary>
+/// The training and validation samples of a job: every gridded dataset is one sample. Inputs are its input
 /// bands; the target is its label band (segmentation: integer class ids, one band; depth: one band of positive
 /// depths) or its label bands (regression). A node is left out of the loss where the dataset's mask says no data, an
 /// input is missing, or the label is missing (NaN) or, for segmentation, negative.
 /// </summary>
-internal sealed class TrainingSamples
+public sealed class TrainingSamples
 {
     private TrainingSamples(SphereGrid grid, IReadOnlyList<string> inputNames, IReadOnlyList<string> labelNames, int outputs, ISphereDataset training, ISphereDataset? validation)
     {
@@ -22,32 +32,44 @@ internal sealed class TrainingSamples
         Validation = validation;
     }
 
+    /// <summary>The grid every sample is on.</summary>
     public SphereGrid Grid { get; }
 
+    /// <summary>Names of the input bands.</summary>
     public IReadOnlyList<string> InputNames { get; }
 
+    /// <summary>Names of the label bands.</summary>
     public IReadOnlyList<string> LabelNames { get; }
 
     /// <summary>Classes (segmentation), target bands (regression) or 1 (depth).</summary>
     public int Outputs { get; }
 
+    /// <summary>The training samples.</summary>
     public ISphereDataset Training { get; }
 
+    /// <summary>The validation samples, or null without validation.</summary>
     public ISphereDataset? Validation { get; }
 
-    /// <summary>Reads the datasets and checks that they fit together and the task.</summary>
-    /// <exception cref="EngineInputException">A dataset without labels, on another grid or with other bands; class ids that are not ids.</exception>
-    public static TrainingSamples Read(
-        ModelTask task, IReadOnlyList<string> classNames, IReadOnlyList<GriddedDataset> training, IReadOnlyList<GriddedDataset> validation,
-        double validationFraction, long seed, CancellationToken cancellationToken)
+    /// <summary>Checks that the datasets fit together and the task, and makes one sample of each.</summary>
+    /// <param name="task">What the model learns.</param>
+    /// <param name="classNames">Segmentation class names, or empty to count the classes from the labels.</param>
+    /// <param name="trainTensors">The training datasets (at least one).</param>
+    /// <param name="validTensors">The validation datasets, or empty.</param>
+    /// <param name="validationFraction">Without validation datasets: the share of training samples held out.</param>
+    /// <param name="seed">Seed of the hold-out split.</param>
+    /// <exception cref="TrainingDataException">A dataset without labels, on another grid or with other bands; class ids that are not ids.</exception>
+    public static TrainingSamples Create(
+        ModelTask task, IReadOnlyList<string> classNames, IReadOnlyList<GriddedTensor> trainTensors, IReadOnlyList<GriddedTensor> validTensors,
+        double validationFraction, long seed)
     {
-        if (training.Count == 0)
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(trainTensors);
+        ArgumentNullException.ThrowIfNull(validTensors);
+        if (trainTensors.Count == 0)
         {
-            throw new EngineInputException("datasets: give at least one gridded training dataset.");
+            throw new TrainingDataException("datasets: give at least one gridded training dataset.");
         }
 
-        List<GriddedTensor> trainTensors = [.. training.Select(d => GriddedTensor.Read(d, cancellationToken))];
-        List<GriddedTensor> validTensors = [.. validation.Select(d => GriddedTensor.Read(d, cancellationToken))];
         GriddedTensor first = trainTensors[0];
         foreach (GriddedTensor tensor in trainTensors.Concat(validTensors))
         {
@@ -69,7 +91,7 @@ internal sealed class TrainingSamples
         {
             if (all.Count < 2)
             {
-                throw new EngineInputException(
+                throw new TrainingDataException(
                     $"hyper_parameters.validation_fraction = {validationFraction} needs at least 2 training datasets to hold one out (each dataset is one sample); give validation_datasets or set it to 0.");
             }
 
@@ -83,30 +105,30 @@ internal sealed class TrainingSamples
     {
         if (tensor.LabelNames.Count == 0)
         {
-            throw new EngineInputException(
+            throw new TrainingDataException(
                 $"{tensor.Display} has no label bands, so a {task.ToString().ToLowerInvariant()} model cannot learn from it; ingest it with a band of role label (CLI: --band SOURCE.BAND:label).");
         }
 
         if (tensor.InputNames.Count == 0)
         {
-            throw new EngineInputException($"{tensor.Display} has no input bands; ingest it with at least one band of role input.");
+            throw new TrainingDataException($"{tensor.Display} has no input bands; ingest it with at least one band of role input.");
         }
 
         if (task is ModelTask.Segmentation or ModelTask.Depth && tensor.LabelNames.Count != 1)
         {
-            throw new EngineInputException(
+            throw new TrainingDataException(
                 $"{tensor.Display} has {tensor.LabelNames.Count} label bands ({string.Join(", ", tensor.LabelNames)}); {task.ToString().ToLowerInvariant()} trains on exactly one. Ingest it with one label band.");
         }
 
         if (!tensor.Grid.Equals(first.Grid))
         {
-            throw new EngineInputException(
+            throw new TrainingDataException(
                 $"{tensor.Display} is on {tensor.Grid} but {first.Display} is on {first.Grid}; every training and validation dataset must be on one grid.");
         }
 
         if (tensor.InputNames.Count != first.InputNames.Count || tensor.LabelNames.Count != first.LabelNames.Count)
         {
-            throw new EngineInputException(
+            throw new TrainingDataException(
                 $"{tensor.Display} has {tensor.InputNames.Count} input and {tensor.LabelNames.Count} label bands but {first.Display} has {first.InputNames.Count} and {first.LabelNames.Count}; every dataset needs the same bands.");
         }
     }
@@ -116,7 +138,7 @@ internal sealed class TrainingSamples
     {
         if (classNames.Count == 1)
         {
-            throw new EngineInputException("model.class_names lists one class; segmentation needs at least 2 (e.g. water, land).");
+            throw new TrainingDataException("model.class_names lists one class; segmentation needs at least 2 (e.g. water, land).");
         }
 
         int largest = -1;
@@ -136,13 +158,13 @@ internal sealed class TrainingSamples
                 if (Math.Abs(value - id) > 1e-3)
                 {
                     int row = k / tensor.Grid.NLon, column = k % tensor.Grid.NLon;
-                    throw new EngineInputException(
+                    throw new TrainingDataException(
                         $"{tensor.Display}: label band '{tensor.LabelNames[0]}' holds {value} at row {row}, column {column}, which is not a class id; segmentation labels must be whole numbers 0, 1, … (ingest labels with mode or nearest resampling).");
                 }
 
                 if (classNames.Count > 0 && id >= classNames.Count)
                 {
-                    throw new EngineInputException(
+                    throw new TrainingDataException(
                         $"{tensor.Display}: label band '{tensor.LabelNames[0]}' holds class id {id}, but model.class_names lists {classNames.Count} classes (ids 0..{classNames.Count - 1}); " +
                         "add the missing class names, or map the label values to ids 0..N-1 when ingesting (CLI: --label-map VALUE=CLASS,…; API: BandSpec.label_map).",
                         "model.class_names");
@@ -150,7 +172,7 @@ internal sealed class TrainingSamples
 
                 if (id > 4095)
                 {
-                    throw new EngineInputException($"{tensor.Display}: class id {id} is out of range; class ids must be 0..4095.");
+                    throw new TrainingDataException($"{tensor.Display}: class id {id} is out of range; class ids must be 0..4095.");
                 }
 
                 largest = Math.Max(largest, (int)id);
@@ -165,7 +187,7 @@ internal sealed class TrainingSamples
         {
             string values = string.Join(", ", found.Take(12)) + (found.Count > 12 ? ", …" : "");
             string map = string.Join(",", found.Take(12).Select((value, i) => $"{value}={i}"));
-            throw new EngineInputException(
+            throw new TrainingDataException(
                 $"Label band '{labelName}' holds the values {values}, which are not class ids 0, 1, …: as ids they would make {largest + 1} classes, " +
                 $"{largest + 1 - found.Count} of them never seen. Map them to class ids when ingesting (CLI: --label-map {map}; API: BandSpec.label_map), " +
                 "or name all the classes with model.class_names.",
@@ -174,7 +196,7 @@ internal sealed class TrainingSamples
 
         if (largest < 0)
         {
-            throw new EngineInputException("The label bands hold no valid class ids (every node is masked, NaN or negative); check the label band and the mask.");
+            throw new TrainingDataException("The label bands hold no valid class ids (every node is masked, NaN or negative); check the label band and the mask.");
         }
 
         return classNames.Count > 0 ? classNames.Count : Math.Max(2, largest + 1);

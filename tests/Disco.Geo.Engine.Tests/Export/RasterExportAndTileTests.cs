@@ -1,50 +1,44 @@
 using System.Text.Json;
-using Disco.Geo.Engine;
 using Disco.Geo.Engine.Export;
 using Disco.Geo.Engine.Tiles;
 using Disco.Geo.Gdal;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Grids;
+using Disco.Geo.Raster;
 using Disco.Geo.Raster.Storage;
-using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Hosting;
-using Disco.Geo.Server.Options;
-using Disco.Geo.Server.Storage;
-using Disco.Geo.Server.Tests.Infrastructure;
-using Disco.Geo.Server.Tiles;
+using Disco.Geo.Sphere.Packaging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Disco.Geo.Server.Tests;
+namespace Disco.Geo.Engine.Tests.Export;
 
 /// <summary>
-/// The prediction exporter and the map tile renderer on maps stored in the server's own tensor format. No prediction
-/// record can be made through the API until the prediction engine exists, so these engines are driven directly; the
-/// files they write are read back with GDAL and OGR.
+/// The prediction exporter and the map tile renderer on maps stored in the server's own tensor format, driven
+/// directly; the files they write are read back with GDAL and OGR.
 /// </summary>
 public sealed class RasterExportAndTileTests : IDisposable
 {
+    // The server's default bound on raster sizes (Limits:MaxRasterPixels).
+    private const long DefaultMaxRasterPixels = 400_000_000;
+
     // 10° equiangular grid, column 0 at 0° E.
-    private static readonly Grid Grid = new() { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36 };
+    private static readonly SphereGrid Grid = SphereGrid.Create(GridKind.Equiangular, 19, 36, lonOriginDegrees: 0);
 
-    private static readonly Model LandWater = new()
-    {
-        Id = "mdl_01M88H4Z67HD4W5C06392PXC16",
-        Name = "land-water",
-        Task = "segmentation",
-        Classes = { new ModelClass { Id = 0, Name = "water", Color = "#1f4e9c" }, new ModelClass { Id = 1, Name = "land", Color = "#3c8d2f" } },
-    };
+    private static readonly MapModel LandWater = new(
+        "mdl_01M88H4Z67HD4W5C06392PXC16", "land-water", "segmentation", [new ClassInfo(0, "water", "#1f4e9c"), new ClassInfo(1, "land", "#3c8d2f")]);
 
-    private readonly string _directory = Temp.Directory("export");
+    private readonly TempDirectory _temp = new();
+    private readonly string _directory;
     private readonly PredictionMapCache _cache = new(NullLogger<PredictionMapCache>.Instance, PredictionMapCache.DefaultCapacityBytes);
     private readonly RasterPredictionExporter _exporter;
     private readonly RasterMapTileRenderer _tiles;
 
     public RasterExportAndTileTests()
     {
-        _exporter = new RasterPredictionExporter(_cache, new EngineOptions { MaxRasterPixels = new LimitsOptions().MaxRasterPixels }, NullLogger<RasterPredictionExporter>.Instance);
+        _directory = _temp.Path;
+        _exporter = new RasterPredictionExporter(_cache, new EngineOptions { MaxRasterPixels = DefaultMaxRasterPixels }, NullLogger<RasterPredictionExporter>.Instance);
         _tiles = new RasterMapTileRenderer(_cache);
     }
 
-    public void Dispose() => Temp.Delete(_directory);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task A_class_map_exports_as_a_paletted_geotiff_with_the_model_classes_and_a_cog()
@@ -219,6 +213,27 @@ public sealed class RasterExportAndTileTests : IDisposable
     private static MapTileRequest Request(PredictionMap map, string matrixSet, int z, int x, int y) =>
         new(map, matrixSet, z, x, y, TileMatrixSets.Bounds(matrixSet, z, x, y), TileMatrixSets.TileSize);
 
+    /// <summary>The two OGC tile matrix sets the tile endpoint serves (rows from the north), to build requests as it does.</summary>
+    private static class TileMatrixSets
+    {
+        public const string WebMercatorQuad = "WebMercatorQuad";
+        public const string WorldCrs84Quad = "WorldCRS84Quad";
+        public const int TileSize = 256;
+        private const double MercatorExtent = 20037508.342789244;
+
+        public static (double MinX, double MinY, double MaxX, double MaxY) Bounds(string id, int zoom, long column, long row)
+        {
+            if (id == WebMercatorQuad)
+            {
+                double size = 2 * MercatorExtent / (1L << zoom);
+                return (-MercatorExtent + (column * size), MercatorExtent - ((row + 1) * size), -MercatorExtent + ((column + 1) * size), MercatorExtent - (row * size));
+            }
+
+            double degrees = 180.0 / (1L << zoom);
+            return (-180 + (column * degrees), 90 - ((row + 1) * degrees), -180 + ((column + 1) * degrees), 90 - (row * degrees));
+        }
+    }
+
     private static byte[] Pixel(GdalDataset png, int column, int row)
     {
         byte[] rgba = new byte[4];
@@ -234,44 +249,44 @@ public sealed class RasterExportAndTileTests : IDisposable
     private static bool HasData(double lat, double lon) => !(lat <= -30 && (lon >= 340 || lon <= 60));
 
     private PredictionMap ClassMap(string name = "classes") =>
-        Write(name, [new Band { Name = "class", Role = BandRole.Label }], LandWater, (lat, _) => [lat > 0 ? 1 : 0]);
+        Write(name, [new DatasetBand("class", BandRole.Label)], LandWater, (lat, _) => [lat > 0 ? 1 : 0]);
 
     private PredictionMap Probabilities() =>
-        Write("probabilities", [new Band { Name = "p_water", Role = BandRole.Input }, new Band { Name = "p_land", Role = BandRole.Input }], LandWater,
+        Write("probabilities", [new DatasetBand("p_water", BandRole.Input), new DatasetBand("p_land", BandRole.Input)], LandWater,
             (lat, _) => lat > 0 ? [0.2f, 0.8f] : [0.7f, 0.3f]);
 
     private PredictionMap Elevation() =>
-        Write("elevation", [new Band { Name = "elevation", Role = BandRole.Input }], new Model { Id = "mdl_elevation", Task = "regression" },
+        Write("elevation", [new DatasetBand("elevation", BandRole.Input)], new MapModel("mdl_elevation", "", "regression", []),
             (lat, lon) => [(float)((lat * 10) + lon)]);
 
     /// <summary>A map as the prediction job stores it: a tensor file with a mask, and the record's grid, bands and model.</summary>
-    private PredictionMap Write(string name, Band[] bands, Model model, Func<double, double, float[]> value)
+    private PredictionMap Write(string name, DatasetBand[] bands, MapModel model, Func<double, double, float[]> value)
     {
         string path = Path.Combine(_directory, name + ".tensor");
-        int nodes = Grid.Nlat * Grid.Nlon;
+        int nodes = Grid.NLat * Grid.NLon;
         float[] values = new float[bands.Length * nodes];
         byte[] mask = new byte[nodes];
-        for (int i = 0; i < Grid.Nlat; i++)
+        for (int i = 0; i < Grid.NLat; i++)
         {
             double lat = 90 - (10 * i);
-            for (int p = 0; p < Grid.Nlon; p++)
+            for (int p = 0; p < Grid.NLon; p++)
             {
                 double lon = 10 * p;
                 float[] node = value(lat, lon);
                 for (int b = 0; b < bands.Length; b++)
                 {
-                    values[(b * nodes) + (i * Grid.Nlon) + p] = node[b];
+                    values[(b * nodes) + (i * Grid.NLon) + p] = node[b];
                 }
 
-                mask[(i * Grid.Nlon) + p] = HasData(lat, lon) ? (byte)1 : (byte)0;
+                mask[(i * Grid.NLon) + p] = HasData(lat, lon) ? (byte)1 : (byte)0;
             }
         }
 
-        using (TensorFile file = TensorFile.Create(path, bands.Length, Grid.Nlat, Grid.Nlon, hasMask: true))
+        using (TensorFile file = TensorFile.Create(path, bands.Length, Grid.NLat, Grid.NLon, hasMask: true))
         {
-            file.WriteRows(0, Grid.Nlat, values, mask);
+            file.WriteRows(0, Grid.NLat, values, mask);
         }
 
-        return new PredictionMap("prd_" + name, path, GridMapping.ToSphereGrid(Grid), BandMapping.ToEngine(bands), PredictionMapping.ToMapModel(model));
+        return new PredictionMap("prd_" + name, path, Grid, bands, model);
     }
 }

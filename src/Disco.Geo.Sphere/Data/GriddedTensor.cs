@@ -1,20 +1,31 @@
 using Disco.Geo.Grids;
-using Disco.Geo.Raster;
-using Disco.Geo.Raster.Storage;
 
-namespace Disco.Geo.Engine.Training;
+namespace Disco.Geo.Sphere.Data;
+
+/// <summary>What a band of a gridded tensor holds, for <see cref="GriddedTensor"/>.</summary>
+public enum GriddedBandRole
+{
+    /// <summary>A model input.</summary>
+    Input,
+
+    /// <summary>A training target (class ids or values).</summary>
+    Label,
+
+    /// <summary>Validity: valid where the value exceeds 0.5.</summary>
+    Mask,
+}
 
 /// <summary>
-/// A stored gridded dataset read into memory and split by band role: input bands (finite everywhere, as the models
-/// require), label bands (verbatim) and the validity of every node. Mask-role bands fold into the validity
-/// (valid where the value exceeds 0.5), as the ingest engine does; unspecified roles count as inputs.
+/// A gridded dataset in memory, split by band role: input bands (finite everywhere, as the models require), label
+/// bands (verbatim) and the validity of every node. Mask-role bands fold into the validity (valid where the value
+/// exceeds 0.5), as ingest does.
 /// </summary>
-internal sealed class GriddedTensor
+public sealed class GriddedTensor
 {
     private GriddedTensor(
-        GriddedDataset source, SphereGrid grid, float[] inputs, string[] inputNames, float[] labels, string[] labelNames, byte[] mask)
+        string display, SphereGrid grid, float[] inputs, string[] inputNames, float[] labels, string[] labelNames, byte[] mask)
     {
-        Source = source;
+        Display = display;
         Grid = grid;
         Inputs = inputs;
         InputNames = inputNames;
@@ -23,59 +34,59 @@ internal sealed class GriddedTensor
         Mask = mask;
     }
 
-    public GriddedDataset Source { get; }
-
+    /// <summary>The grid of the values.</summary>
     public SphereGrid Grid { get; }
 
     /// <summary>Input bands [InputNames.Count, nlat, nlon]; nodes without data hold the band's area-weighted mean and are invalid in <see cref="Mask"/>.</summary>
     public float[] Inputs { get; }
 
+    /// <summary>Names of the input bands, in order.</summary>
     public IReadOnlyList<string> InputNames { get; }
 
     /// <summary>Label bands [LabelNames.Count, nlat, nlon] as stored.</summary>
     public float[] Labels { get; }
 
+    /// <summary>Names of the label bands, in order.</summary>
     public IReadOnlyList<string> LabelNames { get; }
 
     /// <summary>Validity per node [nlat, nlon]: 1 valid, 0 no data.</summary>
     public byte[] Mask { get; }
 
-    /// <summary>Human-readable name for messages.</summary>
-    public string Display => $"dataset {Source.DatasetId}";
+    /// <summary>Human-readable name for messages (e.g. "dataset ds_1").</summary>
+    public string Display { get; }
 
-    /// <summary>Reads the tensor file of <paramref name="dataset"/>.</summary>
-    /// <exception cref="EngineInputException">The grid is invalid or the file does not match the record.</exception>
-    public static GriddedTensor Read(GriddedDataset dataset, CancellationToken cancellationToken)
+    /// <summary>Splits band-major values by role and makes the inputs finite (see <see cref="FillMissing"/>).</summary>
+    /// <param name="display">How messages name the dataset.</param>
+    /// <param name="grid">The grid of the values.</param>
+    /// <param name="values">Band values [roles.Count, nlat, nlon]; only read.</param>
+    /// <param name="roles">The role of each band.</param>
+    /// <param name="names">The name of each band.</param>
+    /// <param name="mask">Validity per node [nlat, nlon] (1 valid); taken over and narrowed by mask bands and missing inputs.</param>
+    /// <exception cref="ArgumentException">The lengths do not fit the grid and the band count.</exception>
+    public static GriddedTensor Create(
+        string display, SphereGrid grid, ReadOnlySpan<float> values, IReadOnlyList<GriddedBandRole> roles, IReadOnlyList<string> names, byte[] mask)
     {
-        SphereGrid grid = dataset.Grid;
-        using TensorFile file = TensorFile.OpenRead(dataset.TensorPath);
-        if (file.NLat != grid.NLat || file.NLon != grid.NLon)
-        {
-            throw new EngineInputException($"Dataset {dataset.DatasetId} stores {file.NLat}x{file.NLon} values but its grid says {grid.NLat}x{grid.NLon}; ingest it again.");
-        }
-
+        ArgumentNullException.ThrowIfNull(grid);
+        ArgumentNullException.ThrowIfNull(roles);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(mask);
         int nodes = (int)grid.NodeCount;
-        if ((long)file.Bands * nodes > Array.MaxLength)
+        if (names.Count != roles.Count || mask.Length != nodes || values.Length != (long)roles.Count * nodes)
         {
-            throw new EngineInputException($"Dataset {dataset.DatasetId} has {file.Bands} bands of {nodes} nodes, more than fits in memory at once; use fewer bands or a coarser grid.");
+            throw new ArgumentException(
+                $"{roles.Count} roles, {names.Count} names, {values.Length} values and a mask of {mask.Length} do not describe bands on {grid}.", nameof(values));
         }
-
-        ReadOnlySpan<float> values = file.ReadAllBands();
-        byte[] mask = new byte[nodes];
-        file.ReadMask(0, file.NLat, mask);
-        cancellationToken.ThrowIfCancellationRequested();
 
         var inputs = new List<int>();
         var labels = new List<int>();
-        for (int b = 0; b < file.Bands; b++)
+        for (int b = 0; b < roles.Count; b++)
         {
-            BandRole role = dataset.Bands.Count == file.Bands ? dataset.Bands[b].Role : BandRole.Input;
-            switch (role)
+            switch (roles[b])
             {
-                case BandRole.Label:
+                case GriddedBandRole.Label:
                     labels.Add(b);
                     break;
-                case BandRole.Mask:
+                case GriddedBandRole.Mask:
                     ReadOnlySpan<float> band = values.Slice(b * nodes, nodes);
                     for (int k = 0; k < nodes; k++)
                     {
@@ -92,7 +103,6 @@ internal sealed class GriddedTensor
             }
         }
 
-        string Name(int b) => dataset.Bands.Count == file.Bands && dataset.Bands[b].Name.Length > 0 ? dataset.Bands[b].Name : $"band_{b}";
         float[] inputValues = new float[inputs.Count * nodes];
         for (int i = 0; i < inputs.Count; i++)
         {
@@ -106,15 +116,22 @@ internal sealed class GriddedTensor
             values.Slice(labels[i] * nodes, nodes).CopyTo(labelValues.AsSpan(i * nodes, nodes));
         }
 
-        return new GriddedTensor(dataset, grid, inputValues, [.. inputs.Select(Name)], labelValues, [.. labels.Select(Name)], mask);
+        return new GriddedTensor(display, grid, inputValues, [.. inputs.Select(b => names[b])], labelValues, [.. labels.Select(b => names[b])], mask);
     }
 
     /// <summary>
     /// Replaces non-finite inputs, and inputs at invalid nodes, by the band's area-weighted mean over valid finite
     /// nodes (a neutral value: the models reject non-finite inputs), and marks nodes with a non-finite input invalid.
     /// </summary>
+    /// <param name="grid">The grid of the values.</param>
+    /// <param name="inputs">Input bands [bands, nlat, nlon], changed in place.</param>
+    /// <param name="bands">Number of input bands.</param>
+    /// <param name="mask">Validity per node, narrowed in place.</param>
     public static void FillMissing(SphereGrid grid, float[] inputs, int bands, byte[] mask)
     {
+        ArgumentNullException.ThrowIfNull(grid);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(mask);
         int nodes = (int)grid.NodeCount;
         int nlon = grid.NLon;
         for (int k = 0; k < nodes; k++)

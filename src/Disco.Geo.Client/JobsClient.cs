@@ -4,20 +4,41 @@ using Grpc.Core;
 
 namespace Disco.Geo.Client;
 
-public sealed partial class DiscoClient
+/// <summary>
+/// Jobs on a Disco.Geo server: starting training, and the life cycle of jobs of every kind (watch, wait, cancel,
+/// resume, list). Reached through <see cref="DiscoClient.Jobs"/>; thread-safe.
+/// </summary>
+public sealed class JobsClient
 {
+    private readonly DiscoCalls _calls;
+    private readonly JobService.JobServiceClient _jobs;
+    private readonly TrainingService.TrainingServiceClient _training;
+
+    internal JobsClient(DiscoCalls calls, JobService.JobServiceClient jobs, TrainingService.TrainingServiceClient training)
+    {
+        _calls = calls;
+        _jobs = jobs;
+        _training = training;
+    }
+
+    /// <summary>True for states after which a job does not change unless resumed.</summary>
+    /// <param name="state">The state.</param>
+    public static bool IsFinal(JobState state) =>
+        state is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Interrupted;
+
     /// <summary>Queues a training job; a request id is added when missing so a retried call cannot start two jobs.</summary>
     /// <param name="request">Datasets, task, model configuration and hyper-parameters.</param>
     /// <param name="cancellationToken">Cancels the call (not the job).</param>
     public Task<Job> StartTrainingAsync(StartTrainingRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (request.RequestId.Length == 0)
         {
             request = request.Clone();
             request.RequestId = Guid.NewGuid().ToString("N");
         }
 
-        return UnaryAsync(o => Training.StartTrainingAsync(request, o), cancellationToken);
+        return _calls.UnaryAsync(o => _training.StartTrainingAsync(request, o), cancellationToken);
     }
 
     /// <summary>
@@ -27,14 +48,14 @@ public sealed partial class DiscoClient
     /// </summary>
     /// <param name="jobId">The job id.</param>
     /// <param name="cancellationToken">Stops watching (the job goes on).</param>
-    public async IAsyncEnumerable<Job> WatchJobAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<Job> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long lastRevision = -1;
         JobState lastState = JobState.Unspecified;
         int failures = 0;
         while (true)
         {
-            using AsyncServerStreamingCall<JobEvent> call = Jobs.WatchJob(new WatchJobRequest { JobId = jobId }, CallOptions(null, cancellationToken));
+            using AsyncServerStreamingCall<JobEvent> call = _jobs.WatchJob(new WatchJobRequest { JobId = jobId }, _calls.CallOptions(null, cancellationToken));
             IAsyncEnumerator<JobEvent> events = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             try
             {
@@ -45,12 +66,12 @@ public sealed partial class DiscoClient
                     {
                         more = await events.MoveNextAsync();
                     }
-                    catch (RpcException e) when (IsTransient(e) && ++failures < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                    catch (RpcException e) when (DiscoCalls.IsTransient(e) && ++failures < _calls.Options.MaxAttempts && !cancellationToken.IsCancellationRequested)
                     {
-                        await Task.Delay(Backoff(failures), cancellationToken);
+                        await Task.Delay(_calls.Backoff(failures), cancellationToken);
                         break;
                     }
-                    catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                    catch (RpcException e) when (DiscoCalls.IsCancellation(e, cancellationToken))
                     {
                         throw new OperationCanceledException("Watching was cancelled.", e, cancellationToken);
                     }
@@ -63,12 +84,12 @@ public sealed partial class DiscoClient
                     {
                         // The server ends a watch only after a final state; an earlier end means the connection or
                         // the server went away, so attach again like after an error.
-                        if (++failures >= _options.MaxAttempts)
+                        if (++failures >= _calls.Options.MaxAttempts)
                         {
                             throw new DiscoException(new RpcException(new Status(StatusCode.Unavailable, $"The watch of job {jobId} kept ending before the job finished.")));
                         }
 
-                        await Task.Delay(Backoff(failures), cancellationToken);
+                        await Task.Delay(_calls.Backoff(failures), cancellationToken);
                         break;
                     }
 
@@ -99,47 +120,42 @@ public sealed partial class DiscoClient
     /// <param name="jobId">The job id.</param>
     /// <param name="progress">Receives each state, or null.</param>
     /// <param name="cancellationToken">Stops waiting (the job goes on).</param>
-    public async Task<Job> WaitForJobAsync(string jobId, IProgress<Job>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<Job> WaitAsync(string jobId, IProgress<Job>? progress = null, CancellationToken cancellationToken = default)
     {
         Job? last = null;
-        await foreach (Job job in WatchJobAsync(jobId, cancellationToken))
+        await foreach (Job job in WatchAsync(jobId, cancellationToken))
         {
             last = job;
             progress?.Report(job);
         }
 
-        return last ?? await GetJobAsync(jobId, cancellationToken);
+        return last ?? await GetAsync(jobId, cancellationToken);
     }
 
     /// <summary>A job's current state.</summary>
     /// <param name="jobId">The job id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<Job> GetJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        UnaryAsync(o => Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, o), cancellationToken);
+    public Task<Job> GetAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _calls.UnaryAsync(o => _jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, o), cancellationToken);
 
     /// <summary>Cancels a queued or running job.</summary>
     /// <param name="jobId">The job id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<Job> CancelJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        UnaryAsync(o => Jobs.CancelJobAsync(new CancelJobRequest { JobId = jobId }, o), cancellationToken);
+    public Task<Job> CancelAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _calls.UnaryAsync(o => _jobs.CancelJobAsync(new CancelJobRequest { JobId = jobId }, o), cancellationToken);
 
     /// <summary>Queues an interrupted, failed or cancelled job again.</summary>
     /// <param name="jobId">The job id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<Job> ResumeJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        UnaryAsync(o => Jobs.ResumeJobAsync(new ResumeJobRequest { JobId = jobId }, o), cancellationToken);
+    public Task<Job> ResumeAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _calls.UnaryAsync(o => _jobs.ResumeJobAsync(new ResumeJobRequest { JobId = jobId }, o), cancellationToken);
 
     /// <summary>Lists jobs, oldest first.</summary>
     /// <param name="kind">Only this kind, or Unspecified.</param>
     /// <param name="state">Only this state, or Unspecified.</param>
     /// <param name="cancellationToken">Cancels the listing.</param>
-    public IAsyncEnumerable<Job> ListJobsAsync(JobKind kind = JobKind.Unspecified, JobState state = JobState.Unspecified, CancellationToken cancellationToken = default) =>
-        PagesAsync(
-            (token, o) => Jobs.ListJobsAsync(new ListJobsRequest { PageToken = token, Kind = kind, State = state }, o),
+    public IAsyncEnumerable<Job> ListAsync(JobKind kind = JobKind.Unspecified, JobState state = JobState.Unspecified, CancellationToken cancellationToken = default) =>
+        _calls.PagesAsync(
+            (token, o) => _jobs.ListJobsAsync(new ListJobsRequest { PageToken = token, Kind = kind, State = state }, o),
             (ListJobsResponse r) => (r.Jobs, r.NextPageToken), cancellationToken);
-
-    /// <summary>True for states after which a job does not change unless resumed.</summary>
-    /// <param name="state">The state.</param>
-    public static bool IsFinal(JobState state) =>
-        state is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Interrupted;
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
 using Microsoft.Data.Sqlite;
 
@@ -10,24 +10,19 @@ namespace Disco.Geo.Server.Storage;
 /// committed byte count, so a killed server resumes exactly where the bytes on disk end; the dataset only appears
 /// after the whole file is hashed and moved into the blob store.
 /// </summary>
-internal sealed class UploadStore
+internal sealed class SqliteUploadStore : IUploadStore
 {
     private readonly MetadataDatabase _database;
     private readonly DataDirectory _directory;
     private readonly ConcurrentDictionary<string, byte> _active = new(StringComparer.Ordinal);
 
-    public UploadStore(MetadataDatabase database, DataDirectory directory)
+    public SqliteUploadStore(MetadataDatabase database, DataDirectory directory)
     {
         _database = database;
         _directory = directory;
     }
 
-    public sealed record Session(string Id, string PartPath)
-    {
-        public long CommittedBytes => File.Exists(PartPath) ? new FileInfo(PartPath).Length : 0;
-    }
-
-    public async Task<Session?> FindAsync(string name, long size, string sha256, CancellationToken cancellationToken)
+    public async Task<UploadSession?> FindAsync(string name, long size, string sha256, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
         await using SqliteCommand command = connection.CreateCommand();
@@ -35,12 +30,12 @@ internal sealed class UploadStore
         command.Parameters.AddWithValue("$n", name);
         command.Parameters.AddWithValue("$s", size);
         command.Parameters.AddWithValue("$h", sha256);
-        return await command.ExecuteScalarAsync(cancellationToken) is string id ? new Session(id, PartPath(id)) : null;
+        return await command.ExecuteScalarAsync(cancellationToken) is string id ? new UploadSession(id, PartPath(id)) : null;
     }
 
-    public async Task<Session> GetOrCreateAsync(UploadHeader header, CancellationToken cancellationToken)
+    public async Task<UploadSession> GetOrCreateAsync(UploadHeaderRecord header, CancellationToken cancellationToken)
     {
-        Session? existing = await FindAsync(header.Name, header.SizeBytes, header.Sha256, cancellationToken);
+        UploadSession? existing = await FindAsync(header.Name, header.SizeBytes, header.Sha256, cancellationToken);
         if (existing is not null)
         {
             await TouchAsync(existing.Id, cancellationToken);
@@ -65,7 +60,6 @@ internal sealed class UploadStore
             ?? throw new InvalidOperationException("The upload row vanished right after it was inserted.");
     }
 
-    /// <summary>Claims the upload for one stream; false when another stream is writing it.</summary>
     public bool TryAcquire(string id) => _active.TryAdd(id, 0);
 
     public void Release(string id) => _active.TryRemove(id, out _);
@@ -80,7 +74,6 @@ internal sealed class UploadStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Forgets an upload (finished or discarded); its part file, if still there, is deleted.</summary>
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
         await using (SqliteConnection connection = await _database.OpenAsync(cancellationToken))
@@ -94,7 +87,6 @@ internal sealed class UploadStore
         File.Delete(PartPath(id));
     }
 
-    /// <summary>Start-up: drops uploads idle for longer than <paramref name="maxAge"/> and part files without a row.</summary>
     public async Task<int> CleanUpAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
         var known = new HashSet<string>(StringComparer.Ordinal);

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Storage.Records;
 using Microsoft.Data.Sqlite;
 
 namespace Disco.Geo.Server.Storage;
@@ -10,12 +9,17 @@ namespace Disco.Geo.Server.Storage;
 /// holds the complete content. Records refer to blobs by hash; a blob no record refers to is removed on delete and at
 /// start (after a crash between writing a blob and committing its record).
 /// </summary>
-internal sealed class BlobStore
+/// <remarks>
+/// Whether a blob is referenced is read from the SQLite catalog's tables: the local directory and the SQLite catalog
+/// come as a pair today. A shared blob root next to a PostgreSQL catalog implements <see cref="IBlobStore"/> with the
+/// reference check asked of that catalog.
+/// </remarks>
+internal sealed class LocalBlobStore : IBlobStore
 {
     private readonly DataDirectory _directory;
     private readonly MetadataDatabase _database;
 
-    public BlobStore(DataDirectory directory, MetadataDatabase database)
+    public LocalBlobStore(DataDirectory directory, MetadataDatabase database)
     {
         _directory = directory;
         _database = database;
@@ -31,20 +35,14 @@ internal sealed class BlobStore
 
     public bool Exists(string sha256) => File.Exists(PathOf(sha256));
 
-    /// <summary>
-    /// The one way a finished file becomes a stored blob with a record that refers to it: hash the file (unless the
-    /// caller has already checked it against <paramref name="knownSha256"/>), then, under <see cref="ReferenceGate"/>,
-    /// move it into the store and insert the record with <paramref name="insertRecord"/>. Returns the blob, or null when
-    /// <paramref name="insertRecord"/> refused (its name was taken meanwhile); the blob is then dropped again unless
-    /// another record refers to the same content. Once the gate is held nothing is cancelled, so a record and its blob
-    /// are committed together or not at all.
-    /// </summary>
-    public async Task<BlobInfo?> CommitAsync(
-        string finishedPath, string? knownSha256, Func<BlobInfo, Task<bool>> insertRecord, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    /// <remarks>The move and the insert happen under <see cref="ReferenceGate"/>; once it is held nothing is cancelled.</remarks>
+    public async Task<BlobRecord?> CommitAsync(
+        string finishedPath, string? knownSha256, Func<BlobRecord, Task<bool>> insertRecord, CancellationToken cancellationToken)
     {
-        var blob = new BlobInfo
+        var blob = new BlobRecord
         {
-            Sha256 = knownSha256 ?? await HashFileAsync(finishedPath, 0, cancellationToken),
+            Sha256 = knownSha256 ?? await FileHashes.Sha256Async(finishedPath, 0, cancellationToken),
             SizeBytes = new FileInfo(finishedPath).Length,
         };
         await ReferenceGate.WaitAsync(cancellationToken);
@@ -130,15 +128,6 @@ internal sealed class BlobStore
         }
 
         return removed;
-    }
-
-    /// <summary>Lower-case hex SHA-256 of a file from <paramref name="offset"/> to its end.</summary>
-    public static async Task<string> HashFileAsync(string path, long offset, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite, BufferSize = 0, Options = FileOptions.SequentialScan });
-        stream.Position = offset;
-        byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken);
-        return Convert.ToHexStringLower(hash);
     }
 
     private static async Task<bool> IsReferencedAsync(SqliteConnection connection, string sha256, CancellationToken cancellationToken)

@@ -1,0 +1,115 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+
+namespace Disco.Geo.Client;
+
+/// <summary>
+/// The call policy every sub-client shares: headers, deadlines, retry of UNAVAILABLE with back-off, paging, and the
+/// mapping of gRPC failures to <see cref="DiscoException"/> or <see cref="OperationCanceledException"/>.
+/// </summary>
+internal sealed class DiscoCalls(DiscoClientOptions options)
+{
+    private readonly Metadata _headers = string.IsNullOrEmpty(options.ApiKey) ? [] : [new Metadata.Entry("x-api-key", options.ApiKey)];
+
+    public DiscoClientOptions Options { get; } = options;
+
+    /// <summary>UNAVAILABLE (server down or restarting), or a stream torn down by a broken connection.</summary>
+    public static bool IsTransient(RpcException e) =>
+        e.StatusCode == StatusCode.Unavailable
+        || (e.StatusCode == StatusCode.Internal && e.InnerException is HttpRequestException or IOException)
+        || (e.StatusCode == StatusCode.Unknown && e.InnerException is HttpRequestException or IOException);
+
+    /// <summary>True when the call failed only because the caller cancelled it.</summary>
+    public static bool IsCancellation(RpcException e, CancellationToken cancellationToken) =>
+        e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested;
+
+    public CallOptions CallOptions(DateTime? deadline, CancellationToken cancellationToken) =>
+        new(_headers, deadline, cancellationToken);
+
+    /// <summary>Exponential back-off with full jitter.</summary>
+    public TimeSpan Backoff(int attempt)
+    {
+        double ceiling = Math.Min(Options.MaxBackoff.TotalMilliseconds, Options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
+    }
+
+    /// <summary>Runs a unary call with a deadline per attempt, retrying UNAVAILABLE with exponential back-off.</summary>
+    public async Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using AsyncUnaryCall<T> pending = call(CallOptions(DateTime.UtcNow + Options.CallTimeout, cancellationToken));
+                return await pending.ResponseAsync;
+            }
+            catch (RpcException e) when (IsTransient(e) && attempt < Options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(Backoff(attempt), cancellationToken);
+            }
+            catch (RpcException e) when (IsCancellation(e, cancellationToken))
+            {
+                throw new OperationCanceledException("The call was cancelled.", e, cancellationToken);
+            }
+            catch (RpcException e)
+            {
+                throw new DiscoException(e);
+            }
+        }
+    }
+
+    /// <summary>Pages through a list call.</summary>
+    public async IAsyncEnumerable<TItem> PagesAsync<TResponse, TItem>(
+        Func<string, CallOptions, AsyncUnaryCall<TResponse>> call, Func<TResponse, (IEnumerable<TItem> Items, string Next)> read,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string token = "";
+        do
+        {
+            TResponse response = await UnaryAsync(o => call(token, o), cancellationToken);
+            (IEnumerable<TItem> items, string next) = read(response);
+            foreach (TItem item in items)
+            {
+                yield return item;
+            }
+
+            token = next;
+        }
+        while (token.Length > 0);
+    }
+
+    /// <summary>Yields a server stream's messages with failures mapped; no retry, for streams that cannot resume.</summary>
+    public async IAsyncEnumerable<TResponse> StreamAsync<TResponse>(
+        Func<CallOptions, AsyncServerStreamingCall<TResponse>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using AsyncServerStreamingCall<TResponse> call = start(CallOptions(null, cancellationToken));
+        IAsyncEnumerator<TResponse> messages = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (await MoveNextAsync(messages, cancellationToken))
+            {
+                yield return messages.Current;
+            }
+        }
+        finally
+        {
+            await messages.DisposeAsync();
+        }
+    }
+
+    private static async ValueTask<bool> MoveNextAsync<T>(IAsyncEnumerator<T> enumerator, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await enumerator.MoveNextAsync();
+        }
+        catch (RpcException e) when (IsCancellation(e, cancellationToken))
+        {
+            throw new OperationCanceledException("The stream was cancelled.", e, cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            throw new DiscoException(e);
+        }
+    }
+}
