@@ -1,11 +1,11 @@
 using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Engine;
+using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Predictions;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
-using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Jobs.Sources;

@@ -46,5 +46,4 @@ internal static class MetricsEndpoint
         text.Append("dotnet_gc_heap_bytes ").Append(GC.GetTotalMemory(false).ToString(CultureInfo.InvariantCulture)).Append('\n');
         return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }
-
 }

@@ -1,6 +1,6 @@
 using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
