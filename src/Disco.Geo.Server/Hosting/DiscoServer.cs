@@ -136,6 +136,7 @@ internal static class DiscoServer
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<PredictionMaps>();
         services.AddSingleton<LivePredictionTiles>();
+        services.AddSingleton<PredictionRequests>();
         services.AddSingleton<UploadReceiver>();
         services.AddSingleton<FileTransfers>();
         services.AddSingleton<FileExports>();

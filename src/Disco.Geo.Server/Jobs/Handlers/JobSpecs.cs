@@ -15,6 +15,9 @@ internal interface IJobSpecReader
 
     PredictionJobSpec ReadPrediction(JobSpecRecord spec);
 
+    /// <summary>The prediction in <paramref name="spec"/>, or null when it holds another kind of request.</summary>
+    PredictionJobSpec? TryReadPrediction(JobSpecRecord spec);
+
     TrainingJobSpec ReadTraining(JobSpecRecord spec);
 
     /// <summary>What to verify; a spec that is neither a dataset nor a model check reads as both ids null.</summary>
