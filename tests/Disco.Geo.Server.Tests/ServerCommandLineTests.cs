@@ -1,4 +1,5 @@
 using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Tests.Infrastructure;

@@ -2,6 +2,7 @@ using Disco.Geo.Client;
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tests.Infrastructure;

@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Disco.Geo.Grids;
 using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs;
 
 /// <summary>
-/// Connects a running prediction job to the Predict call that started it: tiles flow through a small bounded channel,
-/// so a slow client slows the engine down instead of growing memory; once the client detaches, the job keeps
-/// writing its map to disk and stops sending tiles.
+/// Connects a running prediction job to the Predict call that started it: the map's rows flow through a small bounded
+/// channel, so a slow client slows the engine down instead of growing memory; once the client detaches, the job keeps
+/// writing its map to disk and stops sending rows. The job hands over rows, not tiles: the Predict call cuts them
+/// with the same tile writer that replays and downloads use, so every tile a client sees has one shape.
 /// </summary>
 internal sealed class PredictionStreams
 {
@@ -20,20 +22,22 @@ internal sealed class PredictionStreams
     internal void Remove(PredictionStream stream) => _streams.TryRemove(new KeyValuePair<string, PredictionStream>(stream.PredictionId, stream));
 }
 
-/// <summary>
-/// Rows [<paramref name="RowStart"/>, + <paramref name="RowCount"/>) and columns [<paramref name="ColStart"/>, +
-/// <paramref name="ColCount"/>) of a prediction's map: <paramref name="Values"/> holds float32 values, little-endian,
-/// laid out [<paramref name="Bands"/>, rows, columns]; <paramref name="Mask"/> one byte per node, [rows, columns].
-/// </summary>
-internal sealed record PredictionTile(int RowStart, int RowCount, int ColStart, int ColCount, int Bands, byte[] Values, byte[] Mask);
+/// <summary>What a running prediction tells its Predict call: the map's grid, then its rows, then its summary.</summary>
+internal abstract record PredictionProgress;
 
-/// <summary>One message on a prediction stream: a tile, or the summary that ends it.</summary>
-internal sealed record PredictionStreamItem(PredictionTile? Tile, PredictionSummaryRecord? Summary);
+/// <summary>The map's grid and band count, before any rows.</summary>
+internal sealed record PredictionBegun(SphereGrid Grid, int Bands) : PredictionProgress;
 
-/// <summary>The tiles and the summary of one prediction on their way to one Predict call.</summary>
+/// <summary>Rows of the map: values [bands, rowCount, nlon] and mask [rowCount, nlon], copies the job no longer touches.</summary>
+internal sealed record PredictionRows(int RowStart, int RowCount, float[] Values, byte[] Mask) : PredictionProgress;
+
+/// <summary>The finished map's summary; nothing follows.</summary>
+internal sealed record PredictionFinished(PredictionSummaryRecord Summary) : PredictionProgress;
+
+/// <summary>The rows and the summary of one prediction on their way to one Predict call.</summary>
 internal sealed class PredictionStream(string predictionId, PredictionStreams owner)
 {
-    private readonly Channel<PredictionStreamItem> _channel = Channel.CreateBounded<PredictionStreamItem>(new BoundedChannelOptions(8)
+    private readonly Channel<PredictionProgress> _channel = Channel.CreateBounded<PredictionProgress>(new BoundedChannelOptions(8)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -43,9 +47,9 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
 
     public string PredictionId { get; } = predictionId;
 
-    public ChannelReader<PredictionStreamItem> Reader => _channel.Reader;
+    public ChannelReader<PredictionProgress> Reader => _channel.Reader;
 
-    public async ValueTask WriteTileAsync(PredictionTile tile, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(PredictionProgress progress, CancellationToken cancellationToken)
     {
         if (_detached)
         {
@@ -54,7 +58,7 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
 
         try
         {
-            await _channel.Writer.WriteAsync(new PredictionStreamItem(tile, null), cancellationToken);
+            await _channel.Writer.WriteAsync(progress, cancellationToken);
         }
         catch (ChannelClosedException)
         {
@@ -63,7 +67,7 @@ internal sealed class PredictionStream(string predictionId, PredictionStreams ow
 
     public void Complete(PredictionSummaryRecord summary)
     {
-        _channel.Writer.TryWrite(new PredictionStreamItem(null, summary));
+        _channel.Writer.TryWrite(new PredictionFinished(summary));
         _channel.Writer.TryComplete();
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Storage;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Disco.Geo.Server.Services;
+using Disco.Geo.Server.Diagnostics;
+using Disco.Geo.Server.Edge;
 using Grpc.Core;
 
 namespace Disco.Geo.Server.Observability;

@@ -1,6 +1,6 @@
+using Disco.Geo.Server.Edge;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Services;
 using Grpc.Core;
 
 namespace Disco.Geo.Server.Security;

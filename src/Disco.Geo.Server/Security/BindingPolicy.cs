@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Options;
 
 namespace Disco.Geo.Server.Security;

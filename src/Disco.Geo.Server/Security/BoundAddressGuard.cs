@@ -1,4 +1,3 @@
-using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,4 +1,4 @@
-using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Options;
 using Grpc.AspNetCore.Server;
 

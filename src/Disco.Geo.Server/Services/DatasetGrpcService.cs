@@ -2,14 +2,16 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
+using Disco.Geo.Server.Application.Queries;
+using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Application.Uploads;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
-using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
 using Google.Protobuf;
@@ -24,6 +26,9 @@ internal sealed class DatasetGrpcService(
     ICatalog catalog,
     IBlobStore blobs,
     IUploadStore uploads,
+    UploadReceiver receiver,
+    FileTransfers transfers,
+    FileExports exports,
     JobRunner runner,
     ActiveJobs activeJobs,
     ImportRoots importRoots,
@@ -31,7 +36,6 @@ internal sealed class DatasetGrpcService(
     ServerMetrics metrics,
     IIngestEngine ingestEngine,
     IDatasetExporter exporter,
-    DataDirectory directory,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions,
     ILogger<DatasetGrpcService> logger) : DatasetService.DatasetServiceBase
@@ -60,41 +64,9 @@ internal sealed class DatasetGrpcService(
         }
 
         UploadSession session = await uploads.GetOrCreateAsync(header.ToRecord(), cancellationToken);
-        if (!uploads.TryAcquire(session.Id))
-        {
-            throw Problem.Aborted($"Another stream is uploading '{header.Name}' right now. Wait for it to end, then resume from GetUploadStatus's committed_bytes.");
-        }
-
-        try
-        {
-            long committed = session.CommittedBytes;
-            if (header.Offset > committed)
-            {
-                throw Problem.OutOfRange("header.offset", $"the server has committed {committed} bytes of this upload; resume from offset {committed} (or 0 to restart).");
-            }
-
-            long position = header.Offset;
-            await using (var part = new FileStream(session.PartPath, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 }))
-            {
-                part.SetLength(position);
-                part.Position = position;
-                position = await FileReceiver.ReceiveAsync(
-                    ChunksOf(requestStream, cancellationToken), part, position, header.SizeBytes, resumable: true, _limits, metrics, cancellationToken);
-            }
-
-            if (position < header.SizeBytes)
-            {
-                await uploads.TouchAsync(session.Id, CancellationToken.None);
-                throw Problem.FailedPrecondition("UPLOAD_INCOMPLETE", header.Name,
-                    $"The stream ended after {position} of {header.SizeBytes} bytes. The bytes are kept: resume with offset {position}.");
-            }
-
-            return await CompleteUploadAsync(session, header, cancellationToken);
-        }
-        finally
-        {
-            uploads.Release(session.Id);
-        }
+        return await receiver.ReceiveAsync(
+            session, new UploadReceiver.Announced(header.Name, header.SizeBytes, header.Sha256, header.Offset), ChunksOf(requestStream, cancellationToken),
+            (partPath, sha256) => CommitUploadAsync(partPath, sha256, header), cancellationToken);
     }
 
     public override async Task<UploadStatus> GetUploadStatus(GetUploadStatusRequest request, ServerCallContext context)
@@ -243,23 +215,18 @@ internal sealed class DatasetGrpcService(
 
     public override async Task<ListDatasetsResponse> ListDatasets(ListDatasetsRequest request, ServerCallContext context)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
         if (!System.Enum.IsDefined(request.Kind))
         {
             throw Problem.InvalidArgument("kind", "is not a known dataset kind.");
         }
 
-        (IReadOnlyList<DatasetRecord> items, bool more) = await catalog.ListDatasetsAsync(new CatalogQuery(after, PageTokens.PageSize(request.PageSize))
+        RecordPage<DatasetRecord> found = await catalog.ListDatasetsAsync(page.ToCatalogQuery() with
         {
             DatasetKind = request.Kind == DatasetKind.Unspecified ? null : request.Kind.ToRecord(),
             NamePrefix = request.NamePrefix,
         }, context.CancellationToken);
-        var response = new ListDatasetsResponse { Datasets = { items.Select(RecordMapping.ToApi) } };
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
-        }
+        var response = new ListDatasetsResponse { Datasets = { found.Items.Select(RecordMapping.ToApi) }, NextPageToken = RecordQueries.NextToken(found, d => d.Id) };
 
         return response;
     }
@@ -298,16 +265,13 @@ internal sealed class DatasetGrpcService(
         await responseStream.WriteAsync(new DownloadDatasetResponse { Dataset = dataset }, cancellationToken);
         if (dataset.Kind == DatasetKind.Gridded)
         {
-            await TileStreaming.StreamTilesAsync(blobs.PathOf(dataset.Blob.Sha256), dataset.Grid, request.RowsPerTile, _limits,
-                tile => responseStream.WriteAsync(new DownloadDatasetResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
+            await TileWriter.WriteFileAsync(blobs.PathOf(dataset.Blob.Sha256), request.RowsPerTile, file => TileMapping.GeometryOf(dataset.Grid, file.NLon), _limits,
+                tile => responseStream.WriteAsync(new DownloadDatasetResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken), metrics, cancellationToken);
             return;
         }
 
-        int chunkBytes = request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes;
-        await using FileStream stream = blobs.OpenRead(dataset.Blob.Sha256);
-        stream.Position = request.Offset;
-        await FileSender.SendAsync(stream, request.Offset, chunkBytes,
-            chunk => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = chunk }, cancellationToken), metrics, cancellationToken);
+        await transfers.SendStoredAsync(dataset.Blob.Sha256, request.Offset, request.ChunkBytes,
+            piece => responseStream.WriteAsync(new DownloadDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken), cancellationToken);
     }
 
     public override async Task ExportDataset(ExportDatasetRequest request, IServerStreamWriter<ExportDatasetResponse> responseStream, ServerCallContext context)
@@ -326,29 +290,14 @@ internal sealed class DatasetGrpcService(
         }
 
         bool cog = request.Format != ExportFormat.Geotiff;
-        string temp = directory.NewTempPath(".tif");
-        try
-        {
-            string contentType;
-            try
-            {
-                contentType = await exporter.ExportAsync(
-                    new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands)), dataset.Name, cog, temp, cancellationToken);
-            }
-            catch (EngineInputException e)
-            {
-                throw Problem.FailedPrecondition("EXPORT", dataset.Id, e.Message);
-            }
-
-            await ExportedFileStreaming.StreamAsync(temp, dataset.Name + ".tif", contentType,
-                file => responseStream.WriteAsync(new ExportDatasetResponse { File = file }, cancellationToken),
-                chunk => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = chunk }, cancellationToken),
-                _limits.TransferChunkBytes, metrics, cancellationToken);
-        }
-        finally
-        {
-            ExportedFileStreaming.Delete(temp);
-        }
+        await exports.ExportAsync(
+            dataset.Id, ".tif",
+            temp => exporter.ExportAsync(
+                new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands)), dataset.Name, cog, temp, cancellationToken),
+            dataset.Name + ".tif",
+            file => responseStream.WriteAsync(new ExportDatasetResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
+            piece => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
+            cancellationToken);
     }
 
     public override async Task<Job> VerifyDataset(VerifyDatasetRequest request, ServerCallContext context)
@@ -360,12 +309,12 @@ internal sealed class DatasetGrpcService(
     }
 
     /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
-    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+    private static async IAsyncEnumerable<FilePiece?> ChunksOf(
         IAsyncStreamReader<UploadFileRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (await requestStream.MoveNext(cancellationToken))
         {
-            yield return requestStream.Current.MessageCase == UploadFileRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+            yield return requestStream.Current.MessageCase == UploadFileRequest.MessageOneofCase.Chunk ? TransferMapping.ToPiece(requestStream.Current.Chunk) : null;
         }
     }
 
@@ -408,16 +357,9 @@ internal sealed class DatasetGrpcService(
         Validation.ThrowIfAny(violations);
     }
 
-    private async Task<UploadFileResponse> CompleteUploadAsync(UploadSession session, UploadHeader header, CancellationToken cancellationToken)
+    /// <summary>Commits a whole, checked upload as a raw-file dataset.</summary>
+    private async Task<UploadFileResponse> CommitUploadAsync(string partPath, string sha256, UploadHeader header)
     {
-        string sha256 = await FileHashes.Sha256Async(session.PartPath, 0, cancellationToken);
-        if (sha256 != header.Sha256)
-        {
-            await uploads.RemoveAsync(session.Id, CancellationToken.None);
-            logger.LogWarning("Upload of '{Name}' discarded: SHA-256 {Actual} does not match {Expected}", header.Name, sha256, header.Sha256);
-            throw Problem.DataLoss($"The received {header.SizeBytes} bytes have SHA-256 {sha256}, but the header announced {header.Sha256}. The upload was discarded; check the file and upload it again.");
-        }
-
         var dataset = new Dataset
         {
             Id = Ids.New(Ids.Dataset),
@@ -428,7 +370,7 @@ internal sealed class DatasetGrpcService(
             Description = header.Description,
             CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
         };
-        BlobRecord? blob = await blobs.CommitAsync(session.PartPath, sha256, stored =>
+        BlobRecord? blob = await blobs.CommitAsync(partPath, sha256, stored =>
         {
             dataset.Blob = stored.ToApi();
             return catalog.TryInsertDatasetAsync(dataset.ToRecord(), CancellationToken.None);
@@ -438,7 +380,6 @@ internal sealed class DatasetGrpcService(
             throw Problem.AlreadyExists("dataset", header.Name, "It was created by another upload while this one ran.");
         }
 
-        await uploads.RemoveAsync(session.Id, CancellationToken.None);
         logger.LogInformation("Dataset {DatasetId} ('{Name}') uploaded: {Bytes} bytes, SHA-256 {Sha256}", dataset.Id, dataset.Name, header.SizeBytes, sha256);
         return new UploadFileResponse { Dataset = dataset };
     }

@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Edge;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
 using Google.Protobuf;

@@ -1,5 +1,6 @@
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
@@ -65,28 +66,22 @@ internal sealed class JobLifecycle(JobRunner runner, IJobStore jobs, JobHub hub)
 
     public async Task<ListJobsResponse> ListAsync(ListJobsRequest request, CancellationToken cancellationToken)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
         if (!System.Enum.IsDefined(request.Kind) || !System.Enum.IsDefined(request.State))
         {
             throw Problem.InvalidArgument(System.Enum.IsDefined(request.Kind) ? "state" : "kind", "is not a known value.");
         }
 
-        (IReadOnlyList<JobRecord> items, bool more) = await jobs.ListAsync(new JobQuery(after, PageTokens.PageSize(request.PageSize))
+        RecordPage<JobRecord> found = await jobs.ListAsync(page.ToJobQuery() with
         {
             Kind = request.Kind == JobKind.Unspecified ? null : request.Kind.ToRecord(),
             State = request.State == JobState.Unspecified ? null : request.State.ToRecord(),
         }, cancellationToken);
-        var response = new ListJobsResponse();
-        foreach (JobRecord job in items)
+        var response = new ListJobsResponse { NextPageToken = RecordQueries.NextToken(found, j => j.Id) };
+        foreach (JobRecord job in found.Items)
         {
             // Progress reaches the database at most once a second; the hub has the latest.
             response.Jobs.Add((hub.TryGetLatest(job.Id, out JobRecord live) ? live : job).ToApi());
-        }
-
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
         }
 
         return response;

@@ -1,11 +1,11 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
+using Disco.Geo.Server.Application.Queries;
 using Disco.Geo.Server.Application.Transfers;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
-using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
@@ -20,12 +20,11 @@ namespace Disco.Geo.Server.Services;
 /// <summary>ModelService: model packages stored as blobs with their card.</summary>
 internal sealed class ModelGrpcService(
     ICatalog catalog,
+    FileTransfers transfers,
     IBlobStore blobs,
-    DataDirectory directory,
     JobRunner runner,
     ActiveJobs activeJobs,
     IModelCardReader cards,
-    ServerMetrics metrics,
     IOptions<LimitsOptions> limitOptions,
     ILogger<ModelGrpcService> logger) : ModelService.ModelServiceBase
 {
@@ -33,17 +32,9 @@ internal sealed class ModelGrpcService(
 
     public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
-        (IReadOnlyList<ModelRecord> items, bool more) = await catalog.ListModelsAsync(
-            new CatalogQuery(after, PageTokens.PageSize(request.PageSize)) { NamePrefix = request.NamePrefix }, context.CancellationToken);
-        var response = new ListModelsResponse { Models = { items.Select(RecordMapping.ToApi) } };
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
-        }
-
-        return response;
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
+        RecordPage<ModelRecord> found = await catalog.ListModelsAsync(page.ToCatalogQuery() with { NamePrefix = request.NamePrefix }, context.CancellationToken);
+        return new ListModelsResponse { Models = { found.Items.Select(RecordMapping.ToApi) }, NextPageToken = RecordQueries.NextToken(found, m => m.Id) };
     }
 
     public override Task<Model> GetModel(GetModelRequest request, ServerCallContext context) => FindAsync(request.Model, context.CancellationToken);
@@ -74,10 +65,8 @@ internal sealed class ModelGrpcService(
         {
             File = new FileMetadata { FileName = model.Name + ".discomodel", ContentType = "application/octet-stream", SizeBytes = model.Blob.SizeBytes, Sha256 = model.Blob.Sha256 },
         }, context.CancellationToken);
-        await using FileStream stream = blobs.OpenRead(model.Blob.Sha256);
-        stream.Position = request.Offset;
-        await FileSender.SendAsync(stream, request.Offset, request.ChunkBytes > 0 ? request.ChunkBytes : _limits.TransferChunkBytes,
-            chunk => responseStream.WriteAsync(new ExportModelResponse { Chunk = chunk }, context.CancellationToken), metrics, context.CancellationToken);
+        await transfers.SendStoredAsync(model.Blob.Sha256, request.Offset, request.ChunkBytes,
+            piece => responseStream.WriteAsync(new ExportModelResponse { Chunk = TransferMapping.ToApi(piece) }, context.CancellationToken), context.CancellationToken);
     }
 
     public override async Task<Model> ImportModel(IAsyncStreamReader<ImportModelRequest> requestStream, ServerCallContext context)
@@ -107,26 +96,10 @@ internal sealed class ModelGrpcService(
             throw Problem.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
         }
 
-        string temp = directory.NewTempPath(".model");
+        string temp = await transfers.ReceiveWholeAsync(ChunksOf(requestStream, cancellationToken), header.SizeBytes, header.Sha256, ".model", cancellationToken);
         try
         {
-            long position = 0;
-            await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 }))
-            {
-                position = await FileReceiver.ReceiveAsync(
-                    ChunksOf(requestStream, cancellationToken), file, position, header.SizeBytes, resumable: false, _limits, metrics, cancellationToken);
-            }
-
-            if (position != header.SizeBytes)
-            {
-                throw Problem.InvalidArgument("chunk", $"the stream ended after {position} of {header.SizeBytes} bytes; send the whole package.");
-            }
-
-            string sha256 = await FileHashes.Sha256Async(temp, 0, cancellationToken);
-            if (sha256 != header.Sha256)
-            {
-                throw Problem.DataLoss($"The received package has SHA-256 {sha256}, but the header announced {header.Sha256}. Nothing was stored; send it again.");
-            }
+            string sha256 = header.Sha256;
 
             ModelCardJson card;
             try
@@ -181,12 +154,12 @@ internal sealed class ModelGrpcService(
     }
 
     /// <summary>The chunks after the header; null for a message that is not a chunk.</summary>
-    private static async IAsyncEnumerable<FileChunk?> ChunksOf(
+    private static async IAsyncEnumerable<FilePiece?> ChunksOf(
         IAsyncStreamReader<ImportModelRequest> requestStream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (await requestStream.MoveNext(cancellationToken))
         {
-            yield return requestStream.Current.MessageCase == ImportModelRequest.MessageOneofCase.Chunk ? requestStream.Current.Chunk : null;
+            yield return requestStream.Current.MessageCase == ImportModelRequest.MessageOneofCase.Chunk ? TransferMapping.ToPiece(requestStream.Current.Chunk) : null;
         }
     }
 

@@ -2,35 +2,36 @@ using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
-using Disco.Geo.Server.Hosting;
+using Disco.Geo.Server.Application.Predictions;
+using Disco.Geo.Server.Application.Queries;
+using Disco.Geo.Server.Application.Tiles;
+using Disco.Geo.Server.Application.Transfers;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Jobs;
-using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Services;
 
-/// <summary>PredictionService: running models as prediction jobs, streaming their tiles, and exporting finished maps.</summary>
+/// <summary>
+/// PredictionService: running models as prediction jobs, streaming their tiles, and exporting finished maps. Predict
+/// validates and maps the request; <see cref="PredictionRequests"/> resolves, replays and submits it.
+/// </summary>
 internal sealed class PredictionGrpcService(
     ICatalog catalog,
     IBlobStore blobs,
-    DataDirectory directory,
-    JobRunner runner,
-    JobHub hub,
     IJobStore jobs,
-    PredictionStreams streams,
-    ImportRoots importRoots,
-    SourceSandboxes sandboxes,
+    PredictionRequests predictions,
     ServerMetrics metrics,
     IPredictionExporter exporter,
-    IOptions<JobsOptions> jobOptions,
+    PredictionMaps maps,
+    FileExports exports,
+    LivePredictionTiles liveTiles,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
     /// <summary>Most rotations a prediction may average over: each one is a full forward pass.</summary>
@@ -76,166 +77,78 @@ internal sealed class PredictionGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
-        Model model = (await catalog.FindModelAsync(request.Model, cancellationToken))?.ToApi() ?? throw Problem.NotFound("model", request.Model);
-        PredictRequest spec = request.Clone();
-        spec.Model = model.Id;
-        var inputs = new List<string> { model.Id };
-        string inputDescription;
-        switch (request.InputCase)
+        PredictionJobSpec asked = JobSpecReader.Prediction(request);
+        // A raster that names neither location: the application refuses it once the model is known, as it always has.
+        PredictionInputSpec input = request.InputCase == PredictRequest.InputOneofCase.Raster && request.Raster.LocationCase == RasterSource.LocationOneofCase.None
+            ? new PredictionInputSpec(PredictionInputKind.None, string.Empty)
+            : asked.Input;
+        PredictStart start = await predictions.StartAsync(
+            new PredictOrder(request.Model, input, asked.Settings, request.Name, request.RequestId, request.Priority),
+            resolved => JobSpecs.Of(SpecOf(request, resolved)), cancellationToken);
+        Prediction prediction = start.Prediction.ToApi();
+        if (start is not PredictRun run)
         {
-            case PredictRequest.InputOneofCase.Dataset:
-                Dataset gridded = await DatasetAsync("dataset", request.Dataset, DatasetKind.Gridded, cancellationToken);
-                if (model.Grid is { Nlat: > 0 } modelGrid && !modelGrid.Equals(gridded.Grid))
-                {
-                    throw Problem.InvalidArgument("dataset",
-                        $"dataset '{gridded.Name}' is on {Describe(gridded.Grid)} but model '{model.Name}' runs on {Describe(modelGrid)}; " +
-                        "ingest the source onto the model's grid, or predict on the raster itself (raster input is resampled for you).");
-                }
-
-                spec.Dataset = gridded.Id;
-                inputs.Add(gridded.Id);
-                inputDescription = $"dataset {gridded.Name}";
-                break;
-            case PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath:
-                spec.Raster.ServerPath = importRoots.Resolve("raster.server_path", request.Raster.ServerPath);
-                inputDescription = $"raster {spec.Raster.ServerPath}";
-                break;
-            case PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.DatasetId:
-                Dataset raster = await DatasetAsync("raster.dataset_id", request.Raster.DatasetId, DatasetKind.RawFile, cancellationToken);
-                spec.Raster.DatasetId = raster.Id;
-                inputs.Add(raster.Id);
-                inputDescription = $"raster {raster.Name}";
-                break;
-            case PredictRequest.InputOneofCase.Raster:
-                throw Problem.InvalidArgument("raster", "needs dataset_id or server_path.");
-            default:
-                Dataset photo = await DatasetAsync("panorama.dataset_id", request.Panorama.DatasetId, DatasetKind.RawFile, cancellationToken);
-                spec.Panorama.DatasetId = photo.Id;
-                inputs.Add(photo.Id);
-                inputDescription = $"panorama {photo.Name}";
-                break;
-        }
-
-        Prediction? done = null;
-        if (request.RequestId.Length > 0)
-        {
-            List<Prediction> earlier = await PredictionsWithRequestIdAsync(request.RequestId, cancellationToken);
-            foreach (Prediction previous in earlier)
+            // A replay: the finished prediction again, tiles included when asked for, read back from the stored map.
+            await responseStream.WriteAsync(new PredictResponse { Prediction = prediction }, cancellationToken);
+            if (request.StreamTiles && prediction.Blob is { Sha256.Length: > 0 } stored)
             {
-                await ThrowIfAnotherRequestAsync(previous, spec, cancellationToken);
+                await TileWriter.WriteFileAsync(blobs.PathOf(stored.Sha256), request.RowsPerTile, file => TileMapping.GeometryOf(prediction.Grid, file.NLon), limitOptions.Value,
+                    tile => responseStream.WriteAsync(new PredictResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken), metrics, cancellationToken);
             }
 
-            done = earlier.LastOrDefault(p => p.State == PredictionState.Succeeded);
-        }
-
-        if (done is not null)
-        {
-            // A retried or repeated request gets the finished prediction again, tiles included when asked for: the
-            // client cannot tell a replay from a first run and must not lose the map it streams.
-            await responseStream.WriteAsync(new PredictResponse { Prediction = done }, cancellationToken);
-            if (request.StreamTiles && done.Blob is { Sha256.Length: > 0 } stored)
-            {
-                await TileStreaming.StreamTilesAsync(blobs.PathOf(stored.Sha256), done.Grid, request.RowsPerTile, limitOptions.Value,
-                    tile => responseStream.WriteAsync(new PredictResponse { Tile = tile }, cancellationToken), metrics, cancellationToken);
-            }
-
-            await responseStream.WriteAsync(new PredictResponse { Summary = done.Summary ?? new PredictionSummary() }, cancellationToken);
+            await responseStream.WriteAsync(new PredictResponse { Summary = prediction.Summary ?? new PredictionSummary() }, cancellationToken);
             return;
         }
 
-        // A raster or photo that refers to files outside what it may read is refused before a job exists.
-        await sandboxes.ThrowIfPredictionInputEscapesAsync(spec, cancellationToken);
-
-        var prediction = new Prediction
-        {
-            Id = Ids.New(Ids.Prediction),
-            Name = request.Name.Length > 0 ? request.Name : $"{model.Name}-on-{inputDescription.Split(' ')[^1]}",
-            ModelId = model.Id,
-            InputDescription = inputDescription,
-            State = PredictionState.Pending,
-            RequestId = request.RequestId,
-            CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
-        };
-        PredictionStream stream = streams.Attach(prediction.Id);
         try
         {
-            await catalog.SavePredictionAsync(prediction.ToRecord(), cancellationToken);
-            JobRecord job = await runner.SubmitAsync(new JobSubmission(
-                JobKind.Prediction.ToRecord(), JobSpecs.Of(spec), jobOptions.Value.DefaultDevice, request.Priority, $"predict with '{model.Name}' on {inputDescription}",
-                request.RequestId.Length > 0 ? "predict:" + request.RequestId + ":" + prediction.Id : null, inputs,
-                new JobResultRecord { PredictionId = prediction.Id }), cancellationToken);
-            prediction.JobId = job.Id;
-            await catalog.SavePredictionAsync(prediction.ToRecord(), cancellationToken);
             await responseStream.WriteAsync(new PredictResponse { Prediction = prediction }, cancellationToken);
-            await foreach (PredictionStreamItem item in stream.Reader.ReadAllAsync(cancellationToken))
-            {
-                if (item.Tile is { } tile)
-                {
-                    if (!request.StreamTiles)
-                    {
-                        continue;
-                    }
-
-                    await responseStream.WriteAsync(new PredictResponse { Tile = tile.ToApi() }, cancellationToken);
-                    metrics.AddStreamedBytes(tile.Values.Length);
-                }
-                else if (item.Summary is { } summary)
-                {
-                    await responseStream.WriteAsync(new PredictResponse { Summary = summary.ToApi() }, cancellationToken);
-                }
-            }
-
-            JobRecord final = await OutcomeAsync(job, cancellationToken);
-            if (final.State == JobRecordState.Failed && final.Error is { } error)
-            {
-                throw new ProblemException((ProblemKind)error.Code, error.Message);
-            }
+            await liveTiles.FollowAsync(run.Stream, request.StreamTiles, request.RowsPerTile,
+                tile => responseStream.WriteAsync(new PredictResponse { Tile = TileMapping.ToApi(tile) }, cancellationToken),
+                summary => responseStream.WriteAsync(new PredictResponse { Summary = summary.ToApi() }, cancellationToken), cancellationToken);
+            await predictions.ThrowIfFailedAsync(run.Job, cancellationToken);
         }
         finally
         {
-            stream.Detach();
+            run.Stream.Detach();
         }
     }
 
-    /// <summary>
-    /// The job's final state. The prediction stream ends as soon as the handler is done, a moment before the runner
-    /// records the outcome, so reading the store right away could see the job still running and report a failed
-    /// prediction as OK; the hub's watch ends exactly at the final state (and once it is gone, the store has it).
-    /// </summary>
-    private async Task<JobRecord> OutcomeAsync(JobRecord job, CancellationToken cancellationToken)
+    /// <summary>The job's spec: the v1 request as the client sent it, with the model and input named by the ids they resolved to.</summary>
+    private static PredictRequest SpecOf(PredictRequest request, PredictionJobSpec resolved)
     {
-        JobRecord latest = job;
-        if (hub.Watch(job.Id, cancellationToken) is { } live)
+        PredictRequest spec = request.Clone();
+        spec.Model = resolved.Model;
+        switch (resolved.Input.Kind)
         {
-            await foreach (JobRecord state in live)
-            {
-                latest = state;
-            }
-
-            return latest;
+            case PredictionInputKind.Dataset:
+                spec.Dataset = resolved.Input.Reference;
+                break;
+            case PredictionInputKind.ServerPath:
+                spec.Raster.ServerPath = resolved.Input.Reference;
+                break;
+            case PredictionInputKind.UploadedRaster:
+                spec.Raster.DatasetId = resolved.Input.Reference;
+                break;
+            case PredictionInputKind.Panorama:
+                spec.Panorama.DatasetId = resolved.Input.Reference;
+                break;
         }
 
-        return await jobs.GetAsync(job.Id, cancellationToken) ?? latest;
+        return spec;
     }
 
     public override Task<Prediction> GetPrediction(GetPredictionRequest request, ServerCallContext context) => FindAsync(request.Prediction, context.CancellationToken);
 
     public override async Task<ListPredictionsResponse> ListPredictions(ListPredictionsRequest request, ServerCallContext context)
     {
-        Validation.CheckPageSize(request.PageSize);
-        string? after = Validation.DecodePageToken(request.PageToken);
-        (IReadOnlyList<PredictionRecord> items, bool more) = await catalog.ListPredictionsAsync(new CatalogQuery(after, PageTokens.PageSize(request.PageSize))
+        PageRequest page = RecordQueries.Page(request.PageSize, request.PageToken);
+        RecordPage<PredictionRecord> found = await catalog.ListPredictionsAsync(page.ToCatalogQuery() with
         {
-            ModelId = request.ModelId,
-            RequestId = request.RequestId,
+            ModelId = request.ModelId.Length > 0 ? request.ModelId : null,
+            RequestId = request.RequestId.Length > 0 ? request.RequestId : null,
         }, context.CancellationToken);
-        var response = new ListPredictionsResponse { Predictions = { items.Select(RecordMapping.ToApi) } };
-        if (more)
-        {
-            response.NextPageToken = PageTokens.Encode(items[^1].Id);
-        }
-
-        return response;
+        return new ListPredictionsResponse { Predictions = { found.Items.Select(RecordMapping.ToApi) }, NextPageToken = RecordQueries.NextToken(found, p => p.Id) };
     }
 
     public override async Task<DeletePredictionResponse> DeletePrediction(DeletePredictionRequest request, ServerCallContext context)
@@ -267,108 +180,15 @@ internal sealed class PredictionGrpcService(
 
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
-        PredictionMap map = await MapAsync(catalog, blobs, prediction, cancellationToken);
-        string temp = directory.NewTempPath("." + request.Format.ToString().ToLowerInvariant());
-        try
-        {
-            string contentType;
-            try
-            {
-                contentType = await exporter.ExportAsync(map, PredictionMapping.ToEngine(request.Format), request.Width, request.Height, temp, cancellationToken);
-            }
-            catch (EngineInputException e)
-            {
-                throw Problem.FailedPrecondition("EXPORT", prediction.Id, e.Message);
-            }
-
-            string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
-            await ExportedFileStreaming.StreamAsync(temp, prediction.Name + extension, contentType,
-                file => responseStream.WriteAsync(new ExportPredictionResponse { File = file }, cancellationToken),
-                chunk => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = chunk }, cancellationToken),
-                limitOptions.Value.TransferChunkBytes, metrics, cancellationToken);
-        }
-        finally
-        {
-            ExportedFileStreaming.Delete(temp);
-        }
-    }
-
-    /// <inheritdoc cref="MapAsync(ICatalog, IBlobStore, Prediction, CancellationToken)"/>
-    public static Task<PredictionMap> MapAsync(ICatalog catalog, IBlobStore blobs, PredictionRecord prediction, CancellationToken cancellationToken) =>
-        MapAsync(catalog, blobs, prediction.ToApi(), cancellationToken);
-
-    /// <summary>The finished map of a prediction, or FAILED_PRECONDITION while it is not finished.</summary>
-    public static async Task<PredictionMap> MapAsync(ICatalog catalog, IBlobStore blobs, Prediction prediction, CancellationToken cancellationToken)
-    {
-        if (prediction.State != PredictionState.Succeeded || prediction.Blob is null)
-        {
-            throw Problem.FailedPrecondition("PREDICTION_STATE", prediction.Id, $"Prediction {prediction.Id} is {prediction.State.ToString().ToLowerInvariant()}; only finished predictions have a map.");
-        }
-
-        Model model = (await catalog.FindModelAsync(prediction.ModelId, cancellationToken))?.ToApi() ?? new Model { Id = prediction.ModelId };
-        return PredictionMapping.ToMap(prediction, blobs.PathOf(prediction.Blob.Sha256), model);
-    }
-
-    private async Task<List<Prediction>> PredictionsWithRequestIdAsync(string requestId, CancellationToken cancellationToken)
-    {
-        (IReadOnlyList<PredictionRecord> items, _) = await catalog.ListPredictionsAsync(new CatalogQuery(null, 100) { RequestId = requestId }, cancellationToken);
-        return [.. items.Select(RecordMapping.ToApi)];
-    }
-
-    /// <summary>
-    /// A request id names one request: replaying it for another model, input or output would hand back a map of
-    /// something else. The earlier request is the spec its job stored (model, dataset and server path resolved, like
-    /// <paramref name="spec"/>), compared on what decides the result.
-    /// </summary>
-    private async Task ThrowIfAnotherRequestAsync(Prediction previous, PredictRequest spec, CancellationToken cancellationToken)
-    {
-        List<string> differences;
-        if (previous.JobId.Length > 0 && JobSpecs.TryRead(await jobs.GetSpecAsync(previous.JobId, cancellationToken), out PredictRequest earlier))
-        {
-            differences = ResultDefiningDifferences(earlier, spec);
-        }
-        else
-        {
-            // No job was recorded (the server stopped between saving the prediction and queuing its job): the model is all that is known.
-            differences = previous.ModelId == spec.Model ? [] : ["model"];
-        }
-
-        if (differences.Count > 0)
-        {
-            throw Problem.Conflict("prediction request_id", spec.RequestId,
-                $"request_id '{ClientText.Shorten(spec.RequestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
-                $"this request has a different {string.Join(", ", differences)}. Use a new request_id for a different request; " +
-                "the same request_id returns the same prediction only for the same request.");
-        }
-    }
-
-    /// <summary>The fields that decide a prediction's result and differ between two resolved specs (names, priority and streaming do not).</summary>
-    internal static List<string> ResultDefiningDifferences(PredictRequest earlier, PredictRequest later)
-    {
-        var differences = new List<string>();
-        if (earlier.Model != later.Model)
-        {
-            differences.Add("model");
-        }
-
-        if (earlier.InputCase != later.InputCase || !Equals(earlier.Dataset, later.Dataset) || !Equals(earlier.Raster, later.Raster) || !Equals(earlier.Panorama, later.Panorama))
-        {
-            differences.Add("input");
-        }
-
-        if (Normalized(earlier.Output) != Normalized(later.Output))
-        {
-            differences.Add("output");
-        }
-
-        if (Math.Max(1, earlier.RotationAveraging) != Math.Max(1, later.RotationAveraging))
-        {
-            differences.Add("rotation_averaging");
-        }
-
-        return differences;
-
-        static PredictionOutput Normalized(PredictionOutput output) => output == PredictionOutput.Unspecified ? PredictionOutput.Values : output;
+        PredictionMap map = await maps.MapAsync(prediction, cancellationToken);
+        string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
+        await exports.ExportAsync(
+            prediction.Id, "." + request.Format.ToString().ToLowerInvariant(),
+            temp => exporter.ExportAsync(map, PredictionMapping.ToEngine(request.Format), request.Width, request.Height, temp, cancellationToken),
+            prediction.Name + extension,
+            file => responseStream.WriteAsync(new ExportPredictionResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
+            piece => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
+            cancellationToken);
     }
 
     private async Task<Prediction> FindAsync(string reference, CancellationToken cancellationToken)
@@ -380,25 +200,4 @@ internal sealed class PredictionGrpcService(
 
         return (await catalog.FindPredictionAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("prediction", reference);
     }
-
-    private async Task<Dataset> DatasetAsync(string field, string reference, DatasetKind kind, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(reference))
-        {
-            throw Problem.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
-        }
-
-        Dataset dataset = (await catalog.FindDatasetAsync(reference, cancellationToken))?.ToApi() ?? throw Problem.NotFound("dataset", reference);
-        if (dataset.Kind != kind)
-        {
-            throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id, kind == DatasetKind.Gridded
-                ? $"{field}: dataset '{dataset.Name}' is a raw upload; pass it as a raster input or ingest it first."
-                : $"{field}: dataset '{dataset.Name}' is gridded; pass it as the dataset input.");
-        }
-
-        return dataset;
-    }
-
-    private static string Describe(Grid grid) =>
-        FormattableString.Invariant($"{grid.Kind.ToString().ToLowerInvariant()} {grid.Nlat}x{grid.Nlon} (lon0 {grid.LonOriginDegrees}°)");
 }

@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
-using Disco.Geo.Server.Hosting;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;

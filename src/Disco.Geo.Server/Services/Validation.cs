@@ -5,7 +5,7 @@ using Disco.Geo.Server.Problems;
 
 namespace Disco.Geo.Server.Services;
 
-/// <summary>Checks shared by the services: names, hashes, grids and page tokens. Each failure names the field.</summary>
+/// <summary>Checks shared by the services: names, hashes and grids. Each failure names the field.</summary>
 internal static partial class Validation
 {
     public const string NameRule = "1-128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit";
@@ -72,24 +72,6 @@ internal static partial class Validation
         if (violations.Count > 0)
         {
             throw Problem.InvalidArgument(violations);
-        }
-    }
-
-    public static string? DecodePageToken(string token)
-    {
-        if (!Storage.PageTokens.TryDecode(token, out string? after))
-        {
-            throw Problem.InvalidArgument("page_token", "is not a token this server issued; pass the next_page_token of the previous page, or nothing for the first page.");
-        }
-
-        return after;
-    }
-
-    public static void CheckPageSize(int pageSize)
-    {
-        if (pageSize < 0)
-        {
-            throw Problem.InvalidArgument("page_size", $"must be between 0 and {Storage.PageTokens.MaxPageSize}; got {pageSize}.");
         }
     }
 

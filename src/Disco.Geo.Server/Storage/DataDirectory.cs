@@ -95,7 +95,7 @@ internal sealed class DataDirectory : IDisposable
         }
         catch (IOException)
         {
-            throw new Hosting.ServerConfigurationException(
+            throw new Options.ServerConfigurationException(
                 $"The data directory {root} is in use by another disco-server (it holds {path}). " +
                 "Stop that server first, or give this one its own directory with --data-dir. Nothing was changed.");
         }

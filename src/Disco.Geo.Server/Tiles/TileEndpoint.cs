@@ -1,7 +1,6 @@
 using Disco.Geo.Engine;
-using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Application.Predictions;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
 
 namespace Disco.Geo.Server.Tiles;
@@ -17,7 +16,7 @@ internal static class TileEndpoint
     private static IResult Text(int status, string message) => Results.Text(message, "text/plain; charset=utf-8", statusCode: status);
 
     public static async Task<IResult> GetAsync(
-        string predictionId, string tileMatrixSet, int z, long x, long y, ICatalog catalog, IBlobStore blobs, IServiceProvider services, CancellationToken cancellationToken)
+        string predictionId, string tileMatrixSet, int z, long x, long y, IPredictionMaps maps, IServiceProvider services, CancellationToken cancellationToken)
     {
         if (!TileMatrixSets.IsKnown(tileMatrixSet))
         {
@@ -35,20 +34,19 @@ internal static class TileEndpoint
             return Text(400, $"Tile {x}/{y} is outside the {columns} x {rows} matrix of zoom level {z}.\n");
         }
 
-        Storage.Records.PredictionRecord? prediction = Ids.IsId(Ids.Prediction, predictionId) ? await catalog.FindPredictionAsync(predictionId, cancellationToken) : null;
-        if (prediction is null)
-        {
-            return Text(404, $"No prediction '{ClientText.Shorten(predictionId)}'.{Problem.ListHint("prediction")}\n");
-        }
-
-        PredictionMap map;
+        PredictionMap? map;
         try
         {
-            map = await Services.PredictionGrpcService.MapAsync(catalog, blobs, prediction, cancellationToken);
+            map = Ids.IsId(Ids.Prediction, predictionId) ? await maps.FindFinishedAsync(predictionId, cancellationToken) : null;
         }
         catch (ProblemException e)
         {
             return Text(409, e.Message + "\n");
+        }
+
+        if (map is null)
+        {
+            return Text(404, $"No prediction '{ClientText.Shorten(predictionId)}'.{Problem.ListHint("prediction")}\n");
         }
 
         byte[]? png = await services.GetRequiredService<IMapTileRenderer>().RenderTileAsync(

@@ -60,7 +60,13 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
             order.Add(message.MessageCase);
             if (message.Tile is { } tile)
             {
-                Assert.Equal(tile.RowCount, tile.LatitudesDegrees.Count == 0 ? tile.RowCount : tile.LatitudesDegrees.Count);
+                // One tile contract for live, replayed and downloaded maps: tiles start every RowsPerTile rows, span
+                // every column and carry the coordinates of their rows and columns.
+                Assert.Equal(0, tile.RowStart % 4);
+                Assert.Equal(Math.Min(4, 17 - tile.RowStart), tile.RowCount);
+                Assert.Equal((0, 32), (tile.ColStart, tile.ColCount));
+                Assert.Equal(tile.RowCount, tile.LatitudesDegrees.Count);
+                Assert.Equal(32, tile.LongitudesDegrees.Count);
                 assembler.Add(tile);
             }
 

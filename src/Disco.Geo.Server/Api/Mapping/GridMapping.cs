@@ -52,16 +52,4 @@ internal static class GridMapping
         Nlon = grid.NLon,
         LonOriginDegrees = grid.LonOriginDegrees,
     };
-
-    /// <summary>Row latitudes in degrees, north first; empty for a grid that cannot be built.</summary>
-    public static double[] LatitudesDegrees(Grid grid)
-    {
-        if (ToLibrary(grid.Kind) is not { } kind || grid.Nlat < 2 || grid.Nlon < 1)
-        {
-            return [];
-        }
-
-        SphereGrid sphere = SphereGrid.Create(kind, grid.Nlat, grid.Nlon, grid.LonOriginDegrees);
-        return Enumerable.Range(0, grid.Nlat).Select(sphere.LatitudeDegrees).ToArray();
-    }
 }

@@ -15,6 +15,8 @@ internal sealed class JobSpecReader : IJobSpecReader
 
     public PredictionJobSpec ReadPrediction(JobSpecRecord spec) => Prediction(JobSpecs.Read<PredictRequest>(spec));
 
+    public PredictionJobSpec? TryReadPrediction(JobSpecRecord spec) => JobSpecs.TryRead(spec, out PredictRequest request) ? Prediction(request) : null;
+
     public TrainingJobSpec ReadTraining(JobSpecRecord spec) => Training(JobSpecs.Read<StartTrainingRequest>(spec));
 
     public VerifyJobSpec ReadVerify(JobSpecRecord spec) =>

@@ -1,6 +1,5 @@
-using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Application.Transfers;
-using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Storage;
 
 namespace Disco.Geo.Server.Application.Exports;
@@ -14,21 +13,19 @@ internal static class ExportedFileStreaming
     /// <summary>GDAL's sidecar of a written file: where category names and raster attribute tables go.</summary>
     public static string SidecarOf(string path) => path + ".aux.xml";
 
-    public static async Task StreamAsync(string path, string fileName, string contentType, Func<FileMetadata, Task> writeMetadata, Func<FileChunk, Task> writeChunk,
+    public static async Task StreamAsync(string path, string fileName, string contentType, Func<ExportedFile, Task> writeMetadata, Func<FilePiece, Task> writePiece,
         int chunkBytes, ServerMetrics metrics, CancellationToken cancellationToken)
     {
         string sidecar = SidecarOf(path);
-        var metadata = new FileMetadata
-        {
-            FileName = fileName,
-            ContentType = contentType,
-            SizeBytes = new FileInfo(path).Length,
-            Sha256 = await FileHashes.Sha256Async(path, 0, cancellationToken),
-            AuxXml = File.Exists(sidecar) ? await File.ReadAllTextAsync(sidecar, cancellationToken) : string.Empty,
-        };
+        var metadata = new ExportedFile(
+            fileName,
+            contentType,
+            new FileInfo(path).Length,
+            await FileHashes.Sha256Async(path, 0, cancellationToken),
+            File.Exists(sidecar) ? await File.ReadAllTextAsync(sidecar, cancellationToken) : string.Empty);
         await writeMetadata(metadata);
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-        await FileSender.SendAsync(stream, 0, chunkBytes, writeChunk, metrics, cancellationToken);
+        await FileSender.SendAsync(stream, 0, chunkBytes, writePiece, metrics, cancellationToken);
     }
 
     /// <summary>Deletes an exported file and its sidecar.</summary>

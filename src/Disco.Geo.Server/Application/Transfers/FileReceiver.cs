@@ -1,5 +1,4 @@
-using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Observability;
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 
@@ -14,22 +13,22 @@ internal static class FileReceiver
 {
     /// <summary>
     /// Appends the chunks to <paramref name="target"/> from <paramref name="position"/> and returns the position after
-    /// the last one. A null chunk is a message that is not a chunk. <paramref name="resumable"/> says whether the bytes
+    /// the last one. A null piece is a message that is not a chunk. <paramref name="resumable"/> says whether the bytes
     /// written so far are kept after a refused chunk, so the messages tell the client where to resume.
     /// </summary>
     public static async Task<long> ReceiveAsync(
-        IAsyncEnumerable<FileChunk?> chunks, Stream target, long position, long size, bool resumable, LimitsOptions limits, ServerMetrics metrics,
+        IAsyncEnumerable<FilePiece?> chunks, Stream target, long position, long size, bool resumable, LimitsOptions limits, ServerMetrics metrics,
         CancellationToken cancellationToken)
     {
-        await foreach (FileChunk? chunk in chunks.WithCancellation(cancellationToken))
+        await foreach (FilePiece? received in chunks.WithCancellation(cancellationToken))
         {
-            if (chunk is null)
+            if (received is not { } chunk)
             {
                 throw Problem.InvalidArgument("chunk", "after the header, every message must be a chunk.");
             }
 
             Check(chunk, position, size, resumable, limits);
-            await target.WriteAsync(chunk.Data.Memory, cancellationToken);
+            await target.WriteAsync(chunk.Data, cancellationToken);
             position += chunk.Data.Length;
             metrics.AddUploadedBytes(chunk.Data.Length);
         }
@@ -37,7 +36,7 @@ internal static class FileReceiver
         return position;
     }
 
-    private static void Check(FileChunk chunk, long position, long size, bool resumable, LimitsOptions limits)
+    private static void Check(FilePiece chunk, long position, long size, bool resumable, LimitsOptions limits)
     {
         if (chunk.Offset != position)
         {

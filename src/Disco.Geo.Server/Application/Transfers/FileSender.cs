@@ -1,19 +1,16 @@
-using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Observability;
-using Google.Protobuf;
+using Disco.Geo.Server.Diagnostics;
 
 namespace Disco.Geo.Server.Application.Transfers;
 
 /// <summary>
-/// The one way the server sends a file: chunks of at most the given size, each with its offset. Every chunk reads
-/// into a buffer of its own that is never reused, so the bytes are wrapped into the message without a copy
-/// (<see cref="UnsafeByteOperations.UnsafeWrap(ReadOnlyMemory{byte})"/> is safe because nothing writes the buffer
-/// after it is wrapped).
+/// The one way the server sends a file: pieces of at most the given size, each with its offset. Every piece reads
+/// into a buffer of its own that is never reused, so the Api layer may wrap the bytes into its message without a copy
+/// (nothing writes the buffer after it is handed out).
 /// </summary>
 internal static class FileSender
 {
     public static async Task SendAsync(
-        Stream source, long offset, int chunkBytes, Func<FileChunk, Task> writeChunk, ServerMetrics metrics, CancellationToken cancellationToken)
+        Stream source, long offset, int chunkBytes, Func<FilePiece, Task> writePiece, ServerMetrics metrics, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
         while (true)
@@ -25,7 +22,7 @@ internal static class FileSender
                 return;
             }
 
-            await writeChunk(new FileChunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)) });
+            await writePiece(new FilePiece(offset, buffer.AsMemory(0, read)));
             offset += read;
             metrics.AddStreamedBytes(read);
         }

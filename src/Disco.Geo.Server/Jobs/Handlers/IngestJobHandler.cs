@@ -1,5 +1,6 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
@@ -11,7 +12,7 @@ namespace Disco.Geo.Server.Jobs.Handlers;
 
 /// <summary>Runs <see cref="IIngestEngine"/> and stores its output as a gridded dataset (tensor file in the blob store).</summary>
 internal sealed class IngestJobHandler(
-    IIngestEngine engine, ICatalog catalog, IBlobStore blobs, DataDirectory directory, ISourceSandboxes sandboxes, IJobSpecReader specs,
+    IIngestEngine engine, ICatalog catalog, IBlobStore blobs, DataDirectory directory, SourceSandboxes sandboxes, IJobSpecReader specs,
     IOptions<LimitsOptions> limits) : IJobHandler
 {
     public JobRecordKind Kind => JobRecordKind.Ingest;
@@ -19,12 +20,12 @@ internal sealed class IngestJobHandler(
     public bool Exclusive => false;
 
     /// <summary>An upload as a source: its blob, which may read only itself, named by the upload's file name.</summary>
-    private static async Task<IngestSourceFiles> UploadAsync(ICatalog catalog, IBlobStore blobs, ISourceSandboxes sandboxes, string datasetId, CancellationToken cancellationToken)
+    private static async Task<IngestSourceFiles> UploadAsync(ICatalog catalog, IBlobStore blobs, SourceSandboxes sandboxes, string datasetId, CancellationToken cancellationToken)
     {
         DatasetRecord dataset = await catalog.FindDatasetAsync(datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before it could be ingested.");
         string blob = blobs.PathOf(dataset.Blob.Sha256);
-        return new IngestSourceFiles([blob], sandboxes.ForUpload(blob), UploadName(dataset));
+        return new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), UploadName(dataset));
     }
 
     /// <summary>How messages name an upload: the file name it was sent with, else the dataset's name.</summary>
@@ -37,7 +38,7 @@ internal sealed class IngestJobHandler(
     /// </summary>
     /// <exception cref="EngineInputException">The spec's grid cannot be built.</exception>
     public static async Task<IngestWork> WorkAsync(
-        IngestJobSpec spec, ICatalog catalog, IBlobStore blobs, ISourceSandboxes sandboxes, long maxRasterPixels, CancellationToken cancellationToken)
+        IngestJobSpec spec, ICatalog catalog, IBlobStore blobs, SourceSandboxes sandboxes, long maxRasterPixels, CancellationToken cancellationToken)
     {
         if (spec.Sources.Count == 0)
         {

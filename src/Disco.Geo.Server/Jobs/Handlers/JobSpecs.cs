@@ -15,21 +15,13 @@ internal interface IJobSpecReader
 
     PredictionJobSpec ReadPrediction(JobSpecRecord spec);
 
+    /// <summary>The prediction in <paramref name="spec"/>, or null when it holds another kind of request.</summary>
+    PredictionJobSpec? TryReadPrediction(JobSpecRecord spec);
+
     TrainingJobSpec ReadTraining(JobSpecRecord spec);
 
     /// <summary>What to verify; a spec that is neither a dataset nor a model check reads as both ids null.</summary>
     VerifyJobSpec ReadVerify(JobSpecRecord spec);
-}
-
-/// <summary>
-/// What the ingest and prediction jobs may read (implemented by the server's security layer): an upload only its own
-/// blob, a server path only files under the import roots.
-/// </summary>
-internal interface ISourceSandboxes
-{
-    SourceSandbox ForUpload(string blobPath);
-
-    SourceSandbox ForServerPaths();
 }
 
 /// <summary>One source of an ingest: an upload (<paramref name="DatasetId"/>) or files by server path; <paramref name="Field"/> is the request field that names it, for messages.</summary>

@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using Disco.Geo.Engine;
 using Disco.Geo.Grids;
 using Disco.Geo.Raster.Storage;
+using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
@@ -11,11 +11,11 @@ using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 namespace Disco.Geo.Server.Jobs.Handlers;
 
 /// <summary>
-/// Runs <see cref="IPredictionEngine"/>: rows go into a tensor file and, while a Predict call is attached, out as
-/// tiles; the finished map is stored as a blob and the prediction record updated.
+/// Runs <see cref="IPredictionEngine"/>: rows go into a tensor file and, while a Predict call is attached, out to
+/// it as rows (the call cuts them into tiles); the finished map is stored as a blob and the prediction record updated.
 /// </summary>
 internal sealed class PredictionJobHandler(
-    IPredictionEngine engine, ICatalog catalog, IBlobStore blobs, DataDirectory directory, PredictionStreams streams, ISourceSandboxes sandboxes,
+    IPredictionEngine engine, ICatalog catalog, IBlobStore blobs, DataDirectory directory, PredictionStreams streams, SourceSandboxes sandboxes,
     IJobSpecReader specs, IOptions<LimitsOptions> limits) : IJobHandler
 {
     public JobRecordKind Kind => JobRecordKind.Prediction;
@@ -44,7 +44,7 @@ internal sealed class PredictionJobHandler(
         }
 
         string temp = directory.NewTempPath(".tensor");
-        var sink = new Sink(temp, streams.Get(predictionId), request.RowsPerTile);
+        var sink = new Sink(temp, streams.Get(predictionId));
         try
         {
             Engine.MapSummary summary;
@@ -122,11 +122,11 @@ internal sealed class PredictionJobHandler(
         string blob = blobs.PathOf(dataset.Blob.Sha256);
         string name = IngestJobHandler.UploadName(dataset);
         return panorama is null
-            ? new PredictionInput(null, blob, null, null, sandboxes.ForUpload(blob), name)
-            : new PredictionInput(null, null, panorama, blob, sandboxes.ForUpload(blob), name);
+            ? new PredictionInput(null, blob, null, null, SourceSandboxes.ForUpload(blob), name)
+            : new PredictionInput(null, null, panorama, blob, SourceSandboxes.ForUpload(blob), name);
     }
 
-    private sealed class Sink(string path, PredictionStream? stream, int rowsPerTile) : IPredictionSink
+    private sealed class Sink(string path, PredictionStream? stream) : IPredictionSink
     {
         private TensorFile? _file;
 
@@ -134,7 +134,7 @@ internal sealed class PredictionJobHandler(
 
         public IReadOnlyList<DatasetBand> Bands { get; private set; } = [];
 
-        public ValueTask BeginAsync(SphereGrid grid, IReadOnlyList<DatasetBand> bands, CancellationToken cancellationToken)
+        public async ValueTask BeginAsync(SphereGrid grid, IReadOnlyList<DatasetBand> bands, CancellationToken cancellationToken)
         {
             if (_file is not null)
             {
@@ -144,7 +144,10 @@ internal sealed class PredictionJobHandler(
             Grid = grid;
             Bands = bands;
             _file = TensorFile.Create(path, bands.Count, grid.NLat, grid.NLon, hasMask: true);
-            return ValueTask.CompletedTask;
+            if (stream is not null)
+            {
+                await stream.WriteAsync(new PredictionBegun(grid, bands.Count), cancellationToken);
+            }
         }
 
         public async ValueTask WriteRowsAsync(int rowStart, int rowCount, ReadOnlyMemory<float> values, ReadOnlyMemory<byte> mask, CancellationToken cancellationToken)
@@ -157,32 +160,8 @@ internal sealed class PredictionJobHandler(
                 return;
             }
 
-            int step = rowsPerTile > 0 ? rowsPerTile : rowCount;
-            for (int offset = 0; offset < rowCount; offset += step)
-            {
-                int rows = Math.Min(step, rowCount - offset);
-                var tile = new PredictionTile(
-                    rowStart + offset, rows, 0, file.NLon, file.Bands,
-                    Float32Rows(file.Bands, rows, file.NLon, values.Span, rowCount, offset),
-                    fullMask.AsSpan(offset * file.NLon, rows * file.NLon).ToArray());
-                await stream.WriteTileAsync(tile, cancellationToken);
-            }
-        }
-
-        /// <summary>
-        /// Rows [rowOffset, rowOffset + rows) of every band out of <paramref name="values"/> laid out [bands, totalRows,
-        /// nlon], as little-endian float32 bytes laid out [bands, rows, nlon].
-        /// </summary>
-        private static byte[] Float32Rows(int bands, int rows, int nlon, ReadOnlySpan<float> values, int totalRows, int rowOffset)
-        {
-            byte[] data = new byte[(long)bands * rows * nlon * sizeof(float)];
-            Span<float> target = MemoryMarshal.Cast<byte, float>(data.AsSpan());
-            for (int b = 0; b < bands; b++)
-            {
-                values.Slice(((b * totalRows) + rowOffset) * nlon, rows * nlon).CopyTo(target.Slice(b * rows * nlon, rows * nlon));
-            }
-
-            return data;
+            // The engine may reuse its buffer once this returns: the Predict call gets a copy.
+            await stream.WriteAsync(new PredictionRows(rowStart, rowCount, values.ToArray(), fullMask), cancellationToken);
         }
 
         public void Close()

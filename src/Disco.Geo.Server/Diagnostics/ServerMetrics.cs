@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
-namespace Disco.Geo.Server.Observability;
+namespace Disco.Geo.Server.Diagnostics;
 
 /// <summary>
 /// Counters and histograms the server keeps in memory and renders in the Prometheus text exposition format (0.0.4).

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace Disco.Geo.Server.Hosting;
+namespace Disco.Geo.Server.Options;
 
 /// <summary>A "host:port" endpoint from configuration: an IP address, "localhost", or "*" / "0.0.0.0" for every interface.</summary>
 internal sealed record ListenAddress(IPAddress Address, int Port, string Text)
@@ -34,6 +34,3 @@ internal sealed record ListenAddress(IPAddress Address, int Port, string Text)
         return new ListenAddress(address, port, text);
     }
 }
-
-/// <summary>The configuration cannot work; the message says what to change. The server refuses to start.</summary>
-internal sealed class ServerConfigurationException(string message) : Exception(message);

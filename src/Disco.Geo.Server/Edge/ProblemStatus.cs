@@ -3,7 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 
-namespace Disco.Geo.Server.Services;
+namespace Disco.Geo.Server.Edge;
 
 /// <summary>
 /// The one mapping from the server's <see cref="ProblemException"/> to a gRPC status: the kind becomes the status code

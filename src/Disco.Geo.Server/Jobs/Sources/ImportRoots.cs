@@ -1,9 +1,8 @@
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Services;
 using Microsoft.Extensions.Options;
 
-namespace Disco.Geo.Server.Security;
+namespace Disco.Geo.Server.Jobs.Sources;
 
 /// <summary>
 /// Server-side paths a client may name: only files under a configured import root, after resolving ".." and symbolic

@@ -1,67 +1,38 @@
 using Disco.Geo.Gdal;
-using Disco.Geo.Protos.V1;
-using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Problems;
-using Disco.Geo.Server.Services;
-using Disco.Geo.Server.Storage;
-using Disco.Geo.Server.Storage.Records;
 
-namespace Disco.Geo.Server.Security;
+namespace Disco.Geo.Server.Jobs.Sources;
 
 /// <summary>
 /// The <see cref="SourceSandbox"/> of every file a client can have the server read (ingest sources, tiles, additional
 /// sources, prediction rasters and photos): an upload may read its own blob and nothing else (not even the blobs next
 /// to it); a server path may read files under the import roots only. Every open of such a file goes through one of
 /// these, in the job and, before the job is queued, at the RPC (ingest through the engine's inspection, predictions through
-/// <see cref="ThrowIfPredictionInputEscapesAsync"/>).
+/// <see cref="ThrowIfUploadEscapesAsync"/> and <see cref="ThrowIfPathEscapesAsync"/>). It lives with the jobs because they
+/// enforce it; the RPCs only check early.
 /// </summary>
-internal sealed class SourceSandboxes : ISourceSandboxes
+internal sealed class SourceSandboxes
 {
     private const string ImportRootBoundary = "the server's import roots";
     private readonly Lazy<SourceSandbox> _importRoots;
-    private readonly ICatalog _catalog;
-    private readonly IBlobStore _blobs;
 
-    public SourceSandboxes(ImportRoots importRoots, ICatalog catalog, IBlobStore blobs)
+    public SourceSandboxes(ImportRoots importRoots)
     {
-        _catalog = catalog;
-        _blobs = blobs;
         _importRoots = new Lazy<SourceSandbox>(() => SourceSandbox.Directories(importRoots.Roots, Raster.Ingest.IngestSandboxes.AllowedDrivers, ImportRootBoundary));
     }
 
     /// <summary>An uploaded file, stored as a blob: it may read only itself.</summary>
     public static SourceSandbox ForUpload(string blobPath) => Raster.Ingest.IngestSandboxes.ForUpload(blobPath);
 
-    SourceSandbox ISourceSandboxes.ForUpload(string blobPath) => ForUpload(blobPath);
-
     /// <summary>Files named by server path (already resolved under an import root): they may read files under the roots.</summary>
     public SourceSandbox ForServerPaths() => _importRoots.Value;
 
-    /// <summary>At the RPC: a prediction's raster or panorama input (upload or resolved server path), as for ingest.</summary>
-    public async Task ThrowIfPredictionInputEscapesAsync(PredictRequest spec, CancellationToken cancellationToken)
-    {
-        if (spec.InputCase == PredictRequest.InputOneofCase.Raster)
-        {
-            await (spec.Raster.LocationCase == RasterSource.LocationOneofCase.DatasetId
-                ? ThrowIfUploadEscapesAsync("The raster", spec.Raster.DatasetId, cancellationToken)
-                : ThrowIfPathEscapesAsync("The raster", spec.Raster.ServerPath, cancellationToken));
-        }
-        else if (spec.InputCase == PredictRequest.InputOneofCase.Panorama)
-        {
-            await ThrowIfUploadEscapesAsync("The panorama", spec.Panorama.DatasetId, cancellationToken);
-        }
-    }
+    /// <summary>At the RPC: an uploaded file (its blob), named to the client by <paramref name="uploadName"/>.</summary>
+    public Task ThrowIfUploadEscapesAsync(string subject, string blobPath, string uploadName, CancellationToken cancellationToken) =>
+        ThrowIfEscapingAsync($"{subject} '{uploadName}'", blobPath, ForUpload(blobPath), cancellationToken);
 
-    private async Task ThrowIfUploadEscapesAsync(string subject, string datasetId, CancellationToken cancellationToken)
-    {
-        if (await _catalog.FindDatasetAsync(datasetId, cancellationToken) is { Kind: DatasetRecordKind.RawFile } upload)
-        {
-            string blob = _blobs.PathOf(upload.Blob.Sha256);
-            await ThrowIfEscapingAsync($"{subject} '{IngestJobHandler.UploadName(upload)}'", blob, ForUpload(blob), cancellationToken);
-        }
-    }
-
-    private Task ThrowIfPathEscapesAsync(string subject, string path, CancellationToken cancellationToken) =>
+    /// <summary>At the RPC: a file named by server path, already resolved under an import root.</summary>
+    public Task ThrowIfPathEscapesAsync(string subject, string path, CancellationToken cancellationToken) =>
         ThrowIfEscapingAsync($"{subject} '{Path.GetFileName(path)}'", path, ForServerPaths(), cancellationToken);
 
     /// <summary>

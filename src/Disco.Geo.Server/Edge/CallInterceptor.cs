@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace Disco.Geo.Server.Services;
+namespace Disco.Geo.Server.Edge;
 
 /// <summary>Base for interceptors that wrap every call the same way, whatever its streaming shape.</summary>
 internal abstract class CallInterceptor : Interceptor

@@ -1,0 +1,269 @@
+using Disco.Geo.Engine;
+using Disco.Geo.Server.Jobs;
+using Disco.Geo.Server.Jobs.Handlers;
+using Disco.Geo.Server.Jobs.Sources;
+using Disco.Geo.Server.Options;
+using Disco.Geo.Server.Problems;
+using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+
+namespace Disco.Geo.Server.Application.Predictions;
+
+/// <summary>
+/// A checked Predict call: the model and input as the client named them, the settings that decide the result, and the
+/// prediction's name, request id and priority. An input of kind <see cref="PredictionInputKind.None"/> is a raster that
+/// names neither an upload nor a server path (a request without any input never gets here).
+/// </summary>
+internal sealed record PredictOrder(string Model, PredictionInputSpec Input, PredictionSettings Settings, string Name, string RequestId, int Priority);
+
+/// <summary>How a Predict call goes on: replaying a finished prediction, or following a new one.</summary>
+internal abstract record PredictStart(PredictionRecord Prediction);
+
+/// <summary>The request id names a prediction that has finished: the call sends it again, tiles included.</summary>
+internal sealed record PredictReplay(PredictionRecord Prediction) : PredictStart(Prediction);
+
+/// <summary>A new prediction, its queued job and the stream its rows arrive on; the caller detaches the stream when it ends.</summary>
+internal sealed record PredictRun(PredictionRecord Prediction, JobRecord Job, PredictionStream Stream) : PredictStart(Prediction);
+
+/// <summary>
+/// The Predict call's work between the wire and the job: resolving the model and input names, refusing a dataset on
+/// another grid than the model's, replaying a request id that already has a finished prediction (and refusing one
+/// reused for a different request), refusing inputs outside their sandbox, and saving the prediction and submitting
+/// its job. The service only validates the request, maps it here and writes what comes back; the job spec stays the
+/// v1 request (the service builds it from the resolved names), as every stored job spec is.
+/// </summary>
+internal sealed class PredictionRequests(
+    ICatalog catalog,
+    IBlobStore blobs,
+    IJobStore jobs,
+    JobRunner runner,
+    JobHub hub,
+    PredictionStreams streams,
+    ImportRoots importRoots,
+    SourceSandboxes sandboxes,
+    IJobSpecReader specs,
+    IOptions<JobsOptions> jobOptions)
+{
+    /// <summary>
+    /// Starts <paramref name="order"/>: a replay, or a new prediction whose job is queued. <paramref name="specOf"/>
+    /// turns the resolved request (model and input by id, server path resolved) into the job's stored spec.
+    /// </summary>
+    public async Task<PredictStart> StartAsync(PredictOrder order, Func<PredictionJobSpec, IJobSpec> specOf, CancellationToken cancellationToken)
+    {
+        ModelRecord model = await catalog.FindModelAsync(order.Model, cancellationToken) ?? throw Problem.NotFound("model", order.Model);
+        var inputs = new List<string> { model.Id };
+        (PredictionInputSpec input, string inputDescription) = await ResolveInputAsync(order.Input, model, inputs, cancellationToken);
+        var resolved = new PredictionJobSpec(model.Id, input, order.Settings, order.Settings.RowsPerTile);
+
+        if (order.RequestId.Length > 0)
+        {
+            (IReadOnlyList<PredictionRecord> earlier, _) = await catalog.ListPredictionsAsync(
+                new CatalogQuery(null, PageTokens.DefaultPageSize) { RequestId = order.RequestId }, cancellationToken);
+            foreach (PredictionRecord previous in earlier)
+            {
+                await ThrowIfAnotherRequestAsync(previous, resolved, order.RequestId, cancellationToken);
+            }
+
+            // A retried or repeated request gets the finished prediction again: the client cannot tell a replay from
+            // a first run and must not lose the map it streams.
+            if (earlier.LastOrDefault(p => p.State == PredictionRecordState.Succeeded) is { } done)
+            {
+                return new PredictReplay(done);
+            }
+        }
+
+        // A raster or photo that refers to files outside what it may read is refused before a job exists.
+        await ThrowIfInputEscapesAsync(input, cancellationToken);
+
+        var prediction = new PredictionRecord
+        {
+            Id = Ids.New(Ids.Prediction),
+            Name = order.Name.Length > 0 ? order.Name : $"{model.Name}-on-{inputDescription.Split(' ')[^1]}",
+            ModelId = model.Id,
+            InputDescription = inputDescription,
+            State = PredictionRecordState.Pending,
+            RequestId = order.RequestId,
+            CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
+        };
+        PredictionStream stream = streams.Attach(prediction.Id);
+        try
+        {
+            await catalog.SavePredictionAsync(prediction, cancellationToken);
+            JobRecord job = await runner.SubmitAsync(new JobSubmission(
+                JobRecordKind.Prediction, specOf(resolved), jobOptions.Value.DefaultDevice, order.Priority, $"predict with '{model.Name}' on {inputDescription}",
+                order.RequestId.Length > 0 ? "predict:" + order.RequestId + ":" + prediction.Id : null, inputs,
+                new JobResultRecord { PredictionId = prediction.Id }), cancellationToken);
+            prediction.JobId = job.Id;
+            await catalog.SavePredictionAsync(prediction, cancellationToken);
+            return new PredictRun(prediction, job, stream);
+        }
+        catch
+        {
+            stream.Detach();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for the job's final state and throws its error when it failed. The prediction stream ends as soon as the
+    /// handler is done, a moment before the runner records the outcome, so reading the store right away could see the
+    /// job still running and report a failed prediction as OK; the hub's watch ends exactly at the final state (and
+    /// once it is gone, the store has it).
+    /// </summary>
+    public async Task ThrowIfFailedAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        JobRecord final = job;
+        if (hub.Watch(job.Id, cancellationToken) is { } live)
+        {
+            await foreach (JobRecord state in live)
+            {
+                final = state;
+            }
+        }
+        else
+        {
+            final = await jobs.GetAsync(job.Id, cancellationToken) ?? final;
+        }
+
+        if (final.State == JobRecordState.Failed && final.Error is { } error)
+        {
+            throw new ProblemException((ProblemKind)error.Code, error.Message);
+        }
+    }
+
+    /// <summary>The input by id (server paths resolved under the import roots) and how the prediction describes it; its dataset joins <paramref name="inputs"/>.</summary>
+    private async Task<(PredictionInputSpec Input, string Description)> ResolveInputAsync(
+        PredictionInputSpec input, ModelRecord model, List<string> inputs, CancellationToken cancellationToken)
+    {
+        switch (input.Kind)
+        {
+            case PredictionInputKind.Dataset:
+                DatasetRecord gridded = await DatasetAsync("dataset", input.Reference, DatasetRecordKind.Gridded, cancellationToken);
+                if (model.Grid is { Nlat: > 0 } modelGrid && !modelGrid.Equals(gridded.Grid))
+                {
+                    throw Problem.InvalidArgument("dataset",
+                        $"dataset '{gridded.Name}' is on {Describe(gridded.Grid)} but model '{model.Name}' runs on {Describe(modelGrid)}; " +
+                        "ingest the source onto the model's grid, or predict on the raster itself (raster input is resampled for you).");
+                }
+
+                inputs.Add(gridded.Id);
+                return (input with { Reference = gridded.Id }, $"dataset {gridded.Name}");
+            case PredictionInputKind.ServerPath:
+                string path = importRoots.Resolve("raster.server_path", input.Reference);
+                return (input with { Reference = path }, $"raster {path}");
+            case PredictionInputKind.UploadedRaster:
+                DatasetRecord raster = await DatasetAsync("raster.dataset_id", input.Reference, DatasetRecordKind.RawFile, cancellationToken);
+                inputs.Add(raster.Id);
+                return (input with { Reference = raster.Id }, $"raster {raster.Name}");
+            case PredictionInputKind.Panorama:
+                DatasetRecord photo = await DatasetAsync("panorama.dataset_id", input.Reference, DatasetRecordKind.RawFile, cancellationToken);
+                inputs.Add(photo.Id);
+                return (input with { Reference = photo.Id }, $"panorama {photo.Name}");
+            default:
+                throw Problem.InvalidArgument("raster", "needs dataset_id or server_path.");
+        }
+    }
+
+    /// <summary>
+    /// A request id names one request: replaying it for another model, input or output would hand back a map of
+    /// something else. The earlier request is the spec its job stored (model, dataset and server path resolved, like
+    /// <paramref name="resolved"/>), compared on what decides the result.
+    /// </summary>
+    private async Task ThrowIfAnotherRequestAsync(PredictionRecord previous, PredictionJobSpec resolved, string requestId, CancellationToken cancellationToken)
+    {
+        List<string> differences;
+        if (previous.JobId.Length > 0 && specs.TryReadPrediction(await jobs.GetSpecAsync(previous.JobId, cancellationToken)) is { } earlier)
+        {
+            differences = ResultDefiningDifferences(earlier, resolved);
+        }
+        else
+        {
+            // No job was recorded (the server stopped between saving the prediction and queuing its job): the model is all that is known.
+            differences = previous.ModelId == resolved.Model ? [] : ["model"];
+        }
+
+        if (differences.Count > 0)
+        {
+            throw Problem.Conflict("prediction request_id", requestId,
+                $"request_id '{ClientText.Shorten(requestId)}' was already used for prediction {previous.Id} ({previous.InputDescription}); " +
+                $"this request has a different {string.Join(", ", differences)}. Use a new request_id for a different request; " +
+                "the same request_id returns the same prediction only for the same request.");
+        }
+    }
+
+    /// <summary>The fields that decide a prediction's result and differ between two resolved specs (names, priority and streaming do not).</summary>
+    internal static List<string> ResultDefiningDifferences(PredictionJobSpec earlier, PredictionJobSpec later)
+    {
+        var differences = new List<string>();
+        if (earlier.Model != later.Model)
+        {
+            differences.Add("model");
+        }
+
+        if (earlier.Input != later.Input)
+        {
+            differences.Add("input");
+        }
+
+        if (earlier.Settings.Probabilities != later.Settings.Probabilities)
+        {
+            differences.Add("output");
+        }
+
+        // 0 and 1 both mean a single pass.
+        if (Math.Max(1, earlier.Settings.RotationAveraging) != Math.Max(1, later.Settings.RotationAveraging))
+        {
+            differences.Add("rotation_averaging");
+        }
+
+        return differences;
+    }
+
+    /// <summary>At the RPC: a raster or panorama input (upload or resolved server path) is opened through its sandbox, as for ingest.</summary>
+    private async Task ThrowIfInputEscapesAsync(PredictionInputSpec input, CancellationToken cancellationToken)
+    {
+        switch (input.Kind)
+        {
+            case PredictionInputKind.ServerPath:
+                await sandboxes.ThrowIfPathEscapesAsync("The raster", input.Reference, cancellationToken);
+                break;
+            case PredictionInputKind.UploadedRaster:
+                await ThrowIfUploadEscapesAsync("The raster", input.Reference, cancellationToken);
+                break;
+            case PredictionInputKind.Panorama:
+                await ThrowIfUploadEscapesAsync("The panorama", input.Reference, cancellationToken);
+                break;
+        }
+    }
+
+    private async Task ThrowIfUploadEscapesAsync(string subject, string datasetId, CancellationToken cancellationToken)
+    {
+        if (await catalog.FindDatasetAsync(datasetId, cancellationToken) is { Kind: DatasetRecordKind.RawFile } upload)
+        {
+            await sandboxes.ThrowIfUploadEscapesAsync(subject, blobs.PathOf(upload.Blob.Sha256), IngestJobHandler.UploadName(upload), cancellationToken);
+        }
+    }
+
+    private async Task<DatasetRecord> DatasetAsync(string field, string reference, DatasetRecordKind kind, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(reference))
+        {
+            throw Problem.InvalidArgument(field, "is required: a dataset id (ds_...) or name.");
+        }
+
+        DatasetRecord dataset = await catalog.FindDatasetAsync(reference, cancellationToken) ?? throw Problem.NotFound("dataset", reference);
+        if (dataset.Kind != kind)
+        {
+            throw Problem.FailedPrecondition("DATASET_KIND", dataset.Id, kind == DatasetRecordKind.Gridded
+                ? $"{field}: dataset '{dataset.Name}' is a raw upload; pass it as a raster input or ingest it first."
+                : $"{field}: dataset '{dataset.Name}' is gridded; pass it as the dataset input.");
+        }
+
+        return dataset;
+    }
+
+    private static string Describe(GridRecord grid) =>
+        FormattableString.Invariant($"{grid.Kind.ToString().ToLowerInvariant()} {grid.Nlat}x{grid.Nlon} (lon0 {grid.LonOriginDegrees}°)");
+}
