@@ -1,6 +1,7 @@
 using Disco.Geo.Gdal;
 using Disco.Geo.Grids;
 using Disco.Geo.Raster;
+using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Sphere.Data;
 using Disco.Geo.Sphere.Models;
@@ -58,37 +59,6 @@ public sealed record EngineOptions
 public sealed record DatasetBand(string Name, BandRole Role, Resampling? Resampling = null, int SourceBand = 0, string Description = "");
 
 /// <summary>
-/// One band an ingest is asked for. Fields keep the request's meaning of "unset": a null role or resampling and an
-/// empty name leave the choice to the engine; a scale of 0 means 1.
-/// </summary>
-public sealed record IngestBandSpec
-{
-    /// <summary>0 = the main source, i = additional source i − 1.</summary>
-    public int SourceIndex { get; init; }
-
-    /// <summary>The 1-based band of that source (for vector layers see the virtual bands of <c>VectorLayerBands</c>).</summary>
-    public int SourceBand { get; init; }
-
-    /// <summary>The band's role, or null to let the source decide (input for rasters).</summary>
-    public BandRole? Role { get; init; }
-
-    /// <summary>The band's name, or empty for the source's own.</summary>
-    public string Name { get; init; } = "";
-
-    /// <summary>The kernel, or null for the role's default.</summary>
-    public Resampling? Resampling { get; init; }
-
-    /// <summary>Multiplies the value after GDAL's own scale; 0 means 1.</summary>
-    public double Scale { get; init; }
-
-    /// <summary>Added after <see cref="Scale"/>.</summary>
-    public double Offset { get; init; }
-
-    /// <summary>Label bands: source value → class id; empty = the values are the ids.</summary>
-    public IReadOnlyDictionary<long, int> LabelMap { get; init; } = new Dictionary<long, int>();
-}
-
-/// <summary>
 /// A gridded dataset as stored by the server: a tensor file (see <see cref="Disco.Geo.Raster.Storage.TensorFile"/>) with values
 /// [bands, nlat, nlon] and an optional validity mask.
 /// </summary>
@@ -101,13 +71,13 @@ public sealed record GriddedDataset(string DatasetId, string TensorPath, SphereG
 /// <summary>An ingest job's work: read the sources, resample them onto the grid.</summary>
 /// <param name="Sources">
 /// Source 0 is the main source, then the additional sources in request order; each is one raster or vector file, or
-/// several tiles to mosaic. All readable and validated against the import roots. <see cref="IngestBandSpec.SourceIndex"/>
+/// several tiles to mosaic. All readable and validated against the import roots. <see cref="SourceBandSpec.SourceIndex"/>
 /// picks the source of each band.
 /// </param>
 /// <param name="Grid">The target grid (validated against the server's limits).</param>
 /// <param name="Bands">Band selection and roles; empty = every band as an input.</param>
 /// <param name="MaxRasterPixels">Reject sources larger than this (width × height) with a clear error.</param>
-public sealed record IngestWork(IReadOnlyList<IngestSourceFiles> Sources, SphereGrid Grid, IReadOnlyList<IngestBandSpec> Bands, long MaxRasterPixels)
+public sealed record IngestWork(IReadOnlyList<IngestSourceFiles> Sources, SphereGrid Grid, IReadOnlyList<SourceBandSpec> Bands, long MaxRasterPixels)
 {
     /// <summary>What <see cref="IIngestEngine.InspectAsync"/> read when the request arrived, or null (after a restart or resume) to read it again.</summary>
     public IngestInspection? Inspection { get; init; }
@@ -119,7 +89,7 @@ public sealed record IngestWork(IReadOnlyList<IngestSourceFiles> Sources, Sphere
 /// <summary>The sources of an ingest as opened when the request arrived, and the band specs the ingest will use.</summary>
 /// <param name="Bands">The band specs, defaults filled in.</param>
 /// <param name="Sources">Engine-specific description of the sources (kind, band names, band count).</param>
-public sealed record IngestInspection(IReadOnlyList<IngestBandSpec> Bands, object Sources);
+public sealed record IngestInspection(IReadOnlyList<SourceBandSpec> Bands, object Sources);
 
 /// <summary>The files of one ingest source and what they may read.</summary>
 /// <param name="Paths">One raster or vector file, or several tiles to mosaic.</param>

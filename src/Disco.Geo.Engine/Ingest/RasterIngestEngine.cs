@@ -24,7 +24,7 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
 
         // The request was inspected when it arrived; a job started after a restart or a resume inspects again, and
         // then reads each single-file raster from the open its inspection made.
-        MultiSourcePlan? plan = work.Inspection is { } inspection ? new MultiSourcePlan(inspection.Bands.Select(ToLibrary).ToArray(), (IngestSource[])inspection.Sources) : null;
+        MultiSourcePlan? plan = work.Inspection is { } inspection ? new MultiSourcePlan(inspection.Bands.ToArray(), (IngestSource[])inspection.Sources) : null;
         var stages = new StageProgress(progress, grid);
         AssembledIngest assembled = await Translate(() => _ingestor.IngestAsync(Request(work), plan, stages, cancellationToken));
         IngestOutput output = new(assembled.Values, assembled.Mask,
@@ -38,40 +38,16 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
     public async Task<IngestInspection> InspectAsync(IngestWork work, CancellationToken cancellationToken)
     {
         MultiSourcePlan plan = await Translate(() => _ingestor.InspectAsync(Request(work), cancellationToken));
-        return new IngestInspection(plan.Bands.Select(ToEngine).ToArray(), plan.Sources.ToArray());
+        return new IngestInspection(plan.Bands.ToArray(), plan.Sources.ToArray());
     }
 
     private static MultiSourceRequest Request(IngestWork work) => new(
         work.Sources.Select(s => new SourceFiles(s.Paths, s.Sandbox, s.DisplayName)).ToArray(),
         work.Grid,
-        work.Bands.Select(ToLibrary).ToArray(),
+        work.Bands.ToArray(),
         ServerRasterLimits.For(work.MaxRasterPixels))
     {
         SourceFields = work.SourceFields,
-    };
-
-    private static SourceBandSpec ToLibrary(IngestBandSpec spec) => new()
-    {
-        SourceIndex = spec.SourceIndex,
-        SourceBand = spec.SourceBand,
-        Role = spec.Role,
-        Name = spec.Name,
-        Resampling = spec.Resampling,
-        Scale = spec.Scale,
-        Offset = spec.Offset,
-        LabelMap = spec.LabelMap,
-    };
-
-    private static IngestBandSpec ToEngine(SourceBandSpec spec) => new()
-    {
-        SourceIndex = spec.SourceIndex,
-        SourceBand = spec.SourceBand,
-        Role = spec.Role,
-        Name = spec.Name,
-        Resampling = spec.Resampling,
-        Scale = spec.Scale,
-        Offset = spec.Offset,
-        LabelMap = spec.LabelMap,
     };
 
     private static async Task<T> Translate<T>(Func<Task<T>> work)

@@ -111,7 +111,7 @@ internal sealed class ModelGrpcService(
                 throw Problem.InvalidArgument("chunk.data", e.Message);
             }
 
-            string name = header.Name.Length > 0 ? header.Name : ModelCardMapping.CardName(card) ?? "";
+            string name = header.Name.Length > 0 ? header.Name : EngineRecords.CardName(card) ?? "";
             if (!Validation.IsValidName(name))
             {
                 throw Problem.InvalidArgument("header.name", $"the card has no usable name ('{ClientText.Shorten(name)}'); pass a name: {Validation.NameRule}.");
@@ -124,12 +124,12 @@ internal sealed class ModelGrpcService(
                     : throw Problem.AlreadyExists("model", name, "It holds a different package; delete it with `disco models rm` or import under another name.");
             }
 
-            var model = new Model { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
-            ModelCardMapping.ApplyCard(model, card);
+            var model = new ModelRecord { Id = Ids.New(Ids.Model), Name = name, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
+            EngineRecords.ApplyCard(model, card);
             BlobRecord? blob = await blobs.CommitAsync(temp, sha256, stored =>
             {
-                model.Blob = stored.ToApi();
-                return catalog.TryInsertModelAsync(model.ToRecord(), CancellationToken.None);
+                model.Blob = stored;
+                return catalog.TryInsertModelAsync(model, CancellationToken.None);
             }, cancellationToken);
             if (blob is null)
             {
@@ -137,7 +137,7 @@ internal sealed class ModelGrpcService(
             }
 
             logger.LogInformation("Model {ModelId} ('{Name}') imported: {Bytes} bytes", model.Id, model.Name, header.SizeBytes);
-            return model;
+            return model.ToApi();
         }
         finally
         {

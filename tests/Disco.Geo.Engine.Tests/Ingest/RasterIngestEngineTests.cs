@@ -47,7 +47,7 @@ public sealed class RasterIngestEngineTests : IDisposable
         string path = GlobalGeoTiff.Write(_temp.File("one.tif"), 72, 36, [(lat, _) => lat]);
 
         EngineInputException range = await Assert.ThrowsAsync<EngineInputException>(() =>
-            _engine.InspectAsync(Work(path, [new IngestBandSpec { SourceBand = 3 }]), CancellationToken.None));
+            _engine.InspectAsync(Work(path, [new SourceBandSpec { SourceBand = 3 }]), CancellationToken.None));
         Assert.Equal("bands[0].source_band", range.Field);
 
         EngineInputException large = await Assert.ThrowsAsync<EngineInputException>(() =>
@@ -61,7 +61,7 @@ public sealed class RasterIngestEngineTests : IDisposable
         Assert.StartsWith("The main source 'upload.tif' cannot be read", e.Message, StringComparison.Ordinal);
     }
 
-    private IngestWork Work(string path, IngestBandSpec[] bands) =>
+    private IngestWork Work(string path, SourceBandSpec[] bands) =>
         new([new IngestSourceFiles([path], SourceSandbox.Directories([_temp.Path], IngestSandboxes.AllowedDrivers))], Grid, bands, 1L << 30)
         {
             SourceFields = ["dataset_id"],

@@ -1,5 +1,6 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
+using Disco.Geo.Raster.Ingest;
 
 namespace Disco.Geo.Server.Api.Mapping;
 
@@ -64,7 +65,7 @@ internal static class BandMapping
     };
 
     /// <summary>A requested band as the ingest engine sees it; unset fields stay unset.</summary>
-    public static IngestBandSpec ToEngine(BandSpec spec) => new()
+    public static SourceBandSpec ToEngine(BandSpec spec) => new()
     {
         SourceIndex = spec.SourceIndex,
         SourceBand = spec.SourceBand,
@@ -77,7 +78,7 @@ internal static class BandMapping
     };
 
     /// <summary>A band spec of the ingest engine (e.g. the defaults it filled in) as the job records it.</summary>
-    public static BandSpec ToApi(IngestBandSpec spec)
+    public static BandSpec ToApi(SourceBandSpec spec)
     {
         var api = new BandSpec
         {

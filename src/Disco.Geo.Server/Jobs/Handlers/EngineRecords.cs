@@ -90,7 +90,12 @@ internal static class EngineRecords
         return record;
     }
 
-    /// <summary>Fills a model's searchable fields from its package's card (the card stays whole in card_json).</summary>
+    /// <summary>
+    /// Fills a model's searchable fields from its package's card (the card stays whole in card_json): the card's optional
+    /// "architecture", "task", "grid" {kind, nlat, nlon, lon_origin_degrees}, "classes" [{id, name, color}] and
+    /// "metrics" {name: number}; unknown or malformed fields are skipped. The one reader of card fields: imported and
+    /// trained models both go through it, and the wire model is mapped from the record.
+    /// </summary>
     public static void ApplyCard(ModelRecord model, ModelCardJson card)
     {
         model.CardJson = card.Json;
@@ -152,6 +157,14 @@ internal static class EngineRecords
         BandRecordRole.Mask => Raster.BandRole.Mask,
         _ => null,
     };
+
+    /// <summary>The card's "name", or null.</summary>
+    public static string? CardName(ModelCardJson card)
+    {
+        using JsonDocument document = JsonDocument.Parse(card.Json);
+        string name = String(document.RootElement, "name");
+        return name.Length == 0 ? null : name;
+    }
 
     private static string String(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";

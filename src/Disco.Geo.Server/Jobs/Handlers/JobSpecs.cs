@@ -1,5 +1,6 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Gdal;
+using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Storage.Records;
 
@@ -31,7 +32,7 @@ internal sealed record IngestSourceSpec(string Field, string? DatasetId, IReadOn
 internal sealed record IngestJobSpec(
     IReadOnlyList<IngestSourceSpec> Sources,
     GridRecord Grid,
-    IReadOnlyList<IngestBandSpec> Bands,
+    IReadOnlyList<SourceBandSpec> Bands,
     string Name,
     string Description,
     IReadOnlyDictionary<string, string> Labels,
