@@ -8,7 +8,7 @@ namespace Disco.Geo.Server.Diagnostics;
 /// Counters and histograms the server keeps in memory and renders in the Prometheus text exposition format (0.0.4).
 /// Label sets are few (methods × status codes, job kinds × states), so plain dictionaries suffice.
 /// </summary>
-internal sealed class ServerMetrics : Jobs.IJobMetrics
+internal sealed class ServerMetrics
 {
     private static readonly double[] RpcBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
     private static readonly double[] JobBuckets = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600];

@@ -141,7 +141,6 @@ internal static class DiscoServer
         services.AddSingleton<FileTransfers>();
         services.AddSingleton<FileExports>();
         services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
-        services.AddSingleton<IJobMetrics>(provider => provider.GetRequiredService<ServerMetrics>());
         services.AddSingleton<IJobSpecReader, JobSpecReader>();
         services.AddSingleton<ImportRoots>();
         services.AddSingleton<SourceSandboxes>();

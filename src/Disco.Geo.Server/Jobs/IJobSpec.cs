@@ -18,12 +18,6 @@ internal interface IJobSpec
     bool IsSameRequest(JobSpecRecord stored);
 }
 
-/// <summary>What the runner reports about finished jobs (implemented by the server's metrics).</summary>
-internal interface IJobMetrics
-{
-    void RecordJobFinished(string kind, string state, double seconds);
-}
-
 /// <summary>Lower-case names of job kinds and states for messages, logs and metric labels ("running", "training").</summary>
 internal static class JobNames
 {

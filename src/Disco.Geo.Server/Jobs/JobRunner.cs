@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Diagnostics;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Problems;
 using Disco.Geo.Server.Storage;
@@ -24,7 +25,7 @@ internal sealed class JobRunner : BackgroundService
     private readonly IJobStore _store;
     private readonly JobHub _hub;
     private readonly DataDirectory _directory;
-    private readonly IJobMetrics _metrics;
+    private readonly ServerMetrics _metrics;
     private readonly ILogger<JobRunner> _logger;
     private readonly JobsOptions _options;
     private readonly Dictionary<JobRecordKind, IJobHandler> _handlers;
@@ -46,7 +47,7 @@ internal sealed class JobRunner : BackgroundService
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     public JobRunner(
-        IJobStore store, JobHub hub, DataDirectory directory, IEnumerable<IJobHandler> handlers, IOptions<JobsOptions> options, IJobMetrics metrics, ILogger<JobRunner> logger)
+        IJobStore store, JobHub hub, DataDirectory directory, IEnumerable<IJobHandler> handlers, IOptions<JobsOptions> options, ServerMetrics metrics, ILogger<JobRunner> logger)
     {
         _store = store;
         _hub = hub;
