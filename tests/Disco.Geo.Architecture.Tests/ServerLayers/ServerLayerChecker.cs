@@ -4,8 +4,9 @@ namespace Disco.Geo.Architecture.Tests.ServerLayers;
 
 /// <summary>
 /// Checks the server's folder layering from the text of its sources: every using directive and fully qualified name that
-/// names a server folder (Disco.Geo.Server.X), gRPC (Grpc.*) or the wire types (Disco.Geo.Protos). A file's layer is its
-/// top-level folder.
+/// names a server folder (Disco.Geo.Server.X), gRPC (Grpc.*) or the wire types (Disco.Geo.Protos), and every name
+/// qualified from a server folder only ("Jobs.IJobHandler"), which C# resolves inside the server's namespace without a
+/// using. A file's layer is its top-level folder.
 /// </summary>
 internal static partial class ServerLayerChecker
 {
@@ -18,6 +19,8 @@ internal static partial class ServerLayerChecker
             .SelectMany(layer => layer.Folders.Select(folder => (folder, layer)))
             .ToDictionary(pair => pair.folder, pair => pair.layer, StringComparer.Ordinal);
         Dictionary<string, ServerLayer> byName = layers.ToDictionary(layer => layer.Name, StringComparer.Ordinal);
+        var folderQualified = new Regex(
+            $@"(?<![\w.:])(?<folder>{string.Join("|", byFolder.Keys.Select(Regex.Escape))})\.(?=[A-Z])", RegexOptions.CultureInvariant);
         List<Violation> violations = [];
         SortedSet<string> unknownFolders = new(StringComparer.Ordinal);
         foreach (SourceFile file in files)
@@ -43,7 +46,17 @@ internal static partial class ServerLayerChecker
                 string where = $"{ServerDirectory}/{file.Path}:{index + 1}";
                 foreach (Match reference in Reference().Matches(line))
                 {
-                    if (Broken(layer, reference, byFolder) is { } rule)
+                    string? target = reference.Groups["folder"].Success ? reference.Groups["folder"].Value : null;
+                    if (Broken(layer, reference.Groups["name"].Value, target, byFolder) is { } rule)
+                    {
+                        violations.Add(new Violation(where, rule));
+                    }
+                }
+
+                foreach (Match reference in folderQualified.Matches(line))
+                {
+                    string target = reference.Groups["folder"].Value;
+                    if (Broken(layer, $"{ServerNamespace}.{target}", target, byFolder) is { } rule)
                     {
                         violations.Add(new Violation(where, rule));
                     }
@@ -57,17 +70,15 @@ internal static partial class ServerLayerChecker
         return violations;
     }
 
-    private static string? Broken(ServerLayer layer, Match reference, Dictionary<string, ServerLayer> byFolder)
+    private static string? Broken(ServerLayer layer, string name, string? folder, Dictionary<string, ServerLayer> byFolder)
     {
-        string name = reference.Groups["name"].Value;
-        if (!reference.Groups["folder"].Success)
+        if (folder is null)
         {
             return layer.MayUseWire
                 ? null
                 : $"{layer.Name} uses {name}: no gRPC or proto types below the Api layer (map them in Api)";
         }
 
-        string folder = reference.Groups["folder"].Value;
         if (!byFolder.TryGetValue(folder, out ServerLayer? target))
         {
             return $"{layer.Name} uses {name}: {folder}/ has no layer in the server layer table";

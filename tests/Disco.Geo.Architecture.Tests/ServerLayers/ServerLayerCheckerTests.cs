@@ -57,6 +57,23 @@ public sealed class ServerLayerCheckerTests
     }
 
     [Fact]
+    public void A_name_qualified_from_a_server_folder_is_a_reference_to_that_folder()
+    {
+        // Inside namespace Disco.Geo.Server.Diagnostics, "Jobs.IJobMetrics" means Disco.Geo.Server.Jobs.IJobMetrics.
+        SourceFile file = new("Diagnostics/ServerMetrics.cs", """
+            namespace Disco.Geo.Server.Diagnostics;
+
+            internal sealed class ServerMetrics : Jobs.IJobMetrics
+            {
+                private readonly System.Diagnostics.Stopwatch _clock = new();
+            }
+            """);
+        Violation violation = Assert.Single(ServerLayerChecker.Check([file], ServerLayerRules.Target));
+        Assert.Equal("src/Disco.Geo.Server/Diagnostics/ServerMetrics.cs:3", violation.Where);
+        Assert.Contains("uses Disco.Geo.Server.Jobs (Jobs)", violation.Rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Edge_layers_do_not_use_each_other()
     {
         SourceFile file = new("Observability/MetricsInterceptor.cs", "using Disco.Geo.Server.Services;\nnamespace Disco.Geo.Server.Observability;\n");
