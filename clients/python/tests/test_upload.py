@@ -1,0 +1,68 @@
+"""Resumable uploads against a real server."""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import unittest
+
+import disco_geo
+import server_env
+
+CHUNK = disco_geo.client.MIN_CHUNK_BYTES
+
+
+class Interrupted(Exception):
+    """Stands in for a lost connection or a Ctrl-C in the middle of an upload."""
+
+
+class UploadTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.client = server_env.connect(chunk_bytes=CHUNK)
+        self.addCleanup(self.client.close)
+        self.path = os.path.join(server_env.work_directory(), f"upload-{self.id().rsplit('.', 1)[-1]}.bin")
+        # Five full chunks and a short last one; seeded, so every run sends the same bytes.
+        data = random.Random(20261206).randbytes(5 * CHUNK + 1234)
+        with open(self.path, "wb") as file:
+            file.write(data)
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        self.size = len(data)
+
+    def test_an_interrupted_upload_resumes_from_the_bytes_the_server_committed(self) -> None:
+        def stop_after_two_chunks(sent: int, total: int) -> None:
+            self.assertEqual(self.size, total)
+            if sent >= 2 * CHUNK:
+                raise Interrupted()
+
+        with self.assertRaises(Interrupted):
+            self.client.upload(self.path, "resumed", progress=stop_after_two_chunks)
+
+        status = self.client.upload_status("resumed", self.path)
+        self.assertEqual(disco_geo.datasets_pb2.UPLOAD_STATE_IN_PROGRESS, status.state)
+        self.assertEqual(2 * CHUNK, status.committed_bytes)
+
+        seen: list[int] = []
+        result = self.client.upload(self.path, "resumed", progress=lambda sent, total: seen.append(sent))
+        self.assertFalse(result.already_existed)
+        self.assertEqual(2 * CHUNK, result.resumed_from)
+        self.assertEqual(self.size - 2 * CHUNK, result.bytes_sent)
+        self.assertEqual([3 * CHUNK, 4 * CHUNK, 5 * CHUNK, self.size], seen)
+        self.assertEqual(self.sha256, result.dataset.blob.sha256)
+        self.assertEqual(self.size, result.dataset.blob.size_bytes)
+        self.assertEqual(disco_geo.datasets_pb2.DATASET_KIND_RAW_FILE, result.dataset.kind)
+        self.assertEqual(disco_geo.datasets_pb2.UPLOAD_STATE_COMPLETE, self.client.upload_status("resumed", self.path).state)
+
+        # The same name and content again: nothing is sent, the existing dataset comes back.
+        again = self.client.upload(self.path, "resumed")
+        self.assertTrue(again.already_existed)
+        self.assertEqual(0, again.bytes_sent)
+        self.assertEqual(result.dataset.id, again.dataset.id)
+
+    def test_a_fresh_upload_sends_everything_from_offset_zero(self) -> None:
+        result = self.client.upload(self.path, "fresh")
+        self.assertEqual((0, self.size, False), (result.resumed_from, result.bytes_sent, result.already_existed))
+        self.assertEqual(self.sha256, self.client.get_dataset("fresh").blob.sha256)
+
+
+if __name__ == "__main__":
+    unittest.main()
