@@ -208,6 +208,25 @@ class Client:
         return self._pages(lambda token: self._unary(
             self.datasets.ListDatasets, datasets_pb2.ListDatasetsRequest(page_token=token, name_prefix=name_prefix)), "datasets")
 
+    def download(self, dataset: str, path: str | os.PathLike[str]) -> datasets_pb2.Dataset:
+        """Downloads a raw dataset's file to ``path``, checking its size and SHA-256 against the dataset record; returns
+        the record. Nothing is left behind on failure."""
+        stream = self.datasets.DownloadDataset(datasets_pb2.DownloadDatasetRequest(dataset=dataset), metadata=self._metadata)
+        header: list[datasets_pb2.Dataset] = []
+
+        def as_file(message: datasets_pb2.DownloadDatasetResponse) -> Any:
+            # The stream starts with the dataset record; it vouches for the file like an export's FileMetadata.
+            if message.WhichOneof("message") == "dataset":
+                header.append(message.dataset)
+                blob = message.dataset.blob
+                return _FileMessage(common_pb2.FileMetadata(size_bytes=blob.size_bytes, sha256=blob.sha256), None)
+            if message.WhichOneof("message") == "tile":
+                raise ValueError(f"{dataset} is a gridded dataset; download raw datasets, or export gridded ones")
+            return _FileMessage(None, message.chunk)
+
+        self._receive_file(map(as_file, stream), Path(path))
+        return header[0]
+
     # Training and jobs ----------------------------------------------------------------------------------------------
 
     def train(self, model_name: str, datasets: Sequence[str], *, task: str = "segmentation",
@@ -269,27 +288,27 @@ class Client:
             model=model, dataset=dataset, rows_per_tile=rows_per_tile, rotation_averaging=rotation_averaging, name=name,
             request_id=request_id or "", stream_tiles=True,
             output=predictions_pb2.PREDICTION_OUTPUT_PROBABILITIES if probabilities else predictions_pb2.PREDICTION_OUTPUT_VALUES)
-        record, summary, assembler = None, None, None
+        record, summary, tiles = None, None, []
         try:
             for message in self.predictions.Predict(request, metadata=self._metadata):
                 kind = message.WhichOneof("message")
                 if kind == "prediction":
                     record = message.prediction
-                    assembler = assembler or TileAssembler(record.grid)
                 elif kind == "tile":
-                    if assembler is None:
-                        raise ValueError("the server sent a tile before the prediction record")
-                    assembler.add(message.tile)
+                    tiles.append(message.tile)
                 elif kind == "summary":
                     summary = message.summary
                 elif kind == "progress" and on_progress is not None:
                     on_progress(message.progress)
         except grpc.RpcError as error:
             raise DiscoError.from_rpc_error(error) from None
-        if record is None or summary is None or assembler is None:
+        if record is None or summary is None:
             raise ValueError("the prediction stream ended without its record or summary")
-        # The record streamed first is the pending one; the finished record carries the bands.
+        # The record streamed first is the pending one; the finished record carries the grid and bands.
         finished = self._unary(self.predictions.GetPrediction, predictions_pb2.GetPredictionRequest(prediction=record.id))
+        assembler = TileAssembler(finished.grid)
+        for tile in tiles:
+            assembler.add(tile)
         return assembler.finish(finished, summary)
 
     def export(self, prediction: str | PredictionResult, path: str | os.PathLike[str], format: str = "cog", *,
@@ -347,6 +366,17 @@ class Client:
             token = page.next_page_token
             if not token:
                 return
+
+
+@dataclass(frozen=True)
+class _FileMessage:
+    """A download message in the shape of an export message (file metadata or a chunk), for _receive_file."""
+
+    file: common_pb2.FileMetadata | None
+    chunk: common_pb2.FileChunk | None
+
+    def WhichOneof(self, _: str) -> str:  # noqa: N802 - mirrors the protobuf method _receive_file calls
+        return "file" if self.file is not None else "chunk"
 
 
 def connect(address: str, *, api_key: str | None = None, tls: bool | None = None,

@@ -52,6 +52,12 @@ class UploadTests(unittest.TestCase):
         self.assertEqual(disco_geo.datasets_pb2.DATASET_KIND_RAW_FILE, result.dataset.kind)
         self.assertEqual(disco_geo.datasets_pb2.UPLOAD_STATE_COMPLETE, self.client.upload_status("resumed", self.path).state)
 
+        # The two halves joined into the original file, byte for byte.
+        copy = self.path + ".downloaded"
+        self.assertEqual(result.dataset.id, self.client.download("resumed", copy).id)
+        with open(copy, "rb") as downloaded, open(self.path, "rb") as original:
+            self.assertEqual(original.read(), downloaded.read())
+
         # The same name and content again: nothing is sent, the existing dataset comes back.
         again = self.client.upload(self.path, "resumed")
         self.assertTrue(again.already_existed)

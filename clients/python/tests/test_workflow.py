@@ -64,7 +64,9 @@ class WorkflowTests(unittest.TestCase):
         self.assertEqual(sorted(set(revisions)), revisions, "revisions must strictly increase")
         self.assertEqual(jobs_pb2.JOB_STATE_SUCCEEDED, events[-1].state)
         self.assertTrue(all(not disco_geo.is_final(e) for e in events[:-1]))
-        self.assertEqual(3, events[-1].progress.total_epochs)
+        # Intermediate progress may be skipped by a slow watcher; the final state always comes, with the last losses.
+        self.assertEqual(1.0, events[-1].progress.fraction)
+        self.assertIn("loss", events[-1].progress.metrics)
         self.assertEqual(self.job.revision, events[-1].revision)
         model = self.client.get_model("tiny")
         self.assertEqual(self.job.result.model_id, model.id)
