@@ -30,12 +30,21 @@ public sealed partial class PythonClientTests
             // Band 1 an analytic field, band 2 a 0/1 label of it: what the suite ingests and trains a tiny model on.
             string raster = TinyTraining.WriteLabelledGeoTiff(Path.Combine(work, "world.tif"));
             await using TestServer server = await TestServer.StartAsync(["--api-key", ApiKey]);
+
+            // A second server speaking TLS with a certificate from a throw-away CA, for the client's TLS options.
+            using var certificates = new TestCertificates();
+            (string ca, string certificate, string key) = await certificates.WriteServerFilesAsync(work);
+            await using TestServer tls = await TestServer.StartAsync(["--tls-cert", certificate, "--tls-key", key]);
+            Assert.StartsWith("https://127.0.0.1:", tls.GrpcAddress, StringComparison.Ordinal);
+
             var environment = new Dictionary<string, string>
             {
                 ["DISCO_TEST_ADDRESS"] = Address(server),
                 ["DISCO_TEST_API_KEY"] = ApiKey,
                 ["DISCO_TEST_RASTER"] = raster,
                 ["DISCO_TEST_WORK"] = work,
+                ["DISCO_TEST_TLS_ADDRESS"] = tls.GrpcAddress,
+                ["DISCO_TEST_TLS_CA"] = ca,
             };
             (int exit, string output) = await RunAsync(package, ["-m", "unittest", "discover", "-s", "tests", "-v"], environment);
 
@@ -43,7 +52,7 @@ public sealed partial class PythonClientTests
             // Every test ran: none skipped for a missing server, file or xarray, and discovery found the suite.
             Assert.DoesNotMatch(SkippedPattern(), output);
             Match ran = RanPattern().Match(output);
-            Assert.True(ran.Success && int.Parse(ran.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 12, "expected at least 12 Python tests:\n" + output);
+            Assert.True(ran.Success && int.Parse(ran.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 14, "expected at least 14 Python tests:\n" + output);
         }
         finally
         {
