@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,14 @@ def band(source_band: int, role: str = "input", name: str = "", resampling: str 
     return datasets_pb2.BandSpec(source_band=source_band, role=_enum(common_pb2.BandRole, "BAND_ROLE_", role), name=name,
                                  resampling=_enum(common_pb2.Resampling, "RESAMPLING_", resampling),
                                  source_index=source_index, label_map=dict(label_map or {}))
+
+
+def suggest_name(file_name: str) -> str:
+    """A dataset name from a file name, as the C# client and the CLI make it: the stem with characters outside
+    [A-Za-z0-9._-] replaced by '-', without leading '.', '_' or '-', at most 128 characters."""
+    stem = Path(file_name).stem
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", stem).lstrip("._-")
+    return name[:128] or "dataset"
 
 
 def is_final(job: jobs_pb2.Job) -> bool:
@@ -121,7 +130,7 @@ class Client:
 
     def upload(self, path: str | os.PathLike[str], name: str | None = None, *, description: str = "",
                labels: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None) -> UploadResult:
-        """Uploads a file as a raw dataset, resuming where an earlier, interrupted upload of the same name and content
+        """Uploads a file as a raw dataset (named ``name``, by default :func:`suggest_name` of the file name), resuming where an earlier, interrupted upload of the same name and content
         stopped: the server keeps the bytes it committed, and GetUploadStatus says how many. A connection lost midway
         is retried from the committed offset. ``progress(sent, total)`` is called after every chunk; an exception it
         raises stops the upload (the bytes sent so far stay on the server for the next call).
@@ -129,7 +138,7 @@ class Client:
         file = Path(path)
         size = file.stat().st_size
         sha256 = _sha256(file)
-        name = name or file.name
+        name = name or suggest_name(file.name)
         query = datasets_pb2.GetUploadStatusRequest(name=name, size_bytes=size, sha256=sha256)
         failures, first_offset, sent = 0, None, 0
         while True:
@@ -152,12 +161,14 @@ class Client:
                 if stopped:
                     # The stream was ended on purpose; the server kept what it received (UPLOAD_INCOMPLETE).
                     raise stopped[0] from None
-                if error.code() not in _RESUMABLE:
-                    raise DiscoError.from_rpc_error(error) from None
+                failure = DiscoError.from_rpc_error(error)
+                # A stream cut short on the way (a proxy, a dropped connection) ends as UPLOAD_INCOMPLETE: resume too.
+                if error.code() not in _RESUMABLE and failure.precondition_type != "UPLOAD_INCOMPLETE":
+                    raise failure from None
                 # Only failures without progress count, so a long upload over a flaky link keeps going.
                 failures = 1 if counter[0] > 0 else failures + 1
                 if failures >= self._max_attempts:
-                    raise DiscoError.from_rpc_error(error) from None
+                    raise failure from None
 
     def _chunks(self, file: Path, header: datasets_pb2.UploadHeader, offset: int, size: int, counter: list[int],
                 stopped: list[BaseException], progress: Callable[[int, int], None] | None) -> Iterator[datasets_pb2.UploadFileRequest]:

@@ -10,6 +10,7 @@ from ._stubs import disco_geo_rpc_pb2 as _rpc
 _DETAILS_TRAILER = "grpc-status-details-bin"
 _BAD_REQUEST = "google.rpc.BadRequest"
 _ERROR_INFO = "google.rpc.ErrorInfo"
+_PRECONDITION_FAILURE = "google.rpc.PreconditionFailure"
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,14 @@ class FieldViolation:
 @dataclass(eq=False)
 class DiscoError(Exception):
     """A call failed. ``code`` is the gRPC status; ``field_violations`` lists the invalid fields of a bad request
-    (google.rpc.BadRequest) and ``reason`` is google.rpc.ErrorInfo's machine-readable reason, when the server sent them."""
+    (google.rpc.BadRequest), ``reason`` is google.rpc.ErrorInfo's machine-readable reason and ``precondition_type`` the
+    type of a google.rpc.PreconditionFailure (e.g. ``UPLOAD_INCOMPLETE``), when the server sent them."""
 
     code: grpc.StatusCode
     message: str
     field_violations: list[FieldViolation] = field(default_factory=list)
     reason: str | None = None
+    precondition_type: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.code.name}: {self.message}"
@@ -42,7 +45,7 @@ class DiscoError(Exception):
         code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
         message = error.details() if hasattr(error, "details") else str(error)
         violations: list[FieldViolation] = []
-        reason = None
+        reason = precondition = None
         trailers = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
         for key, value in trailers or ():
             if key != _DETAILS_TRAILER:
@@ -62,7 +65,11 @@ class DiscoError(Exception):
                     info = _rpc.ErrorInfo()
                     info.ParseFromString(detail.value)
                     reason = info.reason or None
-        return cls(code or grpc.StatusCode.UNKNOWN, message or "", violations, reason)
+                elif name == _PRECONDITION_FAILURE:
+                    failure = _rpc.PreconditionFailure()
+                    failure.ParseFromString(detail.value)
+                    precondition = next((v.type for v in failure.violations if v.type), None)
+        return cls(code or grpc.StatusCode.UNKNOWN, message or "", violations, reason, precondition)
 
 
 class JobFailed(Exception):

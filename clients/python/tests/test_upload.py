@@ -64,10 +64,17 @@ class UploadTests(unittest.TestCase):
         self.assertEqual(0, again.bytes_sent)
         self.assertEqual(result.dataset.id, again.dataset.id)
 
-    def test_a_fresh_upload_sends_everything_from_offset_zero(self) -> None:
-        result = self.client.upload(self.path, "fresh")
+    def test_a_fresh_upload_sends_everything_from_offset_zero_named_after_the_file(self) -> None:
+        result = self.client.upload(self.path)
         self.assertEqual((0, self.size, False), (result.resumed_from, result.bytes_sent, result.already_existed))
-        self.assertEqual(self.sha256, self.client.get_dataset("fresh").blob.sha256)
+        name = "upload-test_a_fresh_upload_sends_everything_from_offset_zero_named_after_the_file"
+        self.assertEqual(name, result.dataset.name)
+        self.assertEqual(self.sha256, self.client.get_dataset(name).blob.sha256)
+
+    def test_suggested_names_keep_only_the_characters_dataset_names_allow(self) -> None:
+        self.assertEqual("bmng-07", disco_geo.suggest_name("bmng-07.jpg"))
+        self.assertEqual("my-scene--1", disco_geo.suggest_name("_my scene (1.tif"))
+        self.assertEqual("dataset", disco_geo.suggest_name("...tif"))
 
 
 if __name__ == "__main__":
