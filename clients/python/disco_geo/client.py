@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -130,11 +132,14 @@ class Client:
 
     def upload(self, path: str | os.PathLike[str], name: str | None = None, *, description: str = "",
                labels: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None) -> UploadResult:
-        """Uploads a file as a raw dataset (named ``name``, by default :func:`suggest_name` of the file name), resuming where an earlier, interrupted upload of the same name and content
-        stopped: the server keeps the bytes it committed, and GetUploadStatus says how many. A connection lost midway
-        is retried from the committed offset. ``progress(sent, total)`` is called after every chunk; an exception it
-        raises stops the upload (the bytes sent so far stay on the server for the next call).
-        Uploading the same name and content again returns the existing dataset without sending anything."""
+        """Uploads a file as a raw dataset named ``name`` (by default :func:`suggest_name` of the file name).
+
+        Resumes where an earlier, interrupted upload of the same name and content stopped: the server keeps the bytes it
+        committed, and GetUploadStatus says how many. A connection lost midway is retried, with back-off, from the
+        committed offset; only ``max_attempts`` failures in a row without progress end the upload. ``progress(sent,
+        total)`` is called after every chunk; an exception it raises stops the upload (the bytes sent so far stay on
+        the server for the next call). Uploading the same name and content again returns the existing dataset
+        without sending anything."""
         file = Path(path)
         size = file.stat().st_size
         sha256 = _sha256(file)
@@ -142,10 +147,17 @@ class Client:
         query = datasets_pb2.GetUploadStatusRequest(name=name, size_bytes=size, sha256=sha256)
         failures, first_offset, sent = 0, None, 0
         while True:
-            status = self._unary(self.datasets.GetUploadStatus, query)
+            try:
+                status = self._unary(self.datasets.GetUploadStatus, query)
+            except DiscoError as failure:
+                # After a failed attempt the server may still be coming back; the first question must succeed.
+                if failures == 0 or failure.code not in _RESUMABLE:
+                    raise
+                failures = self._back_off(failures + 1, failure)
+                continue
             if status.state == datasets_pb2.UPLOAD_STATE_COMPLETE:
                 dataset = self._unary(self.datasets.GetDataset, datasets_pb2.GetDatasetRequest(dataset=status.dataset_id))
-                return UploadResult(dataset, sent == 0, status.committed_bytes if first_offset is None else first_offset, sent)
+                return UploadResult(dataset, sent == 0, size if first_offset is None else first_offset, sent)
             offset = status.committed_bytes
             first_offset = offset if first_offset is None else first_offset
             header = datasets_pb2.UploadHeader(name=name, size_bytes=size, sha256=sha256, offset=offset, file_name=file.name,
@@ -165,10 +177,23 @@ class Client:
                 # A stream cut short on the way (a proxy, a dropped connection) ends as UPLOAD_INCOMPLETE: resume too.
                 if error.code() not in _RESUMABLE and failure.precondition_type != "UPLOAD_INCOMPLETE":
                     raise failure from None
-                # Only failures without progress count, so a long upload over a flaky link keeps going.
-                failures = 1 if counter[0] > 0 else failures + 1
-                if failures >= self._max_attempts:
-                    raise failure from None
+            # Count only failures after which the server committed nothing new, so a long upload over a flaky link
+            # keeps going; a server that is restarting gets time to come back.
+            committed = self._committed_or_none(query)
+            failures = self._back_off(1 if committed is not None and committed > offset else failures + 1, failure)
+
+    def _committed_or_none(self, query: datasets_pb2.GetUploadStatusRequest) -> int | None:
+        try:
+            return self._unary(self.datasets.GetUploadStatus, query).committed_bytes
+        except DiscoError:
+            return None  # unknown progress counts as none
+
+    def _back_off(self, failures: int, failure: DiscoError) -> int:
+        """Raises ``failure`` after ``max_attempts`` failures in a row, else waits (exponential, jittered)."""
+        if failures >= self._max_attempts:
+            raise failure
+        time.sleep(min(5.0, 0.2 * 2 ** failures) * random.uniform(0.5, 1.0))
+        return failures
 
     def _chunks(self, file: Path, header: datasets_pb2.UploadHeader, offset: int, size: int, counter: list[int],
                 stopped: list[BaseException], progress: Callable[[int, int], None] | None) -> Iterator[datasets_pb2.UploadFileRequest]:
