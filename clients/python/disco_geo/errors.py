@@ -33,6 +33,10 @@ class DiscoError(Exception):
     reason: str | None = None
     precondition_type: str | None = None
 
+    def __post_init__(self) -> None:
+        # Exception.args, so copy and pickle can rebuild the error (as cls(code, message)).
+        super().__init__(self.code, self.message)
+
     def __str__(self) -> str:
         text = f"{self.code.name}: {self.message}"
         for violation in self.field_violations:

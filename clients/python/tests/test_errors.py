@@ -30,6 +30,13 @@ class ErrorTests(unittest.TestCase):
         request = disco_geo.jobs_pb2.ListJobsRequest(page_size=1000)
         return [job.id for job in self.client.jobs.ListJobs(request, metadata=self.client.metadata).jobs]
 
+    def test_an_ingest_of_a_band_the_file_lacks_names_the_field(self) -> None:
+        raw = self.client.upload(server_env.raster(), "errors-raw").dataset
+        with self.assertRaises(disco_geo.DiscoError) as raised:
+            self.client.ingest("errors", raw, disco_geo.grid("equiangular", 9, 16), [disco_geo.band(1), disco_geo.band(9, "label")])
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, raised.exception.code)
+        self.assertEqual(["bands[1].source_band"], [v.field for v in raised.exception.field_violations])
+
     def test_a_missing_dataset_is_not_found(self) -> None:
         with self.assertRaises(disco_geo.DiscoError) as raised:
             self.client.get_dataset("no-such-dataset")
