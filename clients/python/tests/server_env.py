@@ -5,6 +5,8 @@ disco-server (tests/Disco.Geo.Server.Tests/PythonClientTests.cs), or by hand:
   DISCO_TEST_API_KEY   its API key, if it has one
   DISCO_TEST_RASTER    a global GeoTIFF: band 1 an input field, band 2 a 0/1 label (required by the workflow tests)
   DISCO_TEST_WORK      a writable directory for files the tests create (default: a temporary directory)
+  DISCO_TEST_TLS_ADDRESS, DISCO_TEST_TLS_CA
+                       an https:// address of a TLS server without an API key, and its CA's PEM (test_tls.py)
 """
 from __future__ import annotations
 
