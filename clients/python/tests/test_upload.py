@@ -4,7 +4,11 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import threading
+import time
 import unittest
+
+import grpc
 
 import disco_geo
 import server_env
@@ -63,6 +67,44 @@ class UploadTests(unittest.TestCase):
         self.assertTrue(again.already_existed)
         self.assertEqual(0, again.bytes_sent)
         self.assertEqual(result.dataset.id, again.dataset.id)
+
+    def test_while_another_stream_holds_the_upload_the_client_retries_then_gives_up_and_later_resumes(self) -> None:
+        header = disco_geo.datasets_pb2.UploadHeader(name="held", size_bytes=self.size, sha256=self.sha256, file_name="held.bin")
+        release = threading.Event()
+
+        def another_client():
+            # Another process's upload of the same file: one chunk, then it stalls until released, then ends short.
+            with open(self.path, "rb") as file:
+                first = file.read(CHUNK)
+            yield disco_geo.datasets_pb2.UploadFileRequest(header=header)
+            yield disco_geo.datasets_pb2.UploadFileRequest(chunk=disco_geo.common_pb2.FileChunk(offset=0, data=first))
+            release.wait(60)
+
+        holder = self.client.datasets.UploadFile.future(another_client(), metadata=self.client.metadata)
+        self.addCleanup(release.set)
+        self._until(lambda: self.client.upload_status("held", self.path).committed_bytes == CHUNK)
+
+        with server_env.connect(chunk_bytes=CHUNK, max_attempts=2) as impatient:
+            with self.assertRaises(disco_geo.DiscoError) as raised:
+                impatient.upload(self.path, "held")
+        self.assertEqual(grpc.StatusCode.ABORTED, raised.exception.code)
+
+        release.set()
+        with self.assertRaises(grpc.RpcError) as ended:
+            holder.result(timeout=60)
+        self.assertEqual(grpc.StatusCode.FAILED_PRECONDITION, ended.exception.code())
+        result = self.client.upload(self.path, "held")
+        self.assertEqual((CHUNK, self.size - CHUNK), (result.resumed_from, result.bytes_sent))
+        self.assertEqual(self.sha256, result.dataset.blob.sha256)
+
+    @staticmethod
+    def _until(condition, timeout: float = 60.0) -> None:
+        # Waits for a state the server reports (not for time to pass); the timeout only turns a hang into a failure.
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError("the condition did not hold within the timeout")
+            time.sleep(0.02)
 
     def test_a_fresh_upload_sends_everything_from_offset_zero_named_after_the_file(self) -> None:
         result = self.client.upload(self.path)
