@@ -17,7 +17,8 @@ internal sealed record StacAsset(string Key, string Href, string MediaType, long
 
 /// <summary>
 /// Finished predictions as STAC 1.0.0 Items with the projection, raster, classification and file extensions. Prediction
-/// maps are global (the sphere grids cover the Earth), so bbox and geometry are the whole globe. The prediction record
+/// maps are global (the sphere grids cover the Earth): bbox and geometry are the written raster's footprint clipped to
+/// the globe, which is the whole globe for every map the exporter writes today. The prediction record
 /// holds no acquisition time of its input, so datetime is the prediction's creation time and
 /// disco:datetime_source says so.
 /// </summary>
@@ -72,6 +73,7 @@ internal static class PredictionStacItems
             extensions.Add(ClassificationExtension);
         }
 
+        (double west, double south, double east, double north) = Bounds(assets);
         var assetObjects = new JsonObject();
         foreach (StacAsset asset in assets)
         {
@@ -85,17 +87,43 @@ internal static class PredictionStacItems
             ["stac_extensions"] = new JsonArray([.. extensions.Select(e => (JsonNode)JsonValue.Create(e))]),
             ["id"] = prediction.Id,
             ["collection"] = "predictions",
-            ["bbox"] = new JsonArray(-180.0, -90.0, 180.0, 90.0),
+            ["bbox"] = new JsonArray(west, south, east, north),
             ["geometry"] = new JsonObject
             {
                 ["type"] = "Polygon",
                 ["coordinates"] = new JsonArray(new JsonArray(
-                    new JsonArray(-180.0, -90.0), new JsonArray(180.0, -90.0), new JsonArray(180.0, 90.0), new JsonArray(-180.0, 90.0), new JsonArray(-180.0, -90.0))),
+                    new JsonArray(west, south), new JsonArray(east, south), new JsonArray(east, north), new JsonArray(west, north), new JsonArray(west, south))),
             },
             ["properties"] = properties,
             ["links"] = new JsonArray([.. links]),
             ["assets"] = assetObjects,
         };
+    }
+
+    /// <summary>
+    /// The Item's bbox: the footprint of a written EPSG:4326 raster, clipped to the globe (node-centred cells of a
+    /// global grid reach half a cell past the poles and span 360° from the grid's first longitude, which is the whole
+    /// globe); without one, the whole globe, which every prediction map covers.
+    /// </summary>
+    private static (double West, double South, double East, double North) Bounds(IReadOnlyList<StacAsset> assets)
+    {
+        if (assets.Select(a => a.Raster).FirstOrDefault(r => r is { Epsg: 4326, Transform: { Length: 6 } t } && t[1] == 0 && t[3] == 0) is not { } raster)
+        {
+            return (-180, -90, 180, 90);
+        }
+
+        double[] t = raster.Transform!;
+        double x0 = t[2], x1 = t[2] + (t[0] * raster.Width);
+        double y0 = t[5], y1 = t[5] + (t[4] * raster.Height);
+        double south = Math.Max(-90, Math.Min(y0, y1)), north = Math.Min(90, Math.Max(y0, y1));
+        double west = Math.Min(x0, x1), east = Math.Max(x0, x1);
+        if (east - west >= 360 || west < -180 || east > 180)
+        {
+            // A raster that wraps past the antimeridian (or spans it all) is not one box in -180..180: the whole width.
+            (west, east) = (-180, 180);
+        }
+
+        return (west, south, east, north);
     }
 
     /// <summary>"sha2-256" multihash of a lower-case hex SHA-256, as file:checksum holds it.</summary>
