@@ -41,7 +41,8 @@ internal static class StacSchemas
         foreach (string file in files)
         {
             EvaluationResults results = Schemas.Value[file].Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
-            Assert.True(results.IsValid, $"Item {item["id"]} is not valid against {file}: {JsonSerializer.Serialize(results)}");
+            Assert.True(results.IsValid, $"Item {item["id"]} is not valid against {file}: " + string.Join("; ",
+                (results.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation} {string.Join(", ", d.Errors!.Values)}")));
         }
     }
 

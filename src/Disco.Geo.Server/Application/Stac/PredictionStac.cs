@@ -90,8 +90,7 @@ internal sealed class PredictionStac(ICatalog catalog, IRasterFileInspector insp
             PredictionStacItems.Link("parent", $"{baseUrl}/stac/collections/predictions", "application/json"),
             PredictionStacItems.Link("collection", $"{baseUrl}/stac/collections/predictions", "application/json"),
             PredictionStacItems.Link("root", $"{baseUrl}/stac", "application/json"),
-            PredictionStacItems.Link("xyz", $"{baseUrl}/tiles/{prediction.Id}/WebMercatorQuad/{{z}}/{{x}}/{{y}}.png", "image/png", "XYZ map tiles (WebMercatorQuad)"),
-        ]);
+        ], $"{baseUrl}/tiles/{prediction.Id}/WebMercatorQuad/{{z}}/{{x}}/{{y}}.png");
     }
 
     /// <summary>The files the server makes of a prediction: class polygons only when the model has classes.</summary>

@@ -33,8 +33,11 @@ internal static class PredictionStacItems
     /// <summary>The multihash prefix of SHA2-256 (function code 0x12, digest length 0x20), as file:checksum wants it.</summary>
     private const string Sha256Multihash = "1220";
 
-    /// <summary>Builds the Item of a finished prediction with the given assets and links.</summary>
-    public static JsonObject Build(PredictionRecord prediction, ModelRecord? model, IReadOnlyList<StacAsset> assets, IReadOnlyList<JsonObject> links)
+    /// <summary>
+    /// Builds the Item of a finished prediction with the given assets and links. <paramref name="tiles"/>, the XYZ URL
+    /// template of the server's map tiles, goes to disco:tiles: a template is no valid link href.
+    /// </summary>
+    public static JsonObject Build(PredictionRecord prediction, ModelRecord? model, IReadOnlyList<StacAsset> assets, IReadOnlyList<JsonObject> links, string? tiles = null)
     {
         string created = prediction.CreateTime is { } time
             ? time.ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
@@ -65,6 +68,11 @@ internal static class PredictionStacItems
         if (classes is not null)
         {
             properties["classification:classes"] = classes.DeepClone();
+        }
+
+        if (tiles is not null)
+        {
+            properties["disco:tiles"] = tiles;
         }
 
         var extensions = new SortedSet<string>(StringComparer.Ordinal);
