@@ -88,6 +88,29 @@ public sealed class StacExportTests() : ServerTests("stac-export")
     }
 
     [Fact]
+    public async Task Disco_predict_writes_one_item_beside_its_cog_geojson_and_png()
+    {
+        await _client.ImportModelAsync(Packages.Write(_files, "lw.discomodel", seed: 7));
+        string input = TestRasters.WriteAnalyticGeoTiff(Path.Combine(_files, "jan.tif"), 72, 36);
+        string output = Path.Combine(_files, "out");
+        CliResult result = await CliRunner.RunAsync(_server, "predict", "--model", "land-water", "--format", "cog,geojson,png", "--out", output, input);
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        string itemPath = Assert.Single(Directory.GetFiles(output, "*.stac.json"));
+        JsonNode item = JsonNode.Parse(await File.ReadAllTextAsync(itemPath))!;
+        StacSchemas.AssertValidItem(item);
+        foreach ((string key, JsonNode? asset) in item["assets"]!.AsObject())
+        {
+            string file = Path.Combine(output, asset!["href"]!.GetValue<string>()[2..]);
+            Assert.True(File.Exists(file), $"{key}: {file}");
+            Assert.Equal(new FileInfo(file).Length, asset["file:size"]!.GetValue<long>());
+        }
+
+        Assert.Equal(["cog", "geojson", "png"], item["assets"]!.AsObject().Select(a => a.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("jan.tif", item["properties"]!["disco:input"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_new_prediction_exported_to_the_same_name_replaces_the_item_and_an_asset_whose_file_is_gone_is_dropped()
     {
         Model model = await _client.ImportModelAsync(Packages.Write(_files, "lw.discomodel", seed: 5));
