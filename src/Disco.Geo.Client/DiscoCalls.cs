@@ -7,7 +7,7 @@ namespace Disco.Geo.Client;
 /// The call policy every sub-client shares: headers, deadlines, the back-off of stream resumes, paging, and the
 /// mapping of gRPC failures to <see cref="DiscoException"/> or <see cref="OperationCanceledException"/>.
 /// </summary>
-internal sealed class DiscoCalls(DiscoClientOptions options)
+internal sealed class DiscoCalls(DiscoClientOptions options, Func<ConnectivityState> channelState)
 {
     private readonly Metadata _headers = string.IsNullOrEmpty(options.ApiKey) ? [] : [new Metadata.Entry("x-api-key", options.ApiKey)];
 
@@ -52,6 +52,13 @@ internal sealed class DiscoCalls(DiscoClientOptions options)
         catch (RpcException e) when (IsCancellation(e, cancellationToken))
         {
             throw new OperationCanceledException("The call was cancelled.", e, cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && channelState() is ConnectivityState.TransientFailure or ConnectivityState.Connecting)
+        {
+            // The deadline covers the retries, so a server that is down ends a retried call with DEADLINE_EXCEEDED.
+            // With no replica connected the truth is that none could be reached, which callers act on differently
+            // from a slow server (start it, check the address), so say UNAVAILABLE.
+            throw new DiscoException(new RpcException(new Status(StatusCode.Unavailable, $"No server could be reached before the deadline ({e.Status.Detail}).", e)));
         }
         catch (RpcException e)
         {

@@ -82,7 +82,7 @@ public sealed partial class DiscoClient : IDisposable
         }
 
         _channel = GrpcChannel.ForAddress(target, channelOptions);
-        _calls = new DiscoCalls(options);
+        _calls = new DiscoCalls(options, () => _channel.State);
         Stubs = new DiscoStubs(_channel.CreateCallInvoker());
         Datasets = new DatasetsClient(_calls, Stubs.Datasets);
         Jobs = new JobsClient(_calls, Stubs.Jobs, Stubs.Training);

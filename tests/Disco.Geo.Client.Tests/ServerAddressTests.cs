@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Grpc.Net.Client.Configuration;
 
 namespace Disco.Geo.Client.Tests;
@@ -87,6 +89,25 @@ public sealed class ServerAddressTests
 
         Assert.Equal(AddressKind.List, list.Addresses.Kind);
         Assert.Equal(AddressKind.Dns, dns.Addresses.Kind);
+    }
+
+    [Fact]
+    public async Task Retries_that_run_into_the_deadline_with_no_server_reachable_report_unavailable_not_a_slow_server()
+    {
+        // Bound and never listened on: every connection is refused, and no other process can take the port.
+        using var refusing = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        refusing.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)refusing.LocalEndPoint!).Port;
+        // Back-off far beyond the deadline: the retries end at the deadline (or, improbably, run out first, which
+        // also ends in UNAVAILABLE); either way the caller learns that nothing answered.
+        using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions
+        {
+            Address = $"http://127.0.0.1:{port}", CallTimeout = TimeSpan.FromSeconds(1), InitialBackoff = TimeSpan.FromSeconds(5), MaxBackoff = TimeSpan.FromSeconds(5),
+        });
+
+        DiscoException e = await Assert.ThrowsAsync<DiscoException>(() => client.Datasets.GetAsync("x"));
+
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, e.StatusCode);
     }
 
     [Fact]

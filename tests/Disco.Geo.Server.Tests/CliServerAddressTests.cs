@@ -20,6 +20,19 @@ public sealed class CliServerAddressTests
         Assert.True(list.ExitCode == ExitCodes.Success, list.ToString());
     }
 
+    [Fact]
+    public async Task A_dns_name_reaches_the_replicas_it_resolves_to()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        int port = new Uri(server.GrpcAddress).Port;
+
+        // localhost resolves to 127.0.0.1 (the server) and possibly ::1 (nothing listens there, so it is skipped).
+        CliResult health = await CliRunner.RunAsync(null, "--server", $"dns:///localhost:{port}", "health");
+
+        Assert.True(health.ExitCode == ExitCodes.Success, health.ToString());
+        Assert.Contains("SERVING", health.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:1,,http://127.0.0.1:2", "entry 2 of 3 is empty")]
     [InlineData("http://127.0.0.1:1,https://127.0.0.1:2", "entry 2 of 2 ('https://127.0.0.1:2') uses https but entry 1 uses http")]
