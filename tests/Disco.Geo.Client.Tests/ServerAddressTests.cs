@@ -102,7 +102,10 @@ public sealed class ServerAddressTests
         // also ends in UNAVAILABLE); either way the caller learns that nothing answered.
         using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions
         {
-            Address = $"http://127.0.0.1:{port}", CallTimeout = TimeSpan.FromSeconds(1), InitialBackoff = TimeSpan.FromSeconds(5), MaxBackoff = TimeSpan.FromSeconds(5),
+            Address = $"http://127.0.0.1:{port}",
+            CallTimeout = TimeSpan.FromSeconds(1),
+            InitialBackoff = TimeSpan.FromSeconds(5),
+            MaxBackoff = TimeSpan.FromSeconds(5),
         });
 
         DiscoException e = await Assert.ThrowsAsync<DiscoException>(() => client.Datasets.GetAsync("x"));

@@ -46,7 +46,9 @@ public sealed class TlsTests
             using var refusing = new RefusingPort();
             using DiscoClient listed = DiscoClient.Connect(new DiscoClientOptions
             {
-                Address = $"{address},https://127.0.0.1:{refusing.Port}", ClientCertificate = client, TrustedAuthorities = [ca],
+                Address = $"{address},https://127.0.0.1:{refusing.Port}",
+                ClientCertificate = client,
+                TrustedAuthorities = [ca],
             });
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await listed.CheckHealthAsync());
             await Expect.StatusAsync(StatusCode.NotFound, () => listed.GetDatasetAsync("nothing"));
