@@ -212,7 +212,10 @@ internal static class PredictCommand
                 {
                     request.Panorama = new PanoramaSource
                     {
-                        DatasetId = upload.Dataset.Id, YawDegrees = settings.Yaw, PitchDegrees = settings.Pitch, RollDegrees = settings.Roll,
+                        DatasetId = upload.Dataset.Id,
+                        YawDegrees = settings.Yaw,
+                        PitchDegrees = settings.Pitch,
+                        RollDegrees = settings.Roll,
                     };
                 }
                 else
