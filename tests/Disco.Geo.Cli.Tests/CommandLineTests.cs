@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Disco.Geo.Cli.Commands;
 
 namespace Disco.Geo.Cli.Tests;
 
@@ -33,6 +34,26 @@ public sealed class CommandLineTests
         Assert.Contains("predictions rm", seen);
         Assert.Contains("predictions tiles", seen);
         Assert.Contains("predict", seen);
+    }
+
+    [Fact]
+    public void Docs_cli_json_lists_the_output_of_every_command()
+    {
+        string directory = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(directory, "Disco.sln")))
+        {
+            directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("Disco.sln not found above the test binaries.");
+        }
+
+        string doc = File.ReadAllText(Path.Combine(directory, "docs", "cli-json.md"));
+        RootCommand root = CliApp.BuildRoot(TextWriter.Null, TextWriter.Null, interactive: false);
+        IEnumerable<string> Leaves(Command command, string path) => command.Subcommands.Count == 0
+            ? [path]
+            : command.Subcommands.SelectMany(c => Leaves(c, path + " " + c.Name));
+
+        string[] leaves = [.. Leaves(root, "disco")];
+        Assert.Contains("disco predictions tiles", leaves);
+        Assert.All(leaves, leaf => Assert.Contains($"| `{leaf}` |", doc, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -85,6 +106,15 @@ public sealed class CommandLineTests
         Assert.Equal("rm", TypoSuggestions.Nearest("rn", ["rm", "list"]));
         Assert.Equal("predictions", TypoSuggestions.Nearest("prdictins", ["predict", "predictions"]));
         Assert.Null(TypoSuggestions.Nearest("train", ["train"])); // an exact name is no typo
+    }
+
+    [Fact]
+    public void The_http_address_defaults_to_the_next_port_of_the_first_server_address()
+    {
+        Assert.Equal("http://127.0.0.1:50052", PredictionsCommands.HttpBase(null, "http://127.0.0.1:50051"));
+        Assert.Equal("https://maps.example:8444", PredictionsCommands.HttpBase(null, "https://maps.example:8443,https://other:8443"));
+        Assert.Equal("http://10.0.0.5:9000", PredictionsCommands.HttpBase(null, "10.0.0.5:8999"));
+        Assert.Equal("http://tiles.example/base", PredictionsCommands.HttpBase("http://tiles.example/base/", "http://127.0.0.1:50051"));
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)

@@ -125,15 +125,6 @@ public sealed class CliPredictionsTests() : ServerTests("cli-predictions")
     }
 
     [Fact]
-    public void The_http_address_defaults_to_the_next_port_of_the_first_server_address()
-    {
-        Assert.Equal("http://127.0.0.1:50052", Commands.PredictionsCommands.HttpBase(null, "http://127.0.0.1:50051"));
-        Assert.Equal("https://maps.example:8444", Commands.PredictionsCommands.HttpBase(null, "https://maps.example:8443,https://other:8443"));
-        Assert.Equal("http://10.0.0.5:9000", Commands.PredictionsCommands.HttpBase(null, "10.0.0.5:8999"));
-        Assert.Equal("http://tiles.example/base", Commands.PredictionsCommands.HttpBase("http://tiles.example/base/", "http://127.0.0.1:50051"));
-    }
-
-    [Fact]
     public async Task Predict_passes_probabilities_rotation_averaging_camera_orientation_and_export_size_to_the_api()
     {
         await RunAsync("models", "import", Packages.Write(_files, "m.discomodel", seed: 7));
