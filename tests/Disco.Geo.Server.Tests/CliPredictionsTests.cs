@@ -155,8 +155,8 @@ public sealed class CliPredictionsTests() : ServerTests("cli-predictions")
         string photo = TestRasters.WritePlainPng(Path.Combine(_files, "room.png"), 72, 36, (lat, lon) => (byte)(lon < 0 ? 40 : 200));
         string level = Path.Combine(_files, "level");
         string turned = Path.Combine(_files, "turned");
-        Assert.Equal(0, (await RunAsync("predict", "--model", "land-water", "--out", level, photo, "--input-kind", "panorama", "--format", "geotiff")).ExitCode);
-        CliResult yawed = await RunAsync("predict", "--model", "land-water", "--out", turned, photo, "--input-kind", "panorama", "--format", "geotiff",
+        Assert.Equal(0, (await RunAsync("predict", "--model", "land-water", "--out", level, photo, "--input-kind", "panorama", "--format", "geotiff", "--probabilities")).ExitCode);
+        CliResult yawed = await RunAsync("predict", "--model", "land-water", "--out", turned, photo, "--input-kind", "panorama", "--format", "geotiff", "--probabilities",
             "--yaw", "90", "--pitch", "10", "--roll", "-5");
         Assert.True(yawed.ExitCode == 0, yawed.ToString());
         Assert.NotEqual(Band(Path.Combine(level, "room.tif"), out _), Band(Path.Combine(turned, "room.tif"), out _));
