@@ -36,6 +36,7 @@ public sealed class CliPredictionsTests() : ServerTests("cli-predictions")
 
         Assert.Equal(ExitCodes.NotFound, (await RunAsync("predictions", "list", "--model", "nope")).ExitCode);
         Assert.Contains(id, (await RunAsync("predictions", "list")).Output, StringComparison.Ordinal);
+        Assert.Equal(id + "\n", (await RunAsync("predictions", "list", "-q")).Output.ReplaceLineEndings("\n"));
 
         CliResult show = await RunAsync("predictions", "show", id, "--json");
         Assert.True(show.ExitCode == 0, show.ToString());

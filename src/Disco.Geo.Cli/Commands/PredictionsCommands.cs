@@ -29,7 +29,8 @@ internal static class PredictionsCommands
     {
         var model = new Option<string?>("--model", "-m") { Description = "Only predictions of this model (id or name)" };
         var requestId = new Option<string?>("--request-id") { Description = "Only the prediction made with this request id" };
-        var command = new Command("list", "List predictions, oldest first.") { model, requestId };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the ids, one per line (for scripts: id=$(disco predictions list -q | tail -n 1))" };
+        var command = new Command("list", "List predictions, oldest first.") { model, requestId, quiet };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
@@ -44,6 +45,13 @@ internal static class PredictionsCommands
             if (context.JsonOutput)
             {
                 context.WriteJson(predictions);
+            }
+            else if (context.Parse.GetValue(quiet))
+            {
+                foreach (Prediction prediction in predictions)
+                {
+                    await context.Output.WriteLineAsync(prediction.Id);
+                }
             }
             else
             {
