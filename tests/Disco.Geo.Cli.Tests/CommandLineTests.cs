@@ -115,6 +115,9 @@ public sealed class CommandLineTests
         Assert.Equal("https://maps.example:8444", PredictionsCommands.HttpBase(null, "https://maps.example:8443,https://other:8443"));
         Assert.Equal("http://10.0.0.5:9000", PredictionsCommands.HttpBase(null, "10.0.0.5:8999"));
         Assert.Equal("http://tiles.example/base", PredictionsCommands.HttpBase("http://tiles.example/base/", "http://127.0.0.1:50051"));
+        // A DNS name resolving to replicas gives no one host to serve tiles from: --http must say where.
+        UsageException unknown = Assert.Throws<UsageException>(() => PredictionsCommands.HttpBase(null, "dns:///disco.internal:50051"));
+        Assert.Contains("--http", unknown.Message, StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
