@@ -11,16 +11,23 @@ internal static class CliApp
     {
         RootCommand root = BuildRoot(output, error, interactive);
         ParseResult parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        List<string> errors = [.. parse.Errors.Select(e => e.Message), .. TypoSuggestions.OptionLikeArguments(parse).Select(o => $"Unrecognized option '{o}'.")];
+        if (errors.Count > 0)
         {
-            foreach (var parseError in parse.Errors)
+            foreach (string message in errors)
             {
-                await error.WriteLineAsync("error: " + parseError.Message);
+                await error.WriteLineAsync("error: " + message);
+            }
+
+            IReadOnlyList<string> hints = TypoSuggestions.For(parse);
+            foreach (string hint in hints)
+            {
+                await error.WriteLineAsync(hint);
             }
 
             await error.WriteLineAsync("Run `disco --help` (or `disco <command> --help`) for usage.");
             JsonErrors.Write(new CliContext(parse, output, error, interactive), "USAGE", ExitCodes.Usage,
-                string.Join(" ", parse.Errors.Select(e => e.Message)) + " Run `disco --help` (or `disco <command> --help`) for usage.");
+                string.Join(" ", errors.Concat(hints)) + " Run `disco --help` (or `disco <command> --help`) for usage.");
             return ExitCodes.Usage;
         }
 
@@ -44,6 +51,7 @@ internal static class CliApp
         root.Subcommands.Add(TrainCommand.Build(factory));
         root.Subcommands.Add(JobsCommands.Build(factory));
         root.Subcommands.Add(PredictCommand.Build(factory));
+        root.Subcommands.Add(PredictionsCommands.Build(factory));
         root.Subcommands.Add(ModelsCommands.Build(factory));
         root.Subcommands.Add(SamplesCommands.Build(factory));
         return root;

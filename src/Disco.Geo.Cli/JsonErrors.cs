@@ -59,7 +59,9 @@ internal static class JsonErrors
         }
 
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Relaxed escaping: the message is read by scripts and people in a terminal, never embedded in HTML, so
+        // quotes and backticks of command hints stay as they are instead of becoming \u0027 and \u0060.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteStartObject("error");

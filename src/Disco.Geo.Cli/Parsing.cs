@@ -123,6 +123,21 @@ internal static class Parsing
         }
     }
 
+    /// <summary>"WxH", e.g. "1440x720": an export's output size in pixels (both 1..65535; the server checks the rest).</summary>
+    public static (int Width, int Height) Size(string flag, string text)
+    {
+        string[] parts = text.Split('x', 'X');
+        if (parts.Length != 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int width)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int height)
+            || width is < 1 or > 65535 || height is < 1 or > 65535)
+        {
+            throw new UsageException($"{flag} '{text}' is not WIDTHxHEIGHT in pixels (each 1..65535), e.g. 1440x720.");
+        }
+
+        return (width, height);
+    }
+
     /// <summary>Parses "segmentation" into TrainingTask.Segmentation and the like (kebab or snake case).</summary>
     public static T Enum<T>(string flag, string text)
         where T : struct, Enum

@@ -220,7 +220,7 @@ public sealed partial class DiscoClient
     public Task<DeletePredictionResponse> DeletePredictionAsync(string prediction, CancellationToken cancellationToken = default) =>
         Predictions.DeleteAsync(prediction, cancellationToken);
 
-    /// <summary>Same as <see cref="PredictionsClient.ExportAsync"/> on <see cref="Predictions"/>, without progress.</summary>
+    /// <summary>Same as <see cref="PredictionsClient.ExportAsync(string, ExportFormat, string, IProgress{TransferProgress}?, CancellationToken)"/> on <see cref="Predictions"/>, without progress.</summary>
     /// <param name="prediction">Id or name.</param>
     /// <param name="format">GeoTIFF, COG, GeoJSON or PNG.</param>
     /// <param name="destinationPath">The file to create or replace.</param>

@@ -107,8 +107,20 @@ public sealed class PredictionsClient
     /// <param name="cancellationToken">Cancels the export; nothing is left at the destination.</param>
     public Task<FileMetadata> ExportAsync(string prediction, ExportFormat format, string destinationPath, IProgress<TransferProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
+        ExportAsync(new ExportPredictionRequest { Prediction = prediction, Format = format }, destinationPath, progress, cancellationToken);
+
+    /// <summary>
+    /// Exports a finished prediction as the request says (format, and for GeoTIFF, COG and PNG an output size), to a
+    /// file written like <see cref="ExportAsync(string, ExportFormat, string, IProgress{TransferProgress}?, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="request">Prediction, format, and width and height (0 = the grid's own).</param>
+    /// <param name="destinationPath">The file to create or replace.</param>
+    /// <param name="progress">Transfer progress, or null.</param>
+    /// <param name="cancellationToken">Cancels the export; nothing is left at the destination.</param>
+    public Task<FileMetadata> ExportAsync(ExportPredictionRequest request, string destinationPath, IProgress<TransferProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
         ChunkTransfer.ReceiveToFileAsync(
-            _calls, (_, o) => _stub.ExportPrediction(new ExportPredictionRequest { Prediction = prediction, Format = format }, o),
+            _calls, (_, o) => _stub.ExportPrediction(request, o),
             message => message.File, message => message.Chunk, destinationPath,
             resume: false, verifySha256: false, sidecar: true, progress, cancellationToken);
 }

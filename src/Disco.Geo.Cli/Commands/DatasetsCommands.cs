@@ -165,7 +165,7 @@ internal static class DatasetsCommands
     private static Command Show(CommandFactory factory)
     {
         var dataset = new Argument<string>("dataset") { Description = "Dataset id or name" };
-        var command = new Command("show", "Show one dataset.") { dataset };
+        var command = new Command("show", "Show one dataset and its provenance: source files, driver, CRS, bounds, size, bands and resampling.") { dataset };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
@@ -176,9 +176,9 @@ internal static class DatasetsCommands
                 return ExitCodes.Success;
             }
 
-            Display.Table(context, ["FIELD", "VALUE"], new[]
-            {
-                new[] { "id", found.Id },
+            List<string[]> rows =
+            [
+                ["id", found.Id],
                 ["name", found.Name],
                 ["kind", Display.Lower(found.Kind)],
                 ["size", Display.Bytes(found.Blob?.SizeBytes ?? 0)],
@@ -188,7 +188,15 @@ internal static class DatasetsCommands
                 ["bands", string.Join(", ", found.Bands.Select(b => $"{b.Name} ({Display.Lower(b.Role)})"))],
                 ["source", found.SourceDatasetId],
                 ["created", Display.Time(found.CreateTime)],
-            });
+            ];
+            if (found.Description.Length > 0)
+            {
+                rows.Add(["description", found.Description]);
+            }
+
+            rows.AddRange(found.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => new[] { "label " + l.Key, l.Value }));
+            rows.AddRange(ProvenanceRows.From(found.ProvenanceJson));
+            Display.Table(context, ["FIELD", "VALUE"], rows);
             return ExitCodes.Success;
         });
         return command;

@@ -29,9 +29,18 @@ internal static class PredictCommand
         var compare = new Option<bool>("--compare") { Description = "With --input-kind dataset: also write <name>-vs-labels.png, the class map beside the dataset's labels and their disagreement" };
         var kind = new Option<string>("--input-kind") { Description = "raster (default), panorama, or dataset (inputs are gridded dataset names)", DefaultValueFactory = _ => "raster" };
         var parallel = new Option<int>("--parallel", "-j") { Description = "Inputs processed at once", DefaultValueFactory = _ => 2 };
+        var rotationAveraging = new Option<int>("--rotation-averaging")
+        {
+            Description = "Average the model's output over N random test-time rotations of the sphere (0 or 1 = none; the server allows up to 64)",
+        };
+        var yaw = new Option<double>("--yaw") { Description = "With --input-kind panorama: camera yaw in degrees, applied as a rotation" };
+        var pitch = new Option<double>("--pitch") { Description = "With --input-kind panorama: camera pitch in degrees" };
+        var roll = new Option<double>("--roll") { Description = "With --input-kind panorama: camera roll in degrees" };
+        var probabilities = new Option<bool>("--probabilities") { Description = "Segmentation models: one probability band per class instead of the class map" };
+        var exportSize = new Option<string?>("--export-size") { Description = "Size WIDTHxHEIGHT in pixels of geotiff, cog and png outputs, e.g. 1440x720 (default: one pixel per grid node)" };
         var command = new Command("predict", "Predict with a model over many inputs, skipping what is done; a rerun resumes a half-finished batch.")
         {
-            inputs, model, manifest, output, format, kind, parallel, compare,
+            inputs, model, manifest, output, format, kind, parallel, compare, rotationAveraging, yaw, pitch, roll, probabilities, exportSize,
         };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
@@ -60,6 +69,46 @@ internal static class PredictCommand
                 throw new UsageException("--compare needs --input-kind dataset: only gridded datasets carry labels to compare with.");
             }
 
+            if (p.GetValue(rotationAveraging) < 0)
+            {
+                throw new UsageException($"--rotation-averaging must be 0 or more (0 or 1 = none), not {p.GetValue(rotationAveraging)}.");
+            }
+
+            var orientation = (Yaw: p.GetValue(yaw), Pitch: p.GetValue(pitch), Roll: p.GetValue(roll));
+            foreach ((string flag, Option<double> option) in new[] { ("--yaw", yaw), ("--pitch", pitch), ("--roll", roll) })
+            {
+                if (p.GetResult(option) is not null && inputKind != "panorama")
+                {
+                    throw new UsageException($"{flag} orients a 360° camera image: use it with --input-kind panorama.");
+                }
+
+                if (!double.IsFinite(p.GetValue(option)))
+                {
+                    throw new UsageException($"{flag} must be a finite number of degrees.");
+                }
+            }
+
+            bool probabilityMaps = p.GetValue(probabilities);
+            if (probabilityMaps && comparePicture)
+            {
+                throw new UsageException("--compare draws the class map beside the labels; it cannot be combined with --probabilities.");
+            }
+
+            (int Width, int Height) size = (0, 0);
+            if (p.GetValue(exportSize) is { } sizeText)
+            {
+                if (exportFormats.All(f => f == ExportFormat.Geojson))
+                {
+                    throw new UsageException("--export-size applies to geotiff, cog and png outputs; GeoJSON polygons have no pixel size.");
+                }
+
+                size = Parsing.Size("--export-size", sizeText);
+            }
+
+            var settings = new PredictSettings(
+                probabilityMaps ? PredictionOutput.Probabilities : PredictionOutput.Values, p.GetValue(rotationAveraging),
+                orientation.Yaw, orientation.Pitch, orientation.Roll, size.Width, size.Height);
+
             int degree = p.GetValue(parallel);
             if (degree is < 1 or > 64)
             {
@@ -86,7 +135,7 @@ internal static class PredictCommand
             {
                 await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = abort.Token }, async (item, token) =>
                 {
-                    BatchResult result = await RunOneAsync(client, found, item, inputKind, exportFormats, comparePicture, outDirectory, running,
+                    BatchResult result = await RunOneAsync(client, found, item, inputKind, settings, exportFormats, comparePicture, outDirectory, running,
                         (input, job) => context.Say($"{"started",-8} {input} (job {job})"), token);
                     results.Add(result);
                     context.Say($"{result.Status,-8} {result.Input}{(result.Output is null ? "" : " -> " + result.Output)}{(result.Error is null ? "" : ": " + result.Error)}{Scores(result.Metrics)}");
@@ -130,7 +179,7 @@ internal static class PredictCommand
     }
 
     private static async Task<BatchResult> RunOneAsync(
-        DiscoClient client, Model model, string item, string inputKind, ExportFormat[] formats, bool comparePicture, string outDirectory,
+        DiscoClient client, Model model, string item, string inputKind, PredictSettings settings, ExportFormat[] formats, bool comparePicture, string outDirectory,
         ConcurrentDictionary<string, string> running, Action<string, string> started, CancellationToken cancellationToken)
     {
         string stem = DatasetsClient.SuggestName(Path.GetFileName(item));
@@ -148,7 +197,7 @@ internal static class PredictCommand
         string? jobId = null;
         try
         {
-            var request = new PredictRequest { Model = model.Id, Output = PredictionOutput.Values, StreamTiles = comparePicture };
+            var request = new PredictRequest { Model = model.Id, Output = settings.Output, RotationAveraging = settings.RotationAveraging, StreamTiles = comparePicture };
             string inputIdentity;
             if (inputKind == "dataset")
             {
@@ -161,7 +210,13 @@ internal static class PredictCommand
                 UploadFileResponse upload = await client.Datasets.UploadFileAsync(item, $"{stem}-{sha256[..12]}", sha256, null, cancellationToken);
                 if (inputKind == "panorama")
                 {
-                    request.Panorama = new PanoramaSource { DatasetId = upload.Dataset.Id };
+                    request.Panorama = new PanoramaSource
+                    {
+                        DatasetId = upload.Dataset.Id,
+                        YawDegrees = settings.Yaw,
+                        PitchDegrees = settings.Pitch,
+                        RollDegrees = settings.Roll,
+                    };
                 }
                 else
                 {
@@ -174,7 +229,7 @@ internal static class PredictCommand
                 inputIdentity = inputKind + ":" + upload.Dataset.Id;
             }
 
-            request.RequestId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{model.Blob.Sha256}|{inputIdentity}|{request.Output}")))[..32];
+            request.RequestId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{model.Blob.Sha256}|{inputIdentity}|{request.Output}{settings.Identity}")))[..32];
             string? predictionId = null;
             PredictionSummary? summary = null;
             var map = new TileAssembler();
@@ -207,7 +262,13 @@ internal static class PredictCommand
             Dictionary<string, double>? metrics = summary?.Metrics.Count > 0 ? new Dictionary<string, double>(summary.Metrics) : null;
             for (int i = 0; i < formats.Length; i++)
             {
-                await client.Predictions.ExportAsync(predictionId, formats[i], outputs[i], null, cancellationToken);
+                var export = new ExportPredictionRequest { Prediction = predictionId, Format = formats[i] };
+                if (formats[i] != ExportFormat.Geojson)
+                {
+                    (export.Width, export.Height) = (settings.Width, settings.Height);
+                }
+
+                await client.Predictions.ExportAsync(export, outputs[i], null, cancellationToken);
             }
 
             if (comparePicture)
@@ -279,6 +340,18 @@ internal static class PredictCommand
 
     /// <summary>The comparison picture cannot be drawn for this input.</summary>
     private sealed class ComparisonException(string message) : Exception(message);
+
+    /// <summary>What the prediction flags ask of every input.</summary>
+    private sealed record PredictSettings(PredictionOutput Output, int RotationAveraging, double Yaw, double Pitch, double Roll, int Width, int Height)
+    {
+        /// <summary>
+        /// The part of the request id beyond model, input and output. Empty for the defaults, so request ids of batches
+        /// run before these flags existed stay the same and their finished predictions are re-used.
+        /// </summary>
+        public string Identity =>
+            (Math.Max(1, RotationAveraging) > 1 ? $"|rotations={RotationAveraging}" : "")
+            + (Yaw != 0 || Pitch != 0 || Roll != 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"|ypr={Yaw:R},{Pitch:R},{Roll:R}") : "");
+    }
 
     private sealed record BatchResult(
         string Input, string? Output, IReadOnlyList<string>? Outputs, string Status, string? PredictionId, IReadOnlyDictionary<string, double>? Metrics, string? Error,
