@@ -95,7 +95,11 @@ public sealed record IngestInspection(IReadOnlyList<SourceBandSpec> Bands, objec
 /// <param name="Paths">One raster or vector file, or several tiles to mosaic.</param>
 /// <param name="Sandbox">The files the source may consist of; every open goes through it.</param>
 /// <param name="DisplayName">How messages and provenance name the source (an upload's file name), or null for the file's own name.</param>
-public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null);
+public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null)
+{
+    /// <summary>Where an image without georeferencing lies (EPSG:4326 degrees), or null for a whole-Earth 2:1 image.</summary>
+    public GeoBounds? Bounds { get; init; }
+}
 
 /// <summary>What ingest produced: values [BandCount, nlat, nlon] on the requested grid, row-major.</summary>
 /// <param name="Values">Band values, length BandCount × nlat × nlon.</param>
@@ -224,7 +228,11 @@ public sealed record StoredModel(string ModelId, string Name, string PackagePath
 /// <param name="Sandbox">What a raster or photo file may read (required with <paramref name="RasterPath"/> and <paramref name="PanoramaPath"/>).</param>
 /// <param name="DisplayName">How messages name the raster or photo (an upload's file name), or null for the file's own name.</param>
 public sealed record PredictionInput(GriddedDataset? Gridded, string? RasterPath, CameraOrientation? Panorama, string? PanoramaPath,
-    SourceSandbox? Sandbox = null, string? DisplayName = null);
+    SourceSandbox? Sandbox = null, string? DisplayName = null)
+{
+    /// <summary>Where a raster without georeferencing lies (EPSG:4326 degrees), or null for a whole-Earth 2:1 image.</summary>
+    public GeoBounds? Bounds { get; init; }
+}
 
 /// <summary>How a prediction runs.</summary>
 /// <param name="Probabilities">Class probabilities instead of values (segmentation models only).</param>

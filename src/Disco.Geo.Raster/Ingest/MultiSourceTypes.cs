@@ -7,7 +7,14 @@ namespace Disco.Geo.Raster.Ingest;
 /// <param name="Paths">One raster or vector file, or several tiles to mosaic.</param>
 /// <param name="Sandbox">The files the source may consist of; every open goes through it.</param>
 /// <param name="DisplayName">How messages and provenance name the source (an upload's file name), or null for the file's own name.</param>
-public sealed record SourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null);
+public sealed record SourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null)
+{
+    /// <summary>
+    /// Where an image without georeferencing lies (EPSG:4326 degrees, outer edges), or null for a whole-Earth plate
+    /// carrée (2:1). A georeferenced source with bounds is refused: its own georeferencing wins, silently or not.
+    /// </summary>
+    public GeoBounds? Bounds { get; init; }
+}
 
 /// <summary>
 /// One band a multi-source ingest is asked for. Fields keep a request's meaning of "unset": a null role or resampling

@@ -78,6 +78,11 @@ internal sealed class PredictionGrpcService(
             violations.Add(("panorama", "yaw, pitch and roll must be finite angles in degrees."));
         }
 
+        if (request.InputCase == PredictRequest.InputOneofCase.Raster)
+        {
+            BoundsMapping.AddViolations(violations, "raster.bounds", request.Raster.Bounds);
+        }
+
         Validation.ThrowIfAny(violations);
         PredictionJobSpec asked = JobSpecReader.Prediction(request);
         // A raster that names neither location: the application refuses it once the model is known, as it always has.

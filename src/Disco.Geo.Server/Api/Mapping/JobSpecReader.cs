@@ -30,8 +30,8 @@ internal sealed class JobSpecReader : IJobSpecReader
         var sources = new List<IngestSourceSpec>();
         IngestSourceSpec? main = request.SourceCase switch
         {
-            IngestDatasetRequest.SourceOneofCase.DatasetId => new IngestSourceSpec("dataset_id", request.DatasetId, []),
-            IngestDatasetRequest.SourceOneofCase.ServerPath => new IngestSourceSpec("server_path.path", null, [request.ServerPath.Path]),
+            IngestDatasetRequest.SourceOneofCase.DatasetId => new IngestSourceSpec("dataset_id", request.DatasetId, []) { Bounds = BoundsMapping.ToEngine(request.Bounds) },
+            IngestDatasetRequest.SourceOneofCase.ServerPath => new IngestSourceSpec("server_path.path", null, [request.ServerPath.Path]) { Bounds = BoundsMapping.ToEngine(request.Bounds) },
             IngestDatasetRequest.SourceOneofCase.Tiles => new IngestSourceSpec("tiles.paths", null, [.. request.Tiles.Paths]),
             _ => null,
         };
@@ -41,9 +41,10 @@ internal sealed class JobSpecReader : IJobSpecReader
             for (int i = 0; i < request.AdditionalSources.Count; i++)
             {
                 RasterSource extra = request.AdditionalSources[i];
-                sources.Add(extra.LocationCase == RasterSource.LocationOneofCase.DatasetId
+                IngestSourceSpec source = extra.LocationCase == RasterSource.LocationOneofCase.DatasetId
                     ? new IngestSourceSpec($"additional_sources[{i}]", extra.DatasetId, [])
-                    : new IngestSourceSpec($"additional_sources[{i}]", null, [extra.ServerPath]));
+                    : new IngestSourceSpec($"additional_sources[{i}]", null, [extra.ServerPath]);
+                sources.Add(source with { Bounds = BoundsMapping.ToEngine(extra.Bounds) });
             }
         }
 
@@ -58,8 +59,9 @@ internal sealed class JobSpecReader : IJobSpecReader
         {
             PredictRequest.InputOneofCase.Dataset => new PredictionInputSpec(PredictionInputKind.Dataset, request.Dataset),
             PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
-                new PredictionInputSpec(PredictionInputKind.ServerPath, request.Raster.ServerPath),
-            PredictRequest.InputOneofCase.Raster => new PredictionInputSpec(PredictionInputKind.UploadedRaster, request.Raster.DatasetId),
+                new PredictionInputSpec(PredictionInputKind.ServerPath, request.Raster.ServerPath, Bounds: BoundsMapping.ToEngine(request.Raster.Bounds)),
+            PredictRequest.InputOneofCase.Raster =>
+                new PredictionInputSpec(PredictionInputKind.UploadedRaster, request.Raster.DatasetId, Bounds: BoundsMapping.ToEngine(request.Raster.Bounds)),
             PredictRequest.InputOneofCase.Panorama =>
                 new PredictionInputSpec(PredictionInputKind.Panorama, request.Panorama.DatasetId, PredictionMapping.ToOrientation(request.Panorama)),
             _ => new PredictionInputSpec(PredictionInputKind.None, ""),

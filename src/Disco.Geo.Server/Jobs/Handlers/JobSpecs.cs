@@ -1,5 +1,6 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Gdal;
+using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Storage.Records;
@@ -26,7 +27,11 @@ internal interface IJobSpecReader
 }
 
 /// <summary>One source of an ingest: an upload (<paramref name="DatasetId"/>) or files by server path; <paramref name="Field"/> is the request field that names it, for messages.</summary>
-internal sealed record IngestSourceSpec(string Field, string? DatasetId, IReadOnlyList<string> ServerPaths);
+internal sealed record IngestSourceSpec(string Field, string? DatasetId, IReadOnlyList<string> ServerPaths)
+{
+    /// <summary>Where an image without georeferencing lies, or null for a whole-Earth 2:1 image.</summary>
+    public GeoBounds? Bounds { get; init; }
+}
 
 /// <summary>An ingest job: its sources (the first is the main one), the target grid and bands, and the dataset to create.</summary>
 internal sealed record IngestJobSpec(
@@ -56,7 +61,8 @@ internal enum PredictionInputKind
     Panorama,
 }
 
-internal sealed record PredictionInputSpec(PredictionInputKind Kind, string Reference, CameraOrientation? Orientation = null);
+/// <summary>A prediction's input; <paramref name="Bounds"/> places a raster without georeferencing (null = whole globe, 2:1).</summary>
+internal sealed record PredictionInputSpec(PredictionInputKind Kind, string Reference, CameraOrientation? Orientation = null, GeoBounds? Bounds = null);
 
 /// <summary>A prediction job: the model (id or name), the input, the engine settings and the live tile height.</summary>
 internal sealed record PredictionJobSpec(string Model, PredictionInputSpec Input, PredictionSettings Settings, int RowsPerTile);
