@@ -83,9 +83,14 @@ internal static class DatasetsCommands
                           "for a 0/255 mask (every value present must be listed). N = position of the --band it applies to, needed only with several label bands.",
         };
         var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of following it" };
+        var bounds = new Option<string?>("--bounds")
+        {
+            Description = "WEST,SOUTH,EAST,NORTH in degrees: where the main source lies when it is an image without georeferencing, e.g. 0,0,90,45",
+        };
         var command = new Command("ingest",
             "Resample an uploaded file or server-side files onto a sphere grid (a job): georeferenced rasters (several --path are tiles to mosaic), " +
-            "vector layers (rasterised), or images without georeferencing that are exactly 2:1 (taken as global EPSG:4326 maps).") { name, from, path, grid, extra, bands, labelMap, detach };
+            "vector layers (rasterised), or images without georeferencing, placed at --bounds or, without it, taken as global EPSG:4326 maps when exactly 2:1.")
+            { name, from, path, grid, extra, bands, labelMap, detach, bounds };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             var request = new IngestDatasetRequest { Name = context.Parse.GetValue(name)!, Grid = Parsing.Grid(context.Parse.GetValue(grid)!) };
@@ -107,6 +112,16 @@ internal static class DatasetsCommands
             else
             {
                 request.Tiles = new TileListSource { Paths = { paths } };
+            }
+
+            if (context.Parse.GetValue(bounds) is { } boundsText)
+            {
+                if (paths.Length > 1)
+                {
+                    throw new UsageException("--bounds places one image without georeferencing; tiles (several --path) carry their own georeferencing.");
+                }
+
+                request.Bounds = Parsing.Bounds("--bounds", boundsText);
             }
 
             foreach (string additional in context.Parse.GetValue(extra) ?? [])
