@@ -279,7 +279,7 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
             }
         }
 
-        string png = Path.Combine(fixture.Files, "region.png");
+        string png = Path.Combine(fixture.Files, "placed-region.png");
         using (GdalDataset memory = GdalDataset.CreateInMemory(width, height, 1, GdalDataType.Byte))
         {
             memory.GetBand(1).Write<byte>(pixels, 0, 0, width, height);
@@ -289,7 +289,7 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         }
 
         File.Delete(png + ".aux.xml");
-        string tif = Path.Combine(fixture.Files, "region.tif");
+        string tif = Path.Combine(fixture.Files, "referenced-region.tif");
         using (GdalDataset dataset = GdalDataset.Create("GTiff", tif, width, height, 1, GdalDataType.Byte))
         {
             dataset.SetGeoTransform(GeoTransform.NorthUp(0, 45, 90.0 / width, 45.0 / height));
