@@ -122,7 +122,8 @@ internal static class PredictCommand
 
             var settings = new PredictSettings(
                 probabilityMaps ? PredictionOutput.Probabilities : PredictionOutput.Values, p.GetValue(rotationAveraging),
-                orientation.Yaw, orientation.Pitch, orientation.Roll, size.Width, size.Height) { Bounds = placed };
+                orientation.Yaw, orientation.Pitch, orientation.Roll, size.Width, size.Height)
+            { Bounds = placed };
 
             int degree = p.GetValue(parallel);
             if (degree is < 1 or > 64)
