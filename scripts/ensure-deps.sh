@@ -2,6 +2,7 @@
 # Makes sure the system packages Disco.Geo needs are installed (Debian/Ubuntu):
 #   libgdal32 (or a later soname) + gdal-bin   the GDAL C library we bind, and its command-line tools
 #   python3-grpcio python3-grpc-tools          only for the independent Python client test (--with-python)
+#   chromium                                   only for the headless-browser map tile test (--with-browser)
 # Installs them with apt as root or through sudo; otherwise prints the exact command to run and fails.
 set -euo pipefail
 
@@ -9,10 +10,18 @@ need=()
 # Checked one by one: a machine may have the library (pulled in by another package) without the tools.
 ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b' || need+=(libgdal32)
 command -v gdal_translate >/dev/null 2>&1 || need+=(gdal-bin)
-if [[ "${1:-}" == "--with-python" ]]; then
-  # Debian's interpreter, which the Python client test runs (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
-  /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-python)
+      # Debian's interpreter, which the Python client test runs (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
+      /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools) ;;
+    --with-browser)
+      command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
+    *)
+      echo "Unknown option '$option'; use --with-python and/or --with-browser." >&2
+      exit 2 ;;
+  esac
+done
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
 command="apt-get install -y --no-install-recommends ${need[*]}"

@@ -13,6 +13,7 @@ internal static class TileRoutes
     public const string TileJsonRoute = "/tiles/{predictionId}/{tileMatrixSet}/tilejson.json";
     public const string DefaultTileJsonRoute = "/tiles/{predictionId}/tilejson.json";
     public const string WmtsRoute = "/tiles/{predictionId}/WMTSCapabilities.xml";
+    public const string ViewerRoute = "/tiles/{predictionId}/viewer.html";
     private const string CorsPolicy = "tiles";
     private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
 
@@ -58,6 +59,7 @@ internal static class TileRoutes
         app.MapMethods(DefaultTileJsonRoute, Methods, (string predictionId, HttpContext context, IPredictionMaps maps, IMapTileRenderer renderer, CancellationToken cancellationToken) =>
             GetTileJsonAsync(predictionId, TileMatrixSets.WebMercatorQuad, context, maps, renderer, cancellationToken)).RequireCors(CorsPolicy);
         app.MapMethods(WmtsRoute, Methods, GetWmtsCapabilitiesAsync).RequireCors(CorsPolicy);
+        app.MapMethods(ViewerRoute, Methods, GetViewerAsync);
     }
 
     /// <summary>
@@ -90,6 +92,26 @@ internal static class TileRoutes
         MapLegend legend = await renderer.DescribeAsync(map, cancellationToken);
         byte[] body = TileJsonDocument.Write(BaseUrl(context.Request), map, tileMatrixSet, format, legend);
         return ImmutableResponses.Content(context, body, "application/json");
+    }
+
+    private static async Task<IResult> GetViewerAsync(
+        string predictionId, HttpContext context, IPredictionMaps maps, IMapTileRenderer renderer, CancellationToken cancellationToken)
+    {
+        string? zoomText = context.Request.Query["z"];
+        int zoom = 1;
+        if (zoomText is not null && (!int.TryParse(zoomText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out zoom) || zoom > MapViewerPage.MaxViewerZoom))
+        {
+            return ImmutableResponses.Text(404, $"The viewer shows zoom levels 0..{MapViewerPage.MaxViewerZoom}; z={Disco.Geo.Server.Problems.ClientText.Shorten(zoomText)} is not one.\n");
+        }
+
+        (PredictionMap? map, IResult? refusal) = await TileEndpoint.FindAsync(predictionId, maps, cancellationToken);
+        if (map is null)
+        {
+            return refusal!;
+        }
+
+        MapLegend legend = await renderer.DescribeAsync(map, cancellationToken);
+        return ImmutableResponses.Content(context, MapViewerPage.Write(BaseUrl(context.Request), map, zoom, legend), "text/html; charset=utf-8");
     }
 
     private static async Task<IResult> GetWmtsCapabilitiesAsync(

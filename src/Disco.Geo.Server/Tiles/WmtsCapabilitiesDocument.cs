@@ -62,6 +62,13 @@ internal static class WmtsCapabilitiesDocument
         xml.WriteElementString("UpperCorner", Ows, "180 90");
         xml.WriteEndElement();
         xml.WriteElementString("Identifier", Ows, map.PredictionId);
+        // The extent in each set's own CRS: without it clients project the WGS 84 box, whose poles lie at infinite
+        // Web Mercator y (GDAL then makes a raster thousands of rows tall).
+        foreach (string set in TileMatrixSets.All)
+        {
+            WriteBoundingBox(xml, set);
+        }
+
         xml.WriteStartElement("Style", Wmts);
         xml.WriteAttributeString("isDefault", "true");
         xml.WriteElementString("Identifier", Ows, "default");
@@ -94,12 +101,7 @@ internal static class WmtsCapabilitiesDocument
     {
         xml.WriteStartElement("TileMatrixSet", Wmts);
         xml.WriteElementString("Identifier", Ows, set);
-        (double minX, double minY, double maxX, double maxY) = TileMatrixSets.Extent(set);
-        xml.WriteStartElement("BoundingBox", Ows);
-        xml.WriteAttributeString("crs", TileMatrixSets.CrsUrn(set));
-        xml.WriteElementString("LowerCorner", Ows, Pair(minX, minY));
-        xml.WriteElementString("UpperCorner", Ows, Pair(maxX, maxY));
-        xml.WriteEndElement();
+        WriteBoundingBox(xml, set);
         xml.WriteElementString("SupportedCRS", Ows, TileMatrixSets.CrsUrn(set));
         if (set == TileMatrixSets.WebMercatorQuad)
         {
@@ -123,6 +125,16 @@ internal static class WmtsCapabilitiesDocument
             xml.WriteEndElement();
         }
 
+        xml.WriteEndElement();
+    }
+
+    private static void WriteBoundingBox(XmlWriter xml, string set)
+    {
+        (double minX, double minY, double maxX, double maxY) = TileMatrixSets.Extent(set);
+        xml.WriteStartElement("BoundingBox", Ows);
+        xml.WriteAttributeString("crs", TileMatrixSets.CrsUrn(set));
+        xml.WriteElementString("LowerCorner", Ows, Pair(minX, minY));
+        xml.WriteElementString("UpperCorner", Ows, Pair(maxX, maxY));
         xml.WriteEndElement();
     }
 
