@@ -1,4 +1,6 @@
 using System.Net;
+using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Records;
 using Disco.Geo.Server.Tests.Infrastructure;
 
 namespace Disco.Geo.Server.Tests.Tiles;
@@ -68,6 +70,28 @@ public sealed class TileHttpTests(TilePredictions predictions) : IClassFixture<T
         byte[] bytes = await webp.Content.ReadAsByteArrayAsync();
         Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
         Assert.Equal("WEBP", System.Text.Encoding.ASCII.GetString(bytes, 8, 4));
+
+        // Lossless: GDAL decodes the WebP tile to exactly the PNG tile's pixels (class colours and transparency).
+        string directory = Temp.Directory("tiles-webp");
+        try
+        {
+            string pngPath = Path.Combine(directory, "tile.png"), webpPath = Path.Combine(directory, "tile.webp");
+            await File.WriteAllBytesAsync(pngPath, await a.Content.ReadAsByteArrayAsync());
+            await File.WriteAllBytesAsync(webpPath, bytes);
+            using Disco.Geo.Gdal.GdalDataset png = Disco.Geo.Gdal.GdalDataset.Open(pngPath), decoded = Disco.Geo.Gdal.GdalDataset.Open(webpPath);
+            Assert.Equal((256, 256, 4), (decoded.Width, decoded.Height, decoded.BandCount));
+            for (int b = 1; b <= 4; b++)
+            {
+                byte[] expected = new byte[256 * 256], actual = new byte[256 * 256];
+                png.GetBand(b).Read<byte>(expected, 0, 0, 256, 256);
+                decoded.GetBand(b).Read<byte>(actual, 0, 0, 256, 256);
+                Assert.True(expected.AsSpan().SequenceEqual(actual), $"band {b} of the WebP tile differs from the PNG tile");
+            }
+        }
+        finally
+        {
+            Temp.Delete(directory);
+        }
     }
 
     [Theory]
@@ -90,6 +114,32 @@ public sealed class TileHttpTests(TilePredictions predictions) : IClassFixture<T
         Assert.StartsWith(reason, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Null(response.Headers.ETag);
         Assert.Null(response.Headers.CacheControl);
+    }
+
+    [Theory]
+    [InlineData("Pending")]
+    [InlineData("Failed")]
+    public async Task A_prediction_that_is_not_finished_is_409_with_its_state_and_never_cached(string state)
+    {
+        string stateText = state.ToLowerInvariant();
+        // The finished prediction's record under a new id, in another state: what the catalog holds while a
+        // prediction job runs or after it failed.
+        var catalog = predictions.Server.Get<ICatalog>();
+        PredictionRecord record = (await catalog.FindPredictionAsync(Id, CancellationToken.None))!.Clone();
+        record.Id = Ids.New(Ids.Prediction);
+        record.Name = "unfinished-" + stateText;
+        record.RequestId = "";
+        record.State = Enum.Parse<PredictionRecordState>(state);
+        await catalog.SavePredictionAsync(record, CancellationToken.None);
+
+        foreach (string path in new[] { $"/tiles/{record.Id}/WebMercatorQuad/0/0/0.png", $"/tiles/{record.Id}/tilejson.json", $"/tiles/{record.Id}/WMTSCapabilities.xml" })
+        {
+            using HttpResponseMessage response = await SendAsync(HttpMethod.Get, path);
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Equal($"Prediction {record.Id} is {stateText}; only finished predictions have a map.\n", await response.Content.ReadAsStringAsync());
+            Assert.Null(response.Headers.CacheControl);
+            Assert.Null(response.Headers.ETag);
+        }
     }
 
     [Fact]
