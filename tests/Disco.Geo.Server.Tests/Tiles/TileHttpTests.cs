@@ -79,13 +79,20 @@ public sealed class TileHttpTests(TilePredictions predictions) : IClassFixture<T
             await File.WriteAllBytesAsync(pngPath, await a.Content.ReadAsByteArrayAsync());
             await File.WriteAllBytesAsync(webpPath, bytes);
             using Disco.Geo.Gdal.GdalDataset png = Disco.Geo.Gdal.GdalDataset.Open(pngPath), decoded = Disco.Geo.Gdal.GdalDataset.Open(webpPath);
-            Assert.Equal((256, 256, 4), (decoded.Width, decoded.Height, decoded.BandCount));
-            for (int b = 1; b <= 4; b++)
+            Assert.Equal((256, 256), (decoded.Width, decoded.Height));
+            byte[] Read(Disco.Geo.Gdal.GdalDataset image, int band)
             {
-                byte[] expected = new byte[256 * 256], actual = new byte[256 * 256];
-                png.GetBand(b).Read<byte>(expected, 0, 0, 256, 256);
-                decoded.GetBand(b).Read<byte>(actual, 0, 0, 256, 256);
-                Assert.True(expected.AsSpan().SequenceEqual(actual), $"band {b} of the WebP tile differs from the PNG tile");
+                byte[] pixels = new byte[256 * 256];
+                image.GetBand(band).Read<byte>(pixels, 0, 0, 256, 256);
+                return pixels;
+            }
+
+            // libwebp leaves out an alpha channel that is opaque everywhere (this global map's tile is), and GDAL then
+            // decodes three bands; a tile with transparent pixels keeps its fourth.
+            Assert.True(decoded.BandCount == 4 || Read(png, 4).All(a => a == 255), $"the WebP tile has {decoded.BandCount} bands but the PNG tile has transparent pixels");
+            for (int band = 1; band <= decoded.BandCount; band++)
+            {
+                Assert.True(Read(png, band).AsSpan().SequenceEqual(Read(decoded, band)), $"band {band} of the WebP tile differs from the PNG tile");
             }
         }
         finally
