@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system packages Disco.Geo needs are installed (Debian/Ubuntu):
 #   libgdal32 (or a later soname) + gdal-bin   the GDAL C library we bind, and its command-line tools
-#   python3-grpcio python3-grpc-tools          only for the independent Python client test (--with-python)
+#   python3-grpcio python3-grpc-tools          the Python client (clients/python) and its tests (--with-python):
+#   python3-numpy python3-xarray               gRPC, stub generation, prediction arrays, labelled DataArrays
 #   chromium                                   only for the headless-browser map tile test (--with-browser)
 # Installs them with apt as root or through sudo; otherwise prints the exact command to run and fails.
 set -euo pipefail
@@ -13,8 +14,10 @@ command -v gdal_translate >/dev/null 2>&1 || need+=(gdal-bin)
 for option in "$@"; do
   case "$option" in
     --with-python)
-      # Debian's interpreter, which the Python client test runs (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
-      /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools) ;;
+      # Debian's interpreter, which the Python client tests run (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
+      /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
+      /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+      /usr/bin/python3 -c 'import xarray' 2>/dev/null || need+=(python3-xarray) ;;
     --with-browser)
       command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
     *)

@@ -165,7 +165,7 @@ internal static class ChunkTransfer
     /// <param name="destinationPath">The file to create or replace.</param>
     /// <param name="resume">Retry transient failures from the bytes already received.</param>
     /// <param name="verifySha256">Hash the received file and compare with the announced SHA-256.</param>
-    /// <param name="sidecar">Write (or remove a stale) DESTINATION.aux.xml.</param>
+    /// <param name="sidecar">Write (or remove a stale) DESTINATION.aux.xml, and the STAC Item of a prediction export (see <see cref="StacItemFiles"/>).</param>
     /// <param name="progress">Transfer progress, or null.</param>
     /// <param name="cancellationToken">Stops the transfer.</param>
     public static async Task<FileMetadata> ReceiveToFileAsync<TResponse>(
@@ -212,6 +212,11 @@ internal static class ChunkTransfer
                 {
                     // A sidecar left from an earlier file of that name would describe the wrong raster.
                     File.Delete(auxXml);
+                }
+
+                if (announced.StacItemJson.Length > 0)
+                {
+                    await StacItemFiles.WriteBesideAsync(destinationPath, announced.StacItemJson, cancellationToken);
                 }
             }
 

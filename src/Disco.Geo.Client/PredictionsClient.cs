@@ -84,6 +84,8 @@ public sealed class PredictionsClient
     /// <summary>
     /// Exports a finished prediction to a file (written to a temporary name, checked, then renamed). GeoTIFF and COG
     /// class maps come with GDAL's sidecar, written as destinationPath.aux.xml, so GIS software shows the class names.
+    /// Every export also writes the prediction's STAC Item beside the file as NAME.stac.json (NAME: the file name
+    /// without its extension); exports of one prediction to the same NAME in several formats share that Item.
     /// </summary>
     /// <param name="prediction">Id or name.</param>
     /// <param name="format">GeoTIFF, COG, GeoJSON or PNG.</param>

@@ -12,7 +12,7 @@ public static class EngineRegistration
 {
     /// <summary>
     /// Adds <see cref="IIngestEngine"/>, <see cref="IPredictionExporter"/>, <see cref="IDatasetExporter"/> and
-    /// <see cref="IMapTileRenderer"/> on Disco.Geo.Raster (GDAL), and <see cref="ITrainingEngine"/>,
+    /// <see cref="IMapTileRenderer"/> and <see cref="IRasterFileInspector"/> on Disco.Geo.Raster (GDAL), and <see cref="ITrainingEngine"/>,
     /// <see cref="IPredictionEngine"/> and <see cref="IModelCardReader"/> on the DISCO engine (Disco.Geo.Sphere,
     /// TorchSharp). The caller registers <see cref="EngineOptions"/> and logging.
     /// </summary>
@@ -25,6 +25,7 @@ public static class EngineRegistration
         services.AddSingleton<IPredictionExporter>(provider => provider.GetRequiredService<RasterPredictionExporter>());
         services.AddSingleton<IDatasetExporter>(provider => provider.GetRequiredService<RasterPredictionExporter>());
         services.AddSingleton<IMapTileRenderer, RasterMapTileRenderer>();
+        services.AddSingleton<IRasterFileInspector, GdalRasterFileInspector>();
         services.AddSingleton<IModelCardReader, ModelPackageCardReader>();
         services.AddSingleton<ITrainingEngine, DiscoTrainingEngine>();
         services.AddSingleton(provider => new LoadedModelCache(provider.GetRequiredService<ILogger<LoadedModelCache>>()));

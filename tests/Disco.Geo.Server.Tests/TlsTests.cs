@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Disco.Geo.Client;
@@ -17,20 +16,10 @@ public sealed class TlsTests
         string directory = Temp.Directory("tls");
         try
         {
-            using ECDsa caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var caRequest = new CertificateRequest("CN=disco test CA", caKey, HashAlgorithmName.SHA256);
-            caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-            using X509Certificate2 ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-
-            using X509Certificate2 server = Issue(ca, caKey, "CN=127.0.0.1", serverAuth: true);
-            using X509Certificate2 client = Issue(ca, caKey, "CN=disco client", serverAuth: false);
-            string caPath = Path.Combine(directory, "ca.pem");
-            string certPath = Path.Combine(directory, "server.pem");
-            string keyPath = Path.Combine(directory, "server.key");
-            await File.WriteAllTextAsync(caPath, ca.ExportCertificatePem());
-            await File.WriteAllTextAsync(certPath, server.ExportCertificatePem());
-            await File.WriteAllTextAsync(keyPath, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            using var certificates = new TestCertificates();
+            X509Certificate2 ca = certificates.Authority;
+            using X509Certificate2 client = certificates.Issue("CN=disco client", serverAuth: false);
+            (string caPath, string certPath, string keyPath) = await certificates.WriteServerFilesAsync(directory);
 
             await using TestServer host = await TestServer.StartAsync(["--tls-cert", certPath, "--tls-key", keyPath, "--client-ca", caPath], listen: "0.0.0.0:0");
             int port = new Uri(host.GrpcAddress.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
@@ -53,23 +42,5 @@ public sealed class TlsTests
         {
             Temp.Delete(directory);
         }
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, ECDsa caKey, string subject, bool serverAuth)
-    {
-        using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (serverAuth)
-        {
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-        }
-
-        byte[] serial = RandomNumberGenerator.GetBytes(8);
-        using X509Certificate2 issued = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), serial);
-        // Kestrel and SslStream need the key in a form the platform can use for the handshake.
-        return X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
     }
 }

@@ -3,6 +3,7 @@ using Disco.Geo.Engine;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Predictions;
+using Disco.Geo.Server.Application.Stac;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
@@ -13,6 +14,7 @@ using Disco.Geo.Server.Observability;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Services;
+using Disco.Geo.Server.Stac;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Tiles;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -144,6 +146,7 @@ internal static class DiscoServer
         services.AddSingleton<UploadReceiver>();
         services.AddSingleton<FileTransfers>();
         services.AddSingleton<FileExports>();
+        services.AddSingleton<PredictionStac>();
         services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
         services.AddSingleton<IJobSpecReader, JobSpecReader>();
         services.AddSingleton<ImportRoots>();
@@ -216,6 +219,7 @@ internal static class DiscoServer
             ? Results.Text("NOT_SERVING\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("SERVING\n"));
         app.MapTileEndpoints();
+        StacEndpoints.Map(app);
         return app;
     }
 

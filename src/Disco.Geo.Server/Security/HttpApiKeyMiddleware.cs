@@ -5,7 +5,7 @@ using Grpc.AspNetCore.Server;
 namespace Disco.Geo.Server.Security;
 
 /// <summary>
-/// Requires the API key on every request that is not a gRPC method call (/metrics, /tiles, unknown paths; /healthz
+/// Requires the API key on every request that is not a gRPC method call (/metrics, /tiles, /stac, unknown paths; /healthz
 /// stays open for probes) and counts those requests by route and status. gRPC method calls pass through: the
 /// <see cref="ApiKeyInterceptor"/> checks them. The decision is made on the endpoint routing matched (it runs after
 /// UseRouting), never on request headers: a client chooses its Content-Type, so "looks like gRPC" proves nothing.
@@ -21,7 +21,9 @@ internal sealed class HttpApiKeyMiddleware(RequestDelegate next, ApiKeyCheck che
         }
 
         string path = context.Request.Path.Value ?? "";
-        string route = path.StartsWith("/tiles/", StringComparison.Ordinal) ? "/tiles" : path is "/metrics" or "/healthz" ? path : "other";
+        string route = path.StartsWith("/tiles/", StringComparison.Ordinal) ? "/tiles"
+            : path == "/stac" || path.StartsWith("/stac/", StringComparison.Ordinal) ? "/stac"
+            : path is "/metrics" or "/healthz" ? path : "other";
         if (route != "/healthz" && !check.Accepts(context.Request.Headers[SecurityOptions.ApiKeyHeader], context.Request.Headers.Authorization))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;

@@ -4,6 +4,7 @@ using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
 using Disco.Geo.Server.Application.Predictions;
 using Disco.Geo.Server.Application.Queries;
+using Disco.Geo.Server.Application.Stac;
 using Disco.Geo.Server.Application.Tiles;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Diagnostics;
@@ -32,6 +33,7 @@ internal sealed class PredictionGrpcService(
     PredictionMaps maps,
     FileExports exports,
     LivePredictionTiles liveTiles,
+    PredictionStac stac,
     IOptions<LimitsOptions> limitOptions) : PredictionService.PredictionServiceBase
 {
     /// <summary>Most rotations a prediction may average over: each one is a full forward pass.</summary>
@@ -182,13 +184,15 @@ internal sealed class PredictionGrpcService(
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
         PredictionMap map = await maps.MapAsync(prediction, cancellationToken);
         string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
+        string format = request.Format.ToString().ToLowerInvariant();
         await exports.ExportAsync(
-            prediction.Id, "." + request.Format.ToString().ToLowerInvariant(),
+            prediction.Id, "." + format,
             temp => exporter.ExportAsync(map, PredictionMapping.ToEngine(request.Format), request.Width, request.Height, temp, cancellationToken),
             prediction.Name + extension,
             file => responseStream.WriteAsync(new ExportPredictionResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
             piece => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
-            cancellationToken);
+            cancellationToken,
+            (path, file) => stac.DescribeExportAsync(prediction.Id, format, path, file, cancellationToken));
     }
 
     private async Task<Prediction> FindAsync(string reference, CancellationToken cancellationToken)

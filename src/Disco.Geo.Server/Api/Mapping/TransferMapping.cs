@@ -25,5 +25,6 @@ internal static class TransferMapping
         SizeBytes = file.SizeBytes,
         Sha256 = file.Sha256,
         AuxXml = file.AuxXml,
+        StacItemJson = file.StacItemJson,
     };
 }

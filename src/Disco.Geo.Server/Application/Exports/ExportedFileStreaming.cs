@@ -13,8 +13,12 @@ internal static class ExportedFileStreaming
     /// <summary>GDAL's sidecar of a written file: where category names and raster attribute tables go.</summary>
     public static string SidecarOf(string path) => path + ".aux.xml";
 
+    /// <summary>
+    /// Streams the file at <paramref name="path"/>; <paramref name="describe"/>, when given, returns the STAC Item JSON of
+    /// the written file (from its path and metadata) to send with the metadata.
+    /// </summary>
     public static async Task StreamAsync(string path, string fileName, string contentType, Func<ExportedFile, Task> writeMetadata, Func<FilePiece, Task> writePiece,
-        int chunkBytes, ServerMetrics metrics, CancellationToken cancellationToken)
+        int chunkBytes, ServerMetrics metrics, CancellationToken cancellationToken, Func<string, ExportedFile, Task<string>>? describe = null)
     {
         string sidecar = SidecarOf(path);
         var metadata = new ExportedFile(
@@ -23,6 +27,11 @@ internal static class ExportedFileStreaming
             new FileInfo(path).Length,
             await FileHashes.Sha256Async(path, 0, cancellationToken),
             File.Exists(sidecar) ? await File.ReadAllTextAsync(sidecar, cancellationToken) : string.Empty);
+        if (describe is not null)
+        {
+            metadata = metadata with { StacItemJson = await describe(path, metadata) };
+        }
+
         await writeMetadata(metadata);
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
         await FileSender.SendAsync(stream, 0, chunkBytes, writePiece, metrics, cancellationToken);

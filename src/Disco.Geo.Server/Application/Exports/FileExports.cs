@@ -17,10 +17,11 @@ internal sealed class FileExports(DataDirectory directory, IOptions<LimitsOption
     /// <summary>
     /// Calls <paramref name="export"/> with the path to write (it returns the content type), then streams the file as
     /// <paramref name="fileName"/>. <paramref name="subjectId"/> names the exported resource in a refusal.
+    /// <paramref name="describe"/>, when given, makes the STAC Item sent with the metadata (see <see cref="ExportedFileStreaming"/>).
     /// </summary>
     public async Task ExportAsync(
         string subjectId, string extension, Func<string, Task<string>> export, string fileName, Func<ExportedFile, Task> writeMetadata, Func<FilePiece, Task> writePiece,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Func<string, ExportedFile, Task<string>>? describe = null)
     {
         string temp = directory.NewTempPath(extension);
         try
@@ -35,7 +36,7 @@ internal sealed class FileExports(DataDirectory directory, IOptions<LimitsOption
                 throw Problem.FailedPrecondition("EXPORT", subjectId, e.Message);
             }
 
-            await ExportedFileStreaming.StreamAsync(temp, fileName, contentType, writeMetadata, writePiece, limits.Value.TransferChunkBytes, metrics, cancellationToken);
+            await ExportedFileStreaming.StreamAsync(temp, fileName, contentType, writeMetadata, writePiece, limits.Value.TransferChunkBytes, metrics, cancellationToken, describe);
         }
         finally
         {
