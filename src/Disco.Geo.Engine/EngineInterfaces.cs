@@ -94,13 +94,22 @@ public interface IDatasetExporter
     Task<string> ExportAsync(GriddedDataset dataset, string name, bool cog, string outputPath, CancellationToken cancellationToken);
 }
 
-/// <summary>Renders PNG map tiles of finished predictions for the /tiles endpoint (implemented on Disco.Geo.Raster).</summary>
+/// <summary>Renders PNG (or WebP) map tiles of finished predictions for the /tiles endpoint (implemented on Disco.Geo.Raster).</summary>
 public interface IMapTileRenderer
 {
-    /// <summary>Returns the PNG bytes of one tile, or null when the tile lies outside the map (the endpoint answers 404).</summary>
+    /// <summary>True when tiles can be encoded in the format: "png" always, "webp" when GDAL has its WEBP driver.</summary>
+    /// <param name="format">"png" or "webp".</param>
+    bool SupportsFormat(string format);
+
+    /// <summary>Returns the encoded bytes of one tile, or null when the tile lies outside the map (the endpoint answers 404).</summary>
     /// <param name="request">The map, tile matrix set, tile indices and bounds.</param>
     /// <param name="cancellationToken">Fires when the HTTP client goes away.</param>
     Task<byte[]?> RenderTileAsync(MapTileRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The legend of the map's tiles: class names and colours, or the colour ramp over the value range.</summary>
+    /// <param name="map">The prediction map.</param>
+    /// <param name="cancellationToken">Fires when the HTTP client goes away.</param>
+    Task<MapLegend> DescribeAsync(PredictionMap map, CancellationToken cancellationToken);
 }
 
 /// <summary>Reads the card of a model package, validating the file.</summary>

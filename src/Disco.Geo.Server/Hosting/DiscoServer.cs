@@ -41,6 +41,8 @@ internal static class DiscoServer
         ["--tls-cert"] = "Security:CertificatePath",
         ["--tls-key"] = "Security:CertificateKeyOrPassword",
         ["--client-ca"] = "Security:ClientCaPath",
+        ["--cors-origins"] = "Server:CorsOrigins",
+        ["--path-base"] = "Server:PathBase",
     };
 
     /// <summary>
@@ -60,6 +62,8 @@ internal static class DiscoServer
         Options (each also settable in appsettings.json or as DISCO_<SECTION>__<KEY> environment variables):
           --listen HOST:PORT       gRPC endpoint (Server:Listen; default {OptionDefaults.GrpcListen})
           --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default {OptionDefaults.HttpListen}; "off" disables)
+          --cors-origins LIST      origins whose web pages may read /tiles, comma-separated, or "none" (Server:CorsOrigins; default "{OptionDefaults.CorsOrigins}")
+          --path-base /PREFIX      serve the HTTP endpoints under this path prefix, e.g. behind a proxy (Server:PathBase; default none)
           --data-dir PATH          data directory (Storage:DataDirectory; default ~/.local/share/disco)
           --import-root PATH       directory whose files may be ingested by server-side path (Storage:ImportRoots)
           --api-key KEY            required x-api-key for every call (Security:ApiKey; needed to bind a non-loopback address)
@@ -182,11 +186,25 @@ internal static class DiscoServer
         services.AddGrpcHealthChecks().AddCheck<ShutdownDrain>("shutdown");
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
+        services.AddTileCors(serverOptions.CorsOrigins);
+
         WebApplication app = builder.Build();
         BoundAddressGuard guard = app.Services.GetRequiredService<BoundAddressGuard>();
         app.Use(guard.GateAsync);
-        // Routing first, so the API key middleware sees which endpoint a request is for.
+        if (serverOptions.PathBase.Length > 0)
+        {
+            if (!serverOptions.PathBase.StartsWith('/') || serverOptions.PathBase.EndsWith('/'))
+            {
+                throw new ServerConfigurationException($"Server:PathBase '{serverOptions.PathBase}' must start with '/' and not end with one, e.g. /disco.");
+            }
+
+            app.UsePathBase(serverOptions.PathBase);
+        }
+
+        // Routing first, so the API key middleware sees which endpoint a request is for. CORS before the key check:
+        // a browser's preflight never carries the key, and a refusal must carry CORS headers for the page to read it.
         app.UseRouting();
+        app.UseCors();
         app.UseMiddleware<HttpApiKeyMiddleware>();
         app.MapGrpcService<DatasetGrpcService>();
         app.MapGrpcService<TrainingGrpcService>();
@@ -200,7 +218,7 @@ internal static class DiscoServer
         app.MapGet("/healthz", (ShutdownDrain drain) => drain.IsDraining
             ? Results.Text("NOT_SERVING\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("SERVING\n"));
-        app.MapGet(TileEndpoint.Route, TileEndpoint.GetAsync);
+        app.MapTileEndpoints();
         StacEndpoints.Map(app);
         return app;
     }

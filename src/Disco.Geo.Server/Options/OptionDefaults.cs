@@ -12,6 +12,15 @@ public static class OptionDefaults
     /// <summary>HTTP/1.1 endpoint (/metrics, /tiles, /healthz) when none is configured.</summary>
     public const string HttpListen = "127.0.0.1:50052";
 
+    /// <summary>
+    /// Origins whose web pages may read /tiles responses (CORS): "*" lets any page, as TiTiler does; the tiles stay
+    /// behind the API key when one is set. A comma-separated list names the allowed origins; "none" sends no CORS headers.
+    /// </summary>
+    public const string CorsOrigins = "*";
+
+    /// <summary>Seconds clients and caches may keep a tile or tile document of a finished prediction (one year: they never change).</summary>
+    public const int TileMaxAgeSeconds = 365 * 24 * 60 * 60;
+
     /// <summary>Seconds health reports NOT_SERVING before the server stops accepting calls.</summary>
     public const int ShutdownDrainSeconds = 2;
 
