@@ -13,7 +13,7 @@ public static class EngineRegistration
     /// <summary>
     /// Adds <see cref="IIngestEngine"/>, <see cref="IPredictionExporter"/>, <see cref="IDatasetExporter"/> and
     /// <see cref="IMapTileRenderer"/> on Disco.Geo.Raster (GDAL), and <see cref="ITrainingEngine"/>,
-    /// <see cref="IPredictionEngine"/> and <see cref="IModelCardReader"/> on the DISCO engine (Disco.Geo.Sphere,
+    /// <see cref="IPredictionEngine"/>, <see cref="IModelCardReader"/> and <see cref="IModelWeightsConverter"/> on the DISCO engine (Disco.Geo.Sphere,
     /// TorchSharp). The caller registers <see cref="EngineOptions"/> and logging.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -26,6 +26,7 @@ public static class EngineRegistration
         services.AddSingleton<IDatasetExporter>(provider => provider.GetRequiredService<RasterPredictionExporter>());
         services.AddSingleton<IMapTileRenderer, RasterMapTileRenderer>();
         services.AddSingleton<IModelCardReader, ModelPackageCardReader>();
+        services.AddSingleton<IModelWeightsConverter, Weights.SafetensorsConverter>();
         services.AddSingleton<ITrainingEngine, DiscoTrainingEngine>();
         services.AddSingleton(provider => new LoadedModelCache(provider.GetRequiredService<ILogger<LoadedModelCache>>()));
         services.AddSingleton<PredictionInputs>();
