@@ -13,9 +13,10 @@ public static class EngineRegistration
     /// <summary>
     /// Adds <see cref="IIngestEngine"/>, <see cref="IPredictionExporter"/>, <see cref="IDatasetExporter"/> and
     /// <see cref="IMapTileRenderer"/> on Disco.Geo.Raster (GDAL), and <see cref="ITrainingEngine"/>,
-    /// <see cref="IPredictionEngine"/>, <see cref="IModelCardReader"/> and <see cref="IModelWeightsConverter"/> on the DISCO engine (Disco.Geo.Sphere,
+    /// <see cref="IPredictionEngine"/> and <see cref="IModelCardReader"/> on the DISCO engine (Disco.Geo.Sphere,
     /// TorchSharp). The caller registers <see cref="EngineOptions"/> and logging.
     /// </summary>
+    /// <remarks>Also <see cref="IModelWeightsConverter"/> (safetensors) on the DISCO engine.</remarks>
     /// <param name="services">The service collection.</param>
     public static IServiceCollection AddDiscoEngines(this IServiceCollection services)
     {
@@ -26,11 +27,11 @@ public static class EngineRegistration
         services.AddSingleton<IDatasetExporter>(provider => provider.GetRequiredService<RasterPredictionExporter>());
         services.AddSingleton<IMapTileRenderer, RasterMapTileRenderer>();
         services.AddSingleton<IModelCardReader, ModelPackageCardReader>();
-        services.AddSingleton<IModelWeightsConverter, Weights.SafetensorsConverter>();
         services.AddSingleton<ITrainingEngine, DiscoTrainingEngine>();
         services.AddSingleton(provider => new LoadedModelCache(provider.GetRequiredService<ILogger<LoadedModelCache>>()));
         services.AddSingleton<PredictionInputs>();
         services.AddSingleton<IPredictionEngine, DiscoPredictionEngine>();
+        services.AddSingleton<IModelWeightsConverter, Weights.SafetensorsConverter>();
         return services;
     }
 }
