@@ -120,3 +120,23 @@ public interface IModelCardReader
     /// <param name="cancellationToken">Cancellation.</param>
     Task<ModelCardJson> ReadAsync(string packagePath, CancellationToken cancellationToken);
 }
+
+/// <summary>Converts model packages to and from safetensors weights files (for PyTorch users).</summary>
+public interface IModelWeightsConverter
+{
+    /// <summary>Writes the package's weights and card as a safetensors file; the same package always gives the same bytes.</summary>
+    /// <param name="packagePath">The stored package.</param>
+    /// <param name="outputPath">The safetensors file to create.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    Task ExportSafetensorsAsync(string packagePath, string outputPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks a safetensors file against the architecture its card describes and writes a model package; throws
+    /// <see cref="EngineFileException"/> listing every defect (paths relative to the file, e.g. "tensors.enc0.conv.weight.shape").
+    /// </summary>
+    /// <param name="safetensorsPath">The received file.</param>
+    /// <param name="packagePath">The package file to create.</param>
+    /// <param name="name">Model name to write into the card, or null to keep the card's.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    Task ImportSafetensorsAsync(string safetensorsPath, string packagePath, string? name, CancellationToken cancellationToken);
+}
