@@ -35,6 +35,8 @@ internal static class DiscoServer
     public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
     {
         ["--data-dir"] = "Storage:DataDirectory",
+        ["--postgres"] = "Storage:PostgreSql",
+        ["--blob-root"] = "Storage:BlobRoot",
         ["--api-key"] = "Security:ApiKey",
         ["--tls-cert"] = "Security:CertificatePath",
         ["--tls-key"] = "Security:CertificateKeyOrPassword",
@@ -59,6 +61,8 @@ internal static class DiscoServer
           --listen HOST:PORT       gRPC endpoint (Server:Listen; default {OptionDefaults.GrpcListen})
           --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default {OptionDefaults.HttpListen}; "off" disables)
           --data-dir PATH          data directory (Storage:DataDirectory; default ~/.local/share/disco)
+          --postgres CONNECTION    cluster mode: catalog, jobs and uploads in PostgreSQL, an Npgsql connection string (Storage:PostgreSql)
+          --blob-root PATH         cluster mode: blob directory every replica mounts; required with --postgres (Storage:BlobRoot)
           --import-root PATH       directory whose files may be ingested by server-side path (Storage:ImportRoots)
           --api-key KEY            required x-api-key for every call (Security:ApiKey; needed to bind a non-loopback address)
           --tls-cert PATH          TLS certificate, PKCS#12 or PEM (Security:CertificatePath)
@@ -121,15 +125,8 @@ internal static class DiscoServer
         BindingPolicy.Validate([.. grpcAddresses, .. httpAddresses, .. kestrelEndpoints], securityOptions);
         ConfigureKestrel(builder, grpcAddresses, httpAddresses, securityOptions);
 
-        services.AddSingleton(provider => new DataDirectory(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
-        services.AddSingleton<MetadataDatabase>();
-        // Storage behind its interfaces: SQLite and a local directory today; a PostgreSQL catalog and job store and a
-        // shared blob root replace these registrations only.
-        services.AddSingleton<LocalBlobStore>();
-        services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<LocalBlobStore>());
-        services.AddSingleton<ICatalog, SqliteCatalog>();
-        services.AddSingleton<IUploadStore, SqliteUploadStore>();
-        services.AddSingleton<IJobStore, SqliteJobStore>();
+        // Storage behind its interfaces: SQLite and the data directory, or PostgreSQL and a shared blob root.
+        StorageRegistration.AddDiscoStorage(services, builder.Configuration);
         services.AddSingleton<JobHub>();
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<PredictionStreams>();
@@ -207,7 +204,7 @@ internal static class DiscoServer
         IServiceProvider services = app.Services;
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Disco.Geo.Server");
         DataDirectory directory = services.GetRequiredService<DataDirectory>();
-        await services.GetRequiredService<MetadataDatabase>().InitializeAsync(cancellationToken);
+        await services.GetRequiredService<IMetadataSchema>().InitializeAsync(cancellationToken);
         int orphans = await services.GetRequiredService<IBlobStore>().CollectGarbageAsync(cancellationToken);
         int staleUploads = await services.GetRequiredService<IUploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
         await services.GetRequiredService<JobRunner>().RecoverAsync(cancellationToken);
