@@ -62,7 +62,8 @@ internal sealed class DataDirectory : IDisposable
     /// </summary>
     public string StagingRoot => Path.Combine(SharedRoot ?? Root, "staging");
 
-    public string JobRoot => Path.Combine(Root, "jobs");
+    /// <summary>Engine checkpoints per job: shared in cluster mode, so the replica that takes over a job resumes from them.</summary>
+    public string JobRoot => Path.Combine(SharedRoot ?? Root, "jobs");
 
     public string TempRoot => Path.Combine(Root, "tmp");
 
