@@ -41,6 +41,7 @@ internal static class DiscoServer
         ["--tls-cert"] = "Security:CertificatePath",
         ["--tls-key"] = "Security:CertificateKeyOrPassword",
         ["--client-ca"] = "Security:ClientCaPath",
+        ["--replica-id"] = "Cluster:ReplicaId",
     };
 
     /// <summary>
@@ -68,6 +69,7 @@ internal static class DiscoServer
           --tls-cert PATH          TLS certificate, PKCS#12 or PEM (Security:CertificatePath)
           --tls-key PATH|PASSWORD  PEM key file or PKCS#12 password (Security:CertificateKeyOrPassword)
           --client-ca PATH         require client certificates signed by these CAs (Security:ClientCaPath)
+          --replica-id NAME        this replica's name in a cluster (Cluster:ReplicaId; default the host name)
           --Section:Key=value      any other setting, e.g. --Limits:MaxUploadBytes=1000000000
         --listen, --http-listen and --import-root may be given more than once; each one adds an element.
         """;
@@ -86,6 +88,7 @@ internal static class DiscoServer
         services.Configure<LimitsOptions>(builder.Configuration.GetSection(LimitsOptions.Section));
         services.Configure<JobsOptions>(builder.Configuration.GetSection(JobsOptions.Section));
         services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
+        services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
         services.PostConfigure<ServerOptions>(options =>
         {
             // Defaults applied after binding: binding appends to lists, so defaults in the class would never go away.
@@ -128,6 +131,14 @@ internal static class DiscoServer
         // Storage behind its interfaces: SQLite and the data directory, or PostgreSQL and a shared blob root.
         StorageRegistration.AddDiscoStorage(services, builder.Configuration);
         services.AddSingleton<JobHub>();
+        services.AddSingleton<LocalJobChanges>();
+        // Local writes wake watchers at once; writes by other replicas are seen by polling (a database notification
+        // feed joins this list where the store has one).
+        services.AddSingleton<IJobChangeFeed>(provider => new AnyJobChanges([
+            provider.GetRequiredService<LocalJobChanges>(),
+            new PollingJobChanges(provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<ClusterOptions>>().Value.PollInterval),
+        ]));
+        services.AddSingleton<JobWatch>();
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<PredictionStreams>();
         services.AddSingleton<ServerMetrics>();

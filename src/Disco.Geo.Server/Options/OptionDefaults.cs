@@ -105,4 +105,13 @@ public static class OptionDefaults
 
     /// <summary>Seconds between progress writes to the database.</summary>
     public const int ProgressPersistIntervalSeconds = 1;
+
+    /// <summary>Seconds a job's lease lasts without a heartbeat (cluster failover takes at most this plus one poll).</summary>
+    public const int LeaseDurationSeconds = 30;
+
+    /// <summary>Seconds between heartbeats of a running job: a third of the lease, so two may be missed.</summary>
+    public const int HeartbeatIntervalSeconds = 10;
+
+    /// <summary>Seconds between looks into the store for jobs submitted elsewhere and changes of jobs watched elsewhere.</summary>
+    public const int JobPollIntervalSeconds = 2;
 }

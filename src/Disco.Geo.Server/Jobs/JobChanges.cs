@@ -1,0 +1,43 @@
+namespace Disco.Geo.Server.Jobs;
+
+/// <summary>
+/// Tells a watcher that jobs may have changed in the store. The watcher then reads the job again
+/// (<see cref="JobWatch"/>), so a spurious wake costs one read and a missed one only delays until the next.
+/// </summary>
+internal interface IJobChangeFeed
+{
+    /// <summary>Completes when job <paramref name="jobId"/> may have changed since the call.</summary>
+    Task WaitForChangeAsync(string jobId, CancellationToken cancellationToken);
+}
+
+/// <summary>Changes written by this process: the runner signals every write it makes.</summary>
+internal sealed class LocalJobChanges : IJobChangeFeed
+{
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Some job changed; every waiter wakes and reads its job again.</summary>
+    public void Notify() =>
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    public Task WaitForChangeAsync(string jobId, CancellationToken cancellationToken) => Volatile.Read(ref _changed).Task.WaitAsync(cancellationToken);
+}
+
+/// <summary>Changes written by other replicas, seen by polling: wakes every <paramref name="interval"/> of <paramref name="time"/>.</summary>
+internal sealed class PollingJobChanges(TimeProvider time, TimeSpan interval) : IJobChangeFeed
+{
+    public Task WaitForChangeAsync(string jobId, CancellationToken cancellationToken) => Task.Delay(interval, time, cancellationToken);
+}
+
+/// <summary>Wakes on the first of several feeds (local writes, a database notification, the polling fallback).</summary>
+internal sealed class AnyJobChanges(IReadOnlyList<IJobChangeFeed> feeds) : IJobChangeFeed
+{
+    public async Task WaitForChangeAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task woke = await Task.WhenAny(feeds.Select(f => f.WaitForChangeAsync(jobId, first.Token)));
+        // The others stop waiting (their timers are freed); the caller's own cancellation still surfaces.
+        await first.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+        await woke.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+}
