@@ -178,23 +178,61 @@ public sealed class ClusterStorageTests(PostgresFixture postgres) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Every_successful_claim_moves_the_fencing_generation_on()
+    public async Task Replicas_claiming_at_once_each_get_distinct_jobs_and_every_job_is_claimed_once()
     {
-        var store = (PostgresJobStore)_a.Jobs;
-        var job = new JobRecord { Id = Ids.New(Ids.Job), Kind = JobRecordKind.Ingest, State = JobRecordState.Queued };
-        await store.InsertAsync(job, new JobSpecRecord(), CancellationToken.None);
-        Assert.Equal(0, await store.GetLeaseGenerationAsync(job.Id, CancellationToken.None));
+        for (int i = 0; i < 12; i++)
+        {
+            await _a.Jobs.InsertAsync(NewJob(), new JobSpecRecord(), CancellationToken.None);
+        }
 
-        Assert.True(await store.TryClaimAsync(job.Id, "a", TimeSpan.FromMinutes(1), CancellationToken.None));
-        Assert.Equal(1, await store.GetLeaseGenerationAsync(job.Id, CancellationToken.None));
-        Assert.True(await store.RenewAsync(job.Id, "a", TimeSpan.FromMinutes(1), CancellationToken.None));
-        Assert.False(await _b.Jobs.TryClaimAsync(job.Id, "b", TimeSpan.FromMinutes(1), CancellationToken.None));
-        Assert.Equal(1, await store.GetLeaseGenerationAsync(job.Id, CancellationToken.None));
+        StoreSet[] replicas = [_a, _b];
+        List<ClaimedJob>[] claimed = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+        {
+            var mine = new List<ClaimedJob>();
+            while (await replicas[i % 2].Jobs.ClaimNextAsync(Claim("runner-" + i), CancellationToken.None) is { } job)
+            {
+                mine.Add(job);
+            }
 
-        await store.ReleaseAsync(job.Id, "a", CancellationToken.None);
-        Assert.True(await _b.Jobs.TryClaimAsync(job.Id, "b", TimeSpan.FromMinutes(1), CancellationToken.None));
-        Assert.Equal(2, await store.GetLeaseGenerationAsync(job.Id, CancellationToken.None));
-        Assert.Null(await store.GetLeaseGenerationAsync("job_missing", CancellationToken.None));
+            return mine;
+        })));
+
+        List<ClaimedJob> all = [.. claimed.SelectMany(c => c)];
+        // A claimant may return null while another holds rows locked; what is left is claimed by a last pass.
+        while (await _a.Jobs.ClaimNextAsync(Claim("sweeper"), CancellationToken.None) is { } late)
+        {
+            all.Add(late);
+        }
+
+        Assert.Equal(12, all.Select(c => c.Job.Id).Distinct().Count());
+        Assert.Equal(12, all.Count);
+        Assert.All(all, c => Assert.Equal(1, c.Lease.Generation));
+    }
+
+    [Fact]
+    public async Task A_head_another_claimant_holds_locked_is_not_overtaken_by_the_job_behind_it()
+    {
+        JobRecord head = NewJob();
+        JobRecord behind = NewJob();
+        await _a.Jobs.InsertAsync(head, new JobSpecRecord(), CancellationToken.None);
+        await _a.Jobs.InsertAsync(behind, new JobSpecRecord(), CancellationToken.None);
+
+        await using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync();
+            // What a concurrent claimant's transaction holds while it decides.
+            await using (var command = new NpgsqlCommand($"SELECT id FROM jobs WHERE id = '{head.Id}' FOR UPDATE;", connection))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+
+            Assert.Null(await _b.Jobs.ClaimNextAsync(Claim("b"), CancellationToken.None));
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(head.Id, (await _b.Jobs.ClaimNextAsync(Claim("b"), CancellationToken.None))!.Job.Id);
+        Assert.Equal(behind.Id, (await _b.Jobs.ClaimNextAsync(Claim("b"), CancellationToken.None))!.Job.Id);
     }
 
     [Fact]
@@ -209,13 +247,19 @@ public sealed class ClusterStorageTests(PostgresFixture postgres) : IAsyncLifeti
         ValueTask<bool> next = heard.MoveNextAsync();
         Assert.True(await listening.WaitAsync(Eventually.Guard));
 
-        var job = new JobRecord { Id = Ids.New(Ids.Job), Kind = JobRecordKind.Ingest, State = JobRecordState.Queued };
+        JobRecord job = NewJob();
         await _b.Jobs.InsertAsync(job, new JobSpecRecord(), CancellationToken.None);
         Assert.True(await next.AsTask().WaitAsync(Eventually.Guard));
         Assert.Equal(job.Id, heard.Current);
 
+        ClaimedJob claim = (await _b.Jobs.ClaimNextAsync(Claim("b"), CancellationToken.None))!;
         job.State = JobRecordState.Running;
-        await _b.Jobs.UpdateAsync(job, CancellationToken.None);
+        Assert.True(await _b.Jobs.UpdateAsync(job, claim.Lease, CancellationToken.None));
+        Assert.True(await heard.MoveNextAsync().AsTask().WaitAsync(Eventually.Guard));
+        Assert.Equal(job.Id, heard.Current);
+
+        // A cancel requested on another replica is heard by the holder's side at once.
+        Assert.True(await _a.Jobs.RequestCancelAsync(job.Id, CancellationToken.None));
         Assert.True(await heard.MoveNextAsync().AsTask().WaitAsync(Eventually.Guard));
         Assert.Equal(job.Id, heard.Current);
 
@@ -224,11 +268,17 @@ public sealed class ClusterStorageTests(PostgresFixture postgres) : IAsyncLifeti
         await TerminateAsync("SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE application_name = 'disco-listener';");
         Assert.True(await listening.WaitAsync(Eventually.Guard));
         job.State = JobRecordState.Succeeded;
-        await _a.Jobs.UpdateAsync(job, CancellationToken.None);
+        Assert.True(await _b.Jobs.UpdateAsync(job, claim.Lease, CancellationToken.None));
         Assert.True(await next.AsTask().WaitAsync(Eventually.Guard));
         Assert.Equal(job.Id, heard.Current);
         await stop.CancelAsync();
     }
+
+    private static JobRecord NewJob() =>
+        new() { Id = Ids.New(Ids.Job), Kind = JobRecordKind.Ingest, State = JobRecordState.Queued, Device = "cpu", Attempt = 1 };
+
+    private static JobClaimRequest Claim(string owner) =>
+        new(owner, "replica-" + owner, [new JobLaneSlot("cpu", 0, 100, false)], [JobRecordKind.Training], TimeSpan.FromMinutes(1));
 
     private static async Task<DatasetRecord?> CommitDatasetAsync(StoreSet replica, string name, string file)
     {

@@ -58,13 +58,17 @@ internal sealed class PostgresDatabase : IMetadataSchema, IAsyncDisposable
             id text COLLATE "C" PRIMARY KEY,
             kind integer NOT NULL,
             state integer NOT NULL,
+            device text NOT NULL DEFAULT '',
+            priority integer NOT NULL DEFAULT 0,
+            pinned_replica text NOT NULL DEFAULT '',
             request_id text UNIQUE,
             spec bytea NOT NULL,
             checkpoint bytea,
             record bytea NOT NULL,
             lease_owner text,
             lease_expires timestamptz,
-            lease_generation bigint NOT NULL DEFAULT 0);
+            lease_generation bigint NOT NULL DEFAULT 0,
+            cancel_requested boolean NOT NULL DEFAULT false);
         CREATE INDEX jobs_state ON jobs (state);
         CREATE TABLE uploads (
             id text COLLATE "C" PRIMARY KEY,
