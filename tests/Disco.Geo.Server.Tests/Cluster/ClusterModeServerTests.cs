@@ -57,6 +57,49 @@ public sealed class ClusterModeServerTests(PostgresFixture postgres)
         }
     }
 
+    [Fact]
+    public async Task Two_replicas_on_one_database_and_blob_root_serve_one_catalog()
+    {
+        string connectionString = await postgres.Server.CreateDatabaseAsync();
+        string blobRoot = Temp.Directory("replicas-blobs");
+        string files = Temp.Directory("replicas-files");
+        string[] data = [Temp.Directory("replica-a"), Temp.Directory("replica-b")];
+        string[] settings = ["--postgres", connectionString, "--blob-root", blobRoot, "--Server:ShutdownDrain=00:00:00"];
+        // Started one after the other, as a rolling deployment would; the migration race has its own test.
+        using ServerProcess first = await ServerProcess.StartAsync(data[0], settings);
+        using ServerProcess second = await ServerProcess.StartAsync(data[1], settings);
+        try
+        {
+            using DiscoClient a = DiscoClient.Connect(new DiscoClientOptions { Address = first.Address, MaxAttempts = 1 });
+            using DiscoClient b = DiscoClient.Connect(new DiscoClientOptions { Address = second.Address, MaxAttempts = 1 });
+            string path = Temp.File(files, "scene.bin", 300_000, seed: 5);
+
+            Dataset uploaded = (await a.UploadFileAsync(path)).Dataset;
+
+            Dataset seen = await b.GetDatasetAsync(uploaded.Id);
+            Assert.Equal(uploaded.Blob.Sha256, seen.Blob.Sha256);
+            using var copy = new MemoryStream();
+            await b.DownloadDatasetAsync(uploaded.Id, copy);
+            Assert.Equal(await File.ReadAllBytesAsync(path), copy.ToArray());
+            // Deleted through the other replica: record and blob go for both.
+            await b.DeleteDatasetAsync(uploaded.Id);
+            await Expect.StatusAsync(Grpc.Core.StatusCode.NotFound, () => a.GetDatasetAsync(uploaded.Id));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(blobRoot, "blobs"), "*", SearchOption.AllDirectories));
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException("Server output:\n" + first.Output + "\n---\n" + second.Output, e);
+        }
+        finally
+        {
+            first.Dispose();
+            second.Dispose();
+            Temp.Delete(blobRoot);
+            Temp.Delete(files);
+            Array.ForEach(data, Temp.Delete);
+        }
+    }
+
     [Theory]
     [InlineData("--blob-root", "needs Storage:PostgreSql (--postgres) too")]
     [InlineData("--postgres", "needs Storage:BlobRoot (--blob-root)")]
