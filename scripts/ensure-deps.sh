@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system packages Disco.Geo needs are installed (Debian/Ubuntu):
 #   libgdal32 (or a later soname) + gdal-bin   the GDAL C library we bind, and its command-line tools
+#   postgresql                                 the server binaries (/usr/lib/postgresql/<major>/bin) the cluster-mode
+#                                              tests start a throw-away PostgreSQL with (initdb + pg_ctl, Unix socket only)
 #   python3-grpcio python3-grpc-tools          only for the independent Python client test (--with-python)
 # Installs them with apt as root or through sudo; otherwise prints the exact command to run and fails.
 set -euo pipefail
@@ -9,6 +11,8 @@ need=()
 # Checked one by one: a machine may have the library (pulled in by another package) without the tools.
 ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b' || need+=(libgdal32)
 command -v gdal_translate >/dev/null 2>&1 || need+=(gdal-bin)
+# Debian's layout, which the test fixture (tests/Shared/Postgres) looks in; binaries elsewhere on PATH do not count.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [[ "${1:-}" == "--with-python" ]]; then
   # Debian's interpreter, which the Python client test runs (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
   /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)

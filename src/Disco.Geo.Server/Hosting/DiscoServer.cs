@@ -14,6 +14,7 @@ using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Postgres;
 using Disco.Geo.Server.Tiles;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -35,6 +36,8 @@ internal static class DiscoServer
     public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
     {
         ["--data-dir"] = "Storage:DataDirectory",
+        ["--postgres"] = "Storage:PostgreSql",
+        ["--blob-root"] = "Storage:BlobRoot",
         ["--api-key"] = "Security:ApiKey",
         ["--tls-cert"] = "Security:CertificatePath",
         ["--tls-key"] = "Security:CertificateKeyOrPassword",
@@ -60,6 +63,8 @@ internal static class DiscoServer
           --listen HOST:PORT       gRPC endpoint (Server:Listen; default {OptionDefaults.GrpcListen})
           --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default {OptionDefaults.HttpListen}; "off" disables)
           --data-dir PATH          data directory (Storage:DataDirectory; default ~/.local/share/disco)
+          --postgres CONNECTION    cluster mode: catalog, jobs and uploads in PostgreSQL, an Npgsql connection string (Storage:PostgreSql)
+          --blob-root PATH         cluster mode: blob directory every replica mounts; required with --postgres (Storage:BlobRoot)
           --import-root PATH       directory whose files may be ingested by server-side path (Storage:ImportRoots)
           --api-key KEY            required x-api-key for every call (Security:ApiKey; needed to bind a non-loopback address)
           --tls-cert PATH          TLS certificate, PKCS#12 or PEM (Security:CertificatePath)
@@ -127,15 +132,8 @@ internal static class DiscoServer
         BindingPolicy.Validate([.. grpcAddresses, .. httpAddresses, .. kestrelEndpoints], securityOptions);
         ConfigureKestrel(builder, grpcAddresses, httpAddresses, securityOptions);
 
-        services.AddSingleton(provider => new DataDirectory(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
-        services.AddSingleton<MetadataDatabase>();
-        // Storage behind its interfaces: SQLite and a local directory today; a PostgreSQL catalog and job store and a
-        // shared blob root replace these registrations only.
-        services.AddSingleton<LocalBlobStore>();
-        services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<LocalBlobStore>());
-        services.AddSingleton<ICatalog, SqliteCatalog>();
-        services.AddSingleton<IUploadStore, SqliteUploadStore>();
-        services.AddSingleton<IJobStore, SqliteJobStore>();
+        // Storage behind its interfaces: SQLite and the data directory, or PostgreSQL and a shared blob root.
+        StorageRegistration.AddDiscoStorage(services, builder.Configuration);
         services.AddSingleton<JobHub>();
         // Cluster mode: one live process per replica id on the shared root (the blob root every replica mounts, else
         // the data directory). Taken in InitializeAsync, before any job is claimed.
@@ -148,8 +146,25 @@ internal static class DiscoServer
         services.AddSingleton<LocalJobChanges>();
         // Local writes wake watchers at once; writes by other replicas are seen by polling (a database notification
         // feed joins this list where the store has one).
+        bool notified = !string.IsNullOrWhiteSpace(sharedStore);
+        if (notified)
+        {
+            // PostgreSQL announces every job change (LISTEN/NOTIFY): watchers of that job wake, and the runner looks
+            // for claimable jobs at once instead of at its next poll.
+            services.AddSingleton(provider =>
+            {
+                PostgresJobNotifications notifications = provider.GetRequiredService<PostgresJobNotifications>();
+                var feed = new NotifiedJobChanges(notifications.ListenAsync, provider.GetRequiredService<ILogger<NotifiedJobChanges>>());
+                notifications.Listening += feed.AnnounceAll;
+                feed.Changed += _ => provider.GetRequiredService<JobRunner>().Wake();
+                return feed;
+            });
+            services.AddHostedService(provider => provider.GetRequiredService<NotifiedJobChanges>());
+        }
+
         services.AddSingleton<IJobChangeFeed>(provider => new AnyJobChanges([
             provider.GetRequiredService<LocalJobChanges>(),
+            .. notified ? [provider.GetRequiredService<NotifiedJobChanges>()] : Array.Empty<IJobChangeFeed>(),
             new PollingJobChanges(provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<ClusterOptions>>().Value.PollInterval),
         ]));
         services.AddSingleton<JobWatch>();
@@ -234,7 +249,7 @@ internal static class DiscoServer
             services.GetRequiredService<ReplicaIdentityLock>();
         }
 
-        await services.GetRequiredService<MetadataDatabase>().InitializeAsync(cancellationToken);
+        await services.GetRequiredService<IMetadataSchema>().InitializeAsync(cancellationToken);
         int orphans = await services.GetRequiredService<IBlobStore>().CollectGarbageAsync(cancellationToken);
         int staleUploads = await services.GetRequiredService<IUploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
         await services.GetRequiredService<JobRunner>().RecoverAsync(cancellationToken);

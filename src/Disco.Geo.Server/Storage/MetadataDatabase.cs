@@ -8,7 +8,7 @@ namespace Disco.Geo.Server.Storage;
 /// Each record keeps its full stored message (Records/records.proto, the storage-owned schema) in a <c>record</c>
 /// column next to the few columns that are queried, so fields can be added without a migration.
 /// </summary>
-internal sealed class MetadataDatabase
+internal sealed class MetadataDatabase : IMetadataSchema
 {
     private static readonly string[] Migrations =
     [
