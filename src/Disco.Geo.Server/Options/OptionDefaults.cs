@@ -27,6 +27,13 @@ public static class OptionDefaults
     /// <summary>Days an unfinished upload may stay untouched before it is discarded at start.</summary>
     public const int StaleUploadAgeDays = 7;
 
+    /// <summary>
+    /// Hours a blob commit in progress on a shared blob root (a pin in PostgreSQL, see Storage/Postgres) protects its blob
+    /// from garbage collection: longer than any commit takes (a cross-device copy of the largest upload included), after
+    /// which the pin is presumed left by a replica that died.
+    /// </summary>
+    public const int BlobCommitGraceHours = 6;
+
     /// <summary>Largest gRPC message the server accepts: a chunk is at most 1 MiB, so 4 MiB leaves room.</summary>
     public const int MaxReceiveMessageBytes = 4 * 1024 * 1024;
 
@@ -107,4 +114,13 @@ public static class OptionDefaults
 
     /// <summary>Seconds between progress writes to the database.</summary>
     public const int ProgressPersistIntervalSeconds = 1;
+
+    /// <summary>Seconds a job's lease lasts without a heartbeat (cluster failover takes at most this plus one poll).</summary>
+    public const int LeaseDurationSeconds = 30;
+
+    /// <summary>Seconds between heartbeats of a running job: a third of the lease, so two may be missed.</summary>
+    public const int HeartbeatIntervalSeconds = 10;
+
+    /// <summary>Seconds between looks into the store for jobs submitted elsewhere and changes of jobs watched elsewhere.</summary>
+    public const int JobPollIntervalSeconds = 2;
 }

@@ -92,7 +92,7 @@ internal sealed class IngestJobHandler(
 
             var dataset = new DatasetRecord
             {
-                Id = Ids.New(Ids.Dataset),
+                Id = Ids.OutputOf(Ids.Dataset, context.JobId),
                 Name = spec.Name,
                 Kind = DatasetRecordKind.Gridded,
                 Grid = spec.Grid.Clone(),
@@ -103,6 +103,7 @@ internal sealed class IngestJobHandler(
                 Description = spec.Description,
                 CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
             };
+            await context.EnsureLeaseAsync(cancellationToken);
             await StoredRecords.CommitDatasetAsync(catalog, blobs, temp, dataset, cancellationToken);
             return new JobResultRecord { DatasetId = dataset.Id };
         }
