@@ -89,6 +89,9 @@ internal static class DiscoServer
         services.Configure<JobsOptions>(builder.Configuration.GetSection(JobsOptions.Section));
         services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
         services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
+        // A shared PostgreSQL store means other replicas: cluster mode follows from it without a second switch.
+        string? sharedStore = builder.Configuration[StorageOptions.Section + ":PostgreSql"];
+        services.PostConfigure<ClusterOptions>(options => options.Enabled |= !string.IsNullOrWhiteSpace(sharedStore));
         services.PostConfigure<ServerOptions>(options =>
         {
             // Defaults applied after binding: binding appends to lists, so defaults in the class would never go away.
@@ -131,6 +134,14 @@ internal static class DiscoServer
         // Storage behind its interfaces: SQLite and the data directory, or PostgreSQL and a shared blob root.
         StorageRegistration.AddDiscoStorage(services, builder.Configuration);
         services.AddSingleton<JobHub>();
+        // Cluster mode: one live process per replica id on the shared root (the blob root every replica mounts, else
+        // the data directory). Taken in InitializeAsync, before any job is claimed.
+        services.AddSingleton(provider =>
+        {
+            string? blobRoot = builder.Configuration[StorageOptions.Section + ":BlobRoot"];
+            string root = string.IsNullOrWhiteSpace(blobRoot) ? provider.GetRequiredService<DataDirectory>().Root : blobRoot;
+            return new ReplicaIdentityLock(root, provider.GetRequiredService<IOptions<ClusterOptions>>().Value.EffectiveReplicaId);
+        });
         services.AddSingleton<LocalJobChanges>();
         // Local writes wake watchers at once; writes by other replicas are seen by polling (a database notification
         // feed joins this list where the store has one).
@@ -215,6 +226,11 @@ internal static class DiscoServer
         IServiceProvider services = app.Services;
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Disco.Geo.Server");
         DataDirectory directory = services.GetRequiredService<DataDirectory>();
+        if (services.GetRequiredService<IOptions<ClusterOptions>>().Value.Enabled)
+        {
+            services.GetRequiredService<ReplicaIdentityLock>();
+        }
+
         await services.GetRequiredService<IMetadataSchema>().InitializeAsync(cancellationToken);
         int orphans = await services.GetRequiredService<IBlobStore>().CollectGarbageAsync(cancellationToken);
         int staleUploads = await services.GetRequiredService<IUploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);

@@ -41,3 +41,63 @@ internal sealed class AnyJobChanges(IReadOnlyList<IJobChangeFeed> feeds) : IJobC
         await woke.ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }
+
+/// <summary>
+/// Changes announced by the store (PostgreSQL LISTEN/NOTIFY: the id of each job whose record changed, on any
+/// replica): wakes the watchers of that job, and tells <see cref="Changed"/> (the runner claims on it, so a job
+/// queued on another replica starts without waiting for a poll). Runs one listener for the process.
+/// </summary>
+internal sealed class NotifiedJobChanges(Func<CancellationToken, IAsyncEnumerable<string>> listen, ILogger<NotifiedJobChanges> logger) : BackgroundService, IJobChangeFeed
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
+
+    /// <summary>Raised with the id of every changed job.</summary>
+    public event Action<string>? Changed;
+
+    public Task WaitForChangeAsync(string jobId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_waiters.TryGetValue(jobId, out TaskCompletionSource? waiter))
+            {
+                waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add(jobId, waiter);
+            }
+
+            return waiter.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Wakes the watchers of <paramref name="jobId"/> and raises <see cref="Changed"/>.</summary>
+    public void Announce(string jobId)
+    {
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            _waiters.Remove(jobId, out waiter);
+        }
+
+        waiter?.TrySetResult();
+        Changed?.Invoke(jobId);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (string jobId in listen(stoppingToken).WithCancellation(stoppingToken))
+            {
+                Announce(jobId);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Watchers and the runner still poll; they only lose promptness.
+            logger.LogError(e, "Job change notifications stopped; watchers and the job runner fall back to polling");
+        }
+    }
+}

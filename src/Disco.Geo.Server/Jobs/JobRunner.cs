@@ -457,7 +457,8 @@ internal sealed class JobRunner : BackgroundService
 
     private static void Bump(JobRecord job) => job.Revision = NextRevision(job.Revision);
 
-    private void Wake() => Volatile.Read(ref _signal).TrySetResult();
+    /// <summary>Looks for claimable jobs now rather than at the next poll (a notification said a job changed on another replica).</summary>
+    public void Wake() => Volatile.Read(ref _signal).TrySetResult();
 
     private void ForgetPrepared(string id)
     {

@@ -66,8 +66,8 @@ public sealed class ClusterModeServerTests(PostgresFixture postgres)
         string[] data = [Temp.Directory("replica-a"), Temp.Directory("replica-b")];
         string[] settings = ["--postgres", connectionString, "--blob-root", blobRoot, "--Server:ShutdownDrain=00:00:00"];
         // Started one after the other, as a rolling deployment would; the migration race has its own test.
-        using ServerProcess first = await ServerProcess.StartAsync(data[0], settings);
-        using ServerProcess second = await ServerProcess.StartAsync(data[1], settings);
+        using ServerProcess first = await ServerProcess.StartAsync(data[0], [.. settings, "--replica-id", "a"]);
+        using ServerProcess second = await ServerProcess.StartAsync(data[1], [.. settings, "--replica-id", "b"]);
         try
         {
             using DiscoClient a = DiscoClient.Connect(new DiscoClientOptions { Address = first.Address, MaxAttempts = 1 });

@@ -268,8 +268,14 @@ public abstract class JobStoreContract : IAsyncLifetime
     {
         var job = new JobRecord
         {
-            Id = Ids.New(Ids.Job), Kind = kind, State = JobRecordState.Queued, RequestId = requestId, Device = device, Priority = priority,
-            PinnedReplica = pinnedReplica, Attempt = 1,
+            Id = Ids.New(Ids.Job),
+            Kind = kind,
+            State = JobRecordState.Queued,
+            RequestId = requestId,
+            Device = device,
+            Priority = priority,
+            PinnedReplica = pinnedReplica,
+            Attempt = 1,
         };
         await _store.InsertAsync(job, new JobSpecRecord { TypeUrl = "type.googleapis.com/disco.geo.v1.StartTrainingRequest" }, CancellationToken.None);
         return job.Id;
