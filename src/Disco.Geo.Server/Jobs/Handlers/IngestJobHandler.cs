@@ -48,9 +48,10 @@ internal sealed class IngestJobHandler(
         var sources = new List<IngestSourceFiles>();
         foreach (IngestSourceSpec source in spec.Sources)
         {
-            sources.Add(source.DatasetId is { } datasetId
+            IngestSourceFiles files = source.DatasetId is { } datasetId
                 ? await UploadAsync(catalog, blobs, sandboxes, datasetId, cancellationToken)
-                : new IngestSourceFiles([.. source.ServerPaths], sandboxes.ForServerPaths()));
+                : new IngestSourceFiles([.. source.ServerPaths], sandboxes.ForServerPaths());
+            sources.Add(files with { Variable = source.Variable, VariableField = source.VariableField });
         }
 
         return new IngestWork(sources, EngineRecords.ToSphereGrid(spec.Grid), spec.Bands, maxRasterPixels) { SourceFields = [.. spec.Sources.Select(s => s.Field)] };
