@@ -1,4 +1,5 @@
 using Disco.Geo.Client;
+using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Grpc.Core;
@@ -118,6 +119,27 @@ public sealed class NetCdfVariableTests() : ServerTests("netcdf-variables", impo
         {
             Name = "y", Grid = Grid, ServerPath = new ServerPathSource { Path = $"NETCDF:\"{link}\":salinity" },
         }));
+    }
+
+    [Fact]
+    public async Task An_uploaded_netcdf4_file_keeps_its_extension_so_the_netcdf_driver_reads_its_cf_georeferencing()
+    {
+        // 72x72 pixels over the globe: not 2:1, so without its CF coordinates (the HDF5 driver, which GDAL picks for a
+        // netCDF-4 file that does not end in .nc, ignores them) the file would be refused as an ungeoreferenced image.
+        string tif = GlobalGeoTiff.Write(Path.Combine(_files, "lat.tif"), 72, 72, [(lat, lon) => lat]);
+        string netcdf = Path.Combine(_files, "lat.nc");
+        using (GdalDataset source = GdalDataset.Open(tif))
+        using (GdalDataset written = source.CreateCopy("netCDF", netcdf, new Dictionary<string, string> { ["FORMAT"] = "NC4" }))
+        {
+        }
+
+        string upload = (await _client.UploadFileAsync(netcdf)).Dataset.Id;
+        GriddedValues values = await IngestAsync(new IngestDatasetRequest { Name = "lat", Grid = Grid, DatasetId = upload });
+        for (int row = 0; row < values.NLat; row++)
+        {
+            // Northern rows hold positive latitudes: georeferenced and the right way up.
+            Assert.InRange(values[0, row, 0], values.Latitudes[row] - 3, values.Latitudes[row] + 3);
+        }
     }
 
     private async Task<GriddedValues> IngestAsync(IngestDatasetRequest request)

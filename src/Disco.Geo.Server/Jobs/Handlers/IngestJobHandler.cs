@@ -25,7 +25,7 @@ internal sealed class IngestJobHandler(
         DatasetRecord dataset = await catalog.FindDatasetAsync(datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before it could be ingested.");
         string blob = blobs.PathOf(dataset.Blob.Sha256);
-        return new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), UploadName(dataset));
+        return new IngestSourceFiles([UploadFileNames.PathFor(blob, dataset.FileName)], SourceSandboxes.ForUpload(blob), UploadName(dataset));
     }
 
     /// <summary>How messages name an upload: the file name it was sent with, else the dataset's name.</summary>
