@@ -134,7 +134,7 @@ public sealed class NetCdfVariableTests() : ServerTests("netcdf-variables", impo
         }
 
         string upload = (await _client.UploadFileAsync(netcdf)).Dataset.Id;
-        GriddedValues values = await IngestAsync(new IngestDatasetRequest { Name = "lat", Grid = Grid, DatasetId = upload });
+        GriddedValues values = await IngestAsync(new IngestDatasetRequest { Name = "lat-grid", Grid = Grid, DatasetId = upload });
         for (int row = 0; row < values.NLat; row++)
         {
             // Northern rows hold positive latitudes: georeferenced and the right way up.

@@ -5,10 +5,11 @@ namespace Disco.Geo.Server.Jobs.Sources;
 /// <summary>
 /// Blobs are named by their SHA-256 alone, but GDAL picks some drivers by extension: a netCDF-4 file without ".nc" is
 /// taken by the HDF5 driver, which ignores its CF coordinates and loses the georeferencing. So GDAL is handed a symbolic
-/// link "&lt;blob&gt;.named/upload.&lt;ext&gt;" to the blob, with the extension of the file name it was uploaded under. The
-/// link's base name is fixed and the extension limited to letters and digits, so the client chooses no path; the
-/// sandbox resolves the link to the blob, the one file an upload may read. The blob store's start-up sweep removes the
-/// links (they name no blob) and they are made again when needed.
+/// link "&lt;blob&gt;.&lt;ext&gt;" beside the blob, with the extension of the file name it was uploaded under; beside it, so
+/// that names inside the file resolve from the same directory as from the blob. The link is named by the blob and the
+/// extension is limited to letters and digits, so the client chooses no path; the sandbox resolves the link to the
+/// blob, the one file an upload may read. The blob store's start-up sweep removes the links (they name no blob) and
+/// they are made again when needed.
 /// </summary>
 internal static partial class UploadFileNames
 {
@@ -23,9 +24,7 @@ internal static partial class UploadFileNames
             return blobPath;
         }
 
-        string directory = blobPath + ".named";
-        string link = Path.Combine(directory, "upload" + extension.ToLowerInvariant());
-        Directory.CreateDirectory(directory);
+        string link = blobPath + extension.ToLowerInvariant();
         try
         {
             File.CreateSymbolicLink(link, blobPath);
