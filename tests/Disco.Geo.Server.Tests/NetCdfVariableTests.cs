@@ -37,19 +37,27 @@ public sealed class NetCdfVariableTests() : ServerTests("netcdf-variables", impo
         string netcdf = NetCdfFiles.WriteVariables(Path.Combine(_root, "ocean.nc"), 16, 32, "temperature", "salinity");
         GriddedValues salinity = await IngestAsync(new IngestDatasetRequest
         {
-            Name = "salinity-path", Grid = Grid, ServerPath = new ServerPathSource { Path = $"NETCDF:\"{netcdf}\":salinity" },
+            Name = "salinity-path",
+            Grid = Grid,
+            ServerPath = new ServerPathSource { Path = $"NETCDF:\"{netcdf}\":salinity" },
         });
         AssertValuesIn(salinity, 1000, 1000 + (16 * 32));
 
         // Naming the same variable in both places is fine; naming two different ones is refused on both fields.
         GriddedValues again = await IngestAsync(new IngestDatasetRequest
         {
-            Name = "salinity-both", Grid = Grid, ServerPath = new ServerPathSource { Path = $"NETCDF:\"{netcdf}\":salinity" }, Variable = "salinity",
+            Name = "salinity-both",
+            Grid = Grid,
+            ServerPath = new ServerPathSource { Path = $"NETCDF:\"{netcdf}\":salinity" },
+            Variable = "salinity",
         });
         AssertValuesIn(again, 1000, 1000 + (16 * 32));
         DiscoException both = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "disagree", Grid = Grid, ServerPath = new ServerPathSource { Path = $"NETCDF:\"{netcdf}\":salinity" }, Variable = "temperature",
+            Name = "disagree",
+            Grid = Grid,
+            ServerPath = new ServerPathSource { Path = $"NETCDF:\"{netcdf}\":salinity" },
+            Variable = "temperature",
         }));
         Assert.Contains(both.FieldViolations, v => v.Field == "variable");
         Assert.Contains(both.FieldViolations, v => v.Field == "server_path.path");
@@ -82,7 +90,10 @@ public sealed class NetCdfVariableTests() : ServerTests("netcdf-variables", impo
             () => _client.IngestDatasetAsync(new IngestDatasetRequest { Name = "x", Grid = Grid, DatasetId = upload, Variable = "sal\"inity" }));
         await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "x", Grid = Grid, Tiles = new TileListSource { Paths = { netcdf } }, Variable = "salinity",
+            Name = "x",
+            Grid = Grid,
+            Tiles = new TileListSource { Paths = { netcdf } },
+            Variable = "salinity",
         }));
         DiscoException predict = await Expect.StatusAsync(StatusCode.InvalidArgument, async () =>
         {
@@ -108,7 +119,9 @@ public sealed class NetCdfVariableTests() : ServerTests("netcdf-variables", impo
         // The file inside the connection string is resolved like any server path.
         DiscoException refused = await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "x", Grid = Grid, ServerPath = new ServerPathSource { Path = $"NETCDF:\"{outside}\":salinity" },
+            Name = "x",
+            Grid = Grid,
+            ServerPath = new ServerPathSource { Path = $"NETCDF:\"{outside}\":salinity" },
         }));
         Assert.Contains("server_path.path", refused.Message, StringComparison.Ordinal);
 
@@ -117,7 +130,9 @@ public sealed class NetCdfVariableTests() : ServerTests("netcdf-variables", impo
         File.CreateSymbolicLink(link, outside);
         await Expect.StatusAsync(StatusCode.PermissionDenied, () => _client.IngestDatasetAsync(new IngestDatasetRequest
         {
-            Name = "y", Grid = Grid, ServerPath = new ServerPathSource { Path = $"NETCDF:\"{link}\":salinity" },
+            Name = "y",
+            Grid = Grid,
+            ServerPath = new ServerPathSource { Path = $"NETCDF:\"{link}\":salinity" },
         }));
     }
 

@@ -44,7 +44,8 @@ internal sealed class JobSpecReader : IJobSpecReader
                 string field = $"additional_sources[{i}]";
                 sources.Add((extra.LocationCase == RasterSource.LocationOneofCase.DatasetId
                     ? new IngestSourceSpec(field, extra.DatasetId, [])
-                    : new IngestSourceSpec(field, null, [extra.ServerPath])) with { Variable = NullIfEmpty(extra.Variable), VariableField = field + ".variable" });
+                    : new IngestSourceSpec(field, null, [extra.ServerPath])) with
+                { Variable = NullIfEmpty(extra.Variable), VariableField = field + ".variable" });
             }
         }
 
