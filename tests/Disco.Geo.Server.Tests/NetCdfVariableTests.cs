@@ -25,6 +25,7 @@ public sealed class NetCdfVariableTests() : ServerTests("netcdf-variables", impo
         GriddedValues salinity = await IngestAsync(new IngestDatasetRequest { Name = "salinity", Grid = Grid, DatasetId = upload, Variable = "salinity" });
         Assert.Equal("salinity", Assert.Single(salinity.Dataset.Bands).Name);
         AssertValuesIn(salinity, 1000, 1000 + (16 * 32));
+        Assert.Contains("\"variable\":\"salinity\"", salinity.Dataset.ProvenanceJson.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
 
         GriddedValues temperature = await IngestAsync(new IngestDatasetRequest { Name = "temperature", Grid = Grid, DatasetId = upload, Variable = "/temperature" });
         Assert.Equal("temperature", Assert.Single(temperature.Dataset.Bands).Name);

@@ -66,6 +66,9 @@ public sealed record IngestSource
     /// </summary>
     public string? Subdataset { get; init; }
 
+    /// <summary>The chosen variable of a NetCDF or HDF5 file by name ("salinity"), for provenance; null when the file is read as a whole.</summary>
+    public string? Variable { get; init; }
+
     /// <summary>Number of bands (virtual bands for vector layers).</summary>
     public int BandCount => BandNames.Count;
 
@@ -134,7 +137,7 @@ public sealed record IngestSource
                     using GdalDataset other = Open(index, files, tile, GdalOpenKind.Raster);
                 }
 
-                IngestSource raster = InspectRaster(index, files, dataset) with { Subdataset = subdataset };
+                IngestSource raster = InspectRaster(index, files, dataset) with { Subdataset = subdataset, Variable = files.Variable?.TrimStart('/') };
                 if (paths.Count == 1)
                 {
                     return (raster, dataset);
