@@ -95,7 +95,14 @@ public sealed record IngestInspection(IReadOnlyList<SourceBandSpec> Bands, objec
 /// <param name="Paths">One raster or vector file, or several tiles to mosaic.</param>
 /// <param name="Sandbox">The files the source may consist of; every open goes through it.</param>
 /// <param name="DisplayName">How messages and provenance name the source (an upload's file name), or null for the file's own name.</param>
-public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null);
+public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null)
+{
+    /// <summary>The variable of a NetCDF or HDF5 file to ingest, or null to read the file as a whole.</summary>
+    public string? Variable { get; init; }
+
+    /// <summary>The request field that named <see cref="Variable"/>, for errors about it.</summary>
+    public string? VariableField { get; init; }
+}
 
 /// <summary>What ingest produced: values [BandCount, nlat, nlon] on the requested grid, row-major.</summary>
 /// <param name="Values">Band values, length BandCount × nlat × nlon.</param>

@@ -7,7 +7,14 @@ namespace Disco.Geo.Raster.Ingest;
 /// <param name="Paths">One raster or vector file, or several tiles to mosaic.</param>
 /// <param name="Sandbox">The files the source may consist of; every open goes through it.</param>
 /// <param name="DisplayName">How messages and provenance name the source (an upload's file name), or null for the file's own name.</param>
-public sealed record SourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null);
+public sealed record SourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null)
+{
+    /// <summary>The variable of a NetCDF or HDF5 file to ingest ("salinity", "/group/var"), or null to read the file as a whole.</summary>
+    public string? Variable { get; init; }
+
+    /// <summary>The request field that named <see cref="Variable"/>, for errors about it ("variable", "additional_sources[0].variable").</summary>
+    public string? VariableField { get; init; }
+}
 
 /// <summary>
 /// One band a multi-source ingest is asked for. Fields keep a request's meaning of "unset": a null role or resampling

@@ -78,6 +78,12 @@ internal sealed class PredictionGrpcService(
             violations.Add(("panorama", "yaw, pitch and roll must be finite angles in degrees."));
         }
 
+        if (request.Raster is { Variable.Length: > 0 })
+        {
+            // Predictions read a raster as a whole; a variable is chosen when the file is ingested.
+            violations.Add(("raster.variable", "is not used by predictions: ingest the variable into a dataset (IngestDataset with variable) and predict over that dataset."));
+        }
+
         Validation.ThrowIfAny(violations);
         PredictionJobSpec asked = JobSpecReader.Prediction(request);
         // A raster that names neither location: the application refuses it once the model is known, as it always has.

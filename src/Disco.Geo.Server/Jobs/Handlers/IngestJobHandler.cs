@@ -25,7 +25,7 @@ internal sealed class IngestJobHandler(
         DatasetRecord dataset = await catalog.FindDatasetAsync(datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before it could be ingested.");
         string blob = blobs.PathOf(dataset.Blob.Sha256);
-        return new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), UploadName(dataset));
+        return new IngestSourceFiles([UploadFileNames.PathFor(blob, dataset.FileName)], SourceSandboxes.ForUpload(blob), UploadName(dataset));
     }
 
     /// <summary>How messages name an upload: the file name it was sent with, else the dataset's name.</summary>
@@ -48,9 +48,10 @@ internal sealed class IngestJobHandler(
         var sources = new List<IngestSourceFiles>();
         foreach (IngestSourceSpec source in spec.Sources)
         {
-            sources.Add(source.DatasetId is { } datasetId
+            IngestSourceFiles files = source.DatasetId is { } datasetId
                 ? await UploadAsync(catalog, blobs, sandboxes, datasetId, cancellationToken)
-                : new IngestSourceFiles([.. source.ServerPaths], sandboxes.ForServerPaths()));
+                : new IngestSourceFiles([.. source.ServerPaths], sandboxes.ForServerPaths());
+            sources.Add(files with { Variable = source.Variable, VariableField = source.VariableField });
         }
 
         return new IngestWork(sources, EngineRecords.ToSphereGrid(spec.Grid), spec.Bands, maxRasterPixels) { SourceFields = [.. spec.Sources.Select(s => s.Field)] };
