@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure the system packages Disco.Geo needs are installed (Debian/Ubuntu):
 #   libgdal32 (or a later soname) + gdal-bin   the GDAL C library we bind, and its command-line tools
+#   postgresql                                 only for the cluster-mode tests (--with-postgres): the server binaries
+#                                              (/usr/lib/postgresql/<major>/bin) they start a throw-away PostgreSQL with
 #   python3-grpcio python3-grpc-tools          the Python client (clients/python) and its tests (--with-python):
 #   python3-numpy python3-xarray               gRPC, stub generation, prediction arrays, labelled DataArrays
+#   chromium                                   only for the headless-browser map tile test (--with-browser)
 # Installs them with apt as root or through sudo; otherwise prints the exact command to run and fails.
 set -euo pipefail
 
@@ -10,12 +13,23 @@ need=()
 # Checked one by one: a machine may have the library (pulled in by another package) without the tools.
 ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b' || need+=(libgdal32)
 command -v gdal_translate >/dev/null 2>&1 || need+=(gdal-bin)
-if [[ "${1:-}" == "--with-python" ]]; then
-  # Debian's interpreter, which the Python client tests run (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
-  /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
-  /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
-  /usr/bin/python3 -c 'import xarray' 2>/dev/null || need+=(python3-xarray)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-postgres)
+      # Debian's layout, which the test fixture (tests/Shared/Postgres) looks in; binaries elsewhere on PATH do not count.
+      compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql) ;;
+    --with-python)
+      # Debian's interpreter, which the Python client tests run (a python3 earlier on PATH, e.g. pyenv's, lacks the packages)
+      /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
+      /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+      /usr/bin/python3 -c 'import xarray' 2>/dev/null || need+=(python3-xarray) ;;
+    --with-browser)
+      command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
+    *)
+      echo "Unknown option '$option'; use --with-python, --with-browser and/or --with-postgres." >&2
+      exit 2 ;;
+  esac
+done
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
 command="apt-get install -y --no-install-recommends ${need[*]}"

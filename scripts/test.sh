@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! scripts/ensure-deps.sh --with-python; then
+if ! scripts/ensure-deps.sh --with-python --with-browser --with-postgres; then
   echo "0 passed, 1 failed"
   exit 1
 fi

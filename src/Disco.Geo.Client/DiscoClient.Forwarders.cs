@@ -172,7 +172,7 @@ public sealed partial class DiscoClient
     public Task<Job> VerifyModelAsync(string model, CancellationToken cancellationToken = default) =>
         Models.VerifyAsync(model, cancellationToken);
 
-    /// <summary>Same as <see cref="ModelsClient.ExportAsync"/> on <see cref="Models"/>.</summary>
+    /// <summary>Same as <see cref="ModelsClient.ExportAsync(string, string, IProgress{TransferProgress}?, CancellationToken)"/> on <see cref="Models"/>.</summary>
     /// <param name="model">Id or name.</param>
     /// <param name="destinationPath">The package file to create or replace.</param>
     /// <param name="progress">Transfer progress, or null.</param>
@@ -180,7 +180,7 @@ public sealed partial class DiscoClient
     public Task<FileMetadata> ExportModelAsync(string model, string destinationPath, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Models.ExportAsync(model, destinationPath, progress, cancellationToken);
 
-    /// <summary>Same as <see cref="ModelsClient.ImportAsync"/> on <see cref="Models"/>.</summary>
+    /// <summary>Same as <see cref="ModelsClient.ImportAsync(string, string?, IProgress{TransferProgress}?, CancellationToken)"/> on <see cref="Models"/>.</summary>
     /// <param name="path">The package file.</param>
     /// <param name="name">Model name, or null for the name in the card.</param>
     /// <param name="progress">Hashing and transfer progress, or null.</param>

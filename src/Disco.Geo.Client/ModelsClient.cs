@@ -53,8 +53,20 @@ public sealed class ModelsClient
     /// <param name="progress">Transfer progress, or null.</param>
     /// <param name="cancellationToken">Cancels the export; nothing is left at the destination.</param>
     public Task<FileMetadata> ExportAsync(string model, string destinationPath, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ExportAsync(model, destinationPath, ModelFileFormat.Package, progress, cancellationToken);
+
+    /// <summary>
+    /// Writes a model to <paramref name="destinationPath"/> as a package or, with <see cref="ModelFileFormat.Safetensors"/>,
+    /// as safetensors weights with the model card in the file's metadata (for PyTorch); resumes and checks the SHA-256.
+    /// </summary>
+    /// <param name="model">Id or name.</param>
+    /// <param name="destinationPath">The file to create or replace.</param>
+    /// <param name="format">Package (the default) or safetensors.</param>
+    /// <param name="progress">Transfer progress, or null.</param>
+    /// <param name="cancellationToken">Cancels the export; nothing is left at the destination.</param>
+    public Task<FileMetadata> ExportAsync(string model, string destinationPath, ModelFileFormat format, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
         ChunkTransfer.ReceiveToFileAsync(
-            _calls, (offset, o) => _stub.ExportModel(new ExportModelRequest { Model = model, Offset = offset }, o),
+            _calls, (offset, o) => _stub.ExportModel(new ExportModelRequest { Model = model, Offset = offset, Format = format }, o),
             message => message.File, message => message.Chunk, destinationPath,
             resume: true, verifySha256: true, sidecar: false, progress, cancellationToken);
 
@@ -63,7 +75,20 @@ public sealed class ModelsClient
     /// <param name="name">Model name, or null for the name in the card.</param>
     /// <param name="progress">Hashing and transfer progress, or null.</param>
     /// <param name="cancellationToken">Cancels the import; nothing is stored.</param>
-    public async Task<Model> ImportAsync(string path, string? name = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<Model> ImportAsync(string path, string? name = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ImportAsync(path, name, ModelFileFormat.Unspecified, progress, cancellationToken);
+
+    /// <summary>
+    /// Imports a model package or a safetensors weights file carrying a model card in its metadata (unspecified: the
+    /// server tells them apart by their first bytes). A safetensors file that does not fit its card is refused with
+    /// INVALID_ARGUMENT naming each tensor at fault.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="name">Model name, or null for the name in the card.</param>
+    /// <param name="format">The file's format, or unspecified to detect it.</param>
+    /// <param name="progress">Hashing and transfer progress, or null.</param>
+    /// <param name="cancellationToken">Cancels the import; nothing is stored.</param>
+    public async Task<Model> ImportAsync(string path, string? name, ModelFileFormat format, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var file = new FileInfo(path);
         if (!file.Exists)
@@ -72,7 +97,7 @@ public sealed class ModelsClient
         }
 
         string sha256 = await ChunkTransfer.HashAsync(file, progress, cancellationToken);
-        var header = new ImportModelRequest { Header = new ImportModelHeader { Name = name ?? "", SizeBytes = file.Length, Sha256 = sha256 } };
+        var header = new ImportModelRequest { Header = new ImportModelHeader { Name = name ?? "", SizeBytes = file.Length, Sha256 = sha256, Format = format } };
         for (int attempt = 1; ; attempt++)
         {
             try

@@ -38,3 +38,12 @@ public sealed class EngineStateException(string message, EngineStateProblem prob
     /// <summary>Incompatible or damaged.</summary>
     public EngineStateProblem Problem { get; } = problem;
 }
+
+/// <summary>A file the user sent has defects; each violation names the place in the file and what is wrong (INVALID_ARGUMENT).</summary>
+/// <param name="violations">(field, description) pairs, fields relative to the file.</param>
+public sealed class EngineFileException(IReadOnlyList<(string Field, string Description)> violations)
+    : Exception(string.Join("; ", violations.Select(v => $"{v.Field}: {v.Description}")))
+{
+    /// <summary>Every defect found.</summary>
+    public IReadOnlyList<(string Field, string Description)> Violations { get; } = violations;
+}

@@ -94,13 +94,22 @@ public interface IDatasetExporter
     Task<string> ExportAsync(GriddedDataset dataset, string name, bool cog, string outputPath, CancellationToken cancellationToken);
 }
 
-/// <summary>Renders PNG map tiles of finished predictions for the /tiles endpoint (implemented on Disco.Geo.Raster).</summary>
+/// <summary>Renders PNG (or WebP) map tiles of finished predictions for the /tiles endpoint (implemented on Disco.Geo.Raster).</summary>
 public interface IMapTileRenderer
 {
-    /// <summary>Returns the PNG bytes of one tile, or null when the tile lies outside the map (the endpoint answers 404).</summary>
+    /// <summary>True when tiles can be encoded in the format: "png" always, "webp" when GDAL has its WEBP driver.</summary>
+    /// <param name="format">"png" or "webp".</param>
+    bool SupportsFormat(string format);
+
+    /// <summary>Returns the encoded bytes of one tile, or null when the tile lies outside the map (the endpoint answers 404).</summary>
     /// <param name="request">The map, tile matrix set, tile indices and bounds.</param>
     /// <param name="cancellationToken">Fires when the HTTP client goes away.</param>
     Task<byte[]?> RenderTileAsync(MapTileRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The legend of the map's tiles: class names and colours, or the colour ramp over the value range.</summary>
+    /// <param name="map">The prediction map.</param>
+    /// <param name="cancellationToken">Fires when the HTTP client goes away.</param>
+    Task<MapLegend> DescribeAsync(PredictionMap map, CancellationToken cancellationToken);
 }
 
 /// <summary>Reads the card of a model package, validating the file.</summary>
@@ -110,4 +119,24 @@ public interface IModelCardReader
     /// <param name="packagePath">The package file.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     Task<ModelCardJson> ReadAsync(string packagePath, CancellationToken cancellationToken);
+}
+
+/// <summary>Converts model packages to and from safetensors weights files (for PyTorch users).</summary>
+public interface IModelWeightsConverter
+{
+    /// <summary>Writes the package's weights and card as a safetensors file; the same package always gives the same bytes.</summary>
+    /// <param name="packagePath">The stored package.</param>
+    /// <param name="outputPath">The safetensors file to create.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    Task ExportSafetensorsAsync(string packagePath, string outputPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks a safetensors file against the architecture its card describes and writes a model package; throws
+    /// <see cref="EngineFileException"/> listing every defect (paths relative to the file, e.g. "tensors.enc0.conv.weight.shape").
+    /// </summary>
+    /// <param name="safetensorsPath">The received file.</param>
+    /// <param name="packagePath">The package file to create.</param>
+    /// <param name="name">Model name to write into the card, or null to keep the card's.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    Task ImportSafetensorsAsync(string safetensorsPath, string packagePath, string? name, CancellationToken cancellationToken);
 }

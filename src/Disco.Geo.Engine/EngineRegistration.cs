@@ -16,6 +16,7 @@ public static class EngineRegistration
     /// <see cref="IPredictionEngine"/> and <see cref="IModelCardReader"/> on the DISCO engine (Disco.Geo.Sphere,
     /// TorchSharp). The caller registers <see cref="EngineOptions"/> and logging.
     /// </summary>
+    /// <remarks>Also <see cref="IModelWeightsConverter"/> (safetensors) on the DISCO engine.</remarks>
     /// <param name="services">The service collection.</param>
     public static IServiceCollection AddDiscoEngines(this IServiceCollection services)
     {
@@ -31,6 +32,7 @@ public static class EngineRegistration
         services.AddSingleton(provider => new LoadedModelCache(provider.GetRequiredService<ILogger<LoadedModelCache>>()));
         services.AddSingleton<PredictionInputs>();
         services.AddSingleton<IPredictionEngine, DiscoPredictionEngine>();
+        services.AddSingleton<IModelWeightsConverter, Weights.SafetensorsConverter>();
         return services;
     }
 }

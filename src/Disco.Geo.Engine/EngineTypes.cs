@@ -97,6 +97,12 @@ public sealed record IngestInspection(IReadOnlyList<SourceBandSpec> Bands, objec
 /// <param name="DisplayName">How messages and provenance name the source (an upload's file name), or null for the file's own name.</param>
 public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null)
 {
+    /// <summary>The variable of a NetCDF or HDF5 file to ingest, or null to read the file as a whole.</summary>
+    public string? Variable { get; init; }
+
+    /// <summary>The request field that named <see cref="Variable"/>, for errors about it.</summary>
+    public string? VariableField { get; init; }
+
     /// <summary>Where an image without georeferencing lies (EPSG:4326 degrees), or null for a whole-Earth 2:1 image.</summary>
     public GeoBounds? Bounds { get; init; }
 }
@@ -330,7 +336,36 @@ public enum ExportFileFormat
 /// <param name="Row">Tile row (y), from the north.</param>
 /// <param name="Bounds">The tile's bounds in the tile matrix set's CRS: min x, min y, max x, max y (metres or degrees).</param>
 /// <param name="SizePixels">Width and height in pixels (256).</param>
-public sealed record MapTileRequest(PredictionMap Map, string TileMatrixSet, int Zoom, int Column, int Row, (double MinX, double MinY, double MaxX, double MaxY) Bounds, int SizePixels);
+/// <param name="Format">"png", or "webp" (lossless) where <see cref="IMapTileRenderer.SupportsFormat"/> says so.</param>
+public sealed record MapTileRequest(
+    PredictionMap Map, string TileMatrixSet, int Zoom, int Column, int Row, (double MinX, double MinY, double MaxX, double MaxY) Bounds, int SizePixels, string Format = "png");
+
+/// <summary>One class of a map legend.</summary>
+/// <param name="Id">Class id (the pixel value of the class map).</param>
+/// <param name="Name">Class name.</param>
+/// <param name="Color">Colour drawn for the class, "#rrggbb".</param>
+public sealed record LegendClass(int Id, string Name, string Color);
+
+/// <summary>One stop of a continuous colour ramp: the colour drawn at that value (linear in between, clamped outside).</summary>
+/// <param name="Value">The value.</param>
+/// <param name="Color">"#rrggbb".</param>
+public sealed record LegendStop(double Value, string Color);
+
+/// <summary>
+/// What the map tiles of a prediction show: the class colours of a class map (or of the most probable class), or the
+/// colour ramp over the value range of the band drawn.
+/// </summary>
+/// <param name="Band">Name of the band the tiles draw (the class map, or the first band).</param>
+/// <param name="Classes">The classes and their colours; empty for a continuous map.</param>
+/// <param name="ColorMap">Name of the colour ramp of a continuous map ("viridis"); empty for class maps.</param>
+/// <param name="Minimum">Lowest value of the ramp (the lowest valid value of the map).</param>
+/// <param name="Maximum">Highest value of the ramp.</param>
+/// <param name="Stops">The ramp's stops, lowest first; empty for class maps.</param>
+public sealed record MapLegend(string Band, IReadOnlyList<LegendClass> Classes, string ColorMap, double Minimum, double Maximum, IReadOnlyList<LegendStop> Stops)
+{
+    /// <summary>True when the tiles show classes.</summary>
+    public bool IsCategorical => Classes.Count > 0;
+}
 
 /// <summary>A model card: the package's JSON and its format version.</summary>
 /// <param name="FormatVersion">Package format version.</param>

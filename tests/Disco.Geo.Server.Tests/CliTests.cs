@@ -120,6 +120,14 @@ public sealed class CliTests : IAsyncLifetime
         string exported = Path.Combine(_files, "out.discomodel");
         Assert.Equal(0, (await RunAsync("models", "export", "land-water", exported)).ExitCode);
         Assert.Equal(File.ReadAllBytes(package), File.ReadAllBytes(exported));
+        string weights = Path.Combine(_files, "out.safetensors");
+        Result exportedWeights = await RunAsync("models", "export", "land-water", weights, "--format", "safetensors");
+        Assert.True(exportedWeights.ExitCode == 0, exportedWeights.ToString());
+        Assert.Equal((byte)'{', File.ReadAllBytes(weights)[8]);
+        Result importedWeights = await RunAsync("models", "import", weights, "--name", "lw-weights");
+        Assert.True(importedWeights.ExitCode == 0, importedWeights.ToString());
+        Assert.Contains("lw-weights: imported", importedWeights.Output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Usage, (await RunAsync("models", "export", "land-water", weights, "--format", "onnx")).ExitCode);
         // The command the server's "damaged package" error suggests.
         Result verified = await RunAsync("models", "verify", "land-water");
         Assert.True(verified.ExitCode == 0, verified.ToString());

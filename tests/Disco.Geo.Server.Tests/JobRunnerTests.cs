@@ -52,9 +52,8 @@ public sealed class JobRunnerTests : IAsyncLifetime
         _prediction.Finish(p1.Id);
         _prediction.Finish(p3.Id);
         await _training.WaitStartedAsync(training.Id);
-        // The runner admits jobs in passes under its lock, and LaneCounts reads under the same lock: the pass that
-        // started the training job has ended, and it left p2 queued beside it.
-        (Dictionary<string, int> queued, Dictionary<string, int> running) = _server.Get<JobRunner>().LaneCounts();
+        // The training job holds the lane alone, so p2 (queued behind it) is not claimed: the store still has it queued.
+        (Dictionary<string, int> queued, Dictionary<string, int> running) = await _server.Get<JobRunner>().LaneCountsAsync(CancellationToken.None);
         Assert.Equal((1, 1), (queued["cpu"], running["cpu"]));
         Assert.False(_prediction.HasStarted(p2.Id), "a prediction started while training ran");
 
@@ -209,15 +208,19 @@ public sealed class JobRunnerTests : IAsyncLifetime
     public async Task A_running_job_is_claimed_in_the_store_and_released_when_it_ends()
     {
         IJobStore store = _server.Get<IJobStore>();
+        JobRunner runner = _server.Get<JobRunner>();
         Job job = await SubmitAsync(JobKind.Prediction, 0);
         await _prediction.WaitStartedAsync(job.Id);
 
         // Another runner sharing the store cannot take the job over while this one holds it.
-        Assert.False(await store.TryClaimAsync(job.Id, "another-runner", TimeSpan.FromMinutes(1), CancellationToken.None));
+        var other = new JobClaimRequest("another-runner", runner.ReplicaId, [new JobLaneSlot("cpu", 0, 2, false)], [], TimeSpan.FromMinutes(1));
+        Assert.Null(await store.ClaimNextAsync(other, CancellationToken.None));
+        var lease = new JobLease(runner.Owner, 1);
+        Assert.True((await store.RenewAsync(job.Id, lease, TimeSpan.FromMinutes(1), CancellationToken.None)).Held);
 
         _prediction.Finish(job.Id);
         Assert.Equal(JobState.Succeeded, (await _client.WaitForJobAsync(job.Id)).State);
-        await Eventually.HoldsAsync(() => store.TryClaimAsync(job.Id, "another-runner", TimeSpan.FromMinutes(1), CancellationToken.None), "the ended job's lease is free");
+        await Eventually.HoldsAsync(async () => !(await store.RenewAsync(job.Id, lease, TimeSpan.FromMinutes(1), CancellationToken.None)).Held, "the ended job's lease is released");
     }
 
     [Fact]

@@ -48,6 +48,66 @@ public sealed class ModelTests() : ServerTests("models")
     }
 
     [Fact]
+    public async Task Safetensors_export_imports_back_as_a_model_with_identical_predictions()
+    {
+        string package = Packages.Write(_files, "lw.discomodel", baseChannels: 16, seed: 6);
+        await _client.ImportModelAsync(package);
+        string weights = Path.Combine(_files, "lw.safetensors");
+        FileMetadata info = await _client.Models.ExportAsync("land-water", weights, ModelFileFormat.Safetensors);
+        Assert.Equal("land-water.safetensors", info.FileName);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(weights))), info.Sha256);
+        // Deterministic: a second export is byte-identical, which is what lets a broken download resume.
+        string again = Path.Combine(_files, "again.safetensors");
+        await _client.Models.ExportAsync("land-water", again, ModelFileFormat.Safetensors);
+        Assert.Equal(File.ReadAllBytes(weights), File.ReadAllBytes(again));
+
+        // Detected by its first bytes, no format given.
+        Model imported = await _client.ImportModelAsync(weights, "lw-from-safetensors");
+        Assert.Equal(["water", "land"], imported.Classes.Select(c => c.Name));
+        Assert.Equal(0.93, imported.Metrics["miou"]);
+        string repackaged = Path.Combine(_files, "repackaged.discomodel");
+        await _client.ExportModelAsync("lw-from-safetensors", repackaged);
+
+        using Disco.Geo.Sphere.Packaging.LoadedModel original = await Disco.Geo.Sphere.Packaging.ModelPackage.LoadAsync(package, "cpu");
+        using Disco.Geo.Sphere.Packaging.LoadedModel back = await Disco.Geo.Sphere.Packaging.ModelPackage.LoadAsync(repackaged, "cpu");
+        using TorchSharp.torch.Tensor x = TorchSharp.torch.randn([1, original.Card.Config.InputChannels, 19, 36], generator: new TorchSharp.torch.Generator(3));
+        using TorchSharp.torch.Tensor expected = original.Model.forward(x);
+        using TorchSharp.torch.Tensor actual = back.Model.forward(x);
+        Assert.True(actual.equal(expected).all().item<bool>());
+    }
+
+    [Fact]
+    public async Task A_safetensors_file_that_does_not_fit_its_card_is_refused_naming_each_tensor()
+    {
+        string package = Packages.Write(_files, "lw.discomodel", baseChannels: 16, seed: 7);
+        await _client.ImportModelAsync(package);
+        string weights = Path.Combine(_files, "lw.safetensors");
+        await _client.Models.ExportAsync("land-water", weights, ModelFileFormat.Safetensors);
+
+        // Rename one tensor in the header: the architecture misses it and does not know the new name.
+        byte[] bytes = File.ReadAllBytes(weights);
+        int headerLength = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        var header = System.Text.Json.Nodes.JsonNode.Parse(bytes.AsSpan(8, headerLength))!.AsObject();
+        string renamed = header.Select(kv => kv.Key).First(k => k.EndsWith(".weight", StringComparison.Ordinal));
+        System.Text.Json.Nodes.JsonNode entry = header[renamed]!;
+        header.Remove(renamed);
+        header["not_a_layer.weight"] = entry;
+        byte[] text = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        byte[] padded = [.. text, .. Enumerable.Repeat((byte)' ', (8 - (text.Length % 8)) % 8)];
+        string bad = Path.Combine(_files, "bad.safetensors");
+        File.WriteAllBytes(bad, [.. BitConverter.GetBytes((ulong)padded.Length), .. padded, .. bytes.AsSpan(8 + headerLength)]);
+
+        DiscoException e = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.Models.ImportAsync(bad, "bad", ModelFileFormat.Safetensors));
+        Assert.Equal(["safetensors.tensors." + renamed, "safetensors.tensors.not_a_layer.weight"], e.FieldViolations.Select(v => v.Field).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(_files, e.Message, StringComparison.Ordinal);
+        await Expect.StatusAsync(StatusCode.NotFound, () => _client.GetModelAsync("bad"));
+
+        // A package announced as safetensors is refused as one, not read as a package.
+        DiscoException wrongFormat = await Expect.StatusAsync(StatusCode.InvalidArgument, () => _client.Models.ImportAsync(package, "x", ModelFileFormat.Safetensors));
+        Assert.Equal("safetensors.file", Assert.Single(wrongFormat.FieldViolations).Field);
+    }
+
+    [Fact]
     public async Task Bad_imports_and_wrong_ids_get_the_right_status()
     {
         string notAPackage = Temp.File(_files, "random.bin", 100_000, seed: 2);

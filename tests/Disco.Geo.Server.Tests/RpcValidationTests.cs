@@ -134,8 +134,8 @@ public sealed class RpcValidationTests() : ServerTests("validation-rpc", importR
 
         Assert.Equal(HttpStatusCode.NotFound, (await _server.HttpGetAsync("/tiles/prd_01M88H4Z67HD4W5C06392PXC16/WebMercatorQuad/0/0/0.png")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _server.HttpGetAsync("/tiles/prd_01M88H4Z67HD4W5C06392PXC16/GoogleMapsCompatible/0/0/0.png")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _server.HttpGetAsync("/tiles/prd_01M88H4Z67HD4W5C06392PXC16/WebMercatorQuad/2/4/0.png")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _server.HttpGetAsync("/tiles/prd_01M88H4Z67HD4W5C06392PXC16/WorldCRS84Quad/30/0/0.png")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.HttpGetAsync("/tiles/prd_01M88H4Z67HD4W5C06392PXC16/WebMercatorQuad/2/4/0.png")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.HttpGetAsync("/tiles/prd_01M88H4Z67HD4W5C06392PXC16/WorldCRS84Quad/30/0/0.png")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _server.HttpGetAsync("/tiles/prd_01M88H4Z67HD4W5C06392PXC16/WorldCRS84Quad/1/3/1.png")).StatusCode);
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, await _client.CheckHealthAsync());
     }

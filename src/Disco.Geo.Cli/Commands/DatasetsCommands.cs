@@ -82,6 +82,10 @@ internal static class DatasetsCommands
             Description = "[N@]VALUE=CLASS,… maps a label band's source values to class ids 0, 1, …, e.g. --band 1:label:mode:land --label-map 0=0,255=1 " +
                           "for a 0/255 mask (every value present must be listed). N = position of the --band it applies to, needed only with several label bands.",
         };
+        var variable = new Option<string?>("--variable")
+        {
+            Description = "The variable of a NetCDF or HDF5 main source to ingest, e.g. --variable salinity (a --path written as NETCDF:\"/data/f.nc\":salinity names it too)",
+        };
         var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of following it" };
         var bounds = new Option<string?>("--bounds")
         {
@@ -90,7 +94,7 @@ internal static class DatasetsCommands
         var command = new Command("ingest",
             "Resample an uploaded file or server-side files onto a sphere grid (a job): georeferenced rasters (several --path are tiles to mosaic), " +
             "vector layers (rasterised), or images without georeferencing, placed at --bounds or, without it, taken as global EPSG:4326 maps when exactly 2:1.")
-            { name, from, path, grid, extra, bands, labelMap, detach, bounds };
+            { name, from, path, grid, extra, bands, labelMap, variable, detach, bounds };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             var request = new IngestDatasetRequest { Name = context.Parse.GetValue(name)!, Grid = Parsing.Grid(context.Parse.GetValue(grid)!) };
@@ -124,9 +128,12 @@ internal static class DatasetsCommands
                 request.Bounds = Parsing.Bounds("--bounds", boundsText);
             }
 
+            request.Variable = context.Parse.GetValue(variable) ?? "";
             foreach (string additional in context.Parse.GetValue(extra) ?? [])
             {
-                request.AdditionalSources.Add(Path.IsPathRooted(additional) ? new RasterSource { ServerPath = additional } : new RasterSource { DatasetId = additional });
+                // Dataset names never hold a colon; a NETCDF:"…":var or HDF5:"…"://var connection string is a server path.
+                bool serverPath = Path.IsPathRooted(additional) || additional.Contains(':', StringComparison.Ordinal);
+                request.AdditionalSources.Add(serverPath ? new RasterSource { ServerPath = additional } : new RasterSource { DatasetId = additional });
             }
 
             foreach (string band in context.Parse.GetValue(bands) ?? [])

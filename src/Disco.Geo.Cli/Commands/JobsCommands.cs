@@ -50,6 +50,13 @@ internal static class JobsCommands
                 {
                     context.Output.WriteLine("error: " + error.Message);
                 }
+
+                // Which server replica ran which attempt (a cluster takes a job over when its replica is lost).
+                foreach (JobAttempt attempt in job.Attempts)
+                {
+                    context.Output.WriteLine($"attempt {attempt.Attempt}: replica {attempt.Replica}" +
+                        (attempt.StartTime is { } started ? $", started {started.ToDateTime():yyyy-MM-dd HH:mm:ss}Z" : ""));
+                }
             }
 
             return ExitCodes.Success;

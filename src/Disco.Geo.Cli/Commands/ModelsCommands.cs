@@ -65,14 +65,20 @@ internal static class ModelsCommands
         command.Subcommands.Add(show);
 
         var exportModel = new Argument<string>("model") { Description = "Model id or name" };
-        var exportPath = new Argument<string>("file") { Description = "Package file to write" };
-        var export = new Command("export", "Write a model package to a file (checked against its SHA-256).") { exportModel, exportPath };
+        var exportPath = new Argument<string>("file") { Description = "File to write" };
+        var exportFormat = new Option<string>("--format")
+        {
+            Description = "package (.discomodel) or safetensors (weights for PyTorch, model card in the metadata)",
+            DefaultValueFactory = _ => "package",
+        };
+        exportFormat.AcceptOnlyFromAmong("package", "safetensors");
+        var export = new Command("export", "Write a model package, or its weights as safetensors, to a file (checked against its SHA-256).") { exportModel, exportPath, exportFormat };
         factory.SetAction(export, async (context, cancellationToken) =>
         {
             using DiscoClient client = context.Connect();
             string path = context.Parse.GetValue(exportPath)!;
             FileMetadata info = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
-                progress => client.Models.ExportAsync(context.Parse.GetValue(exportModel)!, path, progress, cancellationToken));
+                progress => client.Models.ExportAsync(context.Parse.GetValue(exportModel)!, path, FileFormat(context.Parse.GetValue(exportFormat)), progress, cancellationToken));
             context.Say($"Wrote {path} ({Display.Bytes(info.SizeBytes)}, sha256 {info.Sha256})");
             if (context.JsonOutput)
             {
@@ -83,9 +89,11 @@ internal static class ModelsCommands
         });
         command.Subcommands.Add(export);
 
-        var importPath = new Argument<string>("file") { Description = "Model package file" };
+        var importPath = new Argument<string>("file") { Description = "Model package or safetensors file" };
         var importName = new Option<string?>("--name") { Description = "Model name (default: the name in the card)" };
-        var import = new Command("import", "Import a model package file.") { importPath, importName };
+        var importFormat = new Option<string?>("--format") { Description = "package or safetensors (default: detected from the file's first bytes)" };
+        importFormat.AcceptOnlyFromAmong("package", "safetensors");
+        var import = new Command("import", "Import a model package, or safetensors weights whose metadata carries the model card.") { importPath, importName, importFormat };
         factory.SetAction(import, async (context, cancellationToken) =>
         {
             string path = context.Parse.GetValue(importPath)!;
@@ -96,7 +104,7 @@ internal static class ModelsCommands
 
             using DiscoClient client = context.Connect();
             Model model = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
-                progress => client.Models.ImportAsync(path, context.Parse.GetValue(importName), progress, cancellationToken));
+                progress => client.Models.ImportAsync(path, context.Parse.GetValue(importName), FileFormat(context.Parse.GetValue(importFormat)), progress, cancellationToken));
             if (context.JsonOutput)
             {
                 context.WriteJson(model);
@@ -145,4 +153,11 @@ internal static class ModelsCommands
         command.Subcommands.Add(verify);
         return command;
     }
+
+    private static ModelFileFormat FileFormat(string? name) => name switch
+    {
+        "package" => ModelFileFormat.Package,
+        "safetensors" => ModelFileFormat.Safetensors,
+        _ => ModelFileFormat.Unspecified,
+    };
 }

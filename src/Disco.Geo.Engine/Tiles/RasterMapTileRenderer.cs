@@ -13,6 +13,13 @@ internal sealed class RasterMapTileRenderer(PredictionMapCache cache) : IMapTile
 {
     private const double EarthRadius = 6378137.0;
 
+    public bool SupportsFormat(string format) => format switch
+    {
+        "png" => true,
+        "webp" => MapTileRenderer.IsAvailable(TileImageFormat.WebP),
+        _ => false,
+    };
+
     public async Task<byte[]?> RenderTileAsync(MapTileRequest request, CancellationToken cancellationToken)
     {
         TileMatrixSet matrixSet = request.TileMatrixSet switch
@@ -34,8 +41,29 @@ internal sealed class RasterMapTileRenderer(PredictionMapCache cache) : IMapTile
             return null;
         }
 
-        return await MapTileRenderer.RenderTileAsync(map.Display, matrixSet, request.Zoom, request.Column, request.Row, map.ColorMap, 0, request.SizePixels, cancellationToken);
+        TileImageFormat format = request.Format switch
+        {
+            "png" => TileImageFormat.Png,
+            "webp" when SupportsFormat("webp") => TileImageFormat.WebP,
+            _ => throw new EngineInputException($"Tiles cannot be encoded as '{request.Format}' here; use png."),
+        };
+        return await MapTileRenderer.RenderTileAsync(map.Display, matrixSet, request.Zoom, request.Column, request.Row, map.ColorMap, format, request.SizePixels, cancellationToken);
     }
+
+    public async Task<MapLegend> DescribeAsync(PredictionMap map, CancellationToken cancellationToken)
+    {
+        LoadedPredictionMap loaded = await cache.GetAsync(map, cancellationToken);
+        string band = loaded.Display.Bands[0].Name;
+        if (loaded.Classes is { } classes)
+        {
+            return new MapLegend(band, [.. classes.OrderBy(c => c.Id).Select(c => new LegendClass(c.Id, c.Name, Hex(new Rgba(c.Red, c.Green, c.Blue))))], "", 0, 0, []);
+        }
+
+        ColorMap ramp = loaded.ColorMap;
+        return new MapLegend(band, [], ramp.Name, ramp.Minimum, ramp.Maximum, [.. ramp.Stops.Select(s => new LegendStop(s.Value, Hex(s.Color)))]);
+    }
+
+    private static string Hex(Rgba colour) => $"#{colour.R:x2}{colour.G:x2}{colour.B:x2}";
 
     /// <summary>A tile's bounds as longitudes and latitudes (Web Mercator metres are converted on the sphere of EPSG:3857).</summary>
     private static (double West, double South, double East, double North) Degrees(TileMatrixSet matrixSet, (double MinX, double MinY, double MaxX, double MaxY) bounds)

@@ -72,10 +72,26 @@ public sealed class SourceSandbox
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         GdalRuntime.EnsureInitialized();
         using IDisposable scope = Enter();
-        Refuse(path, path);
-        RefuseUnlistedSidecars(path);
-        RefuseHdf5References(path);
-        GdalDataset dataset = GdalDataset.Open(path, kind, allowedDrivers: AllowedDrivers);
+
+        // A variable of a container (NETCDF:"f.nc":v, HDF5:"f.h5"://v) is checked as its file, and opened only by the
+        // driver its prefix names, when that driver is allowed.
+        string file = path;
+        IEnumerable<string>? drivers = AllowedDrivers;
+        if (GdalSubdataset.TryParse(path, out GdalSubdataset? subdataset))
+        {
+            file = subdataset.File;
+            if (AllowedDrivers is not null && !AllowedDrivers.Contains(subdataset.Driver, StringComparer.Ordinal))
+            {
+                throw new GdalException($"The {subdataset.Driver} driver is not among the drivers allowed here.");
+            }
+
+            drivers = [subdataset.Driver];
+        }
+
+        Refuse(path, file);
+        RefuseUnlistedSidecars(file);
+        RefuseHdf5References(file);
+        GdalDataset dataset = GdalDataset.Open(subdataset?.ConnectionString ?? path, kind, allowedDrivers: drivers);
         try
         {
             Check(dataset, path);

@@ -197,6 +197,7 @@ internal static class IngestAssembly
             ["source"] = source.Index == 0 ? "main" : source.Label,
             ["kind"] = MultiSourceIngestor.KindName(source.Kind),
             ["paths"] = source.ProvenancePaths,
+            ["variable"] = source.Variable,
             ["layer"] = source.LayerName,
             ["features"] = source.Kind == IngestSourceKind.Vector ? source.FeatureCount : null,
             ["driver"] = source.Kind == IngestSourceKind.Vector ? null : provenance?.Driver,

@@ -63,6 +63,15 @@ public sealed record IngestSource
     /// </summary>
     public SourceInfo? Raster { get; init; }
 
+    /// <summary>
+    /// The GDAL connection string of the chosen variable of a NetCDF or HDF5 file (<c>NETCDF:"file":var</c>), which
+    /// every read opens instead of the file; null when the file is read as a whole.
+    /// </summary>
+    public string? Subdataset { get; init; }
+
+    /// <summary>The chosen variable of a NetCDF or HDF5 file by name ("salinity"), for provenance; null when the file is read as a whole.</summary>
+    public string? Variable { get; init; }
+
     /// <summary>Where a <see cref="IngestSourceKind.GlobalImage"/> lies when the request placed it; null = the whole globe.</summary>
     public GeoBounds? AssignedBounds { get; init; }
 
@@ -114,8 +123,19 @@ public sealed record IngestSource
 
         string name = files.DisplayName ?? Path.GetFileName(paths[0]);
         GdalDataset dataset = Open(index, files, 0, paths.Count == 1 ? GdalOpenKind.Any : GdalOpenKind.Raster);
+        string? subdataset = null;
         try
         {
+            if (files.Variable is { } variable)
+            {
+                if (paths.Count != 1)
+                {
+                    throw new IngestInputException($"{SubjectOf(index)} is a mosaic of {paths.Count} tiles; a variable can be chosen only in a single NetCDF or HDF5 file.", files.VariableField);
+                }
+
+                (dataset, subdataset) = OpenVariable(index, files, name, dataset, variable);
+            }
+
             if (dataset.BandCount > 0)
             {
                 for (int tile = 1; tile < paths.Count; tile++)
@@ -123,7 +143,7 @@ public sealed record IngestSource
                     using GdalDataset other = Open(index, files, tile, GdalOpenKind.Raster);
                 }
 
-                IngestSource raster = InspectRaster(index, files, dataset);
+                IngestSource raster = InspectRaster(index, files, dataset) with { Subdataset = subdataset, Variable = files.Variable?.TrimStart('/') };
                 if (paths.Count == 1)
                 {
                     return (raster, dataset);
@@ -133,12 +153,13 @@ public sealed record IngestSource
                 return (raster, null);
             }
 
-            IReadOnlyList<string> subdatasets = RasterInspector.Subdatasets(dataset);
-            if (subdatasets.Count > 0)
+            IReadOnlyList<string> variables = VariablesOf(dataset);
+            if (variables.Count > 0)
             {
+                // Named by variable only: GDAL's subdataset strings carry the server's path of the file.
                 throw new IngestInputException(
-                    $"{SubjectOf(index)} '{name}' holds {subdatasets.Count} variables and no bands of its own; ingest reads one raster per file, " +
-                    $"so extract the variable you need first, e.g. gdal_translate {subdatasets[0]} variable.tif.");
+                    $"{SubjectOf(index)} '{name}' holds {variables.Count} variables ({string.Join(", ", variables)}) and no bands of its own; " +
+                    $"choose one with the request's variable field (CLI: --variable {variables[0]}).");
             }
 
             if (paths.Count == 1 && dataset.LayerCount > 0)
@@ -163,6 +184,53 @@ public sealed record IngestSource
             throw;
         }
     }
+
+    /// <summary>
+    /// The variable <paramref name="variable"/> of an opened container, as its own dataset: the container's subdataset
+    /// of that name, or the container itself when it is a single-variable file GDAL opened directly (its bands carry
+    /// that variable's name). The container is disposed when a subdataset replaces it.
+    /// </summary>
+    private static (GdalDataset Dataset, string? Subdataset) OpenVariable(int index, SourceFiles files, string name, GdalDataset container, string variable)
+    {
+        GdalSubdataset[] subdatasets = RasterInspector.Subdatasets(container)
+            .Select(s => GdalSubdataset.TryParse(s, out GdalSubdataset? parsed) ? parsed : null)
+            .OfType<GdalSubdataset>()
+            .ToArray();
+        if (subdatasets.Length == 0)
+        {
+            string? own = container.BandCount > 0 ? container.GetBand(1).GetMetadataItem("NETCDF_VARNAME") : null;
+            if (own is not null && string.Equals(own, variable.TrimStart('/'), StringComparison.Ordinal))
+            {
+                return (container, null);
+            }
+
+            throw new IngestInputException(
+                own is null
+                    ? $"{SubjectOf(index)} '{name}' has no variables to choose from; variable applies to NetCDF and HDF5 files, leave it empty for this file."
+                    : $"{SubjectOf(index)} '{name}' has no variable '{variable}'; its only variable is {own}.",
+                files.VariableField);
+        }
+
+        GdalSubdataset? chosen = subdatasets.FirstOrDefault(s => s.Names(variable));
+        if (chosen is null)
+        {
+            throw new IngestInputException(
+                $"{SubjectOf(index)} '{name}' has no variable '{variable}'; its variables are {string.Join(", ", subdatasets.Select(s => s.VariableName))}.",
+                files.VariableField);
+        }
+
+        // The connection string names the file as the sandbox knows it (GDAL reports the path it was given).
+        string connection = (chosen with { File = files.Paths[0] }).ConnectionString;
+        GdalDataset opened = Open(index, files with { Paths = [connection] }, 0, GdalOpenKind.Raster);
+        container.Dispose();
+        return (opened, connection);
+    }
+
+    /// <summary>The variables of a container, by name, for messages (never GDAL's strings, which hold the file's path).</summary>
+    private static string[] VariablesOf(GdalDataset dataset) => RasterInspector.Subdatasets(dataset)
+        .Select(s => GdalSubdataset.TryParse(s, out GdalSubdataset? parsed) ? parsed.VariableName : null)
+        .OfType<string>()
+        .ToArray();
 
     /// <summary>
     /// Opens through the source's sandbox (<see cref="IngestSandboxes.AllowedDrivers"/>; every file GDAL reports for

@@ -187,8 +187,8 @@ public sealed class MultiSourceIngestor
             ? new BandSelection(s.SourceBand, BandRole.Input, NullIfEmpty(s.Name), s.Resampling ?? Resampling.Nearest)
             : new BandSelection(s.SourceBand, s.Role ?? BandRole.Input, NullIfEmpty(s.Name), s.Resampling)).ToArray();
         RasterSource raster = source.Kind == IngestSourceKind.GlobalImage
-            ? RasterSource.GlobalImage(source.Paths[0]) with { AssignBounds = source.AssignedBounds ?? GeoBounds.World }
-            : source.Paths.Count == 1 ? RasterSource.File(source.Paths[0]) : RasterSource.Tiles(source.Paths);
+            ? RasterSource.GlobalImage(source.Subdataset ?? source.Paths[0]) with { AssignBounds = source.AssignedBounds ?? GeoBounds.World }
+            : source.Paths.Count == 1 ? RasterSource.File(source.Subdataset ?? source.Paths[0]) : RasterSource.Tiles(source.Paths);
         raster = raster with { Sandbox = source.Sandbox };
         var options = new RasterIngestOptions { Bands = selections, Limits = limits, Progress = reading };
         if (opened is null)

@@ -9,6 +9,12 @@ namespace Disco.Geo.Raster.Ingest;
 /// <param name="DisplayName">How messages and provenance name the source (an upload's file name), or null for the file's own name.</param>
 public sealed record SourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sandbox, string? DisplayName = null)
 {
+    /// <summary>The variable of a NetCDF or HDF5 file to ingest ("salinity", "/group/var"), or null to read the file as a whole.</summary>
+    public string? Variable { get; init; }
+
+    /// <summary>The request field that named <see cref="Variable"/>, for errors about it ("variable", "additional_sources[0].variable").</summary>
+    public string? VariableField { get; init; }
+
     /// <summary>
     /// Where an image without georeferencing lies (EPSG:4326 degrees, outer edges), or null for a whole-Earth plate
     /// carrée (2:1). A georeferenced source with bounds is refused: its own georeferencing wins, silently or not.

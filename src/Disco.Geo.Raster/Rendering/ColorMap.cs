@@ -56,6 +56,12 @@ public sealed class ColorMap
     /// <summary>Highest value of the range (continuous maps).</summary>
     public double Maximum => _positions.Length == 0 ? 0 : _positions[^1];
 
+    /// <summary>
+    /// The colour stops of a continuous map, lowest value first (colours in between are interpolated linearly); empty
+    /// for class maps. Legends (e.g. a TileJSON document) describe the ramp with these.
+    /// </summary>
+    public IReadOnlyList<(double Value, Rgba Color)> Stops => [.. _positions.Zip(_colors)];
+
     /// <summary>Perceptually uniform viridis (dark violet → yellow) over [min, max].</summary>
     public static ColorMap Viridis(double min, double max) => Stretch("viridis", min, max,
         ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725"]);

@@ -16,6 +16,16 @@ public enum TileMatrixSet
     WorldCRS84Quad,
 }
 
+/// <summary>Image formats of map tiles.</summary>
+public enum TileImageFormat
+{
+    /// <summary>PNG (always available).</summary>
+    Png,
+
+    /// <summary>Lossless WebP, when GDAL has its WEBP driver (see <see cref="MapTileRenderer.IsAvailable"/>).</summary>
+    WebP,
+}
+
 /// <summary>
 /// Renders tiles z/x/y of a finished sphere-grid map (e.g. a prediction) to PNG for a map viewer: each tile pixel's
 /// centre is converted to (lat, lon) and sampled from the grid (bilinear for continuous maps, nearest node for class
@@ -25,6 +35,9 @@ public static class MapTileRenderer
 {
     /// <summary>Deepest zoom level accepted.</summary>
     public const int MaxZoom = 24;
+
+    /// <summary>True when tiles can be encoded in the format: PNG always, WebP when GDAL was built with its WEBP driver.</summary>
+    public static bool IsAvailable(TileImageFormat format) => format == TileImageFormat.Png || Disco.Geo.Gdal.GdalRuntime.HasDriver("WEBP");
 
     /// <summary>Renders one tile to PNG bytes.</summary>
     /// <param name="map">The map.</param>
@@ -40,6 +53,22 @@ public static class MapTileRenderer
     // Hot loop: compiled optimised at once; tiering would run the first calls unoptimised on a busy machine.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] RenderTile(SphereRaster map, TileMatrixSet matrixSet, int z, int x, int y, ColorMap colorMap, int band = 0,
+        int tileSize = 256, CancellationToken cancellationToken = default) =>
+        RenderTile(map, matrixSet, z, x, y, colorMap, TileImageFormat.Png, band, tileSize, cancellationToken);
+
+    /// <summary>Renders one tile in the given image format (see <see cref="RenderTile(SphereRaster, TileMatrixSet, int, int, int, ColorMap, int, int, CancellationToken)"/>).</summary>
+    /// <param name="map">The map.</param>
+    /// <param name="matrixSet">Tile scheme.</param>
+    /// <param name="z">Zoom level, 0..<see cref="MaxZoom"/>.</param>
+    /// <param name="x">Column, from the west.</param>
+    /// <param name="y">Row, from the north.</param>
+    /// <param name="colorMap">Colours.</param>
+    /// <param name="format">PNG or WebP.</param>
+    /// <param name="band">0-based band.</param>
+    /// <param name="tileSize">Tile edge in pixels.</param>
+    /// <param name="cancellationToken">Cancels between rows.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static byte[] RenderTile(SphereRaster map, TileMatrixSet matrixSet, int z, int x, int y, ColorMap colorMap, TileImageFormat format, int band = 0,
         int tileSize = 256, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(map);
@@ -73,13 +102,27 @@ public static class MapTileRenderer
             }
         }
 
-        return PngEncoder.Encode(image, cancellationToken);
+        return PngEncoder.Encode(image, format, cancellationToken);
     }
 
-    /// <summary>Async wrapper of <see cref="RenderTile"/> on the thread pool.</summary>
+    /// <summary>Async wrapper of <see cref="RenderTile(SphereRaster, TileMatrixSet, int, int, int, ColorMap, int, int, CancellationToken)"/> on the thread pool.</summary>
     public static Task<byte[]> RenderTileAsync(SphereRaster map, TileMatrixSet matrixSet, int z, int x, int y, ColorMap colorMap, int band = 0,
         int tileSize = 256, CancellationToken cancellationToken = default) =>
-        Task.Run(() => RenderTile(map, matrixSet, z, x, y, colorMap, band, tileSize, cancellationToken), cancellationToken);
+        Task.Run(() => RenderTile(map, matrixSet, z, x, y, colorMap, TileImageFormat.Png, band, tileSize, cancellationToken), cancellationToken);
+
+    /// <summary>Async wrapper of <see cref="RenderTile(SphereRaster, TileMatrixSet, int, int, int, ColorMap, TileImageFormat, int, int, CancellationToken)"/> on the thread pool.</summary>
+    /// <param name="map">The map.</param>
+    /// <param name="matrixSet">Tile scheme.</param>
+    /// <param name="z">Zoom level.</param>
+    /// <param name="x">Column.</param>
+    /// <param name="y">Row.</param>
+    /// <param name="colorMap">Colours.</param>
+    /// <param name="format">PNG or WebP.</param>
+    /// <param name="tileSize">Tile edge in pixels.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static Task<byte[]> RenderTileAsync(SphereRaster map, TileMatrixSet matrixSet, int z, int x, int y, ColorMap colorMap, TileImageFormat format,
+        int tileSize, CancellationToken cancellationToken) =>
+        Task.Run(() => RenderTile(map, matrixSet, z, x, y, colorMap, format, 0, tileSize, cancellationToken), cancellationToken);
 
     /// <summary>Number of tile columns and rows at a zoom level.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The zoom is outside 0..<see cref="MaxZoom"/>.</exception>

@@ -29,7 +29,10 @@ internal static class PngEncoder
         }
     }
 
-    internal static byte[] Encode(Image image, CancellationToken cancellationToken = default)
+    internal static byte[] Encode(Image image, CancellationToken cancellationToken = default) => Encode(image, TileImageFormat.Png, cancellationToken);
+
+    /// <summary>Encodes as PNG, or as lossless WebP through GDAL's WEBP driver (libwebp) where GDAL has it.</summary>
+    internal static byte[] Encode(Image image, TileImageFormat format, CancellationToken cancellationToken = default)
     {
         using GdalDataset dataset = GdalDataset.CreateInMemory(image.Width, image.Height, 4, GdalDataType.Byte);
         byte[][] planes = [image.Red, image.Green, image.Blue, image.Alpha];
@@ -41,6 +44,9 @@ internal static class PngEncoder
             band.ColorInterpretation = roles[b];
         }
 
-        return dataset.EncodeToBytes("PNG", new Dictionary<string, string> { ["ZLEVEL"] = "6" }, cancellationToken);
+        // Lossless WebP: tiles carry exact class colours, which lossy compression would blend at class edges.
+        return format == TileImageFormat.WebP
+            ? dataset.EncodeToBytes("WEBP", new Dictionary<string, string> { ["LOSSLESS"] = "YES" }, cancellationToken)
+            : dataset.EncodeToBytes("PNG", new Dictionary<string, string> { ["ZLEVEL"] = "6" }, cancellationToken);
     }
 }

@@ -16,6 +16,7 @@ using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Stac;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Postgres;
 using Disco.Geo.Server.Tiles;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -37,10 +38,15 @@ internal static class DiscoServer
     public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
     {
         ["--data-dir"] = "Storage:DataDirectory",
+        ["--postgres"] = "Storage:PostgreSql",
+        ["--blob-root"] = "Storage:BlobRoot",
         ["--api-key"] = "Security:ApiKey",
         ["--tls-cert"] = "Security:CertificatePath",
         ["--tls-key"] = "Security:CertificateKeyOrPassword",
         ["--client-ca"] = "Security:ClientCaPath",
+        ["--cors-origins"] = "Server:CorsOrigins",
+        ["--path-base"] = "Server:PathBase",
+        ["--replica-id"] = "Cluster:ReplicaId",
     };
 
     /// <summary>
@@ -60,12 +66,17 @@ internal static class DiscoServer
         Options (each also settable in appsettings.json or as DISCO_<SECTION>__<KEY> environment variables):
           --listen HOST:PORT       gRPC endpoint (Server:Listen; default {OptionDefaults.GrpcListen})
           --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default {OptionDefaults.HttpListen}; "off" disables)
+          --cors-origins LIST      origins whose web pages may read /tiles, comma-separated, or "none" (Server:CorsOrigins; default "{OptionDefaults.CorsOrigins}")
+          --path-base /PREFIX      serve the HTTP endpoints under this path prefix, e.g. behind a proxy (Server:PathBase; default none)
           --data-dir PATH          data directory (Storage:DataDirectory; default ~/.local/share/disco)
+          --postgres CONNECTION    cluster mode: catalog, jobs and uploads in PostgreSQL, an Npgsql connection string (Storage:PostgreSql)
+          --blob-root PATH         cluster mode: blob directory every replica mounts; required with --postgres (Storage:BlobRoot)
           --import-root PATH       directory whose files may be ingested by server-side path (Storage:ImportRoots)
           --api-key KEY            required x-api-key for every call (Security:ApiKey; needed to bind a non-loopback address)
           --tls-cert PATH          TLS certificate, PKCS#12 or PEM (Security:CertificatePath)
           --tls-key PATH|PASSWORD  PEM key file or PKCS#12 password (Security:CertificateKeyOrPassword)
           --client-ca PATH         require client certificates signed by these CAs (Security:ClientCaPath)
+          --replica-id NAME        this replica's name in a cluster (Cluster:ReplicaId; default the host name)
           --Section:Key=value      any other setting, e.g. --Limits:MaxUploadBytes=1000000000
         --listen, --http-listen and --import-root may be given more than once; each one adds an element.
         """;
@@ -84,6 +95,10 @@ internal static class DiscoServer
         services.Configure<LimitsOptions>(builder.Configuration.GetSection(LimitsOptions.Section));
         services.Configure<JobsOptions>(builder.Configuration.GetSection(JobsOptions.Section));
         services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
+        services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
+        // A shared PostgreSQL store means other replicas: cluster mode follows from it without a second switch.
+        string? sharedStore = builder.Configuration[StorageOptions.Section + ":PostgreSql"];
+        services.PostConfigure<ClusterOptions>(options => options.Enabled |= !string.IsNullOrWhiteSpace(sharedStore));
         services.PostConfigure<ServerOptions>(options =>
         {
             // Defaults applied after binding: binding appends to lists, so defaults in the class would never go away.
@@ -123,16 +138,42 @@ internal static class DiscoServer
         BindingPolicy.Validate([.. grpcAddresses, .. httpAddresses, .. kestrelEndpoints], securityOptions);
         ConfigureKestrel(builder, grpcAddresses, httpAddresses, securityOptions);
 
-        services.AddSingleton(provider => new DataDirectory(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
-        services.AddSingleton<MetadataDatabase>();
-        // Storage behind its interfaces: SQLite and a local directory today; a PostgreSQL catalog and job store and a
-        // shared blob root replace these registrations only.
-        services.AddSingleton<LocalBlobStore>();
-        services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<LocalBlobStore>());
-        services.AddSingleton<ICatalog, SqliteCatalog>();
-        services.AddSingleton<IUploadStore, SqliteUploadStore>();
-        services.AddSingleton<IJobStore, SqliteJobStore>();
+        // Storage behind its interfaces: SQLite and the data directory, or PostgreSQL and a shared blob root.
+        StorageRegistration.AddDiscoStorage(services, builder.Configuration);
         services.AddSingleton<JobHub>();
+        // Cluster mode: one live process per replica id on the shared root (the blob root every replica mounts, else
+        // the data directory). Taken in InitializeAsync, before any job is claimed.
+        services.AddSingleton(provider =>
+        {
+            string? blobRoot = builder.Configuration[StorageOptions.Section + ":BlobRoot"];
+            string root = string.IsNullOrWhiteSpace(blobRoot) ? provider.GetRequiredService<DataDirectory>().Root : blobRoot;
+            return new ReplicaIdentityLock(root, provider.GetRequiredService<IOptions<ClusterOptions>>().Value.EffectiveReplicaId);
+        });
+        services.AddSingleton<LocalJobChanges>();
+        // Local writes wake watchers at once; writes by other replicas are seen by polling (a database notification
+        // feed joins this list where the store has one).
+        bool notified = !string.IsNullOrWhiteSpace(sharedStore);
+        if (notified)
+        {
+            // PostgreSQL announces every job change (LISTEN/NOTIFY): watchers of that job wake, and the runner looks
+            // for claimable jobs at once instead of at its next poll.
+            services.AddSingleton(provider =>
+            {
+                PostgresJobNotifications notifications = provider.GetRequiredService<PostgresJobNotifications>();
+                var feed = new NotifiedJobChanges(notifications.ListenAsync, provider.GetRequiredService<ILogger<NotifiedJobChanges>>());
+                notifications.Listening += feed.AnnounceAll;
+                feed.Changed += _ => provider.GetRequiredService<JobRunner>().Wake();
+                return feed;
+            });
+            services.AddHostedService(provider => provider.GetRequiredService<NotifiedJobChanges>());
+        }
+
+        services.AddSingleton<IJobChangeFeed>(provider => new AnyJobChanges([
+            provider.GetRequiredService<LocalJobChanges>(),
+            .. notified ? [provider.GetRequiredService<NotifiedJobChanges>()] : Array.Empty<IJobChangeFeed>(),
+            new PollingJobChanges(provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<ClusterOptions>>().Value.PollInterval),
+        ]));
+        services.AddSingleton<JobWatch>();
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<PredictionStreams>();
         services.AddSingleton<ServerMetrics>();
@@ -182,11 +223,25 @@ internal static class DiscoServer
         services.AddGrpcHealthChecks().AddCheck<ShutdownDrain>("shutdown");
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
+        services.AddTileCors(serverOptions.CorsOrigins);
+
         WebApplication app = builder.Build();
         BoundAddressGuard guard = app.Services.GetRequiredService<BoundAddressGuard>();
         app.Use(guard.GateAsync);
-        // Routing first, so the API key middleware sees which endpoint a request is for.
+        if (serverOptions.PathBase.Length > 0)
+        {
+            if (!serverOptions.PathBase.StartsWith('/') || serverOptions.PathBase.EndsWith('/'))
+            {
+                throw new ServerConfigurationException($"Server:PathBase '{serverOptions.PathBase}' must start with '/' and not end with one, e.g. /disco.");
+            }
+
+            app.UsePathBase(serverOptions.PathBase);
+        }
+
+        // Routing first, so the API key middleware sees which endpoint a request is for. CORS before the key check:
+        // a browser's preflight never carries the key, and a refusal must carry CORS headers for the page to read it.
         app.UseRouting();
+        app.UseCors();
         app.UseMiddleware<HttpApiKeyMiddleware>();
         app.MapGrpcService<DatasetGrpcService>();
         app.MapGrpcService<TrainingGrpcService>();
@@ -200,7 +255,7 @@ internal static class DiscoServer
         app.MapGet("/healthz", (ShutdownDrain drain) => drain.IsDraining
             ? Results.Text("NOT_SERVING\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("SERVING\n"));
-        app.MapGet(TileEndpoint.Route, TileEndpoint.GetAsync);
+        app.MapTileEndpoints();
         StacEndpoints.Map(app);
         return app;
     }
@@ -211,7 +266,12 @@ internal static class DiscoServer
         IServiceProvider services = app.Services;
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Disco.Geo.Server");
         DataDirectory directory = services.GetRequiredService<DataDirectory>();
-        await services.GetRequiredService<MetadataDatabase>().InitializeAsync(cancellationToken);
+        if (services.GetRequiredService<IOptions<ClusterOptions>>().Value.Enabled)
+        {
+            services.GetRequiredService<ReplicaIdentityLock>();
+        }
+
+        await services.GetRequiredService<IMetadataSchema>().InitializeAsync(cancellationToken);
         int orphans = await services.GetRequiredService<IBlobStore>().CollectGarbageAsync(cancellationToken);
         int staleUploads = await services.GetRequiredService<IUploadStore>().CleanUpAsync(services.GetRequiredService<IOptions<StorageOptions>>().Value.StaleUploadAge, cancellationToken);
         await services.GetRequiredService<JobRunner>().RecoverAsync(cancellationToken);

@@ -41,6 +41,13 @@ internal sealed class JobContext : IProgress<JobProgressRecord>
     public void Report(JobProgressRecord value) => _runner.ReportProgress(_running, value);
 
     /// <summary>Stores a small checkpoint durably before returning.</summary>
+    /// <remarks>Fenced with the job's lease: throws <see cref="OperationCanceledException"/> when another runner took the job over.</remarks>
     public Task SaveCheckpointAsync(byte[] checkpoint, CancellationToken cancellationToken) =>
-        _runner.SaveCheckpointAsync(_running.Id, checkpoint, cancellationToken);
+        _runner.SaveCheckpointAsync(_running, checkpoint, cancellationToken);
+
+    /// <summary>
+    /// Confirms (and renews) this run's lease right before an output is committed; throws
+    /// <see cref="OperationCanceledException"/> when another runner took the job over.
+    /// </summary>
+    public Task EnsureLeaseAsync(CancellationToken cancellationToken) => _runner.EnsureLeaseAsync(_running, cancellationToken);
 }

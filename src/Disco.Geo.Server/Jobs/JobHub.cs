@@ -24,9 +24,21 @@ internal sealed class JobHub
         }
     }
 
+    /// <summary>
+    /// Drops a job's slot without a final state: the job goes on elsewhere (another replica took it over). Watchers
+    /// holding the slot end after the states they saw, and continue from the store (<see cref="JobWatch"/>).
+    /// </summary>
+    public void Detach(string id)
+    {
+        if (_slots.TryRemove(id, out Slot? slot))
+        {
+            slot.Detach();
+        }
+    }
+
     public bool TryGetLatest(string id, out JobRecord job)
     {
-        if (_slots.TryGetValue(id, out Slot? slot) && slot.Snapshot().Job is { } latest)
+        if (_slots.TryGetValue(id, out Slot? slot) && slot.Snapshot() is { Job: { } latest, Detached: false })
         {
             job = latest;
             return true;
@@ -49,8 +61,8 @@ internal sealed class JobHub
         long lastRevision = -1;
         while (true)
         {
-            (JobRecord? job, Task changed) = slot.Snapshot();
-            if (job is not null && job.Revision != lastRevision)
+            (JobRecord? job, Task changed, bool detached) = slot.Snapshot();
+            if (job is not null && job.Revision != lastRevision && !detached)
             {
                 lastRevision = job.Revision;
                 yield return job;
@@ -58,6 +70,11 @@ internal sealed class JobHub
                 {
                     yield break;
                 }
+            }
+
+            if (detached)
+            {
+                yield break;
             }
 
             await changed.WaitAsync(cancellationToken);
@@ -68,6 +85,7 @@ internal sealed class JobHub
     {
         private readonly object _gate = new();
         private JobRecord? _job;
+        private bool _detached;
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Set(JobRecord job)
@@ -83,11 +101,23 @@ internal sealed class JobHub
             completed.TrySetResult();
         }
 
-        public (JobRecord? Job, Task Changed) Snapshot()
+        public void Detach()
+        {
+            TaskCompletionSource completed;
+            lock (_gate)
+            {
+                _detached = true;
+                completed = _changed;
+            }
+
+            completed.TrySetResult();
+        }
+
+        public (JobRecord? Job, Task Changed, bool Detached) Snapshot()
         {
             lock (_gate)
             {
-                return (_job, _changed.Task);
+                return (_job, _changed.Task, _detached);
             }
         }
     }

@@ -14,72 +14,91 @@ namespace Disco.Geo.Server.Jobs;
 internal sealed record JobSubmission(JobRecordKind Kind, IJobSpec Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs, JobResultRecord? PresetResult = null, object? Prepared = null);
 
 /// <summary>
-/// Runs persistent jobs with bounded concurrency per device lane. Queued jobs start by priority, then age; each lane
-/// runs at most its configured number of jobs, and an exclusive job (training, by default) runs alone on its lane.
-/// A lane's head job is never overtaken by a later one, so a waiting training job is not starved by a stream of
-/// predictions. Every state change is written to SQLite before it is published, so a restart sees the truth; jobs
-/// that were running when the process died are marked INTERRUPTED at start and can be resumed.
+/// Runs persistent jobs with bounded concurrency per device lane. The queue is the store (<see cref="IJobStore"/>):
+/// the runner claims the next job for one of its lanes with a free slot (<see cref="IJobStore.ClaimNextAsync"/>), on a
+/// local submission at once and otherwise every poll interval, so jobs submitted on other replicas start here too.
+/// Queued jobs start by priority, then age; each lane runs at most its configured number of jobs, an exclusive job
+/// (training, by default) runs alone on its lane, and a lane's head job is never overtaken by a later one.
+/// Every write for a running job is fenced with the lease of its claim: when a heartbeat or a write finds the lease
+/// lost (another replica took the job over after this one stalled), the local work is cancelled and nothing more is
+/// written. Single node: jobs that were running when the process died are marked INTERRUPTED at start and can be
+/// resumed. Cluster: a job whose lease expired is taken over by the next replica that claims it.
 /// </summary>
 internal sealed class JobRunner : BackgroundService
 {
     private readonly IJobStore _store;
     private readonly JobHub _hub;
+    private readonly LocalJobChanges _changes;
     private readonly DataDirectory _directory;
     private readonly ServerMetrics _metrics;
     private readonly ILogger<JobRunner> _logger;
     private readonly JobsOptions _options;
+    private readonly ClusterOptions _cluster;
+    private readonly TimeProvider _time;
     private readonly Dictionary<JobRecordKind, IJobHandler> _handlers;
+    private readonly JobRecordKind[] _exclusiveKinds;
     private readonly object _gate = new();
-    private readonly List<JobRecord> _queue = [];
     private readonly Dictionary<string, LaneState> _lanes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, object> _prepared = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
+    private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
 
-    /// <summary>
-    /// How long a claim on a running job lasts without a heartbeat (<see cref="IJobStore.TryClaimAsync"/>). Long enough
-    /// that a busy database does not lose it; a store shared by several servers reclaims a crashed one's jobs after it.
-    /// </summary>
-    internal static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
-
-    /// <summary>This runner's name on the leases it holds: unique per process start.</summary>
-    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-
     public JobRunner(
-        IJobStore store, JobHub hub, DataDirectory directory, IEnumerable<IJobHandler> handlers, IOptions<JobsOptions> options, ServerMetrics metrics, ILogger<JobRunner> logger)
+        IJobStore store, JobHub hub, LocalJobChanges changes, DataDirectory directory, IEnumerable<IJobHandler> handlers, IOptions<JobsOptions> options,
+        IOptions<ClusterOptions> cluster, TimeProvider time, ServerMetrics metrics, ILogger<JobRunner> logger)
     {
         _store = store;
         _hub = hub;
+        _changes = changes;
         _directory = directory;
         _metrics = metrics;
         _logger = logger;
         _options = options.Value;
+        _cluster = cluster.Value;
+        _time = time;
         // The first handler registered for a kind wins, so a host (or a test) can put its own in front of the defaults.
         _handlers = handlers.GroupBy(h => h.Kind).ToDictionary(g => g.Key, g => g.First());
+        _exclusiveKinds = [.. _handlers.Values.Where(h => h.Exclusive).Select(h => h.Kind)];
+        ReplicaId = _cluster.EffectiveReplicaId;
+        Owner = $"{ReplicaId}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     }
 
-    /// <summary>Marks jobs that were running when the process stopped as interrupted and queues the queued ones. Runs once, before the server listens.</summary>
+    /// <summary>This replica's id (<see cref="ClusterOptions.ReplicaId"/>).</summary>
+    public string ReplicaId { get; }
+
+    /// <summary>This runner's name on the leases it holds: the replica id, then what makes it unique per process start.</summary>
+    public string Owner { get; }
+
+    /// <summary>The lanes this runner claims jobs for and their capacities.</summary>
+    public IReadOnlyDictionary<string, int> LaneCapacities =>
+        _options.Concurrency.ToDictionary(p => p.Key, p => Math.Max(1, p.Value), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Single node: marks jobs that were running when the process stopped as interrupted (the data directory's lock
+    /// means no other process holds them). Cluster: leaves every lease alone (they may belong to live replicas; an
+    /// expired one is taken over by the claim). Runs once, before the server listens.
+    /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        // This process holds the data directory's lock, so any lease in the store belongs to a process that died.
+        if (_cluster.Enabled)
+        {
+            Wake();
+            return;
+        }
+
         await _store.ReleaseAllAsync(cancellationToken);
         foreach (JobRecord job in await _store.ListInStatesAsync([JobRecordState.Running, JobRecordState.Cancelling, JobRecordState.Queued], cancellationToken))
         {
             if (job.State == JobRecordState.Queued)
             {
-                lock (_gate)
-                {
-                    _queue.Add(job);
-                }
-
                 _hub.Publish(job);
                 continue;
             }
 
             bool wasCancelling = job.State == JobRecordState.Cancelling;
             job.State = wasCancelling ? JobRecordState.Cancelled : JobRecordState.Interrupted;
-            job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
+            job.EndTime = Timestamp.FromDateTime(_time.GetUtcNow().UtcDateTime);
             job.Resumable = _handlers.ContainsKey(job.Kind);
             job.Error = wasCancelling ? null : new JobErrorRecord
             {
@@ -87,11 +106,11 @@ internal sealed class JobRunner : BackgroundService
                 Message = $"The server stopped while this job was running. Resume it with `disco jobs resume {job.Id}`.",
             };
             Bump(job);
-            await _store.UpdateAsync(job, cancellationToken);
+            await _store.TryUpdateUnclaimedAsync(job, [JobRecordState.Running, JobRecordState.Cancelling], cancellationToken);
             _logger.LogWarning("Job {JobId} ({Kind}) was running when the server stopped; marked {State}", job.Id, job.Kind, job.State);
         }
 
-        _wake.Release();
+        Wake();
     }
 
     /// <summary>
@@ -124,19 +143,30 @@ internal sealed class JobRunner : BackgroundService
             Device = submission.Device,
             Description = submission.Description,
             Progress = new JobProgressRecord { Stage = "queued", Message = "Waiting for a free slot on " + submission.Device },
-            CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
+            CreateTime = Timestamp.FromDateTime(_time.GetUtcNow().UtcDateTime),
             Attempt = 1,
             Revision = NextRevision(0),
             RequestId = submission.RequestId ?? "",
             Inputs = { submission.Inputs },
             Result = submission.PresetResult,
+            // A prediction streams its rows to the Predict call that started it, which lives on this replica.
+            PinnedReplica = submission.Kind == JobRecordKind.Prediction ? ReplicaId : "",
         };
+        if (submission.Prepared is not null)
+        {
+            lock (_gate)
+            {
+                _prepared[job.Id] = submission.Prepared;
+            }
+        }
+
         try
         {
             await _store.InsertAsync(job, submission.Spec.ToRecord(), cancellationToken);
         }
         catch (RequestIdTakenException e)
         {
+            ForgetPrepared(job.Id);
             // A concurrent retry with the same request id won the insert.
             JobRecord? winner = await _store.FindByRequestIdAsync(e.RequestId, cancellationToken);
             if (winner is null)
@@ -147,16 +177,13 @@ internal sealed class JobRunner : BackgroundService
             await ThrowIfAnotherRequestAsync(winner, submission, cancellationToken);
             return winner;
         }
-
-        if (submission.Prepared is not null)
+        catch
         {
-            lock (_gate)
-            {
-                _prepared[job.Id] = submission.Prepared;
-            }
+            ForgetPrepared(job.Id);
+            throw;
         }
 
-        Enqueue(job);
+        Announce(job);
         _logger.LogInformation("Job {JobId} ({Kind}) queued on {Device} with priority {Priority}", job.Id, job.Kind, job.Device, job.Priority);
         return job;
     }
@@ -175,75 +202,107 @@ internal sealed class JobRunner : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Cancels a job from any replica: the request is recorded in the store first; a queued job ends cancelled at
+    /// once, a job running here stops now, and a job running on another replica stops at that replica's next
+    /// heartbeat (the answer then shows it cancelling).
+    /// </summary>
     public async Task<JobRecord> CancelAsync(string id, CancellationToken cancellationToken)
     {
-        RunningJob? running;
-        JobRecord? queued = null;
+        bool requested = await _store.RequestCancelAsync(id, CancellationToken.None);
+        if (LocalRun(id) is { } local)
+        {
+            return await CancelLocalAsync(local) ?? CancelledOrNotCancellable(await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id));
+        }
+
+        JobRecord job = await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+        if (!requested)
+        {
+            return CancelledOrNotCancellable(job);
+        }
+
+        if (job.State == JobRecordState.Queued)
+        {
+            JobRecord cancelled = job.Clone();
+            cancelled.State = JobRecordState.Cancelled;
+            cancelled.EndTime = Timestamp.FromDateTime(_time.GetUtcNow().UtcDateTime);
+            cancelled.Resumable = true;
+            Bump(cancelled);
+            if (await _store.TryUpdateUnclaimedAsync(cancelled, [JobRecordState.Queued], CancellationToken.None))
+            {
+                ForgetPrepared(id);
+                _hub.Publish(cancelled);
+                _changes.Notify();
+                Wake();
+                return cancelled.Clone();
+            }
+
+            // Claimed in between: by this runner (which saw the request in its claim, or sees it here) or another.
+            if (LocalRun(id) is { } claimedHere)
+            {
+                return await CancelLocalAsync(claimedHere) ?? CancelledOrNotCancellable(await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id));
+            }
+
+            job = await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+        }
+
+        if (JobHub.IsFinal(job.State))
+        {
+            return CancelledOrNotCancellable(job);
+        }
+
+        // Running on another replica: its runner stops it at its next heartbeat and writes the final state.
+        JobRecord reported = job.Clone();
+        reported.State = JobRecordState.Cancelling;
+        return reported;
+    }
+
+    private RunningJob? LocalRun(string id)
+    {
         lock (_gate)
         {
-            _running.TryGetValue(id, out running);
-            int index = _queue.FindIndex(j => j.Id == id);
-            if (index >= 0)
+            return _running.GetValueOrDefault(id);
+        }
+    }
+
+    /// <summary>Stops a job running here because of a cancel; null when it had already ended (its final state stands).</summary>
+    private async Task<JobRecord?> CancelLocalAsync(RunningJob running)
+    {
+        JobRecord snapshot;
+        lock (running.Gate)
+        {
+            // The job may have ended between the lookup and here; its final state stands.
+            if (running.Job.State is not (JobRecordState.Running or JobRecordState.Cancelling or JobRecordState.Queued) || running.Ended)
             {
-                queued = _queue[index];
-                _queue.RemoveAt(index);
-                _prepared.Remove(id);
+                return null;
             }
+
+            running.CancelRequested = true;
+            if (running.Job.State == JobRecordState.Running)
+            {
+                running.Job.State = JobRecordState.Cancelling;
+                Bump(running.Job);
+            }
+
+            snapshot = running.Job.Clone();
         }
 
-        if (queued is not null)
+        if (snapshot.State == JobRecordState.Cancelling)
         {
-            queued.State = JobRecordState.Cancelled;
-            queued.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
-            queued.Resumable = true;
-            Bump(queued);
-            await _store.UpdateAsync(queued, CancellationToken.None);
-            _hub.Publish(queued);
-            _wake.Release();
-            return queued.Clone();
-        }
-
-        if (running is not null)
-        {
-            JobRecord snapshot;
-            bool ended;
-            lock (running.Gate)
-            {
-                // The job may have ended between the lookup and here; its final state stands.
-                ended = running.Job.State is not (JobRecordState.Running or JobRecordState.Cancelling);
-                if (!ended)
-                {
-                    running.CancelRequested = true;
-                    if (running.Job.State == JobRecordState.Running)
-                    {
-                        running.Job.State = JobRecordState.Cancelling;
-                        Bump(running.Job);
-                    }
-                }
-
-                snapshot = running.Job.Clone();
-            }
-
-            if (ended)
-            {
-                return CancelledOrNotCancellable(snapshot);
-            }
-
-            await _store.UpdateAsync(snapshot, CancellationToken.None);
+            await WriteAsync(running, snapshot);
             _hub.Publish(snapshot);
-            try
-            {
-                await running.Cancellation.CancelAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The job ended after the check above; watchers get its final state.
-            }
-
-            return snapshot;
         }
 
-        return CancelledOrNotCancellable(await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id));
+        try
+        {
+            await running.Cancellation.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The job ended after the check above; watchers get its final state.
+        }
+
+        return snapshot;
     }
 
     private static JobRecord CancelledOrNotCancellable(JobRecord job) => job.State switch
@@ -252,15 +311,13 @@ internal sealed class JobRunner : BackgroundService
         _ => throw Problem.FailedPrecondition("JOB_STATE", job.Id, $"JobRecord {job.Id} is {JobNames.Of(job.State)}; only queued or running jobs can be cancelled."),
     };
 
+    /// <summary>Re-queues an interrupted, failed or cancelled job in the store, from any replica; any runner with its lane may claim it.</summary>
     public async Task<JobRecord> ResumeAsync(string id, CancellationToken cancellationToken)
     {
         JobRecord job = await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
-        lock (_gate)
+        if (LocalRun(id) is not null || job.State is JobRecordState.Queued or JobRecordState.Running or JobRecordState.Cancelling)
         {
-            if (_running.ContainsKey(id) || _queue.Any(j => j.Id == id))
-            {
-                return _hub.TryGetLatest(id, out JobRecord live) ? live : job;
-            }
+            return _hub.TryGetLatest(id, out JobRecord live) ? live : job;
         }
 
         if (job.State is not (JobRecordState.Interrupted or JobRecordState.Failed or JobRecordState.Cancelled))
@@ -286,18 +343,23 @@ internal sealed class JobRunner : BackgroundService
         job.Resumable = false;
         job.Progress = new JobProgressRecord { Stage = "queued", Message = $"Resumed (attempt {job.Attempt}); waiting for a free slot on {job.Device}" };
         Bump(job);
-        await _store.UpdateAsync(job, cancellationToken);
-        Enqueue(job);
+        if (!await _store.TryUpdateUnclaimedAsync(job, [JobRecordState.Interrupted, JobRecordState.Failed, JobRecordState.Cancelled], cancellationToken))
+        {
+            // Resumed (or otherwise changed) by someone else in between: answer with what it is now.
+            return await _store.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+        }
+
+        Announce(job);
         _logger.LogInformation("Job {JobId} resumed, attempt {Attempt}", job.Id, job.Attempt);
         return job.Clone();
     }
 
-    /// <summary>Queued jobs per lane and running jobs per lane, for /metrics.</summary>
-    public (Dictionary<string, int> Queued, Dictionary<string, int> Running) LaneCounts()
+    /// <summary>Queued jobs per lane (from the store: every replica's) and this runner's running jobs per lane, for /metrics.</summary>
+    public async Task<(Dictionary<string, int> Queued, Dictionary<string, int> Running)> LaneCountsAsync(CancellationToken cancellationToken)
     {
+        var queued = new Dictionary<string, int>(await _store.CountQueuedByDeviceAsync(cancellationToken), StringComparer.Ordinal);
         lock (_gate)
         {
-            var queued = _queue.GroupBy(j => j.Device).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var running = _lanes.ToDictionary(l => l.Key, l => l.Value.Running, StringComparer.Ordinal);
             foreach (string lane in _options.Concurrency.Keys)
             {
@@ -317,6 +379,11 @@ internal sealed class JobRunner : BackgroundService
         JobRecord snapshot;
         lock (running.Gate)
         {
+            if (running.LeaseLost)
+            {
+                return;
+            }
+
             running.Job.Progress = progress;
             Bump(running.Job);
             running.ProgressDirty = true;
@@ -326,22 +393,46 @@ internal sealed class JobRunner : BackgroundService
         _hub.Publish(snapshot);
     }
 
-    internal Task SaveCheckpointAsync(string id, byte[] checkpoint, CancellationToken cancellationToken) =>
-        _store.SaveCheckpointAsync(id, checkpoint, cancellationToken);
+    /// <summary>Stores a checkpoint, fenced: when the lease was lost the job's work here is cancelled and the call throws.</summary>
+    internal async Task SaveCheckpointAsync(RunningJob running, byte[] checkpoint, CancellationToken cancellationToken)
+    {
+        if (!await _store.SaveCheckpointAsync(running.Id, running.Lease, checkpoint, cancellationToken))
+        {
+            await LoseLeaseAsync(running);
+            throw new OperationCanceledException("The lease on this job was lost to another runner.", running.Cancellation.Token);
+        }
+    }
+
+    /// <summary>
+    /// Renews the lease now and throws (cancelling the job's work here) when it was lost: handlers call it right before
+    /// committing an output, which narrows the window in which a stale holder commits (the output's id, derived from
+    /// the job's, makes a second commit a no-op anyway).
+    /// </summary>
+    internal async Task EnsureLeaseAsync(RunningJob running, CancellationToken cancellationToken)
+    {
+        JobLeaseStatus status = await _store.RenewAsync(running.Id, running.Lease, _cluster.LeaseDuration, cancellationToken);
+        if (!status.Held)
+        {
+            await LoseLeaseAsync(running);
+            throw new OperationCanceledException("The lease on this job was lost to another runner.", running.Cancellation.Token);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            // Taken before claiming: a wake during the claims completes this signal, so the loop claims again.
+            TaskCompletionSource signal = Volatile.Read(ref _signal);
+            await ClaimAvailableAsync();
+            using (var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
-                await _wake.WaitAsync(stoppingToken);
-                StartAdmissibleJobs();
+                await Task.WhenAny(signal.Task, Task.Delay(_cluster.PollInterval, _time, poll.Token));
+                await poll.CancelAsync();
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+
+            Interlocked.CompareExchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), signal);
         }
     }
 
@@ -354,7 +445,7 @@ internal sealed class JobRunner : BackgroundService
             tasks = _running.Values.Select(r => r.Task).ToArray();
         }
 
-        // Running jobs observe the stopping token and end as INTERRUPTED; wait for them to write that down.
+        // Running jobs observe the stopping token and end as INTERRUPTED (cluster: handed over); wait for them to write that down.
         await Task.WhenAll(tasks).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
@@ -366,59 +457,112 @@ internal sealed class JobRunner : BackgroundService
 
     private static void Bump(JobRecord job) => job.Revision = NextRevision(job.Revision);
 
-    private void Enqueue(JobRecord job)
+    /// <summary>Looks for claimable jobs now rather than at the next poll (a notification said a job changed on another replica).</summary>
+    public void Wake() => Volatile.Read(ref _signal).TrySetResult();
+
+    private void ForgetPrepared(string id)
     {
         lock (_gate)
         {
-            _queue.Add(job.Clone());
+            _prepared.Remove(id);
         }
-
-        _hub.Publish(job);
-        _wake.Release();
     }
 
-    private void StartAdmissibleJobs()
+    /// <summary>A job was queued here: local watchers see it at once (single node), and the claim loop looks now.</summary>
+    private void Announce(JobRecord job)
+    {
+        if (!_cluster.Enabled)
+        {
+            // Single node: this runner will run it, so its hub slot stays live. In a cluster another replica may run
+            // it, and watchers here follow it from the store instead.
+            _hub.Publish(job);
+        }
+
+        _changes.Notify();
+        Wake();
+    }
+
+    private JobClaimRequest ClaimRequest()
     {
         lock (_gate)
         {
-            if (_stopping.IsCancellationRequested)
+            var lanes = new List<JobLaneSlot>();
+            foreach (string device in _options.Concurrency.Keys.Union(_lanes.Keys, StringComparer.Ordinal))
             {
-                // Shutting down: queued jobs stay queued for the next start instead of starting only to be interrupted.
+                LaneState lane = Lane(device);
+                lanes.Add(new JobLaneSlot(device, lane.Running, lane.Capacity, lane.Exclusive));
+            }
+
+            return new JobClaimRequest(Owner, ReplicaId, lanes, _exclusiveKinds, _cluster.LeaseDuration)
+            {
+                // A replica claims only the devices it is configured with; a single node runs whatever it is given.
+                UnlistedLaneCapacity = _cluster.Enabled ? 0 : OptionDefaults.UnlistedLaneConcurrency,
+            };
+        }
+    }
+
+    private async Task ClaimAvailableAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            ClaimedJob? claimed;
+            try
+            {
+                claimed = await _store.ClaimNextAsync(ClaimRequest(), CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Could not claim the next job; trying again at the next poll");
                 return;
             }
 
-            foreach (IGrouping<string, JobRecord> lane in _queue.GroupBy(j => j.Device).ToList())
+            if (claimed is null)
             {
-                while (true)
-                {
-                    JobRecord? head = _queue.Where(j => j.Device == lane.Key)
-                        .OrderByDescending(j => j.Priority).ThenBy(j => j.Id, StringComparer.Ordinal).FirstOrDefault();
-                    if (head is null)
-                    {
-                        break;
-                    }
-
-                    LaneState state = Lane(head.Device);
-                    bool exclusive = _handlers[head.Kind].Exclusive;
-                    bool admit = exclusive ? state.Running == 0 : !state.Exclusive && state.Running < state.Capacity;
-                    if (!admit)
-                    {
-                        break;
-                    }
-
-                    _queue.Remove(head);
-                    state.Running++;
-                    state.Exclusive = exclusive;
-                    var running = new RunningJob(head, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
-                    if (_prepared.Remove(head.Id, out object? prepared))
-                    {
-                        running.Prepared = prepared;
-                    }
-
-                    _running.Add(head.Id, running);
-                    running.Task = Task.Run(() => RunAsync(running));
-                }
+                return;
             }
+
+            Start(claimed);
+        }
+    }
+
+    private void Start(ClaimedJob claimed)
+    {
+        JobRecord job = claimed.Job;
+        bool takeover = job.State is JobRecordState.Running or JobRecordState.Cancelling;
+        if (takeover)
+        {
+            // Its holder's lease expired (the replica died or stalled): a new attempt, from the last checkpoint.
+            job.Attempt++;
+            _logger.LogWarning("Job {JobId} ({Kind}) lost its runner; taking it over as attempt {Attempt}", job.Id, job.Kind, job.Attempt);
+        }
+
+        RunningJob running;
+        RunningJob? previous;
+        lock (_gate)
+        {
+            LaneState lane = Lane(job.Device);
+            bool exclusive = _handlers.TryGetValue(job.Kind, out IJobHandler? handler) && handler.Exclusive;
+            lane.Running++;
+            lane.Exclusive |= exclusive;
+            running = new RunningJob(job, claimed.Lease, CancellationTokenSource.CreateLinkedTokenSource(_stopping))
+            {
+                CancelRequested = claimed.CancelRequested || job.State == JobRecordState.Cancelling,
+                Exclusive = exclusive,
+            };
+            if (!takeover && _prepared.Remove(job.Id, out object? prepared))
+            {
+                running.Prepared = prepared;
+            }
+
+            // This runner's own earlier run of the job (its lease expired while it stalled): fenced out by this claim.
+            _running.Remove(job.Id, out previous);
+            _running.Add(job.Id, running);
+            running.Task = Task.Run(() => RunAsync(running));
+        }
+
+        if (previous is not null)
+        {
+            _ = LoseLeaseAsync(previous);
         }
     }
 
@@ -426,7 +570,8 @@ internal sealed class JobRunner : BackgroundService
     {
         if (!_lanes.TryGetValue(device, out LaneState? lane))
         {
-            int capacity = _options.Concurrency.TryGetValue(device, out int configured) ? Math.Max(1, configured) : OptionDefaults.UnlistedLaneConcurrency;
+            int capacity = _options.Concurrency.TryGetValue(device, out int configured) ? Math.Max(1, configured)
+                : _cluster.Enabled ? 0 : OptionDefaults.UnlistedLaneConcurrency;
             lane = new LaneState(capacity);
             _lanes.Add(device, lane);
         }
@@ -434,101 +579,184 @@ internal sealed class JobRunner : BackgroundService
         return lane;
     }
 
+    /// <summary>A fenced write of a running job's record; false (and the job's work here cancelled) when the lease was lost.</summary>
+    private async Task<bool> WriteAsync(RunningJob running, JobRecord snapshot)
+    {
+        if (running.LeaseLost)
+        {
+            return false;
+        }
+
+        bool landed;
+        try
+        {
+            landed = await _store.UpdateAsync(snapshot, running.Lease, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Could not record the state of job {JobId}", running.Id);
+            return true;
+        }
+
+        if (!landed)
+        {
+            await LoseLeaseAsync(running);
+        }
+
+        _changes.Notify();
+        return landed;
+    }
+
+    private async Task LoseLeaseAsync(RunningJob running)
+    {
+        lock (running.Gate)
+        {
+            if (running.LeaseLost)
+            {
+                return;
+            }
+
+            running.LeaseLost = true;
+        }
+
+        _logger.LogError("The lease on job {JobId} (attempt {Attempt}) was lost to another runner; its work here stops and writes nothing more", running.Id, running.Attempt);
+        try
+        {
+            await running.Cancellation.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     private async Task RunAsync(RunningJob running)
     {
         IJobHandler handler = _handlers[running.Job.Kind];
-        if (!await TryClaimAsync(running))
-        {
-            return;
-        }
-
-        JobRecord snapshot;
-        lock (running.Gate)
-        {
-            running.Job.State = JobRecordState.Running;
-            running.Job.StartTime = Timestamp.FromDateTime(DateTime.UtcNow);
-            running.Job.Progress = new JobProgressRecord { Stage = "starting", Message = "Started" };
-            Bump(running.Job);
-            snapshot = running.Job.Clone();
-        }
-
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var flushStop = new CancellationTokenSource();
+        using var background = new CancellationTokenSource();
         Task flusher = Task.CompletedTask;
-        try
+        Task heartbeat = Task.CompletedTask;
+        JobRecord snapshot;
+        if (running.CancelRequested)
         {
-            await _store.UpdateAsync(snapshot, CancellationToken.None);
-            _hub.Publish(snapshot);
-            var context = new JobContext(
-                this, running, await _store.GetSpecAsync(running.Id, CancellationToken.None), await _store.GetCheckpointAsync(running.Id, CancellationToken.None),
-                _directory.JobDirectory(running.Id));
-            flusher = FlushProgressAsync(running, flushStop.Token);
-            _logger.LogInformation("Job {JobId} ({Kind}) started, attempt {Attempt}", running.Id, running.Job.Kind, running.Attempt);
-            JobResultRecord result = await handler.RunAsync(context, running.Cancellation.Token);
-            Finish(running, JobRecordState.Succeeded, null, result);
+            // Cancelled while queued (or while cancelling on a replica that died): it ends here without running.
+            Finish(running, JobRecordState.Cancelled, null, null);
         }
-        catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
+        else
         {
-            if (running.CancelRequested)
+            lock (running.Gate)
             {
-                Finish(running, JobRecordState.Cancelled, null, null);
+                DateTime now = _time.GetUtcNow().UtcDateTime;
+                running.Job.State = JobRecordState.Running;
+                running.Job.StartTime = Timestamp.FromDateTime(now);
+                running.Job.Progress = new JobProgressRecord { Stage = "starting", Message = "Started" };
+                running.Job.Attempts.Add(new JobAttemptRecord { Attempt = running.Attempt, Replica = ReplicaId, LeaseGeneration = running.Lease.Generation, StartTime = Timestamp.FromDateTime(now) });
+                Bump(running.Job);
+                snapshot = running.Job.Clone();
             }
-            else
+
+            try
             {
-                Finish(running, JobRecordState.Interrupted, new JobErrorRecord { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
+                if (await WriteAsync(running, snapshot))
+                {
+                    _hub.Publish(snapshot);
+                    var context = new JobContext(
+                        this, running, await _store.GetSpecAsync(running.Id, CancellationToken.None), await _store.GetCheckpointAsync(running.Id, CancellationToken.None),
+                        _directory.JobDirectory(running.Id));
+                    flusher = FlushProgressAsync(running, background.Token);
+                    heartbeat = HeartbeatAsync(running, background.Token);
+                    _logger.LogInformation("Job {JobId} ({Kind}) started, attempt {Attempt}", running.Id, running.Job.Kind, running.Attempt);
+                    JobResultRecord result = await handler.RunAsync(context, running.Cancellation.Token);
+                    Finish(running, JobRecordState.Succeeded, null, result);
+                }
             }
-        }
-        catch (JobFailedException e)
-        {
-            Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)e.Kind, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Kind));
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
-            Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)ProblemKind.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
+            catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
+            {
+                if (running.LeaseLost)
+                {
+                    // Another runner holds the job now; it writes the outcome.
+                }
+                else if (running.CancelRequested)
+                {
+                    Finish(running, JobRecordState.Cancelled, null, null);
+                }
+                else if (_cluster.Enabled)
+                {
+                    // Shutting down one replica of several: the job goes back to the queue as it is (released below,
+                    // still running), and the next replica with its lane takes it over from the last checkpoint.
+                    running.HandOver = true;
+                }
+                else
+                {
+                    Finish(running, JobRecordState.Interrupted, new JobErrorRecord { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
+                }
+            }
+            catch (JobFailedException e)
+            {
+                Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)e.Kind, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Kind));
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
+                Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)ProblemKind.Internal, Message = $"Internal error: {e.GetType().Name}: {e.Message}" }, null);
+            }
         }
 
-        await flushStop.CancelAsync();
-        await flusher.ContinueWith(_ => { }, TaskScheduler.Default);
+        await background.CancelAsync();
+        await Task.WhenAll(flusher, heartbeat).ContinueWith(_ => { }, TaskScheduler.Default);
         lock (running.Gate)
         {
+            running.Ended = true;
             snapshot = running.Job.Clone();
         }
 
-        try
+        bool landed = !running.LeaseLost && (running.HandOver || await WriteAsync(running, snapshot));
+        if (landed)
         {
-            await _store.UpdateAsync(snapshot, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Could not record the final state of job {JobId}", running.Id);
-        }
-
-        try
-        {
-            await _store.ReleaseAsync(running.Id, _owner, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            // The lease then simply expires.
-            _logger.LogWarning(e, "Could not release the lease on job {JobId}", running.Id);
+            try
+            {
+                await _store.ReleaseAsync(running.Id, running.Lease, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // The lease then simply expires.
+                _logger.LogWarning(e, "Could not release the lease on job {JobId}", running.Id);
+            }
         }
 
         // Forget the job before announcing its end: whoever sees the final state and then cancels or resumes must find
         // it finished (the store has it), not still among the running ones.
         lock (_gate)
         {
-            _running.Remove(running.Id);
+            if (_running.TryGetValue(running.Id, out RunningJob? current) && current == running)
+            {
+                _running.Remove(running.Id);
+            }
+
             LaneState lane = Lane(snapshot.Device);
             lane.Running--;
-            lane.Exclusive = false;
+            if (running.Exclusive)
+            {
+                lane.Exclusive = false;
+            }
         }
 
-        _hub.Publish(snapshot);
-        _metrics.RecordJobFinished(JobNames.Of(snapshot.Kind), JobNames.Of(snapshot.State), clock.Elapsed.TotalSeconds);
-        _logger.LogInformation("Job {JobId} ({Kind}) ended {State} after {Seconds:F1} s", snapshot.Id, snapshot.Kind, snapshot.State, clock.Elapsed.TotalSeconds);
+        if (landed && !running.HandOver)
+        {
+            _hub.Publish(snapshot);
+            _metrics.RecordJobFinished(JobNames.Of(snapshot.Kind), JobNames.Of(snapshot.State), clock.Elapsed.TotalSeconds);
+            _logger.LogInformation("Job {JobId} ({Kind}) ended {State} after {Seconds:F1} s", snapshot.Id, snapshot.Kind, snapshot.State, clock.Elapsed.TotalSeconds);
+        }
+        else
+        {
+            // Not ours any more (or handed over): local watchers continue from the store, where the new holder writes.
+            _hub.Detach(running.Id);
+            _logger.LogInformation("Job {JobId} attempt {Attempt} stopped here after {Seconds:F1} s; {What}", snapshot.Id, running.Attempt, clock.Elapsed.TotalSeconds,
+                running.HandOver ? "another replica takes it over" : "another runner holds it");
+        }
+
         running.Cancellation.Dispose();
-        _wake.Release();
+        Wake();
     }
 
     // resumable: false when the job failed for a reason a resume cannot fix (a bad request): resuming would only fail
@@ -548,7 +776,7 @@ internal sealed class JobRunner : BackgroundService
 
             job.Error = error;
             job.Result = result ?? job.Result;
-            job.EndTime = Timestamp.FromDateTime(DateTime.UtcNow);
+            job.EndTime = Timestamp.FromDateTime(_time.GetUtcNow().UtcDateTime);
             job.Resumable = resumable && state is JobRecordState.Interrupted or JobRecordState.Failed or JobRecordState.Cancelled;
             if (state == JobRecordState.Succeeded)
             {
@@ -560,61 +788,54 @@ internal sealed class JobRunner : BackgroundService
     }
 
     /// <summary>
-    /// Claims the job in the store before it starts. False when another runner holds it (only possible with a store
-    /// shared by several servers): the job is then left to that runner and forgotten here.
+    /// The heartbeat, on the injected clock: renews the lease every <see cref="ClusterOptions.HeartbeatInterval"/>;
+    /// stops the job's work here when the lease was lost, and cancels it when a cancel was requested on any replica.
     /// </summary>
-    private async Task<bool> TryClaimAsync(RunningJob running)
+    private async Task HeartbeatAsync(RunningJob running, CancellationToken cancellationToken)
     {
         try
         {
-            if (await _store.TryClaimAsync(running.Id, _owner, LeaseDuration, CancellationToken.None))
+            while (!cancellationToken.IsCancellationRequested)
             {
-                return true;
+                await Task.Delay(_cluster.HeartbeatInterval, _time, cancellationToken);
+                JobLeaseStatus status;
+                try
+                {
+                    status = await _store.RenewAsync(running.Id, running.Lease, _cluster.LeaseDuration, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A store hiccup: the lease lasts several heartbeats, so the next one may still make it.
+                    _logger.LogWarning(e, "Could not renew the lease on job {JobId}", running.Id);
+                    continue;
+                }
+
+                if (!status.Held)
+                {
+                    await LoseLeaseAsync(running);
+                    return;
+                }
+
+                if (status.CancelRequested && !running.CancelRequested)
+                {
+                    _logger.LogInformation("Job {JobId}: a cancel was requested on another replica", running.Id);
+                    await CancelLocalAsync(running);
+                }
             }
-
-            _logger.LogWarning("Job {JobId} is claimed by another runner; it does not start here", running.Id);
         }
-        catch (Exception e)
+        catch (OperationCanceledException)
         {
-            _logger.LogError(e, "Could not claim job {JobId}; it stays queued until the next start", running.Id);
         }
-
-        lock (_gate)
-        {
-            _running.Remove(running.Id);
-            LaneState lane = Lane(running.Job.Device);
-            lane.Running--;
-            lane.Exclusive = false;
-        }
-
-        running.Cancellation.Dispose();
-        _wake.Release();
-        return false;
     }
 
-    /// <summary>
-    /// While a job runs: writes its progress at most once per persist interval, and renews its lease (the heartbeat)
-    /// every quarter of <see cref="LeaseDuration"/>.
-    /// </summary>
+    /// <summary>While a job runs: writes its progress (fenced) at most once per persist interval.</summary>
     private async Task FlushProgressAsync(RunningJob running, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_options.ProgressPersistInterval > TimeSpan.Zero ? _options.ProgressPersistInterval : TimeSpan.FromSeconds(1));
-        var sinceRenewal = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (sinceRenewal.Elapsed >= LeaseDuration / 4)
-                {
-                    sinceRenewal.Restart();
-                    if (!await _store.RenewAsync(running.Id, _owner, LeaseDuration, cancellationToken))
-                    {
-                        // Only a store shared by several servers loses a lease (this one stalled past it); the job's own
-                        // writes still land, so say so loudly rather than race the other runner by cancelling here.
-                        _logger.LogError("The lease on job {JobId} was lost to another runner", running.Id);
-                    }
-                }
-
                 JobRecord? snapshot = null;
                 lock (running.Gate)
                 {
@@ -625,9 +846,9 @@ internal sealed class JobRunner : BackgroundService
                     }
                 }
 
-                if (snapshot is not null)
+                if (snapshot is not null && !await WriteAsync(running, snapshot))
                 {
-                    await _store.UpdateAsync(snapshot, cancellationToken);
+                    return;
                 }
             }
         }
@@ -636,7 +857,7 @@ internal sealed class JobRunner : BackgroundService
         }
     }
 
-    internal sealed class RunningJob(JobRecord job, CancellationTokenSource cancellation)
+    internal sealed class RunningJob(JobRecord job, JobLease lease, CancellationTokenSource cancellation)
     {
         public object Gate { get; } = new();
 
@@ -646,11 +867,24 @@ internal sealed class JobRunner : BackgroundService
 
         public int Attempt { get; } = job.Attempt;
 
+        /// <summary>The claim every write for this run is fenced with.</summary>
+        public JobLease Lease { get; } = lease;
+
         public JobResultRecord? PresetResult { get; } = job.Result?.Clone();
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
         public bool CancelRequested { get; set; }
+
+        public bool Exclusive { get; init; }
+
+        /// <summary>Another runner claimed the job since: this run writes nothing more.</summary>
+        public bool LeaseLost { get; set; }
+
+        /// <summary>Stopped by a replica's shutdown: released as it is, for another replica to take over.</summary>
+        public bool HandOver { get; set; }
+
+        public bool Ended { get; set; }
 
         /// <summary>What the RPC prepared for the first attempt (see <see cref="JobSubmission.Prepared"/>), or null.</summary>
         public object? Prepared { get; set; }

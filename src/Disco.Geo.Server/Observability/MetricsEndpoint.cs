@@ -22,7 +22,17 @@ internal static class MetricsEndpoint
                 .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
-        (Dictionary<string, int> queued, Dictionary<string, int> running) = runner.LaneCounts();
+        ServerMetrics.Header(text, "disco_replica_info", "gauge", "This replica: its id and its device lanes (comma-separated), always 1.");
+        text.Append("disco_replica_info{replica=\"").Append(ServerMetrics.Escape(runner.ReplicaId)).Append("\",lanes=\"")
+            .Append(ServerMetrics.Escape(string.Join(",", runner.LaneCapacities.Keys.Order(StringComparer.Ordinal)))).Append("\"} 1\n");
+        ServerMetrics.Header(text, "disco_lane_capacity", "gauge", "Jobs this replica may run at once, by device lane.");
+        foreach ((string lane, int capacity) in runner.LaneCapacities.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            text.Append("disco_lane_capacity{replica=\"").Append(ServerMetrics.Escape(runner.ReplicaId)).Append("\",device=\"").Append(ServerMetrics.Escape(lane)).Append("\"} ")
+                .Append(capacity.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        (Dictionary<string, int> queued, Dictionary<string, int> running) = await runner.LaneCountsAsync(cancellationToken);
         ServerMetrics.Header(text, "disco_job_queue_depth", "gauge", "Queued jobs waiting for a slot, by device lane.");
         foreach ((string lane, int count) in queued.OrderBy(p => p.Key, StringComparer.Ordinal))
         {

@@ -12,11 +12,27 @@ public static class OptionDefaults
     /// <summary>HTTP/1.1 endpoint (/metrics, /tiles, /healthz) when none is configured.</summary>
     public const string HttpListen = "127.0.0.1:50052";
 
+    /// <summary>
+    /// Origins whose web pages may read /tiles responses (CORS): "*" lets any page, as TiTiler does; the tiles stay
+    /// behind the API key when one is set. A comma-separated list names the allowed origins; "none" sends no CORS headers.
+    /// </summary>
+    public const string CorsOrigins = "*";
+
+    /// <summary>Seconds clients and caches may keep a tile or tile document of a finished prediction (one year: they never change).</summary>
+    public const int TileMaxAgeSeconds = 365 * 24 * 60 * 60;
+
     /// <summary>Seconds health reports NOT_SERVING before the server stops accepting calls.</summary>
     public const int ShutdownDrainSeconds = 2;
 
     /// <summary>Days an unfinished upload may stay untouched before it is discarded at start.</summary>
     public const int StaleUploadAgeDays = 7;
+
+    /// <summary>
+    /// Hours a blob commit in progress on a shared blob root (a pin in PostgreSQL, see Storage/Postgres) protects its blob
+    /// from garbage collection: longer than any commit takes (a cross-device copy of the largest upload included), after
+    /// which the pin is presumed left by a replica that died.
+    /// </summary>
+    public const int BlobCommitGraceHours = 6;
 
     /// <summary>Largest gRPC message the server accepts: a chunk is at most 1 MiB, so 4 MiB leaves room.</summary>
     public const int MaxReceiveMessageBytes = 4 * 1024 * 1024;
@@ -98,4 +114,13 @@ public static class OptionDefaults
 
     /// <summary>Seconds between progress writes to the database.</summary>
     public const int ProgressPersistIntervalSeconds = 1;
+
+    /// <summary>Seconds a job's lease lasts without a heartbeat (cluster failover takes at most this plus one poll).</summary>
+    public const int LeaseDurationSeconds = 30;
+
+    /// <summary>Seconds between heartbeats of a running job: a third of the lease, so two may be missed.</summary>
+    public const int HeartbeatIntervalSeconds = 10;
+
+    /// <summary>Seconds between looks into the store for jobs submitted elsewhere and changes of jobs watched elsewhere.</summary>
+    public const int JobPollIntervalSeconds = 2;
 }

@@ -18,6 +18,18 @@ public sealed class ServerOptions
     /// </summary>
     public List<string> HttpListen { get; set; } = [];
 
+    /// <summary>
+    /// Origins allowed to read /tiles from a web page (CORS): "*" (the default, any origin), a comma-separated list such
+    /// as "https://maps.example.org,http://localhost:8080", or "none".
+    /// </summary>
+    public string CorsOrigins { get; set; } = OptionDefaults.CorsOrigins;
+
+    /// <summary>
+    /// A path prefix the HTTP endpoints are served under (e.g. "/disco" behind a reverse proxy that forwards
+    /// /disco/tiles/... unchanged); tile documents build their URLs with it. Empty: served at the root.
+    /// </summary>
+    public string PathBase { get; set; } = "";
+
     /// <summary>How long health reports NOT_SERVING before the server stops accepting calls, so balancers drain it.</summary>
     public TimeSpan ShutdownDrain { get; set; } = TimeSpan.FromSeconds(OptionDefaults.ShutdownDrainSeconds);
 }

@@ -135,6 +135,12 @@ internal sealed class DatasetGrpcService(
             violations.Add(("source", "is required: dataset_id of an upload, server_path, or tiles."));
         }
 
+        SourceVariables.AddViolations(violations, "variable", request.Variable, request.SourceCase == IngestDatasetRequest.SourceOneofCase.Tiles ? "tiles" : null);
+        for (int i = 0; i < request.AdditionalSources.Count; i++)
+        {
+            SourceVariables.AddViolations(violations, $"additional_sources[{i}].variable", request.AdditionalSources[i].Variable, null);
+        }
+
         Validation.ThrowIfAny(violations);
         CancellationToken cancellationToken = context.CancellationToken;
         var spec = request.Clone();
@@ -152,7 +158,9 @@ internal sealed class DatasetGrpcService(
                 inputs.Add(source.Id);
                 break;
             case IngestDatasetRequest.SourceOneofCase.ServerPath:
-                spec.ServerPath.Path = importRoots.Resolve("server_path.path", request.ServerPath.Path);
+                (string mainPath, string mainVariable) = SourceVariables.Split("server_path.path", request.ServerPath.Path, "variable", request.Variable);
+                spec.ServerPath.Path = importRoots.Resolve("server_path.path", mainPath);
+                spec.Variable = mainVariable;
                 break;
             case IngestDatasetRequest.SourceOneofCase.Tiles:
                 if (request.Tiles.Paths.Count == 0)
@@ -183,11 +191,12 @@ internal sealed class DatasetGrpcService(
                         throw Problem.FailedPrecondition("DATASET_KIND", raw.Id, $"{field}: dataset '{raw.Name}' is already gridded; additional sources are raw uploads or server-side files.");
                     }
 
-                    spec.AdditionalSources.Add(new RasterSource { DatasetId = raw.Id, Bounds = extra.Bounds });
+                    spec.AdditionalSources.Add(new RasterSource { DatasetId = raw.Id, Variable = extra.Variable, Bounds = extra.Bounds });
                     inputs.Add(raw.Id);
                     break;
                 case RasterSource.LocationOneofCase.ServerPath:
-                    spec.AdditionalSources.Add(new RasterSource { ServerPath = importRoots.Resolve(field + ".server_path", extra.ServerPath), Bounds = extra.Bounds });
+                    (string extraPath, string extraVariable) = SourceVariables.Split(field + ".server_path", extra.ServerPath, field + ".variable", extra.Variable);
+                    spec.AdditionalSources.Add(new RasterSource { ServerPath = importRoots.Resolve(field + ".server_path", extraPath), Variable = extraVariable, Bounds = extra.Bounds });
                     break;
                 default:
                     throw Problem.InvalidArgument(field, "needs dataset_id or server_path.");

@@ -6,9 +6,9 @@ using Grpc.Core;
 namespace Disco.Geo.Server.Services;
 
 /// <summary>JobService: the life cycle of jobs of every kind.</summary>
-internal sealed class JobGrpcService(JobRunner runner, IJobStore jobs, JobHub hub) : JobService.JobServiceBase
+internal sealed class JobGrpcService(JobRunner runner, IJobStore jobs, JobHub hub, JobWatch watch) : JobService.JobServiceBase
 {
-    private readonly JobLifecycle _lifecycle = new(runner, jobs, hub);
+    private readonly JobLifecycle _lifecycle = new(runner, jobs, hub, watch);
 
     public override Task<Job> GetJob(GetJobRequest request, ServerCallContext context) =>
         _lifecycle.GetAsync(request, context.CancellationToken);

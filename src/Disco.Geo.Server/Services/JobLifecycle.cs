@@ -13,48 +13,19 @@ namespace Disco.Geo.Server.Services;
 /// The life cycle of jobs of every kind (get, list, watch, cancel, resume), served by JobService and by the
 /// deprecated TrainingService aliases of the same RPCs, so both answer alike.
 /// </summary>
-internal sealed class JobLifecycle(JobRunner runner, IJobStore jobs, JobHub hub)
+internal sealed class JobLifecycle(JobRunner runner, IJobStore jobs, JobHub hub, JobWatch watch)
 {
-    /// <summary>How often a watch looks the job up again before settling for the stored state.</summary>
-    private const int MaxSettleAttempts = 100;
-
-    /// <summary>Pause between look-ups while a job changes state between the hub and the store.</summary>
-    private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(20);
-
-    /// <summary>Pause between polls of a stored job that is not final and not live (after a resume race).</summary>
-    private static readonly TimeSpan StoredPollDelay = TimeSpan.FromSeconds(1);
-
+    /// <summary>
+    /// The job's latest state, then each change until a final state: live when it runs here, else followed in the
+    /// store (it may run on another replica).
+    /// </summary>
     public async Task WatchAsync(WatchJobRequest request, IServerStreamWriter<JobEvent> responseStream, CancellationToken cancellationToken)
     {
         string id = CheckJobId(request.JobId);
-        for (int attempt = 0; ; attempt++)
+        IAsyncEnumerable<JobRecord> states = await watch.WatchAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
+        await foreach (JobRecord job in states.WithCancellation(cancellationToken))
         {
-            if (hub.Watch(id, cancellationToken) is { } live)
-            {
-                await foreach (JobRecord job in live.WithCancellation(cancellationToken))
-                {
-                    await responseStream.WriteAsync(new JobEvent { Job = job.ToApi() }, cancellationToken);
-                }
-
-                return;
-            }
-
-            JobRecord stored = await jobs.GetAsync(id, cancellationToken) ?? throw Problem.NotFound("job", id);
-            if (JobHub.IsFinal(stored.State) || attempt >= MaxSettleAttempts)
-            {
-                // Final, or (after a resume race that never settled) the stored state is the best we know.
-                await responseStream.WriteAsync(new JobEvent { Job = stored.ToApi() }, cancellationToken);
-                if (JobHub.IsFinal(stored.State))
-                {
-                    return;
-                }
-
-                await Task.Delay(StoredPollDelay, cancellationToken);
-                continue;
-            }
-
-            // The job changes state right now (ended or resumed between the two look-ups): look again shortly.
-            await Task.Delay(SettleDelay, cancellationToken);
+            await responseStream.WriteAsync(new JobEvent { Job = job.ToApi() }, cancellationToken);
         }
     }
 

@@ -25,6 +25,7 @@ internal sealed class ModelGrpcService(
     JobRunner runner,
     ActiveJobs activeJobs,
     IModelCardReader cards,
+    IModelWeightsConverter weights,
     IOptions<LimitsOptions> limitOptions,
     ILogger<ModelGrpcService> logger) : ModelService.ModelServiceBase
 {
@@ -55,7 +56,18 @@ internal sealed class ModelGrpcService(
             throw Problem.InvalidArgument("chunk_bytes", $"must be 0 (1 MiB) or at most {_limits.MaxChunkBytes}.");
         }
 
+        if (request.Format is not (ModelFileFormat.Unspecified or ModelFileFormat.Package or ModelFileFormat.Safetensors))
+        {
+            throw Problem.InvalidArgument("format", $"unknown format {(int)request.Format}; use PACKAGE or SAFETENSORS.");
+        }
+
         Model model = await FindAsync(request.Model, context.CancellationToken);
+        if (request.Format == ModelFileFormat.Safetensors)
+        {
+            await ExportSafetensorsAsync(model, request, responseStream, context.CancellationToken);
+            return;
+        }
+
         if (request.Offset < 0 || request.Offset > model.Blob.SizeBytes)
         {
             throw Problem.OutOfRange("offset", $"must be between 0 and the package size, {model.Blob.SizeBytes} bytes.");
@@ -67,6 +79,47 @@ internal sealed class ModelGrpcService(
         }, context.CancellationToken);
         await transfers.SendStoredAsync(model.Blob.Sha256, request.Offset, request.ChunkBytes,
             piece => responseStream.WriteAsync(new ExportModelResponse { Chunk = TransferMapping.ToApi(piece) }, context.CancellationToken), context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Converts the package to safetensors in a temporary file and streams that. The conversion is deterministic, so a
+    /// resumed download (offset &gt; 0) converts again and continues the same bytes.
+    /// </summary>
+    private async Task ExportSafetensorsAsync(Model model, ExportModelRequest request, IServerStreamWriter<ExportModelResponse> responseStream, CancellationToken cancellationToken)
+    {
+        string temp = transfers.NewTempPath(".safetensors");
+        try
+        {
+            try
+            {
+                await weights.ExportSafetensorsAsync(blobs.PathOf(model.Blob.Sha256), temp, cancellationToken);
+            }
+            catch (EngineStateException e)
+            {
+                throw e.Problem == EngineStateProblem.Damaged
+                    ? Problem.DataLoss($"The stored package of model '{model.Name}' cannot be read: {e.Message}")
+                    : Problem.FailedPrecondition("model", model.Name, e.Message);
+            }
+
+            long size = new FileInfo(temp).Length;
+            if (request.Offset < 0 || request.Offset > size)
+            {
+                throw Problem.OutOfRange("offset", $"must be between 0 and the safetensors file's size, {size} bytes.");
+            }
+
+            string sha256 = await FileHashes.Sha256Async(temp, 0, cancellationToken);
+            await responseStream.WriteAsync(new ExportModelResponse
+            {
+                File = new FileMetadata { FileName = model.Name + ".safetensors", ContentType = "application/octet-stream", SizeBytes = size, Sha256 = sha256 },
+            }, cancellationToken);
+            await transfers.SendFileAsync(temp, request.Offset, request.ChunkBytes,
+                piece => responseStream.WriteAsync(new ExportModelResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken), cancellationToken);
+            logger.LogInformation("Model {ModelId} ('{Name}') exported as safetensors: {Bytes} bytes from offset {Offset}", model.Id, model.Name, size, request.Offset);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     public override async Task<Model> ImportModel(IAsyncStreamReader<ImportModelRequest> requestStream, ServerCallContext context)
@@ -90,16 +143,36 @@ internal sealed class ModelGrpcService(
             violations.Add(("header.size_bytes", "must be the package's size in bytes."));
         }
 
+        if (header.Format is not (ModelFileFormat.Unspecified or ModelFileFormat.Package or ModelFileFormat.Safetensors))
+        {
+            violations.Add(("header.format", $"unknown format {(int)header.Format}; use PACKAGE, SAFETENSORS or leave it unset to detect it."));
+        }
+
         Validation.ThrowIfAny(violations);
         if (header.SizeBytes > _limits.MaxUploadBytes)
         {
             throw Problem.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
         }
 
-        string temp = await transfers.ReceiveWholeAsync(ChunksOf(requestStream, cancellationToken), header.SizeBytes, header.Sha256, ".model", cancellationToken);
+        string received = await transfers.ReceiveWholeAsync(ChunksOf(requestStream, cancellationToken), header.SizeBytes, header.Sha256, ".model", cancellationToken);
+        string temp = received;
         try
         {
             string sha256 = header.Sha256;
+            if (header.Format == ModelFileFormat.Safetensors || (header.Format == ModelFileFormat.Unspecified && await LooksLikeSafetensorsAsync(received, cancellationToken)))
+            {
+                temp = transfers.NewTempPath(".model");
+                try
+                {
+                    await weights.ImportSafetensorsAsync(received, temp, header.Name.Length > 0 ? header.Name : null, cancellationToken);
+                }
+                catch (EngineFileException e)
+                {
+                    throw Problem.InvalidArgument(e.Violations.Select(v => ("safetensors." + v.Field, v.Description)).ToArray());
+                }
+
+                sha256 = await FileHashes.Sha256Async(temp, 0, cancellationToken);
+            }
 
             ModelCardJson card;
             try
@@ -136,13 +209,26 @@ internal sealed class ModelGrpcService(
                 throw Problem.AlreadyExists("model", name, "It was imported by another call while this one ran.");
             }
 
-            logger.LogInformation("Model {ModelId} ('{Name}') imported: {Bytes} bytes", model.Id, model.Name, header.SizeBytes);
+            logger.LogInformation("Model {ModelId} ('{Name}') imported: {Bytes} bytes ({Format})", model.Id, model.Name, header.SizeBytes, temp == received ? "package" : "safetensors");
             return model.ToApi();
         }
         finally
         {
             File.Delete(temp);
+            File.Delete(received);
         }
+    }
+
+    /// <summary>
+    /// A package starts with "DISCOMDL"; a safetensors file with its header length and then the JSON header's "{".
+    /// Anything else is left to the package reader, whose message names the header it expected.
+    /// </summary>
+    private static async Task<bool> LooksLikeSafetensorsAsync(string path, CancellationToken cancellationToken)
+    {
+        byte[] head = new byte[9];
+        await using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        int read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        return read == head.Length && head[8] == (byte)'{' && !head.AsSpan(0, 8).SequenceEqual("DISCOMDL"u8);
     }
 
     public override async Task<Job> VerifyModel(VerifyModelRequest request, ServerCallContext context)

@@ -83,6 +83,12 @@ internal sealed class PredictionGrpcService(
             BoundsMapping.AddViolations(violations, "raster.bounds", request.Raster.Bounds);
         }
 
+        if (request.Raster is { Variable.Length: > 0 })
+        {
+            // Predictions read a raster as a whole; a variable is chosen when the file is ingested.
+            violations.Add(("raster.variable", "is not used by predictions: ingest the variable into a dataset (IngestDataset with variable) and predict over that dataset."));
+        }
+
         Validation.ThrowIfAny(violations);
         PredictionJobSpec asked = JobSpecReader.Prediction(request);
         // A raster that names neither location: the application refuses it once the model is known, as it always has.

@@ -215,6 +215,9 @@ internal sealed class RequestLimits(LimitsOptions limits)
             "PanoramaSource.dataset_id", "PredictRequest.model", "PredictRequest.dataset", "PredictRequest.name", "GetPredictionRequest.prediction",
             "ListPredictionsRequest.model_id", "DeletePredictionRequest.prediction", "ExportPredictionRequest.prediction");
         Strings(path, "ServerPathSource.path", "RasterSource.server_path", "TileListSource.paths[]");
+
+        // A variable path inside a NetCDF/HDF5 file: as long as a name (the RPC checks its spelling further).
+        Strings(name, "IngestDatasetRequest.variable", "RasterSource.variable");
         Strings(requestId, "IngestDatasetRequest.request_id", "StartTrainingRequest.request_id", "PredictRequest.request_id", "ListPredictionsRequest.request_id");
         Strings(description, "UploadHeader.description", "IngestDatasetRequest.description");
         Strings(token,

@@ -17,6 +17,7 @@ internal sealed partial class TrainingGrpcService(
     JobRunner runner,
     IJobStore jobs,
     JobHub hub,
+    JobWatch watch,
     ITrainingEngine engine,
     IOptions<LimitsOptions> limitOptions,
     IOptions<JobsOptions> jobOptions) : TrainingService.TrainingServiceBase
@@ -24,7 +25,7 @@ internal sealed partial class TrainingGrpcService(
     /// <summary>Why the job RPCs here are kept: v1 clients call them; they serve exactly what JobService serves.</summary>
     private const string JobAlias = "A v1 alias of the JobService RPC of the same name.";
 
-    private readonly JobLifecycle _jobLifecycle = new(runner, jobs, hub);
+    private readonly JobLifecycle _jobLifecycle = new(runner, jobs, hub, watch);
 
     public override async Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
     {

@@ -14,6 +14,8 @@ namespace Disco.Geo.Server.Storage;
 /// directory, because a second server's start-up (job recovery, garbage collection, tmp/ sweep) would mark the first
 /// one's running jobs interrupted and delete files it is writing. The lock is flock(2) (what .NET uses for
 /// FileShare.None on Unix): the kernel releases it when the process dies, even on SIGKILL, so no stale lock survives.
+/// In cluster mode (a shared blob root, see Storage/Postgres) the lock still guards this replica's own directory, while
+/// blobs and unfinished uploads live under <see cref="SharedRoot"/>, which every replica mounts.
 /// </remarks>
 internal sealed class DataDirectory : IDisposable
 {
@@ -24,9 +26,10 @@ internal sealed class DataDirectory : IDisposable
     // A stored file: the blob root, the fan-out directory and the SHA-256, with whatever suffix follows up to a delimiter.
     private readonly Regex _blobPath;
 
-    public DataDirectory(string root)
+    public DataDirectory(string root, string? sharedRoot = null)
     {
         Root = Path.GetFullPath(root);
+        SharedRoot = string.IsNullOrEmpty(sharedRoot) ? null : Path.GetFullPath(sharedRoot);
         Directory.CreateDirectory(Root);
         _lock = AcquireLock(Root);
         _blobPath = new Regex(Regex.Escape(BlobRoot + Path.DirectorySeparatorChar) + @"[0-9a-f]{2}/[0-9a-f]{64}[^\s'"":,;)]*", RegexOptions.CultureInvariant);
@@ -34,17 +37,33 @@ internal sealed class DataDirectory : IDisposable
         Directory.CreateDirectory(UploadRoot);
         Directory.CreateDirectory(JobRoot);
         Directory.CreateDirectory(TempRoot);
+        if (SharedRoot is not null)
+        {
+            Directory.CreateDirectory(StagingRoot);
+        }
     }
 
     public string Root { get; }
 
+    /// <summary>The blob root every replica mounts (cluster mode), or null when blobs live in this directory.</summary>
+    public string? SharedRoot { get; }
+
     public string DatabasePath => Path.Combine(Root, "disco.db");
 
-    public string BlobRoot => Path.Combine(Root, "blobs", "sha256");
+    /// <summary>Where blobs live: under the shared root in cluster mode, else in this directory.</summary>
+    public string BlobRoot => Path.Combine(SharedRoot ?? Root, "blobs", "sha256");
 
-    public string UploadRoot => Path.Combine(Root, "uploads");
+    /// <summary>Unfinished uploads: shared in cluster mode, so a client resumes an upload through any replica.</summary>
+    public string UploadRoot => Path.Combine(SharedRoot ?? Root, "uploads");
 
-    public string JobRoot => Path.Combine(Root, "jobs");
+    /// <summary>
+    /// Cluster mode: where a blob is staged on the shared file system before its rename into place (a rename is atomic
+    /// only within one file system, and tmp/ is this replica's own).
+    /// </summary>
+    public string StagingRoot => Path.Combine(SharedRoot ?? Root, "staging");
+
+    /// <summary>Engine checkpoints per job: shared in cluster mode, so the replica that takes over a job resumes from them.</summary>
+    public string JobRoot => Path.Combine(SharedRoot ?? Root, "jobs");
 
     public string TempRoot => Path.Combine(Root, "tmp");
 
@@ -76,12 +95,18 @@ internal sealed class DataDirectory : IDisposable
     /// </summary>
     public string RedactPaths(string message)
     {
-        if (!message.Contains(Root, StringComparison.Ordinal))
+        if (!message.Contains(Root, StringComparison.Ordinal) && (SharedRoot is null || !message.Contains(SharedRoot, StringComparison.Ordinal)))
         {
             return message;
         }
 
         string redacted = _blobPath.Replace(message, "a stored file");
+        if (SharedRoot is not null)
+        {
+            redacted = redacted.Replace(SharedRoot + Path.DirectorySeparatorChar, "<blob root>/", StringComparison.Ordinal)
+                .Replace(SharedRoot, "<blob root>", StringComparison.Ordinal);
+        }
+
         return redacted.Replace(Root + Path.DirectorySeparatorChar, "<data directory>/", StringComparison.Ordinal)
             .Replace(Root, "<data directory>", StringComparison.Ordinal);
     }

@@ -19,10 +19,11 @@ internal interface IUploadStore
 
     Task<UploadSession> GetOrCreateAsync(UploadHeaderRecord header, CancellationToken cancellationToken);
 
-    /// <summary>Claims the upload for one stream; false when another stream is writing it.</summary>
-    bool TryAcquire(string id);
-
-    void Release(string id);
+    /// <summary>
+    /// Claims the upload for one stream: null when another stream is writing it (in this process or, with a shared
+    /// store, in another replica). Disposing the claim releases it.
+    /// </summary>
+    Task<IAsyncDisposable?> TryAcquireAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Marks the upload as active now, so the start-up clean-up keeps it.</summary>
     Task TouchAsync(string id, CancellationToken cancellationToken);

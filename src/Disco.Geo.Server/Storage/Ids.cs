@@ -57,6 +57,13 @@ internal static class Ids
         return prefix + "_" + new string(text);
     }
 
+    /// <summary>
+    /// The id of the one record of kind <paramref name="prefix"/> a job outputs: the job id's characters under the
+    /// output's prefix (so it sorts by the job's creation). Every attempt of a job, on any replica, commits under the
+    /// same id, which makes the commit happen once.
+    /// </summary>
+    public static string OutputOf(string prefix, string jobId) => prefix + "_" + jobId[(jobId.IndexOf('_', StringComparison.Ordinal) + 1)..];
+
     /// <summary>True when <paramref name="value"/> has the shape of an id with this prefix.</summary>
     public static bool IsId(string prefix, string value)
     {

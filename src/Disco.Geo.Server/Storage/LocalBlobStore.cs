@@ -104,6 +104,13 @@ internal sealed class LocalBlobStore : IBlobStore
 
         long size = new FileInfo(path).Length;
         File.Delete(path);
+
+        // The links that hand the blob to GDAL under its upload's extension ("<hash>.nc", see UploadFileNames).
+        foreach (string link in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, sha256 + ".*"))
+        {
+            File.Delete(link);
+        }
+
         return size;
     }
 

@@ -8,7 +8,7 @@ namespace Disco.Geo.Server.Storage;
 /// Each record keeps its full stored message (Records/records.proto, the storage-owned schema) in a <c>record</c>
 /// column next to the few columns that are queried, so fields can be added without a migration.
 /// </summary>
-internal sealed class MetadataDatabase
+internal sealed class MetadataDatabase : IMetadataSchema
 {
     private static readonly string[] Migrations =
     [
@@ -50,11 +50,17 @@ internal sealed class MetadataDatabase
             update_time INTEGER NOT NULL,
             UNIQUE (name, size_bytes, sha256));
         """,
-        // Job leases (IJobStore.TryClaimAsync): who runs a job and until when (Unix milliseconds). Null for every
+        // Job leases (IJobStore.ClaimNextAsync): who runs a job and until when (Unix milliseconds). Null for every
         // existing row: nobody holds them.
         """
         ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
         ALTER TABLE jobs ADD COLUMN lease_expires INTEGER;
+        """,
+        // The store-driven queue (IJobStore.ClaimNextAsync): each claim increments the lease generation, the fencing
+        // token of the holder's writes; a cancel requested from any replica waits in cancel_requested for the holder.
+        """
+        ALTER TABLE jobs ADD COLUMN lease_generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
         """,
     ];
 

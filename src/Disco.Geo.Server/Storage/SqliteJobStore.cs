@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Disco.Geo.Server.Storage;
 
-/// <summary>Jobs in the SQLite metadata database (table jobs; leases in lease_owner and lease_expires, Unix milliseconds).</summary>
+/// <summary>Jobs in the SQLite metadata database (table jobs; leases in lease_owner, lease_expires (Unix milliseconds) and lease_generation; cancel requests in cancel_requested).</summary>
 internal sealed class SqliteJobStore : IJobStore
 {
     private readonly MetadataDatabase _database;
@@ -40,15 +40,33 @@ internal sealed class SqliteJobStore : IJobStore
         }
     }
 
-    public async Task UpdateAsync(JobRecord job, CancellationToken cancellationToken)
+    public async Task<bool> UpdateAsync(JobRecord job, JobLease lease, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
         await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "UPDATE jobs SET state = $s, record = $rec WHERE id = $id;";
+        command.CommandText = "UPDATE jobs SET state = $s, record = $rec WHERE id = $id AND lease_owner = $o AND lease_generation = $g;";
         command.Parameters.AddWithValue("$id", job.Id);
         command.Parameters.AddWithValue("$s", (int)job.State);
         command.Parameters.AddWithValue("$rec", job.ToByteArray());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue("$o", lease.Owner);
+        command.Parameters.AddWithValue("$g", lease.Generation);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<bool> TryUpdateUnclaimedAsync(JobRecord job, IReadOnlyCollection<JobRecordState> expectedStates, CancellationToken cancellationToken)
+    {
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        await using SqliteCommand command = connection.CreateCommand();
+        // One statement: the state check, the lease check and the write cannot interleave with a claim.
+        command.CommandText =
+            $"UPDATE jobs SET state = $s, record = $rec, lease_owner = NULL, lease_expires = NULL, cancel_requested = CASE WHEN $queued THEN 0 ELSE cancel_requested END " +
+            $"WHERE id = $id AND state IN ({StateList(expectedStates)}) AND (lease_owner IS NULL OR lease_expires <= $now);";
+        command.Parameters.AddWithValue("$id", job.Id);
+        command.Parameters.AddWithValue("$s", (int)job.State);
+        command.Parameters.AddWithValue("$rec", job.ToByteArray());
+        command.Parameters.AddWithValue("$queued", job.State == JobRecordState.Queued);
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -66,8 +84,7 @@ internal sealed class SqliteJobStore : IJobStore
     public async Task<IReadOnlyList<JobRecord>> ListInStatesAsync(IReadOnlyCollection<JobRecordState> states, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
-        string list = string.Join(",", states.Select(s => ((int)s).ToString(CultureInfo.InvariantCulture)));
-        (List<JobRecord> items, _) = await _table.ListAsync(connection, null, int.MaxValue - 1, $"state IN ({list})", null, cancellationToken);
+        (List<JobRecord> items, _) = await _table.ListAsync(connection, null, int.MaxValue - 1, $"state IN ({StateList(states)})", null, cancellationToken);
         return items;
     }
 
@@ -111,14 +128,16 @@ internal sealed class SqliteJobStore : IJobStore
         return await command.ExecuteScalarAsync(cancellationToken) as byte[];
     }
 
-    public async Task SaveCheckpointAsync(string id, byte[] checkpoint, CancellationToken cancellationToken)
+    public async Task<bool> SaveCheckpointAsync(string id, JobLease lease, byte[] checkpoint, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
         await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "UPDATE jobs SET checkpoint = $c WHERE id = $id;";
+        command.CommandText = "UPDATE jobs SET checkpoint = $c WHERE id = $id AND lease_owner = $o AND lease_generation = $g;";
         command.Parameters.AddWithValue("$id", id);
         command.Parameters.AddWithValue("$c", checkpoint);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue("$o", lease.Owner);
+        command.Parameters.AddWithValue("$g", lease.Generation);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     public async Task<IReadOnlyList<(JobRecordKind Kind, JobRecordState State, long Count)>> CountByKindAndStateAsync(CancellationToken cancellationToken)
@@ -136,17 +155,97 @@ internal sealed class SqliteJobStore : IJobStore
         return counts;
     }
 
-    public Task<bool> TryClaimAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
-        // One statement, so two claimants cannot both see the lease free: the row changes only for the winner.
-        ExecuteLeaseAsync(
-            "UPDATE jobs SET lease_owner = $o, lease_expires = $e WHERE id = $id AND (lease_owner IS NULL OR lease_owner = $o OR lease_expires <= $now);",
-            id, owner, lease, cancellationToken);
+    public async Task<IReadOnlyDictionary<string, int>> CountQueuedByDeviceAsync(CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (JobRecord job in await ListInStatesAsync([JobRecordState.Queued], cancellationToken))
+        {
+            counts[job.Device] = counts.GetValueOrDefault(job.Device) + 1;
+        }
 
-    public Task<bool> RenewAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
-        ExecuteLeaseAsync("UPDATE jobs SET lease_expires = $e WHERE id = $id AND lease_owner = $o;", id, owner, lease, cancellationToken);
+        return counts;
+    }
 
-    public async Task ReleaseAsync(string id, string owner, CancellationToken cancellationToken) =>
-        await ExecuteLeaseAsync("UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE id = $id AND lease_owner = $o;", id, owner, TimeSpan.Zero, cancellationToken);
+    public async Task<ClaimedJob?> ClaimNextAsync(JobClaimRequest request, CancellationToken cancellationToken)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the write lock is taken before reading, so the choice and
+        // the claim are one step against every other claimant, in this process or another.
+        await using SqliteTransaction transaction = connection.BeginTransaction();
+        var candidates = new List<(JobRecord Job, long Generation, bool CancelRequested)>();
+        await using (SqliteCommand select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText =
+                $"SELECT record, lease_generation, cancel_requested FROM jobs WHERE state IN ({StateList(ClaimableStates)}) AND (lease_owner IS NULL OR lease_expires <= $now);";
+            select.Parameters.AddWithValue("$now", now);
+            await using SqliteDataReader reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                JobRecord job = JobRecord.Parser.ParseFrom((byte[])reader[0]);
+                if (job.PinnedReplica.Length == 0 || job.PinnedReplica == request.Replica)
+                {
+                    candidates.Add((job, reader.GetInt64(1), reader.GetInt64(2) != 0));
+                }
+            }
+        }
+
+        (JobRecord Job, long Generation, bool CancelRequested)? chosen = JobClaims.Choose(candidates, c => c.Job, request);
+        if (chosen is not { } claim)
+        {
+            return null;
+        }
+
+        var lease = new JobLease(request.Owner, claim.Generation + 1);
+        await using (SqliteCommand update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE jobs SET lease_owner = $o, lease_expires = $e, lease_generation = $g WHERE id = $id;";
+            update.Parameters.AddWithValue("$id", claim.Job.Id);
+            update.Parameters.AddWithValue("$o", lease.Owner);
+            update.Parameters.AddWithValue("$e", now + (long)request.Lease.TotalMilliseconds);
+            update.Parameters.AddWithValue("$g", lease.Generation);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new ClaimedJob(claim.Job, lease, claim.CancelRequested);
+    }
+
+    public async Task<JobLeaseStatus> RenewAsync(string id, JobLease lease, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "UPDATE jobs SET lease_expires = $e WHERE id = $id AND lease_owner = $o AND lease_generation = $g RETURNING cancel_requested;";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$o", lease.Owner);
+        command.Parameters.AddWithValue("$g", lease.Generation);
+        command.Parameters.AddWithValue("$e", now + (long)duration.TotalMilliseconds);
+        object? cancel = await command.ExecuteScalarAsync(cancellationToken);
+        return cancel is long flag ? new JobLeaseStatus(true, flag != 0) : new JobLeaseStatus(false, false);
+    }
+
+    public async Task ReleaseAsync(string id, JobLease lease, CancellationToken cancellationToken)
+    {
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE id = $id AND lease_owner = $o AND lease_generation = $g;";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$o", lease.Owner);
+        command.Parameters.AddWithValue("$g", lease.Generation);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> RequestCancelAsync(string id, CancellationToken cancellationToken)
+    {
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = $"UPDATE jobs SET cancel_requested = 1 WHERE id = $id AND state IN ({StateList(ClaimableStates)});";
+        command.Parameters.AddWithValue("$id", id);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
 
     public async Task ReleaseAllAsync(CancellationToken cancellationToken)
     {
@@ -154,16 +253,8 @@ internal sealed class SqliteJobStore : IJobStore
         await MetadataDatabase.ExecuteAsync(connection, "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE lease_owner IS NOT NULL;", cancellationToken);
     }
 
-    private async Task<bool> ExecuteLeaseAsync(string sql, string id, string owner, TimeSpan lease, CancellationToken cancellationToken)
-    {
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$o", owner);
-        command.Parameters.AddWithValue("$now", now);
-        command.Parameters.AddWithValue("$e", now + (long)lease.TotalMilliseconds);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
+    private static readonly JobRecordState[] ClaimableStates = [JobRecordState.Queued, JobRecordState.Running, JobRecordState.Cancelling];
+
+    private static string StateList(IEnumerable<JobRecordState> states) =>
+        string.Join(",", states.Select(s => ((int)s).ToString(CultureInfo.InvariantCulture)));
 }

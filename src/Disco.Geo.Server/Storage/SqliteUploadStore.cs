@@ -60,9 +60,9 @@ internal sealed class SqliteUploadStore : IUploadStore
             ?? throw new InvalidOperationException("The upload row vanished right after it was inserted.");
     }
 
-    public bool TryAcquire(string id) => _active.TryAdd(id, 0);
-
-    public void Release(string id) => _active.TryRemove(id, out _);
+    /// <remarks>In-process: one process uses a SQLite store (the data directory's lock makes sure of it).</remarks>
+    public Task<IAsyncDisposable?> TryAcquireAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult<IAsyncDisposable?>(_active.TryAdd(id, 0) ? new Claim(_active, id) : null);
 
     public async Task TouchAsync(string id, CancellationToken cancellationToken)
     {
@@ -121,4 +121,13 @@ internal sealed class SqliteUploadStore : IUploadStore
     }
 
     private string PartPath(string id) => Path.Combine(_directory.UploadRoot, id + ".part");
+
+    private sealed class Claim(ConcurrentDictionary<string, byte> active, string id) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            active.TryRemove(id, out _);
+            return ValueTask.CompletedTask;
+        }
+    }
 }

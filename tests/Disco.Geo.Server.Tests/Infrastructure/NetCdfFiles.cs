@@ -9,7 +9,10 @@ namespace Disco.Geo.Server.Tests.Infrastructure;
 /// </summary>
 internal static class NetCdfFiles
 {
-    /// <summary>A file with float variables of shape [nlat, nlon] named <paramref name="variables"/>, values 0, 1, 2, ….</summary>
+    /// <summary>
+    /// A file with float variables of shape [nlat, nlon] named <paramref name="variables"/>; variable v holds
+    /// 1000·v + 0, 1, 2, … so that a test can tell which one was read.
+    /// </summary>
     public static string WriteVariables(string path, int nlat, int nlon, params string[] variables)
     {
         int size = 4 * nlat * nlon;
@@ -52,7 +55,7 @@ internal static class NetCdfFiles
         {
             for (int k = 0; k < nlat * nlon; k++)
             {
-                BinaryPrimitives.WriteSingleBigEndian(value, k);
+                BinaryPrimitives.WriteSingleBigEndian(value, (1000f * v) + k);
                 file.Write(value);
             }
         }

@@ -34,17 +34,18 @@ internal sealed class JobSpecReader : IJobSpecReader
             IngestDatasetRequest.SourceOneofCase.ServerPath => new IngestSourceSpec("server_path.path", null, [request.ServerPath.Path]) { Bounds = BoundsMapping.ToEngine(request.Bounds) },
             IngestDatasetRequest.SourceOneofCase.Tiles => new IngestSourceSpec("tiles.paths", null, [.. request.Tiles.Paths]),
             _ => null,
-        };
+        } is { } spec ? spec with { Variable = NullIfEmpty(request.Variable), VariableField = "variable" } : null;
         if (main is not null)
         {
             sources.Add(main);
             for (int i = 0; i < request.AdditionalSources.Count; i++)
             {
                 RasterSource extra = request.AdditionalSources[i];
-                IngestSourceSpec source = extra.LocationCase == RasterSource.LocationOneofCase.DatasetId
-                    ? new IngestSourceSpec($"additional_sources[{i}]", extra.DatasetId, [])
-                    : new IngestSourceSpec($"additional_sources[{i}]", null, [extra.ServerPath]);
-                sources.Add(source with { Bounds = BoundsMapping.ToEngine(extra.Bounds) });
+                string field = $"additional_sources[{i}]";
+                sources.Add((extra.LocationCase == RasterSource.LocationOneofCase.DatasetId
+                    ? new IngestSourceSpec(field, extra.DatasetId, [])
+                    : new IngestSourceSpec(field, null, [extra.ServerPath])) with
+                { Variable = NullIfEmpty(extra.Variable), VariableField = field + ".variable", Bounds = BoundsMapping.ToEngine(extra.Bounds) });
             }
         }
 
@@ -52,6 +53,8 @@ internal sealed class JobSpecReader : IJobSpecReader
             sources, (request.Grid ?? new Grid()).ToRecord(), [.. request.Bands.Select(BandMapping.ToEngine)], request.Name, request.Description,
             request.Labels.ToDictionary(), request.DatasetId);
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     public static PredictionJobSpec Prediction(PredictRequest request)
     {

@@ -20,6 +20,17 @@ internal sealed class FileTransfers(IBlobStore blobs, DataDirectory directory, I
         await FileSender.SendAsync(stream, offset, chunkBytes > 0 ? chunkBytes : limits.Value.TransferChunkBytes, writePiece, metrics, cancellationToken);
     }
 
+    /// <summary>Sends the file at <paramref name="path"/> (e.g. a conversion of a stored blob) from <paramref name="offset"/>.</summary>
+    public async Task SendFileAsync(string path, long offset, int chunkBytes, Func<FilePiece, Task> writePiece, CancellationToken cancellationToken)
+    {
+        await using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        stream.Position = offset;
+        await FileSender.SendAsync(stream, offset, chunkBytes > 0 ? chunkBytes : limits.Value.TransferChunkBytes, writePiece, metrics, cancellationToken);
+    }
+
+    /// <summary>A new temporary path in the data directory; the caller deletes the file.</summary>
+    public string NewTempPath(string extension) => directory.NewTempPath(extension);
+
     /// <summary>
     /// Receives a whole file sent in one stream (no resuming) into a new temporary file and returns its path once its
     /// size and SHA-256 match the announced ones; the caller commits or deletes it. Nothing is kept on failure.

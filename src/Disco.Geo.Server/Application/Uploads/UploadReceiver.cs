@@ -30,12 +30,13 @@ internal sealed class UploadReceiver(IUploadStore uploads, IOptions<LimitsOption
     public async Task<TResult> ReceiveAsync<TResult>(
         UploadSession session, Announced upload, IAsyncEnumerable<FilePiece?> chunks, Func<string, string, Task<TResult>> commit, CancellationToken cancellationToken)
     {
-        if (!uploads.TryAcquire(session.Id))
+        IAsyncDisposable? claim = await uploads.TryAcquireAsync(session.Id, cancellationToken);
+        if (claim is null)
         {
             throw Problem.Aborted($"Another stream is uploading '{upload.Name}' right now. Wait for it to end, then resume from GetUploadStatus's committed_bytes.");
         }
 
-        try
+        await using (claim)
         {
             long committed = session.CommittedBytes;
             if (upload.Offset > committed)
@@ -69,10 +70,6 @@ internal sealed class UploadReceiver(IUploadStore uploads, IOptions<LimitsOption
             TResult result = await commit(session.PartPath, sha256);
             await uploads.RemoveAsync(session.Id, CancellationToken.None);
             return result;
-        }
-        finally
-        {
-            uploads.Release(session.Id);
         }
     }
 }

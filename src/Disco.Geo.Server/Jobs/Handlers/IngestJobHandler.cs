@@ -25,7 +25,7 @@ internal sealed class IngestJobHandler(
         DatasetRecord dataset = await catalog.FindDatasetAsync(datasetId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before it could be ingested.");
         string blob = blobs.PathOf(dataset.Blob.Sha256);
-        return new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), UploadName(dataset));
+        return new IngestSourceFiles([UploadFileNames.PathFor(blob, dataset.FileName)], SourceSandboxes.ForUpload(blob), UploadName(dataset));
     }
 
     /// <summary>How messages name an upload: the file name it was sent with, else the dataset's name.</summary>
@@ -51,7 +51,7 @@ internal sealed class IngestJobHandler(
             IngestSourceFiles files = source.DatasetId is { } datasetId
                 ? await UploadAsync(catalog, blobs, sandboxes, datasetId, cancellationToken)
                 : new IngestSourceFiles([.. source.ServerPaths], sandboxes.ForServerPaths());
-            sources.Add(files with { Bounds = source.Bounds });
+            sources.Add(files with { Variable = source.Variable, VariableField = source.VariableField, Bounds = source.Bounds });
         }
 
         return new IngestWork(sources, EngineRecords.ToSphereGrid(spec.Grid), spec.Bands, maxRasterPixels) { SourceFields = [.. spec.Sources.Select(s => s.Field)] };
@@ -93,7 +93,7 @@ internal sealed class IngestJobHandler(
 
             var dataset = new DatasetRecord
             {
-                Id = Ids.New(Ids.Dataset),
+                Id = Ids.OutputOf(Ids.Dataset, context.JobId),
                 Name = spec.Name,
                 Kind = DatasetRecordKind.Gridded,
                 Grid = spec.Grid.Clone(),
@@ -104,6 +104,7 @@ internal sealed class IngestJobHandler(
                 Description = spec.Description,
                 CreateTime = Timestamp.FromDateTime(DateTime.UtcNow),
             };
+            await context.EnsureLeaseAsync(cancellationToken);
             await StoredRecords.CommitDatasetAsync(catalog, blobs, temp, dataset, cancellationToken);
             return new JobResultRecord { DatasetId = dataset.Id };
         }

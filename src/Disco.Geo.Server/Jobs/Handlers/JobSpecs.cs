@@ -26,8 +26,12 @@ internal interface IJobSpecReader
     VerifyJobSpec ReadVerify(JobSpecRecord spec);
 }
 
-/// <summary>One source of an ingest: an upload (<paramref name="DatasetId"/>) or files by server path; <paramref name="Field"/> is the request field that names it, for messages.</summary>
-internal sealed record IngestSourceSpec(string Field, string? DatasetId, IReadOnlyList<string> ServerPaths)
+/// <summary>
+/// One source of an ingest: an upload (<paramref name="DatasetId"/>) or files by server path; <paramref name="Field"/> is
+/// the request field that names it, for messages; <paramref name="Variable"/> the NetCDF/HDF5 variable to read (null =
+/// the whole file), named by the request field <paramref name="VariableField"/>.
+/// </summary>
+internal sealed record IngestSourceSpec(string Field, string? DatasetId, IReadOnlyList<string> ServerPaths, string? Variable = null, string? VariableField = null)
 {
     /// <summary>Where an image without georeferencing lies, or null for a whole-Earth 2:1 image.</summary>
     public GeoBounds? Bounds { get; init; }

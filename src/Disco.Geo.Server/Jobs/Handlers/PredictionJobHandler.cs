@@ -121,9 +121,10 @@ internal sealed class PredictionJobHandler(
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {datasetId} was deleted before the prediction ran.");
         string blob = blobs.PathOf(dataset.Blob.Sha256);
         string name = IngestJobHandler.UploadName(dataset);
+        string named = UploadFileNames.PathFor(blob, dataset.FileName);
         return panorama is null
-            ? new PredictionInput(null, blob, null, null, SourceSandboxes.ForUpload(blob), name)
-            : new PredictionInput(null, null, panorama, blob, SourceSandboxes.ForUpload(blob), name);
+            ? new PredictionInput(null, named, null, null, SourceSandboxes.ForUpload(blob), name)
+            : new PredictionInput(null, null, panorama, named, SourceSandboxes.ForUpload(blob), name);
     }
 
     private sealed class Sink(string path, PredictionStream? stream) : IPredictionSink

@@ -62,8 +62,9 @@ internal sealed class TrainingJobHandler(
             throw new JobFailedException(StatusCode.Internal, "The training engine wrote an unreadable package: " + e.Message);
         }
 
-        var model = new ModelRecord { Id = Ids.New(Ids.Model), Name = request.ModelName, JobId = context.JobId, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
+        var model = new ModelRecord { Id = Ids.OutputOf(Ids.Model, context.JobId), Name = request.ModelName, JobId = context.JobId, CreateTime = Timestamp.FromDateTime(DateTime.UtcNow) };
         EngineRecords.ApplyCard(model, card);
+        await context.EnsureLeaseAsync(cancellationToken);
         await StoredRecords.CommitModelAsync(catalog, blobs, packagePath, model, cancellationToken);
         Directory.Delete(context.WorkingDirectory, recursive: true);
         return new JobResultRecord { ModelId = model.Id };
