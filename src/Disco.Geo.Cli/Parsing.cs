@@ -138,6 +138,36 @@ internal static class Parsing
         return (width, height);
     }
 
+    /// <summary>
+    /// Parses "W,S,E,N" (degrees, EPSG:4326, outer edges) for an image without georeferencing. Checks what the server
+    /// checks so that a typo fails before an upload: finite, −90 ≤ S &lt; N ≤ 90, W &lt; E (east beyond 180 to cross
+    /// the antimeridian).
+    /// </summary>
+    public static GeographicBounds Bounds(string flag, string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new double[4];
+        if (parts.Length != 4 || !parts.Select((part, i) => double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok)
+            || !values.All(double.IsFinite))
+        {
+            throw new UsageException($"{flag} '{text}' is not WEST,SOUTH,EAST,NORTH in degrees, e.g. {flag} 0,0,90,45.");
+        }
+
+        var bounds = new GeographicBounds { West = values[0], South = values[1], East = values[2], North = values[3] };
+        if (bounds.South < -90 || bounds.North > 90 || bounds.South >= bounds.North)
+        {
+            throw new UsageException($"{flag} '{text}': latitudes must satisfy -90 <= SOUTH < NORTH <= 90.");
+        }
+
+        if (bounds.West >= bounds.East || bounds.West < -360 || bounds.East > 360 || bounds.East - bounds.West > 360)
+        {
+            throw new UsageException($"{flag} '{text}': longitudes must satisfy WEST < EAST within -360..360 and at most 360 apart; " +
+                                     "to cross the antimeridian write EAST beyond 180, e.g. 170,-10,190,10.");
+        }
+
+        return bounds;
+    }
+
     /// <summary>Parses "segmentation" into TrainingTask.Segmentation and the like (kebab or snake case).</summary>
     public static T Enum<T>(string flag, string text)
         where T : struct, Enum

@@ -102,6 +102,9 @@ public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbo
 
     /// <summary>The request field that named <see cref="Variable"/>, for errors about it.</summary>
     public string? VariableField { get; init; }
+
+    /// <summary>Where an image without georeferencing lies (EPSG:4326 degrees), or null for a whole-Earth 2:1 image.</summary>
+    public GeoBounds? Bounds { get; init; }
 }
 
 /// <summary>What ingest produced: values [BandCount, nlat, nlon] on the requested grid, row-major.</summary>
@@ -231,7 +234,11 @@ public sealed record StoredModel(string ModelId, string Name, string PackagePath
 /// <param name="Sandbox">What a raster or photo file may read (required with <paramref name="RasterPath"/> and <paramref name="PanoramaPath"/>).</param>
 /// <param name="DisplayName">How messages name the raster or photo (an upload's file name), or null for the file's own name.</param>
 public sealed record PredictionInput(GriddedDataset? Gridded, string? RasterPath, CameraOrientation? Panorama, string? PanoramaPath,
-    SourceSandbox? Sandbox = null, string? DisplayName = null);
+    SourceSandbox? Sandbox = null, string? DisplayName = null)
+{
+    /// <summary>Where a raster without georeferencing lies (EPSG:4326 degrees), or null for a whole-Earth 2:1 image.</summary>
+    public GeoBounds? Bounds { get; init; }
+}
 
 /// <summary>How a prediction runs.</summary>
 /// <param name="Probabilities">Class probabilities instead of values (segmentation models only).</param>

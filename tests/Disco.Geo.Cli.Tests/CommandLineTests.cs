@@ -120,6 +120,51 @@ public sealed class CommandLineTests
         Assert.Contains("--http", unknown.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0,0,90,45", 0, 0, 90, 45)]
+    [InlineData(" -10.5, -20 ,10.25,20", -10.5, -20, 10.25, 20)]
+    [InlineData("170,-10,190,10", 170, -10, 190, 10)] // across the antimeridian: east beyond 180
+    public void Bounds_parse_west_south_east_north_in_degrees(string text, double west, double south, double east, double north)
+    {
+        Protos.V1.GeographicBounds bounds = Parsing.Bounds("--bounds", text);
+        Assert.Equal((west, south, east, north), (bounds.West, bounds.South, bounds.East, bounds.North));
+    }
+
+    [Theory]
+    [InlineData("0,0,90", "is not WEST,SOUTH,EAST,NORTH")]
+    [InlineData("0,0,90,45,1", "is not WEST,SOUTH,EAST,NORTH")]
+    [InlineData("a,0,90,45", "is not WEST,SOUTH,EAST,NORTH")]
+    [InlineData("0,0,NaN,45", "is not WEST,SOUTH,EAST,NORTH")]
+    [InlineData("0,45,90,0", "-90 <= SOUTH < NORTH <= 90")]
+    [InlineData("0,-91,90,45", "-90 <= SOUTH < NORTH <= 90")]
+    [InlineData("90,0,0,45", "to cross the antimeridian write EAST beyond 180")]
+    [InlineData("-180,0,200,45", "at most 360 apart")]
+    public async Task Bad_bounds_are_usage_errors_of_predict_and_ingest_before_any_call(string text, string expected)
+    {
+        UsageException parsed = Assert.Throws<UsageException>(() => Parsing.Bounds("--bounds", text));
+        Assert.Contains(expected, parsed.Message, StringComparison.Ordinal);
+
+        (int code, _, string error) = await RunAsync(["predict", "-m", "x", "-o", Path.GetTempPath(), "a.png", "--bounds", text]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+
+        (code, _, error) = await RunAsync(["datasets", "ingest", "--name", "n", "--grid", "equiangular:19x36", "--from", "raw", "--bounds", text]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bounds_refuse_inputs_that_carry_their_own_placement()
+    {
+        (int code, _, string error) = await RunAsync(["predict", "-m", "x", "-o", Path.GetTempPath(), "--input-kind", "panorama", "a.jpg", "--bounds", "0,0,90,45"]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--input-kind raster", error, StringComparison.Ordinal);
+
+        (code, _, error) = await RunAsync(["datasets", "ingest", "--name", "n", "--grid", "equiangular:19x36", "--path", "/a.tif", "--path", "/b.tif", "--bounds", "0,0,90,45"]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("tiles", error, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
     {
         var output = new StringWriter();

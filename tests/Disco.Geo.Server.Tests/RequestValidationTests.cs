@@ -247,6 +247,84 @@ public sealed class RequestValidationTests() : ServerTests("validation", importR
         }
     }
 
+    [Theory]
+    [InlineData("west NaN", "bounds.west")]
+    [InlineData("north infinite", "bounds.north")]
+    [InlineData("south below -90", "bounds.south")]
+    [InlineData("north above 90", "bounds.north")]
+    [InlineData("south not below north", "bounds.north")]
+    [InlineData("east not beyond west", "bounds.east")]
+    [InlineData("wider than 360", "bounds.east")]
+    [InlineData("longitude beyond 360", "bounds.west")]
+    [InlineData("bounds on tiles", "bounds")]
+    [InlineData("bounds on a georeferenced file", "bounds")]
+    [InlineData("bad bounds on an additional source", "additional_sources[0].bounds.north")]
+    [InlineData("bounds on a georeferenced additional source", "additional_sources[0].bounds")]
+    public async Task Ingest_bounds_that_cannot_place_an_image_are_refused_before_a_job_is_queued(string @case, string field)
+    {
+        string raster = TinyTraining.WriteLabelledGeoTiff(Path.Combine(_root, "two-bands.tif"), 64, 32);
+        var request = new IngestDatasetRequest { Name = "bad", Grid = Grid, ServerPath = new ServerPathSource { Path = raster } };
+        GeographicBounds Bounds(double west, double south, double east, double north) => new() { West = west, South = south, East = east, North = north };
+        request.Bounds = @case switch
+        {
+            "west NaN" => Bounds(double.NaN, 0, 90, 45),
+            "north infinite" => Bounds(0, 0, 90, double.PositiveInfinity),
+            "south below -90" => Bounds(0, -91, 90, 45),
+            "north above 90" => Bounds(0, 0, 90, 91),
+            "south not below north" => Bounds(0, 45, 90, 45),
+            "east not beyond west" => Bounds(90, 0, 0, 45),
+            "wider than 360" => Bounds(-180, 0, 181, 45),
+            "longitude beyond 360" => Bounds(-361, 0, 0, 45),
+            "bounds on tiles" or "bounds on a georeferenced file" => Bounds(0, 0, 90, 45),
+            _ => null,
+        };
+        if (@case == "bounds on tiles")
+        {
+            request.Tiles = new TileListSource { Paths = { raster, raster } };
+        }
+
+        if (@case.Contains("additional source", StringComparison.Ordinal))
+        {
+            request.AdditionalSources.Add(new RasterSource { ServerPath = raster, Bounds = @case.StartsWith("bad", StringComparison.Ordinal) ? Bounds(0, 10, 90, 5) : Bounds(0, 0, 90, 45) });
+        }
+
+        DiscoException refused = await ExpectRefusedAsync(() => _client.IngestDatasetAsync(request), field);
+        if (@case.Contains("georeferenced", StringComparison.Ordinal))
+        {
+            Assert.Contains("is already georeferenced (EPSG:4326); drop bounds", refused.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(_root, refused.Message, StringComparison.Ordinal);
+        }
+
+        if (@case == "east not beyond west")
+        {
+            Assert.Contains("antimeridian", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Predict_bounds_are_checked_at_the_call_and_refused_on_a_georeferenced_raster_before_a_job_is_queued()
+    {
+        Model model = await _client.ImportModelAsync(Packages.Write(_root, "m.discomodel", seed: 4));
+        string raster = TinyTraining.WriteLabelledGeoTiff(Path.Combine(_root, "two-bands.tif"), 64, 32);
+        string upload = (await _client.UploadFileAsync(raster)).Dataset.Id;
+        async Task PredictAsync(RasterSource source)
+        {
+            await foreach (PredictResponse _ in _client.PredictAsync(new PredictRequest { Model = model.Id, Raster = source }))
+            {
+            }
+        }
+
+        await ExpectRefusedAsync(() => PredictAsync(new RasterSource { ServerPath = raster, Bounds = new GeographicBounds { West = 0, South = 50, East = 90, North = 45 } }), "raster.bounds.north");
+        await ExpectRefusedAsync(() => PredictAsync(new RasterSource { ServerPath = raster, Bounds = new GeographicBounds { West = 0, South = 0, East = double.NaN, North = 45 } }), "raster.bounds.east");
+        foreach (RasterSource georeferenced in new[] { new RasterSource { ServerPath = raster }, new RasterSource { DatasetId = upload } })
+        {
+            georeferenced.Bounds = new GeographicBounds { West = 0, South = 0, East = 90, North = 45 };
+            DiscoException refused = await ExpectRefusedAsync(() => PredictAsync(georeferenced), "raster.bounds");
+            Assert.Contains("already georeferenced (EPSG:4326); drop bounds", refused.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(_root, refused.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_label_band_of_values_that_are_not_class_ids_fails_training_for_good_and_a_label_map_fixes_the_ingest()
     {

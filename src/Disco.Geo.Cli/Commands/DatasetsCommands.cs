@@ -87,9 +87,14 @@ internal static class DatasetsCommands
             Description = "The variable of a NetCDF or HDF5 main source to ingest, e.g. --variable salinity (a --path written as NETCDF:\"/data/f.nc\":salinity names it too)",
         };
         var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of following it" };
+        var bounds = new Option<string?>("--bounds")
+        {
+            Description = "WEST,SOUTH,EAST,NORTH in degrees: where the main source lies when it is an image without georeferencing, e.g. 0,0,90,45",
+        };
         var command = new Command("ingest",
             "Resample an uploaded file or server-side files onto a sphere grid (a job): georeferenced rasters (several --path are tiles to mosaic), " +
-            "vector layers (rasterised), or images without georeferencing that are exactly 2:1 (taken as global EPSG:4326 maps).") { name, from, path, grid, extra, bands, labelMap, variable, detach };
+            "vector layers (rasterised), or images without georeferencing, placed at --bounds or, without it, taken as global EPSG:4326 maps when exactly 2:1.")
+            { name, from, path, grid, extra, bands, labelMap, variable, detach, bounds };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             var request = new IngestDatasetRequest { Name = context.Parse.GetValue(name)!, Grid = Parsing.Grid(context.Parse.GetValue(grid)!) };
@@ -111,6 +116,16 @@ internal static class DatasetsCommands
             else
             {
                 request.Tiles = new TileListSource { Paths = { paths } };
+            }
+
+            if (context.Parse.GetValue(bounds) is { } boundsText)
+            {
+                if (paths.Length > 1)
+                {
+                    throw new UsageException("--bounds places one image without georeferencing; tiles (several --path) carry their own georeferencing.");
+                }
+
+                request.Bounds = Parsing.Bounds("--bounds", boundsText);
             }
 
             request.Variable = context.Parse.GetValue(variable) ?? "";

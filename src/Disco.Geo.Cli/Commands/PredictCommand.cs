@@ -38,9 +38,13 @@ internal static class PredictCommand
         var roll = new Option<double>("--roll") { Description = "With --input-kind panorama: camera roll in degrees" };
         var probabilities = new Option<bool>("--probabilities") { Description = "Segmentation models: one probability band per class instead of the class map" };
         var exportSize = new Option<string?>("--export-size") { Description = "Size WIDTHxHEIGHT in pixels of geotiff, cog and png outputs, e.g. 1440x720 (default: one pixel per grid node)" };
+        var bounds = new Option<string?>("--bounds")
+        {
+            Description = "WEST,SOUTH,EAST,NORTH in degrees: where input images without georeferencing lie, e.g. 0,0,90,45 (default: 2:1 images cover the globe)",
+        };
         var command = new Command("predict", "Predict with a model over many inputs, skipping what is done; a rerun resumes a half-finished batch.")
         {
-            inputs, model, manifest, output, format, kind, parallel, compare, rotationAveraging, yaw, pitch, roll, probabilities, exportSize,
+            inputs, model, manifest, output, format, kind, parallel, compare, rotationAveraging, yaw, pitch, roll, probabilities, exportSize, bounds,
         };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
@@ -105,9 +109,21 @@ internal static class PredictCommand
                 size = Parsing.Size("--export-size", sizeText);
             }
 
+            GeographicBounds? placed = null;
+            if (p.GetValue(bounds) is { } boundsText)
+            {
+                if (inputKind != "raster")
+                {
+                    throw new UsageException("--bounds places raster images without georeferencing: use it with --input-kind raster.");
+                }
+
+                placed = Parsing.Bounds("--bounds", boundsText);
+            }
+
             var settings = new PredictSettings(
                 probabilityMaps ? PredictionOutput.Probabilities : PredictionOutput.Values, p.GetValue(rotationAveraging),
-                orientation.Yaw, orientation.Pitch, orientation.Roll, size.Width, size.Height);
+                orientation.Yaw, orientation.Pitch, orientation.Roll, size.Width, size.Height)
+            { Bounds = placed };
 
             int degree = p.GetValue(parallel);
             if (degree is < 1 or > 64)
@@ -220,7 +236,7 @@ internal static class PredictCommand
                 }
                 else
                 {
-                    request.Raster = new RasterSource { DatasetId = upload.Dataset.Id };
+                    request.Raster = new RasterSource { DatasetId = upload.Dataset.Id, Bounds = settings.Bounds };
                 }
 
                 // The uploaded dataset, not only its content: the server refuses a request id reused for another
@@ -348,8 +364,12 @@ internal static class PredictCommand
         /// The part of the request id beyond model, input and output. Empty for the defaults, so request ids of batches
         /// run before these flags existed stay the same and their finished predictions are re-used.
         /// </summary>
+        /// <summary>Where inputs without georeferencing lie (--bounds), or null.</summary>
+        public GeographicBounds? Bounds { get; init; }
+
         public string Identity =>
             (Math.Max(1, RotationAveraging) > 1 ? $"|rotations={RotationAveraging}" : "")
+            + (Bounds is { } b ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"|bounds={b.West:R},{b.South:R},{b.East:R},{b.North:R}") : "")
             + (Yaw != 0 || Pitch != 0 || Roll != 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"|ypr={Yaw:R},{Pitch:R},{Roll:R}") : "");
     }
 

@@ -42,7 +42,7 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
     }
 
     private static MultiSourceRequest Request(IngestWork work) => new(
-        work.Sources.Select(s => new SourceFiles(s.Paths, s.Sandbox, s.DisplayName) { Variable = s.Variable, VariableField = s.VariableField }).ToArray(),
+        work.Sources.Select(s => new SourceFiles(s.Paths, s.Sandbox, s.DisplayName) { Variable = s.Variable, VariableField = s.VariableField, Bounds = s.Bounds }).ToArray(),
         work.Grid,
         work.Bands.ToArray(),
         ServerRasterLimits.For(work.MaxRasterPixels))

@@ -50,7 +50,7 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         else if (work.Input.RasterPath is { } rasterPath)
         {
             what = "the raster";
-            var files = new IngestSourceFiles([rasterPath], RequireSandbox(work.Input), work.Input.DisplayName);
+            var files = new IngestSourceFiles([rasterPath], RequireSandbox(work.Input), work.Input.DisplayName) { Bounds = work.Input.Bounds };
             IngestOutput output = await ingest.IngestAsync(
                 new IngestWork([files], grid, [], work.MaxRasterPixels), new StageProgress(progress, 0.3), cancellationToken);
             byte[] mask = output.Mask ?? Enumerable.Repeat((byte)1, (int)grid.NodeCount).ToArray();

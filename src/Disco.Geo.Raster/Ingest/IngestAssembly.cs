@@ -179,7 +179,12 @@ internal static class IngestAssembly
     private static Dictionary<string, object?> SourceProvenance(IngestSource source, RasterProvenance? provenance)
     {
         var notes = new List<string>();
-        if (source.Kind == IngestSourceKind.GlobalImage)
+        if (source.Kind == IngestSourceKind.GlobalImage && source.AssignedBounds is { } placed)
+        {
+            notes.Add($"the file has no georeferencing; the request placed its {source.Size.Width}x{source.Size.Height} pixels as an EPSG:4326 " +
+                      $"plate carrée over {placed} (west, south, east, north)");
+        }
+        else if (source.Kind == IngestSourceKind.GlobalImage)
         {
             notes.Add($"assumption: the file has no georeferencing and its {source.Size.Width}x{source.Size.Height} pixels are exactly 2:1, so it was taken " +
                       "as a global EPSG:4326 plate carrée image (west edge 180° W, north edge 90° N)");

@@ -8,7 +8,10 @@ public enum IngestSourceKind
     /// <summary>A georeferenced raster, or several tiles mosaicked.</summary>
     Raster,
 
-    /// <summary>A raster without georeferencing that is exactly 2:1, taken as a global EPSG:4326 plate carrée.</summary>
+    /// <summary>
+    /// A raster without georeferencing taken as EPSG:4326 plate carrée: over the bounds the request gives
+    /// (<see cref="IngestSource.AssignedBounds"/>), or, without them, over the whole globe when it is exactly 2:1.
+    /// </summary>
     GlobalImage,
 
     /// <summary>A vector layer rasterised onto the grid (see <see cref="VectorLayerBands"/>).</summary>
@@ -69,6 +72,9 @@ public sealed record IngestSource
     /// <summary>The chosen variable of a NetCDF or HDF5 file by name ("salinity"), for provenance; null when the file is read as a whole.</summary>
     public string? Variable { get; init; }
 
+    /// <summary>Where a <see cref="IngestSourceKind.GlobalImage"/> lies when the request placed it; null = the whole globe.</summary>
+    public GeoBounds? AssignedBounds { get; init; }
+
     /// <summary>Number of bands (virtual bands for vector layers).</summary>
     public int BandCount => BandNames.Count;
 
@@ -93,7 +99,7 @@ public sealed record IngestSource
     /// </summary>
     /// <param name="index">0 = the main source, i = additional source i − 1 (for messages).</param>
     /// <param name="files">The source's files and sandbox.</param>
-    /// <exception cref="IngestInputException">The file is unreadable, empty, has neither bands nor features, or is an ungeoreferenced image that is not 2:1.</exception>
+    /// <exception cref="IngestInputException">The file is unreadable, empty, has neither bands nor features, is an ungeoreferenced image that is not 2:1 and has no bounds, or has bounds but georeferencing of its own.</exception>
     /// <exception cref="IngestAccessDeniedException">The file refers to a file outside its sandbox.</exception>
     public static IngestSource Inspect(int index, SourceFiles files)
     {
@@ -158,6 +164,13 @@ public sealed record IngestSource
 
             if (paths.Count == 1 && dataset.LayerCount > 0)
             {
+                if (files.Bounds is { } bounds)
+                {
+                    throw new IngestInputException(
+                        $"{SubjectOf(index)} '{name}' is a vector layer, which carries its own coordinates; bounds ({bounds}) place only images without georeferencing, so drop them.",
+                        BoundsFieldOf(index));
+                }
+
                 IngestSource vector = InspectVector(index, files, dataset);
                 dataset.Dispose();
                 return (vector, null);
@@ -252,14 +265,23 @@ public sealed record IngestSource
         SourceInfo info = RasterInspector.Describe(dataset, paths[0]);
         string[] names = info.Bands.Select(BandName).ToArray();
         IngestSourceKind kind = IngestSourceKind.Raster;
-        if (paths.Count == 1 && dataset.GetGeoTransform() is null)
+        string display = files.DisplayName ?? Path.GetFileName(paths[0]);
+        bool georeferenced = paths.Count > 1 || dataset.GetGeoTransform() is not null;
+        if (files.Bounds is { } bounds && georeferenced)
         {
-            if ((long)dataset.Width != 2L * dataset.Height)
+            throw new IngestInputException(
+                $"{SubjectOf(index)} '{display}' is already georeferenced ({info.Crs ?? "a geotransform without a CRS"}); drop bounds ({bounds}), which only place an image without georeferencing.",
+                BoundsFieldOf(index));
+        }
+
+        if (!georeferenced)
+        {
+            if (files.Bounds is null && (long)dataset.Width != 2L * dataset.Height)
             {
                 throw new IngestInputException(
-                    $"{SubjectOf(index)} '{files.DisplayName ?? Path.GetFileName(paths[0])}' has no georeferencing and is {dataset.Width}x{dataset.Height} pixels. An image without " +
+                    $"{SubjectOf(index)} '{display}' has no georeferencing and is {dataset.Width}x{dataset.Height} pixels. Without bounds an image without " +
                     "georeferencing is only accepted as a global plate carrée map, which is exactly twice as wide as high (e.g. 2048x1024); " +
-                    "otherwise add georeferencing (a world file such as .jgw/.pgw next to it, or a GeoTIFF with its CRS and bounds).");
+                    "otherwise give its bounds (west, south, east, north in degrees; `--bounds` in the CLI) or add georeferencing (a world file such as .jgw/.pgw next to it, or a GeoTIFF with its CRS and bounds).");
             }
 
             kind = IngestSourceKind.GlobalImage;
@@ -273,6 +295,7 @@ public sealed record IngestSource
             Sandbox = files.Sandbox,
             DisplayName = files.DisplayName,
             Kind = kind,
+            AssignedBounds = kind == IngestSourceKind.GlobalImage ? files.Bounds : null,
             BandNames = names,
             AlphaBands = alpha,
             Size = (info.Width, info.Height),
@@ -308,6 +331,9 @@ public sealed record IngestSource
 
     /// <summary>"the main source" (index 0) or "additional_sources[index − 1]".</summary>
     public static string LabelOf(int index) => index == 0 ? "the main source" : $"additional_sources[{index - 1}]";
+
+    /// <summary>The API field of a source's bounds: "bounds" for the main source, "additional_sources[i].bounds" otherwise.</summary>
+    public static string BoundsFieldOf(int index) => index == 0 ? "bounds" : $"additional_sources[{index - 1}].bounds";
 
     /// <summary><see cref="LabelOf"/> at the start of a sentence (field paths keep their spelling).</summary>
     public static string SubjectOf(int index) => index == 0 ? "The main source" : LabelOf(index);

@@ -13,7 +13,9 @@ namespace Disco.Geo.Raster.Ingest;
 /// <item>a georeferenced raster (any CRS, −180..180 or 0..360), or several tiles mosaicked, goes through
 /// <see cref="RasterIngestor"/> (inputs: average when downsampling, else bilinear; labels: mode; masks: nearest);</item>
 /// <item>a raster without georeferencing that is exactly 2:1 (e.g. NASA Blue Marble JPEGs) is taken as a global
-/// EPSG:4326 plate carrée, and the provenance says so; any other ungeoreferenced image is rejected;</item>
+/// EPSG:4326 plate carrée, and the provenance says so; an ungeoreferenced image of any shape is placed at the bounds
+/// the request gives (<see cref="SourceFiles.Bounds"/>), cells outside them masked as for a regional GeoTIFF; any other
+/// ungeoreferenced image is rejected;</item>
 /// <item>a vector layer is rasterised as described by <see cref="VectorLayerBands"/>.</item>
 /// </list>
 /// Bands with the mask role become part of the validity mask (valid where the value exceeds 0.5) instead of data; a
@@ -185,7 +187,7 @@ public sealed class MultiSourceIngestor
             ? new BandSelection(s.SourceBand, BandRole.Input, NullIfEmpty(s.Name), s.Resampling ?? Resampling.Nearest)
             : new BandSelection(s.SourceBand, s.Role ?? BandRole.Input, NullIfEmpty(s.Name), s.Resampling)).ToArray();
         RasterSource raster = source.Kind == IngestSourceKind.GlobalImage
-            ? RasterSource.GlobalImage(source.Subdataset ?? source.Paths[0])
+            ? RasterSource.GlobalImage(source.Subdataset ?? source.Paths[0]) with { AssignBounds = source.AssignedBounds ?? GeoBounds.World }
             : source.Paths.Count == 1 ? RasterSource.File(source.Subdataset ?? source.Paths[0]) : RasterSource.Tiles(source.Paths);
         raster = raster with { Sandbox = source.Sandbox };
         var options = new RasterIngestOptions { Bands = selections, Limits = limits, Progress = reading };

@@ -14,6 +14,12 @@ public sealed record SourceFiles(IReadOnlyList<string> Paths, SourceSandbox Sand
 
     /// <summary>The request field that named <see cref="Variable"/>, for errors about it ("variable", "additional_sources[0].variable").</summary>
     public string? VariableField { get; init; }
+
+    /// <summary>
+    /// Where an image without georeferencing lies (EPSG:4326 degrees, outer edges), or null for a whole-Earth plate
+    /// carrée (2:1). A georeferenced source with bounds is refused: its own georeferencing wins, silently or not.
+    /// </summary>
+    public GeoBounds? Bounds { get; init; }
 }
 
 /// <summary>

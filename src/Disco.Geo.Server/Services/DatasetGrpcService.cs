@@ -119,6 +119,17 @@ internal sealed class DatasetGrpcService(
 
         }
 
+        BoundsMapping.AddViolations(violations, "bounds", request.Bounds);
+        if (request.Bounds is not null && request.SourceCase == IngestDatasetRequest.SourceOneofCase.Tiles)
+        {
+            violations.Add(("bounds", "places one image without georeferencing; tiles are mosaicked by their own georeferencing, so drop bounds."));
+        }
+
+        for (int i = 0; i < request.AdditionalSources.Count; i++)
+        {
+            BoundsMapping.AddViolations(violations, $"additional_sources[{i}].bounds", request.AdditionalSources[i].Bounds);
+        }
+
         if (request.SourceCase == IngestDatasetRequest.SourceOneofCase.None)
         {
             violations.Add(("source", "is required: dataset_id of an upload, server_path, or tiles."));
@@ -180,12 +191,12 @@ internal sealed class DatasetGrpcService(
                         throw Problem.FailedPrecondition("DATASET_KIND", raw.Id, $"{field}: dataset '{raw.Name}' is already gridded; additional sources are raw uploads or server-side files.");
                     }
 
-                    spec.AdditionalSources.Add(new RasterSource { DatasetId = raw.Id, Variable = extra.Variable });
+                    spec.AdditionalSources.Add(new RasterSource { DatasetId = raw.Id, Variable = extra.Variable, Bounds = extra.Bounds });
                     inputs.Add(raw.Id);
                     break;
                 case RasterSource.LocationOneofCase.ServerPath:
                     (string extraPath, string extraVariable) = SourceVariables.Split(field + ".server_path", extra.ServerPath, field + ".variable", extra.Variable);
-                    spec.AdditionalSources.Add(new RasterSource { ServerPath = importRoots.Resolve(field + ".server_path", extraPath), Variable = extraVariable });
+                    spec.AdditionalSources.Add(new RasterSource { ServerPath = importRoots.Resolve(field + ".server_path", extraPath), Variable = extraVariable, Bounds = extra.Bounds });
                     break;
                 default:
                     throw Problem.InvalidArgument(field, "needs dataset_id or server_path.");

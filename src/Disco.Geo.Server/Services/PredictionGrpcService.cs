@@ -78,6 +78,11 @@ internal sealed class PredictionGrpcService(
             violations.Add(("panorama", "yaw, pitch and roll must be finite angles in degrees."));
         }
 
+        if (request.InputCase == PredictRequest.InputOneofCase.Raster)
+        {
+            BoundsMapping.AddViolations(violations, "raster.bounds", request.Raster.Bounds);
+        }
+
         if (request.Raster is { Variable.Length: > 0 })
         {
             // Predictions read a raster as a whole; a variable is chosen when the file is ingested.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Disco.Geo.Client;
+using Disco.Geo.Gdal;
 using Disco.Geo.Grids;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Raster.Panoramas;
@@ -261,6 +262,59 @@ public sealed class TrainAndPredictTests(TrainedModelFixture fixture) : IClassFi
         var resampled = await new PanoramaIngestor().IngestAsync(photo, grid, new PanoramaOptions { Orientation = new CameraOrientation(30) });
         Assert.Equal(await InProcessAsync(resampled.Data, SphereOutput.Values), fromPanorama.Values);
         Assert.Equal(2, fromPanorama.Summary.ClassAreas.Count);
+    }
+
+    [Fact]
+    public async Task An_image_without_georeferencing_placed_by_bounds_predicts_like_the_same_pixels_as_a_georeferenced_geotiff()
+    {
+        // 0..90° E × 0..45° N, 60 × 40 pixels: not 2:1, so without bounds it would be refused.
+        (int width, int height) = (60, 40);
+        var bounds = new GeographicBounds { West = 0, South = 0, East = 90, North = 45 };
+        byte[] pixels = new byte[width * height];
+        for (int r = 0; r < height; r++)
+        {
+            for (int c = 0; c < width; c++)
+            {
+                pixels[(r * width) + c] = (byte)(AnalyticField.F(45 - ((r + 0.5) * 45.0 / height), (c + 0.5) * 90.0 / width) * 12);
+            }
+        }
+
+        string png = Path.Combine(fixture.Files, "placed-region.png");
+        using (GdalDataset memory = GdalDataset.CreateInMemory(width, height, 1, GdalDataType.Byte))
+        {
+            memory.GetBand(1).Write<byte>(pixels, 0, 0, width, height);
+            using (memory.CreateCopy("PNG", png))
+            {
+            }
+        }
+
+        File.Delete(png + ".aux.xml");
+        string tif = Path.Combine(fixture.Files, "referenced-region.tif");
+        using (GdalDataset dataset = GdalDataset.Create("GTiff", tif, width, height, 1, GdalDataType.Byte))
+        {
+            dataset.SetGeoTransform(GeoTransform.NorthUp(0, 45, 90.0 / width, 45.0 / height));
+            using SpatialReference wgs84 = SpatialReference.Wgs84();
+            dataset.SetSpatialReference(wgs84);
+            dataset.GetBand(1).Write<byte>(pixels, 0, 0, width, height);
+        }
+
+        string placedId = (await Client.UploadFileAsync(png)).Dataset.Id;
+        PredictionArray placed = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Raster = new RasterSource { DatasetId = placedId, Bounds = bounds } });
+        PredictionArray referenced = await Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Raster = new RasterSource { DatasetId = (await Client.UploadFileAsync(tif)).Dataset.Id } });
+        Assert.Equal(referenced.Mask, placed.Mask);
+        Assert.Equal(referenced.Values, placed.Values);
+        Assert.Contains((byte)0, placed.Mask);
+        Assert.Contains((byte)1, placed.Mask);
+
+        // Without bounds the same upload is refused as before (it is not 2:1), asking for them.
+        DiscoException refused = await Expect.StatusAsync(Grpc.Core.StatusCode.InvalidArgument,
+            () => Client.PredictToArrayAsync(new PredictRequest { Model = "tiny-land", Raster = new RasterSource { DatasetId = placedId } }));
+        Assert.Contains("--bounds", refused.Message, StringComparison.Ordinal);
+
+        // The CLI's --bounds gives the same prediction.
+        string output = Path.Combine(fixture.Files, "cli-bounds-" + Guid.NewGuid().ToString("N"));
+        CliResult cli = await CliRunner.RunAsync(fixture.Server, "predict", "--model", "tiny-land", "--bounds", "0,0,90,45", "--format", "cog", "--out", output, png, "--json");
+        Assert.True(cli.ExitCode == 0, cli.ToString());
     }
 
     /// <summary>The input band of a stored dataset as the server holds it (downloaded as tiles).</summary>

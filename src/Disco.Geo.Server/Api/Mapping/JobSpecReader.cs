@@ -30,8 +30,8 @@ internal sealed class JobSpecReader : IJobSpecReader
         var sources = new List<IngestSourceSpec>();
         IngestSourceSpec? main = request.SourceCase switch
         {
-            IngestDatasetRequest.SourceOneofCase.DatasetId => new IngestSourceSpec("dataset_id", request.DatasetId, []),
-            IngestDatasetRequest.SourceOneofCase.ServerPath => new IngestSourceSpec("server_path.path", null, [request.ServerPath.Path]),
+            IngestDatasetRequest.SourceOneofCase.DatasetId => new IngestSourceSpec("dataset_id", request.DatasetId, []) { Bounds = BoundsMapping.ToEngine(request.Bounds) },
+            IngestDatasetRequest.SourceOneofCase.ServerPath => new IngestSourceSpec("server_path.path", null, [request.ServerPath.Path]) { Bounds = BoundsMapping.ToEngine(request.Bounds) },
             IngestDatasetRequest.SourceOneofCase.Tiles => new IngestSourceSpec("tiles.paths", null, [.. request.Tiles.Paths]),
             _ => null,
         } is { } spec ? spec with { Variable = NullIfEmpty(request.Variable), VariableField = "variable" } : null;
@@ -45,7 +45,7 @@ internal sealed class JobSpecReader : IJobSpecReader
                 sources.Add((extra.LocationCase == RasterSource.LocationOneofCase.DatasetId
                     ? new IngestSourceSpec(field, extra.DatasetId, [])
                     : new IngestSourceSpec(field, null, [extra.ServerPath])) with
-                { Variable = NullIfEmpty(extra.Variable), VariableField = field + ".variable" });
+                { Variable = NullIfEmpty(extra.Variable), VariableField = field + ".variable", Bounds = BoundsMapping.ToEngine(extra.Bounds) });
             }
         }
 
@@ -62,8 +62,9 @@ internal sealed class JobSpecReader : IJobSpecReader
         {
             PredictRequest.InputOneofCase.Dataset => new PredictionInputSpec(PredictionInputKind.Dataset, request.Dataset),
             PredictRequest.InputOneofCase.Raster when request.Raster.LocationCase == RasterSource.LocationOneofCase.ServerPath =>
-                new PredictionInputSpec(PredictionInputKind.ServerPath, request.Raster.ServerPath),
-            PredictRequest.InputOneofCase.Raster => new PredictionInputSpec(PredictionInputKind.UploadedRaster, request.Raster.DatasetId),
+                new PredictionInputSpec(PredictionInputKind.ServerPath, request.Raster.ServerPath, Bounds: BoundsMapping.ToEngine(request.Raster.Bounds)),
+            PredictRequest.InputOneofCase.Raster =>
+                new PredictionInputSpec(PredictionInputKind.UploadedRaster, request.Raster.DatasetId, Bounds: BoundsMapping.ToEngine(request.Raster.Bounds)),
             PredictRequest.InputOneofCase.Panorama =>
                 new PredictionInputSpec(PredictionInputKind.Panorama, request.Panorama.DatasetId, PredictionMapping.ToOrientation(request.Panorama)),
             _ => new PredictionInputSpec(PredictionInputKind.None, ""),

@@ -44,6 +44,7 @@ internal sealed class PredictionRequests(
     ImportRoots importRoots,
     SourceSandboxes sandboxes,
     IJobSpecReader specs,
+    IIngestEngine ingestEngine,
     IOptions<JobsOptions> jobOptions)
 {
     /// <summary>
@@ -76,6 +77,7 @@ internal sealed class PredictionRequests(
 
         // A raster or photo that refers to files outside what it may read is refused before a job exists.
         await ThrowIfInputEscapesAsync(input, cancellationToken);
+        await ThrowIfBoundsMisplacedAsync(input, cancellationToken);
 
         var prediction = new PredictionRecord
         {
@@ -237,6 +239,49 @@ internal sealed class PredictionRequests(
                 break;
         }
     }
+
+    /// <summary>
+    /// At the RPC: bounds place only an image without georeferencing. The raster is classified as its job's ingest
+    /// will classify it, so a georeferenced file (or vector layer) with bounds is refused before a job exists.
+    /// </summary>
+    private async Task ThrowIfBoundsMisplacedAsync(PredictionInputSpec input, CancellationToken cancellationToken)
+    {
+        if (input.Bounds is null || input.Kind is not (PredictionInputKind.ServerPath or PredictionInputKind.UploadedRaster))
+        {
+            return;
+        }
+
+        IngestSourceFiles files;
+        if (input.Kind == PredictionInputKind.ServerPath)
+        {
+            files = new IngestSourceFiles([input.Reference], sandboxes.ForServerPaths()) { Bounds = input.Bounds };
+        }
+        else if (await catalog.FindDatasetAsync(input.Reference, cancellationToken) is { Kind: DatasetRecordKind.RawFile } upload)
+        {
+            string blob = blobs.PathOf(upload.Blob.Sha256);
+            files = new IngestSourceFiles([blob], SourceSandboxes.ForUpload(blob), IngestJobHandler.UploadName(upload)) { Bounds = input.Bounds };
+        }
+        else
+        {
+            return;
+        }
+
+        try
+        {
+            // Only the classification matters here: any grid does, and the size limits are the job's to apply.
+            await ingestEngine.InspectAsync(new IngestWork([files], BoundsCheckGrid, [], long.MaxValue), cancellationToken);
+        }
+        catch (EngineInputException e) when (e.Field == "bounds")
+        {
+            throw Problem.InvalidArgument("raster.bounds", e.Message);
+        }
+        catch (Exception e) when (e is EngineInputException or EngineAccessDeniedException)
+        {
+            // Anything else wrong with the file is the job's to report in full, as without bounds.
+        }
+    }
+
+    private static readonly Grids.SphereGrid BoundsCheckGrid = Grids.SphereGrid.Create(Grids.GridKind.Equiangular, 19, 36);
 
     private async Task ThrowIfUploadEscapesAsync(string subject, string datasetId, CancellationToken cancellationToken)
     {

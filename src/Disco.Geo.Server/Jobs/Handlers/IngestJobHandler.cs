@@ -51,7 +51,7 @@ internal sealed class IngestJobHandler(
             IngestSourceFiles files = source.DatasetId is { } datasetId
                 ? await UploadAsync(catalog, blobs, sandboxes, datasetId, cancellationToken)
                 : new IngestSourceFiles([.. source.ServerPaths], sandboxes.ForServerPaths());
-            sources.Add(files with { Variable = source.Variable, VariableField = source.VariableField });
+            sources.Add(files with { Variable = source.Variable, VariableField = source.VariableField, Bounds = source.Bounds });
         }
 
         return new IngestWork(sources, EngineRecords.ToSphereGrid(spec.Grid), spec.Bands, maxRasterPixels) { SourceFields = [.. spec.Sources.Select(s => s.Field)] };

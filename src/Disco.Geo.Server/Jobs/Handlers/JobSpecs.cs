@@ -1,5 +1,6 @@
 using Disco.Geo.Engine;
 using Disco.Geo.Gdal;
+using Disco.Geo.Raster;
 using Disco.Geo.Raster.Ingest;
 using Disco.Geo.Raster.Panoramas;
 using Disco.Geo.Server.Storage.Records;
@@ -30,7 +31,11 @@ internal interface IJobSpecReader
 /// the request field that names it, for messages; <paramref name="Variable"/> the NetCDF/HDF5 variable to read (null =
 /// the whole file), named by the request field <paramref name="VariableField"/>.
 /// </summary>
-internal sealed record IngestSourceSpec(string Field, string? DatasetId, IReadOnlyList<string> ServerPaths, string? Variable = null, string? VariableField = null);
+internal sealed record IngestSourceSpec(string Field, string? DatasetId, IReadOnlyList<string> ServerPaths, string? Variable = null, string? VariableField = null)
+{
+    /// <summary>Where an image without georeferencing lies, or null for a whole-Earth 2:1 image.</summary>
+    public GeoBounds? Bounds { get; init; }
+}
 
 /// <summary>An ingest job: its sources (the first is the main one), the target grid and bands, and the dataset to create.</summary>
 internal sealed record IngestJobSpec(
@@ -60,7 +65,8 @@ internal enum PredictionInputKind
     Panorama,
 }
 
-internal sealed record PredictionInputSpec(PredictionInputKind Kind, string Reference, CameraOrientation? Orientation = null);
+/// <summary>A prediction's input; <paramref name="Bounds"/> places a raster without georeferencing (null = whole globe, 2:1).</summary>
+internal sealed record PredictionInputSpec(PredictionInputKind Kind, string Reference, CameraOrientation? Orientation = null, GeoBounds? Bounds = null);
 
 /// <summary>A prediction job: the model (id or name), the input, the engine settings and the live tile height.</summary>
 internal sealed record PredictionJobSpec(string Model, PredictionInputSpec Input, PredictionSettings Settings, int RowsPerTile);

@@ -108,8 +108,8 @@ internal sealed class PredictionJobHandler(
     private async Task<PredictionInput> InputAsync(PredictionInputSpec input, CancellationToken cancellationToken) => input.Kind switch
     {
         PredictionInputKind.Dataset => new PredictionInput(await TrainingJobHandler.GriddedAsync(catalog, blobs, input.Reference, cancellationToken), null, null, null),
-        PredictionInputKind.ServerPath => new PredictionInput(null, input.Reference, null, null, sandboxes.ForServerPaths()),
-        PredictionInputKind.UploadedRaster => await UploadInputAsync(input.Reference, null, cancellationToken),
+        PredictionInputKind.ServerPath => new PredictionInput(null, input.Reference, null, null, sandboxes.ForServerPaths()) { Bounds = input.Bounds },
+        PredictionInputKind.UploadedRaster => await UploadInputAsync(input.Reference, null, cancellationToken) with { Bounds = input.Bounds },
         PredictionInputKind.Panorama => await UploadInputAsync(input.Reference, input.Orientation, cancellationToken),
         _ => throw new JobFailedException(StatusCode.InvalidArgument, "The prediction request has no input."),
     };
