@@ -14,6 +14,7 @@ using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Security;
 using Disco.Geo.Server.Services;
 using Disco.Geo.Server.Storage;
+using Disco.Geo.Server.Storage.Postgres;
 using Disco.Geo.Server.Tiles;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -145,8 +146,25 @@ internal static class DiscoServer
         services.AddSingleton<LocalJobChanges>();
         // Local writes wake watchers at once; writes by other replicas are seen by polling (a database notification
         // feed joins this list where the store has one).
+        bool notified = !string.IsNullOrWhiteSpace(sharedStore);
+        if (notified)
+        {
+            // PostgreSQL announces every job change (LISTEN/NOTIFY): watchers of that job wake, and the runner looks
+            // for claimable jobs at once instead of at its next poll.
+            services.AddSingleton(provider =>
+            {
+                PostgresJobNotifications notifications = provider.GetRequiredService<PostgresJobNotifications>();
+                var feed = new NotifiedJobChanges(notifications.ListenAsync, provider.GetRequiredService<ILogger<NotifiedJobChanges>>());
+                notifications.Listening += feed.AnnounceAll;
+                feed.Changed += _ => provider.GetRequiredService<JobRunner>().Wake();
+                return feed;
+            });
+            services.AddHostedService(provider => provider.GetRequiredService<NotifiedJobChanges>());
+        }
+
         services.AddSingleton<IJobChangeFeed>(provider => new AnyJobChanges([
             provider.GetRequiredService<LocalJobChanges>(),
+            .. notified ? [provider.GetRequiredService<NotifiedJobChanges>()] : Array.Empty<IJobChangeFeed>(),
             new PollingJobChanges(provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IOptions<ClusterOptions>>().Value.PollInterval),
         ]));
         services.AddSingleton<JobWatch>();

@@ -82,6 +82,27 @@ internal sealed class NotifiedJobChanges(Func<CancellationToken, IAsyncEnumerabl
         Changed?.Invoke(jobId);
     }
 
+    /// <summary>
+    /// Wakes every watcher and raises <see cref="Changed"/> with an empty id: the listener (re)connected, and what
+    /// changed while it was away was not announced.
+    /// </summary>
+    public void AnnounceAll()
+    {
+        List<TaskCompletionSource> waiters;
+        lock (_gate)
+        {
+            waiters = [.. _waiters.Values];
+            _waiters.Clear();
+        }
+
+        foreach (TaskCompletionSource waiter in waiters)
+        {
+            waiter.TrySetResult();
+        }
+
+        Changed?.Invoke("");
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
