@@ -46,12 +46,20 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
     public DiscoClient Connect()
     {
         int timeout = Parse.GetValue(GlobalOptions.Timeout);
-        return DiscoClient.Connect(new DiscoClientOptions
+        try
         {
-            Address = Parse.GetValue(GlobalOptions.Server) ?? DiscoClientOptions.DefaultAddress,
-            ApiKey = Parse.GetValue(GlobalOptions.ApiKey),
-            CallTimeout = TimeSpan.FromSeconds(timeout > 0 ? timeout : 30),
-        });
+            return DiscoClient.Connect(new DiscoClientOptions
+            {
+                Address = Parse.GetValue(GlobalOptions.Server) ?? DiscoClientOptions.DefaultAddress,
+                ApiKey = Parse.GetValue(GlobalOptions.ApiKey),
+                CallTimeout = timeout > 0 ? TimeSpan.FromSeconds(timeout) : DiscoClientOptions.DefaultCallTimeout,
+            });
+        }
+        catch (ArgumentException e) when (e.ParamName == nameof(DiscoClientOptions.Address))
+        {
+            // A usage error (exit code 2) naming the bad entry, not a stack trace.
+            throw new UsageException($"--server / DISCO_SERVER: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
+        }
     }
 
     public void WriteJson(IMessage message) => Output.WriteLine(Json.Format(message));

@@ -7,7 +7,8 @@ internal static class GlobalOptions
 {
     public static readonly Option<string> Server = new("--server", "-s")
     {
-        Description = "Server address (env DISCO_SERVER; default http://127.0.0.1:50051)",
+        Description = "Server address (env DISCO_SERVER; default http://127.0.0.1:50051). Several replicas: addresses separated by " +
+                      "commas (http://a:50051,http://b:50051) or dns:///host:port; calls are spread round robin and reads are retried on another replica",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISCO_SERVER") is { Length: > 0 } value ? value : "http://127.0.0.1:50051",
     };

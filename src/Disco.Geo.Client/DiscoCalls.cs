@@ -4,10 +4,10 @@ using Grpc.Core;
 namespace Disco.Geo.Client;
 
 /// <summary>
-/// The call policy every sub-client shares: headers, deadlines, retry of UNAVAILABLE with back-off, paging, and the
+/// The call policy every sub-client shares: headers, deadlines, the back-off of stream resumes, paging, and the
 /// mapping of gRPC failures to <see cref="DiscoException"/> or <see cref="OperationCanceledException"/>.
 /// </summary>
-internal sealed class DiscoCalls(DiscoClientOptions options)
+internal sealed class DiscoCalls(DiscoClientOptions options, Func<ConnectivityState> channelState)
 {
     private readonly Metadata _headers = string.IsNullOrEmpty(options.ApiKey) ? [] : [new Metadata.Entry("x-api-key", options.ApiKey)];
 
@@ -26,35 +26,43 @@ internal sealed class DiscoCalls(DiscoClientOptions options)
     public CallOptions CallOptions(DateTime? deadline, CancellationToken cancellationToken) =>
         new(_headers, deadline, cancellationToken);
 
-    /// <summary>Exponential back-off with full jitter.</summary>
+    /// <summary>
+    /// Back-off before the <paramref name="attempt"/>-th resume of a stream (the stream resumers only; unary calls are
+    /// retried by the channel's retry policy): exponential, with jitter in the upper half.
+    /// </summary>
     public TimeSpan Backoff(int attempt)
     {
-        double ceiling = Math.Min(Options.MaxBackoff.TotalMilliseconds, Options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        double ceiling = Math.Min(
+            Options.MaxBackoff.TotalMilliseconds,
+            Options.InitialBackoff.TotalMilliseconds * Math.Pow(DiscoClientOptions.BackoffMultiplier, attempt - 1));
         return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
     }
 
-    /// <summary>Runs a unary call with a deadline per attempt, retrying UNAVAILABLE with exponential back-off.</summary>
+    /// <summary>
+    /// Runs a unary call with a deadline and maps its failure. Retries are the channel's: its retry policy
+    /// (<see cref="RetryPolicies"/>) repeats idempotent calls on UNAVAILABLE and sends the others once.
+    /// </summary>
     public async Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
     {
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                using AsyncUnaryCall<T> pending = call(CallOptions(DateTime.UtcNow + Options.CallTimeout, cancellationToken));
-                return await pending.ResponseAsync;
-            }
-            catch (RpcException e) when (IsTransient(e) && attempt < Options.MaxAttempts && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(Backoff(attempt), cancellationToken);
-            }
-            catch (RpcException e) when (IsCancellation(e, cancellationToken))
-            {
-                throw new OperationCanceledException("The call was cancelled.", e, cancellationToken);
-            }
-            catch (RpcException e)
-            {
-                throw new DiscoException(e);
-            }
+            using AsyncUnaryCall<T> pending = call(CallOptions(DateTime.UtcNow + Options.CallTimeout, cancellationToken));
+            return await pending.ResponseAsync;
+        }
+        catch (RpcException e) when (IsCancellation(e, cancellationToken))
+        {
+            throw new OperationCanceledException("The call was cancelled.", e, cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && channelState() is ConnectivityState.TransientFailure or ConnectivityState.Connecting)
+        {
+            // The deadline covers the retries, so a server that is down ends a retried call with DEADLINE_EXCEEDED.
+            // With no replica connected the truth is that none could be reached, which callers act on differently
+            // from a slow server (start it, check the address), so say UNAVAILABLE.
+            throw new DiscoException(new RpcException(new Status(StatusCode.Unavailable, $"No server could be reached before the deadline ({e.Status.Detail}).", e)));
+        }
+        catch (RpcException e)
+        {
+            throw new DiscoException(e);
         }
     }
 

@@ -3,14 +3,19 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Disco.Geo.Client;
 
 /// <summary>
 /// Typed async client of a Disco.Geo server, one connection shared by the sub-clients <see cref="Datasets"/>,
-/// <see cref="Jobs"/>, <see cref="Predictions"/> and <see cref="Models"/>. Unary calls get a deadline and are retried
-/// with exponential back-off while the server is UNAVAILABLE; uploads, downloads and job watches resume where they
-/// stopped. Failures surface as <see cref="DiscoException"/>. Thread-safe; dispose it to close the connection.
+/// <see cref="Jobs"/>, <see cref="Predictions"/> and <see cref="Models"/>. Given several replicas (see
+/// <see cref="DiscoClientOptions.Address"/>) it spreads calls over them round robin. Unary calls get a deadline;
+/// idempotent calls are retried by grpc-dotnet's retry policy with exponential back-off while the answer is
+/// UNAVAILABLE, on the next replica when there are several, and other calls are sent once; uploads, downloads and job
+/// watches resume where they stopped. Failures surface as <see cref="DiscoException"/>. Thread-safe; dispose it to
+/// close the connection.
 /// </summary>
 public sealed partial class DiscoClient : IDisposable
 {
@@ -20,10 +25,11 @@ public sealed partial class DiscoClient : IDisposable
 
     private readonly GrpcChannel _channel;
     private readonly DiscoCalls _calls;
+    private readonly ServiceProvider? _services;
 
-    private DiscoClient(DiscoClientOptions options)
+    private DiscoClient(DiscoClientOptions options, ServerAddresses addresses)
     {
-        var address = new Uri(options.Address.Contains("://", StringComparison.Ordinal) ? options.Address : "http://" + options.Address);
+        Addresses = addresses;
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -33,7 +39,7 @@ public sealed partial class DiscoClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             InitialHttp2StreamWindowSize = StreamWindowBytes,
         };
-        if (address.Scheme == Uri.UriSchemeHttps)
+        if (addresses.Tls)
         {
             if (options.ClientCertificate is not null)
             {
@@ -47,14 +53,36 @@ public sealed partial class DiscoClient : IDisposable
             }
         }
 
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        var channelOptions = new GrpcChannelOptions
         {
             HttpHandler = handler,
             MaxReceiveMessageSize = options.MaxReceiveMessageBytes,
             MaxSendMessageSize = StreamWindowBytes,
             DisposeHttpClient = true,
-        });
-        _calls = new DiscoCalls(options);
+            // grpc-dotnet caps attempts at 5 unless told otherwise; the option is the one limit.
+            MaxRetryAttempts = Math.Max(options.MaxAttempts, 1),
+            ServiceConfig = RetryPolicies.ServiceConfig(options, balance: addresses.Kind != AddressKind.Single),
+        };
+        Uri target = addresses.Endpoints[0];
+        if (addresses.Kind == AddressKind.List)
+        {
+            // The static resolver hands the balancer every replica; the channel's own address is only a name.
+            BalancerAddress[] replicas = [.. addresses.Endpoints.Select(e => new BalancerAddress(e.IdnHost, e.Port))];
+            var services = new ServiceCollection();
+            services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => replicas));
+            _services = services.BuildServiceProvider();
+            channelOptions.ServiceProvider = _services;
+            target = new Uri("static:///disco");
+        }
+
+        if (addresses.Kind != AddressKind.Single)
+        {
+            // Without an http(s) address the channel learns the scheme from its credentials.
+            channelOptions.Credentials = addresses.Tls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
+        }
+
+        _channel = GrpcChannel.ForAddress(target, channelOptions);
+        _calls = new DiscoCalls(options, () => _channel.State);
         Stubs = new DiscoStubs(_channel.CreateCallInvoker());
         Datasets = new DatasetsClient(_calls, Stubs.Datasets);
         Jobs = new JobsClient(_calls, Stubs.Jobs, Stubs.Training);
@@ -74,6 +102,9 @@ public sealed partial class DiscoClient : IDisposable
     /// <summary>Models: cards, verification, package export and import.</summary>
     public ModelsClient Models { get; }
 
+    /// <summary>The server address or addresses, parsed from <see cref="DiscoClientOptions.Address"/>.</summary>
+    internal ServerAddresses Addresses { get; }
+
     /// <summary>The options this client was made with.</summary>
     public DiscoClientOptions Options => _calls.Options;
 
@@ -85,7 +116,8 @@ public sealed partial class DiscoClient : IDisposable
 
     /// <summary>Creates a client; the connection opens on the first call.</summary>
     /// <param name="options">Address, credentials and retry policy.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="DiscoClientOptions.ChunkBytes"/> is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="DiscoClientOptions.ChunkBytes"/>, <see cref="DiscoClientOptions.MaxAttempts"/> or a back-off is out of range.</exception>
+    /// <exception cref="ArgumentException"><see cref="DiscoClientOptions.Address"/> is malformed; the message names the bad entry.</exception>
     public static DiscoClient Connect(DiscoClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -94,7 +126,17 @@ public sealed partial class DiscoClient : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "ChunkBytes must be between 64 KiB and 1 MiB.");
         }
 
-        return new DiscoClient(options);
+        if (options.MaxAttempts < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxAttempts must be at least 1 (1 = no retries).");
+        }
+
+        if (options.InitialBackoff <= TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "InitialBackoff must be positive and MaxBackoff at least InitialBackoff.");
+        }
+
+        return new DiscoClient(options, ServerAddresses.Parse(options.Address));
     }
 
     /// <summary>Call options with the API key, a deadline and cancellation, as every call of this client sends them.</summary>
@@ -111,7 +153,11 @@ public sealed partial class DiscoClient : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _services?.Dispose();
+    }
 
     /// <summary>Runs a unary call with this client's deadline, retry and error mapping (for calls on <see cref="Stubs"/>).</summary>
     internal Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken) =>

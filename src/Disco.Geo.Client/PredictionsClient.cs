@@ -19,11 +19,24 @@ public sealed class PredictionsClient
         _models = models;
     }
 
-    /// <summary>Runs a prediction and yields the server's messages: the prediction record, tiles, progress, and the summary.</summary>
+    /// <summary>
+    /// Runs a prediction and yields the server's messages: the prediction record, tiles, progress, and the summary. A
+    /// request id is added when missing, so a call the channel retries on another replica (UNAVAILABLE before any
+    /// answer) carries the same id: a prediction the first replica finished is replayed, one it started is found by that id.
+    /// </summary>
     /// <param name="request">Model, input and options.</param>
     /// <param name="cancellationToken">Stops reading; the prediction itself goes on on the server.</param>
-    public IAsyncEnumerable<PredictResponse> PredictAsync(PredictRequest request, CancellationToken cancellationToken = default) =>
-        _calls.StreamAsync(o => _stub.Predict(request, o), cancellationToken);
+    public IAsyncEnumerable<PredictResponse> PredictAsync(PredictRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.RequestId.Length == 0)
+        {
+            request = request.Clone();
+            request.RequestId = Guid.NewGuid().ToString("N");
+        }
+
+        return _calls.StreamAsync(o => _stub.Predict(request, o), cancellationToken);
+    }
 
     /// <summary>Runs a prediction with tiles streamed and assembles them into one array on the prediction's grid.</summary>
     /// <param name="request">Model, input and options (stream_tiles is forced on).</param>

@@ -57,6 +57,21 @@ public sealed class SubClientTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Predict_without_a_request_id_sends_a_fresh_one_so_a_retry_is_recognisable()
+    {
+        var request = new PredictRequest { Model = "m" };
+
+        await _client.Predictions.PredictAsync(request).ToListAsync();
+        await _client.Predictions.PredictAsync(request).ToListAsync();
+        List<string> calls = _server.TakeCalls();
+
+        Assert.Equal(2, calls.Count);
+        Assert.All(calls, c => Assert.Contains("\"requestId\": \"", c, StringComparison.Ordinal));
+        Assert.NotEqual(calls[0], calls[1]);
+        Assert.Empty(request.RequestId);
+    }
+
     public static TheoryData<string> Pairs() => [.. ForwarderPairs.Keys];
 
     [Theory]
@@ -133,7 +148,7 @@ public sealed class SubClientTests : IAsyncLifetime
         ["GetPrediction"] = (async c => await c.GetPredictionAsync("prd_1"), async c => await c.Predictions.GetAsync("prd_1")),
         ["ListPredictions"] = (async c => await c.ListPredictionsAsync("mdl_1", "r").ToListAsync(), async c => await c.Predictions.ListAsync("mdl_1", "r").ToListAsync()),
         ["DeletePrediction"] = (async c => await c.DeletePredictionAsync("prd_1"), async c => await c.Predictions.DeleteAsync("prd_1")),
-        ["Predict"] = (async c => await c.PredictAsync(new PredictRequest { Model = "m" }).ToListAsync(),
-            async c => await c.Predictions.PredictAsync(new PredictRequest { Model = "m" }).ToListAsync()),
+        ["Predict"] = (async c => await c.PredictAsync(new PredictRequest { Model = "m", RequestId = "r3" }).ToListAsync(),
+            async c => await c.Predictions.PredictAsync(new PredictRequest { Model = "m", RequestId = "r3" }).ToListAsync()),
     };
 }

@@ -41,6 +41,18 @@ public sealed class TlsTests
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await trusted.CheckHealthAsync());
             await Expect.StatusAsync(StatusCode.NotFound, () => trusted.GetDatasetAsync("nothing"));
 
+            // The same through a replica list (static resolver; TLS from the https:// scheme, the certificate checked
+            // against each entry's host); the entry that refuses connections is skipped.
+            using var refusing = new RefusingPort();
+            using DiscoClient listed = DiscoClient.Connect(new DiscoClientOptions
+            {
+                Address = $"{address},https://127.0.0.1:{refusing.Port}",
+                ClientCertificate = client,
+                TrustedAuthorities = [ca],
+            });
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await listed.CheckHealthAsync());
+            await Expect.StatusAsync(StatusCode.NotFound, () => listed.GetDatasetAsync("nothing"));
+
             using DiscoClient anonymous = DiscoClient.Connect(new DiscoClientOptions { Address = address, TrustedAuthorities = [ca], MaxAttempts = 1 });
             await Assert.ThrowsAsync<DiscoException>(() => anonymous.GetDatasetAsync("nothing"));
 
