@@ -4,6 +4,8 @@ using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Tests.Infrastructure;
 using Disco.Geo.Server.Tests.Storage.Backends;
+using Grpc.Core;
+using Xunit.Abstractions;
 
 namespace Disco.Geo.Server.Tests.Cluster;
 
@@ -14,7 +16,7 @@ namespace Disco.Geo.Server.Tests.Cluster;
 /// event, a job state), never on a sleep.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ThreeReplicaClusterTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Checkpoint = "training.checkpoint";
 
@@ -152,6 +154,87 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres) : IAsyncL
                 Assert.Contains(attempt.Replica, _replicas.Select(r => r.Id));
                 Assert.Equal(1, job.Result.Verify.BlobsChecked);
             }
+        });
+    }
+
+    [Fact]
+    public async Task Predictions_through_one_client_given_all_three_addresses_survive_a_replica_killed_under_them()
+    {
+        await WithOutputAsync(async () =>
+        {
+            Model model = await _clients[0].ImportModelAsync(Packages.Write(_files, "lw.discomodel", seed: 5));
+            var grid = new Grid { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36, LonOriginDegrees = 0 };
+            await TinyTraining.IngestAsync(_clients[0], TinyTraining.WriteInputGeoTiff(Path.Combine(_files, "in.tif")), "field", grid, withLabels: false);
+            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions
+            {
+                Address = string.Join(",", _replicas.Select(r => r.Process.Address)),
+                MaxAttempts = 5,
+                InitialBackoff = TimeSpan.FromMilliseconds(50),
+                MaxBackoff = TimeSpan.FromMilliseconds(500),
+            });
+            const int Loops = 3;
+            const int CallsPerLoop = 30;
+            (string Victim, _, ServerProcess victimProcess) = _replicas[1];
+            var servedByVictim = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var succeeded = new System.Collections.Concurrent.ConcurrentBag<string>();
+            var failed = new System.Collections.Concurrent.ConcurrentBag<(string RequestId, StatusCode Code)>();
+
+            // Three callers predict back to back; the victim is killed once it has served one (so the balancer uses
+            // it) and each caller has gone on calling past that point.
+            Task[] loops = [.. Enumerable.Range(0, Loops).Select(loop => Task.Run(async () =>
+            {
+                for (int i = 0; i < CallsPerLoop; i++)
+                {
+                    string requestId = $"p{loop}-{i}";
+                    try
+                    {
+                        string? jobId = null;
+                        bool summary = false;
+                        await foreach (PredictResponse message in client.PredictAsync(new PredictRequest { Model = model.Id, Dataset = "field", StreamTiles = true, RequestId = requestId }))
+                        {
+                            jobId ??= message.Prediction?.JobId;
+                            summary |= message.MessageCase == PredictResponse.MessageOneofCase.Summary;
+                        }
+
+                        Assert.True(summary, $"{requestId} ended without a summary");
+                        succeeded.Add(requestId);
+                        if (!killed.Task.IsCompleted && jobId is not null && (await client.GetJobAsync(jobId)).PinnedReplica == Victim)
+                        {
+                            servedByVictim.TrySetResult();
+                        }
+                    }
+                    catch (DiscoException e)
+                    {
+                        failed.Add((requestId, e.StatusCode));
+                    }
+                }
+            }))];
+            await servedByVictim.Task.WaitAsync(Eventually.Guard);
+            victimProcess.KillHard();
+            killed.SetResult();
+            await Task.WhenAll(loops).WaitAsync(TrainingGuard);
+
+            // Retried: request ids the victim had taken (a prediction record pinned to it that did not finish) that
+            // then succeeded on another replica under the same id.
+            int retried = 0;
+            DiscoClient survivor = _clients[0];
+            foreach (string requestId in succeeded)
+            {
+                List<Prediction> records = await survivor.ListPredictionsAsync(requestId: requestId).ToListAsync();
+                Prediction done = Assert.Single(records, p => p.State == PredictionState.Succeeded);
+                retried += records.Count > 1 ? 1 : 0;
+                foreach (Prediction other in records.Where(p => p != done))
+                {
+                    Assert.Equal(Victim, (await survivor.GetJobAsync(other.JobId)).PinnedReplica);
+                }
+            }
+
+            output.WriteLine($"{Loops * CallsPerLoop} predictions: {succeeded.Count} succeeded ({retried} of them after a retry from the killed replica), {failed.Count} failed: {string.Join(", ", failed)}");
+            // Only a stream the victim had begun answering may fail (UNAVAILABLE, not retried): at most one per caller.
+            Assert.All(failed, f => Assert.Equal(StatusCode.Unavailable, f.Code));
+            Assert.InRange(failed.Count, 0, Loops);
+            Assert.Equal(Loops * CallsPerLoop, succeeded.Count + failed.Count);
         });
     }
 
