@@ -11,8 +11,8 @@ namespace Disco.Geo.Server.Tests.Cluster;
 
 /// <summary>
 /// Three real disco-server processes (replicas r1, r2, r3, each with its own data directory and a port the kernel
-/// picks) on one real PostgreSQL database and one blob root, as issue 12 deploys them. Leases are short (3 s, heartbeat
-/// 1 s, poll 200 ms) so that a take-over after kill -9 is quick; every wait is on an event a client observes (a watch
+/// picks) on one real PostgreSQL database and one blob root, as issue 12 deploys them. Heartbeats come every second and
+/// polls every 200 ms; the lease is 5 s where a take-over after kill -9 is awaited, so that it is quick; every wait is on an event a client observes (a watch
 /// event, a job state), never on a sleep.
 /// </summary>
 [Collection(PostgresCollection.Name)]
@@ -27,15 +27,22 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
     private readonly List<(string Id, string Data, ServerProcess Process)> _replicas = [];
     private readonly List<DiscoClient> _clients = [];
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Starts r1, r2, r3 one after the other, as a rolling deployment would (the schema migration race has its own
+    /// test). <paramref name="lease"/> is short only where a test waits for a take-over: on this shared 2-core machine a
+    /// 3 s lease was seen to expire under a live, overloaded replica (claimed, then its first heartbeat 1 s after the
+    /// job started came too late), and the job was taken over and fenced; correct, but not "each job runs once".
+    /// </summary>
+    private async Task StartReplicasAsync(string lease = "00:00:30")
     {
         string connectionString = await postgres.Server.CreateDatabaseAsync();
         string[] settings =
         [
             "--postgres", connectionString, "--blob-root", _blobRoot, "--Server:ShutdownDrain=00:00:00",
-            "--Cluster:LeaseDuration=00:00:03", "--Cluster:HeartbeatInterval=00:00:01", "--Cluster:PollInterval=00:00:00.200",
+            $"--Cluster:LeaseDuration={lease}", "--Cluster:HeartbeatInterval=00:00:01", "--Cluster:PollInterval=00:00:00.200",
         ];
-        // One after the other, as a rolling deployment starts them (the schema migration race has its own test).
         for (int i = 1; i <= 3; i++)
         {
             string id = "r" + i.ToString(CultureInfo.InvariantCulture);
@@ -62,6 +69,7 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
     [Fact]
     public async Task Ingested_on_r1_trained_through_r2_and_watched_from_r3_which_sees_progress_and_the_final_state()
     {
+        await StartReplicasAsync();
         await WithOutputAsync(async () =>
         {
             Dataset dataset = await TinyTraining.IngestAsync(_clients[0], TinyTraining.WriteLabelledGeoTiff(Path.Combine(_files, "w.tif")), "world", TinyTraining.Grid9);
@@ -77,11 +85,11 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
             Job final = seen[^1];
             Assert.True(final.State == JobState.Succeeded, $"training ended {final.State}: {final.Error}");
             Assert.Contains(seen, s => s.State == JobState.Running && s.Progress?.Step > 0 && s.Progress.Step < 40);
-            // Step numbers seen from r3 never go backwards within the one attempt.
-            long[] steps = [.. seen.Where(s => s.Progress is not null).Select(s => s.Progress.Step)];
+            // Step numbers seen from r3 while it ran never go backwards within the one attempt.
+            long[] steps = [.. seen.Where(s => s.State == JobState.Running && s.Progress?.Step > 0).Select(s => s.Progress.Step)];
             Assert.Equal(steps.Order(), steps);
             JobAttempt attempt = Assert.Single(final.Attempts);
-            Assert.Contains(attempt.Replica, new[] { "r1", "r2", "r3" });
+            Assert.Contains(attempt.Replica, _replicas.Select(r => r.Id));
             // The model is one record every replica sees, its package on the shared blob root.
             foreach (DiscoClient client in _clients)
             {
@@ -93,6 +101,7 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
     [Fact]
     public async Task Killing_the_replica_that_trains_hands_the_job_to_another_that_resumes_from_the_checkpoint_and_commits_one_model()
     {
+        await StartReplicasAsync(lease: "00:00:05");
         await WithOutputAsync(async () =>
         {
             Dataset dataset = await TinyTraining.IngestAsync(_clients[0], TinyTraining.WriteLabelledGeoTiff(Path.Combine(_files, "w.tif")), "world", TinyTraining.Grid17);
@@ -123,7 +132,7 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
             Model model = await survivor.GetModelAsync("survivor");
             long startedAt = long.Parse(Provenance(model, "last_attempt_started_at_step"), CultureInfo.InvariantCulture);
             Assert.True(startedAt >= 15 && startedAt % 5 == 0 && startedAt < 200, $"resumed at step {startedAt}, killed after step {midway.Progress.Step}");
-            Assert.True(resumed.Progress.Step > startedAt, $"the second attempt's progress {resumed.Progress.Step} is not past its start {startedAt}");
+            Assert.True(resumed.Progress.Step >= startedAt, $"the second attempt's first progress {resumed.Progress.Step} is before its start {startedAt}");
             Assert.Equal("2", Provenance(model, "attempts"));
             Assert.Equal(200, model.Metrics["steps"]);
 
@@ -136,6 +145,7 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
     [Fact]
     public async Task Many_small_jobs_submitted_to_all_three_replicas_at_once_each_run_exactly_once()
     {
+        await StartReplicasAsync();
         await WithOutputAsync(async () =>
         {
             Dataset small = (await _clients[0].UploadFileAsync(Temp.File(_files, "small.bin", 4096, seed: 3))).Dataset;
@@ -160,6 +170,7 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
     [Fact]
     public async Task Predictions_through_one_client_given_all_three_addresses_survive_a_replica_killed_under_them()
     {
+        await StartReplicasAsync();
         await WithOutputAsync(async () =>
         {
             Model model = await _clients[0].ImportModelAsync(Packages.Write(_files, "lw.discomodel", seed: 5));
@@ -174,7 +185,7 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
             });
             const int Loops = 3;
             const int CallsPerLoop = 30;
-            (string Victim, _, ServerProcess victimProcess) = _replicas[1];
+            (string victim, _, ServerProcess victimProcess) = _replicas[1];
             var servedByVictim = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var succeeded = new System.Collections.Concurrent.ConcurrentBag<string>();
@@ -199,12 +210,16 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
 
                         Assert.True(summary, $"{requestId} ended without a summary");
                         succeeded.Add(requestId);
-                        if (!killed.Task.IsCompleted && jobId is not null && (await client.GetJobAsync(jobId)).PinnedReplica == Victim)
+                        if (!killed.Task.IsCompleted && jobId is not null && (await client.GetJobAsync(jobId)).PinnedReplica == victim)
                         {
                             servedByVictim.TrySetResult();
                         }
                     }
                     catch (DiscoException e)
+                    {
+                        failed.Add((requestId, e.StatusCode));
+                    }
+                    catch (RpcException e)
                     {
                         failed.Add((requestId, e.StatusCode));
                     }
@@ -226,7 +241,7 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
                 retried += records.Count > 1 ? 1 : 0;
                 foreach (Prediction other in records.Where(p => p != done))
                 {
-                    Assert.Equal(Victim, (await survivor.GetJobAsync(other.JobId)).PinnedReplica);
+                    Assert.Equal(victim, (await survivor.GetJobAsync(other.JobId)).PinnedReplica);
                 }
             }
 
