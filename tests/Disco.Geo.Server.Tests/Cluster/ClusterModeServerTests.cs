@@ -58,6 +58,26 @@ public sealed class ClusterModeServerTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_second_process_under_a_live_replicas_id_on_the_same_blob_root_refuses_to_start()
+    {
+        string connectionString = await postgres.Server.CreateDatabaseAsync();
+        string blobRoot = Temp.Directory("same-id-blobs");
+        string[] data = [Temp.Directory("same-id-a"), Temp.Directory("same-id-b")];
+        string[] settings = ["--postgres", connectionString, "--blob-root", blobRoot, "--Server:ShutdownDrain=00:00:00", "--replica-id", "same"];
+        try
+        {
+            using ServerProcess first = await ServerProcess.StartAsync(data[0], settings);
+            InvalidOperationException e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(data[1], settings));
+            Assert.Contains("already runs as replica 'same'", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Temp.Delete(blobRoot);
+            Array.ForEach(data, Temp.Delete);
+        }
+    }
+
+    [Fact]
     public async Task Two_replicas_on_one_database_and_blob_root_serve_one_catalog()
     {
         string connectionString = await postgres.Server.CreateDatabaseAsync();
@@ -66,8 +86,9 @@ public sealed class ClusterModeServerTests(PostgresFixture postgres)
         string[] data = [Temp.Directory("replica-a"), Temp.Directory("replica-b")];
         string[] settings = ["--postgres", connectionString, "--blob-root", blobRoot, "--Server:ShutdownDrain=00:00:00"];
         // Started one after the other, as a rolling deployment would; the migration race has its own test.
-        using ServerProcess first = await ServerProcess.StartAsync(data[0], [.. settings, "--replica-id", "a"]);
-        using ServerProcess second = await ServerProcess.StartAsync(data[1], [.. settings, "--replica-id", "b"]);
+        // Each replica under its own id: one live process per id on a shared root (ReplicaIdentityLock).
+        using ServerProcess first = await ServerProcess.StartAsync(data[0], [.. settings, "--replica-id", "replica-1"]);
+        using ServerProcess second = await ServerProcess.StartAsync(data[1], [.. settings, "--replica-id", "replica-2"]);
         try
         {
             using DiscoClient a = DiscoClient.Connect(new DiscoClientOptions { Address = first.Address, MaxAttempts = 1 });
