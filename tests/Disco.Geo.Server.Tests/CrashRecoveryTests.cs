@@ -9,20 +9,31 @@ namespace Disco.Geo.Server.Tests;
 /// <summary>
 /// kill -9 of a real disco-server process while a job runs and an upload streams, then a restart. Nothing here races
 /// a clock: the verify job is throttled so that it cannot end before the kill, and the upload is held mid-stream by its
-/// own progress callback until the server is dead.
+/// own progress callback until the server is dead. Run on SQLite in the data directory and in cluster mode (a real
+/// PostgreSQL and a blob root, the restarted process under the same replica id); there the interrupted job is not left
+/// for ResumeJob but taken over by the restarted replica once the dead process's lease (3 s here) has run out.
 /// </summary>
 [Collection(Lifecycle.Collection)]
 public sealed class CrashRecoveryTests
 {
-    [Fact]
-    public async Task After_kill_9_and_restart_no_committed_data_is_lost_running_jobs_are_interrupted_and_everything_resumes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task After_kill_9_and_restart_no_committed_data_is_lost_running_jobs_are_interrupted_and_everything_resumes(bool cluster)
     {
         string data = Temp.Directory("crash-data");
         string files = Temp.Directory("crash-files");
+        string blobRoot = Temp.Directory("crash-blobs");
+        await using PostgresServer? postgres = cluster ? await PostgresServer.StartAsync() : null;
+        string[] storage = postgres is null ? [] :
+        [
+            "--postgres", await postgres.CreateDatabaseAsync(), "--blob-root", blobRoot, "--replica-id", "crash",
+            "--Cluster:LeaseDuration=00:00:03", "--Cluster:HeartbeatInterval=00:00:01", "--Cluster:PollInterval=00:00:00.200",
+        ];
         // One byte per second: the verify job below is still hashing its first MiB when the server is killed, however
         // slow the machine. The restarted server has no throttle, so the resumed job finishes at once.
-        string[] throttled = ["--Storage:VerifyBytesPerSecond=1", "--Server:ShutdownDrain=00:00:00"];
-        string[] settings = ["--Server:ShutdownDrain=00:00:00"];
+        string[] throttled = ["--Storage:VerifyBytesPerSecond=1", "--Server:ShutdownDrain=00:00:00", .. storage];
+        string[] settings = ["--Server:ShutdownDrain=00:00:00", .. storage];
         ServerProcess server = await ServerProcess.StartAsync(data, throttled);
         using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions
         {
@@ -98,9 +109,20 @@ public sealed class CrashRecoveryTests
             // The streaming upload resumed by itself and the watcher re-attached and saw the interruption.
             UploadFileResponse resumed = await slow.WaitAsync(Eventually.Guard);
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(slowPath))), resumed.Dataset.Blob.Sha256);
-            List<Job> seen = await watcher.WaitAsync(Eventually.Guard);
-            Assert.Equal(JobState.Interrupted, seen[^1].State);
-            Assert.True(seen[^1].Resumable);
+            if (cluster)
+            {
+                // The restarted replica takes the job over when the dead process's lease expires: the watcher,
+                // re-attached, follows it to the end of its second attempt.
+                List<Job> followed = await watcher.WaitAsync(Eventually.Guard);
+                Assert.Equal((JobState.Succeeded, 2), (followed[^1].State, followed[^1].Attempt));
+                Assert.Equal(["crash", "crash"], followed[^1].Attempts.Select(a => a.Replica));
+            }
+            else
+            {
+                List<Job> seen = await watcher.WaitAsync(Eventually.Guard);
+                Assert.Equal(JobState.Interrupted, seen[^1].State);
+                Assert.True(seen[^1].Resumable);
+            }
 
             // Nothing committed was lost.
             var names = new List<string>();
@@ -119,6 +141,11 @@ public sealed class CrashRecoveryTests
 
             Assert.Equal(model.Blob.Sha256, (await client.GetModelAsync(model.Id)).Blob.Sha256);
             Assert.Equal(524288, (await Status(client, "partial", partial.Length, partialSha)).CommittedBytes);
+            if (cluster)
+            {
+                return;
+            }
+
             Assert.Equal(JobState.Interrupted, (await client.GetJobAsync(verify.Id)).State);
 
             // The interrupted job resumes and finishes.
@@ -132,6 +159,7 @@ public sealed class CrashRecoveryTests
             server.Dispose();
             Temp.Delete(data);
             Temp.Delete(files);
+            Temp.Delete(blobRoot);
         }
     }
 

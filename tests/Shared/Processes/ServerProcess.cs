@@ -43,12 +43,22 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>
     /// Starts the server on <paramref name="listen"/> (gRPC only, warnings and errors logged; by default 127.0.0.1 with a
     /// port the kernel picks) and waits until it says where it is listening; <paramref name="settings"/> are further
-    /// command-line settings. The wait ends when the server prints its addresses or exits; the two-minute guard only
+    /// command-line settings; <paramref name="launcher"/> is a command the server runs under (e.g. <c>taskset -c 0</c>
+    /// to pin it to one core), or null. The wait ends when the server prints its addresses or exits; the two-minute guard only
     /// turns a hung start into a failure with the server's output.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, IEnumerable<string>? settings = null, string listen = "127.0.0.1:0")
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, IEnumerable<string>? settings = null, string listen = "127.0.0.1:0", IReadOnlyList<string>? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (launcher is { Count: > 0 })
+        {
+            // The launcher execs dotnet in the same process, so Kill and /proc/<pid> still reach the server itself.
+            foreach (string argument in launcher.Skip(1).Append("dotnet"))
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         string dll = Path.Combine(AppContext.BaseDirectory, "disco-server.dll");
         string[] arguments =
         [

@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Text.Json;
+using Disco.Geo.Client;
+using Disco.Geo.Protos.V1;
+using Disco.Geo.Server.Tests.Infrastructure;
+using Disco.Geo.Server.Tests.Storage.Backends;
+using Grpc.Core;
+using Xunit.Abstractions;
+
+namespace Disco.Geo.Server.Tests.Cluster;
+
+/// <summary>
+/// Three real disco-server processes (replicas r1, r2, r3, each with its own data directory and a port the kernel
+/// picks) on one real PostgreSQL database and one blob root, as issue 12 deploys them. Heartbeats come every second and
+/// polls every 200 ms; the lease is 5 s where a take-over after kill -9 is awaited, so that it is quick; every wait is on an event a client observes (a watch
+/// event, a job state), never on a sleep.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Checkpoint = "training.checkpoint";
+
+    // Training waits are longer than Eventually.Guard: the 2-core CI machine is shared and tiny training still takes a minute there.
+    private static readonly TimeSpan TrainingGuard = TimeSpan.FromMinutes(5);
+    private readonly string _blobRoot = Temp.Directory("three-blobs");
+    private readonly string _files = Temp.Directory("three-files");
+    private readonly List<(string Id, string Data, ServerProcess Process)> _replicas = [];
+    private readonly List<DiscoClient> _clients = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Starts r1, r2, r3 one after the other, as a rolling deployment would (the schema migration race has its own
+    /// test). <paramref name="lease"/> is short only where a test waits for a take-over: on this shared 2-core machine a
+    /// 3 s lease was seen to expire under a live, overloaded replica (claimed, then its first heartbeat 1 s after the
+    /// job started came too late), and the job was taken over and fenced; correct, but not "each job runs once".
+    /// </summary>
+    private async Task StartReplicasAsync(string lease = "00:00:30")
+    {
+        string connectionString = await postgres.Server.CreateDatabaseAsync();
+        string[] settings =
+        [
+            "--postgres", connectionString, "--blob-root", _blobRoot, "--Server:ShutdownDrain=00:00:00",
+            $"--Cluster:LeaseDuration={lease}", "--Cluster:HeartbeatInterval=00:00:01", "--Cluster:PollInterval=00:00:00.200",
+        ];
+        for (int i = 1; i <= 3; i++)
+        {
+            string id = "r" + i.ToString(CultureInfo.InvariantCulture);
+            string data = Temp.Directory("three-" + id);
+            _replicas.Add((id, data, await ServerProcess.StartAsync(data, [.. settings, "--replica-id", id])));
+            _clients.Add(Connect(_replicas[^1].Process.Address));
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        _clients.ForEach(c => c.Dispose());
+        foreach ((_, string data, ServerProcess process) in _replicas)
+        {
+            process.Dispose();
+            Temp.Delete(data);
+        }
+
+        Temp.Delete(_blobRoot);
+        Temp.Delete(_files);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Ingested_on_r1_trained_through_r2_and_watched_from_r3_which_sees_progress_and_the_final_state()
+    {
+        await StartReplicasAsync();
+        await WithOutputAsync(async () =>
+        {
+            Dataset dataset = await TinyTraining.IngestAsync(_clients[0], TinyTraining.WriteLabelledGeoTiff(Path.Combine(_files, "w.tif")), "world", TinyTraining.Grid9);
+            Job job = await _clients[1].StartTrainingAsync(TinyTraining.Request("shared", [dataset.Id], epochs: 40, checkpointEvery: 5));
+
+            var seen = new List<Job>();
+            using var deadline = new CancellationTokenSource(TrainingGuard);
+            await foreach (Job state in _clients[2].WatchJobAsync(job.Id, deadline.Token))
+            {
+                seen.Add(state);
+            }
+
+            Job final = seen[^1];
+            Assert.True(final.State == JobState.Succeeded, $"training ended {final.State}: {final.Error}");
+            Assert.Contains(seen, s => s.State == JobState.Running && s.Progress?.Step > 0 && s.Progress.Step < 40);
+            // Step numbers seen from r3 while it ran never go backwards within the one attempt.
+            long[] steps = [.. seen.Where(s => s.State == JobState.Running && s.Progress?.Step > 0).Select(s => s.Progress.Step)];
+            Assert.Equal(steps.Order(), steps);
+            JobAttempt attempt = Assert.Single(final.Attempts);
+            Assert.Contains(attempt.Replica, _replicas.Select(r => r.Id));
+            // The model is one record every replica sees, its package on the shared blob root.
+            foreach (DiscoClient client in _clients)
+            {
+                Assert.Equal(job.Id, (await client.GetModelAsync("shared")).JobId);
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Killing_the_replica_that_trains_hands_the_job_to_another_that_resumes_from_the_checkpoint_and_commits_one_model()
+    {
+        await StartReplicasAsync(lease: "00:00:05");
+        await WithOutputAsync(async () =>
+        {
+            Dataset dataset = await TinyTraining.IngestAsync(_clients[0], TinyTraining.WriteLabelledGeoTiff(Path.Combine(_files, "w.tif")), "world", TinyTraining.Grid17);
+            Job job = await _clients[0].StartTrainingAsync(TinyTraining.Request("survivor", [dataset.Id], epochs: 200, checkpointEvery: 5));
+            Job midway = await TinyTraining.WaitUntilAsync(_clients[0], job.Id, j => j.Progress?.Step >= 20 && j.Attempts.Count == 1, TrainingGuard);
+            string victim = midway.Attempts[0].Replica;
+            int victimIndex = _replicas.FindIndex(r => r.Id == victim);
+            Assert.True(victimIndex >= 0, $"attempt 1 ran on an unknown replica '{victim}'");
+
+            _replicas[victimIndex].Process.KillHard();
+            // The checkpoints are on the shared root, where the replica that takes over finds them.
+            Assert.True(File.Exists(Path.Combine(_blobRoot, "jobs", job.Id, Checkpoint)), "no checkpoint on the blob root after the kill");
+
+            DiscoClient survivor = _clients[(victimIndex + 1) % 3];
+            Job resumed = await TinyTraining.WaitUntilAsync(survivor, job.Id, j => j.Attempt == 2 && j.State == JobState.Running && j.Progress?.Step > 0, TrainingGuard);
+            Job done = await TinyTraining.FinishAsync(survivor, job.Id, TrainingGuard);
+            Assert.True(done.State == JobState.Succeeded, $"the resumed job ended {done.State}: {done.Error}");
+
+            Assert.Equal(2, done.Attempt);
+            Assert.Equal(2, done.Attempts.Count);
+            Assert.Equal((1, victim), (done.Attempts[0].Attempt, done.Attempts[0].Replica));
+            Assert.Equal(2, done.Attempts[1].Attempt);
+            Assert.NotEqual(victim, done.Attempts[1].Replica);
+            Assert.Contains(done.Attempts[1].Replica, _replicas.Select(r => r.Id));
+            Assert.True(done.Attempts[1].LeaseGeneration > done.Attempts[0].LeaseGeneration, "the take-over did not fence the old lease");
+
+            // Resumed from a checkpoint (every 5 steps; the newest may have been in flight at the kill), not from step 0.
+            Model model = await survivor.GetModelAsync("survivor");
+            long startedAt = long.Parse(Provenance(model, "last_attempt_started_at_step"), CultureInfo.InvariantCulture);
+            Assert.True(startedAt >= 15 && startedAt % 5 == 0 && startedAt < 200, $"resumed at step {startedAt}, killed after step {midway.Progress.Step}");
+            Assert.True(resumed.Progress.Step >= startedAt, $"the second attempt's first progress {resumed.Progress.Step} is before its start {startedAt}");
+            Assert.Equal("2", Provenance(model, "attempts"));
+            Assert.Equal(200, model.Metrics["steps"]);
+
+            // Committed exactly once.
+            List<Model> models = await survivor.ListModelsAsync().ToListAsync();
+            Assert.Equal(job.Id, Assert.Single(models).JobId);
+        });
+    }
+
+    [Fact]
+    public async Task Many_small_jobs_submitted_to_all_three_replicas_at_once_each_run_exactly_once()
+    {
+        await StartReplicasAsync();
+        await WithOutputAsync(async () =>
+        {
+            Dataset small = (await _clients[0].UploadFileAsync(Temp.File(_files, "small.bin", 4096, seed: 3))).Dataset;
+            const int Jobs = 30;
+
+            // Submitted concurrently, ten to each replica: all three claim loops race for the same queue.
+            Job[] submitted = await Task.WhenAll(Enumerable.Range(0, Jobs).Select(i => _clients[i % 3].VerifyDatasetAsync(small.Id)));
+            Job[] finished = await Task.WhenAll(submitted.Select((j, i) => TinyTraining.FinishAsync(_clients[(i + 1) % 3], j.Id, Eventually.Guard)));
+
+            Assert.Equal(Jobs, finished.Select(j => j.Id).Distinct().Count());
+            foreach (Job job in finished)
+            {
+                Assert.True(job.State == JobState.Succeeded, $"{job.Id} ended {job.State}: {job.Error}");
+                JobAttempt attempt = Assert.Single(job.Attempts);
+                Assert.Equal((1, 1, 1L), (job.Attempt, attempt.Attempt, attempt.LeaseGeneration));
+                Assert.Contains(attempt.Replica, _replicas.Select(r => r.Id));
+                Assert.Equal(1, job.Result.Verify.BlobsChecked);
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Predictions_through_one_client_given_all_three_addresses_survive_a_replica_killed_under_them()
+    {
+        await StartReplicasAsync();
+        await WithOutputAsync(async () =>
+        {
+            Model model = await _clients[0].ImportModelAsync(Packages.Write(_files, "lw.discomodel", seed: 5));
+            var grid = new Grid { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36, LonOriginDegrees = 0 };
+            await TinyTraining.IngestAsync(_clients[0], TinyTraining.WriteInputGeoTiff(Path.Combine(_files, "in.tif")), "field", grid, withLabels: false);
+            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions
+            {
+                Address = string.Join(",", _replicas.Select(r => r.Process.Address)),
+                MaxAttempts = 5,
+                InitialBackoff = TimeSpan.FromMilliseconds(50),
+                MaxBackoff = TimeSpan.FromMilliseconds(500),
+            });
+            const int Loops = 3;
+            const int CallsPerLoop = 30;
+            (string victim, _, ServerProcess victimProcess) = _replicas[1];
+            var servedByVictim = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var succeeded = new System.Collections.Concurrent.ConcurrentBag<string>();
+            var failed = new System.Collections.Concurrent.ConcurrentBag<(string RequestId, StatusCode Code)>();
+
+            // Three callers predict back to back; the victim is killed once it has served one (so the balancer uses
+            // it) and each caller has gone on calling past that point.
+            Task[] loops = [.. Enumerable.Range(0, Loops).Select(loop => Task.Run(async () =>
+            {
+                for (int i = 0; i < CallsPerLoop; i++)
+                {
+                    string requestId = $"p{loop}-{i}";
+                    try
+                    {
+                        string? jobId = null;
+                        bool summary = false;
+                        await foreach (PredictResponse message in client.PredictAsync(new PredictRequest { Model = model.Id, Dataset = "field", StreamTiles = true, RequestId = requestId }))
+                        {
+                            jobId ??= message.Prediction?.JobId;
+                            summary |= message.MessageCase == PredictResponse.MessageOneofCase.Summary;
+                        }
+
+                        Assert.True(summary, $"{requestId} ended without a summary");
+                        succeeded.Add(requestId);
+                        if (!killed.Task.IsCompleted && jobId is not null && (await client.GetJobAsync(jobId)).PinnedReplica == victim)
+                        {
+                            servedByVictim.TrySetResult();
+                        }
+                    }
+                    catch (DiscoException e)
+                    {
+                        failed.Add((requestId, e.StatusCode));
+                    }
+                    catch (RpcException e)
+                    {
+                        failed.Add((requestId, e.StatusCode));
+                    }
+                }
+            }))];
+            await servedByVictim.Task.WaitAsync(Eventually.Guard);
+            victimProcess.KillHard();
+            killed.SetResult();
+            await Task.WhenAll(loops).WaitAsync(TrainingGuard);
+
+            // Retried: request ids the victim had taken (a prediction record pinned to it that did not finish) that
+            // then succeeded on another replica under the same id.
+            int retried = 0;
+            DiscoClient survivor = _clients[0];
+            foreach (string requestId in succeeded)
+            {
+                List<Prediction> records = await survivor.ListPredictionsAsync(requestId: requestId).ToListAsync();
+                Prediction done = Assert.Single(records, p => p.State == PredictionState.Succeeded);
+                retried += records.Count > 1 ? 1 : 0;
+                foreach (Prediction other in records.Where(p => p != done))
+                {
+                    Assert.Equal(victim, (await survivor.GetJobAsync(other.JobId)).PinnedReplica);
+                }
+            }
+
+            output.WriteLine($"{Loops * CallsPerLoop} predictions: {succeeded.Count} succeeded ({retried} of them after a retry from the killed replica), {failed.Count} failed: {string.Join(", ", failed)}");
+            // Only a stream the victim had begun answering may fail (UNAVAILABLE, not retried): at most one per caller.
+            Assert.All(failed, f => Assert.Equal(StatusCode.Unavailable, f.Code));
+            Assert.InRange(failed.Count, 0, Loops);
+            Assert.Equal(Loops * CallsPerLoop, succeeded.Count + failed.Count);
+        });
+    }
+
+    private static DiscoClient Connect(string address) => DiscoClient.Connect(new DiscoClientOptions
+    {
+        Address = address,
+        MaxAttempts = 5,
+        InitialBackoff = TimeSpan.FromMilliseconds(100),
+        MaxBackoff = TimeSpan.FromSeconds(1),
+    });
+
+    private static string Provenance(Model model, string key)
+    {
+        using JsonDocument card = JsonDocument.Parse(model.CardJson);
+        return card.RootElement.GetProperty("provenance").GetProperty(key).GetString()!;
+    }
+
+    /// <summary>Runs the test body and, when it throws, adds every replica's output to the failure.</summary>
+    private async Task WithOutputAsync(Func<Task> body)
+    {
+        try
+        {
+            await body();
+        }
+        catch (Exception e)
+        {
+            string outputs = string.Join("\n", _replicas.Select(r => $"--- {r.Id} ---\n{r.Process.Output}"));
+            throw new Xunit.Sdk.XunitException(e.Message + "\n" + outputs + "\n" + e);
+        }
+    }
+}
