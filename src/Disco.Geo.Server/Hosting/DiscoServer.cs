@@ -226,6 +226,7 @@ internal static class DiscoServer
         services.AddTileCors(serverOptions.CorsOrigins);
 
         WebApplication app = builder.Build();
+        app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.Validate();
         BoundAddressGuard guard = app.Services.GetRequiredService<BoundAddressGuard>();
         app.Use(guard.GateAsync);
         if (serverOptions.PathBase.Length > 0)

@@ -657,6 +657,9 @@ internal sealed class JobRunner : BackgroundService
 
             try
             {
+                // Heartbeats start from the claim, not once the job is set up: the start-up writes and reads below take
+                // a while on a loaded store, and a lease left unrenewed through them expires under a live replica.
+                heartbeat = HeartbeatAsync(running, background.Token);
                 if (await WriteAsync(running, snapshot))
                 {
                     _hub.Publish(snapshot);
@@ -664,7 +667,6 @@ internal sealed class JobRunner : BackgroundService
                         this, running, await _store.GetSpecAsync(running.Id, CancellationToken.None), await _store.GetCheckpointAsync(running.Id, CancellationToken.None),
                         _directory.JobDirectory(running.Id));
                     flusher = FlushProgressAsync(running, background.Token);
-                    heartbeat = HeartbeatAsync(running, background.Token);
                     _logger.LogInformation("Job {JobId} ({Kind}) started, attempt {Attempt}", running.Id, running.Job.Kind, running.Attempt);
                     JobResultRecord result = await handler.RunAsync(context, running.Cancellation.Token);
                     Finish(running, JobRecordState.Succeeded, null, result);

@@ -26,4 +26,23 @@ public sealed class ClusterOptions
 
     /// <summary>The replica id in effect: <see cref="ReplicaId"/>, or the host name when it is empty.</summary>
     public string EffectiveReplicaId => string.IsNullOrWhiteSpace(ReplicaId) ? Environment.MachineName : ReplicaId.Trim();
+
+    /// <summary>
+    /// Refuses timings under which a live replica would lose its jobs: a lease must survive one missed heartbeat, so
+    /// the heartbeat interval is at most half the lease duration.
+    /// </summary>
+    internal void Validate()
+    {
+        if (LeaseDuration <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero)
+        {
+            throw new ServerConfigurationException(
+                $"Cluster:LeaseDuration ({LeaseDuration}), Cluster:HeartbeatInterval ({HeartbeatInterval}) and Cluster:PollInterval ({PollInterval}) must be positive.");
+        }
+
+        if (HeartbeatInterval * 2 > LeaseDuration)
+        {
+            throw new ServerConfigurationException(
+                $"Cluster:HeartbeatInterval ({HeartbeatInterval}) must be at most half of Cluster:LeaseDuration ({LeaseDuration}), so a lease survives one missed heartbeat; e.g. a 30 s lease with a 10 s heartbeat.");
+        }
+    }
 }

@@ -79,6 +79,35 @@ public sealed class ClusterJobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claimed_job_is_heartbeated_while_the_store_is_slow_to_take_its_start_write()
+    {
+        // Regression: heartbeats began only after the start-up writes, so a slow store let a live replica's lease expire
+        // (seen with three real replicas under load: a job ran twice, the second run fenced).
+        var store = new SlowStartJobStore(_store);
+        var runs = new ConcurrentBag<(string JobId, int Attempt, string Replica)>();
+        var a = new Replica("a", new Dictionary<string, int> { ["cpu"] = 1 }, [new RecordingHandler("a", runs)], store, _directory);
+        _replicas.Add(a);
+        await a.Runner.RecoverAsync(CancellationToken.None);
+        await a.Runner.StartAsync(CancellationToken.None);
+
+        string id = (await a.Runner.SubmitAsync(Submission(JobKind.Verify), CancellationToken.None)).Id;
+        try
+        {
+            await PollUntilAsync(() => Task.FromResult(store.StartWriteArrived.Task.IsCompleted), "the runner began the job's start write", a);
+            await PollUntilAsync(() => Task.FromResult(store.RenewedDuringStart.Task.IsCompleted), "the lease was renewed while the start write waited", a);
+        }
+        finally
+        {
+            // Also on failure: a start write held forever would hold the runner's shutdown too.
+            store.LetStartWriteLand();
+        }
+
+        JobRecord job = await WaitFinalAsync(id, a);
+        Assert.Equal(JobRecordState.Succeeded, job.State);
+        Assert.Equal((1, 1L), (Assert.Single(job.Attempts).Attempt, job.Attempts[0].LeaseGeneration));
+    }
+
+    [Fact]
     public async Task A_replica_claims_only_jobs_for_the_devices_it_has()
     {
         var gateA = new GateHandler(JobKind.Verify, exclusive: false);

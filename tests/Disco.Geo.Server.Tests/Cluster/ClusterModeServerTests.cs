@@ -126,6 +126,8 @@ public sealed class ClusterModeServerTests(PostgresFixture postgres)
     [InlineData("--postgres", "needs Storage:BlobRoot (--blob-root)")]
     [InlineData("--postgres-bad", "is not an Npgsql connection string")]
     [InlineData("--blob-root-missing", "does not exist")]
+    [InlineData("--heartbeat-too-slow", "must be at most half of Cluster:LeaseDuration")]
+    [InlineData("--lease-zero", "must be positive")]
     public async Task Incomplete_or_bad_cluster_settings_are_refused_at_start_with_a_clear_message(string setting, string message)
     {
         string data = Temp.Directory("cluster-refused");
@@ -135,6 +137,8 @@ public sealed class ClusterModeServerTests(PostgresFixture postgres)
             "--blob-root" => ["--blob-root", data],
             "--postgres" => ["--postgres", "Host=/nowhere;Database=disco"],
             "--postgres-bad" => ["--postgres", "Host=db;Frobnicate=1", "--blob-root", data],
+            "--heartbeat-too-slow" => ["--Cluster:LeaseDuration=00:00:10", "--Cluster:HeartbeatInterval=00:00:06"],
+            "--lease-zero" => ["--Cluster:LeaseDuration=00:00:00"],
             _ => ["--postgres", "Host=/nowhere;Database=disco", "--blob-root", missing],
         };
         try
