@@ -18,13 +18,13 @@ public sealed class CliJsonShapeTests() : ServerTests("cli-json-shape")
     private static readonly string[] JobKeys =
     [
         "id", "kind", "state", "priority", "device", "description", "progress", "error", "result", "createTime", "startTime", "endTime", "attempt",
-        "resumable", "revision", "requestId", "inputs",
+        "resumable", "revision", "requestId", "inputs", "pinnedReplica", "attempts",
     ];
 
     private static readonly string[] PredictionKeys =
         ["id", "name", "modelId", "inputDescription", "state", "jobId", "grid", "bands", "blob", "summary", "requestId", "createTime"];
 
-    private static readonly string[] FileKeys = ["fileName", "contentType", "sizeBytes", "sha256", "auxXml"];
+    private static readonly string[] FileKeys = ["fileName", "contentType", "sizeBytes", "sha256", "auxXml", "stacItemJson"];
 
     [Fact]
     public async Task Each_command_prints_only_documented_keys_and_the_ones_scripts_need()
