@@ -224,30 +224,10 @@ internal static class DatasetsCommands
         return command;
     }
 
-    private static Command Remove(CommandFactory factory)
-    {
-        var datasets = new Argument<string[]>("datasets") { Description = "Dataset ids or names", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("rm", "Remove datasets (and their stored files when nothing else uses them).") { datasets };
-        factory.SetAction(command, async (context, cancellationToken) =>
-        {
-            using DiscoClient client = context.Connect();
-            var removed = new List<DeleteDatasetResponse>();
-            foreach (string dataset in context.Parse.GetValue(datasets)!)
-            {
-                DeleteDatasetResponse response = await client.Datasets.DeleteAsync(dataset, cancellationToken);
-                removed.Add(response);
-                context.Say($"Removed {response.DatasetId}; freed {Display.Bytes(response.FreedBytes)}");
-            }
-
-            if (context.JsonOutput)
-            {
-                context.WriteJson(removed);
-            }
-
-            return ExitCodes.Success;
-        });
-        return command;
-    }
+    private static Command Remove(CommandFactory factory) => RemoveCommand.Create(
+        factory, ("datasets", "Dataset ids or names"), "Remove datasets (and their stored files when nothing else uses them).",
+        (client, dataset, cancellationToken) => client.Datasets.DeleteAsync(dataset, cancellationToken),
+        response => (response.DatasetId, response.FreedBytes));
 
     private static Command Verify(CommandFactory factory)
     {

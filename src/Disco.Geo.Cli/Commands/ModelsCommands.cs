@@ -118,27 +118,10 @@ internal static class ModelsCommands
         });
         command.Subcommands.Add(import);
 
-        var removeModels = new Argument<string[]>("models") { Description = "Model ids or names", Arity = ArgumentArity.OneOrMore };
-        var remove = new Command("rm", "Remove models.") { removeModels };
-        factory.SetAction(remove, async (context, cancellationToken) =>
-        {
-            using DiscoClient client = context.Connect();
-            var removed = new List<DeleteModelResponse>();
-            foreach (string model in context.Parse.GetValue(removeModels)!)
-            {
-                DeleteModelResponse response = await client.Models.DeleteAsync(model, cancellationToken);
-                removed.Add(response);
-                context.Say($"Removed {response.ModelId}; freed {Display.Bytes(response.FreedBytes)}");
-            }
-
-            if (context.JsonOutput)
-            {
-                context.WriteJson(removed);
-            }
-
-            return ExitCodes.Success;
-        });
-        command.Subcommands.Add(remove);
+        command.Subcommands.Add(RemoveCommand.Create(
+            factory, ("models", "Model ids or names"), "Remove models.",
+            (client, model, cancellationToken) => client.Models.DeleteAsync(model, cancellationToken),
+            response => (response.ModelId, response.FreedBytes)));
 
         // Server errors about a damaged package point here: the VerifyModel call re-reads the stored package.
         var verifyModel = new Argument<string>("model") { Description = "Model id or name" };

@@ -149,30 +149,10 @@ internal static class PredictionsCommands
         return command;
     }
 
-    private static Command Remove(CommandFactory factory)
-    {
-        var predictions = new Argument<string[]>("predictions") { Description = "Prediction ids or names", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("rm", "Remove predictions (and their stored maps when nothing else uses them).") { predictions };
-        factory.SetAction(command, async (context, cancellationToken) =>
-        {
-            using DiscoClient client = context.Connect();
-            var removed = new List<DeletePredictionResponse>();
-            foreach (string prediction in context.Parse.GetValue(predictions)!)
-            {
-                DeletePredictionResponse response = await client.Predictions.DeleteAsync(prediction, cancellationToken);
-                removed.Add(response);
-                context.Say($"Removed {response.PredictionId}; freed {Display.Bytes(response.FreedBytes)}");
-            }
-
-            if (context.JsonOutput)
-            {
-                context.WriteJson(removed);
-            }
-
-            return ExitCodes.Success;
-        });
-        return command;
-    }
+    private static Command Remove(CommandFactory factory) => RemoveCommand.Create(
+        factory, ("predictions", "Prediction ids or names"), "Remove predictions (and their stored maps when nothing else uses them).",
+        (client, prediction, cancellationToken) => client.Predictions.DeleteAsync(prediction, cancellationToken),
+        response => (response.PredictionId, response.FreedBytes));
 
     private static Command Tiles(CommandFactory factory)
     {
