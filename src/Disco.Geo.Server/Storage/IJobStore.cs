@@ -140,9 +140,6 @@ internal interface IJobStore
     /// <summary>Counts of jobs by kind and state, for /metrics.</summary>
     Task<IReadOnlyList<(JobRecordKind Kind, JobRecordState State, long Count)>> CountByKindAndStateAsync(CancellationToken cancellationToken);
 
-    /// <summary>Queued jobs per device, for /metrics.</summary>
-    Task<IReadOnlyDictionary<string, int>> CountQueuedByDeviceAsync(CancellationToken cancellationToken);
-
     /// <summary>
     /// Claims the next job for one of the claimant's lanes, or returns null when none may start now.
     /// <para>
@@ -187,4 +184,20 @@ internal interface IJobStore
     /// at start can only belong to a process that died. Never called in cluster mode.
     /// </summary>
     Task ReleaseAllAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What every job store answers the same way from its other queries.</summary>
+internal static class JobStoreCounts
+{
+    /// <summary>Queued jobs per device, for the lanes in /metrics; derived from the queued records, so each store need not count.</summary>
+    public static async Task<IReadOnlyDictionary<string, int>> CountQueuedByDeviceAsync(this IJobStore store, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (JobRecord job in await store.ListInStatesAsync([JobRecordState.Queued], cancellationToken))
+        {
+            counts[job.Device] = counts.GetValueOrDefault(job.Device) + 1;
+        }
+
+        return counts;
+    }
 }

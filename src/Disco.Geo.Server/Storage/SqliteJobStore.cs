@@ -155,17 +155,6 @@ internal sealed class SqliteJobStore : IJobStore
         return counts;
     }
 
-    public async Task<IReadOnlyDictionary<string, int>> CountQueuedByDeviceAsync(CancellationToken cancellationToken)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (JobRecord job in await ListInStatesAsync([JobRecordState.Queued], cancellationToken))
-        {
-            counts[job.Device] = counts.GetValueOrDefault(job.Device) + 1;
-        }
-
-        return counts;
-    }
-
     public async Task<ClaimedJob?> ClaimNextAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();

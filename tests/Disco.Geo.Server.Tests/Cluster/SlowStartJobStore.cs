@@ -63,8 +63,6 @@ internal sealed class SlowStartJobStore(IJobStore inner) : IJobStore
     public Task<IReadOnlyList<(JobRecordKind Kind, JobRecordState State, long Count)>> CountByKindAndStateAsync(CancellationToken cancellationToken) =>
         inner.CountByKindAndStateAsync(cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, int>> CountQueuedByDeviceAsync(CancellationToken cancellationToken) => inner.CountQueuedByDeviceAsync(cancellationToken);
-
     public Task<ClaimedJob?> ClaimNextAsync(JobClaimRequest request, CancellationToken cancellationToken) => inner.ClaimNextAsync(request, cancellationToken);
 
     public Task ReleaseAsync(string id, JobLease lease, CancellationToken cancellationToken) => inner.ReleaseAsync(id, lease, cancellationToken);

@@ -183,17 +183,6 @@ internal sealed class PostgresJobStore : IJobStore
         return counts;
     }
 
-    public async Task<IReadOnlyDictionary<string, int>> CountQueuedByDeviceAsync(CancellationToken cancellationToken)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (JobRecord job in await ListInStatesAsync([JobRecordState.Queued], cancellationToken))
-        {
-            counts[job.Device] = counts.GetValueOrDefault(job.Device) + 1;
-        }
-
-        return counts;
-    }
-
     /// <remarks>
     /// One transaction: the claimable rows are locked with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimants (on
     /// any replica) never wait for each other and never get the same job; the choice is <see cref="JobClaims"/>' rule,
