@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system packages Disco.Geo needs are installed (Debian/Ubuntu):
 #   libgdal32 (or a later soname) + gdal-bin   the GDAL C library we bind, and its command-line tools
+#   libjs-leaflet                              Leaflet, which the server's map viewer page (/tiles/ID/viewer.html)
+#                                              loads from /usr/share/javascript/leaflet (also the browser test's map)
 #   postgresql                                 only for the cluster-mode tests (--with-postgres): the server binaries
 #                                              (/usr/lib/postgresql/<major>/bin) they start a throw-away PostgreSQL with
 #   python3-grpcio python3-grpc-tools          the Python client (clients/python) and its tests (--with-python):
@@ -13,6 +15,8 @@ need=()
 # Checked one by one: a machine may have the library (pulled in by another package) without the tools.
 ldconfig -p 2>/dev/null | grep -Eq 'libgdal\.so(\.[0-9]+)?\b' || need+=(libgdal32)
 command -v gdal_translate >/dev/null 2>&1 || need+=(gdal-bin)
+leaflet_missing() { [[ ! -f /usr/share/javascript/leaflet/leaflet.js ]]; }
+leaflet_missing && need+=(libjs-leaflet)
 for option in "$@"; do
   case "$option" in
     --with-postgres)
@@ -24,7 +28,9 @@ for option in "$@"; do
       /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
       /usr/bin/python3 -c 'import xarray' 2>/dev/null || need+=(python3-xarray) ;;
     --with-browser)
-      command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
+      command -v chromium >/dev/null 2>&1 || need+=(chromium)
+      # Already in the base set (the server serves the viewer by default); listed here so the group is complete alone.
+      leaflet_missing && [[ " ${need[*]} " != *" libjs-leaflet "* ]] && need+=(libjs-leaflet) ;;
     *)
       echo "Unknown option '$option'; use --with-python, --with-browser and/or --with-postgres." >&2
       exit 2 ;;

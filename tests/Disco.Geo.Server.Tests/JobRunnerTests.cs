@@ -48,6 +48,8 @@ public sealed class JobRunnerTests : IAsyncLifetime
         string metrics = await (await _server.HttpGetAsync("/metrics")).Content.ReadAsStringAsync();
         Assert.Equal(2, Metrics.Value(metrics, "disco_job_queue_depth{device=\"cpu\"}"));
         Assert.Equal(2, Metrics.Value(metrics, "disco_jobs_running{device=\"cpu\"}"));
+        Assert.Equal(1, Metrics.Value(metrics, "disco_jobs{kind=\"prediction\",state=\"queued\"}"));
+        Assert.Equal(2, Metrics.Value(metrics, "disco_jobs{kind=\"prediction\",state=\"running\"}"));
 
         _prediction.Finish(p1.Id);
         _prediction.Finish(p3.Id);
@@ -65,6 +67,14 @@ public sealed class JobRunnerTests : IAsyncLifetime
         Assert.Equal("done-" + p2.Id, final.Result.DatasetId);
         Assert.Equal([p1.Id, p3.Id, p2.Id], _prediction.StartOrder);
         Assert.Empty(_prediction.Overlaps);
+
+        // Job counts are read at each scrape: a state no job is in any more is gone, not stuck at its last count.
+        metrics = await (await _server.HttpGetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Equal(3, Metrics.Value(metrics, "disco_jobs{kind=\"prediction\",state=\"succeeded\"}"));
+        Assert.Equal(1, Metrics.Value(metrics, "disco_jobs{kind=\"training\",state=\"succeeded\"}"));
+        Assert.True(double.IsNaN(Metrics.Value(metrics, "disco_jobs{kind=\"prediction\",state=\"queued\"}")), metrics);
+        Assert.True(double.IsNaN(Metrics.Value(metrics, "disco_jobs{kind=\"prediction\",state=\"running\"}")), metrics);
+        Assert.Equal(0, Metrics.Value(metrics, "disco_job_queue_depth{device=\"cpu\"}"));
     }
 
     [Fact]

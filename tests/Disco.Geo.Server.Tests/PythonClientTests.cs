@@ -29,6 +29,8 @@ public sealed partial class PythonClientTests
         {
             // Band 1 an analytic field, band 2 a 0/1 label of it: what the suite ingests and trains a tiny model on.
             string raster = TinyTraining.WriteLabelledGeoTiff(Path.Combine(work, "world.tif"));
+            // Two variables on a 2:1 grid, for ingest's variable option (test_sources.py).
+            string netcdf = NetCdfFiles.WriteVariables(Path.Combine(work, "cube.nc"), 9, 18, "salinity", "temperature");
             await using TestServer server = await TestServer.StartAsync(["--api-key", ApiKey]);
 
             // A second server speaking TLS with a certificate from a throw-away CA, for the client's TLS options.
@@ -42,6 +44,7 @@ public sealed partial class PythonClientTests
                 ["DISCO_TEST_ADDRESS"] = Address(server),
                 ["DISCO_TEST_API_KEY"] = ApiKey,
                 ["DISCO_TEST_RASTER"] = raster,
+                ["DISCO_TEST_NETCDF"] = netcdf,
                 ["DISCO_TEST_WORK"] = work,
                 ["DISCO_TEST_TLS_ADDRESS"] = tls.GrpcAddress,
                 ["DISCO_TEST_TLS_CA"] = ca,
@@ -52,7 +55,7 @@ public sealed partial class PythonClientTests
             // Every test ran: none skipped for a missing server, file or xarray, and discovery found the suite.
             Assert.DoesNotMatch(SkippedPattern(), output);
             Match ran = RanPattern().Match(output);
-            Assert.True(ran.Success && int.Parse(ran.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 14, "expected at least 14 Python tests:\n" + output);
+            Assert.True(ran.Success && int.Parse(ran.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 24, "expected at least 24 Python tests:\n" + output);
         }
         finally
         {

@@ -9,10 +9,10 @@ except ImportError as _error:  # pragma: no cover - a clear message instead of a
 
 from ._stubs.disco.geo.v1 import common_pb2, datasets_pb2, jobs_pb2, models_pb2, predictions_pb2, training_pb2
 from .arrays import PredictionResult
-from .client import Client, UploadResult, band, connect, grid, is_final, suggest_name
+from .client import Client, UploadResult, band, bounds, connect, grid, is_final, raster, suggest_name
 from .errors import DiscoError, FieldViolation, JobFailed
 
 __all__ = [
-    "Client", "DiscoError", "FieldViolation", "JobFailed", "PredictionResult", "UploadResult", "band", "connect", "grid",
+    "Client", "DiscoError", "FieldViolation", "JobFailed", "PredictionResult", "UploadResult", "band", "bounds", "connect", "grid", "raster",
     "is_final", "suggest_name", "common_pb2", "datasets_pb2", "jobs_pb2", "models_pb2", "predictions_pb2", "training_pb2",
 ]

@@ -47,6 +47,27 @@ def band(source_band: int, role: str = "input", name: str = "", resampling: str 
                                  source_index=source_index, label_map=dict(label_map or {}))
 
 
+def bounds(west: float, south: float, east: float, north: float) -> common_pb2.GeographicBounds:
+    """Where an image without georeferencing lies: its pixels' outer edges in degrees (EPSG:4326). An image across the
+    antimeridian has ``east`` beyond 180 (e.g. west 170, east 190)."""
+    return common_pb2.GeographicBounds(west=west, south=south, east=east, north=north)
+
+
+def raster(source: str | datasets_pb2.Dataset, *, variable: str = "",
+           bounds: common_pb2.GeographicBounds | tuple[float, float, float, float] | None = None) -> common_pb2.RasterSource:
+    """A raster for :meth:`Client.predict` (or an ingest's additional source): an uploaded raw dataset (its id, or the
+    Dataset) or an absolute server-side path under one of the server's import roots, with the ``variable`` of a
+    NetCDF/HDF5 file and the ``bounds`` (west, south, east, north) of an image without georeferencing."""
+    message = common_pb2.RasterSource(variable=variable, bounds=_bounds(bounds))
+    if isinstance(source, datasets_pb2.Dataset):
+        message.dataset_id = source.id
+    elif source.startswith("/"):
+        message.server_path = source
+    else:
+        message.dataset_id = source
+    return message
+
+
 def suggest_name(file_name: str) -> str:
     """A dataset name from a file name, as the C# client and the CLI make it: the stem with characters outside
     [A-Za-z0-9._-] replaced by '-', without leading '.', '_' or '-', at most 128 characters."""
@@ -222,12 +243,21 @@ class Client:
                            datasets_pb2.GetUploadStatusRequest(name=name, size_bytes=file.stat().st_size, sha256=_sha256(file)))
 
     def ingest(self, name: str, source: str | datasets_pb2.Dataset, grid: common_pb2.Grid,
-               bands: Sequence[datasets_pb2.BandSpec] = (), *, description: str = "", request_id: str | None = None,
-               wait: bool = True, on_progress: Callable[[jobs_pb2.Job], None] | None = None) -> datasets_pb2.Dataset | jobs_pb2.Job:
+               bands: Sequence[datasets_pb2.BandSpec] = (), *, variable: str = "",
+               bounds: common_pb2.GeographicBounds | tuple[float, float, float, float] | None = None,
+               additional_sources: Sequence[common_pb2.RasterSource] = (), description: str = "",
+               request_id: str | None = None, wait: bool = True,
+               on_progress: Callable[[jobs_pb2.Job], None] | None = None) -> datasets_pb2.Dataset | jobs_pb2.Job:
         """Resamples an uploaded raw dataset (its id, or the Dataset) onto ``grid`` as the gridded dataset ``name``.
-        With ``wait`` (the default) watches the job and returns the new dataset; otherwise returns the queued job."""
+        ``variable`` picks one variable of a NetCDF/HDF5 file with several; ``bounds`` (west, south, east, north in
+        degrees, or a GeographicBounds) places an image without georeferencing that is not a 2:1 whole-Earth map;
+        ``additional_sources`` are further rasters or vector layers (see :func:`raster`). With ``wait`` (the
+        default) watches the job and returns the new dataset; otherwise returns the queued job. A bad request raises
+        :class:`DiscoError` with the field violations (e.g. ``bounds``), and no job is queued."""
         dataset_id = source.id if isinstance(source, datasets_pb2.Dataset) else source
         request = datasets_pb2.IngestDatasetRequest(name=name, dataset_id=dataset_id, grid=grid, bands=list(bands),
+                                                    variable=variable, bounds=_bounds(bounds),
+                                                    additional_sources=list(additional_sources),
                                                     description=description, request_id=request_id or uuid.uuid4().hex)
         job = self._unary(self.datasets.IngestDataset, request)
         if not wait:
@@ -314,14 +344,17 @@ class Client:
 
     # Predictions ----------------------------------------------------------------------------------------------------
 
-    def predict(self, model: str, dataset: str, *, probabilities: bool = False, rows_per_tile: int = 0,
-                rotation_averaging: int = 0, name: str = "", request_id: str | None = None,
+    def predict(self, model: str, dataset: str | common_pb2.RasterSource, *, probabilities: bool = False,
+                rows_per_tile: int = 0, rotation_averaging: int = 0, name: str = "", request_id: str | None = None,
                 on_progress: Callable[[jobs_pb2.JobProgress], None] | None = None) -> PredictionResult:
-        """Runs ``model`` (id or name) on a gridded dataset on its grid and returns the map as numpy arrays with
-        latitude/longitude coordinates (:class:`PredictionResult`; ``.to_xarray()`` for a DataArray). The
-        prediction is kept on the server: export it with :meth:`export` and its ``id``."""
+        """Runs ``model`` (id or name) on a gridded dataset on its grid (its id or name), or on a raster resampled onto
+        the model's grid (a RasterSource from :func:`raster`, with ``bounds`` for an image without georeferencing),
+        and returns the map as numpy arrays with latitude/longitude coordinates (:class:`PredictionResult`;
+        ``.to_xarray()`` for a DataArray). The prediction is kept on the server: export it with :meth:`export` and
+        its ``id``."""
+        source = {"raster": dataset} if isinstance(dataset, common_pb2.RasterSource) else {"dataset": dataset}
         request = predictions_pb2.PredictRequest(
-            model=model, dataset=dataset, rows_per_tile=rows_per_tile, rotation_averaging=rotation_averaging, name=name,
+            model=model, **source, rows_per_tile=rows_per_tile, rotation_averaging=rotation_averaging, name=name,
             request_id=request_id or "", stream_tiles=True,
             output=predictions_pb2.PREDICTION_OUTPUT_PROBABILITIES if probabilities else predictions_pb2.PREDICTION_OUTPUT_VALUES)
         record, summary, tiles = None, None, []
@@ -427,6 +460,13 @@ def _sha256(file: Path) -> str:
         for block in iter(lambda: stream.read(MAX_CHUNK_BYTES), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _bounds(value: common_pb2.GeographicBounds | tuple[float, float, float, float] | None) -> common_pb2.GeographicBounds | None:
+    if value is None or isinstance(value, common_pb2.GeographicBounds):
+        return value
+    west, south, east, north = value
+    return bounds(west, south, east, north)
 
 
 def _enum(enum: Any, prefix: str, value: str | int) -> int:

@@ -5,6 +5,7 @@ disco-server (tests/Disco.Geo.Server.Tests/PythonClientTests.cs), or by hand:
   DISCO_TEST_API_KEY   its API key, if it has one
   DISCO_TEST_RASTER    a global GeoTIFF: band 1 an input field, band 2 a 0/1 label (required by the workflow tests)
   DISCO_TEST_WORK      a writable directory for files the tests create (default: a temporary directory)
+  DISCO_TEST_NETCDF    a NetCDF file with the variables "salinity" and "temperature" (test_sources.py)
   DISCO_TEST_TLS_ADDRESS, DISCO_TEST_TLS_CA
                        an https:// address of a TLS server without an API key, and its CA's PEM (test_tls.py)
 """
@@ -42,3 +43,11 @@ def raster() -> str:
 def work_directory() -> str:
     value = os.environ.get("DISCO_TEST_WORK")
     return value if value else tempfile.mkdtemp(prefix="disco-python-tests-")
+
+
+def netcdf() -> str:
+    """DISCO_TEST_NETCDF: a NetCDF file with the float variables "salinity" and "temperature" on a 2:1 grid."""
+    value = os.environ.get("DISCO_TEST_NETCDF")
+    if not value:
+        raise unittest.SkipTest("DISCO_TEST_NETCDF is not set")
+    return value

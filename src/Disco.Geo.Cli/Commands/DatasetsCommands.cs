@@ -157,31 +157,15 @@ internal static class DatasetsCommands
     {
         var kind = new Option<string?>("--kind") { Description = "raw-file or gridded" };
         var prefix = new Option<string?>("--prefix") { Description = "Only names starting with this" };
-        var command = new Command("list", "List datasets.") { kind, prefix };
-        factory.SetAction(command, async (context, cancellationToken) =>
-        {
-            string? kindText = context.Parse.GetValue(kind);
-            DatasetKind filter = kindText is null ? DatasetKind.Unspecified : Parsing.Enum<DatasetKind>("kind", kindText);
-            using DiscoClient client = context.Connect();
-            var datasets = new List<Dataset>();
-            await foreach (Dataset dataset in client.Datasets.ListAsync(filter, context.Parse.GetValue(prefix), cancellationToken))
+        return ListCommand.Create(factory, "datasets", "List datasets.", [kind, prefix],
+            (context, client, cancellationToken) =>
             {
-                datasets.Add(dataset);
-            }
-
-            if (context.JsonOutput)
-            {
-                context.WriteJson(datasets);
-            }
-            else
-            {
-                Display.Table(context, ["ID", "NAME", "KIND", "SIZE", "GRID", "CREATED"],
-                    datasets.Select(d => new[] { d.Id, d.Name, Display.Lower(d.Kind), Display.Bytes(d.Blob?.SizeBytes ?? 0), Display.Grid(d.Grid), Display.Time(d.CreateTime) }));
-            }
-
-            return ExitCodes.Success;
-        });
-        return command;
+                DatasetKind filter = context.Parse.GetValue(kind) is { } k ? Parsing.Enum<DatasetKind>("kind", k) : DatasetKind.Unspecified;
+                return client.Datasets.ListAsync(filter, context.Parse.GetValue(prefix), cancellationToken);
+            },
+            (["ID", "NAME", "KIND", "SIZE", "GRID", "CREATED"],
+                d => [d.Id, d.Name, Display.Lower(d.Kind), Display.Bytes(d.Blob?.SizeBytes ?? 0), Display.Grid(d.Grid), Display.Time(d.CreateTime)]),
+            d => d.Id);
     }
 
     private static Command Show(CommandFactory factory)

@@ -11,31 +11,16 @@ internal static class JobsCommands
         var command = new Command("jobs", "List, show, watch, cancel and resume jobs (ingest, training, prediction, verify).");
         var kind = new Option<string?>("--kind") { Description = "ingest, training, prediction or verify" };
         var state = new Option<string?>("--state") { Description = "queued, running, succeeded, failed, cancelled, interrupted" };
-        var list = new Command("list", "List jobs, oldest first.") { kind, state };
-        factory.SetAction(list, async (context, cancellationToken) =>
-        {
-            JobKind kindFilter = context.Parse.GetValue(kind) is { } k ? Parsing.Enum<JobKind>("kind", k) : JobKind.Unspecified;
-            JobState stateFilter = context.Parse.GetValue(state) is { } s ? Parsing.Enum<JobState>("state", s) : JobState.Unspecified;
-            using DiscoClient client = context.Connect();
-            var jobs = new List<Job>();
-            await foreach (Job job in client.Jobs.ListAsync(kindFilter, stateFilter, cancellationToken))
+        command.Subcommands.Add(ListCommand.Create(factory, "jobs", "List jobs, oldest first.", [kind, state],
+            (context, client, cancellationToken) =>
             {
-                jobs.Add(job);
-            }
-
-            if (context.JsonOutput)
-            {
-                context.WriteJson(jobs);
-            }
-            else
-            {
-                Display.Table(context, ["ID", "KIND", "STATE", "PROGRESS", "DEVICE", "CREATED", "DESCRIPTION"],
-                    jobs.Select(j => new[] { j.Id, Display.Lower(j.Kind), Display.Lower(j.State), Display.Percent(j.Progress?.Fraction ?? 0), j.Device, Display.Time(j.CreateTime), j.Description }));
-            }
-
-            return ExitCodes.Success;
-        });
-        command.Subcommands.Add(list);
+                JobKind kindFilter = context.Parse.GetValue(kind) is { } k ? Parsing.Enum<JobKind>("kind", k) : JobKind.Unspecified;
+                JobState stateFilter = context.Parse.GetValue(state) is { } s ? Parsing.Enum<JobState>("state", s) : JobState.Unspecified;
+                return client.Jobs.ListAsync(kindFilter, stateFilter, cancellationToken);
+            },
+            (["ID", "KIND", "STATE", "PROGRESS", "DEVICE", "CREATED", "DESCRIPTION"],
+                j => [j.Id, Display.Lower(j.Kind), Display.Lower(j.State), Display.Percent(j.Progress?.Fraction ?? 0), j.Device, Display.Time(j.CreateTime), j.Description]),
+            j => j.Id));
         command.Subcommands.Add(JobCommand(factory, "show", "Show a job's current state.", async (context, client, id, cancellationToken) =>
         {
             Job job = await client.Jobs.GetAsync(id, cancellationToken);

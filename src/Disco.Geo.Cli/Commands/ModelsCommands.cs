@@ -10,29 +10,11 @@ internal static class ModelsCommands
     {
         var command = new Command("models", "List, show, export, import, verify and remove model packages.");
         var prefix = new Option<string?>("--prefix") { Description = "Only names starting with this" };
-        var list = new Command("list", "List models.") { prefix };
-        factory.SetAction(list, async (context, cancellationToken) =>
-        {
-            using DiscoClient client = context.Connect();
-            var models = new List<Model>();
-            await foreach (Model model in client.Models.ListAsync(context.Parse.GetValue(prefix), cancellationToken))
-            {
-                models.Add(model);
-            }
-
-            if (context.JsonOutput)
-            {
-                context.WriteJson(models);
-            }
-            else
-            {
-                Display.Table(context, ["ID", "NAME", "ARCHITECTURE", "TASK", "GRID", "SIZE", "CREATED"],
-                    models.Select(m => new[] { m.Id, m.Name, m.Architecture, m.Task, Display.Grid(m.Grid), Display.Bytes(m.Blob?.SizeBytes ?? 0), Display.Time(m.CreateTime) }));
-            }
-
-            return ExitCodes.Success;
-        });
-        command.Subcommands.Add(list);
+        command.Subcommands.Add(ListCommand.Create(factory, "models", "List models.", [prefix],
+            (context, client, cancellationToken) => client.Models.ListAsync(context.Parse.GetValue(prefix), cancellationToken),
+            (["ID", "NAME", "ARCHITECTURE", "TASK", "GRID", "SIZE", "CREATED"],
+                m => [m.Id, m.Name, m.Architecture, m.Task, Display.Grid(m.Grid), Display.Bytes(m.Blob?.SizeBytes ?? 0), Display.Time(m.CreateTime)]),
+            m => m.Id));
 
         var showModel = new Argument<string>("model") { Description = "Model id or name" };
         var curves = new Option<string?>("--curves") { Description = "Also draw the learning curves (training loss, validation metric) into this PNG file" };

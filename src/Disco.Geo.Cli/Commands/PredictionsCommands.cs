@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Disco.Geo.Client;
 using Disco.Geo.Protos.V1;
@@ -29,43 +30,25 @@ internal static class PredictionsCommands
     {
         var model = new Option<string?>("--model", "-m") { Description = "Only predictions of this model (id or name)" };
         var requestId = new Option<string?>("--request-id") { Description = "Only the prediction made with this request id" };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the ids, one per line (for scripts: id=$(disco predictions list -q | tail -n 1))" };
-        var command = new Command("list", "List predictions, oldest first.") { model, requestId, quiet };
-        factory.SetAction(command, async (context, cancellationToken) =>
+        return ListCommand.Create(factory, "predictions", "List predictions, oldest first.", [model, requestId],
+            (context, client, cancellationToken) => ListAsync(client, context.Parse.GetValue(model), context.Parse.GetValue(requestId), cancellationToken),
+            (["ID", "NAME", "MODEL", "STATE", "GRID", "BANDS", "SIZE", "CREATED", "INPUT"], p =>
+            [
+                p.Id, p.Name, p.ModelId, Display.Lower(p.State), Display.Grid(p.Grid), p.Bands.Count.ToString(CultureInfo.InvariantCulture),
+                Display.Bytes(p.Blob?.SizeBytes ?? 0), Display.Time(p.CreateTime), p.InputDescription,
+            ]),
+            p => p.Id);
+    }
+
+    private static async IAsyncEnumerable<Prediction> ListAsync(
+        DiscoClient client, string? model, string? requestId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The API filters by model id; a name is resolved first, so a wrong one is NOT_FOUND rather than an empty list.
+        string? modelId = model is null ? null : (await client.Models.GetAsync(model, cancellationToken)).Id;
+        await foreach (Prediction prediction in client.Predictions.ListAsync(modelId, requestId, cancellationToken))
         {
-            using DiscoClient client = context.Connect();
-            // The API filters by model id; a name is resolved first, so a wrong one is NOT_FOUND rather than an empty list.
-            string? modelId = context.Parse.GetValue(model) is { } m ? (await client.Models.GetAsync(m, cancellationToken)).Id : null;
-            var predictions = new List<Prediction>();
-            await foreach (Prediction prediction in client.Predictions.ListAsync(modelId, context.Parse.GetValue(requestId), cancellationToken))
-            {
-                predictions.Add(prediction);
-            }
-
-            if (context.JsonOutput)
-            {
-                context.WriteJson(predictions);
-            }
-            else if (context.Parse.GetValue(quiet))
-            {
-                foreach (Prediction prediction in predictions)
-                {
-                    await context.Output.WriteLineAsync(prediction.Id);
-                }
-            }
-            else
-            {
-                Display.Table(context, ["ID", "NAME", "MODEL", "STATE", "GRID", "BANDS", "SIZE", "CREATED", "INPUT"],
-                    predictions.Select(p => new[]
-                    {
-                        p.Id, p.Name, p.ModelId, Display.Lower(p.State), Display.Grid(p.Grid), p.Bands.Count.ToString(CultureInfo.InvariantCulture),
-                        Display.Bytes(p.Blob?.SizeBytes ?? 0), Display.Time(p.CreateTime), p.InputDescription,
-                    }));
-            }
-
-            return ExitCodes.Success;
-        });
-        return command;
+            yield return prediction;
+        }
     }
 
     private static Command Show(CommandFactory factory)

@@ -24,6 +24,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace Disco.Geo.Server.Hosting;
 
@@ -45,6 +46,7 @@ internal static class DiscoServer
         ["--tls-key"] = "Security:CertificateKeyOrPassword",
         ["--client-ca"] = "Security:ClientCaPath",
         ["--cors-origins"] = "Server:CorsOrigins",
+        ["--leaflet-dir"] = "Server:LeafletDirectory",
         ["--path-base"] = "Server:PathBase",
         ["--replica-id"] = "Cluster:ReplicaId",
     };
@@ -67,6 +69,7 @@ internal static class DiscoServer
           --listen HOST:PORT       gRPC endpoint (Server:Listen; default {OptionDefaults.GrpcListen})
           --http-listen HOST:PORT  /metrics, /tiles, /healthz over HTTP/1.1 (Server:HttpListen; default {OptionDefaults.HttpListen}; "off" disables)
           --cors-origins LIST      origins whose web pages may read /tiles, comma-separated, or "none" (Server:CorsOrigins; default "{OptionDefaults.CorsOrigins}")
+          --leaflet-dir PATH       Leaflet (leaflet.js, leaflet.css) for the map viewer page, served under /tiles/leaflet/ (Server:LeafletDirectory; default {OptionDefaults.LeafletDirectory}, Debian's libjs-leaflet)
           --path-base /PREFIX      serve the HTTP endpoints under this path prefix, e.g. behind a proxy (Server:PathBase; default none)
           --data-dir PATH          data directory (Storage:DataDirectory; default ~/.local/share/disco)
           --postgres CONNECTION    cluster mode: catalog, jobs and uploads in PostgreSQL, an Npgsql connection string (Storage:PostgreSql)
@@ -184,6 +187,7 @@ internal static class DiscoServer
         services.AddSingleton<FileTransfers>();
         services.AddSingleton<FileExports>();
         services.AddSingleton<PredictionStac>();
+        services.AddSingleton<LeafletFiles>();
         services.AddSingleton<IPredictionMaps>(provider => provider.GetRequiredService<PredictionMaps>());
         services.AddSingleton<IJobSpecReader, JobSpecReader>();
         services.AddSingleton<ImportRoots>();
@@ -251,8 +255,9 @@ internal static class DiscoServer
         app.MapGrpcService<ModelGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        app.MapGet("/metrics", (ServerMetrics metrics, JobRunner runner, IJobStore jobs, CancellationToken cancellationToken) =>
-            MetricsEndpoint.RenderAsync(metrics, runner, jobs, cancellationToken));
+        ServerMetrics metrics = app.Services.GetRequiredService<ServerMetrics>();
+        ScrapeTimeGauges.Register(metrics, app.Services.GetRequiredService<JobRunner>(), app.Services.GetRequiredService<IJobStore>());
+        app.MapMetrics("/metrics", metrics.Registry);
         app.MapGet("/healthz", (ShutdownDrain drain) => drain.IsDraining
             ? Results.Text("NOT_SERVING\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("SERVING\n"));

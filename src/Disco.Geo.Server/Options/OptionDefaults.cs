@@ -18,6 +18,12 @@ public static class OptionDefaults
     /// </summary>
     public const string CorsOrigins = "*";
 
+    /// <summary>
+    /// Where the map viewer page's web-map library (Leaflet) is read from and served under /tiles/leaflet/: Debian's
+    /// libjs-leaflet installs it here. The library is a dependency, not part of the repository.
+    /// </summary>
+    public const string LeafletDirectory = "/usr/share/javascript/leaflet";
+
     /// <summary>Seconds clients and caches may keep a tile or tile document of a finished prediction (one year: they never change).</summary>
     public const int TileMaxAgeSeconds = 365 * 24 * 60 * 60;
 

@@ -25,6 +25,12 @@ public sealed class ServerOptions
     public string CorsOrigins { get; set; } = OptionDefaults.CorsOrigins;
 
     /// <summary>
+    /// The directory holding leaflet.js and leaflet.css (Debian's libjs-leaflet), served under /tiles/leaflet/ for the
+    /// map viewer page; when the files are missing the viewer page says which package to install.
+    /// </summary>
+    public string LeafletDirectory { get; set; } = OptionDefaults.LeafletDirectory;
+
+    /// <summary>
     /// A path prefix the HTTP endpoints are served under (e.g. "/disco" behind a reverse proxy that forwards
     /// /disco/tiles/... unchanged); tile documents build their URLs with it. Empty: served at the root.
     /// </summary>

@@ -60,6 +60,7 @@ internal static class TileRoutes
             GetTileJsonAsync(predictionId, TileMatrixSets.WebMercatorQuad, context, maps, renderer, cancellationToken)).RequireCors(CorsPolicy);
         app.MapMethods(WmtsRoute, Methods, GetWmtsCapabilitiesAsync).RequireCors(CorsPolicy);
         app.MapMethods(ViewerRoute, Methods, GetViewerAsync);
+        LeafletFiles.Map(app);
     }
 
     /// <summary>
@@ -95,19 +96,25 @@ internal static class TileRoutes
     }
 
     private static async Task<IResult> GetViewerAsync(
-        string predictionId, HttpContext context, IPredictionMaps maps, IMapTileRenderer renderer, CancellationToken cancellationToken)
+        string predictionId, HttpContext context, IPredictionMaps maps, IMapTileRenderer renderer, LeafletFiles leaflet, CancellationToken cancellationToken)
     {
         string? zoomText = context.Request.Query["z"];
         int zoom = 1;
         if (zoomText is not null && (!int.TryParse(zoomText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out zoom) || zoom > MapViewerPage.MaxViewerZoom))
         {
-            return ImmutableResponses.Text(404, $"The viewer shows zoom levels 0..{MapViewerPage.MaxViewerZoom}; z={Disco.Geo.Server.Problems.ClientText.Shorten(zoomText)} is not one.\n");
+            return ImmutableResponses.Text(404, $"The viewer opens at zoom levels 0..{MapViewerPage.MaxViewerZoom}; z={Disco.Geo.Server.Problems.ClientText.Shorten(zoomText)} is not one.\n");
         }
 
         (PredictionMap? map, IResult? refusal) = await TileEndpoint.FindAsync(predictionId, maps, cancellationToken);
         if (map is null)
         {
             return refusal!;
+        }
+
+        if (!leaflet.Available)
+        {
+            // Not cached as immutable: the page works once the package is installed.
+            return ImmutableResponses.Text(StatusCodes.Status503ServiceUnavailable, LeafletFiles.MissingText + "\n");
         }
 
         MapLegend legend = await renderer.DescribeAsync(map, cancellationToken);
