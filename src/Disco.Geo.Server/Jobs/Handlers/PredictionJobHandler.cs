@@ -78,6 +78,12 @@ internal sealed class PredictionJobHandler(
             prediction.Grid = EngineRecords.ToRecord(sink.Grid);
             prediction.Bands.Clear();
             prediction.Bands.Add(sink.Bands.Select(EngineRecords.ToRecord));
+            prediction.TimeSteps.Clear();
+            if (summary.TimeSteps.Count > 1)
+            {
+                prediction.TimeSteps.Add(summary.TimeSteps.Select(t => Timestamp.FromDateTime(DateTime.SpecifyKind(t, DateTimeKind.Utc))));
+            }
+
             prediction.Summary = storedSummary;
             prediction.State = PredictionRecordState.Succeeded;
             await blobs.CommitAsync(temp, null, async blob =>
