@@ -77,7 +77,7 @@ public sealed class TimeStackTests() : ServerTests("time-stacks")
     [Fact]
     public async Task Training_on_three_months_then_predicting_the_stack_gives_one_cog_and_stac_item_per_step()
     {
-        Dataset stack = await IngestStackAsync("stack");
+        await IngestStackAsync("stack");
         StartTrainingRequest request = Request("stack", Range(Months[0], Months[2].AddDays(14)), Range(Months[2].AddDays(14), Months[3].AddDays(1)));
         Job trained = await TinyTraining.FinishAsync(_client, (await _client.StartTrainingAsync(request)).Id, TimeSpan.FromMinutes(5));
         Assert.True(trained.State == JobState.Succeeded, trained.Error?.Message);
@@ -112,11 +112,12 @@ public sealed class TimeStackTests() : ServerTests("time-stacks")
             new ExportPredictionRequest { Prediction = prediction.Id, Format = ExportFormat.Cog, TimeStep = 4 }, Path.Combine(_files, "beyond.tif")));
         Assert.Contains(beyond.FieldViolations, v => v.Field == "time_step");
 
-        // A file with a time dimension is a stack too: every step is predicted.
+        // A file with a time dimension (one variable: predictions read files whole) is a stack too: every step is predicted.
+        string airt = NetCdfFiles.WriteTimeStack(Path.Combine(_files, "airt.nc"), 16, 32, [0, 31, 59, 90], "days since 2020-01-01", "noleap", "airt");
         PredictionArray fromFile = await _client.PredictToArrayAsync(new PredictRequest
         {
             Model = "sst-model",
-            Raster = new RasterSource { DatasetId = stack.SourceDatasetId, Variable = "airt" },
+            Raster = new RasterSource { DatasetId = (await _client.UploadFileAsync(airt)).Dataset.Id },
         });
         Assert.Equal(Months, (await _client.GetPredictionAsync(fromFile.Prediction.Id)).TimeSteps.Select(t => t.ToDateTime()));
 
