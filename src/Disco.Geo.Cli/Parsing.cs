@@ -169,6 +169,22 @@ internal static class Parsing
     }
 
     /// <summary>Parses "segmentation" into TrainingTask.Segmentation and the like (kebab or snake case).</summary>
+    /// <summary>"START/END": two ISO 8601 timestamps (UTC unless they say otherwise), end exclusive.</summary>
+    public static TimeRange TimeRange(string flag, string text)
+    {
+        string[] parts = text.Split('/');
+        if (parts.Length != 2 || !TryTime(parts[0], out DateTime start) || !TryTime(parts[1], out DateTime end))
+        {
+            throw new UsageException($"{flag} '{text}' is not START/END with two ISO 8601 times (e.g. 2020-01-01/2020-10-01; end exclusive).");
+        }
+
+        return new TimeRange { Start = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(start), End = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(end) };
+    }
+
+    private static bool TryTime(string text, out DateTime time) => DateTime.TryParse(
+        text.Trim(), System.Globalization.CultureInfo.InvariantCulture,
+        System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out time);
+
     public static T Enum<T>(string flag, string text)
         where T : struct, Enum
     {

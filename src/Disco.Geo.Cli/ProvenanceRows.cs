@@ -50,6 +50,14 @@ internal static class ProvenanceRows
                     }
 
                     break;
+                case "time" when property.Value.ValueKind == JsonValueKind.Object:
+                    // Count, first and last come from the record's steps (TimeAxisRows); these say how they were read.
+                    foreach (JsonProperty item in property.Value.EnumerateObject().Where(i => i.Name is "dimension" or "units" or "calendar" or "note" && i.Value.ValueKind == JsonValueKind.String))
+                    {
+                        yield return ["time " + item.Name, item.Value.GetString()!];
+                    }
+
+                    break;
                 default:
                     yield return ["provenance " + property.Name, Text(property.Value)];
                     break;

@@ -66,7 +66,17 @@ public sealed record DatasetBand(string Name, BandRole Role, Resampling? Resampl
 /// <param name="TensorPath">Read-only path of the tensor file in the blob store.</param>
 /// <param name="Grid">The grid of the values.</param>
 /// <param name="Bands">Band names and roles, in tensor order.</param>
-public sealed record GriddedDataset(string DatasetId, string TensorPath, SphereGrid Grid, IReadOnlyList<DatasetBand> Bands);
+public sealed record GriddedDataset(string DatasetId, string TensorPath, SphereGrid Grid, IReadOnlyList<DatasetBand> Bands)
+{
+    /// <summary>
+    /// The timestamps of a time stack's steps (UTC, ascending), or empty for one sample. A time stack's tensor file holds
+    /// every step's bands one step after the other: [steps × bands, nlat, nlon]; <see cref="Bands"/> describes one step.
+    /// </summary>
+    public IReadOnlyList<DateTime> TimeSteps { get; init; } = [];
+
+    /// <summary>Samples in the tensor file: the time steps, or 1.</summary>
+    public int SampleCount => Math.Max(1, TimeSteps.Count);
+}
 
 /// <summary>An ingest job's work: read the sources, resample them onto the grid.</summary>
 /// <param name="Sources">
@@ -112,7 +122,11 @@ public sealed record IngestSourceFiles(IReadOnlyList<string> Paths, SourceSandbo
 /// <param name="Mask">Validity per node (1 valid, 0 no data), length nlat × nlon, or null when everything is valid.</param>
 /// <param name="Bands">Name, role and resampling of each band, in order.</param>
 /// <param name="ProvenanceJson">Source, CRS, bounds, resampling and grid as JSON.</param>
-public sealed record IngestOutput(float[] Values, byte[]? Mask, IReadOnlyList<DatasetBand> Bands, string ProvenanceJson);
+public sealed record IngestOutput(float[] Values, byte[]? Mask, IReadOnlyList<DatasetBand> Bands, string ProvenanceJson)
+{
+    /// <summary>The steps of a time stack (then <see cref="Values"/> holds [steps × bands, nlat, nlon]), or empty for one sample.</summary>
+    public IReadOnlyList<DateTime> TimeSteps { get; init; } = [];
+}
 
 /// <summary>The model a training request describes; zero or empty fields take the library's defaults.</summary>
 public sealed record ModelRequest
@@ -203,8 +217,30 @@ public sealed record TrainingRequest
     /// <summary>Optimisation settings.</summary>
     public TrainingSettings HyperParameters { get; init; } = new();
 
+    /// <summary>Only the time-stack steps inside this window train, or null for every step.</summary>
+    public TimeWindow? TrainingTime { get; init; }
+
+    /// <summary>The training datasets' time-stack steps inside this window validate, or null.</summary>
+    public TimeWindow? ValidationTime { get; init; }
+
     /// <summary>The request as the client sent it (JSON), recorded in the package's provenance.</summary>
     public string RequestJson { get; init; } = "{}";
+}
+
+/// <summary>A half-open window of time, [Start, End), in UTC.</summary>
+/// <param name="Start">The first instant inside.</param>
+/// <param name="End">The first instant after.</param>
+public sealed record TimeWindow(DateTime Start, DateTime End)
+{
+    /// <summary>True when <paramref name="time"/> lies inside.</summary>
+    public bool Contains(DateTime time) => time >= Start && time < End;
+
+    /// <summary>True when the two windows share an instant.</summary>
+    public bool Overlaps(TimeWindow other) => other is not null && Start < other.End && other.Start < End;
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{Start:yyyy-MM-dd'T'HH:mm:ss'Z'}, {End:yyyy-MM-dd'T'HH:mm:ss'Z'})");
 }
 
 /// <summary>A training job's work.</summary>
@@ -282,6 +318,9 @@ public sealed record MapSummary
 
     /// <summary>Seconds the inference took.</summary>
     public double Seconds { get; init; }
+
+    /// <summary>A time stack's steps, whose outputs the map holds one step after the other (the statistics are of the first); empty for one map.</summary>
+    public IReadOnlyList<DateTime> TimeSteps { get; init; } = [];
 }
 
 /// <summary>Receives the output map of a prediction as it is computed.</summary>
@@ -310,7 +349,14 @@ public sealed record MapModel(string Id, string Name, string Task, IReadOnlyList
 /// <param name="Grid">The map's grid.</param>
 /// <param name="Bands">The map's bands.</param>
 /// <param name="Model">The model that made it (classes, colours, task).</param>
-public sealed record PredictionMap(string PredictionId, string TensorPath, SphereGrid Grid, IReadOnlyList<DatasetBand> Bands, MapModel Model);
+public sealed record PredictionMap(string PredictionId, string TensorPath, SphereGrid Grid, IReadOnlyList<DatasetBand> Bands, MapModel Model)
+{
+    /// <summary>
+    /// Only these bands of the tensor file (one time step of a time-stack map; <see cref="Bands"/> then describes
+    /// just them), or null for every band.
+    /// </summary>
+    public (int First, int Count)? BandWindow { get; init; }
+}
 
 /// <summary>The GIS formats of exports.</summary>
 public enum ExportFileFormat

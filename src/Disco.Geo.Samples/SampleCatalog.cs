@@ -7,7 +7,8 @@ namespace Disco.Geo.Samples;
 /// <item>gpredict: NASA Blue Marble Next Generation monthly Earth images, 2048×1024 JPEG, plate carrée, January,
 /// March, May, July, August;</item>
 /// <item>libmagics++-data: Natural Earth 1:50m land polygons (shapefile, 1420 polygons);</item>
-/// <item>ferret-datasets: ETOPO5 relief in metres, 4320×2161 NetCDF, longitudes 0..360;</item>
+/// <item>ferret-datasets: ETOPO5 relief in metres, 4320×2161 NetCDF, longitudes 0..360; the COADS monthly climatology,
+/// 180×90 NetCDF with 12 monthly time steps (SST, AIRT, SPEH, WSPD, UWND, VWND, SLP);</item>
 /// <item>blender-data: eight CC0 HDR 360° photographs by Greg Zaal (HDRI Haven), 1024×512 OpenEXR (DWAB).</item>
 /// </list>
 /// </summary>
@@ -53,6 +54,13 @@ public static class SampleCatalog
     /// <summary>ETOPO5 relief (metres, 4320×2161, variable ROSE, longitudes 0..360, X pixel size stored as float32).</summary>
     public static SampleFile Etopo5 { get; } = new("etopo5", Ferret, FerretVersion, "/usr/share/ferret-vis/data/etopo5.cdf",
         "1455d5e5feebd183d0bef5538a750ca8a44801e1503f964df900831c224459ce", 37_394_632);
+
+    /// <summary>
+    /// The COADS surface marine climatology (180×90, 2°, longitudes 20..380; 12 monthly steps on a CF time axis counted
+    /// in hours from year 0; variables SST, AIRT, SPEH, WSPD, UWND, VWND, SLP; missing value -1e34 over land).
+    /// </summary>
+    public static SampleFile CoadsClimatology { get; } = new("coads", Ferret, FerretVersion, "/usr/share/ferret-vis/data/coads_climatology.cdf",
+        "b94f55034d13d63f33e2153afddc0c5e00347076c35ab3e34937aec38ce9c4c1", 5_447_472);
 
     /// <summary>Natural Earth 1:50m land polygons; the .shp, with its .shx, .dbf and .prj as companions.</summary>
     public static SampleFile NaturalEarthLand50m { get; } = new("ne-50m-land", Magics, MagicsVersion, "/usr/share/magics/50m/ne_50m_land.shp",
@@ -112,6 +120,7 @@ public static class SampleCatalog
         {
             "ne-50m-land" => "Natural Earth 1:50m land polygons: shapefile (.shp with .shx, .dbf, .prj), EPSG:4326",
             "etopo5" => "ETOPO5 relief and bathymetry in metres: 4320x2161 NetCDF, longitudes 0..360",
+            "coads" => "COADS monthly marine climatology: 180x90 NetCDF, 12 monthly time steps of SST, AIRT, SPEH, WSPD, UWND, VWND, SLP",
             _ => $"{Path.GetFileName(file.PathInPackage)} from {file.Package}",
         };
     }
@@ -122,6 +131,7 @@ public static class SampleCatalog
         .. BlueMarbleMonthNumbers.Select(BlueMarble),
         NaturalEarthLand50m,
         Etopo5,
+        CoadsClimatology,
         .. PanoramaNames.Select(Panorama),
     ];
 }

@@ -10,7 +10,7 @@ namespace Disco.Geo.Server.Tests;
 public sealed class CliJsonShapeTests() : ServerTests("cli-json-shape")
 {
     private static readonly string[] DatasetKeys =
-        ["id", "name", "kind", "blob", "fileName", "grid", "bands", "provenanceJson", "sourceDatasetId", "labels", "createTime", "description"];
+        ["id", "name", "kind", "blob", "fileName", "grid", "bands", "provenanceJson", "sourceDatasetId", "labels", "createTime", "description", "timeSteps"];
 
     private static readonly string[] ModelKeys =
         ["id", "name", "blob", "cardJson", "architecture", "task", "grid", "classes", "metrics", "formatVersion", "jobId", "createTime"];
@@ -22,7 +22,7 @@ public sealed class CliJsonShapeTests() : ServerTests("cli-json-shape")
     ];
 
     private static readonly string[] PredictionKeys =
-        ["id", "name", "modelId", "inputDescription", "state", "jobId", "grid", "bands", "blob", "summary", "requestId", "createTime"];
+        ["id", "name", "modelId", "inputDescription", "state", "jobId", "grid", "bands", "blob", "summary", "requestId", "createTime", "timeSteps"];
 
     private static readonly string[] FileKeys = ["fileName", "contentType", "sizeBytes", "sha256", "auxXml", "stacItemJson"];
 

@@ -69,7 +69,11 @@ internal static class DatasetsCommands
         var from = new Option<string?>("--from") { Description = "Raw dataset (id or name) to ingest" };
         var path = new Option<string[]>("--path") { Description = "Server-side file(s) under an import root; several are mosaicked", AllowMultipleArgumentsPerToken = true };
         var grid = new Option<string>("--grid") { Description = "Target grid KIND:NLATxNLON[:LON0], e.g. equiangular:181x360", Required = true };
-        var extra = new Option<string[]>("--extra") { Description = "Additional source aligned by geography (a raw dataset, or an absolute server path; a raster or a vector layer), repeatable; its bands are SOURCE.BAND in --band" };
+        var extra = new Option<string[]>("--extra")
+        {
+            Description = "Additional source aligned by geography (a raw dataset, or an absolute server path; a raster or a vector layer), repeatable; its bands are SOURCE.BAND in --band. " +
+                          "DATASET@VARIABLE reads one variable of an uploaded NetCDF/HDF5 file, e.g. --extra coads@SST",
+        };
         var bands = new Option<string[]>("--band")
         {
             Description = "[SOURCE.]BAND:ROLE[:RESAMPLING[:NAME[:SCALE[:OFFSET]]]], repeatable, e.g. 1:input:average:red, 1.2:label:mode:land or " +
@@ -133,7 +137,10 @@ internal static class DatasetsCommands
             {
                 // Dataset names never hold a colon; a NETCDF:"…":var or HDF5:"…"://var connection string is a server path.
                 bool serverPath = Path.IsPathRooted(additional) || additional.Contains(':', StringComparison.Ordinal);
-                request.AdditionalSources.Add(serverPath ? new RasterSource { ServerPath = additional } : new RasterSource { DatasetId = additional });
+                int at = additional.IndexOf('@', StringComparison.Ordinal);
+                request.AdditionalSources.Add(serverPath ? new RasterSource { ServerPath = additional }
+                    : at > 0 ? new RasterSource { DatasetId = additional[..at], Variable = additional[(at + 1)..] }
+                    : new RasterSource { DatasetId = additional });
             }
 
             foreach (string band in context.Parse.GetValue(bands) ?? [])
@@ -201,6 +208,7 @@ internal static class DatasetsCommands
             }
 
             rows.AddRange(found.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => new[] { "label " + l.Key, l.Value }));
+            rows.AddRange(TimeAxisRows.From(found.TimeSteps));
             rows.AddRange(ProvenanceRows.From(found.ProvenanceJson));
             Display.Table(context, ["FIELD", "VALUE"], rows);
             return ExitCodes.Success;

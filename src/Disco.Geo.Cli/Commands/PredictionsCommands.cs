@@ -107,7 +107,12 @@ internal static class PredictionsCommands
         var output = new Argument<string>("output") { Description = "File to write (through OUTPUT.part, then renamed)" };
         var format = new Option<string?>("--format") { Description = "geotiff, cog, geojson or png (default from the file's extension: .tif cog, .geojson/.json geojson, .png png)" };
         var size = new Option<string?>("--size") { Description = "Output size WIDTHxHEIGHT in pixels for geotiff, cog and png, e.g. 1440x720 (default: one pixel per grid node)" };
-        var command = new Command("export", "Export a finished prediction to a GeoTIFF, Cloud-Optimized GeoTIFF, GeoJSON or PNG file.") { prediction, output, format, size };
+        var timeStep = new Option<int?>("--time-step") { Description = "Time-stack predictions: export only this step (0-based), with a STAC Item dated at the step" };
+        var everyStep = new Option<bool>("--every-step")
+        {
+            Description = "Time-stack predictions: one file and STAC Item per step, named OUTPUT with the step's timestamp before the extension (e.g. sst-0001-01-16T060000Z.tif)",
+        };
+        var command = new Command("export", "Export a finished prediction to a GeoTIFF, Cloud-Optimized GeoTIFF, GeoJSON or PNG file.") { prediction, output, format, size, timeStep, everyStep };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
             string path = context.Parse.GetValue(output)!;
@@ -118,13 +123,59 @@ internal static class PredictionsCommands
                 (request.Width, request.Height) = ExportSize("--size", sizeText, exportFormat);
             }
 
+            bool every = context.Parse.GetValue(everyStep);
+            if (context.Parse.GetValue(timeStep) is int step)
+            {
+                if (every)
+                {
+                    throw new UsageException("Give --time-step or --every-step, not both.");
+                }
+
+                request.TimeStep = step;
+            }
+
             using DiscoClient client = context.Connect();
-            FileMetadata info = await Display.WithTransferProgressAsync(context, Path.GetFileName(path),
-                progress => client.Predictions.ExportAsync(request, path, progress, cancellationToken));
-            context.Say($"Wrote {path} ({Display.Bytes(info.SizeBytes)}, sha256 {info.Sha256})");
+            var targets = new List<(ExportPredictionRequest Request, string Path)>();
+            if (every)
+            {
+                Prediction found = await client.Predictions.GetAsync(request.Prediction, cancellationToken);
+                if (found.TimeSteps.Count == 0)
+                {
+                    throw new UsageException($"Prediction {found.Name} is one map, not a time stack; drop --every-step.");
+                }
+
+                for (int t = 0; t < found.TimeSteps.Count; t++)
+                {
+                    ExportPredictionRequest one = request.Clone();
+                    one.TimeStep = t;
+                    string stamp = found.TimeSteps[t].ToDateTime().ToString("yyyy-MM-dd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+                    targets.Add((one, Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}-{stamp}{Path.GetExtension(path)}")));
+                }
+            }
+            else
+            {
+                targets.Add((request, path));
+            }
+
+            var written = new List<FileMetadata>();
+            foreach ((ExportPredictionRequest one, string target) in targets)
+            {
+                FileMetadata info = await Display.WithTransferProgressAsync(context, Path.GetFileName(target),
+                    progress => client.Predictions.ExportAsync(one, target, progress, cancellationToken));
+                context.Say($"Wrote {target} ({Display.Bytes(info.SizeBytes)}, sha256 {info.Sha256})");
+                written.Add(info);
+            }
+
             if (context.JsonOutput)
             {
-                context.WriteJson(info);
+                if (every)
+                {
+                    context.WriteJson(written);
+                }
+                else
+                {
+                    context.WriteJson(written[0]);
+                }
             }
 
             return ExitCodes.Success;

@@ -26,9 +26,11 @@ internal static class TrainCommand
         var device = new Option<string?>("--device") { Description = "cpu or cuda:N" };
         var priority = new Option<int?>("--priority") { Description = "Higher runs first among queued jobs" };
         var detach = new Option<bool>("--detach") { Description = "Return once the job is queued instead of showing its progress" };
+        var trainTime = new Option<string?>("--train-time") { Description = "Time stacks: train on the steps in START/END (ISO 8601, end exclusive), e.g. 0001-01-01/0001-10-01" };
+        var validationTime = new Option<string?>("--validation-time") { Description = "Time stacks: validate on the steps in START/END (ISO 8601, end exclusive); must not overlap --train-time" };
         var command = new Command("train", "Train a model on gridded datasets (a job; progress is shown until it ends).")
         {
-            config, modelName, datasets, validation, task, architecture, levels, channels, epochs, batch, learningRate, seed, rotation, timeLimit, device, priority, detach,
+            config, modelName, datasets, validation, task, architecture, levels, channels, epochs, batch, learningRate, seed, rotation, timeLimit, device, priority, detach, trainTime, validationTime,
         };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
@@ -90,6 +92,16 @@ internal static class TrainCommand
             if (p.GetValue(rotation) is { } rotationText)
             {
                 request.HyperParameters.Rotation = Parsing.Enum<RotationAugmentation>("rotation", rotationText);
+            }
+
+            if (p.GetValue(trainTime) is { } trainText)
+            {
+                request.TrainTimeRange = Parsing.TimeRange("--train-time", trainText);
+            }
+
+            if (p.GetValue(validationTime) is { } validationText)
+            {
+                request.ValidationTimeRange = Parsing.TimeRange("--validation-time", validationText);
             }
 
             request.Device = p.GetValue(device) ?? request.Device;

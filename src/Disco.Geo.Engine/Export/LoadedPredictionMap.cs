@@ -70,6 +70,18 @@ internal sealed class LoadedPredictionMap
         cancellationToken.ThrowIfCancellationRequested();
         float[] data = file.ReadAllBands();
         cancellationToken.ThrowIfCancellationRequested();
+        int bandCount = file.Bands;
+        if (map.BandWindow is { } window)
+        {
+            // One time step of a time-stack map: only its bands.
+            if (window.First < 0 || window.Count < 1 || window.First + window.Count > file.Bands)
+            {
+                throw new InvalidDataException($"The map of prediction {map.PredictionId} has {file.Bands} bands, not bands {window.First}..{window.First + window.Count - 1}.");
+            }
+
+            data = data.AsSpan(window.First * nodes, window.Count * nodes).ToArray();
+            bandCount = window.Count;
+        }
 
         byte[] mask = new byte[nodes];
         file.ReadMask(0, file.NLat, mask);
@@ -77,7 +89,7 @@ internal sealed class LoadedPredictionMap
         for (int k = 0; k < nodes; k++)
         {
             bool ok = mask[k] != 0;
-            for (int b = 0; b < file.Bands && ok; b++)
+            for (int b = 0; b < bandCount && ok; b++)
             {
                 ok = float.IsFinite(data[(b * nodes) + k]);
             }
@@ -85,17 +97,17 @@ internal sealed class LoadedPredictionMap
             valid[k] = ok;
             if (!ok)
             {
-                for (int b = 0; b < file.Bands; b++)
+                for (int b = 0; b < bandCount; b++)
                 {
                     data[(b * nodes) + k] = 0f;
                 }
             }
         }
 
-        var bands = new RasterBandInfo[file.Bands];
-        for (int b = 0; b < file.Bands; b++)
+        var bands = new RasterBandInfo[bandCount];
+        for (int b = 0; b < bandCount; b++)
         {
-            bool described = map.Bands.Count == file.Bands;
+            bool described = map.Bands.Count == bandCount;
             string name = described && map.Bands[b].Name.Length > 0 ? map.Bands[b].Name : $"band{b + 1}";
             BandRole role = described ? map.Bands[b].Role : BandRole.Input;
             bands[b] = new RasterBandInfo(name, role == BandRole.Mask ? BandRole.Input : role);

@@ -53,7 +53,7 @@ internal sealed class PredictionMapCache(ILogger<PredictionMapCache> logger, lon
     public Task<LoadedPredictionMap> GetAsync(PredictionMap map, CancellationToken cancellationToken)
     {
         // The model decides colours and classes, so the same tensor under another model is another entry.
-        string key = map.TensorPath + "\n" + map.Model.Id;
+        string key = map.TensorPath + "\n" + map.Model.Id + (map.BandWindow is { } window ? $"\n{window.First}+{window.Count}" : "");
         Task<LoadedPredictionMap>? loading;
         lock (_gate)
         {

@@ -28,7 +28,10 @@ internal sealed class RasterIngestEngine(ILoggerFactory loggers) : IIngestEngine
         var stages = new StageProgress(progress, grid);
         AssembledIngest assembled = await Translate(() => _ingestor.IngestAsync(Request(work), plan, stages, cancellationToken));
         IngestOutput output = new(assembled.Values, assembled.Mask,
-            assembled.Bands.Select(b => new DatasetBand(b.Name, b.Role, b.Resampling, b.SourceBand, b.Description)).ToArray(), assembled.ProvenanceJson);
+            assembled.Bands.Select(b => new DatasetBand(b.Name, b.Role, b.Resampling, b.SourceBand, b.Description)).ToArray(), assembled.ProvenanceJson)
+        {
+            TimeSteps = assembled.Time?.Steps ?? [],
+        };
         _logger.LogInformation("Ingest onto {Grid} finished in {Milliseconds} ms: {Bands}; {Valid}",
             grid, clock.ElapsedMilliseconds, string.Join(", ", output.Bands.Select(b => b.Name)), output.Mask is null ? "every node valid" : "with a validity mask");
         progress.Report(new EngineProgress(1, "done", $"{output.Bands.Count} band(s) on {grid}") { Step = stages.Steps, TotalSteps = stages.Steps });

@@ -41,6 +41,11 @@ internal sealed class DiscoPredictionEngine(
         PredictionInputArray input = await inputs.ReadAsync(work, model.Grid, model.Config.InputChannels, progress, cancellationToken);
         IReadOnlyList<ClassInfo> classes = card.Classes;
         List<DatasetBand> bands = OutputBands(model, card, classes, probabilities);
+        if (input.TimeSteps.Count > 1)
+        {
+            return await PredictStepsAsync(work, model, input, bands, classes, sink, progress, cancellationToken);
+        }
+
         await sink.BeginAsync(model.Grid, bands, cancellationToken);
 
         var summary = new PredictionSummaryBuilder(model.Grid, [.. bands.Select(b => b.Name)], segmentation ? classes : [], probabilities);
@@ -78,6 +83,88 @@ internal sealed class DiscoPredictionEngine(
         logger.LogInformation("Prediction {PredictionId} with model {ModelId} on {Grid}: {Bands} band(s) in {Milliseconds} ms",
             work.PredictionId, work.Model.ModelId, model.Grid, bands.Count, clock.ElapsedMilliseconds);
         return result;
+    }
+
+    /// <summary>
+    /// A time stack: every step is predicted in turn and kept, then the rows of all steps go to the sink together, so
+    /// the map holds each step's output bands one step after the other, named "&lt;band&gt;@&lt;timestamp&gt;". A node
+    /// is valid where it is valid at every step. The summary (class areas, statistics, scores) is of the first step.
+    /// </summary>
+    private async Task<MapSummary> PredictStepsAsync(PredictionWork work, SphereModel model, PredictionInputArray input, List<DatasetBand> stepBands,
+        IReadOnlyList<ClassInfo> classes, IPredictionSink sink, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
+    {
+        bool segmentation = model.Config.Task == ModelTask.Segmentation;
+        PredictionInputArray[] steps = [input, .. input.LaterSteps];
+        int nlat = model.Grid.NLat, nlon = model.Grid.NLon, nodes = nlat * nlon, perStep = stepBands.Count;
+        if ((long)steps.Length * perStep * nodes > Array.MaxLength)
+        {
+            throw new EngineInputException($"{steps.Length} time steps of {perStep} band(s) on {model.Grid} are too many values for one prediction; predict fewer steps or on a coarser grid.");
+        }
+
+        List<DatasetBand> bands = [.. input.TimeSteps.SelectMany(time => stepBands.Select(b => b with
+        {
+            Name = $"{b.Name}@{GriddedDatasetReader.Iso(time)}",
+            Description = $"{b.Description} at {GriddedDatasetReader.Iso(time)}",
+        }))];
+        var predictionOptions = new PredictionOptions
+        {
+            Output = work.Settings.Probabilities ? PredictionOutput.Probabilities : PredictionOutput.Values,
+            RotationAveraging = work.Settings.RotationAveraging,
+            RowsPerBand = work.Settings.RowsPerTile > 0 ? work.Settings.RowsPerTile : DefaultRowsPerTile(nlon),
+        };
+        var summary = new PredictionSummaryBuilder(model.Grid, [.. stepBands.Select(b => b.Name)], segmentation ? classes : [], work.Settings.Probabilities);
+        if (input.Truth is { } truth && (segmentation ? input.TruthBands == 1 : input.TruthBands == perStep))
+        {
+            summary.ScoreAgainst(truth, model.Config.Task == ModelTask.Depth);
+        }
+
+        Stopwatch clock = Stopwatch.StartNew();
+        float[] all = new float[steps.Length * perStep * nodes];
+        byte[] mask = [.. input.Mask];
+        var predictor = new SpherePredictor(model);
+        for (int t = 0; t < steps.Length; t++)
+        {
+            progress.Report(new EngineProgress(0.3 + (0.6 * t / steps.Length), "inference", $"Step {t + 1} of {steps.Length} ({GriddedDatasetReader.Iso(input.TimeSteps[t])})")
+            {
+                Step = t,
+                TotalSteps = steps.Length,
+            });
+            await foreach (PredictionBand band in predictor.PredictBandsAsync(steps[t].Values, predictionOptions, cancellationToken))
+            {
+                for (int b = 0; b < perStep; b++)
+                {
+                    band.Values.AsSpan(b * band.RowCount * nlon, band.RowCount * nlon).CopyTo(all.AsSpan((((t * perStep) + b) * nodes) + (band.RowStart * nlon)));
+                }
+
+                if (t == 0)
+                {
+                    summary.Add(band.RowStart, band.RowCount, band.Values, input.Mask.AsSpan(band.RowStart * nlon, band.RowCount * nlon));
+                }
+            }
+
+            for (int k = 0; k < nodes; k++)
+            {
+                mask[k] &= steps[t].Mask[k];
+            }
+        }
+
+        await sink.BeginAsync(model.Grid, bands, cancellationToken);
+        int rows = predictionOptions.RowsPerBand;
+        for (int rowStart = 0; rowStart < nlat; rowStart += rows)
+        {
+            int count = Math.Min(rows, nlat - rowStart);
+            float[] chunk = new float[bands.Count * count * nlon];
+            for (int b = 0; b < bands.Count; b++)
+            {
+                all.AsSpan((b * nodes) + (rowStart * nlon), count * nlon).CopyTo(chunk.AsSpan(b * count * nlon));
+            }
+
+            await sink.WriteRowsAsync(rowStart, count, chunk, mask.AsMemory(rowStart * nlon, count * nlon), cancellationToken);
+        }
+
+        logger.LogInformation("Prediction {PredictionId} with model {ModelId} on {Grid}: {Steps} time steps of {Bands} band(s) in {Milliseconds} ms",
+            work.PredictionId, work.Model.ModelId, model.Grid, steps.Length, perStep, clock.ElapsedMilliseconds);
+        return summary.Build(clock.Elapsed.TotalSeconds) with { TimeSteps = input.TimeSteps };
     }
 
     private async Task<LoadedModelCache.ModelLease> AcquireAsync(StoredModel stored, torch.Device device, CancellationToken cancellationToken)

@@ -15,7 +15,17 @@ namespace Disco.Geo.Engine.Prediction;
 /// <param name="Mask">1 valid, 0 no data, per node.</param>
 /// <param name="Truth">The dataset's label bands [bands, nlat, nlon] when the input is a labelled gridded dataset, for held-out scores.</param>
 /// <param name="TruthBands">Number of bands in <paramref name="Truth"/>.</param>
-internal sealed record PredictionInputArray(float[] Values, int Bands, byte[] Mask, float[]? Truth = null, int TruthBands = 0);
+internal sealed record PredictionInputArray(float[] Values, int Bands, byte[] Mask, float[]? Truth = null, int TruthBands = 0)
+{
+    /// <summary>
+    /// The inputs of the later steps of a time stack (this array is the first step), each with its timestamp in
+    /// <see cref="TimeSteps"/>; empty for one map.
+    /// </summary>
+    public IReadOnlyList<PredictionInputArray> LaterSteps { get; init; } = [];
+
+    /// <summary>The timestamps of every step (the first one included), or empty for one map.</summary>
+    public IReadOnlyList<DateTime> TimeSteps { get; init; } = [];
+}
 
 /// <summary>
 /// Brings any prediction input onto the model's grid: a gridded dataset as stored (it must be on the model's grid;
@@ -36,16 +46,18 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         if (work.Input.Gridded is { } gridded)
         {
             what = $"dataset {gridded.DatasetId}";
-            GriddedTensor tensor = await Task.Run(() => GriddedDatasetReader.Read(gridded, cancellationToken), cancellationToken);
+            IReadOnlyList<GriddedTensor> steps = await Task.Run(() => GriddedDatasetReader.ReadSteps(gridded, cancellationToken), cancellationToken);
+            GriddedTensor tensor = steps[0];
             if (!tensor.Grid.Equals(grid))
             {
                 throw new EngineInputException(
                     $"Dataset {gridded.DatasetId} is on {tensor.Grid} but the model runs on {grid}; ingest the source onto the model's grid, or predict on the raster itself (it is resampled for you).");
             }
 
-            input = tensor.LabelNames.Count > 0
+            static PredictionInputArray Of(GriddedTensor tensor) => tensor.LabelNames.Count > 0
                 ? new PredictionInputArray(tensor.Inputs, tensor.InputNames.Count, tensor.Mask, tensor.Labels, tensor.LabelNames.Count)
                 : new PredictionInputArray(tensor.Inputs, tensor.InputNames.Count, tensor.Mask);
+            input = Of(tensor) with { LaterSteps = [.. steps.Skip(1).Select(Of)], TimeSteps = gridded.TimeSteps };
         }
         else if (work.Input.RasterPath is { } rasterPath)
         {
@@ -53,10 +65,18 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
             var files = new IngestSourceFiles([rasterPath], RequireSandbox(work.Input), work.Input.DisplayName) { Bounds = work.Input.Bounds };
             IngestOutput output = await ingest.IngestAsync(
                 new IngestWork([files], grid, [], work.MaxRasterPixels), new StageProgress(progress, 0.3), cancellationToken);
-            byte[] mask = output.Mask ?? Enumerable.Repeat((byte)1, (int)grid.NodeCount).ToArray();
-            float[] values = output.Values;
-            GriddedTensor.FillMissing(grid, values, output.Bands.Count, mask);
-            input = new PredictionInputArray(values, output.Bands.Count, mask);
+            int nodes = (int)grid.NodeCount, bands = output.Bands.Count, stepCount = Math.Max(1, output.TimeSteps.Count);
+            var steps = new PredictionInputArray[stepCount];
+            for (int t = 0; t < stepCount; t++)
+            {
+                // A time stack's file gives every step's bands one step after the other; each step is filled on its own.
+                byte[] mask = output.Mask is { } shared ? [.. shared] : Enumerable.Repeat((byte)1, nodes).ToArray();
+                float[] values = stepCount == 1 ? output.Values : output.Values.AsSpan(t * bands * nodes, bands * nodes).ToArray();
+                GriddedTensor.FillMissing(grid, values, bands, mask);
+                steps[t] = new PredictionInputArray(values, bands, mask);
+            }
+
+            input = steps[0] with { LaterSteps = steps[1..], TimeSteps = output.TimeSteps };
         }
         else if (work.Input.Panorama is { } panorama && work.Input.PanoramaPath is { } photo)
         {

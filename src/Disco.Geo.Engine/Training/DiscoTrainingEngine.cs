@@ -37,7 +37,8 @@ internal sealed class DiscoTrainingEngine(ILoggerFactory loggers) : ITrainingEng
         IReadOnlyList<string> classNames = request.Model.ClassNames;
         ModelTask task = request.Task ?? throw new EngineInputException("task must be segmentation, regression or depth.", "task");
         TrainingSamples samples = await Task.Run(
-            () => GriddedDatasetReader.ReadSamples(task, classNames, work.Training, work.Validation, hp.ValidationFraction, hp.Seed, cancellationToken), cancellationToken);
+            () => GriddedDatasetReader.ReadSamples(task, classNames, work.Training, work.Validation, hp.ValidationFraction, hp.Seed,
+                work.Request.TrainingTime, work.Request.ValidationTime, cancellationToken), cancellationToken);
 
         Directory.CreateDirectory(work.WorkingDirectory);
         string checkpoint = Path.Combine(work.WorkingDirectory, CheckpointFile);

@@ -78,6 +78,9 @@ public sealed record IngestSource
     /// <summary>Number of bands (virtual bands for vector layers).</summary>
     public int BandCount => BandNames.Count;
 
+    /// <summary>The time axis when the bands of this single-file raster are time steps (see <see cref="SourceTimeAxis"/>), else null.</summary>
+    public SourceTimeAxis? Time { get; init; }
+
     /// <summary>How the API names this source: "the main source" or "additional_sources[i]".</summary>
     public string Label => LabelOf(Index);
 
@@ -300,6 +303,7 @@ public sealed record IngestSource
             AlphaBands = alpha,
             Size = (info.Width, info.Height),
             Raster = info,
+            Time = paths.Count == 1 ? SourceTimeAxis.Read(dataset, $"{SubjectOf(index)} '{display}'") : null,
         };
     }
 

@@ -73,7 +73,8 @@ public sealed class MultiSourceIngestor
             }
 
             IReadOnlyList<IngestSource> sources = plan.Sources;
-            IReadOnlyList<SourceBandSpec> specs = plan.Bands;
+            SourceTimeAxis? time = TimeStacks.AxisOf(sources);
+            IReadOnlyList<SourceBandSpec> specs = time is null ? plan.Bands : TimeStacks.Expand(plan, time);
             var read = new SphereRaster?[sources.Count];
             IngestSource[] used = sources.Where(s => specs.Any(b => b.SourceIndex == s.Index)).ToArray();
             for (int step = 0; step < used.Length; step++)
@@ -97,7 +98,8 @@ public sealed class MultiSourceIngestor
             }
 
             progress?.Report(new MultiSourceProgress(used.Length, used.Length, null, 0, specs.Count));
-            return IngestAssembly.Assemble(request.Grid, specs, sources, read);
+            AssembledIngest assembled = IngestAssembly.Assemble(request.Grid, specs, sources, read);
+            return time is null ? assembled : TimeStacks.Collapse(assembled, time, request.Grid);
         }
         finally
         {
@@ -147,7 +149,8 @@ public sealed class MultiSourceIngestor
 
             IReadOnlyList<SourceBandSpec> specs = request.Bands.Count > 0 ? [.. request.Bands] : DefaultSpecs(sources);
             Validate(specs, sources, explicitSelection: request.Bands.Count > 0);
-            if ((long)specs.Count * grid.NodeCount > Array.MaxLength)
+            int steps = TimeStacks.Check(specs, sources)?.Steps.Count ?? 1;
+            if ((long)specs.Count * steps * grid.NodeCount > Array.MaxLength)
             {
                 throw new IngestInputException($"{specs.Count} band(s) on a {grid.NLat}x{grid.NLon} grid are too many values for one dataset; ingest fewer bands or use a coarser grid.", "bands");
             }
@@ -213,7 +216,8 @@ public sealed class MultiSourceIngestor
                 continue;
             }
 
-            for (int band = 1; band <= source.BandCount; band++)
+            // A time stack's bands are its steps: the default is every band of one step, repeated for each step.
+            for (int band = 1; band <= (source.Time?.BandsPerStep ?? source.BandCount); band++)
             {
                 if (!source.AlphaBands.Contains(band))
                 {

@@ -82,7 +82,14 @@ public sealed record AssembledBand(string Name, BandRole Role, Resampling? Resam
 /// <param name="Mask">Validity per node (1 valid, 0 no data), or null when every node is valid.</param>
 /// <param name="Bands">The bands in request order.</param>
 /// <param name="ProvenanceJson">Grid, sources (CRS, bounds, size, resampling, notes) and bands as JSON.</param>
-public sealed record AssembledIngest(float[] Values, byte[]? Mask, IReadOnlyList<AssembledBand> Bands, string ProvenanceJson);
+public sealed record AssembledIngest(float[] Values, byte[]? Mask, IReadOnlyList<AssembledBand> Bands, string ProvenanceJson)
+{
+    /// <summary>
+    /// The time axis of a time stack, or null for one sample. With an axis, <see cref="Values"/> holds every step's
+    /// bands one step after the other ([steps, bands, nlat, nlon]) and <see cref="Bands"/> describes the bands of one step.
+    /// </summary>
+    public SourceTimeAxis? Time { get; init; }
+}
 
 /// <summary>How far a multi-source ingest is.</summary>
 /// <param name="Step">The 0-based source being read, or <paramref name="Steps"/> while the bands are assembled.</param>

@@ -310,10 +310,21 @@ internal sealed class DatasetGrpcService(
         }
 
         bool cog = request.Format != ExportFormat.Geotiff;
+
+        // A time stack's file holds every step's bands in turn: the raster gets them all, described "<band>@<timestamp>".
+        IReadOnlyList<DatasetBand> bands = BandMapping.ToEngine(dataset.Bands);
+        if (dataset.TimeSteps.Count > 0)
+        {
+            bands = [.. dataset.TimeSteps.SelectMany(t => bands.Select(b => b with
+            {
+                Name = $"{b.Name}@{t.ToDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}",
+            }))];
+        }
+
         await exports.ExportAsync(
             dataset.Id, ".tif",
             temp => exporter.ExportAsync(
-                new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), BandMapping.ToEngine(dataset.Bands)), dataset.Name, cog, temp, cancellationToken),
+                new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), GridMapping.ToSphereGrid(dataset.Grid), bands), dataset.Name, cog, temp, cancellationToken),
             dataset.Name + ".tif",
             file => responseStream.WriteAsync(new ExportDatasetResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
             piece => responseStream.WriteAsync(new ExportDatasetResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),

@@ -191,19 +191,43 @@ internal sealed class PredictionGrpcService(
             violations.Add(("width", $"width and height must be 0 (the grid's own) or between 1 and {maxSide}."));
         }
 
+        if (request.HasTimeStep && request.TimeStep < 0)
+        {
+            violations.Add(("time_step", "must be 0 or more (an index into the prediction's time_steps)."));
+        }
+
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
         PredictionMap map = await maps.MapAsync(prediction, cancellationToken);
+        int? step = request.HasTimeStep ? request.TimeStep : null;
+        string suffix = "";
+        if (step is int t)
+        {
+            if (prediction.TimeSteps.Count == 0)
+            {
+                throw Problem.InvalidArgument("time_step", $"prediction '{prediction.Name}' is one map, not a time stack; leave time_step unset.");
+            }
+
+            if (t >= prediction.TimeSteps.Count)
+            {
+                throw Problem.InvalidArgument("time_step", $"is {t} but prediction '{prediction.Name}' has {prediction.TimeSteps.Count} time steps (0..{prediction.TimeSteps.Count - 1}).");
+            }
+
+            int perStep = map.Bands.Count / prediction.TimeSteps.Count;
+            map = map with { Bands = [.. map.Bands.Skip(t * perStep).Take(perStep)], BandWindow = (t * perStep, perStep) };
+            suffix = "-" + prediction.TimeSteps[t].ToDateTime().ToString("yyyy-MM-dd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         string extension = request.Format switch { ExportFormat.Geojson => ".geojson", ExportFormat.Png => ".png", _ => ".tif" };
         string format = request.Format.ToString().ToLowerInvariant();
         await exports.ExportAsync(
             prediction.Id, "." + format,
             temp => exporter.ExportAsync(map, PredictionMapping.ToEngine(request.Format), request.Width, request.Height, temp, cancellationToken),
-            prediction.Name + extension,
+            prediction.Name + suffix + extension,
             file => responseStream.WriteAsync(new ExportPredictionResponse { File = TransferMapping.ToApi(file) }, cancellationToken),
             piece => responseStream.WriteAsync(new ExportPredictionResponse { Chunk = TransferMapping.ToApi(piece) }, cancellationToken),
             cancellationToken,
-            (path, file) => stac.DescribeExportAsync(prediction.Id, format, path, file, cancellationToken));
+            (path, file) => stac.DescribeExportAsync(prediction.Id, format, path, file, cancellationToken, step));
     }
 
     private async Task<Prediction> FindAsync(string reference, CancellationToken cancellationToken)

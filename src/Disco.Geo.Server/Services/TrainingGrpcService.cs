@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Disco.Geo.Engine;
 using Disco.Geo.Protos.V1;
@@ -105,6 +106,7 @@ internal sealed partial class TrainingGrpcService(
         }
 
         CheckTrainable(request, gridded);
+        CheckTimeRanges(request, gridded);
 
         if (await catalog.FindModelAsync(request.ModelName, cancellationToken) is not null && !await runner.IsKnownRequestAsync(request.RequestId, cancellationToken))
         {
@@ -180,6 +182,78 @@ internal sealed partial class TrainingGrpcService(
                 $"is {Describe(wanted)} but the datasets are on {Describe(first)}; leave model.grid unset to train on the datasets' grid, or ingest them onto the model's grid.");
         }
     }
+
+    /// <summary>
+    /// The time ranges, before any job is queued: each set range is non-empty and has both ends, the two do not
+    /// overlap, every training dataset is a time stack with at least one step inside each range, and a validation range
+    /// is not combined with validation datasets.
+    /// </summary>
+    private static void CheckTimeRanges(StartTrainingRequest request, IReadOnlyList<(string Field, Dataset Dataset)> datasets)
+    {
+        var violations = new List<(string, string)>();
+        TimeWindow? train = Range(violations, "train_time_range", request.TrainTimeRange);
+        TimeWindow? validate = Range(violations, "validation_time_range", request.ValidationTimeRange);
+        if (train is not null && validate is not null && train.Overlaps(validate))
+        {
+            violations.Add(("validation_time_range", $"{validate} overlaps train_time_range {train}; a step may train or validate, not both."));
+        }
+
+        if (validate is not null && request.ValidationDatasets.Count > 0)
+        {
+            violations.Add(("validation_time_range", "validates on steps of the training datasets; leave validation_datasets empty when giving it."));
+        }
+
+        foreach ((string field, TimeWindow? window) in new[] { ("train_time_range", train), ("validation_time_range", validate) })
+        {
+            if (window is null)
+            {
+                continue;
+            }
+
+            foreach (Dataset dataset in datasets.Where(d => d.Field == "datasets").Select(d => d.Dataset))
+            {
+                if (dataset.TimeSteps.Count == 0)
+                {
+                    violations.Add(("datasets", $"dataset '{dataset.Name}' has no time axis (one sample), so {field} cannot select its steps; ingest a time stack (a NetCDF variable with a time dimension) or drop {field}."));
+                    continue;
+                }
+
+                DateTime first = dataset.TimeSteps[0].ToDateTime(), last = dataset.TimeSteps[^1].ToDateTime();
+                if (!dataset.TimeSteps.Any(t => window.Contains(t.ToDateTime())))
+                {
+                    violations.Add((field, $"{window} holds no step of dataset '{dataset.Name}', whose {dataset.TimeSteps.Count} steps run from {Iso(first)} to {Iso(last)}."));
+                }
+            }
+        }
+
+        Validation.ThrowIfAny([.. violations.Distinct()]);
+    }
+
+    /// <summary>A range as a window, or null when unset; a violation when it has one end only or is empty.</summary>
+    private static TimeWindow? Range(List<(string, string)> violations, string field, TimeRange? range)
+    {
+        if (range is null || (range.Start is null && range.End is null))
+        {
+            return null;
+        }
+
+        if (range.Start is null || range.End is null)
+        {
+            violations.Add((field, "needs both start and end (end exclusive)."));
+            return null;
+        }
+
+        TimeWindow window = TrainingMapping.ToWindow(range)!;
+        if (window.End <= window.Start)
+        {
+            violations.Add((field, $"{window} is empty: end must be later than start (end exclusive)."));
+            return null;
+        }
+
+        return window;
+    }
+
+    private static string Iso(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private async Task<Dataset> GriddedAsync(string field, string reference, CancellationToken cancellationToken)
     {

@@ -64,7 +64,8 @@ internal sealed class GriddedValues
         Dataset info = await client.GetDatasetAsync(dataset);
         int nlat = info.Grid.Nlat;
         int nlon = info.Grid.Nlon;
-        int bands = info.Bands.Count;
+        // A time stack's tiles hold every step's bands in turn.
+        int bands = info.Bands.Count * Math.Max(1, info.TimeSteps.Count);
         float[] values = new float[bands * nlat * nlon];
         byte[] mask = new byte[nlat * nlon];
         double[] latitudes = new double[nlat];

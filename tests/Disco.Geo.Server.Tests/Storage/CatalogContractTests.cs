@@ -122,9 +122,28 @@ public abstract class CatalogContractTests : IAsyncLifetime
         Assert.True(Stores.Blobs.Exists(kept.Blob.Sha256));
     }
 
-    private protected async Task<DatasetRecord?> CommitDatasetAsync(string name, byte[] content)
+    [Fact]
+    public async Task A_time_stack_keeps_its_steps_and_a_record_written_before_time_stacks_reads_as_one_sample()
+    {
+        DateTime[] months = [new(1, 1, 16, 6, 0, 0, DateTimeKind.Utc), new(1, 2, 15, 16, 29, 6, DateTimeKind.Utc)];
+        DatasetRecord stack = (await CommitDatasetAsync("stack", [1, 2], d =>
+        {
+            d.Kind = DatasetRecordKind.Gridded;
+            d.TimeSteps.Add(months.Select(Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime));
+        }))!;
+        Assert.Equal(months, (await Stores.Catalog.FindDatasetAsync(stack.Id, CancellationToken.None))!.TimeSteps.Select(t => t.ToDateTime()));
+
+        // A record as the catalog held it before time stacks (fields 1..12 only) reads as one sample: no steps.
+        DatasetRecord old = (await CommitDatasetAsync("old", [3]))!;
+        DatasetRecord read = (await Stores.Catalog.FindDatasetAsync("old", CancellationToken.None))!;
+        Assert.Empty(read.TimeSteps);
+        Assert.Equal(old, read);
+    }
+
+    private protected async Task<DatasetRecord?> CommitDatasetAsync(string name, byte[] content, Action<DatasetRecord>? shape = null)
     {
         var dataset = new DatasetRecord { Id = Ids.New(Ids.Dataset), Name = name, Kind = DatasetRecordKind.RawFile };
+        shape?.Invoke(dataset);
         BlobRecord? blob = await Stores.Blobs.CommitAsync(Stores.WriteTempFile(content), null, committed =>
         {
             dataset.Blob = committed;

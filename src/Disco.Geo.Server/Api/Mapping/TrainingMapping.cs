@@ -57,7 +57,15 @@ internal static class TrainingMapping
                 ValidationFraction = hp.ValidationFraction,
                 TimeLimitSeconds = hp.TimeLimitSeconds,
             },
+            TrainingTime = ToWindow(request.TrainTimeRange),
+            ValidationTime = ToWindow(request.ValidationTimeRange),
             RequestJson = JsonFormatter.Default.Format(request),
         };
     }
+
+    /// <summary>A set range as a window; null when unset (both ends unset).</summary>
+    public static TimeWindow? ToWindow(Protos.V1.TimeRange? range) =>
+        range is null || (range.Start is null && range.End is null)
+            ? null
+            : new TimeWindow(range.Start?.ToDateTime() ?? DateTime.MinValue, range.End?.ToDateTime() ?? DateTime.MaxValue);
 }

@@ -34,7 +34,7 @@ internal sealed class PredictionStac(ICatalog catalog, IRasterFileInspector insp
     /// GeoTIFF), <paramref name="file"/> its name, size and hash; the asset's href is the file's name, relative to
     /// the Item saved beside it.
     /// </summary>
-    public async Task<string> DescribeExportAsync(string predictionId, string format, string path, ExportedFile file, CancellationToken cancellationToken)
+    public async Task<string> DescribeExportAsync(string predictionId, string format, string path, ExportedFile file, CancellationToken cancellationToken, int? timeStep = null)
     {
         PredictionRecord prediction = await catalog.FindPredictionAsync(predictionId, cancellationToken)
             ?? throw new InvalidOperationException($"Prediction {predictionId} vanished during its export.");
@@ -42,7 +42,7 @@ internal sealed class PredictionStac(ICatalog catalog, IRasterFileInspector insp
         (string key, string mediaType) = AssetOf(format);
         RasterFileFacts? raster = key is "cog" or "geotiff" ? await Task.Run(() => inspector.Inspect(path), cancellationToken) : null;
         var asset = new StacAsset(key, "./" + file.FileName, mediaType, file.SizeBytes, file.Sha256, raster);
-        return PredictionStacItems.Build(prediction, model, [asset], []).ToJsonString(Indented);
+        return PredictionStacItems.Build(prediction, model, [asset], [], timeStep: timeStep).ToJsonString(Indented);
     }
 
     /// <summary>The Item of a finished prediction served at <paramref name="baseUrl"/>, or null when there is none.</summary>

@@ -37,7 +37,13 @@ internal static class PredictionStacItems
     /// Builds the Item of a finished prediction with the given assets and links. <paramref name="tiles"/>, the XYZ URL
     /// template of the server's map tiles, goes to disco:tiles: a template is no valid link href.
     /// </summary>
-    public static JsonObject Build(PredictionRecord prediction, ModelRecord? model, IReadOnlyList<StacAsset> assets, IReadOnlyList<JsonObject> links, string? tiles = null)
+    /// <remarks>
+    /// With <paramref name="timeStep"/> (an export of one step of a time-stack prediction) the Item is that step's:
+    /// id "&lt;prediction id&gt;-t&lt;step&gt;", datetime the step's timestamp (disco:datetime_source "input_time_step"),
+    /// and only that step's bands.
+    /// </remarks>
+    public static JsonObject Build(PredictionRecord prediction, ModelRecord? model, IReadOnlyList<StacAsset> assets, IReadOnlyList<JsonObject> links, string? tiles = null,
+        int? timeStep = null)
     {
         string created = prediction.CreateTime is { } time
             ? time.ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
@@ -60,6 +66,19 @@ internal static class PredictionStacItems
                 : null,
             ["disco:bands"] = new JsonArray([.. prediction.Bands.Select(b => (JsonNode)JsonValue.Create(b.Name))]),
         };
+        string id = prediction.Id;
+        if (timeStep is int step && step >= 0 && step < prediction.TimeSteps.Count)
+        {
+            int perStep = prediction.Bands.Count / prediction.TimeSteps.Count;
+            string at = prediction.TimeSteps[step].ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            id = $"{prediction.Id}-t{step}";
+            properties["title"] = $"{prediction.Name} at {at}";
+            properties["datetime"] = at;
+            properties["disco:datetime_source"] = "input_time_step";
+            properties["disco:time_step"] = step;
+            properties["disco:bands"] = new JsonArray([.. prediction.Bands.Skip(step * perStep).Take(perStep).Select(b => (JsonNode)JsonValue.Create(b.Name))]);
+        }
+
         if (model is not null && Card(model.CardJson) is { } card)
         {
             properties["disco:model_card"] = card;
@@ -93,7 +112,7 @@ internal static class PredictionStacItems
             ["type"] = "Feature",
             ["stac_version"] = StacVersion,
             ["stac_extensions"] = new JsonArray([.. extensions.Select(e => (JsonNode)JsonValue.Create(e))]),
-            ["id"] = prediction.Id,
+            ["id"] = id,
             ["collection"] = "predictions",
             ["bbox"] = new JsonArray(west, south, east, north),
             ["geometry"] = new JsonObject

@@ -75,7 +75,7 @@ internal sealed class IngestJobHandler(
             throw new JobFailedException(StatusCode.PermissionDenied, e.Message);
         }
 
-        int bandCount = output.Bands.Count;
+        int bandCount = output.Bands.Count * Math.Max(1, output.TimeSteps.Count);
         long nodes = (long)spec.Grid.Nlat * spec.Grid.Nlon;
         if (bandCount == 0 || output.Values.LongLength != bandCount * nodes || (output.Mask is not null && output.Mask.LongLength != nodes))
         {
@@ -98,6 +98,7 @@ internal sealed class IngestJobHandler(
                 Kind = DatasetRecordKind.Gridded,
                 Grid = spec.Grid.Clone(),
                 Bands = { output.Bands.Select(EngineRecords.ToRecord) },
+                TimeSteps = { output.TimeSteps.Select(t => Timestamp.FromDateTime(DateTime.SpecifyKind(t, DateTimeKind.Utc))) },
                 ProvenanceJson = output.ProvenanceJson,
                 SourceDatasetId = spec.SourceDatasetId,
                 Labels = { new Dictionary<string, string>(spec.Labels) },

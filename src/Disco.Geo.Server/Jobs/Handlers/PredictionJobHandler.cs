@@ -5,6 +5,7 @@ using Disco.Geo.Server.Jobs.Sources;
 using Disco.Geo.Server.Options;
 using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using StatusCode = Disco.Geo.Server.Problems.ProblemKind;
 
@@ -78,6 +79,12 @@ internal sealed class PredictionJobHandler(
             prediction.Grid = EngineRecords.ToRecord(sink.Grid);
             prediction.Bands.Clear();
             prediction.Bands.Add(sink.Bands.Select(EngineRecords.ToRecord));
+            prediction.TimeSteps.Clear();
+            if (summary.TimeSteps.Count > 1)
+            {
+                prediction.TimeSteps.Add(summary.TimeSteps.Select(t => Timestamp.FromDateTime(DateTime.SpecifyKind(t, DateTimeKind.Utc))));
+            }
+
             prediction.Summary = storedSummary;
             prediction.State = PredictionRecordState.Succeeded;
             await blobs.CommitAsync(temp, null, async blob =>

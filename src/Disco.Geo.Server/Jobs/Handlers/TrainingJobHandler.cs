@@ -76,6 +76,9 @@ internal sealed class TrainingJobHandler(
     {
         DatasetRecord dataset = await catalog.FindDatasetAsync(id, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Dataset {id} was deleted before the job could read it.");
-        return new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), EngineRecords.ToSphereGrid(dataset.Grid), EngineRecords.ToEngine(dataset.Bands));
+        return new GriddedDataset(dataset.Id, blobs.PathOf(dataset.Blob.Sha256), EngineRecords.ToSphereGrid(dataset.Grid), EngineRecords.ToEngine(dataset.Bands))
+        {
+            TimeSteps = [.. dataset.TimeSteps.Select(t => t.ToDateTime())],
+        };
     }
 }
