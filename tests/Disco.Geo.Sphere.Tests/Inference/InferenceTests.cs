@@ -63,7 +63,7 @@ public class InferenceTests
         GridRotation forward = GridRotation.Create(SyntheticSpheres.Grid, rotation);
         GridRotation back = GridRotation.Create(SyntheticSpheres.Grid, rotation.Inverse());
         IDisposable noGrad = no_grad();
-        using Tensor rotated = back.Bilinear(model.ToPhysical(model.forward(forward.Bilinear(x))));
+        using Tensor rotated = back.Interpolate(model.ToPhysical(model.forward(forward.Interpolate(x))));
         noGrad.Dispose();
 
         using Tensor expected = (plain + rotated) / 2;
