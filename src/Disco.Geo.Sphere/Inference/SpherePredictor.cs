@@ -31,7 +31,7 @@ public sealed class SpherePredictor
     /// Physical outputs [B, OutputChannels, NLat, NLon] for inputs [B, InputChannels, NLat, NLon] on the model's device:
     /// class probabilities, values in target units, or depth (see <see cref="SphereModel.ToPhysical"/>), averaged over
     /// <paramref name="rotationAveraging"/> rotations when that is 2 or more: exact rotations of the grid first (the
-    /// identity, the north–south flip where the grid allows it, longitude rolls by whole columns), then random ones
+    /// identity, longitude rolls by whole columns, then those after the north–south flip where the grid allows it), then random ones
     /// (see <see cref="PredictionOptions.RotationAveraging"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The input does not fit the model.</exception>

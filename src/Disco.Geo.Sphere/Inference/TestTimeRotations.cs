@@ -20,15 +20,21 @@ internal enum RotationAveragingScheme
     /// physical output (probabilities) resampled bilinearly.
     /// </summary>
     RandomBilinear,
+
+    /// <summary>
+    /// The identity and uniform random rotations like <see cref="RandomBilinear"/>, moved like the resampled part of
+    /// <see cref="ExactFirst"/> (bicubic, logits moved back): measures the interpolation apart from the choice of rotations.
+    /// </summary>
+    RandomBicubic,
 }
 
 /// <summary>
 /// The rotations of test-time averaging on one grid. Exact-first: a model whose layers step down by a factor s in
 /// longitude (s = NLon of the input grid / NLon of the coarsest level) is exactly equivariant to rolls by multiples of
 /// s columns, up to rounding, so rolls by other whole columns are the ones that can change its output: the plan takes
-/// the identity, then the north–south flip (where <see cref="GridSymmetry.FlipIsExact"/>), then rolls at evenly spread
-/// phases j·s/M (mod s) and spread around the globe, each with and without the flip, up to 2s exact rotations; beyond
-/// that, random rotations resampled bicubically.
+/// the identity and rolls at evenly spread phases j·s/M (mod s), spread around the globe, then the same rolls after the
+/// north–south flip (where <see cref="GridSymmetry.FlipIsExact"/>), up to 2s exact rotations; beyond that, random
+/// rotations resampled bicubically.
 /// </summary>
 internal static class TestTimeRotations
 {
@@ -64,8 +70,11 @@ internal static class TestTimeRotations
     }
 
     /// <summary>
-    /// Up to <paramref name="count"/> distinct grid symmetries in the exact-first order: (identity, flip) at roll phase
-    /// 0, then at the next phase, and so on; at most 2 × min(stride, NLon) (half that without the flip).
+    /// Up to <paramref name="count"/> distinct grid symmetries in the exact-first order: the identity and rolls at the
+    /// other phases (at most s), then the same rolls after the north–south flip; at most 2 × min(s, NLon) (half that
+    /// without the flip). Rolls come first because they keep the globe upright: a model trained on upright globes sees
+    /// a flipped globe upside down, which costs an anisotropic or planar model accuracy on upright data (measured in
+    /// bench/results/rotation-averaging.md).
     /// </summary>
     public static IReadOnlyList<GridSymmetry> ExactSymmetries(SphereGrid grid, int count, int columnStride)
     {
@@ -73,16 +82,14 @@ internal static class TestTimeRotations
         int stride = Math.Clamp(columnStride, 1, grid.NLon);
         int flips = GridSymmetry.FlipIsExact(grid) ? 2 : 1;
         int used = Math.Min(count, flips * stride);
-        int phases = (used + flips - 1) / flips;
+        int phases = Math.Min(used, stride);
         int coarseSpread = grid.NLon / stride / phases; // coarse columns between consecutive rolls: spread around the globe
         List<GridSymmetry> symmetries = [];
-        for (int j = 0; j < phases && symmetries.Count < used; j++)
+        for (int k = 0; k < used; k++)
         {
+            int j = k % phases;
             int roll = (int)((j * (long)stride * coarseSpread + (long)Math.Round(j * (double)stride / phases)) % grid.NLon);
-            for (int f = 0; f < flips && symmetries.Count < used; f++)
-            {
-                symmetries.Add(new GridSymmetry(f == 1, roll));
-            }
+            symmetries.Add(new GridSymmetry(k >= phases, roll));
         }
 
         return symmetries;
@@ -90,7 +97,7 @@ internal static class TestTimeRotations
 
     /// <summary>
     /// The average of the physical outputs over <paramref name="rotations"/>: for each R, the model's raw output on R·x,
-    /// moved back by R⁻¹, then made physical (exact-first), or made physical and then moved back bilinearly (the old scheme).
+    /// moved back by R⁻¹, then made physical, or (the old scheme) made physical and then moved back bilinearly.
     /// </summary>
     /// <param name="input">Inputs [B, C, NLat, NLon].</param>
     /// <param name="grid">Their grid.</param>
@@ -106,7 +113,7 @@ internal static class TestTimeRotations
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(toPhysical);
         using DisposeScope scope = NewDisposeScope();
-        Interpolation interpolation = scheme == RotationAveragingScheme.ExactFirst ? Interpolation.Bicubic : Interpolation.Bilinear;
+        Interpolation interpolation = scheme == RotationAveragingScheme.RandomBilinear ? Interpolation.Bilinear : Interpolation.Bicubic;
         Tensor? sum = null;
         foreach (Rotation rotation in rotations)
         {
@@ -121,7 +128,7 @@ internal static class TestTimeRotations
                 GridRotation there = GridRotation.Create(grid, rotation, interpolation);
                 GridRotation back = GridRotation.Create(grid, rotation.Inverse(), interpolation);
                 Tensor raw = forward(there.Interpolate(input));
-                physical = scheme == RotationAveragingScheme.ExactFirst ? toPhysical(back.Interpolate(raw)) : back.Interpolate(toPhysical(raw));
+                physical = scheme == RotationAveragingScheme.RandomBilinear ? back.Interpolate(toPhysical(raw)) : toPhysical(back.Interpolate(raw));
             }
 
             if (sum is null)

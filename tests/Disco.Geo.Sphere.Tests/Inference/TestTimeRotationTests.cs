@@ -12,17 +12,18 @@ namespace Disco.Geo.Sphere.Tests.Inference;
 public class TestTimeRotationTests
 {
     [Fact]
-    public void Exact_first_takes_the_identity_the_flip_and_spread_roll_phases_then_random_rotations()
+    public void Exact_first_takes_the_identity_and_spread_roll_phases_then_the_same_after_the_flip_then_random_rotations()
     {
         SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 17, 32);
         Assert.Equal(
-            [new GridSymmetry(false, 0), new GridSymmetry(true, 0), new GridSymmetry(false, 17), new GridSymmetry(true, 17)],
+            [new GridSymmetry(false, 0), new GridSymmetry(false, 17), new GridSymmetry(true, 0), new GridSymmetry(true, 17)],
             TestTimeRotations.ExactSymmetries(grid, 4, columnStride: 2));
 
-        // Eight with stride 4: phases 0, 1, 2, 3 (mod 4), spread around the globe (8 coarse columns, 2 per phase).
+        // Stride 4: phases 0, 1, 2, 3 (mod 4), spread around the globe (8 coarse columns, 2 per phase), rolls before flips.
         IReadOnlyList<GridSymmetry> eight = TestTimeRotations.ExactSymmetries(grid, 8, columnStride: 4);
-        Assert.Equal([0, 0, 9, 9, 18, 18, 27, 27], eight.Select(s => s.RollSteps));
-        Assert.Equal(8, eight.Distinct().Count());
+        Assert.Equal([0, 9, 18, 27, 0, 9, 18, 27], eight.Select(s => s.RollSteps));
+        Assert.Equal([false, false, false, false, true, true, true, true], eight.Select(s => s.Flip));
+        Assert.Equal([0, 18], TestTimeRotations.ExactSymmetries(grid, 2, columnStride: 4).Select(s => s.RollSteps));
 
         // Beyond 2s exact ones: random rotations, the same stream as before for the k-th.
         IReadOnlyList<Rotation> plan = TestTimeRotations.Plan(grid, 6, columnStride: 2, seed: 9, RotationAveragingScheme.ExactFirst);
@@ -66,7 +67,7 @@ public class TestTimeRotationTests
     }
 
     [Fact]
-    public void Exact_first_averaging_of_a_model_is_the_mean_over_the_identity_and_the_flip_moved_back()
+    public void Exact_first_averaging_of_a_model_is_the_mean_over_its_exact_rotations_moved_back()
     {
         using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(ModelTask.Regression, 1) with { KernelShape = [3, 3] }, 2);
         using Tensor x = randn(1, 2, 17, 32);
@@ -76,20 +77,22 @@ public class TestTimeRotationTests
         using Tensor one = predictor.Predict(x, rotationAveraging: 1);
         Assert.True(plain.equal(one).all().item<bool>());
 
-        GridRotation flip = GridRotation.Exactly(SyntheticSpheres.Grid, new GridSymmetry(true, 0));
-        Tensor flipped;
-        using (no_grad())
+        // N = 4 with s = 2: the identity, a roll by 17 columns, and both after the flip.
+        using Tensor expected = zeros_like(plain);
+        foreach (GridSymmetry symmetry in TestTimeRotations.ExactSymmetries(SyntheticSpheres.Grid, 4, 2))
         {
-            flipped = flip.Interpolate(model.ToPhysical(model.forward(flip.Interpolate(x))));
+            GridRotation there = GridRotation.Exactly(SyntheticSpheres.Grid, symmetry);
+            GridRotation back = GridRotation.Exactly(SyntheticSpheres.Grid, symmetry.Inverse(SyntheticSpheres.Grid));
+            using IDisposable noGrad = no_grad();
+            using Tensor moved = back.Interpolate(model.ToPhysical(model.forward(there.Interpolate(x))));
+            expected.add_(moved / 4);
         }
 
-        using Tensor expected = (plain + flipped) / 2;
-        using Tensor averaged = predictor.Predict(x, rotationAveraging: 2, seed: 9);
+        using Tensor averaged = predictor.Predict(x, rotationAveraging: 4, seed: 9);
         Assert.True(averaged.allclose(expected, rtol: 1e-5, atol: 1e-6));
         Assert.False(averaged.requires_grad);
 
         // An anisotropic kernel is not flip-invariant, so the flip changes the output: the average is not the plain map.
         Assert.False(averaged.allclose(plain, rtol: 1e-4, atol: 1e-4));
-        flipped.Dispose();
     }
 }
