@@ -99,7 +99,10 @@ internal sealed class RotationAveragingBenchmark : IBenchmark
                 RotationAugmentation condition = seed == 0 ? RotationAugmentation.None : RotationAugmentation.SO3;
                 double Score(int n, RotationAveragingScheme scheme) => SphereEvaluator.Evaluate(model, test, new EvaluationOptions
                 {
-                    Rotation = condition, Seed = seed, RotationAveraging = n, AveragingScheme = scheme,
+                    Rotation = condition,
+                    Seed = seed,
+                    RotationAveraging = n,
+                    AveragingScheme = scheme,
                 }, cancellationToken)["miou"];
                 double plain = Score(1, RotationAveragingScheme.ExactFirst);
                 IEnumerable<string> cells = Counts.Select(n => Score(n, RotationAveragingScheme.ExactFirst))
