@@ -63,7 +63,7 @@ internal static class EarthPictures
     {
         using DisposeScope scope = NewDisposeScope();
         GridRotation r = GridRotation.Create(grid, rotation);
-        Tensor x = r.Bilinear(tensor(input, [bands, grid.NLat, grid.NLon]));
+        Tensor x = r.Interpolate(tensor(input, [bands, grid.NLat, grid.NLon]));
         Tensor c = r.Nearest(tensor(classes.Select(v => (long)v).ToArray(), [grid.NLat, grid.NLon]));
         return (x.contiguous().data<float>().ToArray(), c.contiguous().data<long>().ToArray().Select(v => (int)v).ToArray());
     }

@@ -87,13 +87,13 @@ internal sealed class ModelEquivarianceBenchmark : IBenchmark
                     {
                         GridRotation forward = GridRotation.Create(grid, rotation);
                         GridRotation back = GridRotation.Create(grid, rotation.Inverse());
-                        Tensor rotatedOutput = forward.Bilinear(y);
-                        Tensor outputOfRotated = model.forward(forward.Bilinear(x));
+                        Tensor rotatedOutput = forward.Interpolate(y);
+                        Tensor outputOfRotated = model.forward(forward.Interpolate(x));
                         so3.Add(RelativeError(outputOfRotated, rotatedOutput, a));
                         Tensor same = outputOfRotated.argmax(1).eq(rotatedOutput.argmax(1)).to(float64);
                         agreement.Add((same * a.to(float64)).sum().item<double>() / (a.to(float64).sum().item<double>() * grid.NLon));
-                        inputFloor = Math.Max(inputFloor, RelativeError(back.Bilinear(forward.Bilinear(x)), x, a));
-                        floor.Add(RelativeError(back.Bilinear(rotatedOutput), y, a));
+                        inputFloor = Math.Max(inputFloor, RelativeError(back.Interpolate(forward.Interpolate(x)), x, a));
+                        floor.Add(RelativeError(back.Interpolate(rotatedOutput), y, a));
                     }
                 }
 

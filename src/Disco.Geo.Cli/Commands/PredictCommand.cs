@@ -31,7 +31,7 @@ internal static class PredictCommand
         var parallel = new Option<int>("--parallel", "-j") { Description = "Inputs processed at once", DefaultValueFactory = _ => 2 };
         var rotationAveraging = new Option<int>("--rotation-averaging")
         {
-            Description = "Average the model's output over N random test-time rotations of the sphere (0 or 1 = none; the server allows up to 64)",
+            Description = "Average the model's output over N test-time rotations of the sphere: exact ones first (longitude rolls, then north-south flips), random ones beyond (0 or 1 = none; the server allows up to 64)",
         };
         var yaw = new Option<double>("--yaw") { Description = "With --input-kind panorama: camera yaw in degrees, applied as a rotation" };
         var pitch = new Option<double>("--pitch") { Description = "With --input-kind panorama: camera pitch in degrees" };

@@ -59,7 +59,7 @@ internal sealed class SphereBatch : IDisposable
                 Tensor input = tensor(sample.Input, [sample.InputChannels, sample.NLat, sample.NLon]);
                 if (rotations?[b] is GridRotation rotation)
                 {
-                    input = rotation.Bilinear(input);
+                    input = rotation.Interpolate(input);
                     target = rotation.Nearest(target);
                     mask = rotation.Nearest(mask);
                 }

@@ -17,8 +17,12 @@ public sealed record PredictionOptions
     public PredictionOutput Output { get; init; } = PredictionOutput.Values;
 
     /// <summary>
-    /// Test-time rotation averaging: average the physical outputs over this many rotations (the identity plus k − 1
-    /// uniform random ones): each rotates the input by R, predicts, and rotates the prediction back by R⁻¹. 0 or 1 = none.
+    /// Test-time rotation averaging: average the physical outputs over this many rotations: each rotates the input by R,
+    /// predicts, and rotates the raw prediction back by R⁻¹. Rotations that map the grid onto itself come first and are
+    /// exact: the identity and longitude rolls by whole columns that the model's coarser levels do not make redundant
+    /// (up to the model's longitude step-down factor s, e.g. 8 for 4 levels), then the same after the north–south flip (a
+    /// rotation by π about an equatorial axis, where the grid's latitudes and longitudes are symmetric); beyond those 2s,
+    /// uniform random rotations resampled bicubically across the poles. 0 or 1 = none.
     /// </summary>
     public int RotationAveraging { get; init; }
 

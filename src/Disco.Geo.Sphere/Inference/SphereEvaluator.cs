@@ -25,6 +25,9 @@ public sealed record EvaluationOptions
     /// <summary>Seed of the random rotations. Default 0.</summary>
     public long Seed { get; init; }
 
+    /// <summary>How rotation averaging picks its rotations (benchmarks compare the schemes). Default exact-first.</summary>
+    internal RotationAveragingScheme AveragingScheme { get; init; }
+
     /// <summary>Loss settings for the reported "loss" (omitted with rotation averaging).</summary>
     public LossOptions Loss { get; init; } = new();
 }
@@ -82,7 +85,7 @@ public static class SphereEvaluator
                 }
                 else
                 {
-                    metrics.Update(predictor.Predict(input, options.RotationAveraging, options.Seed), batch.Classes, batch.Values, batch.Mask);
+                    metrics.Update(predictor.Predict(input, options.RotationAveraging, options.Seed, options.AveragingScheme), batch.Classes, batch.Values, batch.Mask);
                 }
             }
         }

@@ -10,7 +10,7 @@ namespace Disco.Geo.Sphere.Inference;
 /// <summary>
 /// Runs a model without gradients on the model's device (move the model first, e.g. with
 /// <c>model.to(TorchDevices.Select("auto"))</c>, or load its package onto a device). Batched tensor inference
-/// (<see cref="Predict"/>) and streamed inference of one map in latitude bands (<see cref="PredictBandsAsync"/>), both
+/// (<see cref="Predict(Tensor, int, long)"/>) and streamed inference of one map in latitude bands (<see cref="PredictBandsAsync"/>), both
 /// with optional test-time rotation averaging. The U-Nets have no layers that behave differently in training and
 /// evaluation mode, and prediction changes no module state, so concurrent predictions with one model are safe.
 /// </summary>
@@ -21,6 +21,7 @@ public sealed class SpherePredictor
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
+        ColumnStride = Math.Max(1, model.Grid.NLon / model.Config.LevelGrids()[^1].NLon);
     }
 
     /// <summary>The model.</summary>
@@ -29,10 +30,16 @@ public sealed class SpherePredictor
     /// <summary>
     /// Physical outputs [B, OutputChannels, NLat, NLon] for inputs [B, InputChannels, NLat, NLon] on the model's device:
     /// class probabilities, values in target units, or depth (see <see cref="SphereModel.ToPhysical"/>), averaged over
-    /// <paramref name="rotationAveraging"/> rotations when that is 2 or more.
+    /// <paramref name="rotationAveraging"/> rotations when that is 2 or more: exact rotations of the grid first (the
+    /// identity, longitude rolls by whole columns, then those after the north–south flip where the grid allows it), then random ones
+    /// (see <see cref="PredictionOptions.RotationAveraging"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The input does not fit the model.</exception>
-    public Tensor Predict(Tensor input, int rotationAveraging = 0, long seed = 0)
+    public Tensor Predict(Tensor input, int rotationAveraging = 0, long seed = 0) =>
+        Predict(input, rotationAveraging, seed, RotationAveragingScheme.ExactFirst);
+
+    /// <summary><see cref="Predict(Tensor, int, long)"/> with a choice of averaging scheme (benchmarks compare them).</summary>
+    internal Tensor Predict(Tensor input, int rotationAveraging, long seed, RotationAveragingScheme scheme)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (rotationAveraging is < 0 or > 64)
@@ -41,21 +48,18 @@ public sealed class SpherePredictor
         }
 
         using IDisposable noGrad = no_grad();
-        using DisposeScope scope = NewDisposeScope();
-        Tensor sum = Model.ToPhysical(Model.forward(input));
-        for (int k = 1; k < rotationAveraging; k++)
+        if (rotationAveraging <= 1)
         {
-            using DisposeScope inner = NewDisposeScope();
-            Rotation rotation = Rotation.Random(new SeededRandom(SeededRandom.Mix(seed, SeededRandom.TestTimeStream, (ulong)k)));
-            GridRotation forward = GridRotation.Create(Model.Grid, rotation);
-            GridRotation back = GridRotation.Create(Model.Grid, rotation.Inverse());
-            Tensor prediction = Model.ToPhysical(Model.forward(forward.Bilinear(input)));
-            sum.add_(back.Bilinear(prediction), Runtime.Scalars.One);
+            using DisposeScope scope = NewDisposeScope();
+            return Model.ToPhysical(Model.forward(input)).MoveToOuterDisposeScope();
         }
 
-        Tensor result = rotationAveraging > 1 ? sum / rotationAveraging : sum;
-        return result.MoveToOuterDisposeScope();
+        IReadOnlyList<Rotation> rotations = TestTimeRotations.Plan(Model.Grid, rotationAveraging, ColumnStride, seed, scheme);
+        return TestTimeRotations.Average(input, Model.Grid, rotations, scheme, Model.forward, Model.ToPhysical);
     }
+
+    /// <summary>Columns of the model's grid per column of its coarsest level: rolls by multiples of this leave an equivariant model's output unchanged.</summary>
+    internal int ColumnStride { get; }
 
     /// <summary>
     /// Predicts one map and emits it in latitude bands, north to south, once the forward pass is done (it runs off the

@@ -8,9 +8,9 @@ namespace Disco.Geo.Sphere.Rotations;
 /// <summary>
 /// Resamples signals from one sphere grid onto another, optionally rotated: the value at target node v is the source
 /// signal at Rᵀv. Weights are precomputed once (four taps per node), so applying it is one gather and a weighted sum on
-/// any device. Interpolation is bilinear in (θ, λ), periodic in longitude, and continues over the poles: between the
-/// first row and the pole, a grid without a pole row interpolates towards its own first row seen across the pole
-/// (longitude + 180°), so there is no seam or hole at the poles. A rotation about the polar axis by whole longitude
+/// any device. Interpolation is bilinear (four taps) or bicubic (sixteen taps) in (θ, λ), periodic in longitude, and
+/// continues over the poles: rows beyond a pole are the grid's own rows seen across it (colatitude −θ or 2π − θ,
+/// longitude + 180°), so there is no seam or hole at the poles. A rotation about the polar axis by whole longitude
 /// steps between identical grids is done exactly, as a roll.
 /// </summary>
 public sealed class SphereResampler
@@ -39,7 +39,7 @@ public sealed class SphereResampler
     /// <summary>The interpolation mode.</summary>
     public Interpolation Mode { get; }
 
-    /// <summary>Source nodes combined per target node (1 for nearest, 4 for bilinear, 0 for an exact roll).</summary>
+    /// <summary>Source nodes combined per target node (1 for nearest, 4 for bilinear, 16 for bicubic, 0 for an exact roll).</summary>
     public int Taps { get; }
 
     /// <summary>When the resampling is an exact longitude roll, the number of columns rolled eastwards.</summary>
@@ -57,20 +57,32 @@ public sealed class SphereResampler
         }
 
         int nodes = checked(target.NLat * target.NLon);
-        int taps = mode == Interpolation.Nearest ? 1 : 4;
+        int taps = TapCount(mode);
         long[] indices = new long[taps * nodes];
         double[] weights = new double[taps * nodes];
         Parallel.For(0, target.NLat, i =>
         {
-            Span<long> index = stackalloc long[4];
-            Span<double> weight = stackalloc double[4];
+            Span<long> index = stackalloc long[CubicTapCount];
+            Span<double> weight = stackalloc double[CubicTapCount];
             for (int p = 0; p < target.NLon; p++)
             {
                 (double x, double y, double z) = Rotation.ToVector(target.Colatitude(i), target.LongitudeDegrees(p) * (Math.PI / 180));
                 (double sx, double sy, double sz) = rotation.ApplyInverse(x, y, z);
                 (double theta, double lambda) = Rotation.ToSpherical(sx, sy, sz);
-                BilinearTaps(source, theta, lambda, index, weight);
                 int node = i * target.NLon + p;
+                if (mode == Interpolation.Bicubic)
+                {
+                    CubicTaps(source, theta, lambda, index, weight);
+                    for (int t = 0; t < CubicTapCount; t++)
+                    {
+                        indices[t * nodes + node] = index[t];
+                        weights[t * nodes + node] = weight[t];
+                    }
+
+                    continue;
+                }
+
+                BilinearTaps(source, theta, lambda, index, weight);
                 if (mode == Interpolation.Nearest)
                 {
                     int best = 0;
@@ -112,9 +124,9 @@ public sealed class SphereResampler
             return roll(x, steps, -1);
         }
 
-        if (Mode == Interpolation.Bilinear && !x.is_floating_point())
+        if (Mode != Interpolation.Nearest && !x.is_floating_point())
         {
-            throw new ArgumentException($"Bilinear resampling needs a floating-point tensor, got {x.dtype}; use nearest for labels.", nameof(x));
+            throw new ArgumentException($"{Mode} resampling needs a floating-point tensor, got {x.dtype}; use nearest for labels.", nameof(x));
         }
 
         using DisposeScope scope = NewDisposeScope();
@@ -138,6 +150,114 @@ public sealed class SphereResampler
             weight.DetachFromDisposeScope();
             return (index, weight);
         });
+
+    /// <summary>Taps per target node of an interpolation mode.</summary>
+    internal static int TapCount(Interpolation mode) => mode switch
+    {
+        Interpolation.Nearest => 1,
+        Interpolation.Bilinear => 4,
+        Interpolation.Bicubic => CubicTapCount,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown interpolation."),
+    };
+
+    /// <summary>Taps of <see cref="CubicTaps"/>.</summary>
+    internal const int CubicTapCount = 16;
+
+    /// <summary>
+    /// Sixteen source nodes and bicubic weights around (θ, λ): four rows around θ with cubic Lagrange weights on their
+    /// colatitudes, continued across the poles (rows seen across a pole sit at −θ_j or 2π − θ_j, longitude + 180°; a pole
+    /// row is not repeated), each with four columns and cubic Lagrange weights in longitude. Grids of fewer than four rows
+    /// fall back to the bilinear taps (the rest weigh 0).
+    /// </summary>
+    internal static void CubicTaps(SphereGrid grid, double theta, double lambda, Span<long> index, Span<double> weight)
+    {
+        int n = grid.NLat;
+        if (n < 4)
+        {
+            index[4..].Clear();
+            weight[4..].Clear();
+            BilinearTaps(grid, theta, lambda, index, weight);
+            return;
+        }
+
+        ReadOnlySpan<double> colatitudes = grid.Colatitudes;
+        int below; // extended row at or north of θ; rows below..below+1 bracket θ
+        if (theta < colatitudes[0])
+        {
+            below = -1;
+        }
+        else if (theta >= colatitudes[n - 1])
+        {
+            below = theta > colatitudes[n - 1] ? n - 1 : n - 2;
+        }
+        else
+        {
+            int found = colatitudes.BinarySearch(theta);
+            below = found >= 0 ? Math.Min(found, n - 2) : ~found - 1;
+        }
+
+        Span<int> rows = stackalloc int[4];
+        Span<double> rowColatitudes = stackalloc double[4];
+        Span<bool> across = stackalloc bool[4];
+        for (int r = 0; r < 4; r++)
+        {
+            (rows[r], rowColatitudes[r], across[r]) = ExtendedRow(grid, below - 1 + r);
+        }
+
+        double column = (lambda * (180.0 / Math.PI) - grid.LonOriginDegrees) / grid.LonStepDegrees;
+        Span<double> columnWeights = stackalloc double[4];
+        for (int r = 0; r < 4; r++)
+        {
+            double rowWeight = 1;
+            for (int j = 0; j < 4; j++)
+            {
+                if (j != r)
+                {
+                    rowWeight *= (theta - rowColatitudes[j]) / (rowColatitudes[r] - rowColatitudes[j]);
+                }
+            }
+
+            double c = across[r] ? column + grid.NLon / 2.0 : column;
+            double floor = Math.Floor(c);
+            double t = c - floor;
+            columnWeights[0] = -t * (t - 1) * (t - 2) / 6;
+            columnWeights[1] = (t + 1) * (t - 1) * (t - 2) / 2;
+            columnWeights[2] = -(t + 1) * t * (t - 2) / 2;
+            columnWeights[3] = (t + 1) * t * (t - 1) / 6;
+            long first = (long)floor - 1;
+            for (int k = 0; k < 4; k++)
+            {
+                long wrapped = ((first + k) % grid.NLon + grid.NLon) % grid.NLon;
+                index[r * 4 + k] = rows[r] * (long)grid.NLon + wrapped;
+                weight[r * 4 + k] = rowWeight * columnWeights[k];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Row k of the grid extended across the poles: the source row, its colatitude on the extended axis, and whether it
+    /// is seen across a pole (so its longitudes are shifted by 180°). A pole row is its own mirror, so beyond a pole row
+    /// the extension starts at the next row.
+    /// </summary>
+    private static (int Row, double Colatitude, bool Across) ExtendedRow(SphereGrid grid, int k)
+    {
+        ReadOnlySpan<double> colatitudes = grid.Colatitudes;
+        int n = grid.NLat;
+        if (k < 0)
+        {
+            int row = colatitudes[0] < 1e-12 ? -k : -k - 1;
+            return (row, -colatitudes[row], true);
+        }
+
+        if (k >= n)
+        {
+            int beyond = k - n + 1;
+            int row = Math.PI - colatitudes[n - 1] < 1e-12 ? n - 1 - beyond : n - beyond;
+            return (row, 2 * Math.PI - colatitudes[row], true);
+        }
+
+        return (k, colatitudes[k], false);
+    }
 
     /// <summary>Four source nodes and bilinear weights around (θ, λ), continuing across the poles.</summary>
     internal static void BilinearTaps(SphereGrid grid, double theta, double lambda, Span<long> index, Span<double> weight)

@@ -49,7 +49,7 @@ public class InferenceTests
     }
 
     [Fact]
-    public void Rotation_averaging_averages_predictions_rotated_back_by_the_inverse()
+    public void The_old_rotation_averaging_scheme_averages_random_rotations_rotated_back_bilinearly()
     {
         using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(ModelTask.Regression, 1), 2);
         using Tensor x = randn(1, 2, 17, 32);
@@ -63,11 +63,11 @@ public class InferenceTests
         GridRotation forward = GridRotation.Create(SyntheticSpheres.Grid, rotation);
         GridRotation back = GridRotation.Create(SyntheticSpheres.Grid, rotation.Inverse());
         IDisposable noGrad = no_grad();
-        using Tensor rotated = back.Bilinear(model.ToPhysical(model.forward(forward.Bilinear(x))));
+        using Tensor rotated = back.Interpolate(model.ToPhysical(model.forward(forward.Interpolate(x))));
         noGrad.Dispose();
 
         using Tensor expected = (plain + rotated) / 2;
-        using Tensor averaged = predictor.Predict(x, rotationAveraging: 2, seed: 9);
+        using Tensor averaged = predictor.Predict(x, rotationAveraging: 2, seed: 9, RotationAveragingScheme.RandomBilinear);
         Assert.True(averaged.allclose(expected, rtol: 1e-5, atol: 1e-5));
         Assert.False(averaged.requires_grad);
     }
