@@ -21,7 +21,7 @@ namespace Disco.Geo.Sphere.Contraction;
 /// the extended buffer of its own channel, which then stays in cache), otherwise over chunks of output rows.
 /// </para>
 /// </summary>
-internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContractionKernels
+internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContractionKernels, IFusedContraction
 {
     // At most one worker per core: each worker owns a per-channel buffer, and the thread pool would otherwise inject
     // extra threads (each with its own buffer) whenever the machine is busy.
@@ -36,9 +36,17 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     private readonly int _rowLength;
     private readonly ShiftedRowPlan _forward;
     private readonly ShiftedRowPlan _adjoint;
+    private readonly bool _allowVector512;
 
-    public CpuDiscoContraction(PsiTensor psi)
+    // Per output latitude t, the input rows [BandFrom[t], BandTo[t]) that the forward entries of rows (k, t) read.
+    private readonly int[] _bandFrom;
+    private readonly int[] _bandTo;
+
+    /// <param name="psi">The psi to contract with.</param>
+    /// <param name="allowVector512">False forces the Vector256 kernels even on AVX-512 hardware (tests run both paths).</param>
+    public CpuDiscoContraction(PsiTensor psi, bool allowVector512 = true)
     {
+        _allowVector512 = allowVector512;
         ContractionValidation.CheckPsi(psi);
         Psi = psi;
         _kernelSize = psi.KernelSize;
@@ -61,9 +69,16 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         }
 
         (_forward, _adjoint) = BuildPlans(psi);
+        (_bandFrom, _bandTo) = InputBands();
     }
 
     public PsiTensor Psi { get; }
+
+    /// <summary>
+    /// Size of the K-expanded block the fused forward keeps in cache (about half of a 1–2 MB L2); tests shrink it to run
+    /// many blocks per call.
+    /// </summary>
+    internal int FusedBlockBytes { get; init; } = 512 * 1024;
 
     public ContractionBackend Backend => ContractionBackend.CpuKernel;
 
@@ -125,6 +140,160 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
 
         GC.KeepAlive(input);
         return x;
+    }
+
+    /// <inheritdoc/>
+    public torch.Tensor? TryContractAndMix(torch.Tensor x, torch.Tensor weight)
+    {
+        if (x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU)
+        {
+            return null;
+        }
+
+        ContractionValidation.CheckContractInput(Psi, x, cpuOnly: true);
+        long[] shape = x.shape;
+        if (weight.dim() != 3 || weight.shape[1] != shape[1] || weight.shape[2] != _kernelSize || weight.dtype != x.dtype)
+        {
+            throw new ArgumentException(
+                $"The mixing weight must be [Cout, {shape[1]}, {_kernelSize}] of {x.dtype}, got [{string.Join(", ", weight.shape)}] of {weight.dtype}.", nameof(weight));
+        }
+
+        using torch.Tensor input = x.contiguous();
+        using torch.Tensor w = weight.detach().contiguous();
+        int batch = checked((int)shape[0]), inChannels = checked((int)shape[1]), outChannels = checked((int)weight.shape[0]);
+        torch.Tensor y = torch.empty([batch, outChannels, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
+        if (x.dtype == torch.ScalarType.Float32)
+        {
+            RunFused(TensorData.Pointer<float>(input), TensorData.Pointer<float>(w), TensorData.Pointer<float>(y), batch, inChannels, outChannels);
+        }
+        else
+        {
+            RunFused(TensorData.Pointer<double>(input), TensorData.Pointer<double>(w), TensorData.Pointer<double>(y), batch, inChannels, outChannels);
+        }
+
+        GC.KeepAlive(input);
+        GC.KeepAlive(w);
+        return y;
+    }
+
+    // The fused forward: per block of output latitudes, the K-expanded contraction of every input channel goes into a
+    // cache-sized buffer (each channel's band of input rows rebuilt there first), and the mixing reads it back at
+    // once, so the [B, Cin, K, Ho, Wo] intermediate never reaches memory. Blocks are independent (each writes its own
+    // output rows of every output channel), so the cores share them dynamically; polar rows cost more.
+    private void RunFused<T>(T* x, T* weight, T* y, int batch, int inChannels, int outChannels)
+        where T : unmanaged
+    {
+        int mCount = inChannels * _kernelSize;
+        int rowsPerBlock = (int)Math.Clamp(FusedBlockBytes / Math.Max(1L, (long)mCount * _nlonOut * sizeof(T)), 1, _nlatOut);
+        int blocks = (_nlatOut + rowsPerBlock - 1) / rowsPerBlock;
+        int ldz = RoundUp(rowsPerBlock * _nlonOut, 16);
+        int bandRows = 0;
+        for (int block = 0; block < blocks; block++)
+        {
+            (int from, int to) = BlockBand(block * rowsPerBlock, Math.Min(_nlatOut, (block + 1) * rowsPerBlock));
+            bandRows = Math.Max(bandRows, to - from);
+        }
+
+        long zLength = (long)mCount * ldz;
+        long bandLength = (long)Math.Max(1, bandRows) * _stride * _rowLength;
+        long inputPerBatch = (long)inChannels * _nlatIn * _nlonIn;
+        long outputPerBatch = (long)outChannels * _nlatOut * _nlonOut;
+        nint xAddress = (nint)x, wAddress = (nint)weight, yAddress = (nint)y;
+        Parallel.For(
+            0,
+            batch * blocks,
+            Workers,
+            () =>
+            {
+                // Zeroed once: the padding past a block's last column is read (never used) by the mixing kernel.
+                nint buffer = Allocate<T>(zLength + bandLength);
+                new Span<T>((void*)buffer, checked((int)zLength)).Clear();
+                return buffer;
+            },
+            (index, _, buffer) =>
+            {
+                int b = index / blocks, block = index % blocks;
+                int t0 = block * rowsPerBlock, t1 = Math.Min(_nlatOut, t0 + rowsPerBlock);
+                FusedBlock(
+                    (T*)xAddress + (b * inputPerBatch), (T*)wAddress, inChannels, outChannels, (T*)yAddress + (b * outputPerBatch), t0, t1, (T*)buffer, ldz, (T*)buffer + zLength);
+                return buffer;
+            },
+            buffer => NativeMemory.AlignedFree((void*)buffer));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FusedBlock<T>(T* x, T* weight, int inChannels, int outChannels, T* y, int t0, int t1, T* zBlock, int ldz, T* band)
+        where T : unmanaged
+    {
+        int* starts = _forward.RowStartsPointer;
+        int* offsets = _forward.OffsetsPointer;
+        T* values = _forward.ValuesPointer<T>();
+        (int bandFrom, int bandTo) = BlockBand(t0, t1);
+
+        // The band buffer stands in for rows [bandFrom, bandTo) of a whole-channel source, so the plan's offsets apply
+        // unchanged to this shifted base (only addresses inside the band are ever read).
+        T* source = band - ((long)bandFrom * _stride * _rowLength);
+        long inputPerChannel = (long)_nlatIn * _nlonIn;
+        for (int c = 0; c < inChannels; c++)
+        {
+            BuildForwardSource(x + (c * inputPerChannel), source, bandFrom, bandTo);
+            for (int k = 0; k < _kernelSize; k++)
+            {
+                T* zRow = zBlock + ((long)((c * _kernelSize) + k) * ldz);
+                for (int t = t0; t < t1; t++)
+                {
+                    int row = (k * _nlatOut) + t;
+                    int start = starts[row];
+                    CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, zRow + ((t - t0) * _nlonOut), _nlonOut, _allowVector512);
+                }
+            }
+        }
+
+        CpuMixKernel.Multiply(
+            weight, outChannels, inChannels * _kernelSize, zBlock, ldz, (t1 - t0) * _nlonOut, y + ((long)t0 * _nlonOut), _nlatOut * _nlonOut, _allowVector512);
+    }
+
+    /// <summary>Input rows read by output latitudes [t0, t1); an empty range when none of their rows has an entry.</summary>
+    private (int From, int To) BlockBand(int t0, int t1)
+    {
+        int from = int.MaxValue, to = int.MinValue;
+        for (int t = t0; t < t1; t++)
+        {
+            if (_bandTo[t] > _bandFrom[t])
+            {
+                from = Math.Min(from, _bandFrom[t]);
+                to = Math.Max(to, _bandTo[t]);
+            }
+        }
+
+        return from < to ? (from, to) : (0, 0);
+    }
+
+    private (int[] From, int[] To) InputBands()
+    {
+        int[] from = new int[_nlatOut], to = new int[_nlatOut];
+        Array.Fill(from, int.MaxValue);
+        int rowSpan = _stride * _rowLength;
+        for (int row = 0; row < _forward.RowCount; row++)
+        {
+            int t = row % _nlatOut;
+            for (int n = _forward.RowStarts[row]; n < _forward.RowStarts[row + 1]; n++)
+            {
+                int i = _forward.Offsets[n] / rowSpan;
+                from[t] = Math.Min(from[t], i);
+                to[t] = Math.Max(to[t], i + 1);
+            }
+        }
+
+        for (int t = 0; t < _nlatOut; t++)
+        {
+            if (from[t] == int.MaxValue)
+            {
+                from[t] = 0;
+            }
+        }
+
+        return (from, to);
     }
 
     private void RunForward<T>(T* x, T* z, int channels)
@@ -310,7 +479,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             {
                 int row = (k * _nlatOut) + t;
                 int start = starts[row];
-                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, z + ((long)row * _nlonOut), _nlonOut);
+                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, z + ((long)row * _nlonOut), _nlonOut, _allowVector512);
             }
         }
     }
@@ -330,7 +499,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             {
                 int row = (i * s) + r;
                 int start = starts[row];
-                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, s == 1 ? output : scratch + (r * wo), wo);
+                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, s == 1 ? output : scratch + (r * wo), wo, _allowVector512);
             }
 
             if (s > 1)

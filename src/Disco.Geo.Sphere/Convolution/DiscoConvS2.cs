@@ -40,6 +40,14 @@ public sealed class DiscoConvS2 : DiscoConvLayer
         int groupOut = OutChannels / groups;
         long outNodes = (long)OutGrid.NLat * OutGrid.NLon;
 
+        // Without gradients the CPU kernel contracts and mixes in one pass, so z is never stored whole. With them, z
+        // is what the weight gradient needs, so the two steps stay separate and autograd keeps z.
+        bool needsGradient = is_grad_enabled() && (x.requires_grad || Weight.requires_grad);
+        if (groups == 1 && !needsGradient && Contraction is IFusedContraction fused && fused.TryContractAndMix(x, Weight) is Tensor fusedOutput)
+        {
+            return AddBias(fusedOutput).MoveToOuterDisposeScope();
+        }
+
         // z [B, Cin, K, Ho, Wo] viewed as [B, G, Cg·K, Ho·Wo]; weight (Cout, Cg, K) as [G, Og, Cg·K].
         Tensor z = Contraction.Contract(x).view(batch, groups, groupIn * kernelSize, outNodes);
         Tensor mixed = matmul(Weight.view(groups, groupOut, groupIn * kernelSize), z);
