@@ -44,6 +44,13 @@ internal sealed class AutoDiscoContraction : IDiscoContraction, IFusedContractio
         return x.device_type == DeviceType.CPU ? ((CpuDiscoContraction)Select(x)).TryContractAndMix(x, weight) : null;
     }
 
+    public torch.Tensor? TryContractAndMixDifferentiable(torch.Tensor x, torch.Tensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        return x.device_type == DeviceType.CPU ? ((CpuDiscoContraction)Select(x)).TryContractAndMixDifferentiable(x, weight) : null;
+    }
+
     public void Dispose()
     {
         lock (_gate)

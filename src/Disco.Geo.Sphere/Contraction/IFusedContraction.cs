@@ -15,4 +15,7 @@ internal interface IFusedContraction
     /// when no gradient is needed.
     /// </summary>
     torch.Tensor? TryContractAndMix(torch.Tensor x, torch.Tensor weight);
+
+    /// <summary>The same, differentiable with respect to x and weight (the backward runs on the same kernels), or null.</summary>
+    torch.Tensor? TryContractAndMixDifferentiable(torch.Tensor x, torch.Tensor weight);
 }

@@ -40,12 +40,16 @@ public sealed class DiscoConvS2 : DiscoConvLayer
         int groupOut = OutChannels / groups;
         long outNodes = (long)OutGrid.NLat * OutGrid.NLon;
 
-        // Without gradients the CPU kernel contracts and mixes in one pass, so z is never stored whole. With them, z
-        // is what the weight gradient needs, so the two steps stay separate and autograd keeps z.
-        bool needsGradient = is_grad_enabled() && (x.requires_grad || Weight.requires_grad);
-        if (groups == 1 && !needsGradient && Contraction is IFusedContraction fused && fused.TryContractAndMix(x, Weight) is Tensor fusedOutput)
+        // On CPU the kernel contracts and mixes in one pass, so z never makes a round trip through memory between
+        // the two; with gradients it also keeps z for the weight gradient and runs the backward on its own kernels.
+        if (groups == 1 && Contraction is IFusedContraction fused)
         {
-            return AddBias(fusedOutput).MoveToOuterDisposeScope();
+            bool needsGradient = is_grad_enabled() && (x.requires_grad || Weight.requires_grad);
+            Tensor? fusedOutput = needsGradient ? fused.TryContractAndMixDifferentiable(x, Weight) : fused.TryContractAndMix(x, Weight);
+            if (fusedOutput is not null)
+            {
+                return AddBias(fusedOutput).MoveToOuterDisposeScope();
+            }
         }
 
         // z [B, Cin, K, Ho, Wo] viewed as [B, G, Cg·K, Ho·Wo]; weight (Cout, Cg, K) as [G, Og, Cg·K].

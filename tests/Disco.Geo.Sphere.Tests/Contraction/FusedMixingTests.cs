@@ -50,6 +50,59 @@ public class FusedMixingTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1, true)]
+    [InlineData(2, 2, true)]
+    [InlineData(2, 2, false)]
+    [InlineData(1, 3, false)]
+    public void Fused_gradients_match_the_unfused_layer(int batch, int lonStride, bool allowVector512)
+    {
+        // 5 × 250 = 1,250 output nodes: two column blocks of the weight gradient, the second ending in a partial vector.
+        Random random = new((batch * 10) + lonStride);
+        PsiTensor psi = RandomPsi(random, kernelSize: 3, nlatOut: 5, nlonOut: 250, nlatIn: 6, nlonIn: 250 * lonStride);
+        CpuDiscoContraction contraction = new(psi, allowVector512) { FusedBlockBytes = 4096 };
+        using DisposeScope scope = torch.NewDisposeScope();
+        foreach ((torch.ScalarType dtype, double tolerance) in new[] { (torch.ScalarType.Float64, 1e-12), (torch.ScalarType.Float32, 2e-5) })
+        {
+            torch.Tensor x = Tensor(RandomArray(random, batch * 4L * psi.NLatIn * psi.NLonIn), InputShape(psi, batch, 4), dtype);
+            torch.Tensor w = Tensor(RandomArray(random, 6L * 4 * 3), [6, 4, 3], dtype);
+            torch.Tensor probe = Tensor(RandomArray(random, batch * 6L * 5 * 250), [batch, 6, 5, 250], dtype);
+
+            torch.Tensor xf = x.detach().requires_grad_(true), wf = w.detach().requires_grad_(true);
+            (contraction.TryContractAndMixDifferentiable(xf, wf)! * probe).sum().backward();
+            torch.Tensor xu = x.detach().requires_grad_(true), wu = w.detach().requires_grad_(true);
+            (torch.einsum("ock,bcktq->botq", wu, contraction.Contract(xu)) * probe).sum().backward();
+
+            Assert.True(RelativeError(Values(xf.grad!), Values(xu.grad!)) < tolerance, $"{dtype} dx");
+            Assert.True(RelativeError(Values(wf.grad!), Values(wu.grad!)) < tolerance, $"{dtype} dw");
+        }
+    }
+
+    [Fact]
+    public void Second_derivatives_through_the_fused_layer_match_the_unfused_layer()
+    {
+        // create_graph turns grad mode on inside the backward, which then composes differentiable operations.
+        Random random = new(21);
+        PsiTensor psi = RandomPsi(random, kernelSize: 2, nlatOut: 4, nlonOut: 12, nlatIn: 5, nlonIn: 24);
+        CpuDiscoContraction contraction = new(psi);
+        using DisposeScope scope = torch.NewDisposeScope();
+        torch.Tensor x = Tensor(RandomArray(random, 3L * 5 * 24), [1, 3, 5, 24]);
+        torch.Tensor w0 = Tensor(RandomArray(random, 2L * 3 * 2), [2, 3, 2]);
+        torch.Tensor probe = Tensor(RandomArray(random, 2L * 4 * 12), [1, 2, 4, 12]);
+        torch.Tensor probeX = Tensor(RandomArray(random, 3L * 5 * 24), [1, 3, 5, 24]);
+        double[] SecondDerivative(Func<torch.Tensor, torch.Tensor, torch.Tensor> layer)
+        {
+            torch.Tensor xi = x.detach().requires_grad_(true), w = w0.detach().requires_grad_(true);
+            torch.Tensor dx = torch.autograd.grad([(layer(xi, w) * probe).sum()], [xi], create_graph: true)[0];
+            return Values(torch.autograd.grad([(dx * probeX).sum()], [w])[0]);
+        }
+
+        double[] fused = SecondDerivative((xi, w) => contraction.TryContractAndMixDifferentiable(xi, w)!);
+        double[] unfused = SecondDerivative((xi, w) => torch.einsum("ock,bcktq->botq", w, contraction.Contract(xi)));
+        Assert.True(Norm(unfused) > 0);
+        Assert.True(RelativeError(fused, unfused) < 1e-12);
+    }
+
     [Fact]
     public void Vector512_and_Vector256_paths_agree_on_a_real_psi_sized_case()
     {
