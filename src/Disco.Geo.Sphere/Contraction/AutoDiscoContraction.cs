@@ -8,7 +8,7 @@ namespace Disco.Geo.Sphere.Contraction;
 /// call (not at construction) lets a layer be moved between devices after it was built. Each backend is created on
 /// first use.
 /// </summary>
-internal sealed class AutoDiscoContraction : IDiscoContraction
+internal sealed class AutoDiscoContraction : IDiscoContraction, IFusedContraction
 {
     private readonly object _gate = new();
     private CpuDiscoContraction? _cpu;
@@ -35,6 +35,20 @@ internal sealed class AutoDiscoContraction : IDiscoContraction
     {
         ArgumentNullException.ThrowIfNull(z);
         return Select(z).ContractAdjoint(z);
+    }
+
+    public torch.Tensor? TryContractAndMix(torch.Tensor x, torch.Tensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        return x.device_type == DeviceType.CPU ? ((CpuDiscoContraction)Select(x)).TryContractAndMix(x, weight) : null;
+    }
+
+    public torch.Tensor? TryContractAndMixDifferentiable(torch.Tensor x, torch.Tensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        return x.device_type == DeviceType.CPU ? ((CpuDiscoContraction)Select(x)).TryContractAndMixDifferentiable(x, weight) : null;
     }
 
     public void Dispose()

@@ -21,7 +21,7 @@ namespace Disco.Geo.Sphere.Contraction;
 /// the extended buffer of its own channel, which then stays in cache), otherwise over chunks of output rows.
 /// </para>
 /// </summary>
-internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContractionKernels
+internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContractionKernels, IFusedContraction
 {
     // At most one worker per core: each worker owns a per-channel buffer, and the thread pool would otherwise inject
     // extra threads (each with its own buffer) whenever the machine is busy.
@@ -36,9 +36,17 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     private readonly int _rowLength;
     private readonly ShiftedRowPlan _forward;
     private readonly ShiftedRowPlan _adjoint;
+    private readonly bool _allowVector512;
 
-    public CpuDiscoContraction(PsiTensor psi)
+    // Per output latitude t, the input rows [BandFrom[t], BandTo[t]) that the forward entries of rows (k, t) read.
+    private readonly int[] _bandFrom;
+    private readonly int[] _bandTo;
+
+    /// <param name="psi">The psi to contract with.</param>
+    /// <param name="allowVector512">False forces the Vector256 kernels even on AVX-512 hardware (tests run both paths).</param>
+    public CpuDiscoContraction(PsiTensor psi, bool allowVector512 = true)
     {
+        _allowVector512 = allowVector512;
         ContractionValidation.CheckPsi(psi);
         Psi = psi;
         _kernelSize = psi.KernelSize;
@@ -61,9 +69,16 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         }
 
         (_forward, _adjoint) = BuildPlans(psi);
+        (_bandFrom, _bandTo) = InputBands();
     }
 
     public PsiTensor Psi { get; }
+
+    /// <summary>
+    /// Size of the K-expanded block the fused forward keeps in cache (about half of a 1–2 MB L2); tests shrink it to run
+    /// many blocks per call.
+    /// </summary>
+    internal int FusedBlockBytes { get; init; } = 512 * 1024;
 
     public ContractionBackend Backend => ContractionBackend.CpuKernel;
 
@@ -125,6 +140,330 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
 
         GC.KeepAlive(input);
         return x;
+    }
+
+    /// <inheritdoc/>
+    public torch.Tensor? TryContractAndMix(torch.Tensor x, torch.Tensor weight)
+    {
+        if (x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU)
+        {
+            return null;
+        }
+
+        return ContractAndMixNoGrad(x, weight, keepContraction: false).Output;
+    }
+
+    /// <inheritdoc/>
+    public torch.Tensor? TryContractAndMixDifferentiable(torch.Tensor x, torch.Tensor weight)
+    {
+        if (x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU)
+        {
+            return null;
+        }
+
+        CheckMixingWeight(x, weight);
+        return DiscoConvFunction.apply(x, weight, this);
+    }
+
+    /// <summary>
+    /// The fused forward without autograd: y [B, Cout, Ho, Wo] and, with <paramref name="keepContraction"/>, also the
+    /// K-expanded contraction z (written straight from the block being mixed, for the weight gradient).
+    /// </summary>
+    public (torch.Tensor Output, torch.Tensor? Contraction) ContractAndMixNoGrad(torch.Tensor x, torch.Tensor weight, bool keepContraction)
+    {
+        CheckMixingWeight(x, weight);
+        long[] shape = x.shape;
+        using torch.Tensor input = x.detach().contiguous();
+        using torch.Tensor w = weight.detach().contiguous();
+        int batch = checked((int)shape[0]), inChannels = checked((int)shape[1]), outChannels = checked((int)weight.shape[0]);
+        torch.Tensor y = torch.empty([batch, outChannels, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
+        torch.Tensor? z = keepContraction
+            ? torch.empty([batch, inChannels, _kernelSize, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU)
+            : null;
+        if (x.dtype == torch.ScalarType.Float32)
+        {
+            RunFused(TensorData.Pointer<float>(input), TensorData.Pointer<float>(w), TensorData.Pointer<float>(y), z is null ? null : TensorData.Pointer<float>(z), batch, inChannels, outChannels);
+        }
+        else
+        {
+            RunFused(TensorData.Pointer<double>(input), TensorData.Pointer<double>(w), TensorData.Pointer<double>(y), z is null ? null : TensorData.Pointer<double>(z), batch, inChannels, outChannels);
+        }
+
+        GC.KeepAlive(input);
+        GC.KeepAlive(w);
+        return (y, z);
+    }
+
+    /// <summary>dz[b,c,k,t,q] = Σ_o weight[o,c,k] · dy[b,o,t,q]: the mixing's input gradient, without autograd.</summary>
+    public torch.Tensor MixAdjointNoGrad(torch.Tensor weight, torch.Tensor outputGradient)
+    {
+        using torch.Tensor transposed = weight.detach().reshape(weight.shape[0], -1).t().contiguous();
+        using torch.Tensor dy = outputGradient.detach().contiguous();
+        int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
+        torch.Tensor dz = torch.empty([batch, inChannels, _kernelSize, _nlatOut, _nlonOut], dtype: dy.dtype, device: torch.CPU);
+        if (dy.dtype == torch.ScalarType.Float32)
+        {
+            RunMixAdjoint(TensorData.Pointer<float>(transposed), TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dz), batch, inChannels * _kernelSize, outChannels);
+        }
+        else
+        {
+            RunMixAdjoint(TensorData.Pointer<double>(transposed), TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dz), batch, inChannels * _kernelSize, outChannels);
+        }
+
+        GC.KeepAlive(transposed);
+        GC.KeepAlive(dy);
+        return dz;
+    }
+
+    /// <summary>dweight[o,c,k] = Σ_{b,t,q} dy[b,o,t,q] · z[b,c,k,t,q]: the mixing's weight gradient, without autograd.</summary>
+    public torch.Tensor MixWeightGradientNoGrad(torch.Tensor outputGradient, torch.Tensor contraction)
+    {
+        using torch.Tensor dy = outputGradient.detach().contiguous();
+        using torch.Tensor z = contraction.detach().contiguous();
+        int batch = checked((int)dy.shape[0]), outChannels = checked((int)dy.shape[1]), inChannels = checked((int)z.shape[1]);
+        torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: dy.dtype, device: torch.CPU);
+        if (dy.dtype == torch.ScalarType.Float32)
+        {
+            RunMixWeightGradient(TensorData.Pointer<float>(dy), TensorData.Pointer<float>(z), TensorData.Pointer<float>(dw), batch, outChannels, inChannels * _kernelSize);
+        }
+        else
+        {
+            RunMixWeightGradient(TensorData.Pointer<double>(dy), TensorData.Pointer<double>(z), TensorData.Pointer<double>(dw), batch, outChannels, inChannels * _kernelSize);
+        }
+
+        GC.KeepAlive(dy);
+        GC.KeepAlive(z);
+        return dw;
+    }
+
+    private void CheckMixingWeight(torch.Tensor x, torch.Tensor weight)
+    {
+        ContractionValidation.CheckContractInput(Psi, x, cpuOnly: true);
+        if (weight.dim() != 3 || weight.shape[1] != x.shape[1] || weight.shape[2] != _kernelSize || weight.dtype != x.dtype)
+        {
+            throw new ArgumentException(
+                $"The mixing weight must be [Cout, {x.shape[1]}, {_kernelSize}] of {x.dtype}, got [{string.Join(", ", weight.shape)}] of {weight.dtype}.", nameof(weight));
+        }
+    }
+
+    // Column blocks of the output plane, shared by the cores; each writes its own columns of every dz row.
+    private void RunMixAdjoint<T>(T* transposedWeight, T* dy, T* dz, int batch, int mCount, int outChannels)
+        where T : unmanaged
+    {
+        const int blockColumns = 1536;
+        int plane = _nlatOut * _nlonOut;
+        int blocks = (plane + blockColumns - 1) / blockColumns;
+        nint wAddress = (nint)transposedWeight, dyAddress = (nint)dy, dzAddress = (nint)dz;
+        Parallel.For(0, batch * blocks, Workers, index =>
+        {
+            int b = index / blocks, n0 = index % blocks * blockColumns;
+            CpuMixKernel.Multiply(
+                (T*)wAddress, mCount, outChannels, (T*)dyAddress + ((long)b * outChannels * plane) + n0, plane, Math.Min(blockColumns, plane - n0),
+                (T*)dzAddress + ((long)b * mCount * plane) + n0, plane, _allowVector512);
+        });
+    }
+
+    // Column blocks again, each core summing into its own copy of the (small) weight gradient; the copies are added
+    // at the end. A block's last columns that do not fill 16 go through zero-padded copies.
+    private void RunMixWeightGradient<T>(T* dy, T* z, T* dw, int batch, int outChannels, int mCount)
+        where T : unmanaged
+    {
+        const int blockColumns = 1024;
+        int plane = _nlatOut * _nlonOut;
+        int blocks = (plane + blockColumns - 1) / blockColumns;
+        long gradientLength = (long)outChannels * mCount;
+        long scratchLength = (long)(outChannels + mCount) * 16;
+        nint dyAddress = (nint)dy, zAddress = (nint)z, dwAddress = (nint)dw;
+        object gate = new();
+        Parallel.For(
+            0,
+            batch * blocks,
+            Workers,
+            () =>
+            {
+                nint buffer = Allocate<T>(gradientLength + scratchLength);
+                new Span<T>((void*)buffer, checked((int)(gradientLength + scratchLength))).Clear();
+                return buffer;
+            },
+            (index, _, buffer) =>
+            {
+                int b = index / blocks, n0 = index % blocks * blockColumns;
+                int length = Math.Min(blockColumns, plane - n0), full = length / 16 * 16;
+                T* a = (T*)dyAddress + ((long)b * outChannels * plane) + n0;
+                T* bz = (T*)zAddress + ((long)b * mCount * plane) + n0;
+                T* partial = (T*)buffer;
+                if (full > 0)
+                {
+                    CpuMixKernel.MultiplyTransposedAccumulate(a, outChannels, plane, bz, mCount, plane, full, partial, _allowVector512);
+                }
+
+                if (full < length)
+                {
+                    T* tailA = partial + gradientLength, tailB = tailA + ((long)outChannels * 16);
+                    int tail = length - full;
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        new Span<T>(a + ((long)o * plane) + full, tail).CopyTo(new Span<T>(tailA + (o * 16), tail));
+                    }
+
+                    for (int m = 0; m < mCount; m++)
+                    {
+                        new Span<T>(bz + ((long)m * plane) + full, tail).CopyTo(new Span<T>(tailB + (m * 16), tail));
+                    }
+
+                    CpuMixKernel.MultiplyTransposedAccumulate(tailA, outChannels, 16, tailB, mCount, 16, 16, partial, _allowVector512);
+                }
+
+                return buffer;
+            },
+            buffer =>
+            {
+                lock (gate)
+                {
+                    T* target = (T*)dwAddress, partial = (T*)buffer;
+                    for (long n = 0; n < gradientLength; n++)
+                    {
+                        target[n] = AddScalar(target[n], partial[n]);
+                    }
+                }
+
+                NativeMemory.AlignedFree((void*)buffer);
+            });
+    }
+
+    private static T AddScalar<T>(T left, T right)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float sum = Unsafe.As<T, float>(ref left) + Unsafe.As<T, float>(ref right);
+            return Unsafe.As<float, T>(ref sum);
+        }
+
+        double total = Unsafe.As<T, double>(ref left) + Unsafe.As<T, double>(ref right);
+        return Unsafe.As<double, T>(ref total);
+    }
+
+    // The fused forward: per block of output latitudes, the K-expanded contraction of every input channel goes into a
+    // cache-sized buffer (each channel's band of input rows rebuilt there first), and the mixing reads it back at
+    // once, so the [B, Cin, K, Ho, Wo] intermediate never reaches memory. Blocks are independent (each writes its own
+    // output rows of every output channel), so the cores share them dynamically; polar rows cost more.
+    private void RunFused<T>(T* x, T* weight, T* y, T* z, int batch, int inChannels, int outChannels)
+        where T : unmanaged
+    {
+        int mCount = inChannels * _kernelSize;
+        int rowsPerBlock = (int)Math.Clamp(FusedBlockBytes / Math.Max(1L, (long)mCount * _nlonOut * sizeof(T)), 1, _nlatOut);
+        int blocks = (_nlatOut + rowsPerBlock - 1) / rowsPerBlock;
+        int ldz = rowsPerBlock * _nlonOut;
+        int bandRows = 0;
+        for (int block = 0; block < blocks; block++)
+        {
+            (int from, int to) = BlockBand(block * rowsPerBlock, Math.Min(_nlatOut, (block + 1) * rowsPerBlock));
+            bandRows = Math.Max(bandRows, to - from);
+        }
+
+        long zLength = (long)mCount * ldz;
+        long bandLength = (long)Math.Max(1, bandRows) * _stride * _rowLength;
+        long inputPerBatch = (long)inChannels * _nlatIn * _nlonIn;
+        long outputPerBatch = (long)outChannels * _nlatOut * _nlonOut;
+        long plane = (long)_nlatOut * _nlonOut;
+        nint xAddress = (nint)x, wAddress = (nint)weight, yAddress = (nint)y, zAddress = (nint)z;
+        Parallel.For(
+            0,
+            batch * blocks,
+            Workers,
+            () =>
+            {
+                nint buffer = Allocate<T>(zLength + bandLength);
+                return buffer;
+            },
+            (index, _, buffer) =>
+            {
+                int b = index / blocks, block = index % blocks;
+                int t0 = block * rowsPerBlock, t1 = Math.Min(_nlatOut, t0 + rowsPerBlock);
+                // With a z to keep, the block is contracted straight into it (and mixed from there while in cache).
+                T* zBlock = zAddress == 0 ? (T*)buffer : (T*)zAddress + (b * mCount * plane) + ((long)t0 * _nlonOut);
+                FusedBlock(
+                    (T*)xAddress + (b * inputPerBatch), (T*)wAddress, inChannels, outChannels, (T*)yAddress + (b * outputPerBatch), t0, t1, zBlock,
+                    zAddress == 0 ? ldz : (int)plane, (T*)buffer + zLength);
+                return buffer;
+            },
+            buffer => NativeMemory.AlignedFree((void*)buffer));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FusedBlock<T>(T* x, T* weight, int inChannels, int outChannels, T* y, int t0, int t1, T* zBlock, int ldz, T* band)
+        where T : unmanaged
+    {
+        int* starts = _forward.RowStartsPointer;
+        int* offsets = _forward.OffsetsPointer;
+        T* values = _forward.ValuesPointer<T>();
+        (int bandFrom, int bandTo) = BlockBand(t0, t1);
+
+        // The band buffer stands in for rows [bandFrom, bandTo) of a whole-channel source, so the plan's offsets apply
+        // unchanged to this shifted base (only addresses inside the band are ever read).
+        T* source = band - ((long)bandFrom * _stride * _rowLength);
+        long inputPerChannel = (long)_nlatIn * _nlonIn;
+        for (int c = 0; c < inChannels; c++)
+        {
+            BuildForwardSource(x + (c * inputPerChannel), source, bandFrom, bandTo);
+            for (int k = 0; k < _kernelSize; k++)
+            {
+                T* zRow = zBlock + ((long)((c * _kernelSize) + k) * ldz);
+                for (int t = t0; t < t1; t++)
+                {
+                    int row = (k * _nlatOut) + t;
+                    int start = starts[row];
+                    CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, zRow + ((t - t0) * _nlonOut), _nlonOut, _allowVector512);
+                }
+            }
+        }
+
+        CpuMixKernel.Multiply(
+            weight, outChannels, inChannels * _kernelSize, zBlock, ldz, (t1 - t0) * _nlonOut, y + ((long)t0 * _nlonOut), _nlatOut * _nlonOut, _allowVector512);
+    }
+
+    /// <summary>Input rows read by output latitudes [t0, t1); an empty range when none of their rows has an entry.</summary>
+    private (int From, int To) BlockBand(int t0, int t1)
+    {
+        int from = int.MaxValue, to = int.MinValue;
+        for (int t = t0; t < t1; t++)
+        {
+            if (_bandTo[t] > _bandFrom[t])
+            {
+                from = Math.Min(from, _bandFrom[t]);
+                to = Math.Max(to, _bandTo[t]);
+            }
+        }
+
+        return from < to ? (from, to) : (0, 0);
+    }
+
+    private (int[] From, int[] To) InputBands()
+    {
+        int[] from = new int[_nlatOut], to = new int[_nlatOut];
+        Array.Fill(from, int.MaxValue);
+        int rowSpan = _stride * _rowLength;
+        for (int row = 0; row < _forward.RowCount; row++)
+        {
+            int t = row % _nlatOut;
+            for (int n = _forward.RowStarts[row]; n < _forward.RowStarts[row + 1]; n++)
+            {
+                int i = _forward.Offsets[n] / rowSpan;
+                from[t] = Math.Min(from[t], i);
+                to[t] = Math.Max(to[t], i + 1);
+            }
+        }
+
+        for (int t = 0; t < _nlatOut; t++)
+        {
+            if (from[t] == int.MaxValue)
+            {
+                from[t] = 0;
+            }
+        }
+
+        return (from, to);
     }
 
     private void RunForward<T>(T* x, T* z, int channels)
@@ -310,7 +649,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             {
                 int row = (k * _nlatOut) + t;
                 int start = starts[row];
-                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, z + ((long)row * _nlonOut), _nlonOut);
+                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, z + ((long)row * _nlonOut), _nlonOut, _allowVector512);
             }
         }
     }
@@ -330,7 +669,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             {
                 int row = (i * s) + r;
                 int start = starts[row];
-                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, s == 1 ? output : scratch + (r * wo), wo);
+                CpuDiscoKernel.CorrelateRow(source, offsets + start, values + start, starts[row + 1] - start, s == 1 ? output : scratch + (r * wo), wo, _allowVector512);
             }
 
             if (s > 1)

@@ -28,21 +28,24 @@ internal static unsafe class CpuDiscoKernel
     public static string VectorWidthName =>
         Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128";
 
-    /// <summary>Computes one output row; see the class summary. An empty row writes zeros.</summary>
+    /// <summary>
+    /// Computes one output row; see the class summary. An empty row writes zeros. <paramref name="allowVector512"/> false
+    /// forces the Vector256 path even on AVX-512 hardware (tests run both paths on one machine).
+    /// </summary>
     /// <remarks>
     /// The hot methods of the CPU contraction are compiled fully optimised on first use: with tiered compilation they
     /// start unoptimised and are promoted by a background thread, which on a busy machine took longer than a whole
     /// benchmark run (forward measured 2–4× slower than forward+backward, which ran later).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CorrelateRow<T>(T* source, int* offsets, T* values, int count, T* destination, int width)
+    public static void CorrelateRow<T>(T* source, int* offsets, T* values, int count, T* destination, int width, bool allowVector512 = true)
         where T : unmanaged
     {
         if (count == 0)
         {
             new Span<T>(destination, width).Clear();
         }
-        else if (Vector512.IsHardwareAccelerated)
+        else if (allowVector512 && Vector512.IsHardwareAccelerated)
         {
             CorrelateRow<T, Vector512<T>, Simd512<T>>(source, offsets, values, count, destination, width);
         }

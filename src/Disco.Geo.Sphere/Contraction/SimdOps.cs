@@ -24,6 +24,12 @@ internal interface ISimdOps<T, TVector>
 
     static abstract TVector Add(TVector left, TVector right);
 
+    /// <summary>The sum of all lanes.</summary>
+    static abstract T Sum(TVector value);
+
+    /// <summary>left + right on scalars (generic T has no operators).</summary>
+    static abstract T AddScalar(T left, T right);
+
     /// <summary>left · right + addend, fused where the hardware has FMA.</summary>
     static abstract TVector MultiplyAdd(TVector left, TVector right, TVector addend);
 }
@@ -46,6 +52,12 @@ internal readonly struct Simd512<T> : ISimdOps<T, Vector512<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Add(Vector512<T> left, Vector512<T> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector512<T> value) => Vector512.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T AddScalar(T left, T right) => (Vector512.CreateScalarUnsafe(left) + Vector512.CreateScalarUnsafe(right)).ToScalar();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MultiplyAdd(Vector512<T> left, Vector512<T> right, Vector512<T> addend)
@@ -85,6 +97,12 @@ internal readonly struct Simd256<T> : ISimdOps<T, Vector256<T>>
     public static Vector256<T> Add(Vector256<T> left, Vector256<T> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T AddScalar(T left, T right) => (Vector256.CreateScalarUnsafe(left) + Vector256.CreateScalarUnsafe(right)).ToScalar();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> MultiplyAdd(Vector256<T> left, Vector256<T> right, Vector256<T> addend)
     {
         // Without FMA, Vector256.FusedMultiplyAdd is emulated element by element: plain multiply-add is far faster.
@@ -120,6 +138,12 @@ internal readonly struct Simd128<T> : ISimdOps<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Add(Vector128<T> left, Vector128<T> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T AddScalar(T left, T right) => (Vector128.CreateScalarUnsafe(left) + Vector128.CreateScalarUnsafe(right)).ToScalar();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> MultiplyAdd(Vector128<T> left, Vector128<T> right, Vector128<T> addend)

@@ -40,6 +40,18 @@ public sealed class DiscoConvS2 : DiscoConvLayer
         int groupOut = OutChannels / groups;
         long outNodes = (long)OutGrid.NLat * OutGrid.NLon;
 
+        // On CPU the kernel contracts and mixes in one pass, so z never makes a round trip through memory between
+        // the two; with gradients it also keeps z for the weight gradient and runs the backward on its own kernels.
+        if (groups == 1 && Contraction is IFusedContraction fused)
+        {
+            bool needsGradient = is_grad_enabled() && (x.requires_grad || Weight.requires_grad);
+            Tensor? fusedOutput = needsGradient ? fused.TryContractAndMixDifferentiable(x, Weight) : fused.TryContractAndMix(x, Weight);
+            if (fusedOutput is not null)
+            {
+                return AddBias(fusedOutput).MoveToOuterDisposeScope();
+            }
+        }
+
         // z [B, Cin, K, Ho, Wo] viewed as [B, G, Cg·K, Ho·Wo]; weight (Cout, Cg, K) as [G, Og, Cg·K].
         Tensor z = Contraction.Contract(x).view(batch, groups, groupIn * kernelSize, outNodes);
         Tensor mixed = matmul(Weight.view(groups, groupOut, groupIn * kernelSize), z);

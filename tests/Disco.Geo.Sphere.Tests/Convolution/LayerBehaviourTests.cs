@@ -68,6 +68,32 @@ public class LayerBehaviourTests
         Assert.Equal(probe.sum(dim: [0, 2, 3]).data<double>().ToArray(), layer.BiasParameter!.grad!.data<double>().ToArray());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Inference_through_the_fused_cpu_kernel_matches_the_training_path(bool downsample)
+    {
+        // Under no_grad the CPU kernel contracts and mixes in one pass; with gradients the layer contracts, keeps z and
+        // mixes with matmul. Both must give the same output.
+        using DiscoConvS2 layer = new("f", 5, 6, Fine, downsample ? Coarse : Fine, new DiscoConvOptions { KernelShape = [3, 3] });
+        using (no_grad())
+        {
+            layer.BiasParameter!.copy_(randn(6));
+        }
+
+        foreach ((ScalarType dtype, double tolerance) in new[] { (float64, 1e-12), (float32, 1e-5) })
+        {
+            layer.to(dtype);
+            using Tensor x = randn([2, 5, 17, 32], dtype: dtype);
+            using Tensor training = layer.forward(x);
+            Assert.True(training.requires_grad);
+            using Tensor inference = WithoutGradient(() => layer.forward(x));
+            Assert.False(inference.requires_grad);
+            double error = (inference - training).abs().max().to(float64).item<double>() / training.abs().max().to(float64).item<double>();
+            Assert.True(error < tolerance, $"{dtype}: {error}");
+        }
+    }
+
     [Fact]
     public void Any_batch_size_works()
     {
@@ -113,5 +139,11 @@ public class LayerBehaviourTests
         using DiscoConvS2 b = new("b", 8, 2, Fine, Coarse);
         Assert.Equal(a.PsiEntries, b.PsiEntries);
         Assert.Equal(ThetaCutoff.Default(a.Basis, Fine, Coarse), a.ThetaCutoffRadians);
+    }
+
+    private static Tensor WithoutGradient(Func<Tensor> compute)
+    {
+        using IDisposable noGrad = no_grad();
+        return compute();
     }
 }
