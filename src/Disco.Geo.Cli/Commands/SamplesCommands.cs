@@ -159,8 +159,10 @@ internal static class SamplesCommands
             {
                 context.Say($"Wrote {files.Count} panoramas of {2 * rows}x{rows} into {directory} ({PanoramaSampleSet.ManifestName} lists classes and files).");
                 context.Say($"Classes: {string.Join(", ", Disco.Geo.Scenes.SceneLabels.Names.Select((name, id) => $"{id} {name}"))}.");
+                // Column 0 of the grid on the centre of the images' first pixel column, so every node reads one pixel.
+                string grid = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"equirectangular:{rows}x{2 * rows}:{-180 + (90.0 / rows)}");
                 context.Say($"Ingest one: disco datasets upload {files[0].Rgb} {files[0].Labels} && disco datasets ingest --name {files[0].Stem} --from {files[0].Stem} " +
-                            $"--extra {Path.GetFileNameWithoutExtension(files[0].Labels)} --grid equirectangular:{rows}x{2 * rows} " +
+                            $"--extra {Path.GetFileNameWithoutExtension(files[0].Labels)} --grid {grid} " +
                             "--band 1:input::red --band 2:input::green --band 3:input::blue --band 1.1:label:nearest:class");
             }
 
