@@ -40,7 +40,7 @@ internal static class SamplesCommands
         var command = new Command("list", "List the catalogued samples and where they are on this machine, if anywhere.") { names, cache };
         factory.SetAction(command, (context, _) =>
         {
-            IReadOnlyList<SampleFile> files = Select(context.Parse.GetValue(names));
+            IReadOnlyList<SampleFile> files = Select(context.Parse.GetValue(names), listing: true);
             var samples = new SampleData(new SampleDataOptions { CacheDirectory = context.Parse.GetValue(cache) });
             var rows = files.Select(f => (File: f, Local: samples.FindLocal(f))).ToList();
             if (context.JsonOutput)
@@ -171,18 +171,21 @@ internal static class SamplesCommands
         return command;
     }
 
-    private static IReadOnlyList<SampleFile> Select(string[]? names)
+    /// <summary>The named samples; none or "all" = every sample except those of large packages, which a listing includes.</summary>
+    private static IReadOnlyList<SampleFile> Select(string[]? names, bool listing = false)
     {
         if (names is null || names.Length == 0 || names.Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase)))
         {
-            return SampleCatalog.All;
+            return listing ? [.. SampleCatalog.All, .. SampleCatalog.OnRequest] : SampleCatalog.All;
         }
 
         var files = new List<SampleFile>();
         foreach (string name in names)
         {
-            SampleFile file = SampleCatalog.All.FirstOrDefault(f => f.Key.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
-                ?? throw new UsageException($"No sample is called '{name}'. The samples are: {string.Join(", ", SampleCatalog.All.Select(f => f.Key))} (or all).");
+            SampleFile file = SampleCatalog.All.Concat(SampleCatalog.OnRequest).FirstOrDefault(f => f.Key.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+                ?? throw new UsageException(
+                    $"No sample is called '{name}'. The samples are: {string.Join(", ", SampleCatalog.All.Select(f => f.Key))} (or all), " +
+                    $"and by name only: {string.Join(", ", SampleCatalog.OnRequest.Select(f => f.Key))}.");
             if (!files.Contains(file))
             {
                 files.Add(file);
