@@ -197,11 +197,15 @@ public sealed class PanoramaSamplesTests() : ServerTests("panorama-samples")
         string asRgb = WritePhoto(Path.Combine(_files, "grey-as-rgb.png"), 4, (lat, lon, band) => band == 3 ? (lat > 30 ? 0 : 255) : Shade(lat, lon, 0));
         PredictionArray fromGrey = await _client.PredictToArrayAsync(new PredictRequest
         {
-            Model = "rgb", Output = PredictionOutput.Probabilities, Panorama = new PanoramaSource { DatasetId = (await _client.UploadFileAsync(grey)).Dataset.Id },
+            Model = "rgb",
+            Output = PredictionOutput.Probabilities,
+            Panorama = new PanoramaSource { DatasetId = (await _client.UploadFileAsync(grey)).Dataset.Id },
         });
         PredictionArray fromRgb = await _client.PredictToArrayAsync(new PredictRequest
         {
-            Model = "rgb", Output = PredictionOutput.Probabilities, Panorama = new PanoramaSource { DatasetId = (await _client.UploadFileAsync(asRgb)).Dataset.Id },
+            Model = "rgb",
+            Output = PredictionOutput.Probabilities,
+            Panorama = new PanoramaSource { DatasetId = (await _client.UploadFileAsync(asRgb)).Dataset.Id },
         });
         Assert.Equal(fromRgb.Mask, fromGrey.Mask);
         Assert.Equal(fromRgb.Values, fromGrey.Values);
@@ -210,7 +214,8 @@ public sealed class PanoramaSamplesTests() : ServerTests("panorama-samples")
         string twoBands = (await _client.UploadFileAsync(WriteFloatTiff(Path.Combine(_files, "two.tif")))).Dataset.Id;
         var wrongModel = await Assert.ThrowsAsync<DiscoException>(() => _client.PredictToArrayAsync(new PredictRequest
         {
-            Model = "rgb", Panorama = new PanoramaSource { DatasetId = twoBands },
+            Model = "rgb",
+            Panorama = new PanoramaSource { DatasetId = twoBands },
         }));
         Assert.Contains("3 input band(s)", wrongModel.Message, StringComparison.Ordinal);
     }
