@@ -10,6 +10,9 @@ namespace Disco.Geo.Samples;
 /// <item>ferret-datasets: ETOPO5 relief in metres, 4320×2161 NetCDF, longitudes 0..360; the COADS monthly climatology,
 /// 180×90 NetCDF with 12 monthly time steps (SST, AIRT, SPEH, WSPD, UWND, VWND, SLP);</item>
 /// <item>blender-data: eight CC0 HDR 360° photographs by Greg Zaal (HDRI Haven), 1024×512 OpenEXR (DWAB).</item>
+/// <item>stellarium-data: two of Stellarium's 360° landscape panoramas, 2048×1024 PNG with the sky transparent: Mars
+/// (Spirit rover, RGBA) and the Apollo 17 landing site (grey + alpha). The package is large (246 MB), so they are
+/// fetched only when asked for by name, never by `all`.</item>
 /// </list>
 /// </summary>
 public static class SampleCatalog
@@ -23,6 +26,8 @@ public static class SampleCatalog
     private const string Blender = "blender-data";
     private const string BlenderVersion = "3.4.1+dfsg-2";
     private const string BlenderWorld = "/usr/share/blender/datafiles/studiolights/world/";
+    private const string Stellarium = "stellarium-data";
+    private const string StellariumVersion = "0.22.2-1";
 
     private static readonly Dictionary<int, (string Sha256, long Size)> BlueMarbleMonths = new()
     {
@@ -75,6 +80,17 @@ public static class SampleCatalog
     public static SampleFile PanoramaLicense { get; } = new("hdri-license", Blender, BlenderVersion, BlenderWorld + "license.txt",
         "739a085ad7bc7e044841cfa9790eacb4fcf9ba15e31d61fb54a954717b2608c1", 100);
 
+    /// <summary>Stellarium's Mars landscape (Spirit rover at Gusev crater): 2048×1024 RGBA PNG, sky transparent.</summary>
+    public static SampleFile MarsLandscape { get; } = new("landscape-mars", Stellarium, StellariumVersion, "/usr/share/stellarium/landscapes/mars/mars.png",
+        "c9f2fece30a6839dbb7ff15b4224940646539d41e5487a61b778dda0f6751f5a", 1_751_264);
+
+    /// <summary>Stellarium's Apollo 17 landscape: 2048×1024 grey + alpha PNG, sky transparent.</summary>
+    public static SampleFile MoonLandscape { get; } = new("landscape-apollo17", Stellarium, StellariumVersion, "/usr/share/stellarium/landscapes/moon/apollo17.png",
+        "056a49af0128162f89fd553052818070e1f6e4185494ef13b56a1cc41dd4699e", 477_281);
+
+    /// <summary>Samples from packages too large to fetch with everything else; fetched by name only.</summary>
+    public static IReadOnlyList<SampleFile> OnRequest { get; } = [MarsLandscape, MoonLandscape];
+
     /// <summary>The Blue Marble Next Generation image of a month (1, 3, 5, 7 or 8), 2048×1024 JPEG.</summary>
     /// <exception cref="ArgumentOutOfRangeException">No image for that month.</exception>
     public static SampleFile BlueMarble(int month)
@@ -121,6 +137,8 @@ public static class SampleCatalog
             "ne-50m-land" => "Natural Earth 1:50m land polygons: shapefile (.shp with .shx, .dbf, .prj), EPSG:4326",
             "etopo5" => "ETOPO5 relief and bathymetry in metres: 4320x2161 NetCDF, longitudes 0..360",
             "coads" => "COADS monthly marine climatology: 180x90 NetCDF, 12 monthly time steps of SST, AIRT, SPEH, WSPD, UWND, VWND, SLP",
+            "landscape-mars" => "Stellarium 360-degree landscape, Mars (Spirit rover): 2048x1024 RGBA PNG, sky as alpha (package 246 MB; by name only)",
+            "landscape-apollo17" => "Stellarium 360-degree landscape, Apollo 17: 2048x1024 grey+alpha PNG, sky as alpha (package 246 MB; by name only)",
             _ => $"{Path.GetFileName(file.PathInPackage)} from {file.Package}",
         };
     }

@@ -10,7 +10,8 @@ namespace Disco.Geo.Scenes;
 /// <item><see cref="Pitch"/> tilts the forward axis up, in radians.</item>
 /// <item><see cref="Roll"/> turns the camera about its forward axis so that its left side rises, in radians.</item>
 /// </list>
-/// A panorama pixel at camera azimuth φ therefore sees scene azimuth φ + Yaw when pitch and roll are zero. Any rotation
+/// A panorama pixel at camera azimuth φ (clockwise, see <see cref="Rendering.SphericalProjection"/>) therefore sees
+/// the scene direction Yaw − φ counter-clockwise from the scene's x axis when pitch and roll are zero. Any rotation
 /// is reachable with yaw, roll ∈ [−π, π) and pitch ∈ [−π/2, π/2].
 /// </summary>
 /// <param name="X">Camera centre, metres east of the room's west wall.</param>

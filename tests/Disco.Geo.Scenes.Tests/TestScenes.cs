@@ -59,7 +59,7 @@ internal static class TestScenes
         return best;
     }
 
-    /// <summary>Viewing direction from the platform math library, independent of the renderer's own trigonometry.</summary>
+    /// <summary>Viewing direction (azimuth clockwise, towards −y) from the platform math library, independent of the renderer's own trigonometry.</summary>
     public static Vec3 Direction(double colatitude, double azimuth) =>
-        new(Math.Sin(colatitude) * Math.Cos(azimuth), Math.Sin(colatitude) * Math.Sin(azimuth), Math.Cos(colatitude));
+        new(Math.Sin(colatitude) * Math.Cos(azimuth), -Math.Sin(colatitude) * Math.Sin(azimuth), Math.Cos(colatitude));
 }

@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.Text.Json;
 using Disco.Geo.Samples;
+using Disco.Geo.Scenes.Generation;
+using Disco.Geo.Scenes.IO;
 
 namespace Disco.Geo.Cli.Commands;
 
 /// <summary>
 /// `disco samples list|fetch`: the real sample data (Disco.Geo.Samples) on this machine, without a server. Fetched
 /// paths are printed one per line (or as JSON) so scripts can hand them to `disco datasets ingest --path`.
+/// `disco samples scenes` renders synthetic indoor panoramas (Disco.Geo.Scenes) as files the server ingests.
 /// </summary>
 internal static class SamplesCommands
 {
@@ -15,10 +18,11 @@ internal static class SamplesCommands
     public static Command Build(CommandFactory factory)
     {
         var command = new Command("samples",
-            "Real sample data from Debian packages (NASA Blue Marble, Natural Earth land, ETOPO5, HDR panoramas), verified by SHA-256. " +
-            "Works locally; no server needed.");
+            "Real sample data from Debian packages (NASA Blue Marble, Natural Earth land, ETOPO5, HDR panoramas), verified by SHA-256, " +
+            "and synthetic indoor panoramas with labels and depth. Works locally; no server needed.");
         command.Subcommands.Add(List(factory));
         command.Subcommands.Add(Fetch(factory));
+        command.Subcommands.Add(Scenes(factory));
         return command;
     }
 
@@ -36,7 +40,7 @@ internal static class SamplesCommands
         var command = new Command("list", "List the catalogued samples and where they are on this machine, if anywhere.") { names, cache };
         factory.SetAction(command, (context, _) =>
         {
-            IReadOnlyList<SampleFile> files = Select(context.Parse.GetValue(names));
+            IReadOnlyList<SampleFile> files = Select(context.Parse.GetValue(names), listing: true);
             var samples = new SampleData(new SampleDataOptions { CacheDirectory = context.Parse.GetValue(cache) });
             var rows = files.Select(f => (File: f, Local: samples.FindLocal(f))).ToList();
             if (context.JsonOutput)
@@ -104,18 +108,84 @@ internal static class SamplesCommands
         return command;
     }
 
-    private static IReadOnlyList<SampleFile> Select(string[]? names)
+    private static Command Scenes(CommandFactory factory)
+    {
+        var output = new Option<string>("--out", "-o") { Description = "Directory to write into (created when missing)", Required = true };
+        var count = new Option<int>("--count", "-n") { Description = "Number of panoramas", DefaultValueFactory = _ => 16 };
+        var seed = new Option<ulong>("--seed") { Description = "Dataset seed; use different seeds for training and held-out scenes", DefaultValueFactory = _ => 1 };
+        var height = new Option<int>("--height") { Description = "Rows of each panorama; the width is twice this", DefaultValueFactory = _ => 64 };
+        var prefix = new Option<string>("--prefix") { Description = "File stem prefix: PREFIX-0000.png, PREFIX-0000-labels.png, PREFIX-0000-depth.tif", DefaultValueFactory = _ => "scene" };
+        var cameras = new Option<string>("--cameras") { Description = "upright (level cameras, random heading) or random (uniformly random orientations)", DefaultValueFactory = _ => "upright" };
+        var command = new Command("scenes",
+            "Render synthetic 360° indoor panoramas (deterministic ray-cast rooms) as files the server ingests: per scene an RGB PNG, a label PNG " +
+            "(pixel values = class ids 0 floor, 1 ceiling, 2 wall, 3 object; its palette = the class colours) and a Float32 depth TIFF in metres, " +
+            $"all 2:1 equirectangular (the server reads them as the whole sphere), plus {PanoramaSampleSet.ManifestName} with the classes and files.")
+            { output, count, seed, height, prefix, cameras };
+        factory.SetAction(command, (context, cancellationToken) =>
+        {
+            ParseResult p = context.Parse;
+            int n = p.GetValue(count);
+            if (n is < 1 or > 100_000)
+            {
+                throw new UsageException($"--count must be between 1 and 100000, not {n}.");
+            }
+
+            int rows = p.GetValue(height);
+            if (rows is < 4 or > 4096)
+            {
+                throw new UsageException($"--height must be between 4 and 4096 rows, not {rows}.");
+            }
+
+            CameraRotationMode mode = p.GetValue(cameras)!.ToLowerInvariant() switch
+            {
+                "upright" => CameraRotationMode.Upright,
+                "random" => CameraRotationMode.Random,
+                string other => throw new UsageException($"--cameras must be upright or random, not '{other}'."),
+            };
+            string stem = p.GetValue(prefix)!;
+            if (stem.Length == 0 || stem.IndexOfAny([.. Path.GetInvalidFileNameChars(), ' ', ':']) >= 0)
+            {
+                throw new UsageException($"--prefix '{stem}' must be a plain file name without spaces or colons (it becomes the dataset names).");
+            }
+
+            string directory = Path.GetFullPath(p.GetValue(output)!);
+            IReadOnlyList<PanoramaSampleFiles> files = PanoramaSampleSet.Write(
+                directory, n, p.GetValue(seed), rows, stem, new DatasetOptions { Rotation = mode }, cancellationToken: cancellationToken);
+            if (context.JsonOutput)
+            {
+                context.WriteJsonText(File.ReadAllText(Path.Combine(directory, PanoramaSampleSet.ManifestName)));
+            }
+            else
+            {
+                context.Say($"Wrote {files.Count} panoramas of {2 * rows}x{rows} into {directory} ({PanoramaSampleSet.ManifestName} lists classes and files).");
+                context.Say($"Classes: {string.Join(", ", Disco.Geo.Scenes.SceneLabels.Names.Select((name, id) => $"{id} {name}"))}.");
+                // Column 0 of the grid on the centre of the images' first pixel column, so every node reads one pixel.
+                string grid = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"equirectangular:{rows}x{2 * rows}:{-180 + (90.0 / rows)}");
+                context.Say($"Ingest one: disco datasets upload {files[0].Rgb} {files[0].Labels} && disco datasets ingest --name {files[0].Stem} --from {files[0].Stem} " +
+                            $"--extra {Path.GetFileNameWithoutExtension(files[0].Labels)} --grid {grid} " +
+                            "--band 1:input::red --band 2:input::green --band 3:input::blue --band 1.1:label:nearest:class");
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    /// <summary>The named samples; none or "all" = every sample except those of large packages, which a listing includes.</summary>
+    private static IReadOnlyList<SampleFile> Select(string[]? names, bool listing = false)
     {
         if (names is null || names.Length == 0 || names.Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase)))
         {
-            return SampleCatalog.All;
+            return listing ? [.. SampleCatalog.All, .. SampleCatalog.OnRequest] : SampleCatalog.All;
         }
 
         var files = new List<SampleFile>();
         foreach (string name in names)
         {
-            SampleFile file = SampleCatalog.All.FirstOrDefault(f => f.Key.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
-                ?? throw new UsageException($"No sample is called '{name}'. The samples are: {string.Join(", ", SampleCatalog.All.Select(f => f.Key))} (or all).");
+            SampleFile file = SampleCatalog.All.Concat(SampleCatalog.OnRequest).FirstOrDefault(f => f.Key.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+                ?? throw new UsageException(
+                    $"No sample is called '{name}'. The samples are: {string.Join(", ", SampleCatalog.All.Select(f => f.Key))} (or all), " +
+                    $"and by name only: {string.Join(", ", SampleCatalog.OnRequest.Select(f => f.Key))}.");
             if (!files.Contains(file))
             {
                 files.Add(file);

@@ -14,6 +14,10 @@ internal static class TrainCommand
         var datasets = new Option<string[]>("--dataset") { Description = "Gridded training dataset (id or name), repeatable", AllowMultipleArgumentsPerToken = true };
         var validation = new Option<string[]>("--validation") { Description = "Gridded validation dataset, repeatable", AllowMultipleArgumentsPerToken = true };
         var task = new Option<string?>("--task") { Description = "segmentation, regression or depth" };
+        var classNames = new Option<string?>("--class-names")
+        {
+            Description = "Segmentation: class names by id, comma-separated, e.g. floor,ceiling,wall,object (default class_0, class_1, …); they name the classes in maps, legends and scores",
+        };
         var architecture = new Option<string?>("--arch") { Description = "disco-unet (default) or planar-unet" };
         var levels = new Option<int?>("--levels") { Description = "Encoder levels" };
         var channels = new Option<int?>("--channels") { Description = "Channels of the first level" };
@@ -30,7 +34,7 @@ internal static class TrainCommand
         var validationTime = new Option<string?>("--validation-time") { Description = "Time stacks: validate on the steps in START/END (ISO 8601, end exclusive); must not overlap --train-time" };
         var command = new Command("train", "Train a model on gridded datasets (a job; progress is shown until it ends).")
         {
-            config, modelName, datasets, validation, task, architecture, levels, channels, epochs, batch, learningRate, seed, rotation, timeLimit, device, priority, detach, trainTime, validationTime,
+            config, modelName, datasets, validation, task, classNames, architecture, levels, channels, epochs, batch, learningRate, seed, rotation, timeLimit, device, priority, detach, trainTime, validationTime,
         };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
@@ -80,6 +84,18 @@ internal static class TrainCommand
             if (p.GetValue(architecture) is { } arch)
             {
                 request.Model.Architecture = Parsing.Enum<Architecture>("arch", arch);
+            }
+
+            if (p.GetValue(classNames) is { } namesText)
+            {
+                string[] names = namesText.Split(',', StringSplitOptions.TrimEntries);
+                if (names.Any(n => n.Length == 0))
+                {
+                    throw new UsageException($"--class-names '{namesText}' has an empty name; list one name per class id, e.g. floor,ceiling,wall,object.");
+                }
+
+                request.Model.ClassNames.Clear();
+                request.Model.ClassNames.Add(names);
             }
 
             request.Model.Levels = p.GetValue(levels) ?? request.Model.Levels;

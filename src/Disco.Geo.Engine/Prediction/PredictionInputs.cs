@@ -31,7 +31,10 @@ internal sealed record PredictionInputArray(float[] Values, int Bands, byte[] Ma
 /// Brings any prediction input onto the model's grid: a gridded dataset as stored (it must be on the model's grid;
 /// its input-role bands are the inputs), a raster resampled by the ingest engine (every band but alpha, inputs
 /// averaged or interpolated by scale), or a 360° photo resampled by <see cref="PanoramaIngestor"/> with the camera
-/// orientation undone. The band count must match the model's inputs.
+/// orientation undone. The band count must match the model's inputs, except that a grey photo (one band GDAL reads
+/// as grey) given to a model of three inputs is read as red = green = blue, which is what a colour camera would have
+/// recorded of a grey scene. An alpha band is never an input: its transparent pixels are nodes without data, which
+/// the prediction leaves out (no value, nodata in every export).
 /// </summary>
 internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory loggers)
 {
@@ -66,14 +69,16 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
             IngestOutput output = await ingest.IngestAsync(
                 new IngestWork([files], grid, [], work.MaxRasterPixels), new StageProgress(progress, 0.3), cancellationToken);
             int nodes = (int)grid.NodeCount, bands = output.Bands.Count, stepCount = Math.Max(1, output.TimeSteps.Count);
+            string[] bandNames = [.. output.Bands.Select(b => b.Name)];
             var steps = new PredictionInputArray[stepCount];
             for (int t = 0; t < stepCount; t++)
             {
                 // A time stack's file gives every step's bands one step after the other; each step is filled on its own.
                 byte[] mask = output.Mask is { } shared ? [.. shared] : Enumerable.Repeat((byte)1, nodes).ToArray();
-                float[] values = stepCount == 1 ? output.Values : output.Values.AsSpan(t * bands * nodes, bands * nodes).ToArray();
-                GriddedTensor.FillMissing(grid, values, bands, mask);
-                steps[t] = new PredictionInputArray(values, bands, mask);
+                float[] stepValues = stepCount == 1 ? output.Values : output.Values.AsSpan(t * bands * nodes, bands * nodes).ToArray();
+                (float[] values, int count) = GreyAsColour(stepValues, bandNames, inputChannels);
+                GriddedTensor.FillMissing(grid, values, count, mask);
+                steps[t] = new PredictionInputArray(values, count, mask);
             }
 
             input = steps[0] with { LaterSteps = steps[1..], TimeSteps = output.TimeSteps };
@@ -86,9 +91,9 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
             int[] inputs = [.. Enumerable.Range(0, raster.BandCount).Where(b => raster.Bands[b].Role == BandRole.Input)];
             SphereRaster selected = inputs.Length == raster.BandCount ? raster : raster.SelectBands(inputs);
             byte[] mask = [.. selected.Valid.Select(v => v ? (byte)1 : (byte)0)];
-            float[] values = [.. selected.Data];
-            GriddedTensor.FillMissing(grid, values, selected.BandCount, mask);
-            input = new PredictionInputArray(values, selected.BandCount, mask);
+            (float[] values, int count) = GreyAsColour([.. selected.Data], [.. selected.Bands.Select(b => b.Name)], inputChannels);
+            GriddedTensor.FillMissing(grid, values, count, mask);
+            input = new PredictionInputArray(values, count, mask);
         }
         else
         {
@@ -102,6 +107,26 @@ internal sealed class PredictionInputs(IIngestEngine ingest, ILoggerFactory logg
         }
 
         return input;
+    }
+
+    /// <summary>
+    /// A single grey band (GDAL's colour interpretation, named "gray" by the ingest) becomes three equal bands when the
+    /// model reads three (an RGB model); anything else is returned as it is and checked against the model afterwards.
+    /// </summary>
+    internal static (float[] Values, int Bands) GreyAsColour(float[] values, IReadOnlyList<string> bandNames, int inputChannels)
+    {
+        if (bandNames.Count != 1 || inputChannels != 3 || !string.Equals(bandNames[0], "gray", StringComparison.Ordinal))
+        {
+            return (values, bandNames.Count);
+        }
+
+        float[] rgb = new float[3 * values.Length];
+        for (int c = 0; c < 3; c++)
+        {
+            values.CopyTo(rgb, c * values.Length);
+        }
+
+        return (rgb, 3);
     }
 
     /// <summary>A file input is read only through its sandbox; a missing one is a bug in the caller, not a trusted file.</summary>

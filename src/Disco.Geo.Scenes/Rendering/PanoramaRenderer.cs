@@ -22,7 +22,7 @@ public static class PanoramaRenderer
     /// <param name="scene">The scene.</param>
     /// <param name="camera">Camera position (inside the room, outside every object) and orientation.</param>
     /// <param name="height">Rows, from the zenith down: θ_i = (i + ½)π/height.</param>
-    /// <param name="width">Columns, eastwards from the back: φ_j = −π + (j + ½)2π/width; usually 2 × height.</param>
+    /// <param name="width">Columns, clockwise (left to right) from the back: φ_j = −π + (j + ½)2π/width; usually 2 × height.</param>
     /// <param name="options">Supersampling and threads; null for the defaults.</param>
     /// <exception cref="ArgumentException">A size is out of range or the camera is outside the free space.</exception>
     public static Panorama Render(Scene scene, Camera camera, int height, int width, RenderOptions? options = null)
@@ -46,7 +46,7 @@ public static class PanoramaRenderer
     /// <param name="scene">The scene.</param>
     /// <param name="camera">Camera position (inside the room, outside every object) and orientation.</param>
     /// <param name="colatitudes">Colatitudes from the zenith, each in [0, π].</param>
-    /// <param name="azimuths">Azimuths, counter-clockwise from forward; any finite values.</param>
+    /// <param name="azimuths">Azimuths, clockwise from forward (positive = to the camera's right); any finite values.</param>
     /// <param name="options">Supersampling and threads; null for the defaults.</param>
     /// <exception cref="ArgumentException">An array is empty, too long or holds an invalid angle, or the camera is outside the free space.</exception>
     public static Panorama Render(Scene scene, Camera camera, double[] colatitudes, double[] azimuths, RenderOptions? options = null)

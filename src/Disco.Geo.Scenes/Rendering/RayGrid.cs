@@ -50,8 +50,9 @@ internal sealed class RayGrid
     public static RayGrid Equirectangular(int height, int width, Camera camera, int samples)
     {
         // An upright camera turns by shifting the column coordinate; the shift is in columns, so a yaw of k·2π/W
-        // adds exactly k and the wrap below lands exactly on the unturned columns.
-        double shift = camera.IsUpright ? camera.Yaw / (2 * Math.PI / width) : 0;
+        // (k columns to the left, as yaw is counter-clockwise and columns run clockwise) subtracts exactly k and the
+        // wrap below lands exactly on the unturned columns.
+        double shift = camera.IsUpright ? -camera.Yaw / (2 * Math.PI / width) : 0;
         double[] azimuths = new double[width];
         double[] subAzimuths = new double[samples > 1 ? width * samples : 0];
         for (int j = 0; j < width; j++)
@@ -89,7 +90,8 @@ internal sealed class RayGrid
         double[] subAzimuths = new double[samples > 1 ? azimuths.Length * samples : 0];
         for (int j = 0; j < azimuths.Length; j++)
         {
-            turned[j] = azimuths[j] + yaw;
+            // Yaw is counter-clockwise, azimuth clockwise.
+            turned[j] = azimuths[j] - yaw;
             for (int b = 0; b < subAzimuths.Length / azimuths.Length; b++)
             {
                 subAzimuths[j * samples + b] = turned[j] + ((b + 0.5) / samples - 0.5) * columnStep;
@@ -109,14 +111,14 @@ internal sealed class RayGrid
     }
 
     /// <summary>Scene-frame direction of the centre ray of pixel (i, j).</summary>
-    public Vec3 Direction(int i, int j) => Orient(new Vec3(_rowSin[i] * _columnCos[j], _rowSin[i] * _columnSin[j], _rowCos[i]));
+    public Vec3 Direction(int i, int j) => Orient(new Vec3(_rowSin[i] * _columnCos[j], -_rowSin[i] * _columnSin[j], _rowCos[i]));
 
     /// <summary>Scene-frame direction of sub-ray (a, b) of pixel (i, j), for 0 ≤ a, b &lt; <see cref="Samples"/>.</summary>
     public Vec3 SubDirection(int i, int j, int a, int b)
     {
         int row = i * Samples + a;
         int column = j * Samples + b;
-        return Orient(new Vec3(_subRowSin[row] * _subColumnCos[column], _subRowSin[row] * _subColumnSin[column], _subRowCos[row]));
+        return Orient(new Vec3(_subRowSin[row] * _subColumnCos[column], -_subRowSin[row] * _subColumnSin[column], _subRowCos[row]));
     }
 
     private Vec3 Orient(Vec3 cameraDirection) => _rotated ? _rotation.Apply(cameraDirection) : cameraDirection;

@@ -7,10 +7,13 @@ namespace Disco.Geo.Scenes.Rendering;
 /// <list type="bullet">
 /// <item>Rows are colatitude θ measured from the zenith (θ = 0 straight up, π straight down); an equirectangular
 /// panorama of height H has pixel-centred rows θ_i = (i + ½)·π/H.</item>
-/// <item>Columns are azimuth φ, increasing eastwards = counter-clockwise seen from above; a panorama of width W has
-/// φ_j = −π + (j + ½)·2π/W, so φ = 0 (straight ahead) falls between columns W/2 − 1 and W/2.</item>
-/// <item>The viewing direction is d = (sin θ cos φ, sin θ sin φ, cos θ) in the camera frame: right-handed, x forward,
-/// y to the left, z up (see <see cref="Camera"/> for how that frame is turned in the scene).</item>
+/// <item>Columns are azimuth φ, increasing to the right = clockwise seen from above, as in a photograph and as the
+/// server reads panoramas (Disco.Geo.Raster's PanoramaIngestor: longitude = azimuth); a panorama of width W has
+/// φ_j = −π + (j + ½)·2π/W, so φ = 0 (straight ahead) falls between columns W/2 − 1 and W/2, and what stands to the
+/// camera's right appears right of the image centre.</item>
+/// <item>The viewing direction is d = (sin θ cos φ, −sin θ sin φ, cos θ) in the camera frame: right-handed, x forward,
+/// y to the left, z up (see <see cref="Camera"/> for how that frame is turned in the scene), so φ = +π/2 looks right
+/// (−y).</item>
 /// <item>Arrays are row-major: element (i, j) of an H × W map is at i·W + j; RGB is channel-major [3, H, W].</item>
 /// </list>
 /// Trigonometric functions here are computed with deterministic arithmetic, identical on every machine.
@@ -35,7 +38,7 @@ public static class SphericalProjection
         return values;
     }
 
-    /// <summary>All column azimuths of an equirectangular panorama, west to east.</summary>
+    /// <summary>All column azimuths of an equirectangular panorama, left to right (clockwise).</summary>
     public static double[] Azimuths(int width)
     {
         double[] values = new double[width];
@@ -51,7 +54,8 @@ public static class SphericalProjection
     public static (double X, double Y, double Z) Direction(double colatitude, double azimuth)
     {
         double sinTheta = DeterministicMath.Sin(colatitude);
-        return (sinTheta * DeterministicMath.Cos(azimuth), sinTheta * DeterministicMath.Sin(azimuth), DeterministicMath.Cos(colatitude));
+        // Azimuth turns clockwise (towards −y, the camera's right), hence the minus sign.
+        return (sinTheta * DeterministicMath.Cos(azimuth), -sinTheta * DeterministicMath.Sin(azimuth), DeterministicMath.Cos(colatitude));
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace Disco.Geo.Architecture.Tests.Projects;
 
 /// <summary>
 /// The target project graph (issue 11): Grids ← Sphere ← Engine → Raster → Gdal, Raster → Grids; Server → Engine, Protos;
-/// Client → Protos; Cli → Client, Grids, Samples. A project missing from the checkout is fine; a project missing from this
+/// Client → Protos; Cli → Client, Grids, Samples, Scenes. A project missing from the checkout is fine; a project missing from this
 /// table is a violation, so a new project has to say where it sits.
 /// </summary>
 internal static class ProjectRules
@@ -49,8 +49,8 @@ internal static class ProjectRules
         },
         new(Client, Set(Protos), Set(HeavyProjects), [PackageFamily.Torch, PackageFamily.GdalNatives],
             "the client is the wire only: callers must not pull libtorch or GDAL natives"),
-        new(Cli, Set(Client, Grids, Samples), Set(HeavyProjects), [PackageFamily.Torch, PackageFamily.GdalNatives],
-            "the CLI ships small: no libtorch, no GDAL"),
+        new(Cli, Set(Client, Grids, Samples, Scenes), Set(HeavyProjects), [PackageFamily.Torch, PackageFamily.GdalNatives],
+            "the CLI ships small: no libtorch, no GDAL (Scenes is dependency-free: `disco samples scenes` renders locally)"),
     ];
 
     private static HashSet<string> Set(params string[] projects) => new(projects, StringComparer.Ordinal);

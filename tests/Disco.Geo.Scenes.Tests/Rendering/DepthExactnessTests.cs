@@ -48,10 +48,10 @@ public class DepthExactnessTests
             Assert.Equal(SceneLabels.Wall, panorama.Labels[4 + j]);
         }
 
-        // Forward is +x, left is +y, right is −y, back is −x.
+        // Forward is +x, azimuth +90° the camera's right (−y), −90° its left (+y), back is −x.
         Assert.Equal((float)(RoomSize.X - Camera.X), panorama.Depth[4]);
-        Assert.Equal((float)(RoomSize.Y - Camera.Y), panorama.Depth[5]);
-        Assert.Equal((float)Camera.Y, panorama.Depth[6]);
+        Assert.Equal((float)Camera.Y, panorama.Depth[5]);
+        Assert.Equal((float)(RoomSize.Y - Camera.Y), panorama.Depth[6]);
         Assert.Equal((float)Camera.X, panorama.Depth[7]);
     }
 

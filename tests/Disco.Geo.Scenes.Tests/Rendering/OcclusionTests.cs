@@ -54,7 +54,8 @@ public class OcclusionTests
             RoomSize.Z,
             cylinders: [new VerticalCylinder(0, 1, 3, 0.25, 0, 3, material: 3)],
             balls: [new Ball(1, new Vec3(1, 2, 0.3), 0.3, material: 3)]);
-        Panorama panorama = PanoramaRenderer.Render(scene, Camera, [Math.PI, Math.PI / 2], [Math.PI / 2]);
+        // The cylinder stands 1 m to the camera's left (+y), at azimuth −90°.
+        Panorama panorama = PanoramaRenderer.Render(scene, Camera, [Math.PI, Math.PI / 2], [-Math.PI / 2]);
 
         Assert.Equal(SceneLabels.Object, panorama.Labels[0]);
         Assert.Equal(0.9f, panorama.Depth[0]);

@@ -24,7 +24,8 @@ public class RotationTests
         {
             for (int j = 0; j < Width; j++)
             {
-                int source = i * Width + (((j + columns) % Width) + Width) % Width;
+                // Yaw turns left (counter-clockwise) and columns run clockwise, so the picture moves right by k columns.
+                int source = i * Width + (((j - columns) % Width) + Width) % Width;
                 int target = i * Width + j;
                 Assert.Equal(reference.Depth[source], turned.Depth[target]);
                 Assert.Equal(reference.Labels[source], turned.Labels[target]);
@@ -87,6 +88,11 @@ public class RotationTests
         double[] forward = [Math.PI / 2];
         double[] ahead = [0.0];
 
+        // Azimuth +90° is the camera's right (−y, the south wall 1.5 m away), azimuth −90° its left (+y, 2.5 m), as
+        // in a photograph and as the server reads panoramas; before, the library drew the mirror image.
+        Assert.Equal(1.5f, PanoramaRenderer.Render(scene, camera, forward, [Math.PI / 2]).Depth[0]);
+        Assert.Equal(2.5f, PanoramaRenderer.Render(scene, camera, forward, [-Math.PI / 2]).Depth[0]);
+
         // Yaw +90° looks left (+y); pitch +90° looks up; roll 180° turns the zenith row to the floor.
         Assert.Equal(2.5f, PanoramaRenderer.Render(scene, camera with { Yaw = Math.PI / 2 }, forward, ahead).Depth[0]);
         Panorama up = PanoramaRenderer.Render(scene, camera with { Pitch = Math.PI / 2 }, forward, ahead);
@@ -96,8 +102,8 @@ public class RotationTests
         Assert.Equal(SceneLabels.Floor, flipped.Labels[0]);
         Assert.Equal(1.2, flipped.Depth[0], 1e-6);
 
-        // Roll +90° lifts the left side: the camera's left (+y) now points up.
-        Panorama rolled = PanoramaRenderer.Render(scene, camera with { Roll = Math.PI / 2 }, forward, [Math.PI / 2]);
+        // Roll +90° lifts the left side: the camera's left (+y, azimuth −90°) now points up.
+        Panorama rolled = PanoramaRenderer.Render(scene, camera with { Roll = Math.PI / 2 }, forward, [-Math.PI / 2]);
         Assert.Equal(SceneLabels.Ceiling, rolled.Labels[0]);
     }
 

@@ -38,14 +38,15 @@ public class SphereGridRenderTests
     }
 
     [Fact]
-    public void Conventions_put_row_zero_at_the_zenith_and_columns_eastwards_from_behind()
+    public void Conventions_put_row_zero_at_the_zenith_and_columns_clockwise_from_behind()
     {
         Assert.Equal(Math.PI / 8, SphericalProjection.Colatitude(0, 4));
         Assert.Equal(-Math.PI + Math.PI / 8, SphericalProjection.Azimuth(0, 8));
         Assert.Equal(Math.PI / 8, SphericalProjection.Azimuth(4, 8));
         (double x, double y, double z) = SphericalProjection.Direction(Math.PI / 2, Math.PI / 2);
+        // Azimuth +90° looks to the camera's right, which is −y in its right-handed frame (x forward, y left, z up).
         Assert.Equal(0, x, 1e-15);
-        Assert.Equal(1, y, 1e-15);
+        Assert.Equal(-1, y, 1e-15);
         Assert.Equal(0, z, 1e-15);
         Assert.Equal((0.0, 0.0, 1.0), SphericalProjection.Direction(0, 1.234));
     }
