@@ -69,6 +69,24 @@ internal sealed class SqliteJobStore : IJobStore
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    public async Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken)
+    {
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        await using SqliteCommand command = connection.CreateCommand();
+        // One statement, like TryUpdateUnclaimedAsync: a claim cannot come between the lease check and the write.
+        command.CommandText =
+            $"UPDATE jobs SET pinned_replica = $pinned, record = $rec " +
+            $"WHERE id = $id AND pinned_replica = $previous AND state IN ({StateList(RepinnableStates)}) AND (lease_owner IS NULL OR lease_expires <= $now);";
+        command.Parameters.AddWithValue("$id", job.Id);
+        command.Parameters.AddWithValue("$pinned", job.PinnedReplica);
+        command.Parameters.AddWithValue("$previous", previousReplica);
+        command.Parameters.AddWithValue("$rec", job.ToByteArray());
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    private static readonly JobRecordState[] RepinnableStates = [JobRecordState.Queued, JobRecordState.Running, JobRecordState.Cancelling];
+
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);

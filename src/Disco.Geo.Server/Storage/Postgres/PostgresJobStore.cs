@@ -100,6 +100,27 @@ internal sealed class PostgresJobStore : IJobStore
         return await NotifiedRowsAsync(command, cancellationToken) > 0;
     }
 
+    public async Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await _database.OpenAsync(cancellationToken);
+        // One statement, like TryUpdateUnclaimedAsync: the row lock orders it with claims, and the new replica's
+        // claim loop hears of it through the notification.
+        await using var command = new NpgsqlCommand(
+            $"""
+            WITH updated AS (
+                UPDATE jobs SET pinned_replica = @pinned, record = @record
+                WHERE id = @id AND pinned_replica = @previous AND state = ANY(@states) AND (lease_owner IS NULL OR lease_expires <= @now) RETURNING id)
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM updated;
+            """, connection);
+        command.Parameters.AddWithValue("id", job.Id);
+        command.Parameters.AddWithValue("pinned", job.PinnedReplica);
+        command.Parameters.AddWithValue("previous", previousReplica);
+        command.Parameters.AddWithValue("record", job.ToByteArray());
+        command.Parameters.AddWithValue("states", new[] { (int)JobRecordState.Queued, (int)JobRecordState.Running, (int)JobRecordState.Cancelling });
+        command.Parameters.AddWithValue("now", _time.GetUtcNow().UtcDateTime);
+        return await NotifiedRowsAsync(command, cancellationToken) > 0;
+    }
+
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await _database.OpenAsync(cancellationToken);
