@@ -37,7 +37,7 @@ internal sealed class PostgresJobStore : IJobStore
             WITH inserted AS (
                 INSERT INTO jobs (id, kind, state, device, priority, pinned_replica, request_id, spec, record)
                 VALUES (@id, @kind, @state, @device, @priority, @pinned, @request, @spec, @record) RETURNING id)
-            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM inserted;
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || CASE WHEN @pinned = '' THEN '{JobChangeNotices.ClaimableSuffix}' ELSE '' END) FROM inserted;
             """, connection);
         command.Parameters.AddWithValue("id", job.Id);
         command.Parameters.AddWithValue("kind", (int)job.Kind);
@@ -89,7 +89,7 @@ internal sealed class PostgresJobStore : IJobStore
                 UPDATE jobs SET state = @state, record = @record, lease_owner = NULL, lease_expires = NULL,
                     cancel_requested = CASE WHEN @queued THEN false ELSE cancel_requested END
                 WHERE id = @id AND state = ANY(@expected) AND (lease_owner IS NULL OR lease_expires <= @now) RETURNING id)
-            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM updated;
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || '{JobChangeNotices.ClaimableSuffix}') FROM updated;
             """, connection);
         command.Parameters.AddWithValue("id", job.Id);
         command.Parameters.AddWithValue("state", (int)job.State);
@@ -110,7 +110,7 @@ internal sealed class PostgresJobStore : IJobStore
             WITH updated AS (
                 UPDATE jobs SET pinned_replica = @pinned, record = @record
                 WHERE id = @id AND pinned_replica = @previous AND state = ANY(@states) AND (lease_owner IS NULL OR lease_expires <= @now) RETURNING id)
-            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM updated;
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || '{JobChangeNotices.ClaimableSuffix}') FROM updated;
             """, connection);
         command.Parameters.AddWithValue("id", job.Id);
         command.Parameters.AddWithValue("pinned", job.PinnedReplica);
@@ -285,7 +285,7 @@ internal sealed class PostgresJobStore : IJobStore
         await using var command = new NpgsqlCommand(
             $"""
             WITH updated AS (UPDATE jobs SET cancel_requested = true WHERE id = @id AND state = ANY(@claimable) RETURNING id)
-            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM updated;
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || '{JobChangeNotices.ClaimableSuffix}') FROM updated;
             """, connection);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("claimable", ClaimableStates);
