@@ -72,17 +72,35 @@ internal sealed class SqliteJobStore : IJobStore
     public async Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
-        await using SqliteCommand command = connection.CreateCommand();
-        // One statement, like TryUpdateUnclaimedAsync: a claim cannot come between the lease check and the write.
-        command.CommandText =
-            $"UPDATE jobs SET pinned_replica = $pinned, record = $rec " +
-            $"WHERE id = $id AND pinned_replica = $previous AND state IN ({StateList(RepinnableStates)}) AND (lease_owner IS NULL OR lease_expires <= $now);";
-        command.Parameters.AddWithValue("$id", job.Id);
-        command.Parameters.AddWithValue("$pinned", job.PinnedReplica);
-        command.Parameters.AddWithValue("$previous", previousReplica);
-        command.Parameters.AddWithValue("$rec", job.ToByteArray());
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        // The pin lives in the record here: BEGIN IMMEDIATE (as in ClaimNextAsync) makes the read of the current pin
+        // and the write one step against claims and other re-pins.
+        await using SqliteTransaction transaction = connection.BeginTransaction();
+        string lease = $"id = $id AND state IN ({StateList(RepinnableStates)}) AND (lease_owner IS NULL OR lease_expires <= $now)";
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using (SqliteCommand select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = $"SELECT record FROM jobs WHERE {lease};";
+            select.Parameters.AddWithValue("$id", job.Id);
+            select.Parameters.AddWithValue("$now", now);
+            if (await select.ExecuteScalarAsync(cancellationToken) is not byte[] stored || JobRecord.Parser.ParseFrom(stored).PinnedReplica != previousReplica)
+            {
+                return false;
+            }
+        }
+
+        await using (SqliteCommand update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = $"UPDATE jobs SET record = $rec WHERE {lease};";
+            update.Parameters.AddWithValue("$id", job.Id);
+            update.Parameters.AddWithValue("$now", now);
+            update.Parameters.AddWithValue("$rec", job.ToByteArray());
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     private static readonly JobRecordState[] RepinnableStates = [JobRecordState.Queued, JobRecordState.Running, JobRecordState.Cancelling];

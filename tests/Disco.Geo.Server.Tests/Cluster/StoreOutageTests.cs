@@ -45,7 +45,8 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
             foreach (Func<Task> call in new Func<Task>[]
             {
                 () => once.ListDatasetsAsync().ToListAsync().AsTask(),
-                () => once.GetJobAsync(job.Id),
+                // (GetJob of the job running here answers from the replica's own live state, so it is not in this list.)
+                () => once.ListJobsAsync().ToListAsync().AsTask(),
                 () => once.GetModelAsync("anything"),
             })
             {
@@ -105,7 +106,9 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
         try
         {
             using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1 });
-            Dataset stored = await TinyTraining.IngestAsync(client, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
+            await TinyTraining.IngestAsync(client, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
+            // The upload the ingest read: a raw file, downloadable byte for byte.
+            Dataset stored = await client.GetDatasetAsync("world-raw");
             byte[] before = await DownloadAsync(client, stored.Id);
             string upload = TinyTraining.WriteInputGeoTiff(Path.Combine(files, "later.tif"));
 
