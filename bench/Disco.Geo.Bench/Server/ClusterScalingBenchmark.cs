@@ -84,10 +84,13 @@ internal sealed class ClusterScalingBenchmark : IBenchmark
             string model = first.Result.ModelId;
             Console.WriteLine($"Ingested {nlat} x {nlon} and trained the model on replica a ({total.Elapsed.TotalSeconds:F0} s)");
 
+            await PredictionLoad.WarmUpAsync(replicas[0].Address, Clients, 4, model, cancellationToken);
             (LoadResult one, _) = await MeasureAsync(replicas, _ => replicas[0].Address, model, warmUp, phase, cancellationToken);
             Console.WriteLine($"1 replica: {one.Rate:F2} predictions/s, p50 {one.P(0.5):F0} ms, p99 {one.P(0.99):F0} ms, {one.Failures} failed");
 
             replicas.Add(await StartReplicaAsync(root, "b", 1, settings));
+            // The new replica is cold: it gets the same warm-up by count as replica a had before its phase.
+            await PredictionLoad.WarmUpAsync(replicas[1].Address, Clients, 4, model, cancellationToken);
             string both = replicas[0].Address + "," + replicas[1].Address;
             (LoadResult two, string twoSpread) = await MeasureAsync(replicas, _ => both, model, warmUp, phase, cancellationToken);
             Console.WriteLine($"2 replicas, round robin: {two.Rate:F2} predictions/s, p50 {two.P(0.5):F0} ms, p99 {two.P(0.99):F0} ms, {two.Failures} failed; served {twoSpread}");
@@ -103,7 +106,7 @@ internal sealed class ClusterScalingBenchmark : IBenchmark
             string loadAfter = PredictionLoad.LoadAverage();
             var text = new StringBuilder();
             text.AppendLine(CultureInfo.InvariantCulture, $"Setup: PostgreSQL {PostgresMajor()} (throw-away cluster on a Unix socket), one blob root on the local disk, disco-server replicas as child processes (`dotnet disco-server.dll --postgres … --blob-root … --replica-id a|b`), replica a pinned with `taskset -c 0`, replica b with `taskset -c 1`, {placement}. `--Jobs:Concurrency:cpu={Clients}`, lease {lease}, heartbeat 1 s, poll 250 ms.");
-            text.AppendLine(CultureInfo.InvariantCulture, $"Load: {Clients} clients in the benchmark process, each its own `DiscoClient`, calling Predict (values, stream_tiles) back to back on an equiangular {nlat} x {nlon} dataset with a 2-level, 4-channel DISCO U-Net: {warmUp.TotalSeconds:F0} s of warm-up on the same clients (connections, the model cache and the JIT on every replica), then {phase.TotalSeconds:F0} s measured. With two replicas each client is given both addresses (`a,b`) and its calls go round robin, or half the clients are given a and half b.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Load: {Clients} clients in the benchmark process, each its own `DiscoClient`, calling Predict (values, stream_tiles) back to back on an equiangular {nlat} x {nlon} dataset with a 2-level, 4-channel DISCO U-Net: 4 predictions per client on each replica as it joins, then {warmUp.TotalSeconds:F0} s of warm-up on the measuring clients (connections, the balancer's subchannels), then {phase.TotalSeconds:F0} s measured. With two replicas each client is given both addresses (`a,b`) and its calls go round robin, or half the clients are given a and half b.");
             text.AppendLine();
             text.AppendLine("| Replicas | Predictions/s | p50 ms | p99 ms | Requests | Failed | Served by a / b |");
             text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");

@@ -136,6 +136,22 @@ internal static partial class PredictionLoad
     }
 
     /// <summary>
+    /// Warms one replica up by count, not by time: <paramref name="clients"/> clients each run
+    /// <paramref name="perClient"/> predictions against <paramref name="address"/>. A replica that just started
+    /// JIT-compiles its whole prediction path first, which on a busy core can take far longer than any fixed warm-up;
+    /// measuring it cold made a second replica look slower than none.
+    /// </summary>
+    public static Task WarmUpAsync(string address, int clients, int perClient, string model, CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = address });
+            for (int i = 0; i < perClient; i++)
+            {
+                await PredictOnceAsync(client, model, cancellationToken);
+            }
+        }, cancellationToken)));
+
+    /// <summary>
     /// Prediction attempts a replica finished (its /metrics histogram count, read over HTTP/2 on the gRPC port), or -1
     /// when it cannot be read: the difference across a phase shows how the clients' calls were spread.
     /// </summary>

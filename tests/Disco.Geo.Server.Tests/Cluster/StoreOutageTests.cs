@@ -35,7 +35,10 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
             using DiscoClient once = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1 });
             using DiscoClient retrying = DiscoClient.Connect(new DiscoClientOptions
             {
-                Address = server.Address, MaxAttempts = 5, InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1),
+                Address = server.Address,
+                MaxAttempts = 5,
+                InitialBackoff = TimeSpan.FromMilliseconds(100),
+                MaxBackoff = TimeSpan.FromSeconds(1),
             });
             Dataset dataset = await TinyTraining.IngestAsync(once, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
             Job job = await once.StartTrainingAsync(TinyTraining.Request("through-outage", [dataset.Id], epochs: 40, checkpointEvery: 5));
