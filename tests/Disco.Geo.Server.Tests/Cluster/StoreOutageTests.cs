@@ -32,7 +32,7 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
             "--Cluster:LeaseDuration=00:00:05", "--Cluster:HeartbeatInterval=00:00:01", "--Cluster:PollInterval=00:00:00.200"]);
         try
         {
-            using DiscoClient once = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1 });
+            using DiscoClient once = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1, CallTimeout = TimeSpan.FromMinutes(3) });
             using DiscoClient retrying = DiscoClient.Connect(new DiscoClientOptions
             {
                 Address = server.Address,
@@ -108,7 +108,8 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
             "--postgres", connectionString, "--blob-root", blobRoot, "--Server:ShutdownDrain=00:00:00", "--replica-id", "r1"]);
         try
         {
-            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1 });
+            // A long call timeout: the first upload and ingest run on a shared, busy machine; the outage answers come at once.
+            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1, CallTimeout = TimeSpan.FromMinutes(3) });
             await TinyTraining.IngestAsync(client, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
             // The upload the ingest read: a raw file, downloadable byte for byte.
             Dataset stored = await client.GetDatasetAsync("world-raw");
