@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Disco.Geo.Protos.V1;
+using Grpc.Core;
 
 namespace Disco.Geo.Client;
 
@@ -21,9 +23,15 @@ public sealed class PredictionsClient
 
     /// <summary>
     /// Runs a prediction and yields the server's messages: the prediction record, tiles, progress, and the summary. A
-    /// request id is added when missing, so a call the channel retries on another replica (UNAVAILABLE before any
-    /// answer) carries the same id: a prediction the first replica finished is replayed, one it started is found by that id.
+    /// request id is added when missing, so every retry carries the same id: a prediction a replica finished is
+    /// replayed, and one it started is followed, or taken over once that replica is gone.
     /// </summary>
+    /// <remarks>
+    /// A stream that breaks with UNAVAILABLE (its replica went away, even after it began answering) is sent again,
+    /// up to <see cref="DiscoClientOptions.MaxAttempts"/> times, and reaches another replica when several addresses
+    /// are given. The retried stream starts over: the prediction record again, then every tile from the first row, so
+    /// a caller that collects tiles by their rows (as <see cref="PredictToArrayAsync"/> does) gets each row once.
+    /// </remarks>
     /// <param name="request">Model, input and options.</param>
     /// <param name="cancellationToken">Stops reading; the prediction itself goes on on the server.</param>
     public IAsyncEnumerable<PredictResponse> PredictAsync(PredictRequest request, CancellationToken cancellationToken = default)
@@ -35,7 +43,44 @@ public sealed class PredictionsClient
             request.RequestId = Guid.NewGuid().ToString("N");
         }
 
-        return _calls.StreamAsync(o => _stub.Predict(request, o), cancellationToken);
+        return PredictWithRetriesAsync(request, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<PredictResponse> PredictWithRetriesAsync(PredictRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            IAsyncEnumerator<PredictResponse> messages = _calls.StreamAsync(o => _stub.Predict(request, o), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        more = await messages.MoveNextAsync();
+                    }
+                    catch (DiscoException e) when (attempt < _calls.Options.MaxAttempts && e.InnerException is RpcException rpc && DiscoCalls.IsTransient(rpc))
+                    {
+                        // The replica went away mid-answer: the same request id elsewhere replays or takes it over.
+                        break;
+                    }
+
+                    if (!more)
+                    {
+                        yield break;
+                    }
+
+                    yield return messages.Current;
+                }
+            }
+            finally
+            {
+                await messages.DisposeAsync();
+            }
+
+            await Task.Delay(_calls.Backoff(attempt), cancellationToken);
+        }
     }
 
     /// <summary>Runs a prediction with tiles streamed and assembles them into one array on the prediction's grid.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Disco.Geo.Client;
-using Disco.Geo.Gdal;
 using Disco.Geo.Protos.V1;
 
 namespace Disco.Geo.Bench.Server;
@@ -29,7 +28,7 @@ internal sealed class ServerLoadBenchmark : IBenchmark
         TimeSpan phase = TimeSpan.FromSeconds(int.Parse(context.Option("seconds", quick ? "10" : "45"), CultureInfo.InvariantCulture));
         string data = Path.Combine(Path.GetTempPath(), "disco-bench-load-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        string loadBefore = LoadAverage();
+        string loadBefore = PredictionLoad.LoadAverage();
 
         // Training is exclusive on its device lane by default and the CPU lane runs one job at a time, so predictions
         // would simply queue until training ends. The load test needs them side by side: both limits are lifted.
@@ -39,35 +38,22 @@ internal sealed class ServerLoadBenchmark : IBenchmark
             string address = server.Address;
             using DiscoClient admin = DiscoClient.Connect(new DiscoClientOptions { Address = address });
 
-            string tiff = WriteLabelledGeoTiff(Path.Combine(data, "field.tif"), 720, 360);
             var grid = new Grid { Kind = GridKind.Equiangular, Nlat = nlat, Nlon = nlon, LonOriginDegrees = -180 };
-            string raw = (await admin.UploadFileAsync(tiff, "field-raw", null, cancellationToken)).Dataset.Id;
-            Job ingest = await admin.WaitForJobAsync((await admin.IngestDatasetAsync(new IngestDatasetRequest
-            {
-                Name = "field",
-                DatasetId = raw,
-                Grid = grid,
-                Bands =
-                {
-                    new BandSpec { SourceBand = 1, Role = BandRole.Input, Name = "f" },
-                    new BandSpec { SourceBand = 2, Role = BandRole.Label, Name = "above" },
-                },
-            }, cancellationToken)).Id, null, cancellationToken);
-            Require(ingest, "ingest");
+            await PredictionLoad.IngestFieldAsync(admin, data, 720, 360, grid, cancellationToken);
             Console.WriteLine($"Ingested {nlat} x {nlon}");
 
             var clock = Stopwatch.StartNew();
-            Job first = await admin.WaitForJobAsync((await admin.StartTrainingAsync(TrainingRequest("load-model", epochs: 3), cancellationToken)).Id, null, cancellationToken);
-            Require(first, "training the model");
+            Job first = await admin.WaitForJobAsync((await admin.StartTrainingAsync(PredictionLoad.TrainingRequest("load-model", epochs: 3, seed: 3, checkpointEvery: 1000), cancellationToken)).Id, null, cancellationToken);
+            PredictionLoad.Require(first, "training the model");
             string model = first.Result.ModelId;
             Console.WriteLine($"Trained the model in {clock.Elapsed.TotalSeconds:F1} s");
 
             // Warm-up: one prediction loads the model into the server's cache and JITs the path.
-            (_, long warmBytes, int warmTiles) = await PredictOnceAsync(admin, model, "field", cancellationToken);
+            (_, long warmBytes, int warmTiles) = await PredictionLoad.PredictOnceAsync(admin, model, cancellationToken);
             Console.WriteLine($"One prediction: {warmTiles} tiles, {warmBytes / 1e3:F0} kB of values");
 
             // The long training job: epochs far beyond the run, cancelled once the loaded phase is over.
-            Job training = await admin.StartTrainingAsync(TrainingRequest("load-long", epochs: 100_000), cancellationToken);
+            Job training = await admin.StartTrainingAsync(PredictionLoad.TrainingRequest("load-long", epochs: 100_000, seed: 3, checkpointEvery: 1000), cancellationToken);
             using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var steps = new StepWatcher();
             Task watcher = steps.WatchAsync(admin, training.Id, watchStop.Token);
@@ -83,11 +69,11 @@ internal sealed class ServerLoadBenchmark : IBenchmark
 
             server.ResetPeakRss();
             (stepsBefore, at0) = steps.Latest;
-            LoadResult withTraining = await RunClientsAsync(address, model, phase, cancellationToken);
+            LoadResult withTraining = await PredictionLoad.RunClientsAsync(_ => address, Clients, model, TimeSpan.Zero, phase, cancellationToken);
             (stepsAfter, at1) = steps.Latest;
             double trainingLoaded = (stepsAfter - stepsBefore) / (at1 - at0);
             withTraining = withTraining with { PeakRss = server.PeakRssBytes() };
-            Console.WriteLine($"With training: {withTraining.Requests / withTraining.Seconds:F2} predictions/s, training {trainingLoaded:F2} steps/s");
+            Console.WriteLine($"With training: {withTraining.Rate:F2} predictions/s, training {trainingLoaded:F2} steps/s");
 
             await admin.CancelJobAsync(training.Id, cancellationToken);
             Job cancelled = await admin.WaitForJobAsync(training.Id, null, cancellationToken);
@@ -95,9 +81,9 @@ internal sealed class ServerLoadBenchmark : IBenchmark
             await watcher.ContinueWith(_ => { }, TaskScheduler.Default);
 
             server.ResetPeakRss();
-            LoadResult alone = await RunClientsAsync(address, model, phase, cancellationToken);
+            LoadResult alone = await PredictionLoad.RunClientsAsync(_ => address, Clients, model, TimeSpan.Zero, phase, cancellationToken);
             alone = alone with { PeakRss = server.PeakRssBytes() };
-            Console.WriteLine($"Without training: {alone.Requests / alone.Seconds:F2} predictions/s");
+            Console.WriteLine($"Without training: {alone.Rate:F2} predictions/s");
 
             var report = new StringBuilder();
             report.AppendLine(string.Create(CultureInfo.InvariantCulture,
@@ -110,7 +96,7 @@ internal sealed class ServerLoadBenchmark : IBenchmark
             report.AppendLine(Row($"{Clients} clients, no training", alone, "-"));
             report.AppendLine();
             report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training slows to {trainingLoaded / trainingAlone * 100:F0} % of its unloaded rate while the predictions run; predictions reach {withTraining.Requests / withTraining.Seconds / (alone.Requests / alone.Seconds) * 100:F0} % of their rate without training. The long training job ended {cancelled.State.ToString().ToLowerInvariant()} (cancelled on purpose). Failed requests: {withTraining.Failures + alone.Failures}."));
+                $"Training slows to {trainingLoaded / trainingAlone * 100:F0} % of its unloaded rate while the predictions run; predictions reach {withTraining.Rate / alone.Rate * 100:F0} % of their rate without training. The long training job ended {cancelled.State.ToString().ToLowerInvariant()} (cancelled on purpose). Failed requests: {withTraining.Failures + alone.Failures}."));
             report.AppendLine();
             List<string> errors = [.. withTraining.Errors, .. alone.Errors];
             foreach (IGrouping<string, string> error in errors.GroupBy(e => e, StringComparer.Ordinal))
@@ -126,7 +112,7 @@ internal sealed class ServerLoadBenchmark : IBenchmark
                 Console.Error.WriteLine(server.Output);
             }
 
-            report.AppendLine($"Load average (1, 5, 15 min) before the run: {loadBefore}; after: {LoadAverage()}.");
+            report.AppendLine($"Load average (1, 5, 15 min) before the run: {loadBefore}; after: {PredictionLoad.LoadAverage()}.");
             report.AppendLine();
             report.AppendLine("Notes: the 2 cores are shared by the server, the 8 client channels in the benchmark process and whatever else runs on the " +
                 "machine (other engineers' builds and tests), so absolute numbers move from run to run; the ratios between the rows are the point. " +
@@ -148,116 +134,11 @@ internal sealed class ServerLoadBenchmark : IBenchmark
         }
     }
 
-    private static string Row(string name, LoadResult result, string trainingSteps)
-    {
-        result.Latencies.Sort();
-        return string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {result.Requests / result.Seconds:F2} | {result.Bytes / 1e6 / result.Seconds:F2} | {Percentile(result.Latencies, 0.5):F0} | {Percentile(result.Latencies, 0.99):F0} | {result.Requests} | {trainingSteps} | {Mib(result.PeakRss)} |");
-    }
+    private static string Row(string name, LoadResult result, string trainingSteps) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {result.Rate:F2} | {result.Bytes / 1e6 / result.Seconds:F2} | {result.P(0.5):F0} | {result.P(0.99):F0} | {result.Requests} | {trainingSteps} | {Mib(result.PeakRss)} |");
 
     private static string Mib(long bytes) => bytes < 0 ? "?" : (bytes / (1024.0 * 1024)).ToString("F0", CultureInfo.InvariantCulture);
-
-    private static StartTrainingRequest TrainingRequest(string name, int epochs) => new()
-    {
-        ModelName = name,
-        Datasets = { "field" },
-        Task = TrainingTask.Segmentation,
-        Model = new ModelConfig { Levels = 2, BaseChannels = 4, ClassNames = { "below", "above" } },
-        HyperParameters = new HyperParameters { Epochs = epochs, BatchSize = 1, LearningRate = 0.01, Seed = 3, CheckpointEverySteps = 1000 },
-    };
-
-    private static void Require(Job job, string what)
-    {
-        if (job.State != JobState.Succeeded)
-        {
-            throw new InvalidOperationException($"{what} ended {job.State}: {job.Error}");
-        }
-    }
-
-    private static async Task<(double Milliseconds, long Bytes, int Tiles)> PredictOnceAsync(DiscoClient client, string model, string dataset, CancellationToken cancellationToken)
-    {
-        var request = new PredictRequest { Model = model, Dataset = dataset, StreamTiles = true, Output = PredictionOutput.Values };
-        var clock = Stopwatch.StartNew();
-        long bytes = 0;
-        int tiles = 0;
-        bool summary = false;
-        await foreach (PredictResponse message in client.PredictAsync(request, cancellationToken))
-        {
-            if (message.Tile is { } tile)
-            {
-                bytes += tile.Values.Data.Length;
-                tiles++;
-            }
-
-            summary |= message.MessageCase == PredictResponse.MessageOneofCase.Summary;
-        }
-
-        if (!summary || tiles == 0)
-        {
-            throw new InvalidOperationException($"A prediction ended with {tiles} tiles and {(summary ? "a" : "no")} summary.");
-        }
-
-        return (clock.Elapsed.TotalMilliseconds, bytes, tiles);
-    }
-
-    private static async Task<LoadResult> RunClientsAsync(string address, string model, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        var latencies = new List<double>();
-        long bytes = 0;
-        int failures = 0;
-        var errors = new List<string>();
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
-        {
-            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = address });
-            while (clock.Elapsed < duration)
-            {
-                try
-                {
-                    (double ms, long received, _) = await PredictOnceAsync(client, model, "field", cancellationToken);
-                    lock (latencies)
-                    {
-                        latencies.Add(ms);
-                        bytes += received;
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    Interlocked.Increment(ref failures);
-                    string first = e.Message.Split('\n')[0].Trim();
-                    lock (errors)
-                    {
-                        errors.Add(first);
-                    }
-
-                    Console.Error.WriteLine("Prediction failed: " + first);
-                }
-            }
-        }, cancellationToken)));
-
-        // Requests in flight at the deadline finish and count, so the rate divides by the time until the last one ended.
-        return new LoadResult(clock.Elapsed.TotalSeconds, latencies.Count, bytes, latencies, failures, -1, errors);
-    }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    /// <summary>The machine's load averages from /proc/loadavg: how busy the shared cores were.</summary>
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-    /// <summary>Band 1: a smooth global field; band 2: 1 where it is positive, else 0.</summary>
-    private static string WriteLabelledGeoTiff(string path, int width, int height) =>
-        GlobalGeoTiff.Write(path, width, height, [Field, (lat, lon) => Field(lat, lon) > 0 ? 1 : 0]);
-
-    private static double Field(double latDegrees, double lonDegrees)
-    {
-        double lat = latDegrees * Math.PI / 180;
-        double lon = lonDegrees * Math.PI / 180;
-        return (Math.Cos(lat) * Math.Cos(2 * lon)) + (0.5 * Math.Sin(3 * lat)) + (0.3 * Math.Sin(lon + lat));
-    }
-
-    private sealed record LoadResult(double Seconds, int Requests, long Bytes, List<double> Latencies, int Failures, long PeakRss, List<string> Errors);
 
     /// <summary>Follows a training job's progress and keeps its latest step with the time it was seen.</summary>
     private sealed class StepWatcher

@@ -1,3 +1,4 @@
+using Disco.Geo.Server.Storage;
 namespace Disco.Geo.Server.Jobs;
 
 /// <summary>
@@ -52,7 +53,10 @@ internal sealed class NotifiedJobChanges(Func<CancellationToken, IAsyncEnumerabl
     private readonly object _gate = new();
     private readonly Dictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
 
-    /// <summary>Raised with the id of every changed job.</summary>
+    /// <summary>
+    /// Raised with the id of every change that may make a job claimable (<see cref="JobChangeNotices"/>), and with an
+    /// empty id after the listener (re)connected; the runner claims on it.
+    /// </summary>
     public event Action<string>? Changed;
 
     public Task WaitForChangeAsync(string jobId, CancellationToken cancellationToken)
@@ -69,9 +73,10 @@ internal sealed class NotifiedJobChanges(Func<CancellationToken, IAsyncEnumerabl
         }
     }
 
-    /// <summary>Wakes the watchers of <paramref name="jobId"/> and raises <see cref="Changed"/>.</summary>
-    public void Announce(string jobId)
+    /// <summary>Wakes the watchers of the job a notification names, and raises <see cref="Changed"/> when the change may make it claimable.</summary>
+    public void Announce(string payload)
     {
+        (string jobId, bool claimable) = JobChangeNotices.Parse(payload);
         TaskCompletionSource? waiter;
         lock (_gate)
         {
@@ -79,7 +84,10 @@ internal sealed class NotifiedJobChanges(Func<CancellationToken, IAsyncEnumerabl
         }
 
         waiter?.TrySetResult();
-        Changed?.Invoke(jobId);
+        if (claimable)
+        {
+            Changed?.Invoke(jobId);
+        }
     }
 
     /// <summary>
@@ -107,9 +115,9 @@ internal sealed class NotifiedJobChanges(Func<CancellationToken, IAsyncEnumerabl
     {
         try
         {
-            await foreach (string jobId in listen(stoppingToken).WithCancellation(stoppingToken))
+            await foreach (string payload in listen(stoppingToken).WithCancellation(stoppingToken))
             {
-                Announce(jobId);
+                Announce(payload);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

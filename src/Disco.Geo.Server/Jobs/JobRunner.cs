@@ -580,7 +580,12 @@ internal sealed class JobRunner : BackgroundService
     }
 
     /// <summary>A fenced write of a running job's record; false (and the job's work here cancelled) when the lease was lost.</summary>
-    private async Task<bool> WriteAsync(RunningJob running, JobRecord snapshot)
+    /// <remarks>
+    /// <paramref name="untilStored"/> (a job's final state): while the database cannot be reached the write is tried
+    /// again every heartbeat interval, so an outcome is never reported that the store does not have; the lease rules
+    /// still decide once it is back (a take-over in the meantime fences the write off).
+    /// </remarks>
+    private async Task<bool> WriteAsync(RunningJob running, JobRecord snapshot, bool untilStored = false)
     {
         if (running.LeaseLost)
         {
@@ -588,14 +593,30 @@ internal sealed class JobRunner : BackgroundService
         }
 
         bool landed;
-        try
+        while (true)
         {
-            landed = await _store.UpdateAsync(snapshot, running.Lease, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Could not record the state of job {JobId}", running.Id);
-            return true;
+            try
+            {
+                landed = await _store.UpdateAsync(snapshot, running.Lease, CancellationToken.None);
+                break;
+            }
+            catch (Exception e) when (untilStored && StoreOutages.IsDatabaseOutage(e) && !_stopping.IsCancellationRequested)
+            {
+                _logger.LogWarning(e, "Could not record the final state of job {JobId}: the database cannot be reached; trying again", running.Id);
+                try
+                {
+                    await Task.Delay(_cluster.HeartbeatInterval, _time, _stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return true;
+                }
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Could not record the state of job {JobId}", running.Id);
+                return true;
+            }
         }
 
         if (!landed)
@@ -697,6 +718,15 @@ internal sealed class JobRunner : BackgroundService
             {
                 Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)e.Kind, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Kind));
             }
+            catch (Exception e) when (_cluster.Enabled && (StoreOutages.IsDatabaseOutage(e) || StoreOutages.IsBlobRootOutage(e, _directory)))
+            {
+                // The database or the shared blob root went away under the job (a checkpoint or an output could not be
+                // recorded): not the job's failure. It stays running in the store, as after a kill; once the store is
+                // back and its lease has expired, a replica (this one included) takes it over from the last checkpoint
+                // it did record.
+                _logger.LogWarning(e, "Job {JobId} ({Kind}) stopped: a shared store could not be reached; it is taken up again once the store is back", running.Id, running.Job.Kind);
+                running.HandOver = true;
+            }
             catch (Exception e)
             {
                 _logger.LogError(e, "Job {JobId} ({Kind}) failed unexpectedly", running.Id, running.Job.Kind);
@@ -712,7 +742,7 @@ internal sealed class JobRunner : BackgroundService
             snapshot = running.Job.Clone();
         }
 
-        bool landed = !running.LeaseLost && (running.HandOver || await WriteAsync(running, snapshot));
+        bool landed = !running.LeaseLost && (running.HandOver || await WriteAsync(running, snapshot, untilStored: true));
         if (landed)
         {
             try

@@ -79,4 +79,7 @@ internal static class Problem
     public static ProblemException Unauthenticated(string message) => new(ProblemKind.Unauthenticated, message);
 
     public static ProblemException Internal(string message) => new(ProblemKind.Internal, message);
+
+    /// <summary>A store the server depends on is out of reach for now; the same call may succeed later or on another replica.</summary>
+    public static ProblemException Unavailable(string message) => new(ProblemKind.Unavailable, message);
 }

@@ -39,6 +39,9 @@ internal enum ProblemKind
     /// <summary>A bug or an unexpected state on the server.</summary>
     Internal = 13,
 
+    /// <summary>A store the server depends on (its database, the shared blob root) is out of reach for now; retrying can succeed.</summary>
+    Unavailable = 14,
+
     /// <summary>Stored or received data is corrupt.</summary>
     DataLoss = 15,
 

@@ -10,7 +10,7 @@ namespace Disco.Geo.Server.Services;
 
 /// <summary>
 /// Turns whatever escapes a handler into a status with a useful message: cancellations into CANCELLED, a full disk
-/// into RESOURCE_EXHAUSTED, corrupt stored files into DATA_LOSS, and anything unexpected into INTERNAL (logged with
+/// into RESOURCE_EXHAUSTED, the database or the shared blob root out of reach into UNAVAILABLE, corrupt stored files into DATA_LOSS, and anything unexpected into INTERNAL (logged with
 /// its stack trace, never sent to the client). No message leaves with a path inside the data directory: whatever
 /// threw it (a handler's RpcException, a job's failure, a corrupt file's exception) had no reason to think of clients.
 /// </summary>
@@ -35,6 +35,22 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, DataDir
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             throw new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
+        }
+        catch (Exception e) when (StoreOutages.IsDatabaseOutage(e))
+        {
+            // Not the client's fault and not a defect: the catalog's database is down or restarting. UNAVAILABLE tells
+            // the client (and its retry policy) to try again, on this replica or another; the driver's message names
+            // the socket or host, so it stays in the log.
+            logger.LogWarning(e, "The database could not be reached while serving {Method}", context.Method);
+            throw ProblemStatus.ToRpcException(Problem.Unavailable(
+                "The server's database cannot be reached right now (it is down or restarting). Committed data is intact; retry shortly."));
+        }
+        catch (Exception e) when (StoreOutages.IsBlobRootOutage(e, directory))
+        {
+            logger.LogWarning(e, "The shared blob root is not available while serving {Method}", context.Method);
+            throw ProblemStatus.ToRpcException(Problem.Unavailable(
+                "The server's shared file storage (its blob root) is not available: it is not mounted or not a directory. " +
+                "Committed data is intact; retry once it is back."));
         }
         catch (IOException e) when ((e.HResult & 0xFFFF) == NoSpaceLeftOnDevice)
         {

@@ -71,8 +71,18 @@ internal sealed class DataDirectory : IDisposable
     public string NewTempPath(string suffix = ".tmp") => Path.Combine(TempRoot, Guid.NewGuid().ToString("N") + suffix);
 
     /// <summary>The engine's working directory of a job; kept across restarts so a resumed job finds its checkpoints.</summary>
+    /// <remarks>
+    /// Only the job's own directory is created: on a shared blob root that is not mounted (or was moved away) creating
+    /// the whole path would plant an empty root where the real one belongs, so a missing jobs directory throws
+    /// <see cref="DirectoryNotFoundException"/> instead.
+    /// </remarks>
     public string JobDirectory(string jobId)
     {
+        if (!Directory.Exists(JobRoot))
+        {
+            throw new DirectoryNotFoundException("The jobs directory of the blob root is missing (is the blob root mounted?).");
+        }
+
         string path = Path.Combine(JobRoot, jobId);
         Directory.CreateDirectory(path);
         return path;

@@ -89,7 +89,7 @@ internal readonly record struct JobLeaseStatus(bool Held, bool CancelRequested);
 /// </para>
 /// <para>
 /// Columns a store keeps beside the record: state, kind, device, priority, request id, pinned replica (from the
-/// record at insert; never changed), lease owner, lease expiry, lease generation (starts at 0, never reset),
+/// record at insert; changed only by <see cref="IJobStore.TryRepinAsync"/>), lease owner, lease expiry, lease generation (starts at 0, never reset),
 /// cancel requested (a flag).
 /// </para>
 /// </remarks>
@@ -117,6 +117,16 @@ internal interface IJobStore
     /// True when it landed.
     /// </summary>
     Task<bool> TryUpdateUnclaimedAsync(JobRecord job, IReadOnlyCollection<JobRecordState> expectedStates, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a pinned job (a prediction) to another replica when the replica it was pinned to stopped holding it: the
+    /// stored pinned replica becomes <paramref name="job"/>'s <see cref="JobRecord.PinnedReplica"/> and the record is
+    /// written, only when the job is queued, running or cancelling, its pinned replica is still
+    /// <paramref name="previousReplica"/>, and nobody holds a live lease (no owner, or expiry at or before now), in
+    /// one atomic step. The lease owner, expiry and generation stay, so the next claim by the new replica is a
+    /// take-over (a new attempt, generation + 1) that fences out the old holder. True when it landed.
+    /// </summary>
+    Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken);
 
     Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken);
 

@@ -69,6 +69,42 @@ internal sealed class SqliteJobStore : IJobStore
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    public async Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken)
+    {
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        // The pin lives in the record here: BEGIN IMMEDIATE (as in ClaimNextAsync) makes the read of the current pin
+        // and the write one step against claims and other re-pins.
+        await using SqliteTransaction transaction = connection.BeginTransaction();
+        string lease = $"id = $id AND state IN ({StateList(RepinnableStates)}) AND (lease_owner IS NULL OR lease_expires <= $now)";
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using (SqliteCommand select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = $"SELECT record FROM jobs WHERE {lease};";
+            select.Parameters.AddWithValue("$id", job.Id);
+            select.Parameters.AddWithValue("$now", now);
+            if (await select.ExecuteScalarAsync(cancellationToken) is not byte[] stored || JobRecord.Parser.ParseFrom(stored).PinnedReplica != previousReplica)
+            {
+                return false;
+            }
+        }
+
+        await using (SqliteCommand update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = $"UPDATE jobs SET record = $rec WHERE {lease};";
+            update.Parameters.AddWithValue("$id", job.Id);
+            update.Parameters.AddWithValue("$now", now);
+            update.Parameters.AddWithValue("$rec", job.ToByteArray());
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private static readonly JobRecordState[] RepinnableStates = [JobRecordState.Queued, JobRecordState.Running, JobRecordState.Cancelling];
+
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);

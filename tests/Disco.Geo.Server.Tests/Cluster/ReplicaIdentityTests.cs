@@ -65,6 +65,13 @@ public sealed class ReplicaIdentityTests
         await source.Writer.WriteAsync("job_a");
         await first.WaitAsync(Eventually.Guard);
         Assert.False(second.IsCompleted);
+        // A holder's write wakes the job's watchers but not the claim loops: nothing became claimable.
+        Assert.Empty(announced);
+
+        Task again = feed.WaitForChangeAsync("job_a", CancellationToken.None);
+        await source.Writer.WriteAsync("job_a" + JobChangeNotices.ClaimableSuffix);
+        await again.WaitAsync(Eventually.Guard);
+        Assert.False(second.IsCompleted);
         Assert.Equal(["job_a"], announced);
         await feed.StopAsync(CancellationToken.None);
     }

@@ -44,6 +44,9 @@ internal sealed class SlowStartJobStore(IJobStore inner) : IJobStore
     public Task<bool> TryUpdateUnclaimedAsync(JobRecord job, IReadOnlyCollection<JobRecordState> expectedStates, CancellationToken cancellationToken) =>
         inner.TryUpdateUnclaimedAsync(job, expectedStates, cancellationToken);
 
+    public Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken) =>
+        inner.TryRepinAsync(job, previousReplica, cancellationToken);
+
     public Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
 
     public Task<JobRecord?> FindByRequestIdAsync(string requestId, CancellationToken cancellationToken) => inner.FindByRequestIdAsync(requestId, cancellationToken);

@@ -247,21 +247,23 @@ public sealed class ClusterStorageTests(PostgresFixture postgres) : IAsyncLifeti
         ValueTask<bool> next = heard.MoveNextAsync();
         Assert.True(await listening.WaitAsync(Eventually.Guard));
 
+        // A new unpinned job may be claimed by any replica: its notice says so (it wakes their claim loops).
         JobRecord job = NewJob();
         await _b.Jobs.InsertAsync(job, new JobSpecRecord(), CancellationToken.None);
         Assert.True(await next.AsTask().WaitAsync(Eventually.Guard));
-        Assert.Equal(job.Id, heard.Current);
+        Assert.Equal((job.Id, true), JobChangeNotices.Parse(heard.Current));
 
+        // The holder's writes wake watchers only: nothing became claimable.
         ClaimedJob claim = (await _b.Jobs.ClaimNextAsync(Claim("b"), CancellationToken.None))!;
         job.State = JobRecordState.Running;
         Assert.True(await _b.Jobs.UpdateAsync(job, claim.Lease, CancellationToken.None));
         Assert.True(await heard.MoveNextAsync().AsTask().WaitAsync(Eventually.Guard));
-        Assert.Equal(job.Id, heard.Current);
+        Assert.Equal((job.Id, false), JobChangeNotices.Parse(heard.Current));
 
         // A cancel requested on another replica is heard by the holder's side at once.
         Assert.True(await _a.Jobs.RequestCancelAsync(job.Id, CancellationToken.None));
         Assert.True(await heard.MoveNextAsync().AsTask().WaitAsync(Eventually.Guard));
-        Assert.Equal(job.Id, heard.Current);
+        Assert.Equal((job.Id, true), JobChangeNotices.Parse(heard.Current));
 
         // The listener's connection dies; it reconnects and hears the next change.
         next = heard.MoveNextAsync();
@@ -270,7 +272,7 @@ public sealed class ClusterStorageTests(PostgresFixture postgres) : IAsyncLifeti
         job.State = JobRecordState.Succeeded;
         Assert.True(await _b.Jobs.UpdateAsync(job, claim.Lease, CancellationToken.None));
         Assert.True(await next.AsTask().WaitAsync(Eventually.Guard));
-        Assert.Equal(job.Id, heard.Current);
+        Assert.Equal(job.Id, JobChangeNotices.Parse(heard.Current).JobId);
         await stop.CancelAsync();
     }
 

@@ -77,6 +77,42 @@ public abstract class JobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pinned_job_moves_to_another_replica_only_once_nobody_holds_its_lease_and_the_new_claim_fences_the_old_holder()
+    {
+        string id = await InsertAsync(pinnedReplica: "r1");
+        ClaimedJob a = (await ClaimAsync("r1/a", Cpu(0, 1), replica: "r1"))!;
+        JobRecord running = a.Job.Clone();
+        running.State = JobRecordState.Running;
+        Assert.True(await _store.UpdateAsync(running, a.Lease, CancellationToken.None));
+
+        JobRecord moved = running.Clone();
+        moved.PinnedReplica = "r2";
+        // r1 holds a live lease: the job stays with r1.
+        Assert.False(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+
+        Time.Advance(Lease);
+        // The expected previous replica must match (a concurrent re-pin by a third replica wins once).
+        Assert.False(await _store.TryRepinAsync(moved, "r3", CancellationToken.None));
+        Assert.True(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        Assert.False(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        Assert.Equal("r2", (await _store.GetAsync(id, CancellationToken.None))!.PinnedReplica);
+
+        // Now only r2 claims it, as a take-over (still running, next generation), and r1's writes are fenced off.
+        Assert.Null(await ClaimAsync("r1/a", Cpu(0, 1), replica: "r1"));
+        ClaimedJob b = (await ClaimAsync("r2/b", Cpu(0, 1), replica: "r2"))!;
+        Assert.Equal((id, JobRecordState.Running, 2L), (b.Job.Id, b.Job.State, b.Lease.Generation));
+        Assert.False(await _store.UpdateAsync(running, a.Lease, CancellationToken.None));
+
+        // A finished job is never moved.
+        JobRecord done = b.Job.Clone();
+        done.State = JobRecordState.Succeeded;
+        Assert.True(await _store.UpdateAsync(done, b.Lease, CancellationToken.None));
+        await _store.ReleaseAsync(id, b.Lease, CancellationToken.None);
+        done.PinnedReplica = "r3";
+        Assert.False(await _store.TryRepinAsync(done, "r2", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Concurrent_claimants_never_get_the_same_job()
     {
         var ids = new List<string>();

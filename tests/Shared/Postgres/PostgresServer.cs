@@ -69,9 +69,7 @@ internal sealed class PostgresServer : IAsyncDisposable
             }
 
             await server.RunToolAsync("initdb", ["-D", server.DataPath, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"]);
-            // Durability off: a test cluster is thrown away, and fsync on 2 shared cores costs seconds.
-            string options = $"-c listen_addresses='' -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
-            await server.RunToolAsync("pg_ctl", ["-D", server.DataPath, "-l", server.LogPath, "-w", "-t", "60", "-o", options, "start"]);
+            await server.StartAgainAsync();
         }
         catch
         {
@@ -81,6 +79,19 @@ internal sealed class PostgresServer : IAsyncDisposable
 
         return server;
     }
+
+    /// <summary>
+    /// Starts the stopped cluster again on the same socket and data (also the first start). Durability is off: a test
+    /// cluster is thrown away, and fsync on 2 shared cores costs seconds; committed rows survive a fast stop.
+    /// </summary>
+    public Task StartAgainAsync()
+    {
+        string options = $"-c listen_addresses='' -k {Root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
+        return RunToolAsync("pg_ctl", ["-D", DataPath, "-l", LogPath, "-w", "-t", "60", "-o", options, "start"]);
+    }
+
+    /// <summary>Stops the cluster as an outage would (<c>pg_ctl stop -m fast</c>: open connections are cut, the data is kept).</summary>
+    public Task StopAsync() => RunToolAsync("pg_ctl", ["-D", DataPath, "-m", "fast", "-w", "stop"]);
 
     /// <summary>Creates an empty database and returns its Npgsql connection string (over the Unix socket).</summary>
     public async Task<string> CreateDatabaseAsync()

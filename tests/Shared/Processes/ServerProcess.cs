@@ -40,6 +40,9 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>The port of <see cref="Address"/>.</summary>
     public int Port => new Uri(Address).Port;
 
+    /// <summary>True once the server process ended (crashed, or was killed).</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>
     /// Starts the server on <paramref name="listen"/> (gRPC only, warnings and errors logged; by default 127.0.0.1 with a
     /// port the kernel picks) and waits until it says where it is listening; <paramref name="settings"/> are further

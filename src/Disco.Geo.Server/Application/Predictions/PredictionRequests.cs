@@ -45,6 +45,7 @@ internal sealed class PredictionRequests(
     SourceSandboxes sandboxes,
     IJobSpecReader specs,
     IIngestEngine ingestEngine,
+    IJobChangeFeed changes,
     IOptions<JobsOptions> jobOptions)
 {
     /// <summary>
@@ -72,6 +73,14 @@ internal sealed class PredictionRequests(
             if (earlier.LastOrDefault(p => p.State == PredictionRecordState.Succeeded) is { } done)
             {
                 return new PredictReplay(done);
+            }
+
+            // A retry of a request that is still being answered (here, or on a replica that may have died under it):
+            // follow that prediction rather than run the model twice under one request id.
+            if (earlier.LastOrDefault(p => p.State == PredictionRecordState.Pending && p.JobId.Length > 0) is { } unfinished
+                && await FollowUnfinishedAsync(unfinished, cancellationToken) is { } followed)
+            {
+                return followed;
             }
         }
 
@@ -105,6 +114,55 @@ internal sealed class PredictionRequests(
         {
             stream.Detach();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Follows a prediction an earlier call with the same request id started. While a replica holds its job's lease
+    /// (it is alive and running it) the call waits for the job to end, then replays the finished prediction. Once nobody
+    /// holds the lease (its replica died or stopped: the lease expired on the store's clock, as for any job) this
+    /// replica takes the job over: it re-pins the job to itself and claims it as a new attempt, which fences out the
+    /// old holder's writes, and the rows stream to this call. Null when the earlier prediction ended without a map (a
+    /// new prediction is run, as for any failed request).
+    /// </summary>
+    private async Task<PredictStart?> FollowUnfinishedAsync(PredictionRecord unfinished, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            JobRecord? job = await jobs.GetAsync(unfinished.JobId, cancellationToken);
+            if (job is null || JobHub.IsFinal(job.State))
+            {
+                PredictionRecord? now = await catalog.FindPredictionAsync(unfinished.Id, cancellationToken);
+                return now is { State: PredictionRecordState.Succeeded } ? new PredictReplay(now) : null;
+            }
+
+            // A stream already attached here belongs to a call following this run on this replica: the job is live here.
+            if (streams.Get(unfinished.Id) is null)
+            {
+                PredictionStream stream = streams.Attach(unfinished.Id);
+                string previous = job.PinnedReplica;
+                job.PinnedReplica = runner.ReplicaId;
+                bool repinned;
+                try
+                {
+                    repinned = await jobs.TryRepinAsync(job, previous, cancellationToken);
+                }
+                catch
+                {
+                    stream.Detach();
+                    throw;
+                }
+
+                if (repinned)
+                {
+                    runner.Wake();
+                    return new PredictRun(unfinished, job, stream);
+                }
+
+                stream.Detach();
+            }
+
+            await changes.WaitForChangeAsync(job.Id, cancellationToken);
         }
     }
 

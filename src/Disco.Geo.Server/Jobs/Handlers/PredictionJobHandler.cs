@@ -87,6 +87,9 @@ internal sealed class PredictionJobHandler(
 
             prediction.Summary = storedSummary;
             prediction.State = PredictionRecordState.Succeeded;
+            // Fenced: a replica that took this prediction over (a retry reached it after this one stopped holding the
+            // lease) commits it instead, and the record is written once.
+            await context.EnsureLeaseAsync(cancellationToken);
             await blobs.CommitAsync(temp, null, async blob =>
             {
                 prediction.Blob = blob;

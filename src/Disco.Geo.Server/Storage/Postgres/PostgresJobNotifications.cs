@@ -32,7 +32,10 @@ internal sealed class PostgresJobNotifications
     /// <summary>Raised each time a listener's LISTEN is in place: at first, and after every reconnection.</summary>
     public event Action? Listening;
 
-    /// <summary>Yields the id of every job changed from now on, until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <summary>
+    /// Yields the payload of every job change from now on (the job's id, marked as <see cref="JobChangeNotices"/>
+    /// says when the change may make it claimable), until <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
     public async IAsyncEnumerable<string> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var ids = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });

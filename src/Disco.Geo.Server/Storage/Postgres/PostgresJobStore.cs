@@ -37,7 +37,7 @@ internal sealed class PostgresJobStore : IJobStore
             WITH inserted AS (
                 INSERT INTO jobs (id, kind, state, device, priority, pinned_replica, request_id, spec, record)
                 VALUES (@id, @kind, @state, @device, @priority, @pinned, @request, @spec, @record) RETURNING id)
-            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM inserted;
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || CASE WHEN @pinned = '' THEN '{JobChangeNotices.ClaimableSuffix}' ELSE '' END) FROM inserted;
             """, connection);
         command.Parameters.AddWithValue("id", job.Id);
         command.Parameters.AddWithValue("kind", (int)job.Kind);
@@ -89,13 +89,34 @@ internal sealed class PostgresJobStore : IJobStore
                 UPDATE jobs SET state = @state, record = @record, lease_owner = NULL, lease_expires = NULL,
                     cancel_requested = CASE WHEN @queued THEN false ELSE cancel_requested END
                 WHERE id = @id AND state = ANY(@expected) AND (lease_owner IS NULL OR lease_expires <= @now) RETURNING id)
-            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM updated;
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || '{JobChangeNotices.ClaimableSuffix}') FROM updated;
             """, connection);
         command.Parameters.AddWithValue("id", job.Id);
         command.Parameters.AddWithValue("state", (int)job.State);
         command.Parameters.AddWithValue("record", job.ToByteArray());
         command.Parameters.AddWithValue("queued", job.State == JobRecordState.Queued);
         command.Parameters.AddWithValue("expected", expectedStates.Select(s => (int)s).ToArray());
+        command.Parameters.AddWithValue("now", _time.GetUtcNow().UtcDateTime);
+        return await NotifiedRowsAsync(command, cancellationToken) > 0;
+    }
+
+    public async Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await _database.OpenAsync(cancellationToken);
+        // One statement, like TryUpdateUnclaimedAsync: the row lock orders it with claims, and the new replica's
+        // claim loop hears of it through the notification.
+        await using var command = new NpgsqlCommand(
+            $"""
+            WITH updated AS (
+                UPDATE jobs SET pinned_replica = @pinned, record = @record
+                WHERE id = @id AND pinned_replica = @previous AND state = ANY(@states) AND (lease_owner IS NULL OR lease_expires <= @now) RETURNING id)
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || '{JobChangeNotices.ClaimableSuffix}') FROM updated;
+            """, connection);
+        command.Parameters.AddWithValue("id", job.Id);
+        command.Parameters.AddWithValue("pinned", job.PinnedReplica);
+        command.Parameters.AddWithValue("previous", previousReplica);
+        command.Parameters.AddWithValue("record", job.ToByteArray());
+        command.Parameters.AddWithValue("states", new[] { (int)JobRecordState.Queued, (int)JobRecordState.Running, (int)JobRecordState.Cancelling });
         command.Parameters.AddWithValue("now", _time.GetUtcNow().UtcDateTime);
         return await NotifiedRowsAsync(command, cancellationToken) > 0;
     }
@@ -264,7 +285,7 @@ internal sealed class PostgresJobStore : IJobStore
         await using var command = new NpgsqlCommand(
             $"""
             WITH updated AS (UPDATE jobs SET cancel_requested = true WHERE id = @id AND state = ANY(@claimable) RETURNING id)
-            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM updated;
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id || '{JobChangeNotices.ClaimableSuffix}') FROM updated;
             """, connection);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("claimable", ClaimableStates);
