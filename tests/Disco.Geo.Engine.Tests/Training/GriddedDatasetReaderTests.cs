@@ -58,14 +58,14 @@ public sealed class GriddedDatasetReaderTests : IDisposable
         GriddedDataset first = Store("ds_a", 2, k => [k, k % 2], _ => 1, [new DatasetBand("index", BandRole.Input), new DatasetBand("class", BandRole.Label)]);
         GriddedDataset second = Store("ds_b", 2, k => [-k, (k + 1) % 2], _ => 1, [new DatasetBand("index", BandRole.Input), new DatasetBand("class", BandRole.Label)]);
 
-        TrainingSamples samples = GriddedDatasetReader.ReadSamples(ModelTask.Segmentation, [], [first], [second], 0, 1, CancellationToken.None);
+        TrainingSamples samples = GriddedDatasetReader.ReadSamples(ModelTask.Segmentation, [], [first], [second], 0, 1, null, null, CancellationToken.None);
         Assert.Equal((2, 1, 1), (samples.Outputs, samples.Training.Count, samples.Validation!.Count));
 
         EngineInputException names = Assert.Throws<EngineInputException>(() =>
-            GriddedDatasetReader.ReadSamples(ModelTask.Segmentation, ["only"], [first], [], 0, 1, CancellationToken.None));
+            GriddedDatasetReader.ReadSamples(ModelTask.Segmentation, ["only"], [first], [], 0, 1, null, null, CancellationToken.None));
         Assert.Contains("model.class_names lists one class", names.Message, StringComparison.Ordinal);
         Assert.Contains("at least one gridded training dataset", Assert.Throws<EngineInputException>(() =>
-            GriddedDatasetReader.ReadSamples(ModelTask.Segmentation, [], [], [second], 0, 1, CancellationToken.None)).Message, StringComparison.Ordinal);
+            GriddedDatasetReader.ReadSamples(ModelTask.Segmentation, [], [], [second], 0, 1, null, null, CancellationToken.None)).Message, StringComparison.Ordinal);
     }
 
     /// <summary>A dataset as ingest stores it: a tensor file with a mask and the record's grid and bands.</summary>
