@@ -90,9 +90,9 @@ internal sealed class ModelProfileBenchmark : IBenchmark
             }
         }
 
-        Row("forward rest: GELU, residual adds, concat, 1×1 merges + head, input normalisation", double.NaN, profiled.Forward - partsForward, 0);
+        Row("forward rest: GELU, residual adds, concat, input normalisation", double.NaN, profiled.Forward - partsForward, 0);
         Row("loss (area-weighted cross-entropy, incl. reading the value)", 1, profiled.Loss, 0);
-        Row("backward rest: GELU, adds, concat, 1×1 convs, loss, engine", double.NaN, 0, profiled.Backward - partsBackward);
+        Row("backward rest: GELU, adds, concat, loss, engine", double.NaN, 0, profiled.Backward - partsBackward);
         Row("batch (collation, to tensors)", 1, profiled.Batch, 0);
         Row("zero_grad", 1, profiled.ZeroGrad, 0);
         Row("clip_grad_norm_", 1, profiled.Clip, 0);

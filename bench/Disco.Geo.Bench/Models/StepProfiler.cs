@@ -147,6 +147,9 @@ internal sealed class ProfiledLayers(IUNetLayers inner, StepProfiler profiler) :
     public nn.Module<Tensor, Tensor> Norm(string name, int level, int channels) =>
         new ProfiledModule(inner.Norm(name, level, channels), profiler, $"group norm, level {level}");
 
+    public nn.Module<Tensor, Tensor> Pointwise(string name, int level, int inChannels, int outChannels) =>
+        new ProfiledModule(inner.Pointwise(name, level, inChannels, outChannels), profiler, $"1×1 conv (merge, head), level {level}");
+
     public static SphereUNet Build(ModelConfig config, StepProfiler profiler) =>
         new(config, (c, grids) => new ProfiledLayers(new DiscoLayers(c, grids), profiler));
 
