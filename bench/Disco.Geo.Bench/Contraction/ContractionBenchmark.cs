@@ -22,11 +22,11 @@ internal sealed class ContractionBenchmark : IBenchmark
 
     private static readonly Case[] Cases =
     [
-        new(181, 360, 91, 180, 64, 24, 48),
-        new(181, 360, 181, 360, 64, 37, 74),
-        new(361, 720, 181, 360, 64, 78, 156),
-        new(361, 720, 361, 720, 64, 135, 269),
-        new(2049, 4096, 1025, 2048, 16, 0, 0),
+        new(181, 360, 91, 180, 64, IsScale: false),
+        new(181, 360, 181, 360, 64, IsScale: false),
+        new(361, 720, 181, 360, 64, IsScale: false),
+        new(361, 720, 361, 720, 64, IsScale: false),
+        new(2049, 4096, 1025, 2048, 16, IsScale: true),
     ];
 
     public string Name => "disco-contraction";
@@ -50,12 +50,12 @@ internal sealed class ContractionBenchmark : IBenchmark
         int repeat = int.Parse(context.Option("repeat", context.Quick ? "1" : "3"), CultureInfo.InvariantCulture);
         string loadBefore = LoadAverage();
         StringBuilder table = new();
-        table.AppendLine("| grid (equiangular) | C | psi entries (non-zero) | psi build | backend | fwd ms | fwd GFLOP/s | fwd+bwd ms | fwd+bwd / fwd | peak RSS | layer fwd target |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        table.AppendLine("| grid (equiangular) | C | psi entries (non-zero) | psi build | backend | fwd ms | fwd GFLOP/s | fwd+bwd ms | fwd+bwd / fwd | peak RSS |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         for (int index = 0; index < Cases.Length; index++)
         {
             Case c = Cases[index];
-            if (c.LayerTargetMs == 0 && !scale)
+            if (c.IsScale && !scale)
             {
                 continue;
             }
@@ -65,7 +65,7 @@ internal sealed class ContractionBenchmark : IBenchmark
                 // Other work on a shared machine only ever slows a run down: keep the fastest of several processes.
                 double build = double.MaxValue, forward = double.MaxValue, both = double.MaxValue, peak = 0;
                 long stored = 0, nonZero = 0;
-                for (int attempt = 0; attempt < (c.LayerTargetMs == 0 ? 1 : repeat); attempt++)
+                for (int attempt = 0; attempt < (c.IsScale ? 1 : repeat); attempt++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     string[] line = (await RunChildAsync(context, index, backend, cancellationToken)).Split(' ');
@@ -78,11 +78,10 @@ internal sealed class ContractionBenchmark : IBenchmark
                 }
 
                 double gflops = 2.0 * nonZero * c.NlonOut * c.Channels / forward / 1e6;
-                string target = c.LayerTargetMs == 0 ? "fits in a few GB" : $"≤ {c.LayerTargetMs} ms (torch-harmonics kernel + einsum: {c.TorchHarmonicsMs} ms)";
                 Console.WriteLine($"{c.Grid} {backend}: fwd {forward:F1} ms, fwd+bwd {both:F1} ms, peak {peak:F2} GiB");
                 table.AppendLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"| {c.Grid} | {c.Channels} | {stored:N0} ({nonZero:N0}) | {build:F2} s | {backend} | {forward:F1} | {gflops:F1} | {both:F1} | {both / forward:F1} | {peak:F2} GiB | {target} |"));
+                    $"| {c.Grid} | {c.Channels} | {stored:N0} ({nonZero:N0}) | {build:F2} s | {backend} | {forward:F1} | {gflops:F1} | {both:F1} | {both / forward:F1} | {peak:F2} GiB |"));
             }
         }
 
@@ -100,7 +99,9 @@ internal sealed class ContractionBenchmark : IBenchmark
         body.AppendLine(string.Create(
             CultureInfo.InvariantCulture,
             $"CPU kernel SIMD: {CpuDiscoKernel.VectorWidthName} ({CpuDiscoKernel.VectorCount<float>()} floats; AVX-512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "available" : "not available on this CPU")}); libtorch threads: {torch.get_num_threads()}; .NET workers: {Environment.ProcessorCount}."));
-        body.AppendLine("The layer targets are for contraction + weight mixing; the aim is a contraction well under half of them.");
+        body.AppendLine("No torch-harmonics times are quoted here: they depend on the CPU and its load, so they come only from the torch-harmonics");
+        body.AppendLine("bench kit, which runs its compiled kernels and this benchmark's `--child i CpuKernel` rows alternately on the same machine");
+        body.AppendLine("(`compare.sh <repo> --rounds 3 --model`; see bench/RESULTS.md).");
         body.AppendLine();
         body.AppendLine($"**Preliminary:** measured on a 2-core machine shared with other engineers' builds and tests (load average {loadBefore} before, {LoadAverage()} after");
         body.AppendLine("the run); single runs vary by 2× and more under that load.");
@@ -113,7 +114,7 @@ internal sealed class ContractionBenchmark : IBenchmark
     /// <summary>"RESULT buildSeconds fwdMs fwdBwdMs peakGiB stored nonZero", measured in this process.</summary>
     private static string MeasureInThisProcess(Case c, ContractionBackend backend, int warmup, int runs)
     {
-        if (c.LayerTargetMs == 0)
+        if (c.IsScale)
         {
             (warmup, runs) = (1, 3);
         }
@@ -208,7 +209,7 @@ internal sealed class ContractionBenchmark : IBenchmark
 
     private static double Parse(string value) => double.Parse(value, CultureInfo.InvariantCulture);
 
-    private sealed record Case(int NlatIn, int NlonIn, int NlatOut, int NlonOut, int Channels, int LayerTargetMs, int TorchHarmonicsMs)
+    private sealed record Case(int NlatIn, int NlonIn, int NlatOut, int NlonOut, int Channels, bool IsScale)
     {
         public string Grid => $"{NlatIn}×{NlonIn} → {NlatOut}×{NlonOut}";
     }

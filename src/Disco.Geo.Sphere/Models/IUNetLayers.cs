@@ -23,4 +23,7 @@ internal interface IUNetLayers
 
     /// <summary>A normalisation of <paramref name="channels"/> channels on level <paramref name="level"/>'s grid.</summary>
     nn.Module<Tensor, Tensor> Norm(string name, int level, int channels);
+
+    /// <summary>A 1×1 convolution on level <paramref name="level"/>'s grid (skip merges and the head); the same for both U-Nets.</summary>
+    nn.Module<Tensor, Tensor> Pointwise(string name, int level, int inChannels, int outChannels) => new PointwiseConv(name, inChannels, outChannels);
 }

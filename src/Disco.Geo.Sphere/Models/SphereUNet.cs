@@ -20,7 +20,7 @@ internal sealed class SphereUNet : SphereModel
     private readonly ModuleList<ResidualStage> encoder;
     private readonly ModuleList<PreActivation> down;
     private readonly ModuleList<PreActivation> up;
-    private readonly ModuleList<Conv2d> merge;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> merge;
     private readonly ModuleList<ResidualStage> decoder;
     private readonly PreActivation head;
 #pragma warning restore IDE1006
@@ -42,9 +42,9 @@ internal sealed class SphereUNet : SphereModel
         up = nn.ModuleList(Enumerable.Range(0, levels - 1)
             .Select(l => new PreActivation("up", layers.Norm("norm", l + 1, channels[l + 1]), layers.Up("conv", l, channels[l + 1], channels[l])))
             .ToArray());
-        merge = nn.ModuleList(Enumerable.Range(0, levels - 1).Select(l => nn.Conv2d(2 * channels[l], channels[l], 1)).ToArray());
+        merge = nn.ModuleList(Enumerable.Range(0, levels - 1).Select(l => layers.Pointwise("merge", l, 2 * channels[l], channels[l])).ToArray());
         decoder = nn.ModuleList(Enumerable.Range(0, levels - 1).Select(l => Stage(layers, l, channels[l], config.Blocks[l])).ToArray());
-        head = new PreActivation("head", layers.Norm("norm", 0, channels[0]), nn.Conv2d(channels[0], config.OutputChannels, 1));
+        head = new PreActivation("head", layers.Norm("norm", 0, channels[0]), layers.Pointwise("conv", 0, channels[0], config.OutputChannels));
         RegisterComponents();
     }
 
