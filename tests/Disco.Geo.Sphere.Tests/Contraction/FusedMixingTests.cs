@@ -39,10 +39,13 @@ public class FusedMixingTests
         double[] w = RandomArray(random, (long)outChannels * inChannels * kernelSize);
         double[] expected = DenseMix(DenseContract(psi, x, batch * inChannels), w, psi, batch, inChannels, outChannels);
 
-        CpuDiscoContraction contraction = new(psi, allowVector512) { FusedBlockBytes = blockBytes };
         using DisposeScope scope = torch.NewDisposeScope();
-        foreach ((torch.ScalarType dtype, double tolerance) in new[] { (torch.ScalarType.Float64, 1e-12), (torch.ScalarType.Float32, 1e-5) })
+        foreach ((torch.ScalarType dtype, double tolerance, bool fusedBlocks) in new[]
         {
+            (torch.ScalarType.Float64, 1e-12, true), (torch.ScalarType.Float32, 1e-5, true), (torch.ScalarType.Float64, 1e-12, false), (torch.ScalarType.Float32, 1e-5, false),
+        })
+        {
+            CpuDiscoContraction contraction = new(psi, allowVector512) { FusedBlockBytes = blockBytes, UseFusedBlocks = fusedBlocks };
             torch.Tensor y = contraction.TryContractAndMix(
                 Tensor(x, InputShape(psi, batch, inChannels), dtype), Tensor(w, [outChannels, inChannels, kernelSize], dtype))!;
             Assert.Equal([batch, outChannels, psi.NLatOut, psi.NLonOut], y.shape);
@@ -60,10 +63,13 @@ public class FusedMixingTests
         // 5 × 250 = 1,250 output nodes: two column blocks of the weight gradient, the second ending in a partial vector.
         Random random = new((batch * 10) + lonStride);
         PsiTensor psi = RandomPsi(random, kernelSize: 3, nlatOut: 5, nlonOut: 250, nlatIn: 6, nlonIn: 250 * lonStride);
-        CpuDiscoContraction contraction = new(psi, allowVector512) { FusedBlockBytes = 4096 };
         using DisposeScope scope = torch.NewDisposeScope();
-        foreach ((torch.ScalarType dtype, double tolerance) in new[] { (torch.ScalarType.Float64, 1e-12), (torch.ScalarType.Float32, 2e-5) })
+        foreach ((torch.ScalarType dtype, double tolerance, bool fusedBlocks) in new[]
         {
+            (torch.ScalarType.Float64, 1e-12, true), (torch.ScalarType.Float32, 2e-5, true), (torch.ScalarType.Float64, 1e-12, false), (torch.ScalarType.Float32, 2e-5, false),
+        })
+        {
+            CpuDiscoContraction contraction = new(psi, allowVector512) { FusedBlockBytes = 4096, UseFusedBlocks = fusedBlocks };
             torch.Tensor x = Tensor(RandomArray(random, batch * 4L * psi.NLatIn * psi.NLonIn), InputShape(psi, batch, 4), dtype);
             torch.Tensor w = Tensor(RandomArray(random, 6L * 4 * 3), [6, 4, 3], dtype);
             torch.Tensor probe = Tensor(RandomArray(random, batch * 6L * 5 * 250), [batch, 6, 5, 250], dtype);
