@@ -204,11 +204,11 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         torch.Tensor dz = torch.empty([batch, inChannels, _kernelSize, _nlatOut, _nlonOut], dtype: dy.dtype, device: torch.CPU);
         if (dy.dtype == torch.ScalarType.Float32)
         {
-            RunMixAdjoint(TensorData.Pointer<float>(transposed), TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dz), batch, inChannels * _kernelSize, outChannels);
+            RunBlockedMultiply(TensorData.Pointer<float>(transposed), inChannels * _kernelSize, outChannels, TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dz), batch);
         }
         else
         {
-            RunMixAdjoint(TensorData.Pointer<double>(transposed), TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dz), batch, inChannels * _kernelSize, outChannels);
+            RunBlockedMultiply(TensorData.Pointer<double>(transposed), inChannels * _kernelSize, outChannels, TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dz), batch);
         }
 
         GC.KeepAlive(transposed);
@@ -278,7 +278,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         try
         {
             RunForward(x, expanded, batch * inChannels);
-            RunMix(weight, expanded, y, batch, mCount, outChannels);
+            RunBlockedMultiply(weight, outChannels, mCount, expanded, y, batch);
         }
         finally
         {
@@ -289,37 +289,22 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         }
     }
 
-    // y = W · z per batch, in column blocks of the output plane shared by the cores.
-    private void RunMix<T>(T* weight, T* z, T* y, int batch, int mCount, int outChannels)
+    // c[b] = a · source[b] for every batch b (a: rows × inner, source[b]: inner × plane), in column blocks of the output
+    // plane shared by the cores; each block writes its own columns of every row of c. The forward mixing is
+    // (a, rows, inner) = (W, Cout, Cin·K) and its input gradient (Wᵀ, Cin·K, Cout).
+    private void RunBlockedMultiply<T>(T* a, int rows, int inner, T* source, T* c, int batch)
         where T : unmanaged
     {
         const int blockColumns = 1536;
         int plane = _nlatOut * _nlonOut;
         int blocks = (plane + blockColumns - 1) / blockColumns;
-        nint wAddress = (nint)weight, zAddress = (nint)z, yAddress = (nint)y;
+        nint aAddress = (nint)a, sourceAddress = (nint)source, cAddress = (nint)c;
         Parallel.For(0, batch * blocks, Workers, index =>
         {
             int b = index / blocks, n0 = index % blocks * blockColumns;
             CpuMixKernel.Multiply(
-                (T*)wAddress, outChannels, mCount, (T*)zAddress + ((long)b * mCount * plane) + n0, plane, Math.Min(blockColumns, plane - n0),
-                (T*)yAddress + ((long)b * outChannels * plane) + n0, plane, _allowVector512);
-        });
-    }
-
-    // Column blocks of the output plane, shared by the cores; each writes its own columns of every dz row.
-    private void RunMixAdjoint<T>(T* transposedWeight, T* dy, T* dz, int batch, int mCount, int outChannels)
-        where T : unmanaged
-    {
-        const int blockColumns = 1536;
-        int plane = _nlatOut * _nlonOut;
-        int blocks = (plane + blockColumns - 1) / blockColumns;
-        nint wAddress = (nint)transposedWeight, dyAddress = (nint)dy, dzAddress = (nint)dz;
-        Parallel.For(0, batch * blocks, Workers, index =>
-        {
-            int b = index / blocks, n0 = index % blocks * blockColumns;
-            CpuMixKernel.Multiply(
-                (T*)wAddress, mCount, outChannels, (T*)dyAddress + ((long)b * outChannels * plane) + n0, plane, Math.Min(blockColumns, plane - n0),
-                (T*)dzAddress + ((long)b * mCount * plane) + n0, plane, _allowVector512);
+                (T*)aAddress, rows, inner, (T*)sourceAddress + ((long)b * inner * plane) + n0, plane, Math.Min(blockColumns, plane - n0),
+                (T*)cAddress + ((long)b * rows * plane) + n0, plane, _allowVector512);
         });
     }
 
