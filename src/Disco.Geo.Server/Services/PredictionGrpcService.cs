@@ -191,7 +191,7 @@ internal sealed class PredictionGrpcService(
             violations.Add(("width", $"width and height must be 0 (the grid's own) or between 1 and {maxSide}."));
         }
 
-        if (request.HasTimeStep && request.TimeStep < 0)
+        if (request.TimeStep is < 0)
         {
             violations.Add(("time_step", "must be 0 or more (an index into the prediction's time_steps)."));
         }
@@ -199,7 +199,7 @@ internal sealed class PredictionGrpcService(
         Validation.ThrowIfAny(violations);
         Prediction prediction = await FindAsync(request.Prediction, cancellationToken);
         PredictionMap map = await maps.MapAsync(prediction, cancellationToken);
-        int? step = request.HasTimeStep ? request.TimeStep : null;
+        int? step = request.TimeStep;
         string suffix = "";
         if (step is int t)
         {

@@ -131,9 +131,12 @@ internal static class StacEndpoints
             throw;
         }
 
-        // The sidecar is not served (the Item carries the class names); the file goes when its stream closes.
+        // The sidecar is not served (the Item carries the class names). The file's name goes as soon as it is open: the
+        // open stream keeps its data readable, and nothing is left in the temporary directory even while (or if) the
+        // response is still being sent; deleting on close left it there until after the client had the whole body.
         File.Delete(ExportedFileStreaming.SidecarOf(temp));
-        var stream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 0, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var stream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous);
+        File.Delete(temp);
         string extension = asset switch { "geojson" => ".geojson", "png" => ".png", _ => ".tif" };
         return Results.File(stream, contentType, predictionId + extension);
     }
