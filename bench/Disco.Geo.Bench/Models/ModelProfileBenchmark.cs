@@ -75,7 +75,7 @@ internal sealed class ModelProfileBenchmark : IBenchmark
         double partsForward = 0, partsBackward = 0;
         void Row(string name, double calls, double forward, double backward)
         {
-            string line = string.Create(c, $"| {name} | {calls:0.#} | {forward:F1} | {backward:F1} | {forward + backward:F1} | {100 * (forward + backward) / step:F0} % |");
+            string line = string.Create(c, $"| {name} | {(double.IsNaN(calls) ? "–" : calls.ToString("0.#", c))} | {forward:F1} | {backward:F1} | {forward + backward:F1} | {100 * (forward + backward) / step:F0} % |");
             body.AppendLine(line);
         }
 
