@@ -10,24 +10,8 @@ namespace Disco.Geo.Server.Tests.Storage;
 /// are found by id or name and listed in id order, a taken name is refused, and a blob lives exactly as long as a
 /// record refers to it.
 /// </summary>
-public abstract class CatalogContractTests : IAsyncLifetime
+public abstract class CatalogContractTests : StoreContractTests
 {
-    private StoreSet? _stores;
-
-    private protected StoreSet Stores => _stores!;
-
-    public async Task InitializeAsync() => _stores = await CreateAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_stores is not null)
-        {
-            await _stores.DisposeAsync();
-        }
-    }
-
-    private protected abstract Task<StoreSet> CreateAsync();
-
     [Fact]
     public async Task Datasets_are_found_by_id_or_name_and_listed_in_id_order_by_page_and_prefix()
     {

@@ -9,24 +9,9 @@ namespace Disco.Geo.Server.Tests.Storage;
 /// The contract of <see cref="IUploadStore"/>, run against each real backend: the same file announced again resumes
 /// the same session, one stream at a time holds it, and clean-up drops part files no session owns.
 /// </summary>
-public abstract class UploadStoreContractTests : IAsyncLifetime
+public abstract class UploadStoreContractTests : StoreContractTests
 {
     private static readonly UploadHeaderRecord Header = new() { Name = "scene", SizeBytes = 1000, Sha256 = new string('b', 64) };
-    private StoreSet? _stores;
-
-    private protected StoreSet Stores => _stores!;
-
-    public async Task InitializeAsync() => _stores = await CreateAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_stores is not null)
-        {
-            await _stores.DisposeAsync();
-        }
-    }
-
-    private protected abstract Task<StoreSet> CreateAsync();
 
     [Fact]
     public async Task The_same_file_announced_again_resumes_its_session()
