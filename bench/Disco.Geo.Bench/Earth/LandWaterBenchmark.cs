@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Bench.Models;
 using Disco.Geo.Grids;
 using Disco.Geo.Pictures;
 using Disco.Geo.Sphere.Data;
@@ -22,7 +23,7 @@ namespace Disco.Geo.Bench.Earth;
 /// Options: --quick (65×128 and 129×256 grids, few steps, outputs under bench/out/quick); --split dev (train 01 and 03, test 05:
 /// for choosing configurations without looking at the test months; outputs under bench/out/dev); --models a,b
 /// (keys below); --steps N (steps at the finer-than-2° grid); --rotations N; --no-half (skip 0.5°);
-/// --lr, --batch, --weights none|balanced.
+/// --lr, --batch, --weights none|balanced; --no-rotated-training (upright training only, for the architecture search).
 /// </remarks>
 internal sealed class LandWaterBenchmark : IBenchmark
 {
@@ -49,6 +50,8 @@ internal sealed class LandWaterBenchmark : IBenchmark
         double learningRate = double.Parse(context.Option("lr", "2e-3"), c);
         string weighting = context.Option("weights", "none");
         bool withHalf = !context.Arguments.Contains("--no-half");
+        // The architecture search trains only upright: the R/x columns then show a dash.
+        bool rotatedTraining = !context.Arguments.Contains("--no-rotated-training");
         string loadBefore = Experiments.LoadAverage();
 
         // Smoke runs use small grids whose widths still halve over the 4 levels.
@@ -93,8 +96,8 @@ internal sealed class LandWaterBenchmark : IBenchmark
             foreach (string key in modelKeys)
             {
                 ModelConfig config = Config(key, fine);
-                RotationScores? unrotatedTraining = null, rotatedTraining = null;
-                foreach (RotationAugmentation augmentation in new[] { RotationAugmentation.None, RotationAugmentation.SO3 })
+                RotationScores? unrotatedTraining = null, rotatedScores = null;
+                foreach (RotationAugmentation augmentation in rotatedTraining ? new[] { RotationAugmentation.None, RotationAugmentation.SO3 } : [RotationAugmentation.None])
                 {
                     string label = $"{Label(key)} {fineName} {(augmentation == RotationAugmentation.None ? "NR" : "R")}";
                     TrainedModel trained = await Experiments.TrainAsync(label, config, training, null, Options(steps, augmentation), seed: 1, cancellationToken);
@@ -110,15 +113,16 @@ internal sealed class LandWaterBenchmark : IBenchmark
                     }
                     else
                     {
-                        rotatedTraining = scores;
+                        rotatedScores = scores;
                         trained.Dispose();
                     }
                 }
 
                 double nrnr = unrotatedTraining!.Unrotated["miou"];
                 robustness.AppendLine(string.Create(c,
-                    $"| {fineName} | {Label(key)} | {nrnr:F3} | {unrotatedTraining.MeanSpread("miou")} | {unrotatedTraining.Min("miou"):F3} | {Experiments.Signed(nrnr - unrotatedTraining.Mean("miou"))} | {rotatedTraining!.Unrotated["miou"]:F3} | {rotatedTraining.MeanSpread("miou")} |"));
-                chart.Add((Label(key), nrnr, unrotatedTraining, rotatedTraining));
+                    $"| {fineName} | {Label(key)} | {nrnr:F3} | {unrotatedTraining.MeanSpread("miou")} | {unrotatedTraining.Min("miou"):F3} | {Experiments.Signed(nrnr - unrotatedTraining.Mean("miou"))} | {(rotatedScores is null ? "–" : rotatedScores.Unrotated["miou"].ToString("F3", c))} | {rotatedScores?.MeanSpread("miou") ?? "–"} |"));
+                Console.WriteLine(robustness.ToString().Split('\n')[^2]);
+                chart.Add((Label(key), nrnr, unrotatedTraining, rotatedScores));
             }
 
             if (!dev)
@@ -160,7 +164,7 @@ internal sealed class LandWaterBenchmark : IBenchmark
         body.AppendLine(string.Create(c, $"Rotation protocol (DISCO paper): NR = no rotation, R = uniform random SO(3) rotations; X/Y = trained on X, tested on Y. R training draws a new rotation for every sample of every step;"));
         body.AppendLine(string.Create(c, $"R testing evaluates each test globe under {rotations} random rotations (evaluation seeds 1..{rotations}, one independent rotation per globe and seed; input bilinear, labels nearest), reported as mean ± standard deviation over the seeds."));
         body.AppendLine();
-        body.AppendLine(DescribeModels(fine));
+        body.AppendLine(DescribeModels(modelKeys, fine));
         body.AppendLine();
         body.AppendLine(string.Create(c, $"Load average {loadBefore} before, {Experiments.LoadAverage()} after (2 cores shared with other engineers; times are wall-clock and vary with load). Total run time {total.Elapsed.TotalMinutes:F1} min."));
         body.AppendLine();
@@ -195,34 +199,14 @@ internal sealed class LandWaterBenchmark : IBenchmark
         return 0;
     }
 
-    /// <summary>The model behind a key: "disco" (isotropic [3]), "disco-aniso" ((3, 3)), "planar" (matched to "disco").</summary>
-    internal static ModelConfig Config(string key, SphereGrid grid)
-    {
-        ModelConfig disco = ModelConfig.Reference(ModelTask.Segmentation, 3, Classes, grid);
-        return key switch
-        {
-            "disco" => disco,
-            "disco-aniso" => disco with { KernelShape = [3, 3] },
-            "planar" => SphereModelFactory.PlanarBaselineFor(disco),
-            _ => throw new ArgumentException($"Unknown model '{key}'; use disco, disco-aniso or planar."),
-        };
-    }
+    /// <summary>The model behind a key (see <see cref="ModelSpecs"/>).</summary>
+    internal static ModelConfig Config(string key, SphereGrid grid) => ModelSpecs.Config(key, ModelTask.Segmentation, 3, Classes, grid);
 
-    internal static string Label(string key) => key switch
-    {
-        "disco" => "DISCO U-Net [3]",
-        "disco-aniso" => "DISCO U-Net (3,3)",
-        _ => "planar U-Net",
-    };
+    internal static string Label(string key) => ModelSpecs.Label(key);
 
-    private static string DescribeModels(SphereGrid grid)
-    {
-        ModelConfig disco = Config("disco", grid);
-        ModelConfig planar = Config("planar", grid);
-        return $"Models: DISCO U-Net = `ModelConfig.Reference` (4 levels, channels [{string.Join(", ", disco.Channels)}], one residual block per level, isotropic piecewise-linear kernel [3], " +
-               "default cutoff, area-weighted RMS group norm, GELU); (3,3) = the same with the anisotropic kernel shape (3, 3); planar U-Net = " +
-               $"`SphereModelFactory.PlanarBaselineFor(disco)`, the same U-Net from 3×3 `Conv2d` with circular longitude padding, channels [{string.Join(", ", planar.Channels)}].";
-    }
+    private static string DescribeModels(IEnumerable<string> keys, SphereGrid grid) =>
+        "Models (`--models` keys, see `ModelSpecs`; all U-Nets with GELU and area-weighted group norm; planar = 3×3 `Conv2d` with circular longitude padding, sized by `SphereModelFactory.PlanarBaselineFor`):\n" +
+        string.Concat(keys.Select(k => $"- {Label(k)}: {ModelSpecs.Describe(Config(k, grid))}\n"));
 
     private static InMemorySphereDataset Dataset(EarthData data, IEnumerable<int> months) =>
         new(data.Grid, months.Select(m => SphereSample.ForSegmentation(data.Rgb[m], data.Land, data.Grid.NLat, data.Grid.NLon)));

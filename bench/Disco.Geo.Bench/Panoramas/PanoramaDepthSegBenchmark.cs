@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Disco.Geo.Bench.Earth;
 using Disco.Geo.Bench.Earth.Pictures;
+using Disco.Geo.Bench.Models;
 using Disco.Geo.Grids;
 using Disco.Geo.Pictures;
 using Disco.Geo.Raster;
@@ -26,12 +27,16 @@ namespace Disco.Geo.Bench.Panoramas;
 /// </summary>
 /// <remarks>
 /// Options: --quick (64×128, few scenes and steps, outputs under bench/out/quick); --train N; --test N; --steps N;
-/// --batch N; --tasks depth,seg; --models disco,planar.
+/// --batch N; --tasks depth,seg; --models disco,planar (keys of ModelSpecs); --split dev (held-out scenes of another seed, for
+/// choosing configurations; outputs under bench/out/dev); --no-rotated-training (upright training only).
 /// </remarks>
 internal sealed class PanoramaDepthSegBenchmark : IBenchmark
 {
     private const ulong TrainingSeed = 1;
     private const ulong TestSeed = 2;
+
+    // Held-out scenes for choosing configurations (--split dev), so that the reported test scenes stay unseen.
+    private const ulong DevelopmentSeed = 3;
 
     public string Name => "panorama-depth-seg";
 
@@ -42,21 +47,24 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
         CultureInfo c = CultureInfo.InvariantCulture;
         Stopwatch total = Stopwatch.StartNew();
         bool quick = context.Quick;
-        (BenchmarkContext output, string pictures) = Experiments.Outputs(context, quick ? "quick" : null);
+        bool dev = context.Option("split", "test") == "dev";
+        ulong testSeed = dev ? DevelopmentSeed : TestSeed;
+        (BenchmarkContext output, string pictures) = Experiments.Outputs(context, quick ? "quick" : dev ? "dev" : null);
         int height = quick ? 64 : 128, width = 2 * height;
         int trainCount = int.Parse(context.Option("train", quick ? "24" : "240"), c);
         int testCount = int.Parse(context.Option("test", quick ? "8" : "60"), c);
         int steps = int.Parse(context.Option("steps", quick ? "12" : "300"), c);
         int batch = int.Parse(context.Option("batch", "4"), c);
         string[] tasks = context.Option("tasks", "depth,seg").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        bool rotatedTraining = !context.Arguments.Contains("--no-rotated-training");
         string[] modelKeys = context.Option("models", "disco,planar").Split(',', StringSplitOptions.RemoveEmptyEntries);
         string loadBefore = Experiments.LoadAverage();
         SphereGrid grid = SphereGrid.Create(GridKind.Equirectangular, height, width);
 
         Stopwatch renderClock = Stopwatch.StartNew();
         Panorama[] trainingScenes = [.. PanoramaDataset.Generate(trainCount, TrainingSeed, height, width)];
-        Panorama[] testScenes = [.. PanoramaDataset.Generate(testCount, TestSeed, height, width)];
-        Panorama[] rotatedTestScenes = [.. PanoramaDataset.Generate(testCount, TestSeed, height, width, new DatasetOptions { Rotation = CameraRotationMode.Random })];
+        Panorama[] testScenes = [.. PanoramaDataset.Generate(testCount, testSeed, height, width)];
+        Panorama[] rotatedTestScenes = [.. PanoramaDataset.Generate(testCount, testSeed, height, width, new DatasetOptions { Rotation = CameraRotationMode.Random })];
         double renderSeconds = renderClock.Elapsed.TotalSeconds;
         Console.WriteLine($"Rendered {trainCount + 2 * testCount} panoramas at {height}×{width} in {renderSeconds:F1} s");
 
@@ -72,6 +80,7 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
         Dictionary<string, List<Line>> curves = [];
         List<(string Group, double NrNr, double NrR, double Rr)> chart = [];
         Dictionary<string, TrainedModel> keep = [];
+        Dictionary<string, string> descriptions = [];
 
         try
         {
@@ -84,11 +93,11 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                 curves[task] = [];
                 foreach (string key in modelKeys)
                 {
-                    ModelConfig disco = ModelConfig.Reference(depth ? ModelTask.Depth : ModelTask.Segmentation, 3, depth ? 1 : SceneLabels.ClassCount, grid);
-                    ModelConfig config = key == "disco" ? disco : SphereModelFactory.PlanarBaselineFor(disco);
-                    string modelName = key == "disco" ? "DISCO U-Net [3]" : "planar U-Net";
+                    ModelConfig config = ModelSpecs.Config(key, depth ? ModelTask.Depth : ModelTask.Segmentation, 3, depth ? 1 : SceneLabels.ClassCount, grid);
+                    string modelName = ModelSpecs.Label(key);
+                    descriptions[modelName] = ModelSpecs.Describe(config);
                     Dictionary<RotationAugmentation, RotationScores> scores = [];
-                    foreach (RotationAugmentation augmentation in new[] { RotationAugmentation.None, RotationAugmentation.SO3 })
+                    foreach (RotationAugmentation augmentation in rotatedTraining ? new[] { RotationAugmentation.None, RotationAugmentation.SO3 } : [RotationAugmentation.None])
                     {
                         string trainedOn = augmentation == RotationAugmentation.None ? "NR" : "R";
                         string label = $"{modelName} {task} {trainedOn}";
@@ -117,7 +126,7 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
 
                         curves[task].Add(new Line(label.Replace($" {task}", "", StringComparison.Ordinal), trained.Curve.Select(p => (p.Step, p.Loss)).ToList(),
                             SvgCharts.Palette[curves[task].Count % SvgCharts.Palette.Length], augmentation != RotationAugmentation.None));
-                        if (augmentation == RotationAugmentation.None && key == "disco")
+                        if (augmentation == RotationAugmentation.None && key.StartsWith("disco", StringComparison.Ordinal) && !keep.ContainsKey(task))
                         {
                             keep[task] = trained;
                         }
@@ -131,10 +140,11 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                     {
                         double nrnr = scores[RotationAugmentation.None].Unrotated[metric];
                         double nrr = scores[RotationAugmentation.None].Rotated[0][metric];
-                        double rnr = scores[RotationAugmentation.SO3].Unrotated[metric];
-                        double rr = scores[RotationAugmentation.SO3].Rotated[0][metric];
+                        double rnr = scores.TryGetValue(RotationAugmentation.SO3, out RotationScores? r) ? r.Unrotated[metric] : double.NaN;
+                        double rr = r?.Rotated[0][metric] ?? double.NaN;
                         robustness.AppendLine(string.Create(c, $"| {task}, {metricName} | {modelName} | {nrnr:F3} | {nrr:F3} | {Experiments.Signed(metric == "abs_rel" ? nrr - nrnr : nrnr - nrr)} | {rnr:F3} | {rr:F3} |"));
-                        if (metric != "abs_rel")
+                        Console.WriteLine(robustness.ToString().Split('\n')[^2]);
+                        if (metric != "abs_rel" && rotatedTraining)
                         {
                             chart.Add(($"{modelName}: {(depth ? "depth δ<1.25" : "segmentation mIoU")}", nrnr, nrr, rr));
                         }
@@ -153,13 +163,18 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
 
             StringBuilder body = new();
             body.AppendLine(string.Create(c, $"Data: `PanoramaDataset.Generate` (Disco.Geo.Scenes) at {height}×{width}, equirectangular grid (pixel-centred rows, Fejér quadrature). {trainCount} training scenes (dataset seed {TrainingSeed}), {testCount} held-out"));
-            body.AppendLine(string.Create(c, $"scenes (seed {TestSeed}: other rooms, furniture, lights and camera positions), rendered upright (NR) and, for the R test, re-rendered exactly (not resampled) from the same"));
+            body.AppendLine(string.Create(c, $"scenes (seed {testSeed}: other rooms, furniture, lights and camera positions), rendered upright (NR) and, for the R test, re-rendered exactly (not resampled) from the same"));
             body.AppendLine(string.Create(c, $"positions under uniformly random camera rotations (`CameraRotationMode.Random`, one rotation per scene). Rendering all {trainCount + 2 * testCount} took {renderSeconds:F1} s."));
             body.AppendLine("Input: sRGB in [0, 1]. Depth: Euclidean distance in metres, `ModelTask.Depth` (log-depth head, scale-invariant log loss with λ = ½); metrics area-weighted over the sphere:");
             body.AppendLine("AbsRel = mean |d̂ − d| / d, RMSE in metres, δ<t = share of the area where max(d̂/d, d/d̂) < t. Segmentation: 4 classes, area-weighted cross-entropy, area-weighted IoU.");
             body.AppendLine(string.Create(c, $"Training: {steps} steps of batch {batch} ({steps * batch / (double)trainCount:F1} epochs), AdamW lr 2e-3, cosine, seed 7, weights seed 1; R training = a fresh uniform SO(3) rotation"));
             body.AppendLine("of every sample at every step by the trainer (input bilinear, depth and labels nearest). NR/R = trained upright, tested on the rotated cameras.");
-            body.AppendLine(string.Create(c, $"Models: DISCO U-Net = `ModelConfig.Reference` (isotropic [3], channels [16, 32, 64, 128]); planar = `PlanarBaselineFor` of it (3×3 `Conv2d`, circular in azimuth)."));
+            body.AppendLine("Models (`--models` keys, see `ModelSpecs`; planar = 3×3 `Conv2d`, circular in azimuth, sized by `PlanarBaselineFor`):");
+            foreach ((string name, string description) in descriptions)
+            {
+                body.AppendLine($"- {name}: {description}");
+            }
+
             body.AppendLine();
             body.AppendLine(string.Create(c, $"Load average {loadBefore} before, {Experiments.LoadAverage()} after (2 shared cores). Total run time {total.Elapsed.TotalMinutes:F1} min."));
             body.AppendLine();

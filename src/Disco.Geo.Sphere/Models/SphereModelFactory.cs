@@ -44,22 +44,37 @@ public static class SphereModelFactory
     public static ModelConfig PlanarBaselineFor(ModelConfig disco)
     {
         ArgumentNullException.ThrowIfNull(disco);
-        disco.Validate();
-        long target = CountParameters(disco);
-        int[] best = [.. disco.Channels];
+        return WithParameterBudget(disco with { Architecture = ModelArchitecture.PlanarUnet }, CountParameters(disco));
+    }
+
+    /// <summary>
+    /// <paramref name="config"/> with every level's width scaled by one common factor (rounded to multiples of 4, at
+    /// least 4) so that its parameter count comes as close as possible to <paramref name="parameters"/>: how models with
+    /// different kernels (K weights per channel pair) are compared at equal size.
+    /// </summary>
+    /// <exception cref="ArgumentException">The configuration is invalid or the budget is not positive.</exception>
+    public static ModelConfig WithParameterBudget(ModelConfig config, long parameters)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters, 1);
+        config.Validate();
+        long k = config.Architecture == ModelArchitecture.DiscoUnet
+            ? FilterBases.FilterBasis.Create(config.Basis, [.. config.KernelShape]).KernelSize
+            : 9;
+        int[] best = [.. config.Channels];
         long bestError = long.MaxValue;
         for (int step = 20; step <= 400; step++)
         {
             double scale = step / 200.0;
-            int[] channels = disco.Channels.Select(c => Math.Max(4, (int)Math.Round(c * scale / 4.0) * 4)).ToArray();
-            long error = Math.Abs(CountParameters(disco.InputChannels, disco.OutputChannels, channels, disco.Blocks, 9) - target);
+            int[] channels = config.Channels.Select(c => Math.Max(4, (int)Math.Round(c * scale / 4.0) * 4)).ToArray();
+            long error = Math.Abs(CountParameters(config.InputChannels, config.OutputChannels, channels, config.Blocks, k) - parameters);
             if (error < bestError)
             {
                 (best, bestError) = (channels, error);
             }
         }
 
-        return disco with { Architecture = ModelArchitecture.PlanarUnet, Channels = best };
+        return config with { Channels = best };
     }
 
     private static long CountParameters(int inputs, int outputs, IReadOnlyList<int> channels, IReadOnlyList<int> blocks, long k)

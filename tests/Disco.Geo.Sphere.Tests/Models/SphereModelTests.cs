@@ -47,6 +47,29 @@ public class SphereModelTests
     }
 
     [Fact]
+    public void A_parameter_budget_scales_every_level_by_one_factor_to_the_budget()
+    {
+        ModelConfig reference = ModelConfig.Reference(ModelTask.Segmentation, 3, 2, SphereGrid.Create(GridKind.Equiangular, 181, 360));
+        long budget = SphereModelFactory.CountParameters(reference);
+        foreach (int[] kernel in new[] { new[] { 3, 3 }, [5, 4], [5, 8] })
+        {
+            ModelConfig scaled = SphereModelFactory.WithParameterBudget(reference with { KernelShape = kernel }, budget);
+            double ratio = (double)SphereModelFactory.CountParameters(scaled) / budget;
+            Assert.InRange(ratio, 0.9, 1.1);
+
+            // More weights per channel pair, so narrower, by one factor for every level (up to rounding to multiples of 4).
+            double factor = scaled.Channels[^1] / (double)reference.Channels[^1];
+            Assert.InRange(factor, 0.2, 0.95);
+            for (int l = 0; l < scaled.Levels; l++)
+            {
+                Assert.InRange(scaled.Channels[l], Math.Max(4, reference.Channels[l] * factor - 4), reference.Channels[l] * factor + 4);
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => SphereModelFactory.WithParameterBudget(reference, 0));
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_weights_and_another_seed_different_ones()
     {
         ModelConfig config = SyntheticSpheres.TinyConfig();
