@@ -49,16 +49,21 @@ internal sealed record TrainingPlan(ModelConfig Config, TrainingOptions Options,
             }
         }
 
-        var modelDefaults = new ModelConfig();
         int baseChannels = model.BaseChannels > 0 ? model.BaseChannels : ModelConfig.DefaultBaseChannels;
         int blocks = model.BlocksPerLevel > 0 ? model.BlocksPerLevel : ModelConfig.DefaultBlocksPerLevel;
-        ModelConfig Build(int levels) => ModelConfig.Create(task, inputs, outputs, grid, levels, baseChannels, blocks) with
+        // The default cutoff belongs to the default kernel; another kernel shape or basis takes the basis' own default.
+        bool defaultKernel = model.KernelShape.Count == 0 && basis == BasisType.PiecewiseLinear;
+        ModelConfig Build(int levels)
         {
-            Architecture = ModelArchitecture.DiscoUnet,
-            KernelShape = model.KernelShape.Count > 0 ? [.. model.KernelShape] : modelDefaults.KernelShape,
-            Basis = basis,
-            CutoffRadians = model.CutoffRadians > 0 ? model.CutoffRadians : null,
-        };
+            ModelConfig created = ModelConfig.Create(task, inputs, outputs, grid, levels, baseChannels, blocks);
+            return created with
+            {
+                Architecture = ModelArchitecture.DiscoUnet,
+                KernelShape = model.KernelShape.Count > 0 ? [.. model.KernelShape] : created.KernelShape,
+                Basis = basis,
+                CutoffRadians = model.CutoffRadians > 0 ? model.CutoffRadians : defaultKernel ? created.CutoffRadians : null,
+            };
+        }
 
         ModelConfig config;
         try

@@ -30,8 +30,20 @@ public sealed record ModelConfig
     /// <summary>Levels of <see cref="Create"/> when none are given.</summary>
     public const int DefaultLevels = 4;
 
-    /// <summary>Channels of the finest level of <see cref="Create"/> when none are given (doubled per level).</summary>
-    public const int DefaultBaseChannels = 16;
+    /// <summary>
+    /// Channels of the finest level of <see cref="Create"/> when none are given (doubled per level): 10, which gives the
+    /// default (3, 4) kernel (K = 5 weights per channel pair) about the parameter count of the former isotropic default
+    /// (K = 2, 16 channels): 154 k against 166 k for 3 inputs and 2 classes.
+    /// </summary>
+    public const int DefaultBaseChannels = 10;
+
+    /// <summary>
+    /// Filter radius of <see cref="Create"/> in latitude steps of the model's grid (doubled per level with the grid
+    /// spacing): 1.5 steps reach the eight neighbours of a node on the equator, the support of a planar 3×3 kernel. The
+    /// architecture search (bench/RESULTS.md, "DISCO architecture search") measured the compact support as the largest
+    /// single gain over the basis' own default of 2 steps.
+    /// </summary>
+    public const double DefaultCutoffGridSteps = 1.5;
 
     /// <summary>Residual blocks per level of <see cref="Create"/> when none are given.</summary>
     public const int DefaultBlocksPerLevel = 1;
@@ -57,8 +69,11 @@ public sealed record ModelConfig
     /// <summary>Residual blocks per level (encoder, and again in the decoder). Default one per level.</summary>
     public IReadOnlyList<int> Blocks { get; init; } = [1, 1, 1, 1];
 
-    /// <summary>DISCO kernel shape. Default [3]: an isotropic piecewise linear kernel, equivariant to all rotations.</summary>
-    public IReadOnlyList<int> KernelShape { get; init; } = [3];
+    /// <summary>
+    /// DISCO kernel shape. Default (3, 4): a centre hat and one ring of 4 sectors, K = 5 (directional, so equivariant to
+    /// rotations about the poles, not to all rotations). [3] is the isotropic kernel (K = 2), equivariant to all rotations.
+    /// </summary>
+    public IReadOnlyList<int> KernelShape { get; init; } = [3, 4];
 
     /// <summary>DISCO filter basis. Default piecewise linear.</summary>
     public BasisType Basis { get; init; } = BasisType.PiecewiseLinear;
@@ -66,7 +81,10 @@ public sealed record ModelConfig
     /// <summary>DISCO basis normalisation. Default nodal.</summary>
     public BasisNormalization BasisNormalization { get; init; } = BasisNormalization.Nodal;
 
-    /// <summary>DISCO filter radius at level 0 in radians, or null for the well-conditioned default (see the remarks).</summary>
+    /// <summary>
+    /// DISCO filter radius at level 0 in radians, or null for the basis' own well-conditioned default (see the remarks).
+    /// <see cref="Create"/> sets it to <see cref="DefaultCutoffGridSteps"/> grid steps.
+    /// </summary>
     public double? CutoffRadians { get; init; }
 
     /// <summary>How features are normalised. Default root mean square (see <see cref="FeatureNormalization"/>).</summary>
@@ -107,15 +125,28 @@ public sealed record ModelConfig
             Grid = GridSpec.From(grid),
             Channels = Enumerable.Range(0, levels).Select(l => baseChannels << l).ToArray(),
             Blocks = Enumerable.Repeat(blocksPerLevel, levels).ToArray(),
+            CutoffRadians = DefaultCutoff(grid, levels),
         };
     }
 
     /// <summary>
-    /// The reference DISCO U-Net of the benchmarks: 4 levels of [16, 32, 64, 128] channels, one residual block per level,
-    /// isotropic piecewise linear [3] kernels (rotation-equivariant), on <paramref name="grid"/>.
+    /// The filter radius <see cref="Create"/> gives: <see cref="DefaultCutoffGridSteps"/> latitude steps of
+    /// <paramref name="grid"/> (the largest gap, see <see cref="ThetaCutoff.MaxLatitudeStep"/>), at most what
+    /// <paramref name="levels"/> doublings allow (π at the coarsest level) on very coarse grids.
+    /// </summary>
+    public static double DefaultCutoff(SphereGrid grid, int levels)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        return Math.Min(DefaultCutoffGridSteps * ThetaCutoff.MaxLatitudeStep(grid), Math.PI / Math.Pow(2, Math.Max(0, levels - 1)));
+    }
+
+    /// <summary>
+    /// The former default DISCO U-Net, kept as the isotropic reference of the benchmarks and speed comparisons: 4 levels
+    /// of [16, 32, 64, 128] channels, one residual block per level, isotropic piecewise linear [3] kernels
+    /// (equivariant to all rotations) with the basis' own cutoff, on <paramref name="grid"/>.
     /// </summary>
     public static ModelConfig Reference(ModelTask task, int inputChannels, int outputChannels, SphereGrid grid) =>
-        Create(task, inputChannels, outputChannels, grid, levels: 4, baseChannels: 16, blocksPerLevel: 1);
+        Create(task, inputChannels, outputChannels, grid, levels: 4, baseChannels: 16, blocksPerLevel: 1) with { KernelShape = [3], CutoffRadians = null };
 
     /// <summary>The grids of the levels, finest first.</summary>
     /// <exception cref="ArgumentException">The grid or the number of levels is invalid.</exception>
