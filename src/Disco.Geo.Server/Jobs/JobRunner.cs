@@ -821,12 +821,11 @@ internal sealed class JobRunner : BackgroundService
                     Finish(running, JobRecordState.Interrupted, new JobErrorRecord { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
                 }
             }
-            catch (Exception e) when (_cluster.Enabled && (StoreOutages.IsDatabaseOutage(e) || StoreOutages.IsBlobRootOutage(e, _directory)
-                || (e is JobFailedException && StoreOutages.IsBlobRootMissing(_directory))))
+            catch (Exception e) when (_cluster.Enabled && (StoreOutages.IsDatabaseOutage(e) || StoreOutages.IsBlobRootMissing(_directory)))
             {
                 // The database or the shared blob root went away under the job (a checkpoint or an output could not be
-                // recorded, or an input could not be read, which a handler may report as a missing input): not the
-                // job's failure. It stays running in the store, as after a kill; its lease is kept, not released, so
+                // recorded, or an input could not be read, which a handler or the engine may report in its own words,
+                // e.g. as a missing input): while the root is gone no failure is the job's own. It stays running in the store, as after a kill; its lease is kept, not released, so
                 // once it has expired (and the store is back, or it is taken over again) a replica, this one included,
                 // takes it over from the last checkpoint it did record, rather than retrying at once in a loop.
                 _logger.LogWarning(e, "Job {JobId} ({Kind}) stopped: a shared store could not be reached; it is taken up again once the store is back", running.Id, running.Job.Kind);
