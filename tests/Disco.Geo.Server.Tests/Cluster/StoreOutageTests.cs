@@ -190,7 +190,7 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
             await Eventually.HoldsAsync(() => Task.FromResult(server.Output.Contains(handedBack, StringComparison.Ordinal)), "the job handed back");
             Job during = await client.GetJobAsync(job.Id);
             Assert.True(during.State == JobState.Running, $"the job is {during.State} while the blob root is away: {during.Error}");
-            DiscoException e = await Assert.ThrowsAsync<DiscoException>(() => DownloadAsync(client, dataset.Id));
+            DiscoException e = await Assert.ThrowsAsync<DiscoException>(() => DownloadAsync(client, "world-raw"));
             Assert.Equal(StatusCode.Unavailable, e.StatusCode);
             Assert.Contains("blob root", e.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(parent, e.Message, StringComparison.Ordinal);

@@ -318,7 +318,9 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
         // Regression: the retry re-pinned the queued prediction to r2 although r1, where the first call still waited
         // for it, was alive. Only r1 has the "auto" lane, held by a training, so r1's prediction stays queued (pinned
         // to r1, no lease) until the training is cancelled; nothing depends on timing.
-        await StartReplicasAsync(settingsOf: id => id == "r1" ? ["--Jobs:DefaultDevice=auto", "--Jobs:Concurrency:auto=1"] : []);
+        await StartReplicasAsync(settingsOf: id => id == "r1"
+            ? ["--Jobs:DefaultDevice=auto", "--Jobs:Concurrency:auto=1"]
+            : ["--Logging:LogLevel:Disco.Geo.Server.Application.Predictions.PredictionRequests=Information"]);
         await WithOutputAsync(async () =>
         {
             (Model model, PredictRequest request) = await PredictionSetupAsync("followed");
