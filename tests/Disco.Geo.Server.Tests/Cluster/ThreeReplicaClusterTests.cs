@@ -337,8 +337,10 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
             Prediction accepted = first.Current.Prediction;
             Task<List<PredictResponse>> retry = CollectAsync(onlyR2.PredictAsync(request));
 
+            // Until r2 says it follows, or the retry took the job away from r1 (the defect), or the call ended.
             await Eventually.HoldsAsync(
-                () => Task.FromResult(retry.IsCompleted || _replicas[1].Process.Output.Contains("follows prediction " + accepted.Id, StringComparison.Ordinal)),
+                async () => retry.IsCompleted || _replicas[1].Process.Output.Contains("follows prediction " + accepted.Id, StringComparison.Ordinal)
+                    || (await _clients[2].GetJobAsync(accepted.JobId)).PinnedReplica != "r1",
                 "r2 following the prediction");
             Assert.False(retry.IsCompleted, "the retry ended while the prediction was still queued on r1");
             Job queued = await _clients[2].GetJobAsync(accepted.JobId);
