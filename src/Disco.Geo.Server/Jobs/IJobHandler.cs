@@ -17,6 +17,13 @@ internal interface IJobHandler
     /// Saves checkpoints through the context so a resumed attempt can continue.
     /// </summary>
     Task<JobResultRecord> RunAsync(JobContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once after the runner ended <paramref name="job"/> as abandoned without running it to its end (a pinned
+    /// job whose replica died and that nobody took over, see <see cref="Storage.IJobStore.TryAbandonAsync"/>): the
+    /// handler brings the records it owns in line with the job's failed state. Nothing to do by default.
+    /// </summary>
+    Task AbandonedAsync(JobRecord job, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>A job failed for a reason the user can fix: a <see cref="ProblemException"/> raised while a job runs.</summary>

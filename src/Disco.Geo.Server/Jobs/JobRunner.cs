@@ -83,6 +83,8 @@ internal sealed class JobRunner : BackgroundService
     {
         if (_cluster.Enabled)
         {
+            // Alive before the first call arrives: predictions this replica accepts stay pinned to it while it is.
+            await _store.RenewReplicaAsync(ReplicaId, _cluster.LeaseDuration, cancellationToken);
             Wake();
             return;
         }
@@ -421,6 +423,99 @@ internal sealed class JobRunner : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
+        Task beats = _cluster.Enabled ? ReplicaHeartbeatAsync(stoppingToken) : Task.CompletedTask;
+        try
+        {
+            await ClaimLoopAsync(stoppingToken);
+        }
+        finally
+        {
+            await beats;
+        }
+    }
+
+    /// <summary>
+    /// Cluster mode, every heartbeat interval: renews this replica's liveness (a queued prediction pinned here is not
+    /// moved to another replica while it holds), then ends the pinned jobs of replicas gone for longer than
+    /// <see cref="ClusterOptions.AbandonedPredictionGrace"/> that no retry took over. Every replica reaps; the store's
+    /// conditional write lets one win per job.
+    /// </summary>
+    private async Task ReplicaHeartbeatAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _store.RenewReplicaAsync(ReplicaId, _cluster.LeaseDuration, stoppingToken);
+                await ReapAbandonedAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The liveness lasts a lease, several heartbeats: the next one may still make it.
+                _logger.LogWarning(e, "Could not renew replica {Replica}'s liveness or reap abandoned predictions", ReplicaId);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(_cluster.HeartbeatInterval, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends (failed, not resumable) each pinned job whose replica's lease and liveness expired more than the grace
+    /// ago and that no retry re-pinned: nobody is attached to receive its result, and re-running it would only
+    /// occupy a lane. Its handler brings its records in line (a prediction ends failed), so a later retry of the
+    /// same request id runs anew.
+    /// </summary>
+    internal async Task ReapAbandonedAsync(CancellationToken cancellationToken)
+    {
+        foreach (JobRecord job in await _store.ListInStatesAsync([JobRecordState.Queued, JobRecordState.Running, JobRecordState.Cancelling], cancellationToken))
+        {
+            if (job.PinnedReplica.Length == 0 || job.PinnedReplica == ReplicaId)
+            {
+                continue;
+            }
+
+            JobRecord ended = job.Clone();
+            string was = JobNames.Of(job.State);
+            ended.State = JobRecordState.Failed;
+            ended.EndTime = Timestamp.FromDateTime(_time.GetUtcNow().UtcDateTime);
+            ended.Resumable = false;
+            ended.Error = new JobErrorRecord
+            {
+                Code = (int)ProblemKind.Aborted,
+                Message = $"Abandoned: replica '{job.PinnedReplica}' stopped while this job was {was}, and no retry of its request took it over within " +
+                    $"{_cluster.AbandonedPredictionGrace.TotalSeconds:0.#} s, so nobody is waiting for its result. Send the request again " +
+                    "(the same request_id is fine) to run it anew.",
+            };
+            Bump(ended);
+            if (!await _store.TryAbandonAsync(ended, job.PinnedReplica, _cluster.AbandonedPredictionGrace, cancellationToken))
+            {
+                continue;
+            }
+
+            _logger.LogWarning("Job {JobId} ({Kind}) was abandoned by replica {Replica} ({State}) and not taken over in time; ended failed", job.Id, job.Kind, job.PinnedReplica, was);
+            if (_handlers.TryGetValue(job.Kind, out IJobHandler? handler))
+            {
+                await handler.AbandonedAsync(ended, cancellationToken);
+            }
+
+            _metrics.RecordJobFinished(JobNames.Of(ended.Kind), JobNames.Of(ended.State), 0);
+            _changes.Notify();
+        }
+    }
+
+    private async Task ClaimLoopAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             // Taken before claiming: a wake during the claims completes this signal, so the loop claims again.
@@ -447,6 +542,18 @@ internal sealed class JobRunner : BackgroundService
 
         // Running jobs observe the stopping token and end as INTERRUPTED (cluster: handed over); wait for them to write that down.
         await Task.WhenAll(tasks).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (_cluster.Enabled)
+        {
+            try
+            {
+                // Gone now, not a lease from now: a retry of a prediction accepted here may move it at once.
+                await _store.RenewReplicaAsync(ReplicaId, TimeSpan.Zero, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Could not mark replica {Replica} stopped; its liveness simply expires", ReplicaId);
+            }
+        }
     }
 
     /// <summary>
@@ -714,18 +821,20 @@ internal sealed class JobRunner : BackgroundService
                     Finish(running, JobRecordState.Interrupted, new JobErrorRecord { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
                 }
             }
+            catch (Exception e) when (_cluster.Enabled && (StoreOutages.IsDatabaseOutage(e) || StoreOutages.IsBlobRootMissing(_directory)))
+            {
+                // The database or the shared blob root went away under the job (a checkpoint or an output could not be
+                // recorded, or an input could not be read, which a handler or the engine may report in its own words,
+                // e.g. as a missing input): while the root is gone no failure is the job's own. It stays running in the store, as after a kill; its lease is kept, not released, so
+                // once it has expired (and the store is back, or it is taken over again) a replica, this one included,
+                // takes it over from the last checkpoint it did record, rather than retrying at once in a loop.
+                _logger.LogWarning(e, "Job {JobId} ({Kind}) stopped: a shared store could not be reached; it is taken up again once the store is back", running.Id, running.Job.Kind);
+                running.HandOver = true;
+                running.StoreOutage = true;
+            }
             catch (JobFailedException e)
             {
                 Finish(running, JobRecordState.Failed, new JobErrorRecord { Code = (int)e.Kind, Message = e.Message }, null, JobFailedException.ResumeCanFix(e.Kind));
-            }
-            catch (Exception e) when (_cluster.Enabled && (StoreOutages.IsDatabaseOutage(e) || StoreOutages.IsBlobRootOutage(e, _directory)))
-            {
-                // The database or the shared blob root went away under the job (a checkpoint or an output could not be
-                // recorded): not the job's failure. It stays running in the store, as after a kill; once the store is
-                // back and its lease has expired, a replica (this one included) takes it over from the last checkpoint
-                // it did record.
-                _logger.LogWarning(e, "Job {JobId} ({Kind}) stopped: a shared store could not be reached; it is taken up again once the store is back", running.Id, running.Job.Kind);
-                running.HandOver = true;
             }
             catch (Exception e)
             {
@@ -743,7 +852,7 @@ internal sealed class JobRunner : BackgroundService
         }
 
         bool landed = !running.LeaseLost && (running.HandOver || await WriteAsync(running, snapshot, untilStored: true));
-        if (landed)
+        if (landed && !running.StoreOutage)
         {
             try
             {
@@ -915,6 +1024,9 @@ internal sealed class JobRunner : BackgroundService
 
         /// <summary>Stopped by a replica's shutdown: released as it is, for another replica to take over.</summary>
         public bool HandOver { get; set; }
+
+        /// <summary>Handed over because a shared store was out of reach: the lease is left to expire, which spaces the retries.</summary>
+        public bool StoreOutage { get; set; }
 
         public bool Ended { get; set; }
 

@@ -24,6 +24,13 @@ public sealed class ClusterOptions
     /// <summary>How often the runner looks in the store for jobs submitted on other replicas, and watchers of jobs running elsewhere poll.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(OptionDefaults.JobPollIntervalSeconds);
 
+    /// <summary>
+    /// How long a prediction stays pinned to a replica that died (after its lease and the replica's liveness expired)
+    /// for a retry to take it over; then it is ended as abandoned (failed, nobody waits for it) and a retry with its
+    /// request id runs it anew.
+    /// </summary>
+    public TimeSpan AbandonedPredictionGrace { get; set; } = TimeSpan.FromSeconds(OptionDefaults.AbandonedPredictionGraceSeconds);
+
     /// <summary>The replica id in effect: <see cref="ReplicaId"/>, or the host name when it is empty.</summary>
     public string EffectiveReplicaId => string.IsNullOrWhiteSpace(ReplicaId) ? Environment.MachineName : ReplicaId.Trim();
 
@@ -33,6 +40,11 @@ public sealed class ClusterOptions
     /// </summary>
     internal void Validate()
     {
+        if (AbandonedPredictionGrace < TimeSpan.Zero)
+        {
+            throw new ServerConfigurationException($"Cluster:AbandonedPredictionGrace ({AbandonedPredictionGrace}) must not be negative.");
+        }
+
         if (LeaseDuration <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero)
         {
             throw new ServerConfigurationException(

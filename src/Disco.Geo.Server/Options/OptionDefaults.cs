@@ -129,4 +129,10 @@ public static class OptionDefaults
 
     /// <summary>Seconds between looks into the store for jobs submitted elsewhere and changes of jobs watched elsewhere.</summary>
     public const int JobPollIntervalSeconds = 2;
+
+    /// <summary>
+    /// Seconds a prediction whose replica died waits, after that replica's lease and liveness expired, for a retry of
+    /// its request to take it over before it is ended as abandoned: long enough for a client's retries with backoff.
+    /// </summary>
+    public const int AbandonedPredictionGraceSeconds = 120;
 }

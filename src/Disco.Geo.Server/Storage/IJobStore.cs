@@ -119,14 +119,33 @@ internal interface IJobStore
     Task<bool> TryUpdateUnclaimedAsync(JobRecord job, IReadOnlyCollection<JobRecordState> expectedStates, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Moves a pinned job (a prediction) to another replica when the replica it was pinned to stopped holding it: the
-    /// stored pinned replica becomes <paramref name="job"/>'s <see cref="JobRecord.PinnedReplica"/> and the record is
+    /// Moves a pinned job (a prediction) to another replica when the replica it was pinned to is gone: the stored
+    /// pinned replica becomes <paramref name="job"/>'s <see cref="JobRecord.PinnedReplica"/> and the record is
     /// written, only when the job is queued, running or cancelling, its pinned replica is still
-    /// <paramref name="previousReplica"/>, and nobody holds a live lease (no owner, or expiry at or before now), in
-    /// one atomic step. The lease owner, expiry and generation stay, so the next claim by the new replica is a
-    /// take-over (a new attempt, generation + 1) that fences out the old holder. True when it landed.
+    /// <paramref name="previousReplica"/>, nobody holds a live lease (no owner, or expiry at or before now), and
+    /// <paramref name="previousReplica"/> is not alive (<see cref="RenewReplicaAsync"/>: no liveness row, or one that
+    /// expired at or before now), in one atomic step. A queued job has no lease, so the replica's liveness is what
+    /// keeps it where the call that started it waits; of two replicas re-pinning at once only one matches the
+    /// previous pin. The lease owner, expiry and generation stay, so the next claim by the new replica is a take-over
+    /// (a new attempt, generation + 1) that fences out the old holder. True when it landed.
     /// </summary>
     Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The replica heartbeat: records that <paramref name="replica"/> is alive until now + <paramref name="duration"/>
+    /// (store clock). <see cref="TimeSpan.Zero"/> marks it stopped at once (a clean shutdown). A replica that never
+    /// renewed counts as not alive.
+    /// </summary>
+    Task RenewReplicaAsync(string replica, TimeSpan duration, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends a pinned job whose replica is gone and that no retry took over: writes <paramref name="ended"/> (a final
+    /// state) and clears the lease owner and expiry, only when the job is queued, running or cancelling, its pinned
+    /// replica is still <paramref name="pinnedReplica"/>, its lease (if any) expired at least <paramref name="grace"/>
+    /// ago, and the replica's liveness expired at least <paramref name="grace"/> ago (or it never had one), in one
+    /// atomic step: a re-pin (<see cref="TryRepinAsync"/>) in the meantime makes it refuse. True when it landed.
+    /// </summary>
+    Task<bool> TryAbandonAsync(JobRecord ended, string pinnedReplica, TimeSpan grace, CancellationToken cancellationToken);
 
     Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken);
 

@@ -62,6 +62,13 @@ internal sealed class MetadataDatabase : IMetadataSchema
         ALTER TABLE jobs ADD COLUMN lease_generation INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
         """,
+        // Replica liveness (IJobStore.RenewReplicaAsync; alive_until in Unix milliseconds): what keeps a queued
+        // prediction pinned to a live replica. A single node never writes it.
+        """
+        CREATE TABLE replicas (
+            id TEXT PRIMARY KEY,
+            alive_until INTEGER NOT NULL);
+        """,
     ];
 
     private readonly string _connectionString;

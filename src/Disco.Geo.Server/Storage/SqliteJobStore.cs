@@ -69,21 +69,44 @@ internal sealed class SqliteJobStore : IJobStore
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    public async Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken)
+    public Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken) =>
+        TryRewritePinnedAsync(job, previousReplica, _time.GetUtcNow().ToUnixTimeMilliseconds(), "", cancellationToken);
+
+    public async Task RenewReplicaAsync(string replica, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO replicas (id, alive_until) VALUES ($id, $until) ON CONFLICT (id) DO UPDATE SET alive_until = excluded.alive_until;";
+        command.Parameters.AddWithValue("$id", replica);
+        command.Parameters.AddWithValue("$until", (_time.GetUtcNow() + duration).ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public Task<bool> TryAbandonAsync(JobRecord ended, string pinnedReplica, TimeSpan grace, CancellationToken cancellationToken) =>
+        TryRewritePinnedAsync(ended, pinnedReplica, (_time.GetUtcNow() - grace).ToUnixTimeMilliseconds(),
+            ", state = $s, lease_owner = NULL, lease_expires = NULL", cancellationToken);
+
+    /// <summary>
+    /// The write of <see cref="TryRepinAsync"/> and <see cref="TryAbandonAsync"/>: <paramref name="job"/>'s record (and
+    /// <paramref name="moreSets"/>) when the job is repinnable, pinned to <paramref name="pinnedReplica"/>, and both
+    /// its lease and that replica's liveness ended at or before <paramref name="cutoff"/> (Unix milliseconds).
+    /// </summary>
+    private async Task<bool> TryRewritePinnedAsync(JobRecord job, string pinnedReplica, long cutoff, string moreSets, CancellationToken cancellationToken)
     {
         await using SqliteConnection connection = await _database.OpenAsync(cancellationToken);
         // The pin lives in the record here: BEGIN IMMEDIATE (as in ClaimNextAsync) makes the read of the current pin
         // and the write one step against claims and other re-pins.
         await using SqliteTransaction transaction = connection.BeginTransaction();
-        string lease = $"id = $id AND state IN ({StateList(RepinnableStates)}) AND (lease_owner IS NULL OR lease_expires <= $now)";
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        string gone = $"id = $id AND state IN ({StateList(RepinnableStates)}) AND (lease_owner IS NULL OR lease_expires <= $cutoff) " +
+            "AND NOT EXISTS (SELECT 1 FROM replicas WHERE replicas.id = $pinned AND alive_until > $cutoff)";
         await using (SqliteCommand select = connection.CreateCommand())
         {
             select.Transaction = transaction;
-            select.CommandText = $"SELECT record FROM jobs WHERE {lease};";
+            select.CommandText = $"SELECT record FROM jobs WHERE {gone};";
             select.Parameters.AddWithValue("$id", job.Id);
-            select.Parameters.AddWithValue("$now", now);
-            if (await select.ExecuteScalarAsync(cancellationToken) is not byte[] stored || JobRecord.Parser.ParseFrom(stored).PinnedReplica != previousReplica)
+            select.Parameters.AddWithValue("$cutoff", cutoff);
+            select.Parameters.AddWithValue("$pinned", pinnedReplica);
+            if (await select.ExecuteScalarAsync(cancellationToken) is not byte[] stored || JobRecord.Parser.ParseFrom(stored).PinnedReplica != pinnedReplica)
             {
                 return false;
             }
@@ -92,10 +115,12 @@ internal sealed class SqliteJobStore : IJobStore
         await using (SqliteCommand update = connection.CreateCommand())
         {
             update.Transaction = transaction;
-            update.CommandText = $"UPDATE jobs SET record = $rec WHERE {lease};";
+            update.CommandText = $"UPDATE jobs SET record = $rec{moreSets} WHERE {gone};";
             update.Parameters.AddWithValue("$id", job.Id);
-            update.Parameters.AddWithValue("$now", now);
+            update.Parameters.AddWithValue("$cutoff", cutoff);
+            update.Parameters.AddWithValue("$pinned", pinnedReplica);
             update.Parameters.AddWithValue("$rec", job.ToByteArray());
+            update.Parameters.AddWithValue("$s", (int)job.State);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -35,5 +35,13 @@ internal static class StoreOutages
     /// renamed away) or replaced by a file. A single node's blob directory is part of its data directory and never counts.
     /// </summary>
     public static bool IsBlobRootOutage(Exception e, DataDirectory directory) =>
-        e is IOException or UnauthorizedAccessException && directory.SharedRoot is { } root && !Directory.Exists(Path.Combine(root, "blobs", "sha256"));
+        e is IOException or UnauthorizedAccessException && IsBlobRootMissing(directory);
+
+    /// <summary>
+    /// True when this process has a shared blob root (cluster mode) and it is not a directory it can reach now. A
+    /// handler that could not read an input reports it as its own failure (a missing dataset file); while this holds
+    /// that is the store's outage, not the job's.
+    /// </summary>
+    public static bool IsBlobRootMissing(DataDirectory directory) =>
+        directory.SharedRoot is { } root && !Directory.Exists(Path.Combine(root, "blobs", "sha256"));
 }

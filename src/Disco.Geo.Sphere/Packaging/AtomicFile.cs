@@ -7,12 +7,23 @@ namespace Disco.Geo.Sphere.Packaging;
 /// </summary>
 internal static class AtomicFile
 {
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
+    /// <param name="path">The file to write.</param>
+    /// <param name="bytes">Its new content.</param>
+    /// <param name="createDirectory">
+    /// False when the directory must already exist: a missing one then throws <see cref="DirectoryNotFoundException"/>
+    /// rather than being created, e.g. under a shared root that may have been unmounted or moved away, where creating
+    /// it would plant an empty tree where the real one belongs.
+    /// </param>
+    public static void Write(string path, ReadOnlySpan<byte> bytes, bool createDirectory = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(directory);
+        if (createDirectory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
         string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {

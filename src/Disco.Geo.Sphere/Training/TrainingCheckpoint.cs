@@ -113,7 +113,9 @@ internal sealed class TrainingCheckpoint : IDisposable
 
         byte[] hash = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         buffer.Write(hash);
-        AtomicFile.Write(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        // The directory is the job's working directory, made when training started; on a cluster it lies on the shared
+        // root, and if that went away (unmounted, moved) recreating it here would plant an empty root in its place.
+        AtomicFile.Write(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), createDirectory: false);
     }
 
     /// <exception cref="InvalidDataException">The file is not a valid checkpoint (the message says why).</exception>

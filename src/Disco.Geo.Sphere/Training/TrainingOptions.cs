@@ -67,7 +67,7 @@ public sealed record TrainingOptions
     /// <summary>Stop (with a checkpoint) once this much training time has passed, summed over resumed attempts. Null = no limit.</summary>
     public TimeSpan? TimeLimit { get; init; }
 
-    /// <summary>Checkpoint file; null = no checkpoints (and no resume).</summary>
+    /// <summary>Checkpoint file, in a directory that must exist (it is never created: it may lie on a shared root that went away); null = no checkpoints (and no resume).</summary>
     public string? CheckpointPath { get; init; }
 
     /// <summary>Write a checkpoint every this many steps (and on stop, cancellation and completion). Default 10.</summary>

@@ -24,6 +24,7 @@ public sealed class ClusterJobRunnerTests : IAsyncLifetime
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
     private readonly string _root = Temp.Directory("cluster");
     private readonly FakeTimeProvider _storeTime = new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
     private readonly List<Replica> _replicas = [];
@@ -195,6 +196,37 @@ public sealed class ClusterJobRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_prediction_whose_replica_died_is_ended_as_abandoned_by_another_replica_once_the_grace_has_passed_and_not_before()
+    {
+        var gateA = new GateHandler(JobKind.Prediction, exclusive: false);
+        var gateB = new GateHandler(JobKind.Prediction, exclusive: false);
+        Replica a = await StartAsync("a", new Dictionary<string, int> { ["cpu"] = 1 }, gateA);
+        Replica b = await StartAsync("b", new Dictionary<string, int> { ["cpu"] = 1 }, gateB);
+        string id = (await a.Runner.SubmitAsync(Submission(JobKind.Prediction), CancellationToken.None)).Id;
+        await gateA.WaitStartedAsync(id);
+
+        // a dies (its clock, so its heartbeats, stand still): its lease and liveness expire, but the grace has not passed.
+        _storeTime.Advance(Lease);
+        await b.Runner.ReapAbandonedAsync(CancellationToken.None);
+        _storeTime.Advance(Grace - TimeSpan.FromSeconds(1));
+        await b.Runner.ReapAbandonedAsync(CancellationToken.None);
+        Assert.Equal(JobRecordState.Running, (await _store.GetAsync(id, CancellationToken.None))!.State);
+
+        // Past the grace: b's heartbeat loop (on its own clock) ends it. Pinned to a, it was never run by b.
+        _storeTime.Advance(TimeSpan.FromSeconds(1));
+        JobRecord ended = await WaitFinalAsync(id, b);
+        Assert.Equal((JobRecordState.Failed, false), (ended.State, ended.Resumable));
+        Assert.Contains("Abandoned: replica 'a' stopped", ended.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("same request_id", ended.Error.Message, StringComparison.Ordinal);
+        Assert.False(gateB.HasStarted(id));
+
+        // a wakes up and finishes late: fenced off, the abandoned state stands.
+        gateA.Finish(id);
+        await Eventually.HoldsAsync(async () => (await a.Runner.LaneCountsAsync(CancellationToken.None)).Running["cpu"] == 0, "a let go of the job");
+        Assert.Equal(JobRecordState.Failed, (await _store.GetAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task A_cancel_and_a_resume_from_the_other_replica_reach_the_job()
     {
         var gateA = new GateHandler(JobKind.Training, exclusive: true);
@@ -291,7 +323,7 @@ public sealed class ClusterJobRunnerTests : IAsyncLifetime
     {
         public Replica(string name, Dictionary<string, int> lanes, IJobHandler[] handlers, IJobStore store, DataDirectory directory)
         {
-            var cluster = new ClusterOptions { Enabled = true, ReplicaId = name, LeaseDuration = Lease, HeartbeatInterval = Heartbeat, PollInterval = Poll };
+            var cluster = new ClusterOptions { Enabled = true, ReplicaId = name, LeaseDuration = Lease, HeartbeatInterval = Heartbeat, PollInterval = Poll, AbandonedPredictionGrace = Grace };
             var jobs = new JobsOptions { Concurrency = lanes, ProgressPersistInterval = TimeSpan.FromMilliseconds(20) };
             Runner = new JobRunner(store, Hub, Changes, directory, handlers, MsOptions.Create(jobs), MsOptions.Create(cluster), Time, new ServerMetrics(), NullLogger<JobRunner>.Instance);
         }

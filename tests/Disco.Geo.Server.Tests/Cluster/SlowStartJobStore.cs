@@ -47,6 +47,12 @@ internal sealed class SlowStartJobStore(IJobStore inner) : IJobStore
     public Task<bool> TryRepinAsync(JobRecord job, string previousReplica, CancellationToken cancellationToken) =>
         inner.TryRepinAsync(job, previousReplica, cancellationToken);
 
+    public Task RenewReplicaAsync(string replica, TimeSpan duration, CancellationToken cancellationToken) =>
+        inner.RenewReplicaAsync(replica, duration, cancellationToken);
+
+    public Task<bool> TryAbandonAsync(JobRecord ended, string pinnedReplica, TimeSpan grace, CancellationToken cancellationToken) =>
+        inner.TryAbandonAsync(ended, pinnedReplica, grace, cancellationToken);
+
     public Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
 
     public Task<JobRecord?> FindByRequestIdAsync(string requestId, CancellationToken cancellationToken) => inner.FindByRequestIdAsync(requestId, cancellationToken);

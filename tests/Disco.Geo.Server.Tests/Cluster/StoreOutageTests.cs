@@ -164,6 +164,70 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
         }
     }
 
+    [Fact]
+    public async Task With_the_blob_root_moved_away_under_a_running_training_the_job_is_handed_back_not_failed_and_finishes_once_the_root_is_back()
+    {
+        string connectionString = await postgres.Server.CreateDatabaseAsync();
+        string data = Temp.Directory("blob-job-data");
+        string parent = Temp.Directory("blob-job-root");
+        string blobRoot = Path.Combine(parent, "shared");
+        string away = Path.Combine(parent, "moved");
+        string files = Temp.Directory("blob-job-files");
+        Directory.CreateDirectory(blobRoot);
+        using ServerProcess server = await ServerProcess.StartAsync(data, [
+            "--postgres", connectionString, "--blob-root", blobRoot, "--Server:ShutdownDrain=00:00:00", "--replica-id", "r1",
+            "--Cluster:LeaseDuration=00:00:05", "--Cluster:HeartbeatInterval=00:00:01", "--Cluster:PollInterval=00:00:00.200"]);
+        try
+        {
+            using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1, CallTimeout = TimeSpan.FromMinutes(3) });
+            Dataset dataset = await TinyTraining.IngestAsync(client, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
+            Job job = await client.StartTrainingAsync(TinyTraining.Request("through-blob-outage", [dataset.Id], epochs: 40, checkpointEvery: 5));
+            await TinyTraining.WaitUntilAsync(client, job.Id, j => j.State == JobState.Running && j.Progress?.Step >= 10, TrainingGuard);
+
+            Directory.Move(blobRoot, away);
+            // The job notices when it next writes a checkpoint (or commits its model) on the root: it is handed back.
+            string handedBack = "Job " + job.Id + " (Training) stopped: a shared store could not be reached";
+            await Eventually.HoldsAsync(() => Task.FromResult(server.Output.Contains(handedBack, StringComparison.Ordinal)), "the job handed back");
+            Job during = await client.GetJobAsync(job.Id);
+            Assert.True(during.State == JobState.Running, $"the job is {during.State} while the blob root is away: {during.Error}");
+            DiscoException e = await Assert.ThrowsAsync<DiscoException>(() => DownloadAsync(client, "world-raw"));
+            Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+            Assert.Contains("blob root", e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(parent, e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(data, e.Message, StringComparison.Ordinal);
+            Assert.False(server.HasExited, "the server stopped when its blob root went away:\n" + server.Output);
+            // Taking it up again while the root is still away planted nothing where the real root belongs.
+            Assert.False(Path.Exists(blobRoot), "the job recreated the blob root");
+
+            Directory.Move(away, blobRoot);
+            var states = new List<Job>();
+            using (var deadline = new CancellationTokenSource(TrainingGuard))
+            {
+                await foreach (Job state in client.WatchJobAsync(job.Id, deadline.Token))
+                {
+                    states.Add(state);
+                }
+            }
+
+            Assert.DoesNotContain(states, s => s.State == JobState.Failed);
+            Job final = states[^1];
+            Assert.True(final.State == JobState.Succeeded, $"training ended {final.State}: {final.Error}\n{server.Output}");
+            Assert.True(final.Attempts.Count >= 2, "the job was not taken up again after the outage");
+            Assert.Equal(job.Id, Assert.Single(await client.ListModelsAsync().ToListAsync()).JobId);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException("Server output:\n" + server.Output, e);
+        }
+        finally
+        {
+            server.Dispose();
+            Temp.Delete(data);
+            Temp.Delete(parent);
+            Temp.Delete(files);
+        }
+    }
+
     private static async Task<byte[]> DownloadAsync(DiscoClient client, string dataset)
     {
         using var bytes = new MemoryStream();

@@ -261,8 +261,9 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
     public async Task A_prediction_whose_replica_died_before_running_it_is_taken_over_by_the_replica_a_retry_with_its_request_id_reaches()
     {
         // r1 queues predictions on a lane it does not run ("parked"), so the one it accepts is still waiting when it
-        // is killed; r2 runs that lane. Nothing depends on timing: the queued job never had a lease.
-        await StartReplicasAsync(settingsOf: id => id == "r1" ? ["--Jobs:DefaultDevice=parked"] : ["--Jobs:Concurrency:parked=1"]);
+        // is killed; r2 runs that lane. The queued job never had a lease: the retry takes it over once r1's liveness
+        // (renewed every heartbeat) has expired, so the lease is short.
+        await StartReplicasAsync(lease: "00:00:05", settingsOf: id => id == "r1" ? ["--Jobs:DefaultDevice=parked"] : ["--Jobs:Concurrency:parked=1"]);
         await WithOutputAsync(async () =>
         {
             Model model = await _clients[1].ImportModelAsync(Packages.Write(_files, "lw.discomodel", seed: 5));
@@ -309,6 +310,167 @@ public sealed class ThreeReplicaClusterTests(PostgresFixture postgres, ITestOutp
             Assert.Equal(messages.Count(m => m.Tile is not null), replay.Count(m => m.Tile is not null));
             Assert.Single(await _clients[2].ListPredictionsAsync(requestId: request.RequestId).ToListAsync());
         });
+    }
+
+    [Fact]
+    public async Task A_retry_on_another_replica_follows_a_queued_prediction_whose_replica_is_alive_and_both_calls_get_the_map()
+    {
+        // Regression: the retry re-pinned the queued prediction to r2 although r1, where the first call still waited
+        // for it, was alive. Only r1 has the "auto" lane, held by a training, so r1's prediction stays queued (pinned
+        // to r1, no lease) until the training is cancelled; nothing depends on timing.
+        await StartReplicasAsync(settingsOf: id => id == "r1"
+            ? ["--Jobs:DefaultDevice=auto", "--Jobs:Concurrency:auto=1"]
+            : ["--Logging:LogLevel:Disco.Geo.Server.Application.Predictions.PredictionRequests=Information"]);
+        await WithOutputAsync(async () =>
+        {
+            (Model model, PredictRequest request) = await PredictionSetupAsync("followed");
+            Dataset labelled = await TinyTraining.IngestAsync(_clients[1], TinyTraining.WriteLabelledGeoTiff(Path.Combine(_files, "w.tif")), "world", TinyTraining.Grid9);
+            StartTrainingRequest holder = TinyTraining.Request("holder", [labelled.Id], epochs: 100_000);
+            holder.Device = "auto";
+            Job training = await _clients[0].StartTrainingAsync(holder);
+            await TinyTraining.WaitUntilAsync(_clients[0], training.Id, j => j.State == JobState.Running, TrainingGuard);
+
+            using DiscoClient onlyR1 = DiscoClient.Connect(new DiscoClientOptions { Address = _replicas[0].Process.Address, MaxAttempts = 1 });
+            using DiscoClient onlyR2 = DiscoClient.Connect(new DiscoClientOptions { Address = _replicas[1].Process.Address, MaxAttempts = 1 });
+            await using IAsyncEnumerator<PredictResponse> first = onlyR1.PredictAsync(request).GetAsyncEnumerator();
+            Assert.True(await first.MoveNextAsync());
+            Prediction accepted = first.Current.Prediction;
+            Task<List<PredictResponse>> retry = CollectAsync(onlyR2.PredictAsync(request));
+
+            // Until r2 says it follows, or the retry took the job away from r1 (the defect), or the call ended.
+            await Eventually.HoldsAsync(
+                async () => retry.IsCompleted || _replicas[1].Process.Output.Contains("follows prediction " + accepted.Id, StringComparison.Ordinal)
+                    || (await _clients[2].GetJobAsync(accepted.JobId)).PinnedReplica != "r1",
+                "r2 following the prediction");
+            Assert.False(retry.IsCompleted, "the retry ended while the prediction was still queued on r1");
+            Job queued = await _clients[2].GetJobAsync(accepted.JobId);
+            Assert.Equal((JobState.Queued, "r1"), (queued.State, queued.PinnedReplica));
+
+            // The lane frees up: r1 runs the prediction and streams it to the first call; the retry replays it.
+            await _clients[0].CancelJobAsync(training.Id);
+            var streamed = new List<PredictResponse> { first.Current };
+            while (await first.MoveNextAsync())
+            {
+                streamed.Add(first.Current);
+            }
+
+            List<PredictResponse> replayed = await retry;
+            AssertSameMap(accepted.Id, streamed, replayed);
+            Prediction only = Assert.Single(await _clients[2].ListPredictionsAsync(requestId: request.RequestId).ToListAsync());
+            Assert.Equal((accepted.Id, PredictionState.Succeeded), (only.Id, only.State));
+            Job job = await _clients[2].GetJobAsync(accepted.JobId);
+            Assert.Equal((JobState.Succeeded, "r1"), (job.State, job.PinnedReplica));
+            Assert.Equal("r1", Assert.Single(job.Attempts).Replica);
+        });
+    }
+
+    [Fact]
+    public async Task Two_retries_of_one_request_on_two_replicas_at_once_after_its_replica_died_run_it_once_and_both_get_the_map()
+    {
+        // r1 accepts the prediction on a lane it does not run and is killed; r2 and r3 both run that lane and both get
+        // a retry, released together. Both wait for r1's liveness to expire, then race to re-pin it: exactly one wins
+        // (the conditional update), the other finds the winner alive and follows it.
+        await StartReplicasAsync(lease: "00:00:05", settingsOf: id => id == "r1" ? ["--Jobs:DefaultDevice=parked"] : ["--Jobs:Concurrency:parked=1"]);
+        await WithOutputAsync(async () =>
+        {
+            (_, PredictRequest request) = await PredictionSetupAsync("raced");
+            Prediction accepted = await AcceptOnR1ThenKillAsync(request);
+
+            using DiscoClient onlyR2 = DiscoClient.Connect(new DiscoClientOptions { Address = _replicas[1].Process.Address, MaxAttempts = 1 });
+            using DiscoClient onlyR3 = DiscoClient.Connect(new DiscoClientOptions { Address = _replicas[2].Process.Address, MaxAttempts = 1 });
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task<List<PredictResponse>> viaR2 = Task.Run(async () => { await go.Task; return await CollectAsync(onlyR2.PredictAsync(request)); });
+            Task<List<PredictResponse>> viaR3 = Task.Run(async () => { await go.Task; return await CollectAsync(onlyR3.PredictAsync(request)); });
+            go.SetResult();
+            List<PredictResponse>[] both = await Task.WhenAll(viaR2, viaR3);
+
+            AssertSameMap(accepted.Id, both[0], both[1]);
+            Prediction only = Assert.Single(await _clients[1].ListPredictionsAsync(requestId: request.RequestId).ToListAsync());
+            Assert.Equal((accepted.Id, PredictionState.Succeeded), (only.Id, only.State));
+            Job job = await _clients[1].GetJobAsync(accepted.JobId);
+            Assert.Equal(JobState.Succeeded, job.State);
+            Assert.Contains(job.PinnedReplica, new[] { "r2", "r3" });
+            Assert.Equal(job.PinnedReplica, Assert.Single(job.Attempts).Replica);
+        });
+    }
+
+    [Fact]
+    public async Task A_prediction_whose_replica_died_and_that_nobody_retried_is_ended_as_abandoned_and_a_later_retry_runs_it_anew()
+    {
+        await StartReplicasAsync(lease: "00:00:05", settingsOf: id =>
+            id == "r1" ? ["--Jobs:DefaultDevice=parked"] : ["--Jobs:Concurrency:parked=1", "--Cluster:AbandonedPredictionGrace=00:00:01"]);
+        await WithOutputAsync(async () =>
+        {
+            (_, PredictRequest request) = await PredictionSetupAsync("abandoned");
+            Prediction accepted = await AcceptOnR1ThenKillAsync(request);
+
+            // Nobody retries: once r1's liveness has expired and the grace passed, a live replica ends it.
+            Job ended = await TinyTraining.WaitUntilAsync(_clients[1], accepted.JobId, j => j.State != JobState.Queued, TrainingGuard);
+            Assert.True(ended.State == JobState.Failed, $"the abandoned prediction's job is {ended.State}");
+            Assert.Contains("Abandoned: replica 'r1' stopped", ended.Error.Message, StringComparison.Ordinal);
+            Assert.False(ended.Resumable);
+            Assert.Empty(ended.Attempts);
+            Assert.Equal(PredictionState.Failed, (await _clients[2].GetPredictionAsync(accepted.Id)).State);
+
+            // The client retries later with the same request id: it runs anew and streams the map.
+            List<PredictResponse> later = await CollectAsync(_clients[2].PredictAsync(request));
+            string rerun = later[0].Prediction.Id;
+            Assert.NotEqual(accepted.Id, rerun);
+            Assert.Contains(later, m => m.MessageCase == PredictResponse.MessageOneofCase.Tile);
+            Assert.Equal(PredictResponse.MessageOneofCase.Summary, later[^1].MessageCase);
+            List<Prediction> records = await _clients[1].ListPredictionsAsync(requestId: request.RequestId).ToListAsync();
+            Assert.Equal(
+                [(accepted.Id, PredictionState.Failed), (rerun, PredictionState.Succeeded)],
+                records.Select(p => (p.Id, p.State)).OrderBy(p => p.Id == rerun));
+        });
+    }
+
+    /// <summary>A model and a gridded dataset on its grid, imported through r2, and a streaming Predict request with <paramref name="requestId"/>.</summary>
+    private async Task<(Model Model, PredictRequest Request)> PredictionSetupAsync(string requestId)
+    {
+        Model model = await _clients[1].ImportModelAsync(Packages.Write(_files, "lw.discomodel", seed: 5));
+        var grid = new Grid { Kind = GridKind.Equiangular, Nlat = 19, Nlon = 36, LonOriginDegrees = 0 };
+        await TinyTraining.IngestAsync(_clients[1], TinyTraining.WriteInputGeoTiff(Path.Combine(_files, "in.tif")), "field", grid, withLabels: false);
+        return (model, new PredictRequest { Model = model.Id, Dataset = "field", StreamTiles = true, RequestId = requestId });
+    }
+
+    /// <summary>Predicts through r1 alone, takes the accepted prediction (its first message), then kills r1 under the call.</summary>
+    private async Task<Prediction> AcceptOnR1ThenKillAsync(PredictRequest request)
+    {
+        using DiscoClient onlyR1 = DiscoClient.Connect(new DiscoClientOptions { Address = _replicas[0].Process.Address, MaxAttempts = 1 });
+        await using IAsyncEnumerator<PredictResponse> first = onlyR1.PredictAsync(request).GetAsyncEnumerator();
+        Assert.True(await first.MoveNextAsync());
+        Prediction accepted = first.Current.Prediction;
+        Assert.Equal("r1", (await _clients[1].GetJobAsync(accepted.JobId)).PinnedReplica);
+        _replicas[0].Process.KillHard();
+        DiscoException broken = await Assert.ThrowsAsync<DiscoException>(async () => await first.MoveNextAsync());
+        Assert.Equal(StatusCode.Unavailable, broken.StatusCode);
+        return accepted;
+    }
+
+    private static async Task<List<PredictResponse>> CollectAsync(IAsyncEnumerable<PredictResponse> stream)
+    {
+        var messages = new List<PredictResponse>();
+        await foreach (PredictResponse message in stream)
+        {
+            messages.Add(message);
+        }
+
+        return messages;
+    }
+
+    /// <summary>Both calls answered with prediction <paramref name="id"/>: its record first, the same tiles, the summary last.</summary>
+    private static void AssertSameMap(string id, List<PredictResponse> one, List<PredictResponse> other)
+    {
+        foreach (List<PredictResponse> messages in new[] { one, other })
+        {
+            Assert.Equal(id, messages[0].Prediction.Id);
+            Assert.Contains(messages, m => m.MessageCase == PredictResponse.MessageOneofCase.Tile);
+            Assert.Equal(PredictResponse.MessageOneofCase.Summary, messages[^1].MessageCase);
+        }
+
+        Assert.Equal(one.Count(m => m.Tile is not null), other.Count(m => m.Tile is not null));
+        Assert.Equal(one[^1].Summary, other[^1].Summary);
     }
 
     private static DiscoClient Connect(string address) => DiscoClient.Connect(new DiscoClientOptions

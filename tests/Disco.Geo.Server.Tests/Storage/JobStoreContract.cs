@@ -113,6 +113,135 @@ public abstract class JobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_queued_pinned_job_stays_with_its_replica_while_the_replica_is_alive_and_moves_once_its_liveness_expired()
+    {
+        // Regression: a queued prediction has no lease, so it was moved away from a live replica whose call still waited for it.
+        string id = await InsertAsync(pinnedReplica: "r1");
+        await _store.RenewReplicaAsync("r1", Lease, CancellationToken.None);
+        JobRecord moved = (await _store.GetAsync(id, CancellationToken.None))!;
+        moved.PinnedReplica = "r2";
+
+        Assert.False(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        Time.Advance(Lease - TimeSpan.FromSeconds(1));
+        Assert.False(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        Assert.Equal("r2", (await _store.GetAsync(id, CancellationToken.None))!.PinnedReplica);
+
+        // A replica that stopped cleanly says so (liveness ends now): its queued job may move at once.
+        string other = await InsertAsync(pinnedReplica: "r3");
+        await _store.RenewReplicaAsync("r3", Lease, CancellationToken.None);
+        await _store.RenewReplicaAsync("r3", TimeSpan.Zero, CancellationToken.None);
+        JobRecord otherMoved = (await _store.GetAsync(other, CancellationToken.None))!;
+        otherMoved.PinnedReplica = "r2";
+        Assert.True(await _store.TryRepinAsync(otherMoved, "r3", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_running_pinned_job_whose_lease_expired_stays_while_its_replica_is_still_alive()
+    {
+        string id = await InsertAsync(pinnedReplica: "r1");
+        ClaimedJob a = (await ClaimAsync("r1/a", Cpu(0, 1), replica: "r1"))!;
+        Time.Advance(Lease);
+        // The job's lease lapsed (a stalled heartbeat) but the replica still renews its liveness: no move.
+        await _store.RenewReplicaAsync("r1", Lease, CancellationToken.None);
+        JobRecord moved = a.Job.Clone();
+        moved.PinnedReplica = "r2";
+        Assert.False(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        Time.Advance(Lease);
+        Assert.True(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        Assert.Equal("r2", (await _store.GetAsync(id, CancellationToken.None))!.PinnedReplica);
+    }
+
+    [Fact]
+    public async Task Of_two_replicas_re_pinning_one_job_at_once_exactly_one_wins_and_the_loser_cannot_take_it_from_the_live_winner()
+    {
+        string id = await InsertAsync(pinnedReplica: "r1");
+        await _store.RenewReplicaAsync("r1", Lease, CancellationToken.None);
+        Time.Advance(Lease);
+        await _store.RenewReplicaAsync("r2", Lease, CancellationToken.None);
+        await _store.RenewReplicaAsync("r3", Lease, CancellationToken.None);
+        JobRecord stored = (await _store.GetAsync(id, CancellationToken.None))!;
+
+        // Both start together (a barrier, not a sleep), each from the pin it read: r1.
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<bool> RepinAsync(string replica)
+        {
+            JobRecord mine = stored.Clone();
+            mine.PinnedReplica = replica;
+            await go.Task;
+            return await _store.TryRepinAsync(mine, "r1", CancellationToken.None);
+        }
+
+        Task<bool> viaR2 = Task.Run(() => RepinAsync("r2"));
+        Task<bool> viaR3 = Task.Run(() => RepinAsync("r3"));
+        go.SetResult();
+        bool[] won = await Task.WhenAll(viaR2, viaR3);
+
+        Assert.Single(won, w => w);
+        string winner = won[0] ? "r2" : "r3";
+        string loser = won[0] ? "r3" : "r2";
+        Assert.Equal(winner, (await _store.GetAsync(id, CancellationToken.None))!.PinnedReplica);
+        // The loser reads the new pin and tries again from it: the winner is alive, so the job stays (the loser follows).
+        JobRecord retry = (await _store.GetAsync(id, CancellationToken.None))!;
+        retry.PinnedReplica = loser;
+        Assert.False(await _store.TryRepinAsync(retry, winner, CancellationToken.None));
+        Assert.Equal(winner, (await _store.GetAsync(id, CancellationToken.None))!.PinnedReplica);
+    }
+
+    [Fact]
+    public async Task A_pinned_job_is_abandoned_only_after_its_replica_and_lease_expired_by_the_grace_and_never_once_re_pinned()
+    {
+        TimeSpan grace = TimeSpan.FromMinutes(5);
+        string queued = await InsertAsync(pinnedReplica: "r1");
+        string running = await InsertAsync(pinnedReplica: "r1");
+        string repinned = await InsertAsync(pinnedReplica: "r1");
+        await _store.RenewReplicaAsync("r1", Lease, CancellationToken.None);
+        ClaimedJob held = (await _store.ClaimNextAsync(Request("r1/a", Cpu(0, 1)), CancellationToken.None))!;
+        Assert.Equal(queued, held.Job.Id);
+        // The first claim took the oldest; make "running" the held one by claiming it too (lane of 3).
+        ClaimedJob heldRunning = (await ClaimAsync("r1/a", Cpu(1, 3)))!;
+        Assert.Equal(running, heldRunning.Job.Id);
+        await _store.ReleaseAsync(queued, held.Lease, CancellationToken.None);
+
+        JobRecord Ended(string id)
+        {
+            var job = new JobRecord { Id = id, State = JobRecordState.Failed, PinnedReplica = "r1", Error = new JobErrorRecord { Message = "abandoned" } };
+            return job;
+        }
+
+        // Renewed once more: the lease on "running" and r1's liveness both end one lease from now.
+        await _store.RenewAsync(running, heldRunning.Lease, Lease, CancellationToken.None);
+        Time.Advance(Lease);
+        JobRecord moved = (await _store.GetAsync(repinned, CancellationToken.None))!;
+        moved.PinnedReplica = "r2";
+        Assert.True(await _store.TryRepinAsync(moved, "r1", CancellationToken.None));
+        await _store.RenewReplicaAsync("r2", TimeSpan.FromDays(1), CancellationToken.None);
+
+        Time.Advance(grace - TimeSpan.FromSeconds(1));
+        Assert.False(await _store.TryAbandonAsync(Ended(queued), "r1", grace, CancellationToken.None));
+        Assert.False(await _store.TryAbandonAsync(Ended(running), "r1", grace, CancellationToken.None));
+        Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await _store.TryAbandonAsync(Ended(queued), "r1", grace, CancellationToken.None));
+        Assert.True(await _store.TryAbandonAsync(Ended(running), "r1", grace, CancellationToken.None));
+        // Re-pinned to a live replica: not abandoned under either pin.
+        Assert.False(await _store.TryAbandonAsync(Ended(repinned), "r1", grace, CancellationToken.None));
+        Assert.False(await _store.TryAbandonAsync(Ended(repinned), "r2", grace, CancellationToken.None));
+
+        foreach (string id in new[] { queued, running })
+        {
+            JobRecord ended = (await _store.GetAsync(id, CancellationToken.None))!;
+            Assert.Equal((JobRecordState.Failed, "abandoned"), (ended.State, ended.Error.Message));
+            // Final: never claimed again, never abandoned twice.
+            Assert.False(await _store.TryAbandonAsync(Ended(id), "r1", grace, CancellationToken.None));
+        }
+
+        Assert.Equal(JobRecordState.Queued, (await _store.GetAsync(repinned, CancellationToken.None))!.State);
+        Assert.Null(await _store.ClaimNextAsync(Request("r1/b", Cpu(0, 9)), CancellationToken.None));
+        Assert.Equal(repinned, (await _store.ClaimNextAsync(Request("r2/b", Cpu(0, 9), replica: "r2"), CancellationToken.None))!.Job.Id);
+    }
+
+    [Fact]
     public async Task Concurrent_claimants_never_get_the_same_job()
     {
         var ids = new List<string>();

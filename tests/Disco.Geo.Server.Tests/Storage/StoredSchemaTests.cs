@@ -114,7 +114,7 @@ public sealed class StoredSchemaTests
                 Assert.False(await jobs.SaveCheckpointAsync(job.Id, new JobLease("nobody", 0), [1], CancellationToken.None));
 
                 await using SqliteConnection connection = await database.OpenAsync(CancellationToken.None);
-                Assert.Equal(3L, await MetadataDatabase.ScalarAsync(connection, "PRAGMA user_version;", CancellationToken.None));
+                Assert.Equal(4L, await MetadataDatabase.ScalarAsync(connection, "PRAGMA user_version;", CancellationToken.None));
             }
         }
         finally

@@ -46,7 +46,8 @@ internal sealed class PredictionRequests(
     IJobSpecReader specs,
     IIngestEngine ingestEngine,
     IJobChangeFeed changes,
-    IOptions<JobsOptions> jobOptions)
+    IOptions<JobsOptions> jobOptions,
+    ILogger<PredictionRequests> logger)
 {
     /// <summary>
     /// Starts <paramref name="order"/>: a replay, or a new prediction whose job is queued. <paramref name="specOf"/>
@@ -118,15 +119,18 @@ internal sealed class PredictionRequests(
     }
 
     /// <summary>
-    /// Follows a prediction an earlier call with the same request id started. While a replica holds its job's lease
-    /// (it is alive and running it) the call waits for the job to end, then replays the finished prediction. Once nobody
-    /// holds the lease (its replica died or stopped: the lease expired on the store's clock, as for any job) this
-    /// replica takes the job over: it re-pins the job to itself and claims it as a new attempt, which fences out the
-    /// old holder's writes, and the rows stream to this call. Null when the earlier prediction ended without a map (a
-    /// new prediction is run, as for any failed request).
+    /// Follows a prediction an earlier call with the same request id started. While the replica it is pinned to is
+    /// alive (its liveness, renewed every heartbeat, has not expired on the store's clock), queued or running, the call
+    /// waits for the job to end, then replays the finished prediction: the first call may still be attached there and
+    /// must get its rows. Once that replica is gone (its liveness and any lease on the job expired) this replica takes
+    /// the job over: it re-pins the job to itself, atomically against other replicas doing the same (one wins, the
+    /// others follow it), and claims it as a new attempt, which fences out the old holder's writes, and the rows stream
+    /// to this call. Null when the earlier prediction ended without a map (a new prediction is run, as for any failed
+    /// request, an abandoned one included).
     /// </summary>
     private async Task<PredictStart?> FollowUnfinishedAsync(PredictionRecord unfinished, CancellationToken cancellationToken)
     {
+        string? followed = null;
         while (true)
         {
             JobRecord? job = await jobs.GetAsync(unfinished.JobId, cancellationToken);
@@ -136,11 +140,12 @@ internal sealed class PredictionRequests(
                 return now is { State: PredictionRecordState.Succeeded } ? new PredictReplay(now) : null;
             }
 
+            string pinned = job.PinnedReplica;
             // A stream already attached here belongs to a call following this run on this replica: the job is live here.
             if (streams.Get(unfinished.Id) is null)
             {
                 PredictionStream stream = streams.Attach(unfinished.Id);
-                string previous = job.PinnedReplica;
+                string previous = pinned;
                 job.PinnedReplica = runner.ReplicaId;
                 bool repinned;
                 try
@@ -160,6 +165,13 @@ internal sealed class PredictionRequests(
                 }
 
                 stream.Detach();
+            }
+
+            if (followed != pinned && pinned != runner.ReplicaId)
+            {
+                followed = pinned;
+                logger.LogInformation("Predict request {RequestId} follows prediction {PredictionId}: its job {JobId} stays with live replica {Replica}",
+                    unfinished.RequestId, unfinished.Id, job.Id, followed);
             }
 
             await changes.WaitForChangeAsync(job.Id, cancellationToken);

@@ -23,6 +23,18 @@ internal sealed class PredictionJobHandler(
 
     public bool Exclusive => false;
 
+    /// <summary>The prediction of an abandoned job ends failed too, so a retry of its request id runs anew rather than following it.</summary>
+    public async Task AbandonedAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        if (job.Result?.PredictionId is { Length: > 0 } id
+            && await catalog.FindPredictionAsync(id, cancellationToken) is { State: PredictionRecordState.Pending } prediction)
+        {
+            prediction.State = PredictionRecordState.Failed;
+            prediction.JobId = job.Id;
+            await catalog.SavePredictionAsync(prediction, cancellationToken);
+        }
+    }
+
     public async Task<JobResultRecord> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
         PredictionJobSpec request = specs.ReadPrediction(context.Spec);

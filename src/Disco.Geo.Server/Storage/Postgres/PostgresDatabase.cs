@@ -84,6 +84,13 @@ internal sealed class PostgresDatabase : IMetadataSchema, IAsyncDisposable
             pinned_at timestamptz NOT NULL DEFAULT now());
         CREATE INDEX blob_pins_sha256 ON blob_pins (sha256);
         """,
+        // Replica liveness (IJobStore.RenewReplicaAsync): a queued prediction pinned to a replica has no lease, so this
+        // is what tells a live replica from a dead one before a retry may move the prediction.
+        """
+        CREATE TABLE replicas (
+            id text COLLATE "C" PRIMARY KEY,
+            alive_until timestamptz NOT NULL);
+        """,
     ];
 
     public PostgresDatabase(string connectionString)

@@ -109,15 +109,48 @@ internal sealed class PostgresJobStore : IJobStore
             $"""
             WITH updated AS (
                 UPDATE jobs SET pinned_replica = @pinned, record = @record
-                WHERE id = @id AND pinned_replica = @previous AND state = ANY(@states) AND (lease_owner IS NULL OR lease_expires <= @now) RETURNING id)
+                WHERE id = @id AND pinned_replica = @previous AND state = ANY(@states) AND (lease_owner IS NULL OR lease_expires <= @now)
+                    AND NOT EXISTS (SELECT 1 FROM replicas WHERE replicas.id = @previous AND alive_until > @now) RETURNING id)
             SELECT pg_notify('{PostgresDatabase.JobChannel}', id || '{JobChangeNotices.ClaimableSuffix}') FROM updated;
             """, connection);
         command.Parameters.AddWithValue("id", job.Id);
         command.Parameters.AddWithValue("pinned", job.PinnedReplica);
         command.Parameters.AddWithValue("previous", previousReplica);
         command.Parameters.AddWithValue("record", job.ToByteArray());
-        command.Parameters.AddWithValue("states", new[] { (int)JobRecordState.Queued, (int)JobRecordState.Running, (int)JobRecordState.Cancelling });
+        command.Parameters.AddWithValue("states", ClaimableStates);
         command.Parameters.AddWithValue("now", _time.GetUtcNow().UtcDateTime);
+        return await NotifiedRowsAsync(command, cancellationToken) > 0;
+    }
+
+    public async Task RenewReplicaAsync(string replica, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await _database.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO replicas (id, alive_until) VALUES (@id, @until) ON CONFLICT (id) DO UPDATE SET alive_until = excluded.alive_until;", connection);
+        command.Parameters.AddWithValue("id", replica);
+        command.Parameters.AddWithValue("until", (_time.GetUtcNow() + duration).UtcDateTime);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> TryAbandonAsync(JobRecord ended, string pinnedReplica, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await _database.OpenAsync(cancellationToken);
+        // One statement, like TryRepinAsync: a concurrent re-pin or claim either lands first (and this matches nothing)
+        // or waits for this one (and then finds the job ended).
+        await using var command = new NpgsqlCommand(
+            $"""
+            WITH updated AS (
+                UPDATE jobs SET state = @state, record = @record, lease_owner = NULL, lease_expires = NULL
+                WHERE id = @id AND pinned_replica = @pinned AND state = ANY(@states) AND (lease_owner IS NULL OR lease_expires <= @cutoff)
+                    AND NOT EXISTS (SELECT 1 FROM replicas WHERE replicas.id = @pinned AND alive_until > @cutoff) RETURNING id)
+            SELECT pg_notify('{PostgresDatabase.JobChannel}', id) FROM updated;
+            """, connection);
+        command.Parameters.AddWithValue("id", ended.Id);
+        command.Parameters.AddWithValue("state", (int)ended.State);
+        command.Parameters.AddWithValue("record", ended.ToByteArray());
+        command.Parameters.AddWithValue("pinned", pinnedReplica);
+        command.Parameters.AddWithValue("states", ClaimableStates);
+        command.Parameters.AddWithValue("cutoff", (_time.GetUtcNow() - grace).UtcDateTime);
         return await NotifiedRowsAsync(command, cancellationToken) > 0;
     }
 
