@@ -17,8 +17,8 @@ namespace Disco.Geo.Bench.Models;
 /// </summary>
 internal sealed class ModelSpeedBenchmark : IBenchmark
 {
-    private static readonly string[] InferenceCases = ["infer:disco:361", "infer:disco-blocks-0111:361", "infer:planar:361", "infer:disco:181", "infer:planar:181"];
-    private static readonly string[] TrainingCases = ["train:disco:181", "train:disco:361", "train:planar:181", "train:planar:361", "train:disco:181:omp-default", "train:planar:181:omp-default"];
+    private static readonly string[] InferenceCases = ["infer:disco:361", "infer:disco-default:361", "infer:disco-blocks-0111:361", "infer:planar:361", "infer:disco:181", "infer:planar:181"];
+    private static readonly string[] TrainingCases = ["train:disco:181", "train:disco-default:181", "train:disco:361", "train:planar:181", "train:planar:361", "train:disco:181:omp-default", "train:planar:181:omp-default"];
 
     public string Name => "model-speed";
 
@@ -98,6 +98,7 @@ internal sealed class ModelSpeedBenchmark : IBenchmark
         {
             "disco" => "DISCO U-Net (reference)",
             "disco-blocks-0111" => "DISCO U-Net, blocks 0-1-1-1",
+            "disco-default" => "DISCO U-Net (default: (3,4), 10 base channels)",
             _ => "planar baseline",
         };
         SphereGrid grid = parts[2] == "361" ? SphereGrid.Create(GridKind.Equiangular, 361, 720) : SphereGrid.Create(GridKind.Equiangular, 181, 360);
@@ -111,6 +112,7 @@ internal sealed class ModelSpeedBenchmark : IBenchmark
         {
             "disco" => reference,
             "disco-blocks-0111" => reference with { Blocks = [0, 1, 1, 1] },
+            "disco-default" => ModelConfig.Create(ModelTask.Segmentation, 3, 2, grid),
             _ => SphereModelFactory.PlanarBaselineFor(reference),
         };
     }

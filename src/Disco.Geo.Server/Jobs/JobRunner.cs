@@ -821,7 +821,7 @@ internal sealed class JobRunner : BackgroundService
                     Finish(running, JobRecordState.Interrupted, new JobErrorRecord { Code = (int)ProblemKind.Aborted, Message = $"The server shut down while this job was running. Resume it with `disco jobs resume {running.Id}`." }, null);
                 }
             }
-            catch (Exception e) when (_cluster.Enabled && (StoreOutages.IsDatabaseOutage(e) || StoreOutages.IsBlobRootMissing(_directory)))
+            catch (Exception e) when (StoreOutages.HandsJobBack(e, _directory, _cluster.Enabled))
             {
                 // The database or the shared blob root went away under the job (a checkpoint or an output could not be
                 // recorded, or an input could not be read, which a handler or the engine may report in its own words,

@@ -44,4 +44,12 @@ internal static class StoreOutages
     /// </summary>
     public static bool IsBlobRootMissing(DataDirectory directory) =>
         directory.SharedRoot is { } root && !Directory.Exists(Path.Combine(root, "blobs", "sha256"));
+
+    /// <summary>
+    /// True when a job that failed with <paramref name="e"/> is handed back rather than failed: in cluster mode, while
+    /// the database or the shared blob root is out of reach, no failure is the job's own (the runner keeps it running
+    /// in the store; a handler leaves its records as they were, so a retry follows the job rather than finding it failed).
+    /// </summary>
+    public static bool HandsJobBack(Exception e, DataDirectory directory, bool cluster) =>
+        cluster && (IsDatabaseOutage(e) || IsBlobRootMissing(directory));
 }

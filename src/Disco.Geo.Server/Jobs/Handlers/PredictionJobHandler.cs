@@ -17,7 +17,7 @@ namespace Disco.Geo.Server.Jobs.Handlers;
 /// </summary>
 internal sealed class PredictionJobHandler(
     IPredictionEngine engine, ICatalog catalog, IBlobStore blobs, DataDirectory directory, PredictionStreams streams, SourceSandboxes sandboxes,
-    IJobSpecReader specs, IOptions<LimitsOptions> limits) : IJobHandler
+    IJobSpecReader specs, IOptions<LimitsOptions> limits, IOptions<ClusterOptions> cluster) : IJobHandler
 {
     public JobRecordKind Kind => JobRecordKind.Prediction;
 
@@ -114,8 +114,14 @@ internal sealed class PredictionJobHandler(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            prediction.State = PredictionRecordState.Failed;
-            await catalog.SavePredictionAsync(prediction, CancellationToken.None);
+            // A job handed back in a store outage runs again: its prediction stays pending, so that a retry of the
+            // request follows the job instead of starting a second prediction beside it.
+            if (!StoreOutages.HandsJobBack(e, directory, cluster.Value.Enabled))
+            {
+                prediction.State = PredictionRecordState.Failed;
+                await catalog.SavePredictionAsync(prediction, CancellationToken.None);
+            }
+
             streams.Get(predictionId)?.Fail();
             throw;
         }
