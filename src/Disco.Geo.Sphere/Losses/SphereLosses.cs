@@ -34,7 +34,7 @@ public static class SphereLosses
         CheckLabels(classes, logits, numClasses);
         using DisposeScope scope = NewDisposeScope();
         Tensor valid = Valid(mask, classes, logits).logical_and(classes.ge(Runtime.Scalars.Zero));
-        Tensor safe = classes.clamp_min(Runtime.Scalars.Zero);
+        Tensor safe = classes.clamp_min(Runtime.Scalars.ZeroInt64);
         Tensor nll = -nn.functional.log_softmax(logits, 1).gather(1, safe.unsqueeze(1)).squeeze(1);
         Tensor weight = valid.to(logits.dtype) * AreaWeights.Rows(grid, logits);
         if (classWeights is not null)

@@ -102,7 +102,7 @@ public sealed class SegmentationMetrics
 
         Tensor weight = valid.to(ScalarType.Float64) * AreaWeights.Rows(_grid, labels, ScalarType.Float64);
         using Scalar classes = ((long)Classes).ToScalar();
-        Tensor index = labels.clamp_min(Runtime.Scalars.Zero).mul(classes).add(predictedClass, Runtime.Scalars.One);
+        Tensor index = labels.clamp_min(Runtime.Scalars.ZeroInt64).mul(classes).add(predictedClass, Runtime.Scalars.OneInt64);
         Tensor counts = bincount(index.flatten(), weight.flatten(), Classes * Classes).to(ScalarType.Float64, CPU);
         double[] values = counts.data<double>().ToArray();
         for (int i = 0; i < values.Length; i++)

@@ -16,6 +16,12 @@ internal static class Scalars
 
     public static readonly Scalar One = 1.0.ToScalar();
 
+    /// <summary>An integer zero: clamping an integer tensor with a floating-point scalar would promote it to float.</summary>
+    public static readonly Scalar ZeroInt64 = 0L.ToScalar();
+
+    /// <summary>An integer one, e.g. the alpha of an add on integer tensors (libtorch refuses a floating-point alpha there).</summary>
+    public static readonly Scalar OneInt64 = 1L.ToScalar();
+
     public static readonly Scalar MinusOne = (-1.0).ToScalar();
 
     /// <summary>A scalar for a constant fixed at construction (e.g. a norm's epsilon); it lives as long as the field that holds it.</summary>
