@@ -129,10 +129,10 @@ internal sealed class FftDiscoContraction : IDiscoContraction, IContractionKerne
             torch.Tensor product = psiChunk.select(0, 0).unsqueeze(0) * rows.select(1, 0).unsqueeze(2);
             for (int kk = 1; kk < k; kk++)
             {
-                product.add_(psiChunk.select(0, kk).unsqueeze(0) * rows.select(1, kk).unsqueeze(2));
+                product.add_(psiChunk.select(0, kk).unsqueeze(0) * rows.select(1, kk).unsqueeze(2), Runtime.Scalars.One);
             }
 
-            accumulated.index_add_(1, BandIndex(spectra, t0, tc, 0), product.reshape(bc, (long)tc * w, frequencies), 1);
+            accumulated.index_add_(1, BandIndex(spectra, t0, tc, 0), product.reshape(bc, (long)tc * w, frequencies), Runtime.Scalars.One);
         }
 
         torch.Tensor x = torch.fft.irfft(accumulated, wi, dim: -1);
@@ -156,7 +156,13 @@ internal sealed class FftDiscoContraction : IDiscoContraction, IContractionKerne
     private torch.Tensor BandIndex(SpectralPsi spectra, int t0, int tc, int first)
     {
         torch.Tensor index = spectra.BandIndex.narrow(0, (long)t0 * _bandWidth, (long)tc * _bandWidth);
-        return first == 0 ? index : index - first;
+        if (first == 0)
+        {
+            return index;
+        }
+
+        using TorchSharp.Scalar offset = ((long)first).ToScalar();
+        return index.sub(offset);
     }
 
     public void Dispose()

@@ -77,7 +77,8 @@ public abstract class DiscoConvLayer : nn.Module<Tensor, Tensor>
         double scale = Math.Sqrt(1.0 / groupSize) / Math.Sqrt(kernelSize);
         using (no_grad())
         {
-            weight = new Parameter(randn(outChannels, groupSize, kernelSize) * scale);
+            using Scalar scaleScalar = scale.ToScalar();
+            weight = new Parameter(randn(outChannels, groupSize, kernelSize).mul_(scaleScalar));
             bias = options.Bias ? new Parameter(zeros(outChannels)) : null;
         }
 

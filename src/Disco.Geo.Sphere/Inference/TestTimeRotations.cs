@@ -137,11 +137,13 @@ internal static class TestTimeRotations
             }
             else
             {
-                sum.add_(physical);
+                sum.add_(physical, Runtime.Scalars.One);
             }
         }
 
-        Tensor result = rotations.Count > 1 ? sum!.div_(rotations.Count) : sum!;
+        // Held across the native call: see Runtime.Scalars.
+        using Scalar count = ((double)rotations.Count).ToScalar();
+        Tensor result = rotations.Count > 1 ? sum!.div_(count) : sum!;
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -12,6 +12,10 @@ namespace Disco.Geo.Sphere.Losses;
 /// </summary>
 public static class SphereLosses
 {
+    // Static, so reachable for the process's lifetime: see Runtime.Scalars.
+    private static readonly Scalar Half = Runtime.Scalars.Constant(0.5);
+    private static readonly Scalar Tiny = Runtime.Scalars.Constant(1e-30);
+
     /// <summary>
     /// Area-weighted cross-entropy of logits [B, C, H, W] against class ids [B, H, W] (int64; negative ids are ignored),
     /// with optional per-class weights w_c: L = Σ a m w_y (−log softmax(z)_y) / Σ a m w_y, PyTorch's weighted mean.
@@ -29,8 +33,8 @@ public static class SphereLosses
         long numClasses = logits.shape[1];
         CheckLabels(classes, logits, numClasses);
         using DisposeScope scope = NewDisposeScope();
-        Tensor valid = Valid(mask, classes, logits).logical_and(classes.ge(0));
-        Tensor safe = classes.clamp_min(0);
+        Tensor valid = Valid(mask, classes, logits).logical_and(classes.ge(Runtime.Scalars.Zero));
+        Tensor safe = classes.clamp_min(Runtime.Scalars.ZeroInt64);
         Tensor nll = -nn.functional.log_softmax(logits, 1).gather(1, safe.unsqueeze(1)).squeeze(1);
         Tensor weight = valid.to(logits.dtype) * AreaWeights.Rows(grid, logits);
         if (classWeights is not null)
@@ -54,7 +58,7 @@ public static class SphereLosses
 
     /// <summary>Area-weighted mean squared error of [B, T, H, W] predictions against targets.</summary>
     public static Tensor L2(Tensor prediction, Tensor target, SphereGrid grid, Tensor? mask = null) =>
-        Pointwise(prediction, target, grid, mask, static d => d.square());
+        Pointwise(prediction, target, grid, mask, static d => d * d);
 
     /// <summary>
     /// Area-weighted Huber loss: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond (quadratic near zero, linear for outliers).
@@ -69,8 +73,11 @@ public static class SphereLosses
 
         return Pointwise(prediction, target, grid, mask, d =>
         {
+            // Held across the native calls: see Runtime.Scalars.
+            using Scalar deltaScalar = delta.ToScalar();
+            using Scalar halfDelta = (0.5 * delta).ToScalar();
             Tensor absolute = d.abs();
-            return where(absolute.le(delta), 0.5 * d.square(), delta * (absolute - 0.5 * delta));
+            return where(absolute.le(deltaScalar), (d * d).mul(Half), absolute.sub(halfDelta).mul(deltaScalar));
         });
     }
 
@@ -96,19 +103,21 @@ public static class SphereLosses
         }
 
         using DisposeScope scope = NewDisposeScope();
-        Tensor positive = targetDepth.gt(0);
+        Tensor positive = targetDepth.gt(Runtime.Scalars.Zero);
         Tensor valid = Valid(mask, predictedLogDepth.select(1, 0), predictedLogDepth).unsqueeze(1).logical_and(positive);
-        Tensor d = predictedLogDepth - where(positive, targetDepth, ones_like(targetDepth)).log();
+        Tensor d = predictedLogDepth.sub(where(positive, targetDepth, ones_like(targetDepth)).log());
         Tensor weight = valid.to(predictedLogDepth.dtype) * AreaWeights.Rows(grid, predictedLogDepth);
         long batch = d.shape[0];
         Tensor w = weight.reshape(batch, -1);
         Tensor total = w.sum(1);
-        Tensor safeTotal = total.clamp_min(1e-30);
+        Tensor safeTotal = total.clamp_min(Tiny);
         Tensor mean = (w * d.reshape(batch, -1)).sum(1) / safeTotal;
-        Tensor meanSquare = (w * d.reshape(batch, -1).square()).sum(1) / safeTotal;
-        Tensor perSample = meanSquare - lambda * mean.square();
-        Tensor hasData = total.gt(0).to(d.dtype);
-        Tensor loss = (perSample * hasData).sum() / hasData.sum().clamp_min(1);
+        Tensor flat = d.reshape(batch, -1);
+        Tensor meanSquare = (w * flat * flat).sum(1) / safeTotal;
+        using Scalar minusLambda = (-lambda).ToScalar();
+        Tensor perSample = meanSquare.add(mean * mean, minusLambda);
+        Tensor hasData = total.gt(Runtime.Scalars.Zero).to(d.dtype);
+        Tensor loss = (perSample * hasData).sum() / hasData.sum().clamp_min(Runtime.Scalars.One);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -119,11 +128,11 @@ public static class SphereLosses
         using DisposeScope scope = NewDisposeScope();
         Tensor valid = Valid(mask, prediction.select(1, 0), prediction).unsqueeze(1);
         Tensor weight = (valid.to(prediction.dtype) * AreaWeights.Rows(grid, prediction)).expand_as(prediction);
-        return WeightedMean(elementLoss(prediction - target), weight).MoveToOuterDisposeScope();
+        return WeightedMean(elementLoss(prediction.sub(target)), weight).MoveToOuterDisposeScope();
     }
 
     private static Tensor WeightedMean(Tensor values, Tensor weight) =>
-        (values * weight).sum() / weight.sum().clamp_min(1e-30);
+        (values * weight).sum() / weight.sum().clamp_min(Tiny);
 
     /// <summary>The mask as bool [B, H, W] (all true when null).</summary>
     private static Tensor Valid(Tensor? mask, Tensor shapeOf, Tensor deviceOf)
@@ -139,7 +148,7 @@ public static class SphereLosses
                 $"The mask must be [{string.Join(", ", shapeOf.shape)}] (batch, nlat, nlon), got [{string.Join(", ", mask.shape)}].", nameof(mask));
         }
 
-        return mask.dtype == ScalarType.Bool ? mask.alias() : mask.ne(0);
+        return mask.dtype == ScalarType.Bool ? mask.alias() : mask.ne(Runtime.Scalars.Zero);
     }
 
     private static void CheckPair(Tensor prediction, Tensor target, SphereGrid grid)

@@ -12,6 +12,9 @@ namespace Disco.Geo.Sphere.Metrics;
 /// </summary>
 public sealed class DepthMetrics
 {
+    // Static, so reachable for the process's lifetime: see Runtime.Scalars.
+    private static readonly Scalar Smallest = Runtime.Scalars.Constant(1e-12);
+
     private readonly SphereGrid _grid;
     private double _weight;
     private double _absRel;
@@ -47,21 +50,22 @@ public sealed class DepthMetrics
         MetricInputs.CheckPair(predictedDepth, targetDepth, mask, _grid, 1);
         using DisposeScope scope = NewDisposeScope();
         Tensor y = targetDepth.to(ScalarType.Float64);
-        Tensor valid = MetricInputs.Valid(mask, y).logical_and(y.gt(0)).logical_and(y.isfinite());
+        Tensor valid = MetricInputs.Valid(mask, y).logical_and(y.gt(Runtime.Scalars.Zero)).logical_and(y.isfinite());
         Tensor safeY = where(valid, y, ones_like(y));
 
         // A non-positive prediction is as wrong as it gets: clamp so ratios stay finite and count as misses.
-        Tensor p = where(valid, predictedDepth.to(ScalarType.Float64), ones_like(y)).clamp_min(1e-12);
+        Tensor p = where(valid, predictedDepth.to(ScalarType.Float64), ones_like(y)).clamp_min(Smallest);
         Tensor w = valid.to(ScalarType.Float64) * AreaWeights.Rows(_grid, y, ScalarType.Float64);
-        Tensor error = p - safeY;
+        Tensor error = p.sub(safeY);
         Tensor ratio = maximum(p / safeY, safeY / p);
         _weight += w.sum().item<double>();
         _absRel += (error.abs() / safeY * w).sum().item<double>();
-        _squared += (error.square() * w).sum().item<double>();
+        _squared += (error * error * w).sum().item<double>();
         _absolute += (error.abs() * w).sum().item<double>();
         for (int k = 1; k <= 3; k++)
         {
-            _within[k - 1] += (ratio.lt(Math.Pow(1.25, k)).to(ScalarType.Float64) * w).sum().item<double>();
+            using Scalar bound = Math.Pow(1.25, k).ToScalar();
+            _within[k - 1] += (ratio.lt(bound).to(ScalarType.Float64) * w).sum().item<double>();
         }
     }
 

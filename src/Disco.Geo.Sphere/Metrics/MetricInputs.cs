@@ -28,7 +28,7 @@ internal static class MetricInputs
 
     /// <summary>The mask as bool [B, 1, H, W], broadcastable over bands (all true when null).</summary>
     public static Tensor Valid(Tensor? mask, Tensor target) =>
-        mask is null ? ones_like(target, ScalarType.Bool).select(1, 0).unsqueeze(1) : mask.ne(0).unsqueeze(1);
+        mask is null ? ones_like(target, ScalarType.Bool).select(1, 0).unsqueeze(1) : mask.ne(Runtime.Scalars.Zero).unsqueeze(1);
 
     public static double[] ToArray(Tensor values)
     {

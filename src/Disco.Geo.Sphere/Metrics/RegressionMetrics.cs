@@ -53,9 +53,9 @@ public sealed class RegressionMetrics
         Tensor y = target.to(ScalarType.Float64);
         Tensor valid = MetricInputs.Valid(mask, y).logical_and(y.isfinite());
         Tensor weight = valid.to(ScalarType.Float64) * AreaWeights.Rows(_grid, y, ScalarType.Float64);
-        Tensor difference = where(valid, p - y, zeros_like(p));
+        Tensor difference = where(valid, p.sub(y), zeros_like(p));
         long[] dims = [0, 2, 3];
-        double[] squared = MetricInputs.ToArray((difference.square() * weight).sum(dims));
+        double[] squared = MetricInputs.ToArray((difference * difference * weight).sum(dims));
         double[] absolute = MetricInputs.ToArray((difference.abs() * weight).sum(dims));
         double[] total = MetricInputs.ToArray(weight.sum(dims));
         for (int t = 0; t < _weight.Length; t++)

@@ -89,7 +89,7 @@ public sealed class SegmentationMetrics
             throw new ArgumentException($"A class id is out of range for {Classes} classes (0..{Classes - 1}).", nameof(truth));
         }
 
-        Tensor valid = labels.ge(0);
+        Tensor valid = labels.ge(Runtime.Scalars.Zero);
         if (mask is not null)
         {
             if (!mask.shape.SequenceEqual(truth.shape))
@@ -97,11 +97,12 @@ public sealed class SegmentationMetrics
                 throw new ArgumentException($"The mask must be [{string.Join(", ", truth.shape)}], got [{string.Join(", ", mask.shape)}].", nameof(mask));
             }
 
-            valid = valid.logical_and(mask.ne(0));
+            valid = valid.logical_and(mask.ne(Runtime.Scalars.Zero));
         }
 
         Tensor weight = valid.to(ScalarType.Float64) * AreaWeights.Rows(_grid, labels, ScalarType.Float64);
-        Tensor index = labels.clamp_min(0) * Classes + predictedClass;
+        using Scalar classes = ((long)Classes).ToScalar();
+        Tensor index = labels.clamp_min(Runtime.Scalars.ZeroInt64).mul(classes).add(predictedClass, Runtime.Scalars.OneInt64);
         Tensor counts = bincount(index.flatten(), weight.flatten(), Classes * Classes).to(ScalarType.Float64, CPU);
         double[] values = counts.data<double>().ToArray();
         for (int i = 0; i < values.Length; i++)

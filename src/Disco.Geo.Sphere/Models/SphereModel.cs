@@ -83,7 +83,7 @@ public abstract class SphereModel : nn.Module<Tensor, Tensor>
     {
         ValidateInput(x);
         using DisposeScope scope = NewDisposeScope();
-        Tensor normalised = (x - input_mean.to(x.dtype).view(1, -1, 1, 1)) / input_std.to(x.dtype).view(1, -1, 1, 1);
+        Tensor normalised = x.sub(input_mean.to(x.dtype).view(1, -1, 1, 1)) / input_std.to(x.dtype).view(1, -1, 1, 1);
         return ForwardNormalized(normalised).MoveToOuterDisposeScope();
     }
 
@@ -127,7 +127,7 @@ public abstract class SphereModel : nn.Module<Tensor, Tensor>
     internal Tensor Standardize(Tensor decoded)
     {
         using DisposeScope scope = NewDisposeScope();
-        Tensor result = (decoded - target_mean.to(decoded.dtype).view(1, -1, 1, 1)) / target_std.to(decoded.dtype).view(1, -1, 1, 1);
+        Tensor result = decoded.sub(target_mean.to(decoded.dtype).view(1, -1, 1, 1)) / target_std.to(decoded.dtype).view(1, -1, 1, 1);
         return result.MoveToOuterDisposeScope();
     }
 

@@ -27,7 +27,7 @@ internal static class WeightInitialization
             if (!isWeight || shape.Length == 1)
             {
                 // Biases, and the scales of normalisation layers.
-                parameter.fill_(isWeight ? 1.0 : 0.0);
+                parameter.fill_(isWeight ? Runtime.Scalars.One : Runtime.Scalars.Zero);
                 continue;
             }
 
@@ -38,7 +38,8 @@ internal static class WeightInitialization
                 std *= ResidualBranchScale;
             }
 
-            Tensor values = randn(shape, ScalarType.Float32, generator: generator) * std;
+            using Scalar stdScalar = std.ToScalar();
+            Tensor values = randn(shape, ScalarType.Float32, generator: generator).mul_(stdScalar);
             parameter.copy_(values);
         }
     }

@@ -143,12 +143,7 @@ public sealed class SphereTrainer
         {
             _attemptClock.Start();
             (List<Parameter> decay, List<Parameter> noDecay) = PartitionParameters();
-            using AdamW optimizer = optim.AdamW(
-            [
-                new AdamW.ParamGroup(decay, _options.LearningRate, 0.9, 0.999, 1e-8, _options.WeightDecay, false, false),
-                new AdamW.ParamGroup(noDecay, _options.LearningRate, 0.9, 0.999, 1e-8, 0.0, false, false),
-            ]);
-            List<Parameter> parameters = [.. decay, .. noDecay];
+            using DecoupledAdamW optimizer = new([(decay, _options.WeightDecay), (noDecay, 0.0)]);
             bool resumed = TryResume(optimizer);
             if (!resumed && _options.ComputeStatistics)
             {
@@ -197,7 +192,7 @@ public sealed class SphereTrainer
                         break;
                     }
 
-                    TakeStep(optimizer, parameters);
+                    TakeStep(optimizer);
                     if (_options.CheckpointPath is not null && _state.Step % _options.CheckpointEverySteps == 0)
                     {
                         SaveCheckpoint(optimizer);
@@ -277,7 +272,7 @@ public sealed class SphereTrainer
             };
         }
 
-        private bool TryResume(AdamW optimizer)
+        private bool TryResume(DecoupledAdamW optimizer)
         {
             string? path = _options.CheckpointPath;
             if (path is null || !_options.Resume || !File.Exists(path))
@@ -308,12 +303,15 @@ public sealed class SphereTrainer
                 throw new InvalidDataException($"The checkpoint {path} does not fit the model: {e.Message}", e);
             }
 
-            using (BinaryReader reader = new(new MemoryStream(checkpoint.OptimizerState)))
+            try
             {
-                optimizer.load_state_dict(reader);
+                optimizer.Load(checkpoint.OptimizerState);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"The checkpoint {path} does not fit the model: {e.Message}", e);
             }
 
-            optimizer.to(_model.Device);
             _best = checkpoint.TakeBestWeights();
             _state = checkpoint.State;
             _baseElapsedSeconds = _state.ElapsedSeconds;
@@ -321,7 +319,7 @@ public sealed class SphereTrainer
             return true;
         }
 
-        private void TakeStep(AdamW optimizer, List<Parameter> parameters)
+        private void TakeStep(DecoupledAdamW optimizer)
         {
             long step = _state.Step;
             int epoch = (int)(step / _stepsPerEpoch);
@@ -345,13 +343,8 @@ public sealed class SphereTrainer
                         _options.Rotation, _model.Grid, new SeededRandom(SeededRandom.Mix(_options.Seed, SeededRandom.AugmentStream, (ulong)step, (ulong)slot))))
                     .ToArray();
                 using SphereBatch batch = SphereBatch.Create(samples, ids, _model.Config, _model.Device, rotations);
-                foreach (optim.ILearningRateController group in optimizer.ParamGroups)
-                {
-                    group.LearningRate = learningRate;
-                }
-
-                optimizer.zero_grad();
-                Tensor raw = _model.forward(batch.Input.to(parameters[0].dtype));
+                optimizer.ZeroGrad();
+                Tensor raw = _model.forward(batch.Input.to(optimizer.Parameters.First().dtype));
                 Tensor loss = TaskLoss.Compute(_model, raw, batch, _options.Loss);
                 lossValue = loss.ToDouble();
                 if (!double.IsFinite(lossValue))
@@ -363,14 +356,14 @@ public sealed class SphereTrainer
                 loss.backward();
 
                 // With clipping off, clipping at +∞ still returns the norm without changing the gradients.
-                gradientNorm = nn.utils.clip_grad_norm_(parameters, _options.GradientClipNorm > 0 ? _options.GradientClipNorm : double.MaxValue);
+                gradientNorm = optimizer.ClipGradientNorm(_options.GradientClipNorm > 0 ? _options.GradientClipNorm : double.PositiveInfinity);
                 if (!double.IsFinite(gradientNorm))
                 {
                     throw new TrainingDivergedException(
                         $"Step {step + 1}: the gradient norm is {gradientNorm}. Lower the learning rate (now {learningRate:G3}) or check the data.");
                 }
 
-                optimizer.step();
+                optimizer.Step(learningRate);
             }
 
             double seconds = clock.Elapsed.TotalSeconds;
@@ -462,7 +455,7 @@ public sealed class SphereTrainer
             });
         }
 
-        private void SaveCheckpoint(AdamW optimizer)
+        private void SaveCheckpoint(DecoupledAdamW optimizer)
         {
             _state.ElapsedSeconds = ElapsedSeconds;
             TrainingCheckpoint.Write(_options.CheckpointPath!, _model, optimizer, _fingerprint, _state, _best);

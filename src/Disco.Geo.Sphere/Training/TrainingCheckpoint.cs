@@ -38,10 +38,10 @@ internal sealed class TrainingState
 /// renamed over the old one), so a crash leaves either the previous or the new checkpoint, never a torn one.
 /// <code>
 /// bytes 0..7   ASCII "DISCOCKP"
-/// u32          format version (1)
+/// u32          format version (2; version 1 held TorchSharp's AdamW state and is refused)
 /// u32          JSON length, then the JSON: format version, model configuration, run fingerprint, TrainingState
 /// u64 + bytes  model weights (TensorDictionary)
-/// u64 + bytes  optimizer state (TorchSharp's AdamW state dict: step counts and moments)
+/// u64 + bytes  optimizer state (DecoupledAdamW.Save: step counts and moments per parameter)
 /// u64 + bytes  best weights so far (TensorDictionary), length 0 when none
 /// 32 bytes     SHA-256 of everything before
 /// </code>
@@ -49,7 +49,7 @@ internal sealed class TrainingState
 /// </summary>
 internal sealed class TrainingCheckpoint : IDisposable
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     private const string Magic = "DISCOCKP";
 
     private TrainingCheckpoint(ModelConfig config, string fingerprint, TrainingState state, Dictionary<string, Tensor> weights, byte[] optimizer, Dictionary<string, Tensor>? best)
@@ -82,7 +82,7 @@ internal sealed class TrainingCheckpoint : IDisposable
         return best;
     }
 
-    public static void Write(string path, SphereModel model, TorchSharp.Modules.OptimizerHelper optimizer, string fingerprint, TrainingState state, Dictionary<string, Tensor>? best)
+    public static void Write(string path, SphereModel model, DecoupledAdamW optimizer, string fingerprint, TrainingState state, Dictionary<string, Tensor>? best)
     {
         using MemoryStream buffer = new();
         using (BinaryWriter writer = new(buffer, Encoding.UTF8, leaveOpen: true))
@@ -100,7 +100,7 @@ internal sealed class TrainingCheckpoint : IDisposable
             writer.Write((uint)jsonBytes.Length);
             writer.Write(jsonBytes);
             WriteSection(writer, w => TensorDictionary.Write(w, model.state_dict().Select(kv => (kv.Key, kv.Value))));
-            WriteSection(writer, optimizer.save_state_dict);
+            WriteSection(writer, optimizer.Save);
             if (best is null)
             {
                 writer.Write(0UL);

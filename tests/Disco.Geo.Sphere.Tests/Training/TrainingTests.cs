@@ -168,6 +168,25 @@ public class TrainingTests
     }
 
     [Fact]
+    public async Task A_checkpoint_of_the_old_format_with_TorchSharps_optimizer_state_is_refused_clearly()
+    {
+        InMemorySphereDataset data = SyntheticSpheres.Hemispheres(2, 5);
+        string directory = SyntheticSpheres.TemporaryDirectory();
+        string path = Path.Combine(directory, "run.ckpt");
+        using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(), 1);
+        TrainingOptions options = new() { Epochs = 1, BatchSize = 1, CheckpointPath = path };
+        await new SphereTrainer().TrainAsync(model, data, null, options);
+
+        // Format 1 stored TorchSharp's AdamW state; this build reads only its own (format 2).
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 1);
+        await File.WriteAllBytesAsync(path, bytes);
+        InvalidDataException old = await Assert.ThrowsAsync<InvalidDataException>(() => new SphereTrainer().TrainAsync(model, data, null, options));
+        Assert.Contains("version 1 checkpoint; this build reads version 2", old.Message, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
     public async Task Early_stopping_restores_the_best_weights()
     {
         // Validation labels are the opposite of the training labels: the better the fit, the worse the validation.
