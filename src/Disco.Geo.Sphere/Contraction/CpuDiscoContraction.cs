@@ -195,25 +195,28 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         return (y, z);
     }
 
-    /// <summary>dz[b,c,k,t,q] = Σ_o weight[o,c,k] · dy[b,o,t,q]: the mixing's input gradient, without autograd.</summary>
-    public torch.Tensor MixAdjointNoGrad(torch.Tensor weight, torch.Tensor outputGradient)
+    /// <summary>
+    /// dx = contractᵀ(weightᵀ · dy): the input gradient of the fused convolution without autograd. The K-expanded
+    /// dz lives in workspace memory for the duration of the call only.
+    /// </summary>
+    public torch.Tensor InputGradientNoGrad(torch.Tensor weight, torch.Tensor outputGradient)
     {
         using torch.Tensor transposed = weight.detach().reshape(weight.shape[0], -1).t().contiguous();
         using torch.Tensor dy = outputGradient.detach().contiguous();
         int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
-        torch.Tensor dz = torch.empty([batch, inChannels, _kernelSize, _nlatOut, _nlonOut], dtype: dy.dtype, device: torch.CPU);
+        torch.Tensor dx = torch.empty([batch, inChannels, _nlatIn, _nlonIn], dtype: dy.dtype, device: torch.CPU);
         if (dy.dtype == torch.ScalarType.Float32)
         {
-            RunBlockedMultiply(TensorData.Pointer<float>(transposed), inChannels * _kernelSize, outChannels, TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dz), batch);
+            InputGradient(TensorData.Pointer<float>(transposed), TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dx), batch, inChannels, outChannels);
         }
         else
         {
-            RunBlockedMultiply(TensorData.Pointer<double>(transposed), inChannels * _kernelSize, outChannels, TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dz), batch);
+            InputGradient(TensorData.Pointer<double>(transposed), TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dx), batch, inChannels, outChannels);
         }
 
         GC.KeepAlive(transposed);
         GC.KeepAlive(dy);
-        return dz;
+        return dx;
     }
 
     /// <summary>dweight[o,c,k] = Σ_{b,t,q} dy[b,o,t,q] · z[b,c,k,t,q]: the mixing's weight gradient, without autograd.</summary>
@@ -235,6 +238,14 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         GC.KeepAlive(dy);
         GC.KeepAlive(z);
         return dw;
+    }
+
+    private void InputGradient<T>(T* transposedWeight, T* dy, T* dx, int batch, int inChannels, int outChannels)
+        where T : unmanaged
+    {
+        using KernelWorkspace.Lease dz = KernelWorkspace.Rent<T>((long)batch * inChannels * _kernelSize * _nlatOut * _nlonOut);
+        RunBlockedMultiply(transposedWeight, inChannels * _kernelSize, outChannels, dy, dz.Pointer<T>(), batch);
+        RunAdjoint(dz.Pointer<T>(), dx, batch * inChannels);
     }
 
     private void CheckMixingWeight(torch.Tensor x, torch.Tensor weight)
@@ -267,26 +278,16 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
 
         int mCount = inChannels * _kernelSize;
         long plane = (long)_nlatOut * _nlonOut;
-        T* expanded = z;
-        nint scratch = 0;
-        if (expanded is null)
+        if (z is not null)
         {
-            scratch = Allocate<T>(batch * mCount * plane);
-            expanded = (T*)scratch;
+            RunForward(x, z, batch * inChannels);
+            RunBlockedMultiply(weight, outChannels, mCount, z, y, batch);
+            return;
         }
 
-        try
-        {
-            RunForward(x, expanded, batch * inChannels);
-            RunBlockedMultiply(weight, outChannels, mCount, expanded, y, batch);
-        }
-        finally
-        {
-            if (scratch != 0)
-            {
-                NativeMemory.AlignedFree((void*)scratch);
-            }
-        }
+        using KernelWorkspace.Lease scratch = KernelWorkspace.Rent<T>(batch * mCount * plane);
+        RunForward(x, scratch.Pointer<T>(), batch * inChannels);
+        RunBlockedMultiply(weight, outChannels, mCount, scratch.Pointer<T>(), y, batch);
     }
 
     // c[b] = a · source[b] for every batch b (a: rows × inner, source[b]: inner × plane), in column blocks of the output
@@ -417,13 +418,10 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             0,
             batch * blocks,
             Workers,
-            () =>
+            () => KernelWorkspace.Rent<T>(zLength + bandLength),
+            (index, _, lease) =>
             {
-                nint buffer = Allocate<T>(zLength + bandLength);
-                return buffer;
-            },
-            (index, _, buffer) =>
-            {
+                nint buffer = lease.Address;
                 int b = index / blocks, block = index % blocks;
                 int t0 = block * rowsPerBlock, t1 = Math.Min(_nlatOut, t0 + rowsPerBlock);
                 // With a z to keep, the block is contracted straight into it (and mixed from there while in cache).
@@ -431,9 +429,9 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
                 FusedBlock(
                     (T*)xAddress + (b * inputPerBatch), (T*)wAddress, inChannels, outChannels, (T*)yAddress + (b * outputPerBatch), t0, t1, zBlock,
                     zAddress == 0 ? ldz : (int)plane, (T*)buffer + zLength);
-                return buffer;
+                return lease;
             },
-            buffer => NativeMemory.AlignedFree((void*)buffer));
+            lease => lease.Dispose());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -526,43 +524,37 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
                 0,
                 channels,
                 Workers,
-                () => Allocate<T>(sourceLength),
-                (channel, _, buffer) =>
+                () => KernelWorkspace.Rent<T>(sourceLength),
+                (channel, _, lease) =>
                 {
-                    BuildForwardSource((T*)xAddress + (channel * inputPerChannel), (T*)buffer, 0, _nlatIn);
-                    ForwardRows((T*)buffer, (T*)zAddress + (channel * outputPerChannel), 0, _nlatOut);
-                    return buffer;
+                    BuildForwardSource((T*)xAddress + (channel * inputPerChannel), lease.Pointer<T>(), 0, _nlatIn);
+                    ForwardRows(lease.Pointer<T>(), (T*)zAddress + (channel * outputPerChannel), 0, _nlatOut);
+                    return lease;
                 },
-                buffer => NativeMemory.AlignedFree((void*)buffer));
+                lease => lease.Dispose());
             return;
         }
 
         // Few channels: split each channel's rows across the cores instead.
-        nint source = Allocate<T>(sourceLength);
-        try
+        using KernelWorkspace.Lease sourceLease = KernelWorkspace.Rent<T>(sourceLength);
+        nint source = sourceLease.Address;
+        for (int channel = 0; channel < channels; channel++)
         {
-            for (int channel = 0; channel < channels; channel++)
+            T* input = x + (channel * inputPerChannel);
+            T* output = z + (channel * outputPerChannel);
+            nint inputAddress = (nint)input, outputAddress = (nint)output;
+            int buildChunks = Math.Min(_nlatIn, 4 * workers);
+            Parallel.For(0, buildChunks, Workers, chunk =>
             {
-                T* input = x + (channel * inputPerChannel);
-                T* output = z + (channel * outputPerChannel);
-                nint inputAddress = (nint)input, outputAddress = (nint)output;
-                int buildChunks = Math.Min(_nlatIn, 4 * workers);
-                Parallel.For(0, buildChunks, Workers, chunk =>
-                {
-                    (int from, int to) = ChunkRange(_nlatIn, buildChunks, chunk);
-                    BuildForwardSource((T*)inputAddress, (T*)source, from, to);
-                });
-                int rowChunks = Math.Min(_nlatOut, 8 * workers);
-                Parallel.For(0, rowChunks, Workers, chunk =>
-                {
-                    (int from, int to) = ChunkRange(_nlatOut, rowChunks, chunk);
-                    ForwardRows((T*)source, (T*)outputAddress, from, to);
-                });
-            }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree((void*)source);
+                (int from, int to) = ChunkRange(_nlatIn, buildChunks, chunk);
+                BuildForwardSource((T*)inputAddress, (T*)source, from, to);
+            });
+            int rowChunks = Math.Min(_nlatOut, 8 * workers);
+            Parallel.For(0, rowChunks, Workers, chunk =>
+            {
+                (int from, int to) = ChunkRange(_nlatOut, rowChunks, chunk);
+                ForwardRows((T*)source, (T*)outputAddress, from, to);
+            });
         }
     }
 
@@ -583,49 +575,43 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
                 0,
                 channels,
                 Workers,
-                () => Allocate<T>(sourceLength + scratchLength),
-                (channel, _, buffer) =>
+                () => KernelWorkspace.Rent<T>(sourceLength + scratchLength),
+                (channel, _, lease) =>
                 {
-                    T* source = (T*)buffer;
+                    T* source = lease.Pointer<T>();
                     BuildAdjointSource((T*)zAddress + (channel * inputPerChannel), source, 0, zRows);
                     AdjointRows(source, (T*)xAddress + (channel * outputPerChannel), 0, _nlatIn, source + sourceLength);
-                    return buffer;
+                    return lease;
                 },
-                buffer => NativeMemory.AlignedFree((void*)buffer));
+                lease => lease.Dispose());
             return;
         }
 
-        nint sourceBuffer = Allocate<T>(sourceLength);
-        try
+        using KernelWorkspace.Lease sourceLease = KernelWorkspace.Rent<T>(sourceLength);
+        nint sourceBuffer = sourceLease.Address;
+        for (int channel = 0; channel < channels; channel++)
         {
-            for (int channel = 0; channel < channels; channel++)
+            nint inputAddress = (nint)(z + (channel * inputPerChannel));
+            nint outputAddress = (nint)(x + (channel * outputPerChannel));
+            int buildChunks = Math.Min(zRows, 4 * workers);
+            Parallel.For(0, buildChunks, Workers, chunk =>
             {
-                nint inputAddress = (nint)(z + (channel * inputPerChannel));
-                nint outputAddress = (nint)(x + (channel * outputPerChannel));
-                int buildChunks = Math.Min(zRows, 4 * workers);
-                Parallel.For(0, buildChunks, Workers, chunk =>
+                (int from, int to) = ChunkRange(zRows, buildChunks, chunk);
+                BuildAdjointSource((T*)inputAddress, (T*)sourceBuffer, from, to);
+            });
+            int rowChunks = Math.Min(_nlatIn, 8 * workers);
+            Parallel.For(
+                0,
+                rowChunks,
+                Workers,
+                () => KernelWorkspace.Rent<T>(scratchLength),
+                (chunk, _, scratch) =>
                 {
-                    (int from, int to) = ChunkRange(zRows, buildChunks, chunk);
-                    BuildAdjointSource((T*)inputAddress, (T*)sourceBuffer, from, to);
-                });
-                int rowChunks = Math.Min(_nlatIn, 8 * workers);
-                Parallel.For(
-                    0,
-                    rowChunks,
-                    Workers,
-                    () => Allocate<T>(scratchLength),
-                    (chunk, _, scratch) =>
-                    {
-                        (int from, int to) = ChunkRange(_nlatIn, rowChunks, chunk);
-                        AdjointRows((T*)sourceBuffer, (T*)outputAddress, from, to, (T*)scratch);
-                        return scratch;
-                    },
-                    buffer => NativeMemory.AlignedFree((void*)buffer));
-            }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree((void*)sourceBuffer);
+                    (int from, int to) = ChunkRange(_nlatIn, rowChunks, chunk);
+                    AdjointRows((T*)sourceBuffer, (T*)outputAddress, from, to, scratch.Pointer<T>());
+                    return scratch;
+                },
+                scratch => scratch.Dispose());
         }
     }
 

@@ -38,8 +38,7 @@ internal sealed class DiscoConvFunction : torch.autograd.SingleTensorFunction<Di
             return [DiscoContractAdjointFunction.apply(mixed, contraction), weightGradient, null!];
         }
 
-        using torch.Tensor dz = contraction.MixAdjointNoGrad(weight, grad_output);
         torch.Tensor dw = contraction.MixWeightGradientNoGrad(grad_output, z);
-        return [contraction.ContractAdjointNoGrad(dz), dw, null!];
+        return [contraction.InputGradientNoGrad(weight, grad_output), dw, null!];
     }
 }

@@ -1,0 +1,162 @@
+using System.Runtime.InteropServices;
+
+namespace Disco.Geo.Sphere.Contraction;
+
+/// <summary>
+/// Scratch memory of the CPU kernels (the K-expanded intermediate, the phase-split source rows, per-core blocks), kept
+/// between calls instead of allocated and freed by every call.
+/// <para>
+/// Why: glibc hands a freed block back to later small allocations (tensor headers, scalars awaiting finalisation), so
+/// the next call of the same size often does not fit into it and gets fresh pages. First touch of a fresh 4 KB page
+/// cost about 6 µs on the 2-vCPU VM (2026-12-07): the 361×720 → 361×720 forward, whose 266 MB intermediate came
+/// fresh in some calls and not in others, measured 130 ms or 1,500 ms (65,000 page faults) in the same process, and
+/// whole processes landed in one mode or the other. Blocks from here are reused as they are, and blocks of 2 MB or
+/// more are 2 MB-aligned and advised as transparent huge pages, so even a new one costs one fault per 2 MB.
+/// </para>
+/// <para>
+/// At most <see cref="MaxFreeBlocks"/> free blocks are kept; the memory held is bounded by what the largest calls need
+/// at once (the process's glibc tuning keeps freed memory resident anyway, see src/Shared/MallocTuning.cs).
+/// </para>
+/// </summary>
+internal static unsafe partial class KernelWorkspace
+{
+    /// <summary>Free blocks kept for reuse; more are released, smallest first.</summary>
+    internal const int MaxFreeBlocks = 8;
+
+    private const long HugePageBytes = 2L * 1024 * 1024;
+    private const int MadviseHugePage = 14;
+
+    private static readonly object Gate = new();
+    private static readonly List<(nint Address, long Bytes)> FreeBlocks = [];
+
+    /// <summary>Blocks obtained from the allocator so far (tests check that repeated calls reuse them).</summary>
+    internal static long BlocksAllocated { get; private set; }
+
+    /// <summary>A block of at least <paramref name="elements"/> elements of T, 64-byte aligned, contents undefined.</summary>
+    public static Lease Rent<T>(long elements)
+        where T : unmanaged
+    {
+        long bytes = Math.Max(64, elements * sizeof(T));
+        lock (Gate)
+        {
+            // Smallest free block that fits, so a small request does not take the block a large one will want.
+            int best = -1;
+            for (int n = 0; n < FreeBlocks.Count; n++)
+            {
+                if (FreeBlocks[n].Bytes >= bytes && (best < 0 || FreeBlocks[n].Bytes < FreeBlocks[best].Bytes))
+                {
+                    best = n;
+                }
+            }
+
+            if (best >= 0)
+            {
+                (nint address, long size) = FreeBlocks[best];
+                FreeBlocks.RemoveAt(best);
+                return new Lease(address, size);
+            }
+
+            BlocksAllocated++;
+        }
+
+        return new Lease(AllocateBlock(ref bytes), bytes);
+    }
+
+    /// <summary>Releases every free block (tests; a server could call it when idle).</summary>
+    internal static void Trim()
+    {
+        lock (Gate)
+        {
+            foreach ((nint address, _) in FreeBlocks)
+            {
+                NativeMemory.AlignedFree((void*)address);
+            }
+
+            FreeBlocks.Clear();
+        }
+    }
+
+    private static void Return(nint address, long bytes)
+    {
+        lock (Gate)
+        {
+            FreeBlocks.Add((address, bytes));
+            if (FreeBlocks.Count <= MaxFreeBlocks)
+            {
+                return;
+            }
+
+            int smallest = 0;
+            for (int n = 1; n < FreeBlocks.Count; n++)
+            {
+                if (FreeBlocks[n].Bytes < FreeBlocks[smallest].Bytes)
+                {
+                    smallest = n;
+                }
+            }
+
+            NativeMemory.AlignedFree((void*)FreeBlocks[smallest].Address);
+            FreeBlocks.RemoveAt(smallest);
+        }
+    }
+
+    private static nint AllocateBlock(ref long bytes)
+    {
+        if (bytes < HugePageBytes)
+        {
+            bytes = (bytes + 63) / 64 * 64;
+            return (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        }
+
+        bytes = (bytes + HugePageBytes - 1) / HugePageBytes * HugePageBytes;
+        void* block = NativeMemory.AlignedAlloc((nuint)bytes, (nuint)HugePageBytes);
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                // Advice only: with THP off (or "never") the block works the same, with 4 KB pages.
+                _ = Madvise((nint)block, (nuint)bytes, MadviseHugePage);
+            }
+            catch (EntryPointNotFoundException)
+            {
+            }
+            catch (DllNotFoundException)
+            {
+            }
+        }
+
+        return (nint)block;
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "madvise")]
+    private static partial int Madvise(nint address, nuint length, int advice);
+
+    /// <summary>A rented block; disposing returns it to the workspace (once).</summary>
+    internal struct Lease : IDisposable
+    {
+        private nint _address;
+        private readonly long _bytes;
+
+        internal Lease(nint address, long bytes)
+        {
+            _address = address;
+            _bytes = bytes;
+        }
+
+        /// <summary>Start of the block.</summary>
+        public readonly nint Address => _address;
+
+        /// <summary>The block as a T pointer.</summary>
+        public readonly T* Pointer<T>()
+            where T : unmanaged => (T*)_address;
+
+        public void Dispose()
+        {
+            if (_address != 0)
+            {
+                Return(_address, _bytes);
+                _address = 0;
+            }
+        }
+    }
+}
