@@ -151,7 +151,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             return null;
         }
 
-        return ContractAndMixNoGrad(x, weight, keepContraction: false).Output;
+        return ContractAndMixNoGrad(x, weight);
     }
 
     /// <inheritdoc/>
@@ -166,78 +166,109 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         return DiscoConvFunction.apply(x, weight, this);
     }
 
+    /// <summary>The fused forward without autograd: y [B, Cout, Ho, Wo] = weight · contract(x).</summary>
+    public torch.Tensor ContractAndMixNoGrad(torch.Tensor x, torch.Tensor weight) => ContractAndMix(x, weight, keepContraction: false).Output;
+
     /// <summary>
-    /// The fused forward without autograd: y [B, Cout, Ho, Wo] and, with <paramref name="keepContraction"/>, also the
-    /// K-expanded contraction z (written straight from the block being mixed, for the weight gradient).
+    /// The fused forward for training: y and the K-expanded contraction z [B, Cin, K, Ho, Wo] (written straight from the
+    /// block being mixed), which the backward needs for the weight gradient. z lives in workspace memory until the
+    /// returned object is disposed (by the backward; its finaliser if no backward runs).
     /// </summary>
-    public (torch.Tensor Output, torch.Tensor? Contraction) ContractAndMixNoGrad(torch.Tensor x, torch.Tensor weight, bool keepContraction)
+    public (torch.Tensor Output, KeptContraction Contraction) ContractAndMixKeeping(torch.Tensor x, torch.Tensor weight)
     {
-        CheckMixingWeight(x, weight);
-        long[] shape = x.shape;
-        using torch.Tensor input = x.detach().contiguous();
-        using torch.Tensor w = weight.detach().contiguous();
-        int batch = checked((int)shape[0]), inChannels = checked((int)shape[1]), outChannels = checked((int)weight.shape[0]);
-        torch.Tensor y = torch.empty([batch, outChannels, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
-        torch.Tensor? z = keepContraction
-            ? torch.empty([batch, inChannels, _kernelSize, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU)
-            : null;
-        if (x.dtype == torch.ScalarType.Float32)
+        (torch.Tensor y, KeptContraction? kept) = ContractAndMix(x, weight, keepContraction: true);
+        return (y, kept!);
+    }
+
+    /// <summary>
+    /// The fused convolution's backward without autograd: dx = contractᵀ(weightᵀ · dy) and dweight[o,c,k] =
+    /// Σ_{b,t,q} dy[b,o,t,q] · z[b,c,k,t,q]. dy is made contiguous once for both; the K-expanded dz lives in workspace
+    /// memory for the duration of the call only. A z already released (a second backward through the same graph) is
+    /// recomputed from x.
+    /// </summary>
+    public (torch.Tensor InputGradient, torch.Tensor WeightGradient) BackwardNoGrad(torch.Tensor x, torch.Tensor weight, torch.Tensor outputGradient, KeptContraction kept)
+    {
+        using torch.Tensor dy = outputGradient.detach().contiguous();
+        using torch.Tensor transposed = weight.detach().reshape(weight.shape[0], -1).t().contiguous();
+        int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
+        torch.Tensor dx = torch.empty([batch, inChannels, _nlatIn, _nlonIn], dtype: dy.dtype, device: torch.CPU);
+        torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: dy.dtype, device: torch.CPU);
+        KernelWorkspace.Lease recomputed = default;
+        try
         {
-            ContractThenMix(TensorData.Pointer<float>(input), TensorData.Pointer<float>(w), TensorData.Pointer<float>(y), z is null ? null : TensorData.Pointer<float>(z), batch, inChannels, outChannels);
+            nint z = kept.Address;
+            if (z == 0)
+            {
+                using torch.Tensor input = x.detach().contiguous();
+                recomputed = ContractIntoWorkspace(input, batch * inChannels);
+                z = recomputed.Address;
+            }
+
+            if (dy.dtype == torch.ScalarType.Float32)
+            {
+                RunMixWeightGradient(TensorData.Pointer<float>(dy), (float*)z, TensorData.Pointer<float>(dw), batch, outChannels, inChannels * _kernelSize);
+                InputGradient(TensorData.Pointer<float>(transposed), TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dx), batch, inChannels, outChannels);
+            }
+            else
+            {
+                RunMixWeightGradient(TensorData.Pointer<double>(dy), (double*)z, TensorData.Pointer<double>(dw), batch, outChannels, inChannels * _kernelSize);
+                InputGradient(TensorData.Pointer<double>(transposed), TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dx), batch, inChannels, outChannels);
+            }
+        }
+        finally
+        {
+            recomputed.Dispose();
+            kept.Dispose();
+        }
+
+        GC.KeepAlive(dy);
+        GC.KeepAlive(transposed);
+        return (dx, dw);
+    }
+
+    private KernelWorkspace.Lease ContractIntoWorkspace(torch.Tensor input, int channels)
+    {
+        long length = (long)channels * _kernelSize * _nlatOut * _nlonOut;
+        if (input.dtype == torch.ScalarType.Float32)
+        {
+            KernelWorkspace.Lease lease = KernelWorkspace.Rent<float>(length);
+            RunForward(TensorData.Pointer<float>(input), lease.Pointer<float>(), channels);
+            return lease;
         }
         else
         {
-            ContractThenMix(TensorData.Pointer<double>(input), TensorData.Pointer<double>(w), TensorData.Pointer<double>(y), z is null ? null : TensorData.Pointer<double>(z), batch, inChannels, outChannels);
+            KernelWorkspace.Lease lease = KernelWorkspace.Rent<double>(length);
+            RunForward(TensorData.Pointer<double>(input), lease.Pointer<double>(), channels);
+            return lease;
+        }
+    }
+
+    private (torch.Tensor Output, KeptContraction? Kept) ContractAndMix(torch.Tensor x, torch.Tensor weight, bool keepContraction)
+    {
+        CheckMixingWeight(x, weight);
+        long[] shape = x.shape;
+        int batch = checked((int)shape[0]), inChannels = checked((int)shape[1]), outChannels = checked((int)weight.shape[0]);
+
+        // The output first, before the small temporaries below, so that its block is carved from the heap ahead of them.
+        torch.Tensor y = torch.empty([batch, outChannels, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
+        using torch.Tensor input = x.detach().contiguous();
+        using torch.Tensor w = weight.detach().contiguous();
+        long zLength = (long)batch * inChannels * _kernelSize * _nlatOut * _nlonOut;
+        KeptContraction? kept = null;
+        if (x.dtype == torch.ScalarType.Float32)
+        {
+            kept = keepContraction ? new KeptContraction(KernelWorkspace.Rent<float>(zLength)) : null;
+            ContractThenMix(TensorData.Pointer<float>(input), TensorData.Pointer<float>(w), TensorData.Pointer<float>(y), kept is null ? null : (float*)kept.Address, batch, inChannels, outChannels);
+        }
+        else
+        {
+            kept = keepContraction ? new KeptContraction(KernelWorkspace.Rent<double>(zLength)) : null;
+            ContractThenMix(TensorData.Pointer<double>(input), TensorData.Pointer<double>(w), TensorData.Pointer<double>(y), kept is null ? null : (double*)kept.Address, batch, inChannels, outChannels);
         }
 
         GC.KeepAlive(input);
         GC.KeepAlive(w);
-        return (y, z);
-    }
-
-    /// <summary>
-    /// dx = contractᵀ(weightᵀ · dy): the input gradient of the fused convolution without autograd. The K-expanded
-    /// dz lives in workspace memory for the duration of the call only.
-    /// </summary>
-    public torch.Tensor InputGradientNoGrad(torch.Tensor weight, torch.Tensor outputGradient)
-    {
-        using torch.Tensor transposed = weight.detach().reshape(weight.shape[0], -1).t().contiguous();
-        using torch.Tensor dy = outputGradient.detach().contiguous();
-        int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
-        torch.Tensor dx = torch.empty([batch, inChannels, _nlatIn, _nlonIn], dtype: dy.dtype, device: torch.CPU);
-        if (dy.dtype == torch.ScalarType.Float32)
-        {
-            InputGradient(TensorData.Pointer<float>(transposed), TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dx), batch, inChannels, outChannels);
-        }
-        else
-        {
-            InputGradient(TensorData.Pointer<double>(transposed), TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dx), batch, inChannels, outChannels);
-        }
-
-        GC.KeepAlive(transposed);
-        GC.KeepAlive(dy);
-        return dx;
-    }
-
-    /// <summary>dweight[o,c,k] = Σ_{b,t,q} dy[b,o,t,q] · z[b,c,k,t,q]: the mixing's weight gradient, without autograd.</summary>
-    public torch.Tensor MixWeightGradientNoGrad(torch.Tensor outputGradient, torch.Tensor contraction)
-    {
-        using torch.Tensor dy = outputGradient.detach().contiguous();
-        using torch.Tensor z = contraction.detach().contiguous();
-        int batch = checked((int)dy.shape[0]), outChannels = checked((int)dy.shape[1]), inChannels = checked((int)z.shape[1]);
-        torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: dy.dtype, device: torch.CPU);
-        if (dy.dtype == torch.ScalarType.Float32)
-        {
-            RunMixWeightGradient(TensorData.Pointer<float>(dy), TensorData.Pointer<float>(z), TensorData.Pointer<float>(dw), batch, outChannels, inChannels * _kernelSize);
-        }
-        else
-        {
-            RunMixWeightGradient(TensorData.Pointer<double>(dy), TensorData.Pointer<double>(z), TensorData.Pointer<double>(dw), batch, outChannels, inChannels * _kernelSize);
-        }
-
-        GC.KeepAlive(dy);
-        GC.KeepAlive(z);
-        return dw;
+        return (y, kept);
     }
 
     private void InputGradient<T>(T* transposedWeight, T* dy, T* dx, int batch, int inChannels, int outChannels)

@@ -10,8 +10,9 @@ namespace Disco.Geo.Sphere.Contraction;
 /// the next call of the same size often does not fit into it and gets fresh pages. First touch of a fresh 4 KB page
 /// cost about 6 µs on the 2-vCPU VM (2026-12-07): the 361×720 → 361×720 forward, whose 266 MB intermediate came
 /// fresh in some calls and not in others, measured 130 ms or 1,500 ms (65,000 page faults) in the same process, and
-/// whole processes landed in one mode or the other. Blocks from here are reused as they are, and blocks of 2 MB or
-/// more are 2 MB-aligned and advised as transparent huge pages, so even a new one costs one fault per 2 MB.
+/// whole processes landed in one mode or the other. Blocks from here are reused as they are; blocks of 2 MB or more
+/// are mapped outside glibc's heap, 2 MB-aligned and advised as transparent huge pages, so even a new one costs one
+/// fault per 2 MB.
 /// </para>
 /// <para>
 /// At most <see cref="MaxFreeBlocks"/> free blocks are kept; the memory held is bounded by what the largest calls need
@@ -25,6 +26,8 @@ internal static unsafe partial class KernelWorkspace
 
     private const long HugePageBytes = 2L * 1024 * 1024;
     private const int MadviseHugePage = 14;
+    private const int ProtectReadWrite = 3;
+    private const int MapPrivateAnonymous = 0x22;
 
     private static readonly object Gate = new();
     private static readonly List<(nint Address, long Bytes)> FreeBlocks = [];
@@ -67,9 +70,9 @@ internal static unsafe partial class KernelWorkspace
     {
         lock (Gate)
         {
-            foreach ((nint address, _) in FreeBlocks)
+            foreach ((nint address, long bytes) in FreeBlocks)
             {
-                NativeMemory.AlignedFree((void*)address);
+                FreeBlock(address, bytes);
             }
 
             FreeBlocks.Clear();
@@ -95,41 +98,65 @@ internal static unsafe partial class KernelWorkspace
                 }
             }
 
-            NativeMemory.AlignedFree((void*)FreeBlocks[smallest].Address);
+            FreeBlock(FreeBlocks[smallest].Address, FreeBlocks[smallest].Bytes);
             FreeBlocks.RemoveAt(smallest);
         }
     }
 
     private static nint AllocateBlock(ref long bytes)
     {
-        if (bytes < HugePageBytes)
+        if (bytes < HugePageBytes || !OperatingSystem.IsLinux())
         {
             bytes = (bytes + 63) / 64 * 64;
             return (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64);
         }
 
+        // Large blocks are mapped outside glibc's heap, so they neither fragment it nor get split by its small
+        // allocations; 2 MB-aligned (over-map, then unmap the slack) so that every 2 MB of the block can be one page.
         bytes = (bytes + HugePageBytes - 1) / HugePageBytes * HugePageBytes;
-        void* block = NativeMemory.AlignedAlloc((nuint)bytes, (nuint)HugePageBytes);
-        if (OperatingSystem.IsLinux())
+        nint mapped = Mmap(0, (nuint)(bytes + HugePageBytes), ProtectReadWrite, MapPrivateAnonymous, -1, 0);
+        if (mapped == -1)
         {
-            try
-            {
-                // Advice only: with THP off (or "never") the block works the same, with 4 KB pages.
-                _ = Madvise((nint)block, (nuint)bytes, MadviseHugePage);
-            }
-            catch (EntryPointNotFoundException)
-            {
-            }
-            catch (DllNotFoundException)
-            {
-            }
+            throw new OutOfMemoryException($"Could not map {bytes} bytes of kernel workspace.");
         }
 
-        return (nint)block;
+        nint start = (nint)((mapped + HugePageBytes - 1) / HugePageBytes * HugePageBytes);
+        if (start > mapped)
+        {
+            _ = Munmap(mapped, (nuint)(start - mapped));
+        }
+
+        nint end = start + (nint)bytes, mappedEnd = mapped + (nint)(bytes + HugePageBytes);
+        if (mappedEnd > end)
+        {
+            _ = Munmap(end, (nuint)(mappedEnd - end));
+        }
+
+        // Advice only: with THP off (or "never") the block works the same, with 4 KB pages.
+        _ = Madvise(start, (nuint)bytes, MadviseHugePage);
+        return start;
+    }
+
+    private static void FreeBlock(nint address, long bytes)
+    {
+        if (bytes < HugePageBytes || !OperatingSystem.IsLinux())
+        {
+            NativeMemory.AlignedFree((void*)address);
+        }
+        else
+        {
+            _ = Munmap(address, (nuint)bytes);
+        }
     }
 
     [LibraryImport("libc.so.6", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
+
+    [LibraryImport("libc.so.6", EntryPoint = "mmap")]
+    private static partial nint Mmap(nint address, nuint length, int protection, int flags, int descriptor, nint offset);
+
+    [LibraryImport("libc.so.6", EntryPoint = "munmap")]
+    private static partial int Munmap(nint address, nuint length);
 
     /// <summary>A rented block; disposing returns it to the workspace (once).</summary>
     internal struct Lease : IDisposable
