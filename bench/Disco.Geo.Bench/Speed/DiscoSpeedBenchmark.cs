@@ -42,7 +42,7 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
         if (childAt >= 0)
         {
             Row row = Rows[int.Parse(context.Arguments[childAt + 1], CultureInfo.InvariantCulture)];
-            s_trace = context.Arguments.Contains("--trace");
+            _trace = context.Arguments.Contains("--trace");
             Console.WriteLine(ResultPrefix + " " + Measure(row, warmup, runs));
             return 0;
         }
@@ -103,7 +103,7 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
             .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
     }
 
-    private static bool s_trace;
+    private static bool _trace;
 
     private static string Measure(Row row, int warmup, int runs)
     {
@@ -171,7 +171,7 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
             Stopwatch watch = Stopwatch.StartNew();
             action();
             double ms = watch.Elapsed.TotalMilliseconds;
-            if (s_trace)
+            if (_trace)
             {
                 // --trace: every call with its CPU time and faults, to see where a slow call's time went (not read by the kit).
                 ProcessUsage.Sample used = ProcessUsage.Now() - before;

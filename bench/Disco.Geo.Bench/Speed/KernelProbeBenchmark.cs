@@ -59,7 +59,8 @@ internal sealed class KernelProbeBenchmark : IBenchmark
                     (torch.Tensor y, KeptContraction kept) = kernel.ContractAndMixKeeping(x, w);
                     y.Dispose();
                     kept.Dispose();
-                },
+                }
+                ,
                 "blocks" => () => blocked.ContractAndMixNoGrad(x, w).Dispose(),
                 "noblocks" => () => unblocked.ContractAndMixNoGrad(x, w).Dispose(),
                 "backward" => () =>
@@ -69,7 +70,8 @@ internal sealed class KernelProbeBenchmark : IBenchmark
                     (torch.Tensor dx, torch.Tensor dw) = kernel.BackwardNoGrad(x, w, dy, kept);
                     dx.Dispose();
                     dw.Dispose();
-                },
+                }
+                ,
                 "adjoint" => () => kernel.ContractAdjointNoGrad(z).Dispose(),
                 _ => throw new ArgumentException($"unknown part {part}"),
             };
