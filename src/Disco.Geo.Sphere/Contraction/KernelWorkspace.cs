@@ -22,7 +22,7 @@ namespace Disco.Geo.Sphere.Contraction;
 internal static unsafe partial class KernelWorkspace
 {
     /// <summary>Free blocks kept for reuse; more are released, smallest first.</summary>
-    internal const int MaxFreeBlocks = 8;
+    internal const int MaxFreeBlocks = 64;
 
     private const long HugePageBytes = 2L * 1024 * 1024;
     private const int MadviseHugePage = 14;
