@@ -42,6 +42,7 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
         if (childAt >= 0)
         {
             Row row = Rows[int.Parse(context.Arguments[childAt + 1], CultureInfo.InvariantCulture)];
+            _trace = context.Arguments.Contains("--trace");
             Console.WriteLine(ResultPrefix + " " + Measure(row, warmup, runs));
             return 0;
         }
@@ -102,6 +103,8 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
             .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
     }
 
+    private static bool _trace;
+
     private static string Measure(Row row, int warmup, int runs)
     {
         torch.manual_seed(0);
@@ -122,13 +125,13 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
 
         using DiscoConvS2 layer = new("disco", row.Channels, row.Channels, inGrid, outGrid, new DiscoConvOptions { KernelShape = [3, 3], ThetaCutoff = cutoff });
         using Tensor x = randn(1, row.Channels, row.NlatIn, row.NlonIn);
-        double forward = Time(warmup, runs, () =>
+        double forward = Time("fwd", warmup, runs, () =>
         {
             using IDisposable noGrad = no_grad();
             using Tensor y = layer.forward(x);
             _ = y.sum().item<float>();
         });
-        double forwardBackward = Time(warmup, runs, () =>
+        double forwardBackward = Time("fwdbwd", warmup, runs, () =>
         {
             using DisposeScope scope = NewDisposeScope();
             layer.zero_grad();
@@ -139,13 +142,13 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
 
         int stride = row.NlonIn / row.NlonOut;
         using nn.Module<Tensor, Tensor> conv = nn.Conv2d(row.Channels, row.Channels, 3, stride: stride, padding: 1);
-        double convForward = Time(warmup, runs, () =>
+        double convForward = Time("conv_fwd", warmup, runs, () =>
         {
             using IDisposable noGrad = no_grad();
             using Tensor y = conv.forward(x);
             _ = y.sum().item<float>();
         });
-        double convForwardBackward = Time(warmup, runs, () =>
+        double convForwardBackward = Time("conv_fwdbwd", warmup, runs, () =>
         {
             using DisposeScope scope = NewDisposeScope();
             conv.zero_grad();
@@ -159,19 +162,30 @@ internal sealed class DiscoSpeedBenchmark : IBenchmark
             $"entries={layer.PsiEntries} psi_s={psiSeconds:R} fwd_ms={forward:R} fwdbwd_ms={forwardBackward:R} conv_fwd_ms={convForward:R} conv_fwdbwd_ms={convForwardBackward:R} rss_gib={rssGiB:R}");
     }
 
-    private static double Time(int warmup, int runs, Action action)
+    private static double Time(string label, int warmup, int runs, Action action)
     {
-        for (int i = 0; i < warmup; i++)
+        List<double> times = [];
+        for (int i = 0; i < warmup + runs; i++)
         {
-            action();
-        }
-
-        return Median(Enumerable.Range(0, runs).Select(_ =>
-        {
+            ProcessUsage.Sample before = ProcessUsage.Now();
             Stopwatch watch = Stopwatch.StartNew();
             action();
-            return watch.Elapsed.TotalMilliseconds;
-        }));
+            double ms = watch.Elapsed.TotalMilliseconds;
+            if (_trace)
+            {
+                // --trace: every call with its CPU time and faults, to see where a slow call's time went (not read by the kit).
+                ProcessUsage.Sample used = ProcessUsage.Now() - before;
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"TRACE {label} {i}{(i < warmup ? "w" : "")} wall={ms:F1} user={used.UserMs:F1} sys={used.SystemMs:F1} minflt={used.MinorFaults} vcsw={used.VoluntarySwitches} ivcsw={used.InvoluntarySwitches}"));
+            }
+
+            if (i >= warmup)
+            {
+                times.Add(ms);
+            }
+        }
+
+        return Median(times);
     }
 
     private static double Median(IEnumerable<double> values)

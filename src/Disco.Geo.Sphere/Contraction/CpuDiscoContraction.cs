@@ -151,7 +151,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             return null;
         }
 
-        return ContractAndMixNoGrad(x, weight, keepContraction: false).Output;
+        return ContractAndMixNoGrad(x, weight);
     }
 
     /// <inheritdoc/>
@@ -166,75 +166,117 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         return DiscoConvFunction.apply(x, weight, this);
     }
 
+    /// <summary>The fused forward without autograd: y [B, Cout, Ho, Wo] = weight · contract(x).</summary>
+    public torch.Tensor ContractAndMixNoGrad(torch.Tensor x, torch.Tensor weight) => ContractAndMix(x, weight, keepContraction: false).Output;
+
     /// <summary>
-    /// The fused forward without autograd: y [B, Cout, Ho, Wo] and, with <paramref name="keepContraction"/>, also the
-    /// K-expanded contraction z (written straight from the block being mixed, for the weight gradient).
+    /// The fused forward for training: y and the K-expanded contraction z [B, Cin, K, Ho, Wo] (written straight from the
+    /// block being mixed), which the backward needs for the weight gradient. z lives in workspace memory until the
+    /// returned object is disposed (by the backward; its finaliser if no backward runs).
     /// </summary>
-    public (torch.Tensor Output, torch.Tensor? Contraction) ContractAndMixNoGrad(torch.Tensor x, torch.Tensor weight, bool keepContraction)
+    public (torch.Tensor Output, KeptContraction Contraction) ContractAndMixKeeping(torch.Tensor x, torch.Tensor weight)
     {
-        CheckMixingWeight(x, weight);
-        long[] shape = x.shape;
-        using torch.Tensor input = x.detach().contiguous();
-        using torch.Tensor w = weight.detach().contiguous();
-        int batch = checked((int)shape[0]), inChannels = checked((int)shape[1]), outChannels = checked((int)weight.shape[0]);
-        torch.Tensor y = torch.empty([batch, outChannels, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
-        torch.Tensor? z = keepContraction
-            ? torch.empty([batch, inChannels, _kernelSize, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU)
-            : null;
-        if (x.dtype == torch.ScalarType.Float32)
+        (torch.Tensor y, KeptContraction? kept) = ContractAndMix(x, weight, keepContraction: true);
+        return (y, kept!);
+    }
+
+    /// <summary>
+    /// The fused convolution's backward without autograd: dx = contractᵀ(weightᵀ · dy) and dweight[o,c,k] =
+    /// Σ_{b,t,q} dy[b,o,t,q] · z[b,c,k,t,q]. dy is made contiguous once for both; the K-expanded dz lives in workspace
+    /// memory for the duration of the call only. A z already released (a second backward through the same graph) is
+    /// recomputed from x.
+    /// </summary>
+    public (torch.Tensor InputGradient, torch.Tensor WeightGradient) BackwardNoGrad(torch.Tensor x, torch.Tensor weight, torch.Tensor outputGradient, KeptContraction kept)
+    {
+        using torch.Tensor dy = outputGradient.detach().contiguous();
+        using torch.Tensor transposed = weight.detach().reshape(weight.shape[0], -1).t().contiguous();
+        int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
+        torch.Tensor dx = torch.empty([batch, inChannels, _nlatIn, _nlonIn], dtype: dy.dtype, device: torch.CPU);
+        torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: dy.dtype, device: torch.CPU);
+        KernelWorkspace.Lease recomputed = default;
+        try
         {
-            ContractThenMix(TensorData.Pointer<float>(input), TensorData.Pointer<float>(w), TensorData.Pointer<float>(y), z is null ? null : TensorData.Pointer<float>(z), batch, inChannels, outChannels);
+            nint z = kept.Address;
+            if (z == 0)
+            {
+                using torch.Tensor input = x.detach().contiguous();
+                recomputed = ContractIntoWorkspace(input, batch * inChannels);
+                z = recomputed.Address;
+            }
+
+            if (dy.dtype == torch.ScalarType.Float32)
+            {
+                RunMixWeightGradient(TensorData.Pointer<float>(dy), (float*)z, TensorData.Pointer<float>(dw), batch, outChannels, inChannels * _kernelSize);
+                InputGradient(TensorData.Pointer<float>(transposed), TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dx), batch, inChannels, outChannels);
+            }
+            else
+            {
+                RunMixWeightGradient(TensorData.Pointer<double>(dy), (double*)z, TensorData.Pointer<double>(dw), batch, outChannels, inChannels * _kernelSize);
+                InputGradient(TensorData.Pointer<double>(transposed), TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dx), batch, inChannels, outChannels);
+            }
+        }
+        finally
+        {
+            recomputed.Dispose();
+            kept.Dispose();
+        }
+
+        GC.KeepAlive(dy);
+        GC.KeepAlive(transposed);
+        return (dx, dw);
+    }
+
+    private KernelWorkspace.Lease ContractIntoWorkspace(torch.Tensor input, int channels)
+    {
+        long length = (long)channels * _kernelSize * _nlatOut * _nlonOut;
+        if (input.dtype == torch.ScalarType.Float32)
+        {
+            KernelWorkspace.Lease lease = KernelWorkspace.Rent<float>(length);
+            RunForward(TensorData.Pointer<float>(input), lease.Pointer<float>(), channels);
+            return lease;
         }
         else
         {
-            ContractThenMix(TensorData.Pointer<double>(input), TensorData.Pointer<double>(w), TensorData.Pointer<double>(y), z is null ? null : TensorData.Pointer<double>(z), batch, inChannels, outChannels);
+            KernelWorkspace.Lease lease = KernelWorkspace.Rent<double>(length);
+            RunForward(TensorData.Pointer<double>(input), lease.Pointer<double>(), channels);
+            return lease;
+        }
+    }
+
+    private (torch.Tensor Output, KeptContraction? Kept) ContractAndMix(torch.Tensor x, torch.Tensor weight, bool keepContraction)
+    {
+        CheckMixingWeight(x, weight);
+        long[] shape = x.shape;
+        int batch = checked((int)shape[0]), inChannels = checked((int)shape[1]), outChannels = checked((int)weight.shape[0]);
+
+        // The output first, before the small temporaries below, so that its block is carved from the heap ahead of them.
+        torch.Tensor y = torch.empty([batch, outChannels, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
+        using torch.Tensor input = x.detach().contiguous();
+        using torch.Tensor w = weight.detach().contiguous();
+        long zLength = (long)batch * inChannels * _kernelSize * _nlatOut * _nlonOut;
+        KeptContraction? kept = null;
+        if (x.dtype == torch.ScalarType.Float32)
+        {
+            kept = keepContraction ? new KeptContraction(KernelWorkspace.Rent<float>(zLength)) : null;
+            ContractThenMix(TensorData.Pointer<float>(input), TensorData.Pointer<float>(w), TensorData.Pointer<float>(y), kept is null ? null : (float*)kept.Address, batch, inChannels, outChannels);
+        }
+        else
+        {
+            kept = keepContraction ? new KeptContraction(KernelWorkspace.Rent<double>(zLength)) : null;
+            ContractThenMix(TensorData.Pointer<double>(input), TensorData.Pointer<double>(w), TensorData.Pointer<double>(y), kept is null ? null : (double*)kept.Address, batch, inChannels, outChannels);
         }
 
         GC.KeepAlive(input);
         GC.KeepAlive(w);
-        return (y, z);
+        return (y, kept);
     }
 
-    /// <summary>dz[b,c,k,t,q] = Σ_o weight[o,c,k] · dy[b,o,t,q]: the mixing's input gradient, without autograd.</summary>
-    public torch.Tensor MixAdjointNoGrad(torch.Tensor weight, torch.Tensor outputGradient)
+    private void InputGradient<T>(T* transposedWeight, T* dy, T* dx, int batch, int inChannels, int outChannels)
+        where T : unmanaged
     {
-        using torch.Tensor transposed = weight.detach().reshape(weight.shape[0], -1).t().contiguous();
-        using torch.Tensor dy = outputGradient.detach().contiguous();
-        int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
-        torch.Tensor dz = torch.empty([batch, inChannels, _kernelSize, _nlatOut, _nlonOut], dtype: dy.dtype, device: torch.CPU);
-        if (dy.dtype == torch.ScalarType.Float32)
-        {
-            RunBlockedMultiply(TensorData.Pointer<float>(transposed), inChannels * _kernelSize, outChannels, TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dz), batch);
-        }
-        else
-        {
-            RunBlockedMultiply(TensorData.Pointer<double>(transposed), inChannels * _kernelSize, outChannels, TensorData.Pointer<double>(dy), TensorData.Pointer<double>(dz), batch);
-        }
-
-        GC.KeepAlive(transposed);
-        GC.KeepAlive(dy);
-        return dz;
-    }
-
-    /// <summary>dweight[o,c,k] = Σ_{b,t,q} dy[b,o,t,q] · z[b,c,k,t,q]: the mixing's weight gradient, without autograd.</summary>
-    public torch.Tensor MixWeightGradientNoGrad(torch.Tensor outputGradient, torch.Tensor contraction)
-    {
-        using torch.Tensor dy = outputGradient.detach().contiguous();
-        using torch.Tensor z = contraction.detach().contiguous();
-        int batch = checked((int)dy.shape[0]), outChannels = checked((int)dy.shape[1]), inChannels = checked((int)z.shape[1]);
-        torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: dy.dtype, device: torch.CPU);
-        if (dy.dtype == torch.ScalarType.Float32)
-        {
-            RunMixWeightGradient(TensorData.Pointer<float>(dy), TensorData.Pointer<float>(z), TensorData.Pointer<float>(dw), batch, outChannels, inChannels * _kernelSize);
-        }
-        else
-        {
-            RunMixWeightGradient(TensorData.Pointer<double>(dy), TensorData.Pointer<double>(z), TensorData.Pointer<double>(dw), batch, outChannels, inChannels * _kernelSize);
-        }
-
-        GC.KeepAlive(dy);
-        GC.KeepAlive(z);
-        return dw;
+        using KernelWorkspace.Lease dz = KernelWorkspace.Rent<T>((long)batch * inChannels * _kernelSize * _nlatOut * _nlonOut);
+        RunBlockedMultiply(transposedWeight, inChannels * _kernelSize, outChannels, dy, dz.Pointer<T>(), batch);
+        RunAdjoint(dz.Pointer<T>(), dx, batch * inChannels);
     }
 
     private void CheckMixingWeight(torch.Tensor x, torch.Tensor weight)
@@ -267,26 +309,16 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
 
         int mCount = inChannels * _kernelSize;
         long plane = (long)_nlatOut * _nlonOut;
-        T* expanded = z;
-        nint scratch = 0;
-        if (expanded is null)
+        if (z is not null)
         {
-            scratch = Allocate<T>(batch * mCount * plane);
-            expanded = (T*)scratch;
+            RunForward(x, z, batch * inChannels);
+            RunBlockedMultiply(weight, outChannels, mCount, z, y, batch);
+            return;
         }
 
-        try
-        {
-            RunForward(x, expanded, batch * inChannels);
-            RunBlockedMultiply(weight, outChannels, mCount, expanded, y, batch);
-        }
-        finally
-        {
-            if (scratch != 0)
-            {
-                NativeMemory.AlignedFree((void*)scratch);
-            }
-        }
+        using KernelWorkspace.Lease scratch = KernelWorkspace.Rent<T>(batch * mCount * plane);
+        RunForward(x, scratch.Pointer<T>(), batch * inChannels);
+        RunBlockedMultiply(weight, outChannels, mCount, scratch.Pointer<T>(), y, batch);
     }
 
     // c[b] = a · source[b] for every batch b (a: rows × inner, source[b]: inner × plane), in column blocks of the output
@@ -417,13 +449,10 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             0,
             batch * blocks,
             Workers,
-            () =>
+            () => KernelWorkspace.Rent<T>(zLength + bandLength),
+            (index, _, lease) =>
             {
-                nint buffer = Allocate<T>(zLength + bandLength);
-                return buffer;
-            },
-            (index, _, buffer) =>
-            {
+                nint buffer = lease.Address;
                 int b = index / blocks, block = index % blocks;
                 int t0 = block * rowsPerBlock, t1 = Math.Min(_nlatOut, t0 + rowsPerBlock);
                 // With a z to keep, the block is contracted straight into it (and mixed from there while in cache).
@@ -431,9 +460,9 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
                 FusedBlock(
                     (T*)xAddress + (b * inputPerBatch), (T*)wAddress, inChannels, outChannels, (T*)yAddress + (b * outputPerBatch), t0, t1, zBlock,
                     zAddress == 0 ? ldz : (int)plane, (T*)buffer + zLength);
-                return buffer;
+                return lease;
             },
-            buffer => NativeMemory.AlignedFree((void*)buffer));
+            lease => lease.Dispose());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -526,43 +555,37 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
                 0,
                 channels,
                 Workers,
-                () => Allocate<T>(sourceLength),
-                (channel, _, buffer) =>
+                () => KernelWorkspace.Rent<T>(sourceLength),
+                (channel, _, lease) =>
                 {
-                    BuildForwardSource((T*)xAddress + (channel * inputPerChannel), (T*)buffer, 0, _nlatIn);
-                    ForwardRows((T*)buffer, (T*)zAddress + (channel * outputPerChannel), 0, _nlatOut);
-                    return buffer;
+                    BuildForwardSource((T*)xAddress + (channel * inputPerChannel), lease.Pointer<T>(), 0, _nlatIn);
+                    ForwardRows(lease.Pointer<T>(), (T*)zAddress + (channel * outputPerChannel), 0, _nlatOut);
+                    return lease;
                 },
-                buffer => NativeMemory.AlignedFree((void*)buffer));
+                lease => lease.Dispose());
             return;
         }
 
         // Few channels: split each channel's rows across the cores instead.
-        nint source = Allocate<T>(sourceLength);
-        try
+        using KernelWorkspace.Lease sourceLease = KernelWorkspace.Rent<T>(sourceLength);
+        nint source = sourceLease.Address;
+        for (int channel = 0; channel < channels; channel++)
         {
-            for (int channel = 0; channel < channels; channel++)
+            T* input = x + (channel * inputPerChannel);
+            T* output = z + (channel * outputPerChannel);
+            nint inputAddress = (nint)input, outputAddress = (nint)output;
+            int buildChunks = Math.Min(_nlatIn, 4 * workers);
+            Parallel.For(0, buildChunks, Workers, chunk =>
             {
-                T* input = x + (channel * inputPerChannel);
-                T* output = z + (channel * outputPerChannel);
-                nint inputAddress = (nint)input, outputAddress = (nint)output;
-                int buildChunks = Math.Min(_nlatIn, 4 * workers);
-                Parallel.For(0, buildChunks, Workers, chunk =>
-                {
-                    (int from, int to) = ChunkRange(_nlatIn, buildChunks, chunk);
-                    BuildForwardSource((T*)inputAddress, (T*)source, from, to);
-                });
-                int rowChunks = Math.Min(_nlatOut, 8 * workers);
-                Parallel.For(0, rowChunks, Workers, chunk =>
-                {
-                    (int from, int to) = ChunkRange(_nlatOut, rowChunks, chunk);
-                    ForwardRows((T*)source, (T*)outputAddress, from, to);
-                });
-            }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree((void*)source);
+                (int from, int to) = ChunkRange(_nlatIn, buildChunks, chunk);
+                BuildForwardSource((T*)inputAddress, (T*)source, from, to);
+            });
+            int rowChunks = Math.Min(_nlatOut, 8 * workers);
+            Parallel.For(0, rowChunks, Workers, chunk =>
+            {
+                (int from, int to) = ChunkRange(_nlatOut, rowChunks, chunk);
+                ForwardRows((T*)source, (T*)outputAddress, from, to);
+            });
         }
     }
 
@@ -583,49 +606,43 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
                 0,
                 channels,
                 Workers,
-                () => Allocate<T>(sourceLength + scratchLength),
-                (channel, _, buffer) =>
+                () => KernelWorkspace.Rent<T>(sourceLength + scratchLength),
+                (channel, _, lease) =>
                 {
-                    T* source = (T*)buffer;
+                    T* source = lease.Pointer<T>();
                     BuildAdjointSource((T*)zAddress + (channel * inputPerChannel), source, 0, zRows);
                     AdjointRows(source, (T*)xAddress + (channel * outputPerChannel), 0, _nlatIn, source + sourceLength);
-                    return buffer;
+                    return lease;
                 },
-                buffer => NativeMemory.AlignedFree((void*)buffer));
+                lease => lease.Dispose());
             return;
         }
 
-        nint sourceBuffer = Allocate<T>(sourceLength);
-        try
+        using KernelWorkspace.Lease sourceLease = KernelWorkspace.Rent<T>(sourceLength);
+        nint sourceBuffer = sourceLease.Address;
+        for (int channel = 0; channel < channels; channel++)
         {
-            for (int channel = 0; channel < channels; channel++)
+            nint inputAddress = (nint)(z + (channel * inputPerChannel));
+            nint outputAddress = (nint)(x + (channel * outputPerChannel));
+            int buildChunks = Math.Min(zRows, 4 * workers);
+            Parallel.For(0, buildChunks, Workers, chunk =>
             {
-                nint inputAddress = (nint)(z + (channel * inputPerChannel));
-                nint outputAddress = (nint)(x + (channel * outputPerChannel));
-                int buildChunks = Math.Min(zRows, 4 * workers);
-                Parallel.For(0, buildChunks, Workers, chunk =>
+                (int from, int to) = ChunkRange(zRows, buildChunks, chunk);
+                BuildAdjointSource((T*)inputAddress, (T*)sourceBuffer, from, to);
+            });
+            int rowChunks = Math.Min(_nlatIn, 8 * workers);
+            Parallel.For(
+                0,
+                rowChunks,
+                Workers,
+                () => KernelWorkspace.Rent<T>(scratchLength),
+                (chunk, _, scratch) =>
                 {
-                    (int from, int to) = ChunkRange(zRows, buildChunks, chunk);
-                    BuildAdjointSource((T*)inputAddress, (T*)sourceBuffer, from, to);
-                });
-                int rowChunks = Math.Min(_nlatIn, 8 * workers);
-                Parallel.For(
-                    0,
-                    rowChunks,
-                    Workers,
-                    () => Allocate<T>(scratchLength),
-                    (chunk, _, scratch) =>
-                    {
-                        (int from, int to) = ChunkRange(_nlatIn, rowChunks, chunk);
-                        AdjointRows((T*)sourceBuffer, (T*)outputAddress, from, to, (T*)scratch);
-                        return scratch;
-                    },
-                    buffer => NativeMemory.AlignedFree((void*)buffer));
-            }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree((void*)sourceBuffer);
+                    (int from, int to) = ChunkRange(_nlatIn, rowChunks, chunk);
+                    AdjointRows((T*)sourceBuffer, (T*)outputAddress, from, to, scratch.Pointer<T>());
+                    return scratch;
+                },
+                scratch => scratch.Dispose());
         }
     }
 

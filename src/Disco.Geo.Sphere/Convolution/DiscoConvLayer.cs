@@ -154,6 +154,12 @@ public abstract class DiscoConvLayer : nn.Module<Tensor, Tensor>
     /// <summary>Adds the bias, if any.</summary>
     private protected Tensor AddBias(Tensor y) => bias is null ? y : y.add(bias.view(1, -1, 1, 1), Runtime.Scalars.One);
 
+    /// <summary>
+    /// Adds the bias into <paramref name="y"/> itself: for a fresh output nothing else holds (the fused kernel's), this
+    /// saves allocating and first-touching a second output-sized tensor per call.
+    /// </summary>
+    private protected Tensor AddBiasInPlace(Tensor y) => bias is null ? y : y.add_(bias.view(1, -1, 1, 1), Runtime.Scalars.One);
+
     /// <summary>Disposes the contraction's cached device data with the module.</summary>
     protected override void Dispose(bool disposing)
     {

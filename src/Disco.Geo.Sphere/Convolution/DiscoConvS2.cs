@@ -48,7 +48,7 @@ public sealed class DiscoConvS2 : DiscoConvLayer
             Tensor? fusedOutput = needsGradient ? fused.TryContractAndMixDifferentiable(x, Weight) : fused.TryContractAndMix(x, Weight);
             if (fusedOutput is not null)
             {
-                return AddBias(fusedOutput).MoveToOuterDisposeScope();
+                return AddBiasInPlace(fusedOutput).MoveToOuterDisposeScope();
             }
         }
 

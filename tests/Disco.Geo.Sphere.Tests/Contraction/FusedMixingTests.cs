@@ -6,7 +6,7 @@ using static Disco.Geo.Sphere.Tests.Contraction.ContractionTestData;
 namespace Disco.Geo.Sphere.Tests.Contraction;
 
 /// <summary>The CPU kernel's fused contraction + channel mixing against the dense reference, on both vector widths.</summary>
-public class FusedMixingTests
+public unsafe class FusedMixingTests
 {
     public static IEnumerable<object[]> Cases()
     {
@@ -82,6 +82,36 @@ public class FusedMixingTests
             Assert.True(RelativeError(Values(xf.grad!), Values(xu.grad!)) < tolerance, $"{dtype} dx");
             Assert.True(RelativeError(Values(wf.grad!), Values(wu.grad!)) < tolerance, $"{dtype} dw");
         }
+    }
+
+    [Fact]
+    public void A_second_backward_through_the_same_graph_recomputes_the_released_contraction()
+    {
+        // The first backward returns the kept z to the workspace; a retained graph's second backward must recompute it,
+        // not read memory that another call may have taken meanwhile.
+        Random random = new(31);
+        PsiTensor psi = RandomPsi(random, kernelSize: 3, nlatOut: 5, nlonOut: 40, nlatIn: 6, nlonIn: 80);
+        CpuDiscoContraction contraction = new(psi);
+        using DisposeScope scope = torch.NewDisposeScope();
+        torch.Tensor x = Tensor(RandomArray(random, 4L * 6 * 80), [1, 4, 6, 80]).requires_grad_(true);
+        torch.Tensor w = Tensor(RandomArray(random, 5L * 4 * 3), [5, 4, 3]).requires_grad_(true);
+        torch.Tensor probe = Tensor(RandomArray(random, 5L * 5 * 40), [1, 5, 5, 40]);
+        torch.Tensor loss = (contraction.TryContractAndMixDifferentiable(x, w)! * probe).sum();
+
+        loss.backward(retain_graph: true);
+        double[] firstX = Values(x.grad!), firstW = Values(w.grad!);
+        x.grad!.zero_();
+        w.grad!.zero_();
+
+        // Something else rents (and scribbles over) workspace memory between the two backwards.
+        using (KernelWorkspace.Lease other = KernelWorkspace.Rent<double>(4L * 3 * 5 * 40))
+        {
+            new Span<double>(other.Pointer<double>(), 4 * 3 * 5 * 40).Fill(1e30);
+        }
+
+        loss.backward();
+        Assert.True(RelativeError(Values(x.grad!), firstX) < 1e-12);
+        Assert.True(RelativeError(Values(w.grad!), firstW) < 1e-12);
     }
 
     [Fact]
