@@ -13,9 +13,6 @@ internal static partial class NativeEnvironment
     /// <summary>The OpenMP wait policy in effect for this process's native code.</summary>
     public static string? OpenMpWaitPolicy { get; private set; }
 
-    /// <summary>Whether libtorch advises its large CPU tensors as transparent huge pages ("1") in this process.</summary>
-    public static string? TorchHugePages { get; private set; }
-
     /// <summary>The highest instruction set oneDNN may use in this process.</summary>
     public static string? OneDnnMaxIsa { get; private set; }
 
@@ -43,12 +40,12 @@ internal static partial class NativeEnvironment
             // draw matches to 2e-6 (Conv2dGradientTests). DISCO layers use our own kernels and are unaffected.
             OneDnnMaxIsa = SetUnlessSet("ONEDNN_MAX_CPU_ISA", "AVX2");
 
-            // libtorch aligns CPU tensors of 2 MB or more to 2 MB and advises them as transparent huge pages (read once,
-            // at the first allocation). glibc often cannot hand a freed 16–270 MB tensor block back to the next call of the
-            // same size (small allocations split it), so that call touches fresh pages; at ~6 µs per 4 KB first-touch
-            // fault on the 2-vCPU VM, a 361×720 DISCO layer forward measured 50–100 ms with the faults and 26 ms without,
-            // per call and per process at random. With huge pages it is one fault per 2 MB (2026-12-07).
-            TorchHugePages = SetUnlessSet("THP_MEM_ALLOC_ENABLE", "1");
+            // Not set here: THP_MEM_ALLOC_ENABLE=1 (libtorch advises its tensors of 2 MB or more as transparent huge
+            // pages). It removed the first-touch faults of libtorch's own large tensors, but made the tensor-op
+            // contraction's forward+backward at 361×720 5× slower (fresh 2 MB pages on every call) and raised its peak
+            // from 2.0 to 3.5 GiB (bench/results/speed-kernel-notes.md, 2026-12-07). The DISCO kernels' scratch memory
+            // comes from KernelWorkspace instead, reused across calls and mapped as huge pages there; users may still
+            // set the variable themselves.
         }
         catch (DllNotFoundException)
         {
