@@ -54,7 +54,8 @@ internal sealed class BenchmarkContext
         Directory.CreateDirectory(ResultsDirectory);
         string header = $"## {title}\n\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {MachineDescription()}.\n" +
                         $"Command: `dotnet run -c Release --project bench/Disco.Geo.Bench -- {Name} {string.Join(' ', Arguments)}`\n\n";
-        string path = Path.Combine(ResultsDirectory, Name + ".md");
+        // --results-name writes another file, e.g. one model's rows of a benchmark run in its own process.
+        string path = Path.Combine(ResultsDirectory, Option("results-name", Name) + ".md");
         File.WriteAllText(path + ".tmp", header + markdownBody.TrimEnd() + "\n");
         File.Move(path + ".tmp", path, overwrite: true);
         Console.WriteLine($"Results written to {path}");

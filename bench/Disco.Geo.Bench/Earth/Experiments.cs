@@ -136,7 +136,9 @@ internal static class Experiments
     {
         if (mode is null)
         {
-            return (context, DocsDirectory(context));
+            // A part run in its own process (--results-name) keeps its pictures out of docs/, where the main run's are.
+            string part = context.Option("results-name", context.Name);
+            return (context, part == context.Name ? DocsDirectory(context) : Path.GetFullPath(Path.Combine(context.ResultsDirectory, "..", "out", part)));
         }
 
         string directory = Path.GetFullPath(Path.Combine(context.ResultsDirectory, "..", "out", mode));
