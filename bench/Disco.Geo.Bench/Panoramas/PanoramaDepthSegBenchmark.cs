@@ -375,6 +375,12 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
             return new Bar(v, 0, v.ToString("F3", c));
         }
 
+        // Without rotated training (--no-rotated-training) there is no R/R bar to draw.
+        if (chart.Count == 0)
+        {
+            return;
+        }
+
         PngCharts.GroupedBars(
                 "SYNTHETIC PANORAMAS UNDER CAMERA ROTATIONS (HELD-OUT SCENES)", chart.Select(x => x.Group).ToList(), ["NR/NR", "NR/R", "R/R"], ChartBar,
                 0, 1, 0.1, "NR = UPRIGHT CAMERAS, R = UNIFORMLY RANDOM CAMERA ROTATIONS; TRAIN/TEST. R TESTS RE-RENDER EACH SCENE FROM A ROTATED CAMERA.")

@@ -57,12 +57,13 @@ public class SphereModelTests
             double ratio = (double)SphereModelFactory.CountParameters(scaled) / budget;
             Assert.InRange(ratio, 0.9, 1.1);
 
-            // More weights per channel pair, so narrower, by one factor for every level (up to rounding to multiples of 4).
+            // More weights per channel pair, so narrower, by one factor for every level (up to rounding to multiples of 8).
             double factor = scaled.Channels[^1] / (double)reference.Channels[^1];
             Assert.InRange(factor, 0.2, 0.95);
             for (int l = 0; l < scaled.Levels; l++)
             {
-                Assert.InRange(scaled.Channels[l], Math.Max(4, reference.Channels[l] * factor - 4), reference.Channels[l] * factor + 4);
+                Assert.InRange(scaled.Channels[l], Math.Max(8, reference.Channels[l] * factor - 8), reference.Channels[l] * factor + 8);
+                Assert.Equal(0, scaled.Channels[l] % 8);
             }
         }
 
