@@ -38,7 +38,10 @@ internal static partial class NativeEnvironment
             // by up to 1.1 (values ~1) in 278 of 300 draws, and NaN in 9, against a float64 reference; 16→16 channels
             // were right. The planar U-Net then trains on garbage and diverges at random steps. Capped at AVX2 every
             // draw matches to 2e-6 (Conv2dGradientTests). DISCO layers use our own kernels and are unaffected.
-            OneDnnMaxIsa = SetUnlessSet("ONEDNN_MAX_CPU_ISA", "AVX2");
+            // AVX2 is not enough either: the default planar baseline at 65×128 (batch 2) still hit a NaN loss or
+            // gradient within 12 short trainings in every one of 6 test processes (PlanarTrainingStabilityTests),
+            // while with SSE4.1 kernels 18 trainings in 2 processes stayed finite (2026-12-07).
+            OneDnnMaxIsa = SetUnlessSet("ONEDNN_MAX_CPU_ISA", "SSE41");
 
             // Not set here: THP_MEM_ALLOC_ENABLE=1 (libtorch advises its tensors of 2 MB or more as transparent huge
             // pages). It removed the first-touch faults of libtorch's own large tensors, but made the tensor-op
