@@ -118,7 +118,7 @@ internal sealed class ElevationBenchmark : IBenchmark
         body.AppendLine(string.Create(c, $"Load average {loadBefore} before, {Experiments.LoadAverage()} after (2 shared cores). Total run time {total.Elapsed.TotalMinutes:F1} min."));
         body.AppendLine();
         body.Append(table);
-        if (!dev)
+        if (!dev && Experiments.LinksPictures(context))
         {
             string prefix = quick ? "pictures/" : "../docs/"; // relative to bench/RESULTS.md, where the sections are composed
             body.AppendLine();

@@ -145,6 +145,9 @@ internal static class Experiments
         return (new BenchmarkContext(context.Name, context.Arguments, directory), Path.Combine(directory, "pictures"));
     }
 
+    /// <summary>False for a part run in its own process (--results-name): its pictures are under bench/out, not docs/.</summary>
+    public static bool LinksPictures(BenchmarkContext context) => context.Option("results-name", context.Name) == context.Name;
+
     private sealed class ConsoleProgress(string name, List<(double, double)> curve, int printEvery) : IProgress<TrainingEvent>
     {
         public void Report(TrainingEvent value)

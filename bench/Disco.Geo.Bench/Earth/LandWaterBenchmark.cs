@@ -183,7 +183,7 @@ internal sealed class LandWaterBenchmark : IBenchmark
             body.Append(half);
         }
 
-        if (!dev)
+        if (!dev && Experiments.LinksPictures(context))
         {
             body.AppendLine();
             body.AppendLine("### Pictures");

@@ -202,11 +202,19 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
             body.AppendLine();
             body.AppendLine(realNotes);
             body.AppendLine();
-            string prefix = quick ? "pictures/" : "../docs/"; // relative to bench/RESULTS.md, where the sections are composed
-            body.AppendLine($"![Synthetic held-out panoramas]({prefix}panorama-synthetic.png)");
-            body.AppendLine($"![Real HDR photographs]({prefix}panorama-real.png)");
-            body.AppendLine($"![Rotation robustness]({prefix}panorama-rotation.png)");
-            body.AppendLine($"![Depth training]({prefix}panorama-depth-training.svg) ![Segmentation training]({prefix}panorama-seg-training.svg)");
+            if (Experiments.LinksPictures(context))
+            {
+                string prefix = quick ? "pictures/" : "../docs/"; // relative to bench/RESULTS.md, where the sections are composed
+                body.AppendLine($"![Synthetic held-out panoramas]({prefix}panorama-synthetic.png)");
+                body.AppendLine($"![Real HDR photographs]({prefix}panorama-real.png)");
+                if (chart.Count > 0)
+                {
+                    body.AppendLine($"![Rotation robustness]({prefix}panorama-rotation.png)");
+                }
+
+                body.AppendLine($"![Depth training]({prefix}panorama-depth-training.svg) ![Segmentation training]({prefix}panorama-seg-training.svg)");
+            }
+
             output.WriteSection("Panoramas: depth and semantic segmentation on synthetic indoor scenes", body.ToString());
         }
         finally
