@@ -12,8 +12,11 @@ namespace Disco.Geo.Sphere.Tests.Runtime;
 /// Regression guard for implicit native scalars: TorchSharp turns numbers into <c>Scalar</c>s that nothing keeps
 /// alive during the native call, so a collection at the wrong moment frees them while libtorch reads them (a crash
 /// "INTERNAL ASSERT FAILED at c10/core/Scalar.h", or silently wrong numbers and NaN). Training and inference run here
-/// while another thread collects garbage non-stop, and must give the same bits as without it.
+/// while another thread collects garbage non-stop, and must give the same bits as without it. The collection runs
+/// alone: forced collections are process-wide, and test code running beside it (e.g. <c>a + b</c> on tensors in an
+/// assertion) holds no scalars, so it crashed the test host once in three fresh-clone runs while running in parallel.
 /// </summary>
+[Collection(GcStressCollection.Name)]
 public class GcStressTests
 {
     public static TheoryData<ModelArchitecture, ModelTask> Cases() => new()
@@ -118,4 +121,11 @@ public class GcStressTests
 
     private static ModelConfig Config(ModelArchitecture architecture, ModelTask task) =>
         SyntheticSpheres.TinyConfig(task, task == ModelTask.Segmentation ? 2 : 1, architecture);
+}
+
+/// <summary>Runs <see cref="GcStressTests"/> with no other test in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GcStressCollection
+{
+    public const string Name = "GC stress";
 }
