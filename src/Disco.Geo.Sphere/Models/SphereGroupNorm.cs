@@ -78,10 +78,10 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The normalisation through <see cref="SphereGroupNormFunction"/>: the same forward ops as
-    /// <see cref="ForwardComposed"/> (so the same outputs bit for bit), and a hand-derived backward that reads the
-    /// input and the incoming gradient a few times instead of replaying a dozen full-size autograd nodes (the
-    /// composed form's backward was measured at 6× its forward and 16 % of the reference U-Net's training step).
+    /// The normalisation through <see cref="SphereGroupNormFunction"/>: on the CPU two full-size passes each way
+    /// (<see cref="SphereGroupNormKernel"/>), elsewhere the same tensor ops as <see cref="ForwardComposed"/>; either
+    /// way a hand-derived backward instead of replaying a dozen full-size autograd nodes (the composed form's backward
+    /// was measured at 6× its forward and 16 % of the reference U-Net's training step).
     /// </summary>
     public override Tensor forward(Tensor x)
     {
@@ -89,7 +89,8 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
         {
             using IDisposable noGrad = no_grad();
             using DisposeScope scope = NewDisposeScope();
-            return Normalize(x).Output.MoveToOuterDisposeScope();
+            Tensor y = SphereGroupNormKernel.Supports(x) ? NormalizeOnCpu(x).Output : Normalize(x).Output;
+            return y.MoveToOuterDisposeScope();
         }
 
         return SphereGroupNormFunction.apply(x, weight, bias, this);
@@ -191,6 +192,107 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
         return (gradX.MoveToOuterDisposeScope(), gradWeight.MoveToOuterDisposeScope(), gradBias.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// <see cref="Normalize"/> on the CPU: the moments and the output in one pass over x each, the [B, G] and [B, C]
+    /// algebra between them in double. Returns the output and what <see cref="GradientsOnCpu"/> needs.
+    /// </summary>
+    internal (Tensor Output, CpuStatistics Statistics) NormalizeOnCpu(Tensor x)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        Tensor xs = x.contiguous();
+        int batch = checked((int)x.shape[0]), groupSize = _channels / _groups, planes = batch * _channels;
+        double[] first = new double[planes], second = new double[planes];
+        SphereGroupNormKernel.Moments(xs, Values(row_weights), first, second);
+
+        double[] weights = Values(weight), biases = Values(bias);
+        double[] mean = new double[batch * _groups], inverse = new double[batch * _groups], variance = new double[batch * _groups];
+        double[] scale = new double[planes], shift = new double[planes];
+        for (int group = 0; group < batch * _groups; group++)
+        {
+            int firstPlane = group * groupSize;
+            double meanSquare = Average(second.AsSpan(firstPlane, groupSize));
+            mean[group] = _centre ? Average(first.AsSpan(firstPlane, groupSize)) : 0;
+            variance[group] = meanSquare - (mean[group] * mean[group]);
+            inverse[group] = 1 / Math.Sqrt(Math.Max(variance[group], 0) + _eps);
+            for (int p = firstPlane; p < firstPlane + groupSize; p++)
+            {
+                scale[p] = weights[p % _channels] * inverse[group];
+                shift[p] = biases[p % _channels] - (mean[group] * scale[p]);
+            }
+        }
+
+        Tensor y = empty_like(xs);
+        SphereGroupNormKernel.Affine(xs, scale, shift, y);
+        return (y.MoveToOuterDisposeScope(), new CpuStatistics(mean, inverse, variance, scale, weights));
+    }
+
+    /// <summary><see cref="Gradients"/> on the CPU: one pass over (g, x) for the channel sums, one for the input gradient.</summary>
+    internal (Tensor X, Tensor Weight, Tensor Bias) GradientsOnCpu(Tensor gradOutput, Tensor x, CpuStatistics statistics)
+    {
+        using DisposeScope scope = NewDisposeScope();
+        Tensor g = gradOutput.contiguous();
+        Tensor xs = x.contiguous();
+        int batch = checked((int)x.shape[0]), groupSize = _channels / _groups, planes = batch * _channels;
+        double[] products = new double[planes], sums = new double[planes];
+        SphereGroupNormKernel.ChannelSums(g, xs, products, sums);
+
+        (double[] mean, double[] inverse, double[] variance, double[] scale, double[] weights) = statistics;
+        double[] gradWeight = new double[_channels], gradBias = new double[_channels];
+        double[] coefficient = new double[planes], offset = new double[planes];
+        for (int group = 0; group < batch * _groups; group++)
+        {
+            int firstPlane = group * groupSize;
+            double dInverse = 0, scaledSum = 0;
+            for (int p = firstPlane; p < firstPlane + groupSize; p++)
+            {
+                double dScale = products[p] - (mean[group] * sums[p]);
+                gradWeight[p % _channels] += dScale * inverse[group];
+                gradBias[p % _channels] += sums[p];
+                dInverse += weights[p % _channels] * dScale;
+                scaledSum += scale[p] * sums[p];
+            }
+
+            // Where the variance was clamped at 0, r does not depend on the moments.
+            if (_centre && variance[group] < 0)
+            {
+                dInverse = 0;
+            }
+
+            double cubed = inverse[group] * inverse[group] * inverse[group];
+            double dMeanSquare = -0.5 * cubed * dInverse;
+            double dMean = _centre ? -scaledSum + (mean[group] * cubed * dInverse) : 0;
+            for (int p = firstPlane; p < firstPlane + groupSize; p++)
+            {
+                coefficient[p] = 2 * dMeanSquare;
+                offset[p] = dMean;
+            }
+        }
+
+        double[] rowFactor = Values(row_weights).Select(a => a / (groupSize * x.shape[3])).ToArray();
+        Tensor gradX = empty_like(xs);
+        SphereGroupNormKernel.InputGradient(g, xs, scale, coefficient, offset, rowFactor, gradX);
+        Tensor weightGradient = tensor(gradWeight).to(weight.dtype, weight.device);
+        Tensor biasGradient = tensor(gradBias).to(bias.dtype, bias.device);
+        return (gradX.MoveToOuterDisposeScope(), weightGradient.MoveToOuterDisposeScope(), biasGradient.MoveToOuterDisposeScope());
+    }
+
+    private static double Average(ReadOnlySpan<double> values)
+    {
+        double sum = 0;
+        foreach (double value in values)
+        {
+            sum += value;
+        }
+
+        return sum / values.Length;
+    }
+
+    private static double[] Values(Tensor parameter)
+    {
+        using Tensor values = parameter.detach().cpu().to(ScalarType.Float64).contiguous();
+        return values.data<double>().ToArray();
+    }
+
     /// <summary>The largest divisor of <paramref name="channels"/> not above <paramref name="groups"/>.</summary>
     public static int GroupsFor(int channels, int groups)
     {
@@ -207,12 +309,19 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
+/// What <see cref="SphereGroupNorm.NormalizeOnCpu"/> leaves for the backward: per (sample, group) the mean (zeros
+/// without centring), 1/√(σ² + ε) and σ², per (sample, channel) the folded scale, and the weights it used.
+/// </summary>
+internal sealed record CpuStatistics(double[] Mean, double[] Inverse, double[] Variance, double[] Scale, double[] Weights);
+
+/// <summary>
 /// <see cref="SphereGroupNorm"/> as one autograd node: saves x and the [B, G] / [B, C] statistics, and computes the
 /// gradients of x, weight and bias in one backward (<see cref="SphereGroupNorm.Gradients"/>). First derivatives only.
 /// </summary>
 internal sealed class SphereGroupNormFunction : autograd.SingleTensorFunction<SphereGroupNormFunction>
 {
     private const string ModuleKey = "norm";
+    private const string StatisticsKey = "statistics";
 
     public override string Name => "SphereGroupNorm";
 
@@ -222,9 +331,17 @@ internal sealed class SphereGroupNormFunction : autograd.SingleTensorFunction<Sp
         SphereGroupNorm norm = (SphereGroupNorm)vars[3];
         using (no_grad())
         {
+            ctx.save_data(ModuleKey, norm);
+            if (SphereGroupNormKernel.Supports(x))
+            {
+                (Tensor output, CpuStatistics statistics) = norm.NormalizeOnCpu(x);
+                ctx.save_for_backward([x]);
+                ctx.save_data(StatisticsKey, statistics);
+                return output;
+            }
+
             (Tensor y, Tensor mean, Tensor inverseScale, Tensor variance, Tensor scale) = norm.Normalize(x);
             ctx.save_for_backward([x, mean, inverseScale, variance, scale]);
-            ctx.save_data(ModuleKey, norm);
             return y;
         }
     }
@@ -235,7 +352,9 @@ internal sealed class SphereGroupNormFunction : autograd.SingleTensorFunction<Sp
         SphereGroupNorm norm = (SphereGroupNorm)ctx.get_data(ModuleKey);
         using (no_grad())
         {
-            (Tensor x, Tensor weight, Tensor bias) = norm.Gradients(grad_output, saved[0], saved[1], saved[2], saved[3], saved[4]);
+            (Tensor x, Tensor weight, Tensor bias) = saved.Count == 1
+                ? norm.GradientsOnCpu(grad_output, saved[0], (CpuStatistics)ctx.get_data(StatisticsKey))
+                : norm.Gradients(grad_output, saved[0], saved[1], saved[2], saved[3], saved[4]);
             return [x, weight, bias, null!];
         }
     }

@@ -7,32 +7,38 @@ using static TorchSharp.torch;
 namespace Disco.Geo.Sphere.Tests.Models;
 
 /// <summary>
-/// The group norm's hand-written backward (<see cref="SphereGroupNormFunction"/>) against autograd through the
-/// composed forward it replaces, in float64: same outputs, and the same gradients for x, weight and bias.
+/// The group norm's own forward and hand-written backward (<see cref="SphereGroupNormFunction"/>: the CPU passes of
+/// <see cref="SphereGroupNormKernel"/> on CPU tensors) against autograd through the composed tensor ops: the same
+/// outputs and the same gradients for x, weight and bias, to rounding, in float64 and float32, with row lengths that
+/// fill the vector registers and ones that leave a scalar tail.
 /// </summary>
 public sealed class SphereGroupNormGradientTests
 {
     [Theory]
-    [InlineData(FeatureNormalization.RootMeanSquare, true)]
-    [InlineData(FeatureNormalization.MeanAndVariance, true)]
-    [InlineData(FeatureNormalization.RootMeanSquare, false)]
-    [InlineData(FeatureNormalization.MeanAndVariance, false)]
-    public void Fused_backward_matches_autograd_through_the_composed_ops(FeatureNormalization kind, bool areaWeighted)
+    [InlineData(FeatureNormalization.RootMeanSquare, true, ScalarType.Float64, 32)]
+    [InlineData(FeatureNormalization.MeanAndVariance, true, ScalarType.Float64, 32)]
+    [InlineData(FeatureNormalization.RootMeanSquare, false, ScalarType.Float64, 32)]
+    [InlineData(FeatureNormalization.MeanAndVariance, false, ScalarType.Float64, 32)]
+    [InlineData(FeatureNormalization.RootMeanSquare, true, ScalarType.Float64, 37)]
+    [InlineData(FeatureNormalization.MeanAndVariance, true, ScalarType.Float32, 37)]
+    [InlineData(FeatureNormalization.RootMeanSquare, true, ScalarType.Float32, 64)]
+    public void Fused_backward_matches_autograd_through_the_composed_ops(FeatureNormalization kind, bool areaWeighted, ScalarType dtype, int columns)
     {
-        SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 17, 32);
+        SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 17, columns);
         using Generator generator = new Generator(7);
         using SphereGroupNorm norm = new("n", 6, 3, grid, kind, areaWeighted);
-        norm.to(ScalarType.Float64);
+        norm.to(dtype);
         using (no_grad())
         {
             foreach (TorchSharp.Modules.Parameter p in norm.parameters())
             {
-                p.copy_(randn(p.shape, ScalarType.Float64, generator: generator) + 1);
+                p.copy_(randn(p.shape, dtype, generator: generator) + 1);
             }
         }
 
-        using Tensor input = (randn([2, 6, 17, 32], ScalarType.Float64, generator: generator) * 3 + 0.5);
-        using Tensor upstream = randn([2, 6, 17, 32], ScalarType.Float64, generator: generator);
+        using Tensor input = (randn([2, 6, 17, columns], dtype, generator: generator) * 3 + 0.5);
+        using Tensor upstream = randn([2, 6, 17, columns], dtype, generator: generator);
+        double tolerance = dtype == ScalarType.Float64 ? 1e-12 : 2e-5;
 
         (Tensor y, Tensor[] grads) Run(Func<Tensor, Tensor> forward)
         {
@@ -50,13 +56,15 @@ public sealed class SphereGroupNormGradientTests
 
         (Tensor fusedY, Tensor[] fused) = Run(norm.forward);
         (Tensor composedY, Tensor[] composed) = Run(norm.ForwardComposed);
-        Assert.True(fusedY.equal(composedY).all().item<bool>(), "the forward must be the same ops, bit for bit");
+        static double MaxAbs(Tensor t) => t.abs().max().to(ScalarType.Float64).item<double>();
+        double outputError = MaxAbs(fusedY - composedY);
+        Assert.True(outputError <= tolerance * MaxAbs(composedY), $"{kind}, {dtype}: output differs by {outputError}");
         string[] names = ["x", "weight", "bias"];
         for (int i = 0; i < 3; i++)
         {
-            double scale = composed[i].abs().max().item<double>();
-            double error = (fused[i] - composed[i]).abs().max().item<double>();
-            Assert.True(error <= 1e-12 * scale, $"{kind}, area weighted {areaWeighted}: gradient of {names[i]} differs by {error} (scale {scale})");
+            double scale = MaxAbs(composed[i]);
+            double error = MaxAbs(fused[i] - composed[i]);
+            Assert.True(error <= tolerance * scale, $"{kind}, area weighted {areaWeighted}, {dtype}: gradient of {names[i]} differs by {error} (scale {scale})");
         }
     }
 
@@ -75,6 +83,6 @@ public sealed class SphereGroupNormGradientTests
         using Tensor training = norm.forward(x);
         Assert.True(training.requires_grad, "the weight and bias still need gradients when x does not");
         using Tensor reference = norm.ForwardComposed(x);
-        Assert.True(training.detach().equal(reference.detach()).all().item<bool>());
+        Assert.True((training.detach() - reference.detach()).abs().max().item<float>() < 1e-5f);
     }
 }

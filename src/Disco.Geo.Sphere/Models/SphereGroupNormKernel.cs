@@ -1,0 +1,216 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using Disco.Geo.Sphere.Contraction;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Disco.Geo.Sphere.Models;
+
+/// <summary>
+/// The group norm's full-size passes on the CPU, over contiguous [B, C, H, W] float32 or float64 tensors: one read of x
+/// for the moments and one read-write for the output in the forward; one read of (g, x) for the channel sums and one
+/// read-write for the input gradient in the backward. The tensor-op form (<see cref="SphereGroupNorm.Normalize"/>,
+/// <see cref="SphereGroupNorm.Gradients"/>) makes five or six full-size passes each way, most through temporaries; it
+/// was 23 % of the reference U-Net's training step. Row sums accumulate in vector lanes of T and are carried on in
+/// double, so the moments are at least as accurate as the tensor ops'.
+/// </summary>
+internal static unsafe class SphereGroupNormKernel
+{
+    private static readonly ParallelOptions Workers = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+    /// <summary>Whether these passes can run on <paramref name="x"/> (a [B, C, H, W] CPU tensor of float32 or float64).</summary>
+    public static bool Supports(Tensor x) =>
+        x.device_type == DeviceType.CPU && x.dim() == 4 && (x.dtype == ScalarType.Float32 || x.dtype == ScalarType.Float64);
+
+    /// <summary>
+    /// Per plane p = (b, c): first[p] = Σ_h a_h·mean_w x and second[p] = Σ_h a_h·mean_w x², with a_h the row weights
+    /// (summing to 1), i.e. the area-weighted means of x and x² over the plane.
+    /// </summary>
+    public static void Moments(Tensor x, double[] rowWeights, double[] first, double[] second)
+    {
+        if (x.dtype == ScalarType.Float32)
+        {
+            Moments(TensorData.Pointer<float>(x), Shape(x), rowWeights, first, second);
+        }
+        else
+        {
+            Moments(TensorData.Pointer<double>(x), Shape(x), rowWeights, first, second);
+        }
+    }
+
+    /// <summary>y = x·scale[p] + shift[p] per plane p.</summary>
+    public static void Affine(Tensor x, double[] scale, double[] shift, Tensor y)
+    {
+        if (x.dtype == ScalarType.Float32)
+        {
+            Affine(TensorData.Pointer<float>(x), Shape(x), scale, shift, TensorData.Pointer<float>(y));
+        }
+        else
+        {
+            Affine(TensorData.Pointer<double>(x), Shape(x), scale, shift, TensorData.Pointer<double>(y));
+        }
+    }
+
+    /// <summary>Per plane p: products[p] = Σ g·x and sums[p] = Σ g over the whole plane (no area weights).</summary>
+    public static void ChannelSums(Tensor g, Tensor x, double[] products, double[] sums)
+    {
+        if (x.dtype == ScalarType.Float32)
+        {
+            ChannelSums(TensorData.Pointer<float>(g), TensorData.Pointer<float>(x), Shape(x), products, sums);
+        }
+        else
+        {
+            ChannelSums(TensorData.Pointer<double>(g), TensorData.Pointer<double>(x), Shape(x), products, sums);
+        }
+    }
+
+    /// <summary>gradX = scale[p]·g + (coefficient[p]·x + offset[p])·rowFactor[h] per plane p and row h.</summary>
+    public static void InputGradient(Tensor g, Tensor x, double[] scale, double[] coefficient, double[] offset, double[] rowFactor, Tensor gradX)
+    {
+        if (x.dtype == ScalarType.Float32)
+        {
+            InputGradient(TensorData.Pointer<float>(g), TensorData.Pointer<float>(x), Shape(x), scale, coefficient, offset, rowFactor, TensorData.Pointer<float>(gradX));
+        }
+        else
+        {
+            InputGradient(TensorData.Pointer<double>(g), TensorData.Pointer<double>(x), Shape(x), scale, coefficient, offset, rowFactor, TensorData.Pointer<double>(gradX));
+        }
+    }
+
+    private static (int Planes, int Rows, int Columns) Shape(Tensor x) =>
+        (checked((int)(x.shape[0] * x.shape[1])), checked((int)x.shape[2]), checked((int)x.shape[3]));
+
+    private static void Moments<T>(T* x, (int Planes, int Rows, int Columns) shape, double[] rowWeights, double[] first, double[] second)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint address = (nint)x;
+        (int _, int rows, int columns) = shape;
+        Parallel.For(0, shape.Planes, Workers, p =>
+        {
+            T* plane = (T*)address + ((long)p * rows * columns);
+            double m1 = 0, m2 = 0;
+            for (int h = 0; h < rows; h++)
+            {
+                (double sum, double squares) = RowSums(plane + ((long)h * columns), columns);
+                m1 += rowWeights[h] * sum;
+                m2 += rowWeights[h] * squares;
+            }
+
+            first[p] = m1 / columns;
+            second[p] = m2 / columns;
+        });
+    }
+
+    private static (double Sum, double Squares) RowSums<T>(T* row, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> sum = Vector256<T>.Zero, squares = Vector256<T>.Zero;
+        int i = 0;
+        for (; i <= length - Vector256<T>.Count; i += Vector256<T>.Count)
+        {
+            Vector256<T> v = Vector256.Load(row + i);
+            sum += v;
+            squares += v * v;
+        }
+
+        double s = double.CreateTruncating(Vector256.Sum(sum)), q = double.CreateTruncating(Vector256.Sum(squares));
+        for (; i < length; i++)
+        {
+            double v = double.CreateTruncating(row[i]);
+            s += v;
+            q += v * v;
+        }
+
+        return (s, q);
+    }
+
+    private static void Affine<T>(T* x, (int Planes, int Rows, int Columns) shape, double[] scale, double[] shift, T* y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint xAddress = (nint)x, yAddress = (nint)y;
+        long length = (long)shape.Rows * shape.Columns;
+        Parallel.For(0, shape.Planes, Workers, p =>
+        {
+            T* source = (T*)xAddress + (p * length), destination = (T*)yAddress + (p * length);
+            T s = T.CreateTruncating(scale[p]), t = T.CreateTruncating(shift[p]);
+            Vector256<T> vs = Vector256.Create(s), vt = Vector256.Create(t);
+            long i = 0;
+            for (; i <= length - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                ((Vector256.Load(source + i) * vs) + vt).Store(destination + i);
+            }
+
+            for (; i < length; i++)
+            {
+                destination[i] = (source[i] * s) + t;
+            }
+        });
+    }
+
+    private static void ChannelSums<T>(T* g, T* x, (int Planes, int Rows, int Columns) shape, double[] products, double[] sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint gAddress = (nint)g, xAddress = (nint)x;
+        (int _, int rows, int columns) = shape;
+        Parallel.For(0, shape.Planes, Workers, p =>
+        {
+            long start = (long)p * rows * columns;
+            double product = 0, sum = 0;
+            for (int h = 0; h < rows; h++)
+            {
+                T* gRow = (T*)gAddress + start + ((long)h * columns), xRow = (T*)xAddress + start + ((long)h * columns);
+                Vector256<T> vp = Vector256<T>.Zero, vs = Vector256<T>.Zero;
+                int i = 0;
+                for (; i <= columns - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    Vector256<T> vg = Vector256.Load(gRow + i);
+                    vp += vg * Vector256.Load(xRow + i);
+                    vs += vg;
+                }
+
+                product += double.CreateTruncating(Vector256.Sum(vp));
+                sum += double.CreateTruncating(Vector256.Sum(vs));
+                for (; i < columns; i++)
+                {
+                    double vg = double.CreateTruncating(gRow[i]);
+                    product += vg * double.CreateTruncating(xRow[i]);
+                    sum += vg;
+                }
+            }
+
+            products[p] = product;
+            sums[p] = sum;
+        });
+    }
+
+    private static void InputGradient<T>(
+        T* g, T* x, (int Planes, int Rows, int Columns) shape, double[] scale, double[] coefficient, double[] offset, double[] rowFactor, T* gradX)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint gAddress = (nint)g, xAddress = (nint)x, outAddress = (nint)gradX;
+        (int _, int rows, int columns) = shape;
+        Parallel.For(0, shape.Planes, Workers, p =>
+        {
+            long start = (long)p * rows * columns;
+            T s = T.CreateTruncating(scale[p]);
+            Vector256<T> vs = Vector256.Create(s);
+            for (int h = 0; h < rows; h++)
+            {
+                long rowStart = start + ((long)h * columns);
+                T* gRow = (T*)gAddress + rowStart, xRow = (T*)xAddress + rowStart, outRow = (T*)outAddress + rowStart;
+                T alpha = T.CreateTruncating(coefficient[p] * rowFactor[h]), beta = T.CreateTruncating(offset[p] * rowFactor[h]);
+                Vector256<T> va = Vector256.Create(alpha), vb = Vector256.Create(beta);
+                int i = 0;
+                for (; i <= columns - Vector256<T>.Count; i += Vector256<T>.Count)
+                {
+                    ((Vector256.Load(gRow + i) * vs) + (Vector256.Load(xRow + i) * va) + vb).Store(outRow + i);
+                }
+
+                for (; i < columns; i++)
+                {
+                    outRow[i] = (gRow[i] * s) + (xRow[i] * alpha) + beta;
+                }
+            }
+        });
+    }
+}
