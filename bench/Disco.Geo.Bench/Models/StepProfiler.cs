@@ -107,8 +107,11 @@ internal sealed class BackwardMark : autograd.SingleTensorFunction<BackwardMark>
     }
 }
 
-/// <summary>A module whose forward and backward are booked to a part of the <see cref="StepProfiler"/>.</summary>
-internal sealed class ProfiledModule : nn.Module<Tensor, Tensor>
+/// <summary>
+/// A module whose forward and backward are booked to a part of the <see cref="StepProfiler"/>; a wrapped norm keeps
+/// its fused GELU (booked with it), so the profile runs the same code as training.
+/// </summary>
+internal sealed class ProfiledModule : nn.Module<Tensor, Tensor>, INormThenGelu
 {
 #pragma warning disable IDE1006 // Registered by field name.
     private readonly nn.Module<Tensor, Tensor> inner;
@@ -128,6 +131,8 @@ internal sealed class ProfiledModule : nn.Module<Tensor, Tensor>
     public nn.Module<Tensor, Tensor> Inner => inner;
 
     public override Tensor forward(Tensor x) => _profiler.Measure(_part, x, inner.forward);
+
+    public Tensor ForwardGelu(Tensor x) => _profiler.Measure(_part, x, t => Activation.NormThenGelu(inner, t));
 }
 
 /// <summary>The DISCO U-Net's layers, each wrapped so the profiler books it to its kind and level.</summary>
@@ -145,7 +150,7 @@ internal sealed class ProfiledLayers(IUNetLayers inner, StepProfiler profiler) :
         new ProfiledModule(inner.Up(name, level, inChannels, outChannels), profiler, $"DISCO up (transpose) {level + 1}→{level}");
 
     public nn.Module<Tensor, Tensor> Norm(string name, int level, int channels) =>
-        new ProfiledModule(inner.Norm(name, level, channels), profiler, $"group norm, level {level}");
+        new ProfiledModule(inner.Norm(name, level, channels), profiler, $"group norm + GELU, level {level}");
 
     public nn.Module<Tensor, Tensor> Pointwise(string name, int level, int inChannels, int outChannels) =>
         new ProfiledModule(inner.Pointwise(name, level, inChannels, outChannels), profiler, $"1×1 conv (merge, head), level {level}");

@@ -29,7 +29,7 @@ public enum FeatureNormalization
 /// input is rotated, so the layer keeps the network rotation-equivariant. Statistics are per sample, so training and
 /// inference behave identically and batch size 1 works. A learned per-channel scale and shift follow.
 /// </summary>
-internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
+internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>, INormThenGelu
 {
     private readonly int _channels;
     private readonly int _groups;
@@ -93,7 +93,31 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
             return y.MoveToOuterDisposeScope();
         }
 
-        return SphereGroupNormFunction.apply(x, weight, bias, this);
+        return SphereGroupNormFunction.apply(x, weight, bias, this, false);
+    }
+
+    /// <summary>
+    /// GELU(norm(x)), the pre-activation every U-Net transition starts with. On float32 CPU tensors the activation is
+    /// applied in the norm's output pass and differentiated in its backward passes (<see cref="SphereGroupNormKernel.AffineGelu"/>),
+    /// which saves a full-size read and write each way and keeps no normalised copy for GELU's backward; elsewhere it
+    /// is <c>gelu(forward(x))</c>.
+    /// </summary>
+    public Tensor ForwardGelu(Tensor x)
+    {
+        if (x.dtype != ScalarType.Float32 || !SphereGroupNormKernel.Supports(x))
+        {
+            using DisposeScope scope = NewDisposeScope();
+            return nn.functional.gelu(forward(x)).MoveToOuterDisposeScope();
+        }
+
+        if (!is_grad_enabled() || !(x.requires_grad || weight.requires_grad || bias.requires_grad))
+        {
+            using IDisposable noGrad = no_grad();
+            using DisposeScope scope = NewDisposeScope();
+            return NormalizeOnCpu(x, gelu: true).Output.MoveToOuterDisposeScope();
+        }
+
+        return SphereGroupNormFunction.apply(x, weight, bias, this, true);
     }
 
     /// <summary>The same normalisation composed of differentiable tensor ops: the reference the fused backward is tested against.</summary>
@@ -193,10 +217,11 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// <see cref="Normalize"/> on the CPU: the moments and the output in one pass over x each, the [B, G] and [B, C]
-    /// algebra between them in double. Returns the output and what <see cref="GradientsOnCpu"/> needs.
+    /// <see cref="Normalize"/> on the CPU (followed by GELU when <paramref name="gelu"/>, float32 only): the moments and
+    /// the output in one pass over x each, the [B, G] and [B, C] algebra between them in double. Returns the output and
+    /// what <see cref="GradientsOnCpu"/> needs.
     /// </summary>
-    internal (Tensor Output, CpuStatistics Statistics) NormalizeOnCpu(Tensor x)
+    internal (Tensor Output, CpuStatistics Statistics) NormalizeOnCpu(Tensor x, bool gelu = false)
     {
         using DisposeScope scope = NewDisposeScope();
         Tensor xs = x.contiguous();
@@ -222,21 +247,42 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
         }
 
         Tensor y = empty_like(xs);
-        SphereGroupNormKernel.Affine(xs, scale, shift, y);
-        return (y.MoveToOuterDisposeScope(), new CpuStatistics(mean, inverse, variance, scale, weights));
+        if (gelu)
+        {
+            SphereGroupNormKernel.AffineGelu(xs, scale, shift, y);
+        }
+        else
+        {
+            SphereGroupNormKernel.Affine(xs, scale, shift, y);
+        }
+
+        return (y.MoveToOuterDisposeScope(), new CpuStatistics(mean, inverse, variance, scale, shift, weights));
     }
 
-    /// <summary><see cref="Gradients"/> on the CPU: one pass over (g, x) for the channel sums, one for the input gradient.</summary>
-    internal (Tensor X, Tensor Weight, Tensor Bias) GradientsOnCpu(Tensor gradOutput, Tensor x, CpuStatistics statistics)
+    /// <summary>
+    /// <see cref="Gradients"/> on the CPU (through the GELU after the norm when <paramref name="gelu"/>): one pass over
+    /// (g, x) for the channel sums, one for the input gradient.
+    /// </summary>
+    internal (Tensor X, Tensor Weight, Tensor Bias) GradientsOnCpu(Tensor gradOutput, Tensor x, CpuStatistics statistics, bool gelu = false)
     {
         using DisposeScope scope = NewDisposeScope();
         Tensor g = gradOutput.contiguous();
         Tensor xs = x.contiguous();
         int batch = checked((int)x.shape[0]), groupSize = _channels / _groups, planes = batch * _channels;
         double[] products = new double[planes], sums = new double[planes];
-        SphereGroupNormKernel.ChannelSums(g, xs, products, sums);
+        (double[] mean, double[] inverse, double[] variance, double[] scale, double[] shift, double[] weights) = statistics;
+        Tensor gradX = empty_like(xs);
+        if (gelu)
+        {
+            // The gradient at the norm's output goes into gradX, which the input-gradient pass then overwrites in place.
+            SphereGroupNormKernel.GeluGradientSums(g, xs, scale, shift, gradX, products, sums);
+            g = gradX;
+        }
+        else
+        {
+            SphereGroupNormKernel.ChannelSums(g, xs, products, sums);
+        }
 
-        (double[] mean, double[] inverse, double[] variance, double[] scale, double[] weights) = statistics;
         double[] gradWeight = new double[_channels], gradBias = new double[_channels];
         double[] coefficient = new double[planes], offset = new double[planes];
         for (int group = 0; group < batch * _groups; group++)
@@ -269,7 +315,6 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
         }
 
         double[] rowFactor = Values(row_weights).Select(a => a / (groupSize * x.shape[3])).ToArray();
-        Tensor gradX = empty_like(xs);
         SphereGroupNormKernel.InputGradient(g, xs, scale, coefficient, offset, rowFactor, gradX);
         Tensor weightGradient = tensor(gradWeight).to(weight.dtype, weight.device);
         Tensor biasGradient = tensor(gradBias).to(bias.dtype, bias.device);
@@ -310,18 +355,19 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>
 
 /// <summary>
 /// What <see cref="SphereGroupNorm.NormalizeOnCpu"/> leaves for the backward: per (sample, group) the mean (zeros
-/// without centring), 1/√(σ² + ε) and σ², per (sample, channel) the folded scale, and the weights it used.
+/// without centring), 1/√(σ² + ε) and σ², per (sample, channel) the folded scale and shift, and the weights it used.
 /// </summary>
-internal sealed record CpuStatistics(double[] Mean, double[] Inverse, double[] Variance, double[] Scale, double[] Weights);
+internal sealed record CpuStatistics(double[] Mean, double[] Inverse, double[] Variance, double[] Scale, double[] Shift, double[] Weights);
 
 /// <summary>
-/// <see cref="SphereGroupNorm"/> as one autograd node: saves x and the [B, G] / [B, C] statistics, and computes the
+/// <see cref="SphereGroupNorm"/> (and GELU after it when the last argument is true) as one autograd node: saves x and the [B, G] / [B, C] statistics, and computes the
 /// gradients of x, weight and bias in one backward (<see cref="SphereGroupNorm.Gradients"/>). First derivatives only.
 /// </summary>
 internal sealed class SphereGroupNormFunction : autograd.SingleTensorFunction<SphereGroupNormFunction>
 {
     private const string ModuleKey = "norm";
     private const string StatisticsKey = "statistics";
+    private const string GeluKey = "gelu";
 
     public override string Name => "SphereGroupNorm";
 
@@ -329,12 +375,14 @@ internal sealed class SphereGroupNormFunction : autograd.SingleTensorFunction<Sp
     {
         Tensor x = (Tensor)vars[0];
         SphereGroupNorm norm = (SphereGroupNorm)vars[3];
+        bool gelu = (bool)vars[4];
         using (no_grad())
         {
             ctx.save_data(ModuleKey, norm);
+            ctx.save_data(GeluKey, gelu);
             if (SphereGroupNormKernel.Supports(x))
             {
-                (Tensor output, CpuStatistics statistics) = norm.NormalizeOnCpu(x);
+                (Tensor output, CpuStatistics statistics) = norm.NormalizeOnCpu(x, gelu);
                 ctx.save_for_backward([x]);
                 ctx.save_data(StatisticsKey, statistics);
                 return output;
@@ -353,9 +401,9 @@ internal sealed class SphereGroupNormFunction : autograd.SingleTensorFunction<Sp
         using (no_grad())
         {
             (Tensor x, Tensor weight, Tensor bias) = saved.Count == 1
-                ? norm.GradientsOnCpu(grad_output, saved[0], (CpuStatistics)ctx.get_data(StatisticsKey))
+                ? norm.GradientsOnCpu(grad_output, saved[0], (CpuStatistics)ctx.get_data(StatisticsKey), (bool)ctx.get_data(GeluKey))
                 : norm.Gradients(grad_output, saved[0], saved[1], saved[2], saved[3], saved[4]);
-            return [x, weight, bias, null!];
+            return [x, weight, bias, null!, null!];
         }
     }
 }

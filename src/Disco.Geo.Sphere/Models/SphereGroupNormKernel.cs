@@ -77,6 +77,111 @@ internal static unsafe class SphereGroupNormKernel
         }
     }
 
+    /// <summary>y = GELU(x·scale[p] + shift[p]) per plane p, on float32 (the norm and the activation after it in one pass).</summary>
+    public static void AffineGelu(Tensor x, double[] scale, double[] shift, Tensor y)
+    {
+        float* source = TensorData.Pointer<float>(x), destination = TensorData.Pointer<float>(y);
+        nint xAddress = (nint)source, yAddress = (nint)destination;
+        (int planes, int rows, int columns) = Shape(x);
+        long length = (long)rows * columns;
+        Parallel.For(0, planes, Workers, p =>
+        {
+            float* from = (float*)xAddress + (p * length), to = (float*)yAddress + (p * length);
+            float s = (float)scale[p], t = (float)shift[p];
+            Vector256<float> vs = Vector256.Create(s), vt = Vector256.Create(t);
+            long i = 0;
+            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float> z = (Vector256.Load(from + i) * vs) + vt;
+                (z * NormalCdf(z).Cdf).Store(to + i);
+            }
+
+            for (; i < length; i++)
+            {
+                float z = (from[i] * s) + t;
+                to[i] = z * NormalCdf(z).Cdf;
+            }
+        });
+    }
+
+    /// <summary>
+    /// The backward through GELU(x·scale[p] + shift[p]) up to the norm's output: gz = g·GELU'(z) with z recomputed from
+    /// x, written to <paramref name="gz"/>, and per plane products[p] = Σ gz·x and sums[p] = Σ gz (float32).
+    /// </summary>
+    public static void GeluGradientSums(Tensor g, Tensor x, double[] scale, double[] shift, Tensor gz, double[] products, double[] sums)
+    {
+        nint gAddress = (nint)TensorData.Pointer<float>(g), xAddress = (nint)TensorData.Pointer<float>(x), outAddress = (nint)TensorData.Pointer<float>(gz);
+        (int planes, int rows, int columns) = Shape(x);
+        Parallel.For(0, planes, Workers, p =>
+        {
+            long start = (long)p * rows * columns;
+            float s = (float)scale[p], t = (float)shift[p];
+            Vector256<float> vs = Vector256.Create(s), vt = Vector256.Create(t);
+            double product = 0, sum = 0;
+            for (int h = 0; h < rows; h++)
+            {
+                long rowStart = start + ((long)h * columns);
+                float* gRow = (float*)gAddress + rowStart, xRow = (float*)xAddress + rowStart, outRow = (float*)outAddress + rowStart;
+                Vector256<float> vp = Vector256<float>.Zero, vsum = Vector256<float>.Zero;
+                int i = 0;
+                for (; i <= columns - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    Vector256<float> xv = Vector256.Load(xRow + i);
+                    Vector256<float> z = (xv * vs) + vt;
+                    (Vector256<float> cdf, Vector256<float> density) = NormalCdf(z);
+                    Vector256<float> d = Vector256.Load(gRow + i) * (cdf + (z * density));
+                    d.Store(outRow + i);
+                    vp += d * xv;
+                    vsum += d;
+                }
+
+                product += Vector256.Sum(vp);
+                sum += Vector256.Sum(vsum);
+                for (; i < columns; i++)
+                {
+                    float z = (xRow[i] * s) + t;
+                    (float cdf, float density) = NormalCdf(z);
+                    float d = gRow[i] * (cdf + (z * density));
+                    outRow[i] = d;
+                    product += (double)d * xRow[i];
+                    sum += d;
+                }
+            }
+
+            products[p] = product;
+            sums[p] = sum;
+        });
+    }
+
+    // Φ(z) and the normal density φ(z) = e^(−z²/2)/√(2π) for GELU(z) = z·Φ(z) and GELU'(z) = Φ(z) + z·φ(z), with
+    // Φ(−|z|) = ½·erfc(|z|/√2) from Abramowitz & Stegun 7.1.26 (|error of erf| ≤ 1.5e-7, the order of float32
+    // rounding); both share one exponential. The tail is evaluated directly, not as 1 − Φ(|z|), so it keeps its
+    // relative accuracy where Φ is small.
+    private const float ErfP = 0.3275911f, ErfA1 = 0.254829592f, ErfA2 = -0.284496736f, ErfA3 = 1.421413741f, ErfA4 = -1.453152027f, ErfA5 = 1.061405429f;
+    private const float InverseSqrt2 = 0.70710678118654752f, InverseSqrt2Pi = 0.39894228040143268f;
+
+    private static (Vector256<float> Cdf, Vector256<float> Density) NormalCdf(Vector256<float> z)
+    {
+        Vector256<float> one = Vector256<float>.One;
+        Vector256<float> x = Vector256.Abs(z) * Vector256.Create(InverseSqrt2);
+        Vector256<float> t = one / (one + (Vector256.Create(ErfP) * x));
+        Vector256<float> poly = t * (Vector256.Create(ErfA1) + (t * (Vector256.Create(ErfA2) + (t * (Vector256.Create(ErfA3) + (t * (Vector256.Create(ErfA4) + (t * Vector256.Create(ErfA5)))))))));
+        Vector256<float> e = Vector256.Exp(-(x * x));
+        Vector256<float> tail = Vector256.Create(0.5f) * poly * e;
+        Vector256<float> cdf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), tail, one - tail);
+        return (cdf, e * Vector256.Create(InverseSqrt2Pi));
+    }
+
+    private static (float Cdf, float Density) NormalCdf(float z)
+    {
+        float x = MathF.Abs(z) * InverseSqrt2;
+        float t = 1 / (1 + (ErfP * x));
+        float poly = t * (ErfA1 + (t * (ErfA2 + (t * (ErfA3 + (t * (ErfA4 + (t * ErfA5))))))));
+        float e = MathF.Exp(-(x * x));
+        float tail = 0.5f * poly * e;
+        return (z < 0 ? tail : 1 - tail, e * InverseSqrt2Pi);
+    }
+
     private static (int Planes, int Rows, int Columns) Shape(Tensor x) =>
         (checked((int)(x.shape[0] * x.shape[1])), checked((int)x.shape[2]), checked((int)x.shape[3]));
 

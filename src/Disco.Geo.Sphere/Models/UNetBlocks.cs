@@ -6,6 +6,20 @@ namespace Disco.Geo.Sphere.Models;
 // Module fields carry their state-dict names: RegisterComponents registers fields by name.
 #pragma warning disable IDE1006
 
+/// <summary>A normalisation that can apply the GELU after it in its own passes.</summary>
+internal interface INormThenGelu
+{
+    /// <summary>GELU(norm(x)).</summary>
+    Tensor ForwardGelu(Tensor x);
+}
+
+/// <summary>GELU after a normalisation, fused into the norm's own passes where the norm has them.</summary>
+internal static class Activation
+{
+    public static Tensor NormThenGelu(nn.Module<Tensor, Tensor> norm, Tensor x) =>
+        norm is INormThenGelu fused ? fused.ForwardGelu(x) : nn.functional.gelu(norm.forward(x));
+}
+
 /// <summary>
 /// Norm → GELU → layer, the pre-activation step every U-Net transition uses (down, up, head). The layer may change
 /// the grid (a down- or up-sampling convolution) and the channel count.
@@ -26,7 +40,7 @@ internal sealed class PreActivation : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using DisposeScope scope = NewDisposeScope();
-        return conv.forward(nn.functional.gelu(norm.forward(x))).MoveToOuterDisposeScope();
+        return conv.forward(Activation.NormThenGelu(norm, x)).MoveToOuterDisposeScope();
     }
 }
 
@@ -54,8 +68,8 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using DisposeScope scope = NewDisposeScope();
-        Tensor h = conv1.forward(nn.functional.gelu(norm1.forward(x)));
-        h = conv2.forward(nn.functional.gelu(norm2.forward(h)));
+        Tensor h = conv1.forward(Activation.NormThenGelu(norm1, x));
+        h = conv2.forward(Activation.NormThenGelu(norm2, h));
         return x.add(h, Runtime.Scalars.One).MoveToOuterDisposeScope();
     }
 }

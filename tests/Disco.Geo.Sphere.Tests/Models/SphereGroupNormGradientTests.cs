@@ -68,6 +68,62 @@ public sealed class SphereGroupNormGradientTests
         }
     }
 
+    [Theory]
+    [InlineData(FeatureNormalization.RootMeanSquare, ScalarType.Float32, 64)]
+    [InlineData(FeatureNormalization.MeanAndVariance, ScalarType.Float32, 37)]
+    [InlineData(FeatureNormalization.RootMeanSquare, ScalarType.Float64, 37)]
+    public void Norm_then_gelu_matches_autograd_through_gelu_of_the_composed_norm(FeatureNormalization kind, ScalarType dtype, int columns)
+    {
+        SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 17, columns);
+        using Generator generator = new Generator(11);
+        using SphereGroupNorm norm = new("n", 6, 3, grid, kind, areaWeighted: true);
+        norm.to(dtype);
+        using (no_grad())
+        {
+            foreach (TorchSharp.Modules.Parameter p in norm.parameters())
+            {
+                // Scales up to ±4 put pre-activations deep into both tails of GELU, where its derivative changes most.
+                p.copy_(randn(p.shape, dtype, generator: generator) * 2);
+            }
+        }
+
+        using Tensor input = randn([2, 6, 17, columns], dtype, generator: generator) * 3 + 0.5;
+        using Tensor upstream = randn([2, 6, 17, columns], dtype, generator: generator);
+
+        (Tensor y, Tensor[] grads) Run(Func<Tensor, Tensor> forward)
+        {
+            foreach (TorchSharp.Modules.Parameter p in norm.parameters())
+            {
+                p.grad = null;
+            }
+
+            Tensor x = input.detach().requires_grad_(true);
+            Tensor y = forward(x);
+            (y * upstream).sum().backward();
+            return (y.detach(), [x.grad!.detach().clone(), .. norm.parameters().Select(p => p.grad!.detach().clone())]);
+        }
+
+        (Tensor fusedY, Tensor[] fused) = Run(norm.ForwardGelu);
+        (Tensor composedY, Tensor[] composed) = Run(x => nn.functional.gelu(norm.ForwardComposed(x)));
+        using (no_grad())
+        {
+            using Tensor inference = norm.ForwardGelu(input);
+            Assert.True(inference.equal(fusedY).all().item<bool>(), "inference and training must run the same forward");
+        }
+
+        // float32: GELU's error function from Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7) against libtorch's.
+        double tolerance = dtype == ScalarType.Float64 ? 1e-12 : 2e-5;
+        static double MaxAbs(Tensor t) => t.abs().max().to(ScalarType.Float64).item<double>();
+        double outputError = MaxAbs(fusedY - composedY);
+        Assert.True(outputError <= tolerance * MaxAbs(composedY), $"{kind}, {dtype}: output differs by {outputError}");
+        string[] names = ["x", "weight", "bias"];
+        for (int i = 0; i < 3; i++)
+        {
+            double error = MaxAbs(fused[i] - composed[i]);
+            Assert.True(error <= tolerance * MaxAbs(composed[i]), $"{kind}, {dtype}: gradient of {names[i]} differs by {error}");
+        }
+    }
+
     [Fact]
     public void Fused_norm_only_records_a_node_when_something_needs_a_gradient()
     {
