@@ -108,7 +108,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     {
         using torch.Tensor input = x.contiguous();
         long[] shape = x.shape;
-        torch.Tensor z = torch.empty([shape[0], shape[1], _kernelSize, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
+        torch.Tensor z = KernelWorkspace.EmptyTensor([shape[0], shape[1], _kernelSize, _nlatOut, _nlonOut], x.dtype);
         int channels = checked((int)(shape[0] * shape[1]));
         if (x.dtype == torch.ScalarType.Float32)
         {
@@ -128,7 +128,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     {
         using torch.Tensor input = z.contiguous();
         long[] shape = z.shape;
-        torch.Tensor x = torch.empty([shape[0], shape[1], _nlatIn, _nlonIn], dtype: z.dtype, device: torch.CPU);
+        torch.Tensor x = KernelWorkspace.EmptyTensor([shape[0], shape[1], _nlatIn, _nlonIn], z.dtype);
         int channels = checked((int)(shape[0] * shape[1]));
         if (z.dtype == torch.ScalarType.Float32)
         {
@@ -191,7 +191,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         using torch.Tensor dy = outputGradient.detach().contiguous();
         using torch.Tensor transposed = weight.detach().reshape(weight.shape[0], -1).t().contiguous();
         int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
-        torch.Tensor dx = torch.empty([batch, inChannels, _nlatIn, _nlonIn], dtype: dy.dtype, device: torch.CPU);
+        torch.Tensor dx = KernelWorkspace.EmptyTensor([batch, inChannels, _nlatIn, _nlonIn], dy.dtype);
         torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: dy.dtype, device: torch.CPU);
         KernelWorkspace.Lease recomputed = default;
         try
@@ -249,8 +249,7 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         long[] shape = x.shape;
         int batch = checked((int)shape[0]), inChannels = checked((int)shape[1]), outChannels = checked((int)weight.shape[0]);
 
-        // The output first, before the small temporaries below, so that its block is carved from the heap ahead of them.
-        torch.Tensor y = torch.empty([batch, outChannels, _nlatOut, _nlonOut], dtype: x.dtype, device: torch.CPU);
+        torch.Tensor y = KernelWorkspace.EmptyTensor([batch, outChannels, _nlatOut, _nlonOut], x.dtype);
         using torch.Tensor input = x.detach().contiguous();
         using torch.Tensor w = weight.detach().contiguous();
         long zLength = (long)batch * inChannels * _kernelSize * _nlatOut * _nlonOut;

@@ -1,4 +1,5 @@
 using Disco.Geo.Grids;
+using Disco.Geo.Sphere.Contraction;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -246,7 +247,7 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>, INormThenGelu
             }
         }
 
-        Tensor y = empty_like(xs);
+        Tensor y = KernelWorkspace.EmptyTensor(xs.shape, xs.dtype);
         if (gelu)
         {
             SphereGroupNormKernel.AffineGelu(xs, scale, shift, y);
@@ -271,7 +272,7 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>, INormThenGelu
         int batch = checked((int)x.shape[0]), groupSize = _channels / _groups, planes = batch * _channels;
         double[] products = new double[planes], sums = new double[planes];
         (double[] mean, double[] inverse, double[] variance, double[] scale, double[] shift, double[] weights) = statistics;
-        Tensor gradX = empty_like(xs);
+        Tensor gradX = KernelWorkspace.EmptyTensor(xs.shape, xs.dtype);
         if (gelu)
         {
             // The gradient at the norm's output goes into gradX, which the input-gradient pass then overwrites in place.

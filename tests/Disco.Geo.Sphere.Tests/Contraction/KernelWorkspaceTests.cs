@@ -86,6 +86,58 @@ public unsafe class KernelWorkspaceTests
             lease.Dispose();
         }
     }
+
+
+    [Fact]
+    public void A_workspace_tensor_hands_its_block_back_when_its_last_reference_goes()
+    {
+        KernelWorkspace.Trim();
+        nint first;
+        torch.Tensor view;
+        using (torch.Tensor tensor = KernelWorkspace.EmptyTensor([4, 512, 1024], torch.ScalarType.Float32))
+        {
+            first = (nint)TensorData.Pointer<float>(tensor);
+            tensor.fill_(2f);
+            view = tensor.view(-1);
+        }
+
+        // The view still holds the storage: a new tensor cannot have the block yet.
+        using (torch.Tensor other = KernelWorkspace.EmptyTensor([4, 512, 1024], torch.ScalarType.Float32))
+        {
+            Assert.NotEqual(first, (nint)TensorData.Pointer<float>(other));
+            Assert.Equal(2f * 4 * 512 * 1024, view.sum().item<float>());
+        }
+
+        view.Dispose();
+        long blocks = KernelWorkspace.BlocksAllocated;
+        using torch.Tensor again = KernelWorkspace.EmptyTensor([2, 512, 1024], torch.ScalarType.Float64);
+        Assert.Equal(blocks, KernelWorkspace.BlocksAllocated);
+        Assert.Equal(new long[] { 2, 512, 1024 }, again.shape);
+        Assert.Equal(torch.ScalarType.Float64, again.dtype);
+    }
+
+    [Fact]
+    public void Repeated_layer_forwards_take_their_outputs_from_the_workspace()
+    {
+        // The regression: outputs from libtorch's allocator came from fresh pages on every call (glibc reuses a freed
+        // block only while no small allocation has split it), so every forward page-faulted its whole output again.
+        KernelWorkspace.Trim();
+        Random random = new(5);
+        PsiTensor psi = RandomPsi(random, kernelSize: 2, nlatOut: 20, nlonOut: 1600, nlatIn: 21, nlonIn: 3200);
+        CpuDiscoContraction contraction = new(psi);
+        torch.Tensor x = Tensor(RandomArray(random, 4L * 21 * 3200), [1, 4, 21, 3200]);
+        torch.Tensor w = Tensor(RandomArray(random, 8L * 4 * 2), [8, 4, 2]);
+        nint[] outputs = new nint[6];
+        for (int n = 0; n < outputs.Length; n++)
+        {
+            using torch.Tensor y = contraction.TryContractAndMix(x, w)!;
+            outputs[n] = (nint)TensorData.Pointer<double>(y);
+        }
+
+        Assert.All(outputs.Skip(1), address => Assert.Equal(outputs[1], address));
+        x.Dispose();
+        w.Dispose();
+    }
 }
 
 /// <summary>The workspace is process-wide: its tests count blocks, so they do not run beside each other.</summary>
