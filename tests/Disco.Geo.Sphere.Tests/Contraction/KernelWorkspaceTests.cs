@@ -15,15 +15,8 @@ public unsafe class KernelWorkspaceTests
     [Fact]
     public void Repeated_fused_forwards_and_backwards_reuse_their_blocks()
     {
-        KernelWorkspace.Trim();
-        Random random = new(41);
-
-        // 4 × 2 × 20 × 1,600 doubles ≈ 2 MB of kept z: the huge-page path, with per-core blocks beside it.
-        PsiTensor psi = RandomPsi(random, kernelSize: 2, nlatOut: 20, nlonOut: 1600, nlatIn: 21, nlonIn: 3200);
-        CpuDiscoContraction contraction = new(psi);
         using DisposeScope scope = torch.NewDisposeScope();
-        torch.Tensor x = Tensor(RandomArray(random, 4L * 21 * 3200), [1, 4, 21, 3200]);
-        torch.Tensor w = Tensor(RandomArray(random, 3L * 4 * 2), [3, 4, 2]);
+        (CpuDiscoContraction contraction, torch.Tensor x, torch.Tensor w) = FreshWorkspaceAndLayer(seed: 41, outChannels: 3);
         void Step()
         {
             using DisposeScope step = torch.NewDisposeScope();
@@ -121,12 +114,8 @@ public unsafe class KernelWorkspaceTests
     {
         // The regression: outputs from libtorch's allocator came from fresh pages on every call (glibc reuses a freed
         // block only while no small allocation has split it), so every forward page-faulted its whole output again.
-        KernelWorkspace.Trim();
-        Random random = new(5);
-        PsiTensor psi = RandomPsi(random, kernelSize: 2, nlatOut: 20, nlonOut: 1600, nlatIn: 21, nlonIn: 3200);
-        CpuDiscoContraction contraction = new(psi);
-        torch.Tensor x = Tensor(RandomArray(random, 4L * 21 * 3200), [1, 4, 21, 3200]);
-        torch.Tensor w = Tensor(RandomArray(random, 8L * 4 * 2), [8, 4, 2]);
+        using DisposeScope scope = torch.NewDisposeScope();
+        (CpuDiscoContraction contraction, torch.Tensor x, torch.Tensor w) = FreshWorkspaceAndLayer(seed: 5, outChannels: 8);
         nint[] outputs = new nint[6];
         for (int n = 0; n < outputs.Length; n++)
         {
@@ -135,8 +124,18 @@ public unsafe class KernelWorkspaceTests
         }
 
         Assert.All(outputs.Skip(1), address => Assert.Equal(outputs[1], address));
-        x.Dispose();
-        w.Dispose();
+    }
+
+    // An emptied workspace and a float64 layer large enough for the huge-page path: 4 input channels on 21×3200,
+    // 2 × 20 × 1,600 outputs per channel (≈ 2 MB of kept z), with per-core blocks beside it.
+    private static (CpuDiscoContraction Contraction, torch.Tensor X, torch.Tensor Weight) FreshWorkspaceAndLayer(int seed, int outChannels)
+    {
+        KernelWorkspace.Trim();
+        Random random = new(seed);
+        PsiTensor psi = RandomPsi(random, kernelSize: 2, nlatOut: 20, nlonOut: 1600, nlatIn: 21, nlonIn: 3200);
+        torch.Tensor x = Tensor(RandomArray(random, 4L * 21 * 3200), [1, 4, 21, 3200]);
+        torch.Tensor w = Tensor(RandomArray(random, outChannels * 4L * 2), [outChannels, 4, 2]);
+        return (new CpuDiscoContraction(psi), x, w);
     }
 }
 

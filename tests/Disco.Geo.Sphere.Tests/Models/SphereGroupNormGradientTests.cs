@@ -40,32 +40,9 @@ public sealed class SphereGroupNormGradientTests
         using Tensor upstream = randn([2, 6, 17, columns], dtype, generator: generator);
         double tolerance = dtype == ScalarType.Float64 ? 1e-12 : 2e-5;
 
-        (Tensor y, Tensor[] grads) Run(Func<Tensor, Tensor> forward)
-        {
-            foreach (TorchSharp.Modules.Parameter p in norm.parameters())
-            {
-                p.grad = null;
-            }
-
-            Tensor x = input.detach().requires_grad_(true);
-            Tensor y = forward(x);
-            (y * upstream).sum().backward();
-            Tensor[] grads = [x.grad!.detach().clone(), .. norm.parameters().Select(p => p.grad!.detach().clone())];
-            return (y.detach(), grads);
-        }
-
-        (Tensor fusedY, Tensor[] fused) = Run(norm.forward);
-        (Tensor composedY, Tensor[] composed) = Run(norm.ForwardComposed);
-        static double MaxAbs(Tensor t) => t.abs().max().to(ScalarType.Float64).item<double>();
-        double outputError = MaxAbs(fusedY - composedY);
-        Assert.True(outputError <= tolerance * MaxAbs(composedY), $"{kind}, {dtype}: output differs by {outputError}");
-        string[] names = ["x", "weight", "bias"];
-        for (int i = 0; i < 3; i++)
-        {
-            double scale = MaxAbs(composed[i]);
-            double error = MaxAbs(fused[i] - composed[i]);
-            Assert.True(error <= tolerance * scale, $"{kind}, area weighted {areaWeighted}, {dtype}: gradient of {names[i]} differs by {error} (scale {scale})");
-        }
+        (Tensor Output, Tensor[] Gradients) fused = Run(norm, input, upstream, norm.forward);
+        (Tensor Output, Tensor[] Gradients) composed = Run(norm, input, upstream, norm.ForwardComposed);
+        AssertAgree(fused, composed, tolerance, $"{kind}, area weighted {areaWeighted}, {dtype}");
     }
 
     [Theory]
@@ -90,38 +67,17 @@ public sealed class SphereGroupNormGradientTests
         using Tensor input = randn([2, 6, 17, columns], dtype, generator: generator) * 3 + 0.5;
         using Tensor upstream = randn([2, 6, 17, columns], dtype, generator: generator);
 
-        (Tensor y, Tensor[] grads) Run(Func<Tensor, Tensor> forward)
-        {
-            foreach (TorchSharp.Modules.Parameter p in norm.parameters())
-            {
-                p.grad = null;
-            }
-
-            Tensor x = input.detach().requires_grad_(true);
-            Tensor y = forward(x);
-            (y * upstream).sum().backward();
-            return (y.detach(), [x.grad!.detach().clone(), .. norm.parameters().Select(p => p.grad!.detach().clone())]);
-        }
-
-        (Tensor fusedY, Tensor[] fused) = Run(norm.ForwardGelu);
-        (Tensor composedY, Tensor[] composed) = Run(x => nn.functional.gelu(norm.ForwardComposed(x)));
+        (Tensor Output, Tensor[] Gradients) fused = Run(norm, input, upstream, norm.ForwardGelu);
+        (Tensor Output, Tensor[] Gradients) composed = Run(norm, input, upstream, x => nn.functional.gelu(norm.ForwardComposed(x)));
         using (no_grad())
         {
             using Tensor inference = norm.ForwardGelu(input);
-            Assert.True(inference.equal(fusedY).all().item<bool>(), "inference and training must run the same forward");
+            Assert.True(inference.equal(fused.Output).all().item<bool>(), "inference and training must run the same forward");
         }
 
         // float32: GELU's error function from Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7) against libtorch's.
         double tolerance = dtype == ScalarType.Float64 ? 1e-12 : 2e-5;
-        static double MaxAbs(Tensor t) => t.abs().max().to(ScalarType.Float64).item<double>();
-        double outputError = MaxAbs(fusedY - composedY);
-        Assert.True(outputError <= tolerance * MaxAbs(composedY), $"{kind}, {dtype}: output differs by {outputError}");
-        string[] names = ["x", "weight", "bias"];
-        for (int i = 0; i < 3; i++)
-        {
-            double error = MaxAbs(fused[i] - composed[i]);
-            Assert.True(error <= tolerance * MaxAbs(composed[i]), $"{kind}, {dtype}: gradient of {names[i]} differs by {error}");
-        }
+        AssertAgree(fused, composed, tolerance, $"{kind}, {dtype}");
     }
 
     [Fact]
@@ -140,5 +96,33 @@ public sealed class SphereGroupNormGradientTests
         Assert.True(training.requires_grad, "the weight and bias still need gradients when x does not");
         using Tensor reference = norm.ForwardComposed(x);
         Assert.True((training.detach() - reference.detach()).abs().max().item<float>() < 1e-5f);
+    }
+
+    // y = forward(x) and the gradients of Σ y·upstream for x, weight and bias.
+    private static (Tensor Output, Tensor[] Gradients) Run(SphereGroupNorm norm, Tensor input, Tensor upstream, Func<Tensor, Tensor> forward)
+    {
+        foreach (TorchSharp.Modules.Parameter p in norm.parameters())
+        {
+            p.grad = null;
+        }
+
+        Tensor x = input.detach().requires_grad_(true);
+        Tensor y = forward(x);
+        (y * upstream).sum().backward();
+        return (y.detach(), [x.grad!.detach().clone(), .. norm.parameters().Select(p => p.grad!.detach().clone())]);
+    }
+
+    private static void AssertAgree((Tensor Output, Tensor[] Gradients) actual, (Tensor Output, Tensor[] Gradients) expected, double tolerance, string label)
+    {
+        static double MaxAbs(Tensor t) => t.abs().max().to(ScalarType.Float64).item<double>();
+        double outputError = MaxAbs(actual.Output - expected.Output);
+        Assert.True(outputError <= tolerance * MaxAbs(expected.Output), $"{label}: output differs by {outputError}");
+        string[] names = ["x", "weight", "bias"];
+        for (int i = 0; i < 3; i++)
+        {
+            double scale = MaxAbs(expected.Gradients[i]);
+            double error = MaxAbs(actual.Gradients[i] - expected.Gradients[i]);
+            Assert.True(error <= tolerance * scale, $"{label}: gradient of {names[i]} differs by {error} (scale {scale})");
+        }
     }
 }
