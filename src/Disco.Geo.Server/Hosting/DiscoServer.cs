@@ -84,8 +84,12 @@ internal static class DiscoServer
         --listen, --http-listen and --import-root may be given more than once; each one adds an element.
         """;
 
-    /// <summary>Builds the application; <paramref name="configure"/> lets tests add settings or services before Build.</summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Builds the application; <paramref name="configure"/> lets tests add settings or services before the server's own
+    /// registrations, <paramref name="replaceServices"/> registrations that take the place of the server's (the last
+    /// registration of a service wins), e.g. a real store wrapped to hold a write at a chosen moment.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, Action<IServiceCollection>? replaceServices = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("DISCO_");
@@ -229,6 +233,7 @@ internal static class DiscoServer
 
         services.AddTileCors(serverOptions.CorsOrigins);
 
+        replaceServices?.Invoke(builder.Services);
         WebApplication app = builder.Build();
         app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.Validate();
         BoundAddressGuard guard = app.Services.GetRequiredService<BoundAddressGuard>();

@@ -8,10 +8,15 @@ using Microsoft.Extensions.Options;
 
 namespace Disco.Geo.Server.Jobs;
 
-/// <summary>What a caller asks for when submitting a job.</summary>
+/// <summary>
+/// What a caller asks for when submitting a job. <paramref name="JobId"/>: an id the caller chose (from
+/// <see cref="Ids.New"/>) for a record that must name its job before the job can run; by default the runner picks one.
+/// </summary>
 // Prepared: what the RPC already worked out (e.g. an ingest's inspected sources), handed to the job's first attempt in
 // memory (JobContext.Prepared); never stored, so later attempts work it out again.
-internal sealed record JobSubmission(JobRecordKind Kind, IJobSpec Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs, JobResultRecord? PresetResult = null, object? Prepared = null);
+internal sealed record JobSubmission(
+    JobRecordKind Kind, IJobSpec Spec, string Device, int Priority, string Description, string? RequestId, IReadOnlyList<string> Inputs,
+    JobResultRecord? PresetResult = null, object? Prepared = null, string? JobId = null);
 
 /// <summary>
 /// Runs persistent jobs with bounded concurrency per device lane. The queue is the store (<see cref="IJobStore"/>):
@@ -138,7 +143,7 @@ internal sealed class JobRunner : BackgroundService
 
         var job = new JobRecord
         {
-            Id = Ids.New(Ids.Job),
+            Id = submission.JobId ?? Ids.New(Ids.Job),
             Kind = submission.Kind,
             State = JobRecordState.Queued,
             Priority = submission.Priority,

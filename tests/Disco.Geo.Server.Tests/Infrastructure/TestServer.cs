@@ -47,7 +47,8 @@ internal sealed class TestServer : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     public static async Task<TestServer> StartAsync(
-        IEnumerable<string>? settings = null, Action<WebApplicationBuilder>? configure = null, string? dataDirectory = null, string listen = "127.0.0.1:0")
+        IEnumerable<string>? settings = null, Action<WebApplicationBuilder>? configure = null, string? dataDirectory = null, string listen = "127.0.0.1:0",
+        Action<IServiceCollection>? replaceServices = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Temp.Directory("server");
@@ -61,7 +62,7 @@ internal sealed class TestServer : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddFilter(_ => false);
             configure?.Invoke(builder);
-        });
+        }, replaceServices);
         await DiscoServer.InitializeAsync(app, CancellationToken.None);
         await app.StartAsync();
         return new TestServer(app, dataDirectory, owns);

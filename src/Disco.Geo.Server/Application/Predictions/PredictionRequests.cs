@@ -89,9 +89,14 @@ internal sealed class PredictionRequests(
         await ThrowIfInputEscapesAsync(input, cancellationToken);
         await ThrowIfBoundsMisplacedAsync(input, cancellationToken);
 
+        // The record names its job before the job exists: the job may run and save the finished prediction before
+        // SubmitAsync returns here, and a save of this copy after that would put the record back to pending without its
+        // map (seen in the three-replica test: a client held the whole map, the record stayed pending).
+        string jobId = Ids.New(Ids.Job);
         var prediction = new PredictionRecord
         {
             Id = Ids.New(Ids.Prediction),
+            JobId = jobId,
             Name = order.Name.Length > 0 ? order.Name : $"{model.Name}-on-{inputDescription.Split(' ')[^1]}",
             ModelId = model.Id,
             InputDescription = inputDescription,
@@ -106,9 +111,7 @@ internal sealed class PredictionRequests(
             JobRecord job = await runner.SubmitAsync(new JobSubmission(
                 JobRecordKind.Prediction, specOf(resolved), jobOptions.Value.DefaultDevice, order.Priority, $"predict with '{model.Name}' on {inputDescription}",
                 order.RequestId.Length > 0 ? "predict:" + order.RequestId + ":" + prediction.Id : null, inputs,
-                new JobResultRecord { PredictionId = prediction.Id }), cancellationToken);
-            prediction.JobId = job.Id;
-            await catalog.SavePredictionAsync(prediction, cancellationToken);
+                new JobResultRecord { PredictionId = prediction.Id }, JobId: jobId), cancellationToken);
             return new PredictRun(prediction, job, stream);
         }
         catch

@@ -41,8 +41,8 @@ internal sealed class PredictionJobHandler(
         string predictionId = context.PresetResult?.PredictionId ?? throw new JobFailedException(StatusCode.Internal, "The prediction job has no prediction record.");
         PredictionRecord prediction = await catalog.FindPredictionAsync(predictionId, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Prediction {predictionId} was deleted before it ran.");
-        // The Predict call records the job id right after submitting, which can be after this read: the record this job
-        // saves at its end must not lose it (a retry with the same request_id compares against the job's spec).
+        // The Predict call names the job in the record before submitting it; a record from before that rule may lack it,
+        // and the record this job saves at its end must carry it (a retry with the same request_id follows the job).
         prediction.JobId = context.JobId;
         ModelRecord model = await catalog.FindModelAsync(request.Model, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Model {request.Model} was deleted before the prediction ran.");
