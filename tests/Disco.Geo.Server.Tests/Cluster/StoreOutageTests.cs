@@ -41,7 +41,11 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
                 MaxBackoff = TimeSpan.FromSeconds(1),
             });
             Dataset dataset = await TinyTraining.IngestAsync(once, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
-            Job job = await once.StartTrainingAsync(TinyTraining.Request("through-outage", [dataset.Id], epochs: 40, checkpointEvery: 5));
+            // Bounded by training time, not by epochs: 40 epochs of this tiny model could end before the database had
+            // finished stopping (the job then never met the outage, and the test waited in vain for it to notice).
+            StartTrainingRequest request = TinyTraining.Request("through-outage", [dataset.Id], epochs: 1_000_000, checkpointEvery: 5);
+            request.HyperParameters.TimeLimitSeconds = 30;
+            Job job = await once.StartTrainingAsync(request);
             await TinyTraining.WaitUntilAsync(once, job.Id, j => j.State == JobState.Running && j.Progress?.Step >= 10, TrainingGuard);
 
             await database.StopAsync();
