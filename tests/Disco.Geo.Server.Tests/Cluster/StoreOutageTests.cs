@@ -41,11 +41,7 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
                 MaxBackoff = TimeSpan.FromSeconds(1),
             });
             Dataset dataset = await TinyTraining.IngestAsync(once, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
-            // Bounded by training time, not by epochs: 40 epochs of this tiny model could end before the database had
-            // finished stopping (the job then never met the outage, and the test waited in vain for it to notice).
-            StartTrainingRequest request = TinyTraining.Request("through-outage", [dataset.Id], epochs: 1_000_000, checkpointEvery: 5);
-            request.HyperParameters.TimeLimitSeconds = 30;
-            Job job = await once.StartTrainingAsync(request);
+            Job job = await once.StartTrainingAsync(OutlastingTraining("through-outage", dataset.Id));
             await TinyTraining.WaitUntilAsync(once, job.Id, j => j.State == JobState.Running && j.Progress?.Step >= 10, TrainingGuard);
 
             await database.StopAsync();
@@ -185,7 +181,7 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
         {
             using DiscoClient client = DiscoClient.Connect(new DiscoClientOptions { Address = server.Address, MaxAttempts = 1, CallTimeout = TimeSpan.FromMinutes(3) });
             Dataset dataset = await TinyTraining.IngestAsync(client, TinyTraining.WriteLabelledGeoTiff(Path.Combine(files, "w.tif")), "world", TinyTraining.Grid9);
-            Job job = await client.StartTrainingAsync(TinyTraining.Request("through-blob-outage", [dataset.Id], epochs: 40, checkpointEvery: 5));
+            Job job = await client.StartTrainingAsync(OutlastingTraining("through-blob-outage", dataset.Id));
             await TinyTraining.WaitUntilAsync(client, job.Id, j => j.State == JobState.Running && j.Progress?.Step >= 10, TrainingGuard);
 
             Directory.Move(blobRoot, away);
@@ -230,6 +226,16 @@ public sealed class StoreOutageTests(PostgresFixture postgres)
             Temp.Delete(parent);
             Temp.Delete(files);
         }
+    }
+
+    // A training that is still running when the outage begins and ends once the store is back: bounded by 30 s of
+    // training time, not by epochs, since 40 epochs of this tiny model could end before the database had stopped or the
+    // blob root had moved (the job then never met the outage, and the test waited in vain for it to notice).
+    private static StartTrainingRequest OutlastingTraining(string modelName, string dataset)
+    {
+        StartTrainingRequest request = TinyTraining.Request(modelName, [dataset], epochs: 1_000_000, checkpointEvery: 5);
+        request.HyperParameters.TimeLimitSeconds = 30;
+        return request;
     }
 
     private static async Task<byte[]> DownloadAsync(DiscoClient client, string dataset)
