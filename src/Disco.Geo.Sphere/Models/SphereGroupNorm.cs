@@ -225,10 +225,18 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>, INormThenGelu
     internal (Tensor Output, CpuStatistics Statistics) NormalizeOnCpu(Tensor x, bool gelu = false)
     {
         using DisposeScope scope = NewDisposeScope();
+        double[] rowWeights = Values(row_weights);
+        if (x.dim() != 4 || x.shape[1] != _channels || x.shape[2] != rowWeights.Length)
+        {
+            // The tensor ops would refuse this with a shape error; the passes below would read past the row weights.
+            throw new ArgumentException(
+                $"{GetName()}: expected [batch, {_channels}, {rowWeights.Length}, nlon], got [{string.Join(", ", x.shape)}].", nameof(x));
+        }
+
         Tensor xs = x.contiguous();
         int batch = checked((int)x.shape[0]), groupSize = _channels / _groups, planes = batch * _channels;
         double[] first = new double[planes], second = new double[planes];
-        SphereGroupNormKernel.Moments(xs, Values(row_weights), first, second);
+        SphereGroupNormKernel.Moments(xs, rowWeights, first, second);
 
         double[] weights = Values(weight), biases = Values(bias);
         double[] mean = new double[batch * _groups], inverse = new double[batch * _groups], variance = new double[batch * _groups];
@@ -361,8 +369,9 @@ internal sealed class SphereGroupNorm : nn.Module<Tensor, Tensor>, INormThenGelu
 internal sealed record CpuStatistics(double[] Mean, double[] Inverse, double[] Variance, double[] Scale, double[] Shift, double[] Weights);
 
 /// <summary>
-/// <see cref="SphereGroupNorm"/> (and GELU after it when the last argument is true) as one autograd node: saves x and the [B, G] / [B, C] statistics, and computes the
-/// gradients of x, weight and bias in one backward (<see cref="SphereGroupNorm.Gradients"/>). First derivatives only.
+/// <see cref="SphereGroupNorm"/> (and the GELU after it when the last argument is true, CPU only) as one autograd node:
+/// saves x and the [B, G] / [B, C] statistics, and computes the gradients of x, weight and bias in one backward
+/// (<see cref="SphereGroupNorm.GradientsOnCpu"/>, elsewhere <see cref="SphereGroupNorm.Gradients"/>). First derivatives only.
 /// </summary>
 internal sealed class SphereGroupNormFunction : autograd.SingleTensorFunction<SphereGroupNormFunction>
 {

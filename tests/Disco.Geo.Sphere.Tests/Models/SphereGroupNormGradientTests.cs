@@ -98,6 +98,20 @@ public sealed class SphereGroupNormGradientTests
         Assert.True((training.detach() - reference.detach()).abs().max().item<float>() < 1e-5f);
     }
 
+    [Fact]
+    public void An_input_on_another_grid_is_refused_with_the_shape_it_expected()
+    {
+        SphereGrid grid = SphereGrid.Create(GridKind.Equiangular, 17, 32);
+        using SphereGroupNorm norm = new("n", 4, 2, grid, FeatureNormalization.RootMeanSquare, areaWeighted: true);
+        using Tensor wrongRows = randn(1, 4, 9, 16);
+        ArgumentException e = Assert.Throws<ArgumentException>(() => norm.ForwardGelu(wrongRows));
+        Assert.Contains("expected [batch, 4, 17, nlon], got [1, 4, 9, 16]", e.Message, StringComparison.Ordinal);
+        using (no_grad())
+        {
+            Assert.Throws<ArgumentException>(() => norm.forward(wrongRows));
+        }
+    }
+
     // y = forward(x) and the gradients of Σ y·upstream for x, weight and bias.
     private static (Tensor Output, Tensor[] Gradients) Run(SphereGroupNorm norm, Tensor input, Tensor upstream, Func<Tensor, Tensor> forward)
     {
