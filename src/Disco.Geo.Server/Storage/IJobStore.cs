@@ -185,8 +185,8 @@ internal interface IJobStore
     /// <para>
     /// The claim writes, atomically with the choice (two claimants never get the same job and generation): owner =
     /// <see cref="JobClaimRequest.Owner"/>, expiry = now + <see cref="JobClaimRequest.Lease"/>, generation + 1. State
-    /// and record are not changed: the runner writes them next, fenced with the returned lease. A head locked by a
-    /// concurrent claimant may be skipped for this call (the next call sees it claimed or free).
+    /// and record are not changed: the runner writes them next, fenced with the returned lease. Null means that nothing
+    /// is admissible for this claimant now, also while other claimants are claiming.
     /// </para>
     /// </summary>
     Task<ClaimedJob?> ClaimNextAsync(JobClaimRequest request, CancellationToken cancellationToken);

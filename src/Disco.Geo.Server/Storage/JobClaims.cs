@@ -39,7 +39,7 @@ internal static class JobClaims
     }
 
     /// <summary>Priority, highest first; then id (creation order), oldest first.</summary>
-    public static IComparer<T> Order<T>(Func<T, JobRecord> job) => Comparer<T>.Create((a, b) =>
+    private static IComparer<T> Order<T>(Func<T, JobRecord> job) => Comparer<T>.Create((a, b) =>
     {
         int byPriority = job(b).Priority.CompareTo(job(a).Priority);
         return byPriority != 0 ? byPriority : string.CompareOrdinal(job(a).Id, job(b).Id);

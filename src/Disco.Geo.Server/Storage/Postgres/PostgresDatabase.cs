@@ -25,6 +25,12 @@ internal sealed class PostgresDatabase : IMetadataSchema, IAsyncDisposable
     /// <summary>First key of the two-key advisory locks on one upload session (the second is hashtext(id)).</summary>
     public const int UploadLockClass = 0x6469_0002;
 
+    /// <summary>
+    /// The advisory lock job claims serialise on (<see cref="PostgresJobStore.ClaimNextAsync"/>), transaction-level:
+    /// one claim at a time across all replicas, so every claimant reads the queue as the previous claim left it.
+    /// </summary>
+    public const long ClaimLockKey = 0x6469_7363_636c_6169;
+
     /// <summary>The channel job state changes are announced on (see <see cref="PostgresJobNotifications"/>).</summary>
     public const string JobChannel = "disco_jobs";
 

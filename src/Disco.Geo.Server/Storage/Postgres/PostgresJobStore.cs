@@ -238,36 +238,23 @@ internal sealed class PostgresJobStore : IJobStore
     }
 
     /// <remarks>
-    /// One transaction: the claimable rows are locked with <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claimants (on
-    /// any replica) never wait for each other and never get the same job; the choice is <see cref="JobClaims"/>' rule,
-    /// shared with SQLite. A lane whose head another claimant holds locked right now is passed over for this call
-    /// rather than letting the job behind the head overtake it: the candidates are read once more without locks, and a
-    /// lane counts only when its head is among the rows this claimant locked.
+    /// One transaction under the claim lock (<see cref="PostgresDatabase.ClaimLockKey"/>): claims from all replicas
+    /// take turns, each reads every claimable row (locked <c>FOR UPDATE</c> against a concurrent cancel or release)
+    /// and applies <see cref="JobClaims"/>' rule, shared with SQLite, to the whole queue. A claim takes milliseconds and
+    /// jobs run for seconds to hours, so the turns cost nothing measurable, and null means what it says: nothing is
+    /// admissible for this claimant. (Claiming with <c>FOR UPDATE SKIP LOCKED</c> instead let concurrent claimants see
+    /// each other's candidates as taken: all of them could get null while jobs were queued, which left those jobs to
+    /// the next poll.)
     /// </remarks>
     public async Task<ClaimedJob?> ClaimNextAsync(JobClaimRequest request, CancellationToken cancellationToken)
     {
-        DateTime now = _time.GetUtcNow().UtcDateTime;
         await using NpgsqlConnection connection = await _database.OpenAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        const string Claimable = "state = ANY(@claimable) AND (lease_owner IS NULL OR lease_expires <= @now) AND (pinned_replica = '' OR pinned_replica = @replica)";
-        List<Candidate> locked = await CandidatesAsync(connection, $"SELECT record, lease_generation, cancel_requested FROM jobs WHERE {Claimable} FOR UPDATE SKIP LOCKED;", now, request, cancellationToken);
-        if (locked.Count == 0)
-        {
-            return null;
-        }
-
-        List<Candidate> all = await CandidatesAsync(connection, $"SELECT record, lease_generation, cancel_requested FROM jobs WHERE {Claimable};", now, request, cancellationToken);
-        var mine = locked.Select(c => c.Job.Id).ToHashSet(StringComparer.Ordinal);
-        IComparer<Candidate> order = JobClaims.Order<Candidate>(c => c.Job);
-        // Lanes whose head (over every candidate, locked by anyone) is one of ours; all of ours are candidates too,
-        // except a row whose lease expired between the two reads, which only makes the second read see less.
-        var seen = all.Select(c => c.Job.Id).ToHashSet(StringComparer.Ordinal);
-        var lanes = all.Concat(locked.Where(c => !seen.Contains(c.Job.Id)))
-            .GroupBy(c => c.Job.Device, StringComparer.Ordinal)
-            .Where(lane => mine.Contains(lane.OrderBy(c => c, order).First().Job.Id))
-            .Select(lane => lane.Key)
-            .ToHashSet(StringComparer.Ordinal);
-        Candidate? chosen = JobClaims.Choose(locked.Where(c => lanes.Contains(c.Job.Device)), c => c.Job, request);
+        await PostgresDatabase.ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({PostgresDatabase.ClaimLockKey});", cancellationToken);
+        // The clock is read after the turn came: a lease that expired while this claimant waited counts as expired.
+        DateTime now = _time.GetUtcNow().UtcDateTime;
+        List<Candidate> candidates = await ClaimableAsync(connection, now, request, cancellationToken);
+        Candidate? chosen = JobClaims.Choose(candidates, c => c.Job, request);
         if (chosen is not { } claim)
         {
             return null;
@@ -348,9 +335,13 @@ internal sealed class PostgresJobStore : IJobStore
         return rows;
     }
 
-    private async Task<List<Candidate>> CandidatesAsync(NpgsqlConnection connection, string sql, DateTime now, JobClaimRequest request, CancellationToken cancellationToken)
+    /// <summary>The jobs <paramref name="request"/>'s claimant may claim at <paramref name="now"/>, locked until the transaction ends.</summary>
+    private static async Task<List<Candidate>> ClaimableAsync(NpgsqlConnection connection, DateTime now, JobClaimRequest request, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT record, lease_generation, cancel_requested FROM jobs WHERE state = ANY(@claimable) AND (lease_owner IS NULL OR lease_expires <= @now) " +
+            "AND (pinned_replica = '' OR pinned_replica = @replica) FOR UPDATE;",
+            connection);
         command.Parameters.AddWithValue("claimable", ClaimableStates);
         command.Parameters.AddWithValue("now", now);
         command.Parameters.AddWithValue("replica", request.Replica);
