@@ -11,7 +11,7 @@ namespace Disco.Geo.Bench.Speed;
 /// <summary>
 /// The parts of one DISCO layer on the CPU kernel, each timed on its own in this process (wall and process CPU time,
 /// page faults): the contraction alone, the fused forward with and without keeping z, and forward (keeping z) +
-/// backward. For finding where a layer's time goes; prints to the console and writes no results file.
+/// backward, the adjoint contraction, the weight gradient alone (wgrad). For finding where a layer's time goes; prints to the console and writes no results file.
 /// Usage: disco-kernel-probe [--config 0..3] [--runs N] [--parts a,b,…]
 /// </summary>
 internal sealed class KernelProbeBenchmark : IBenchmark
@@ -46,6 +46,8 @@ internal sealed class KernelProbeBenchmark : IBenchmark
         using torch.Tensor w = torch.randn(64, 64, psi.KernelSize);
         using torch.Tensor dy = torch.randn(1, 64, nlatOut, nlonOut);
         using torch.Tensor z = kernel.ContractNoGrad(x);
+        (torch.Tensor forwardOutput, KeptContraction keptForWeights) = kernel.ContractAndMixKeeping(x, w);
+        forwardOutput.Dispose();
         Console.WriteLine($"config {config}: {nlatIn}x{nlonIn} -> {nlatOut}x{nlonOut}, non-zero psi {kernel.KernelEntries}, fused blocks {kernel.UseFusedBlocks}, {Environment.ProcessorCount} workers, {CpuDiscoKernel.VectorWidthName}");
         using IDisposable noGrad = torch.no_grad();
         foreach (string part in parts)
@@ -73,6 +75,7 @@ internal sealed class KernelProbeBenchmark : IBenchmark
                 }
                 ,
                 "adjoint" => () => kernel.ContractAdjointNoGrad(z).Dispose(),
+                "wgrad" => () => kernel.WeightGradientNoGrad(dy, keptForWeights, 64).Dispose(),
                 _ => throw new ArgumentException($"unknown part {part}"),
             };
             action();
@@ -93,6 +96,7 @@ internal sealed class KernelProbeBenchmark : IBenchmark
                 $"{part,-9} wall median {walls[walls.Length / 2],7:F2} min {walls[0],7:F2} ms   cpu median {cpus[cpus.Length / 2],7:F2} min {cpus[0],7:F2} ms   faults {samples.Sum(s => s.Faults) / runs}"));
         }
 
+        keptForWeights.Dispose();
         return Task.FromResult(0);
     }
 }

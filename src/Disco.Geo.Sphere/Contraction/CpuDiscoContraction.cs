@@ -226,6 +226,17 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         return (dx, dw);
     }
 
+    /// <summary>The weight-gradient half of <see cref="BackwardNoGrad"/> alone, float32 (the kernel probe times it).</summary>
+    internal torch.Tensor WeightGradientNoGrad(torch.Tensor outputGradient, KeptContraction kept, int inChannels)
+    {
+        using torch.Tensor dy = outputGradient.contiguous();
+        int batch = checked((int)dy.shape[0]), outChannels = checked((int)dy.shape[1]);
+        torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: torch.ScalarType.Float32, device: torch.CPU);
+        RunMixWeightGradient(TensorData.Pointer<float>(dy), (float*)kept.Address, TensorData.Pointer<float>(dw), batch, outChannels, inChannels * _kernelSize);
+        GC.KeepAlive(kept);
+        return dw;
+    }
+
     private KernelWorkspace.Lease ContractIntoWorkspace(torch.Tensor input, int channels)
     {
         long length = (long)channels * _kernelSize * _nlatOut * _nlonOut;

@@ -54,13 +54,16 @@ public unsafe class FusedMixingTests
     }
 
     [Theory]
-    [InlineData(1, 1, true)]
-    [InlineData(2, 2, true)]
-    [InlineData(2, 2, false)]
-    [InlineData(1, 3, false)]
-    public void Fused_gradients_match_the_unfused_layer(int batch, int lonStride, bool allowVector512)
+    [InlineData(1, 1, true, 4)]
+    [InlineData(2, 2, true, 4)]
+    [InlineData(2, 2, false, 4)]
+    [InlineData(1, 3, false, 4)]
+    [InlineData(1, 1, true, 11)]
+    [InlineData(2, 1, false, 11)]
+    public void Fused_gradients_match_the_unfused_layer(int batch, int lonStride, bool allowVector512, int inChannels)
     {
         // 5 × 250 = 1,250 output nodes: two column blocks of the weight gradient, the second ending in a partial vector.
+        // 11 input channels × K = 3 make 33 rows of z: eleven full 4 × 3 tiles of the weight gradient's a·zᵀ per row group.
         Random random = new((batch * 10) + lonStride);
         PsiTensor psi = RandomPsi(random, kernelSize: 3, nlatOut: 5, nlonOut: 250, nlatIn: 6, nlonIn: 250 * lonStride);
         using DisposeScope scope = torch.NewDisposeScope();
@@ -70,8 +73,8 @@ public unsafe class FusedMixingTests
         })
         {
             CpuDiscoContraction contraction = new(psi, allowVector512) { FusedBlockBytes = 4096, UseFusedBlocks = fusedBlocks };
-            torch.Tensor x = Tensor(RandomArray(random, batch * 4L * psi.NLatIn * psi.NLonIn), InputShape(psi, batch, 4), dtype);
-            torch.Tensor w = Tensor(RandomArray(random, 6L * 4 * 3), [6, 4, 3], dtype);
+            torch.Tensor x = Tensor(RandomArray(random, (long)batch * inChannels * psi.NLatIn * psi.NLonIn), InputShape(psi, batch, inChannels), dtype);
+            torch.Tensor w = Tensor(RandomArray(random, 6L * inChannels * 3), [6, inChannels, 3], dtype);
             torch.Tensor probe = Tensor(RandomArray(random, batch * 6L * 5 * 250), [batch, 6, 5, 250], dtype);
 
             torch.Tensor xf = x.detach().requires_grad_(true), wf = w.detach().requires_grad_(true);
