@@ -229,6 +229,11 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     /// <summary>The weight-gradient half of <see cref="BackwardNoGrad"/> alone, float32 (the kernel probe times it).</summary>
     internal torch.Tensor WeightGradientNoGrad(torch.Tensor outputGradient, KeptContraction kept, int inChannels)
     {
+        if (outputGradient.dtype != torch.ScalarType.Float32 || kept.Address == 0)
+        {
+            throw new ArgumentException("The weight gradient alone takes a float32 output gradient and a z not yet released.");
+        }
+
         using torch.Tensor dy = outputGradient.contiguous();
         int batch = checked((int)dy.shape[0]), outChannels = checked((int)dy.shape[1]);
         torch.Tensor dw = torch.zeros([outChannels, inChannels, _kernelSize], dtype: torch.ScalarType.Float32, device: torch.CPU);
