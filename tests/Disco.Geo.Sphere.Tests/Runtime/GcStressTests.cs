@@ -129,7 +129,7 @@ public class GcStressTests
         using SphereModel model = SphereModelFactory.Create(Config(architecture, ModelTask.Segmentation), 5);
         model.InputStatistics = DatasetStatistics.Inputs(data);
         SphereSample first = data.Get(0);
-        using Tensor input = tensor(data.Get(0).Input, [1, first.InputChannels, model.Grid.NLat, model.Grid.NLon]);
+        using Tensor input = tensor(first.Input, [1, first.InputChannels, model.Grid.NLat, model.Grid.NLon]);
         ThreadDisposeScopeStatistics statistics = DisposeScopeManager.Statistics;
         long before = statistics.CreatedOutsideScopeCount;
 
