@@ -11,8 +11,9 @@ namespace Disco.Geo.Bench.Speed;
 /// <summary>
 /// The parts of one DISCO layer on the CPU kernel, each timed on its own in this process (wall and process CPU time,
 /// page faults): the contraction alone, the fused forward with and without keeping z, and forward (keeping z) +
-/// backward, the adjoint contraction, the weight gradient alone (wgrad). For finding where a layer's time goes; prints to the console and writes no results file.
-/// Usage: disco-kernel-probe [--config 0..3] [--runs N] [--parts a,b,…]
+/// backward, the adjoint contraction, the weight gradient alone (wgrad), the input gradient alone (dx), and the forward keeping
+/// z with and without fused blocks (blocksz, noblocksz). For finding where a layer's time goes; prints to the console and writes no results file.
+/// Usage: disco-kernel-probe [--config 0..3] [--runs N] [--parts a,b,…] [--channels C (in = out, default 64)] [--shape 3,3]
 /// </summary>
 internal sealed class KernelProbeBenchmark : IBenchmark
 {
@@ -33,22 +34,24 @@ internal sealed class KernelProbeBenchmark : IBenchmark
         int config = int.Parse(context.Option("config", "2"), CultureInfo.InvariantCulture);
         int runs = int.Parse(context.Option("runs", "7"), CultureInfo.InvariantCulture);
         string[] parts = context.Option("parts", "contract,fused,fusedz,blocks,noblocks,backward").Split(',');
+        int channels = int.Parse(context.Option("channels", "64"), CultureInfo.InvariantCulture);
+        int[] shape = context.Option("shape", "3,3").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
         (int nlatIn, int nlonIn, int nlatOut, int nlonOut) = Configs[config];
         SphereGrid inGrid = SphereGrid.Create(GridKind.Equiangular, nlatIn, nlonIn);
         SphereGrid outGrid = SphereGrid.Create(GridKind.Equiangular, nlatOut, nlonOut);
         PsiTensor psi = PsiBuilder.Build(new PsiSpec(
-            outGrid, inGrid, FilterBasis.Create(BasisType.PiecewiseLinear, 3, 3), ThetaCutoff.TorchHarmonicsDefault(outGrid), BasisNormalization.Nodal, Transpose: false));
+            outGrid, inGrid, FilterBasis.Create(BasisType.PiecewiseLinear, shape), ThetaCutoff.TorchHarmonicsDefault(outGrid), BasisNormalization.Nodal, Transpose: false));
         CpuDiscoContraction kernel = new(psi);
         CpuDiscoContraction blocked = new(psi) { UseFusedBlocks = true };
         CpuDiscoContraction unblocked = new(psi) { UseFusedBlocks = false };
         torch.manual_seed(0);
-        using torch.Tensor x = torch.randn(1, 64, nlatIn, nlonIn);
-        using torch.Tensor w = torch.randn(64, 64, psi.KernelSize);
-        using torch.Tensor dy = torch.randn(1, 64, nlatOut, nlonOut);
+        using torch.Tensor x = torch.randn(1, channels, nlatIn, nlonIn);
+        using torch.Tensor w = torch.randn(channels, channels, psi.KernelSize);
+        using torch.Tensor dy = torch.randn(1, channels, nlatOut, nlonOut);
         using torch.Tensor z = kernel.ContractNoGrad(x);
         // The z the weight gradient reads, kept only when that part runs (it is the size of the K-expanded contraction).
         KeptContraction? keptForWeights = null;
-        Console.WriteLine($"config {config}: {nlatIn}x{nlonIn} -> {nlatOut}x{nlonOut}, non-zero psi {kernel.KernelEntries}, fused blocks {kernel.UseFusedBlocks}, {Environment.ProcessorCount} workers, {CpuDiscoKernel.VectorWidthName}");
+        Console.WriteLine($"config {config}: {nlatIn}x{nlonIn} -> {nlatOut}x{nlonOut}, {channels} -> {channels} channels, K = {psi.KernelSize}, non-zero psi {kernel.KernelEntries}, fused blocks {kernel.UseFusedBlocks}, {Environment.ProcessorCount} workers, {CpuDiscoKernel.VectorWidthName}");
         using IDisposable noGrad = torch.no_grad();
         foreach (string part in parts)
         {
@@ -64,6 +67,8 @@ internal sealed class KernelProbeBenchmark : IBenchmark
                 }
                 ,
                 "blocks" => () => blocked.ContractAndMixNoGrad(x, w).Dispose(),
+                "blocksz" => () => KeepingForward(blocked),
+                "noblocksz" => () => KeepingForward(unblocked),
                 "noblocks" => () => unblocked.ContractAndMixNoGrad(x, w).Dispose(),
                 "backward" => () =>
                 {
@@ -74,6 +79,7 @@ internal sealed class KernelProbeBenchmark : IBenchmark
                     dw.Dispose();
                 }
                 ,
+                "dx" => () => kernel.InputGradientNoGrad(w, dy).Dispose(),
                 "adjoint" => () => kernel.ContractAdjointNoGrad(z).Dispose(),
                 "wgrad" => () =>
                 {
@@ -83,7 +89,7 @@ internal sealed class KernelProbeBenchmark : IBenchmark
                         y.Dispose();
                     }
 
-                    kernel.WeightGradientNoGrad(dy, keptForWeights, 64).Dispose();
+                    kernel.WeightGradientNoGrad(dy, keptForWeights, channels).Dispose();
                 }
                 ,
                 _ => throw new ArgumentException($"unknown part {part}"),
@@ -108,5 +114,12 @@ internal sealed class KernelProbeBenchmark : IBenchmark
 
         keptForWeights?.Dispose();
         return Task.FromResult(0);
+
+        void KeepingForward(CpuDiscoContraction contraction)
+        {
+            (torch.Tensor y, KeptContraction kept) = contraction.ContractAndMixKeeping(x, w);
+            y.Dispose();
+            kept.Dispose();
+        }
     }
 }

@@ -55,8 +55,6 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         _nlatIn = psi.NLatIn;
         _nlonIn = psi.NLonIn;
         _stride = psi.LonStride;
-        UseFusedBlocks = _stride > 1;
-
         // Forward reads xext[..][p div s + q] up to index 2·NLonOut − 2; the adjoint reads zz[..][NLonOut − p div s + q] up
         // to 2·NLonOut − 1. Rows narrower than a vector read one full vector, hence the 64-element floor (≥ any vector).
         _rowLength = RoundUp(_nlonOut + Math.Max(_nlonOut, 64), 16);
@@ -242,6 +240,24 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         return dw;
     }
 
+    /// <summary>The input-gradient half of <see cref="BackwardNoGrad"/> alone, float32 (the kernel probe times it).</summary>
+    internal torch.Tensor InputGradientNoGrad(torch.Tensor weight, torch.Tensor outputGradient)
+    {
+        if (outputGradient.dtype != torch.ScalarType.Float32)
+        {
+            throw new ArgumentException("The input gradient alone takes a float32 output gradient.");
+        }
+
+        using torch.Tensor dy = outputGradient.contiguous();
+        using torch.Tensor transposed = weight.reshape(weight.shape[0], -1).t().contiguous();
+        int batch = checked((int)dy.shape[0]), outChannels = checked((int)weight.shape[0]), inChannels = checked((int)weight.shape[1]);
+        torch.Tensor dx = KernelWorkspace.EmptyTensor([batch, inChannels, _nlatIn, _nlonIn], dy.dtype);
+        InputGradient(TensorData.Pointer<float>(transposed), TensorData.Pointer<float>(dy), TensorData.Pointer<float>(dx), batch, inChannels, outChannels);
+        GC.KeepAlive(dy);
+        GC.KeepAlive(transposed);
+        return dx;
+    }
+
     private KernelWorkspace.Lease ContractIntoWorkspace(torch.Tensor input, int channels)
     {
         long length = (long)channels * _kernelSize * _nlatOut * _nlonOut;
@@ -307,11 +323,13 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
     /// <summary>
     /// Whether the forward contracts and mixes block by block of output rows (the K-expanded block stays in cache) instead
     /// of contracting every channel whole and then mixing. The blocked form rebuilds each channel's input band for every
-    /// block; measured with disco-bench's --child runs (2026-12-07, AMD EPYC AVX-512) it was on par on downsampling layers
-    /// and about 3× slower on same-resolution ones (361×720 → 361×720: 203 vs 61 ms), so it is on where the layer
-    /// downsamples in longitude.
+    /// block. On by default: measured with disco-kernel-probe (blocks, noblocks, blocksz, noblocksz) on 2026-12-07 (evening), AMD EPYC
+    /// Zen 4, it is 20–35 % faster without keeping z on every layer shape tried (64 → 64, K = 4: 181×360 → 181×360 20 vs
+    /// 27 ms, 361×720 → 361×720 73 vs 95 ms; 16 → 16, K = 2: 1.7 vs 2.3 and 7.3 vs 10.6 ms), on the Vector512 and the
+    /// Vector256 path alike, and on par when it keeps z. (An earlier build, on a Zen 5, measured it 3× slower on
+    /// same-resolution layers; that form is kept for tests and the probe.)
     /// </summary>
-    internal bool UseFusedBlocks { get; init; }
+    internal bool UseFusedBlocks { get; init; } = true;
 
     private void ContractThenMix<T>(T* x, T* weight, T* y, T* z, int batch, int inChannels, int outChannels)
         where T : unmanaged
