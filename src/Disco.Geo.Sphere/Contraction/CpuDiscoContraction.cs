@@ -354,105 +354,11 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
         RunBlockedMultiply(weight, outChannels, mCount, scratch.Pointer<T>(), y, batch);
     }
 
-    // c[b] = a · source[b] for every batch b (a: rows × inner, source[b]: inner × plane), in column blocks of the output
-    // plane shared by the cores; each block writes its own columns of every row of c. The forward mixing is
-    // (a, rows, inner) = (W, Cout, Cin·K) and its input gradient (Wᵀ, Cin·K, Cout).
     private void RunBlockedMultiply<T>(T* a, int rows, int inner, T* source, T* c, int batch)
-        where T : unmanaged
-    {
-        const int blockColumns = 1536;
-        int plane = _nlatOut * _nlonOut;
-        int blocks = (plane + blockColumns - 1) / blockColumns;
-        nint aAddress = (nint)a, sourceAddress = (nint)source, cAddress = (nint)c;
-        Parallel.For(0, batch * blocks, Workers, index =>
-        {
-            int b = index / blocks, n0 = index % blocks * blockColumns;
-            CpuMixKernel.Multiply(
-                (T*)aAddress, rows, inner, (T*)sourceAddress + ((long)b * inner * plane) + n0, plane, Math.Min(blockColumns, plane - n0),
-                (T*)cAddress + ((long)b * rows * plane) + n0, plane, _allowVector512);
-        });
-    }
+        where T : unmanaged => CpuBatchedProducts.Multiply(a, rows, inner, source, c, batch, _nlatOut * _nlonOut, _allowVector512);
 
-    // Column blocks again, each core summing into its own copy of the (small) weight gradient; the copies are added
-    // at the end. A block's last columns that do not fill 16 go through zero-padded copies.
     private void RunMixWeightGradient<T>(T* dy, T* z, T* dw, int batch, int outChannels, int mCount)
-        where T : unmanaged
-    {
-        const int blockColumns = 1024;
-        int plane = _nlatOut * _nlonOut;
-        int blocks = (plane + blockColumns - 1) / blockColumns;
-        long gradientLength = (long)outChannels * mCount;
-        long scratchLength = (long)(outChannels + mCount) * 16;
-        nint dyAddress = (nint)dy, zAddress = (nint)z, dwAddress = (nint)dw;
-        object gate = new();
-        Parallel.For(
-            0,
-            batch * blocks,
-            Workers,
-            () =>
-            {
-                nint buffer = Allocate<T>(gradientLength + scratchLength);
-                new Span<T>((void*)buffer, checked((int)(gradientLength + scratchLength))).Clear();
-                return buffer;
-            },
-            (index, _, buffer) =>
-            {
-                int b = index / blocks, n0 = index % blocks * blockColumns;
-                int length = Math.Min(blockColumns, plane - n0), full = length / 16 * 16;
-                T* a = (T*)dyAddress + ((long)b * outChannels * plane) + n0;
-                T* bz = (T*)zAddress + ((long)b * mCount * plane) + n0;
-                T* partial = (T*)buffer;
-                if (full > 0)
-                {
-                    CpuMixKernel.MultiplyTransposedAccumulate(a, outChannels, plane, bz, mCount, plane, full, partial, _allowVector512);
-                }
-
-                if (full < length)
-                {
-                    T* tailA = partial + gradientLength, tailB = tailA + ((long)outChannels * 16);
-                    int tail = length - full;
-                    for (int o = 0; o < outChannels; o++)
-                    {
-                        new Span<T>(a + ((long)o * plane) + full, tail).CopyTo(new Span<T>(tailA + (o * 16), tail));
-                    }
-
-                    for (int m = 0; m < mCount; m++)
-                    {
-                        new Span<T>(bz + ((long)m * plane) + full, tail).CopyTo(new Span<T>(tailB + (m * 16), tail));
-                    }
-
-                    CpuMixKernel.MultiplyTransposedAccumulate(tailA, outChannels, 16, tailB, mCount, 16, 16, partial, _allowVector512);
-                }
-
-                return buffer;
-            },
-            buffer =>
-            {
-                lock (gate)
-                {
-                    T* target = (T*)dwAddress, partial = (T*)buffer;
-                    for (long n = 0; n < gradientLength; n++)
-                    {
-                        target[n] = AddScalar(target[n], partial[n]);
-                    }
-                }
-
-                NativeMemory.AlignedFree((void*)buffer);
-            });
-    }
-
-    private static T AddScalar<T>(T left, T right)
-        where T : unmanaged
-    {
-        if (typeof(T) == typeof(float))
-        {
-            float sum = Unsafe.As<T, float>(ref left) + Unsafe.As<T, float>(ref right);
-            return Unsafe.As<float, T>(ref sum);
-        }
-
-        double total = Unsafe.As<T, double>(ref left) + Unsafe.As<T, double>(ref right);
-        return Unsafe.As<double, T>(ref total);
-    }
+        where T : unmanaged => CpuBatchedProducts.MultiplyTransposedSum(dy, outChannels, z, mCount, dw, batch, _nlatOut * _nlonOut, _allowVector512);
 
     // The fused forward: per block of output latitudes, the K-expanded contraction of every input channel goes into a
     // cache-sized buffer (each channel's band of input rows rebuilt there first), and the mixing reads it back at
@@ -834,9 +740,6 @@ internal sealed unsafe class CpuDiscoContraction : IDiscoContraction, IContracti
             ShiftedRowPlan.FromTriples(psi.RowCount, forwardRows, forwardOffsets, values),
             ShiftedRowPlan.FromTriples(_nlatIn * _stride, adjointRows, adjointOffsets, values));
     }
-
-    private static nint Allocate<T>(long elements)
-        where T : unmanaged => (nint)NativeMemory.AlignedAlloc((nuint)(elements * sizeof(T)), 64);
 
     private static (int From, int To) ChunkRange(int total, int chunks, int chunk) =>
         ((int)((long)total * chunk / chunks), (int)((long)total * (chunk + 1) / chunks));

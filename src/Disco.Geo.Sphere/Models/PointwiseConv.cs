@@ -8,7 +8,8 @@ namespace Disco.Geo.Sphere.Models;
 /// A 1×1 convolution (the U-Net's skip merges and head) as one matrix product per sample, weight [Cout, Cin] ×
 /// x [Cin, H·W], plus the bias. Same parameters, shapes and state-dict names as <c>nn.Conv2d(Cin, Cout, 1)</c>, so
 /// saved models load unchanged; libtorch's Conv2d takes its convolution path even for 1×1 kernels, whose backward
-/// was among the largest unclaimed parts of the U-Net's training step.
+/// was among the largest unclaimed parts of the U-Net's training step. On CPU float tensors it runs on the CPU mixing
+/// kernels (<see cref="PointwiseConvFunction"/>).
 /// </summary>
 internal sealed class PointwiseConv : nn.Module<Tensor, Tensor>
 {
@@ -36,6 +37,11 @@ internal sealed class PointwiseConv : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(x);
         using DisposeScope scope = NewDisposeScope();
+        if (PointwiseConvFunction.Supports(x, weight))
+        {
+            return PointwiseConvFunction.apply(x, weight.view(_outChannels, _inChannels), bias).MoveToOuterDisposeScope();
+        }
+
         long batch = x.shape[0], height = x.shape[2], width = x.shape[3];
         Tensor y = matmul(weight.view(_outChannels, _inChannels), x.reshape(batch, _inChannels, height * width))
             .add_(bias.view(1, _outChannels, 1), Runtime.Scalars.One);
