@@ -25,7 +25,7 @@ internal static unsafe class CpuBatchedProducts
         const int blockColumns = 1536;
         int blocks = (plane + blockColumns - 1) / blockColumns;
         nint aAddress = (nint)a, sourceAddress = (nint)source, cAddress = (nint)c, biasAddress = (nint)bias;
-        Parallel.For(0, batch * blocks, Workers, index =>
+        Parallel.For(0, batch * blocks, Workers, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (index) =>
         {
             int b = index / blocks, n0 = index % blocks * blockColumns, length = Math.Min(blockColumns, plane - n0);
             T* target = (T*)cAddress + ((long)b * rows * plane) + n0;

@@ -112,6 +112,42 @@ public sealed class SphereGroupNormGradientTests
         }
     }
 
+    [Fact]
+    public void The_kernels_exponential_is_within_float_rounding_of_exp_down_to_the_clamp()
+    {
+        // Every float step of the reduction matters: sample densely near 0 (where GELU's argument mostly is) and across
+        // the whole range down to the clamp at −87, including the points where n changes (multiples of ln 2 / 2).
+        List<float> arguments = [0f, -0f, -1e-30f, -87f, -86.99f, -100f, float.NegativeInfinity];
+        for (int i = 0; i <= 200_000; i++)
+        {
+            arguments.Add(-87f * i / 200_000);
+        }
+
+        for (int n = 0; n <= 250; n++)
+        {
+            arguments.Add((float)(-n * Math.Log(2) / 2));
+        }
+
+        double worst = 0;
+        for (int start = 0; start < arguments.Count; start += 8)
+        {
+            float[] chunk = new float[8];
+            for (int j = 0; j < 8; j++)
+            {
+                chunk[j] = arguments[Math.Min(start + j, arguments.Count - 1)];
+            }
+
+            System.Runtime.Intrinsics.Vector256<float> e = SphereGroupNormKernel.ExpNonPositive(System.Runtime.Intrinsics.Vector256.Create(chunk));
+            for (int j = 0; j < 8; j++)
+            {
+                double expected = Math.Exp(Math.Max(chunk[j], -87f));
+                worst = Math.Max(worst, Math.Abs(e[j] - expected) / expected);
+            }
+        }
+
+        Assert.True(worst < 2e-7, $"worst relative error {worst}");
+    }
+
     // y = forward(x) and the gradients of Σ y·upstream for x, weight and bias.
     private static (Tensor Output, Tensor[] Gradients) Run(SphereGroupNorm norm, Tensor input, Tensor upstream, Func<Tensor, Tensor> forward)
     {
