@@ -65,7 +65,11 @@ internal sealed class ModelProfileBenchmark : IBenchmark
 
         StringBuilder body = new();
         body.AppendLine(string.Create(c, $"Reference DISCO U-Net ({model.ParameterCount:N0} parameters), {grid.NLat}×{grid.NLon}, batch 1, float32, {steps} steps of which the first {WarmupSteps} are warm-up;"));
-        body.AppendLine(string.Create(c, $"libtorch threads {torch.get_num_threads()}, .NET workers {Environment.ProcessorCount}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable(BenchmarkProcesses.OpenMpWaitPolicy) ?? "unset"};"));
+        // The policy this process set natively at start (Environment's copy of the variables predates it); the
+        // server's assembly, referenced here, compiles its own copy of the same class.
+#pragma warning disable CS0436
+        body.AppendLine(string.Create(c, $"libtorch threads {torch.get_num_threads()}, .NET workers {Environment.ProcessorCount}, OMP_WAIT_POLICY={NativeEnvironment.OpenMpWaitPolicy ?? "unset"};"));
+#pragma warning restore CS0436
         body.AppendLine(string.Create(c, $"load average {loadBefore} before, {BenchmarkProcesses.LoadAverage()} after. Mean ms per step. The input requires grad here so the stem's backward is bracketed"));
         body.AppendLine("(that adds the stem's 3-channel input gradient, which a real step skips). Rows marked \"rest\" are what no part claims.");
         body.AppendLine();
