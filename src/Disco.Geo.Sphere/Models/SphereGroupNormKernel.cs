@@ -13,7 +13,8 @@ namespace Disco.Geo.Sphere.Models;
 /// read-write for the input gradient in the backward. The tensor-op form (<see cref="SphereGroupNorm.Normalize"/>,
 /// <see cref="SphereGroupNorm.Gradients"/>) makes five or six full-size passes each way, most through temporaries; it
 /// was 23 % of the reference U-Net's training step. Row sums accumulate in vector lanes of T and are carried on in
-/// double, so the moments are at least as accurate as the tensor ops'.
+/// double, so the moments are at least as accurate as the tensor ops'. Every pass is compiled fully optimised at its
+/// first call: with tiered compilation a training run of seconds spent its first steps in quick-jitted passes (perf).
 /// </summary>
 internal static unsafe class SphereGroupNormKernel
 {
@@ -201,6 +202,7 @@ internal static unsafe class SphereGroupNormKernel
         return p * scale.AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (float Cdf, float Density) NormalCdf(float z)
     {
         float x = MathF.Abs(z) * InverseSqrt2;
@@ -219,7 +221,7 @@ internal static unsafe class SphereGroupNormKernel
     {
         nint address = (nint)x;
         (int _, int rows, int columns) = shape;
-        Parallel.For(0, shape.Planes, Workers, p =>
+        Parallel.For(0, shape.Planes, Workers, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p) =>
         {
             T* plane = (T*)address + ((long)p * rows * columns);
             double m1 = 0, m2 = 0;
@@ -235,6 +237,7 @@ internal static unsafe class SphereGroupNormKernel
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double Sum, double Squares) RowSums<T>(T* row, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -263,7 +266,7 @@ internal static unsafe class SphereGroupNormKernel
     {
         nint xAddress = (nint)x, yAddress = (nint)y;
         long length = (long)shape.Rows * shape.Columns;
-        Parallel.For(0, shape.Planes, Workers, p =>
+        Parallel.For(0, shape.Planes, Workers, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p) =>
         {
             T* source = (T*)xAddress + (p * length), destination = (T*)yAddress + (p * length);
             T s = T.CreateTruncating(scale[p]), t = T.CreateTruncating(shift[p]);
@@ -286,7 +289,7 @@ internal static unsafe class SphereGroupNormKernel
     {
         nint gAddress = (nint)g, xAddress = (nint)x;
         (int _, int rows, int columns) = shape;
-        Parallel.For(0, shape.Planes, Workers, p =>
+        Parallel.For(0, shape.Planes, Workers, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p) =>
         {
             long start = (long)p * rows * columns;
             double product = 0, sum = 0;
@@ -323,7 +326,7 @@ internal static unsafe class SphereGroupNormKernel
     {
         nint gAddress = (nint)g, xAddress = (nint)x, outAddress = (nint)gradX;
         (int _, int rows, int columns) = shape;
-        Parallel.For(0, shape.Planes, Workers, p =>
+        Parallel.For(0, shape.Planes, Workers, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p) =>
         {
             long start = (long)p * rows * columns;
             T s = T.CreateTruncating(scale[p]);
