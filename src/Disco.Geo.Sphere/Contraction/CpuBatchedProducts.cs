@@ -102,7 +102,7 @@ internal static unsafe class CpuBatchedProducts
                     T* target = (T*)cAddress, partial = (T*)buffer;
                     for (long n = 0; n < gradientLength; n++)
                     {
-                        target[n] = Add(target[n], partial[n]);
+                        target[n] = Simd128<T>.AddScalar(target[n], partial[n]);
                     }
                 }
 
@@ -123,20 +123,7 @@ internal static unsafe class CpuBatchedProducts
 
         for (int i = vectors.Length * Vector<T>.Count; i < row.Length; i++)
         {
-            row[i] = Add(row[i], value);
+            row[i] = Simd128<T>.AddScalar(row[i], value);
         }
-    }
-
-    private static T Add<T>(T left, T right)
-        where T : unmanaged
-    {
-        if (typeof(T) == typeof(float))
-        {
-            float sum = Unsafe.As<T, float>(ref left) + Unsafe.As<T, float>(ref right);
-            return Unsafe.As<float, T>(ref sum);
-        }
-
-        double total = Unsafe.As<T, double>(ref left) + Unsafe.As<T, double>(ref right);
-        return Unsafe.As<double, T>(ref total);
     }
 }
