@@ -61,7 +61,7 @@ public sealed class SecurityAndLifecycleTests
         // The drain runs on a fake clock, so it lasts exactly as long as this test takes to look at it; the host's
         // shutdown timeout (a real-clock limit on the whole stop) is lifted for the same reason.
         TimeSpan drain = TimeSpan.FromSeconds(5);
-        var clock = new DrainClock(drain);
+        var clock = new TimerClock(drain);
         TestServer server = await TestServer.StartAsync([$"--Server:ShutdownDrain={drain}"], builder =>
         {
             builder.Services.AddSingleton<TimeProvider>(clock);
@@ -75,7 +75,7 @@ public sealed class SecurityAndLifecycleTests
             Assert.Equal(HttpStatusCode.OK, (await server.HttpGetAsync("/healthz")).StatusCode);
 
             Task stopped = server.StopAsync();
-            Task drainStarted = clock.DrainStarted;
+            Task drainStarted = clock.Started;
             Assert.True(await Task.WhenAny(drainStarted, stopped, Task.Delay(Eventually.Guard)) == drainStarted, "the drain did not wait on the server's TimeProvider");
             await drainStarted;
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await client.CheckHealthAsync());
@@ -93,28 +93,6 @@ public sealed class SecurityAndLifecycleTests
             // A failed assertion above must not leave the stop waiting for a drain nobody ends on the fake clock.
             clock.Advance(drain);
             await server.DisposeAsync();
-        }
-    }
-
-    /// <summary>
-    /// A fake clock that reports when a timer of the drain's length is set on it. The job runner's polls and heartbeats
-    /// run on the same clock (other lengths), so "the first timer" is not the drain's.
-    /// </summary>
-    private sealed class DrainClock(TimeSpan drain) : FakeTimeProvider
-    {
-        private readonly TaskCompletionSource _drainStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task DrainStarted => _drainStarted.Task;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            ITimer timer = base.CreateTimer(callback, state, dueTime, period);
-            if (dueTime == drain)
-            {
-                _drainStarted.TrySetResult();
-            }
-
-            return timer;
         }
     }
 

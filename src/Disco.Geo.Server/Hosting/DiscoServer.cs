@@ -7,6 +7,7 @@ using Disco.Geo.Server.Application.Stac;
 using Disco.Geo.Server.Application.Transfers;
 using Disco.Geo.Server.Application.Uploads;
 using Disco.Geo.Server.Diagnostics;
+using Disco.Geo.Server.Edge;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Jobs.Sources;
@@ -222,6 +223,7 @@ internal static class DiscoServer
             options.MaxReceiveMessageSize = limits.MaxReceiveMessageBytes;
             options.MaxSendMessageSize = limits.MaxSendMessageBytes;
             options.EnableDetailedErrors = false;
+            options.Interceptors.Add<RequestStreamDrainInterceptor>();
             options.Interceptors.Add<MetricsInterceptor>();
             options.Interceptors.Add<ApiKeyInterceptor>();
             options.Interceptors.Add<ErrorInterceptor>();

@@ -15,6 +15,15 @@ public sealed class LimitsOptions
     /// <summary>Largest accepted upload or model import.</summary>
     public long MaxUploadBytes { get; set; } = OptionDefaults.MaxUploadBytes;
 
+    /// <summary>
+    /// Bytes of a client stream still read after its call was answered early (a refused upload) so the client's
+    /// end of stream arrives before the answer and the connection stays usable; beyond this the server answers anyway.
+    /// </summary>
+    public int RequestDrainBytes { get; set; } = OptionDefaults.RequestDrainBytes;
+
+    /// <summary>How long the server waits for that end of stream before it answers anyway.</summary>
+    public TimeSpan RequestDrainTimeout { get; set; } = TimeSpan.FromSeconds(OptionDefaults.RequestDrainSeconds);
+
     /// <summary>Largest grid or raster side (rows or columns).</summary>
     public int MaxRasterDimension { get; set; } = OptionDefaults.MaxRasterDimension;
 

@@ -46,6 +46,16 @@ public static class OptionDefaults
     /// <summary>Largest gRPC message the server sends.</summary>
     public const int MaxSendMessageBytes = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of a client stream the server still reads, and discards, after its handler has answered before the
+    /// client's end of stream (a refused upload): the HTTP/2 stream window (8 MiB), i.e. what a client can have in
+    /// flight. See Edge/RequestStreamDrainInterceptor.cs for why.
+    /// </summary>
+    public const int RequestDrainBytes = 8 * 1024 * 1024;
+
+    /// <summary>Seconds the server waits for that end of stream before it answers anyway.</summary>
+    public const int RequestDrainSeconds = 10;
+
     /// <summary>Largest accepted upload or model import.</summary>
     public const long MaxUploadBytes = 64L * 1024 * 1024 * 1024;
 

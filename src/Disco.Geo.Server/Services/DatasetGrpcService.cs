@@ -53,14 +53,10 @@ internal sealed class DatasetGrpcService(
         UploadHeader header = requestStream.Current.Header;
         ValidateHeader(header);
         Dataset? existing = (await catalog.FindDatasetAsync(header.Name, cancellationToken))?.ToApi();
+        ThrowIfTakenByOtherContent(existing, header.Name, header.Sha256);
         if (existing is not null)
         {
-            if (existing.Blob.Sha256 == header.Sha256)
-            {
-                return new UploadFileResponse { Dataset = existing, AlreadyExisted = true };
-            }
-
-            throw Problem.AlreadyExists("dataset", header.Name, "It holds different content; delete it with `disco datasets rm` or choose another name.");
+            return new UploadFileResponse { Dataset = existing, AlreadyExisted = true };
         }
 
         UploadSession session = await uploads.GetOrCreateAsync(header.ToRecord(), cancellationToken);
@@ -80,9 +76,14 @@ internal sealed class DatasetGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
+
+        // Refuse here what the upload's header would be refused for, so a client that asks first never starts a
+        // stream only to be answered before its end (see Edge/RequestStreamDrainInterceptor.cs).
+        ThrowIfOverUploadLimit("size_bytes", request.SizeBytes);
         var status = new UploadStatus { MinChunkBytes = _limits.MinChunkBytes, MaxChunkBytes = _limits.MaxChunkBytes, State = UploadState.NotStarted };
         Dataset? dataset = (await catalog.FindDatasetAsync(request.Name, context.CancellationToken))?.ToApi();
-        if (dataset is not null && dataset.Blob.Sha256 == request.Sha256)
+        ThrowIfTakenByOtherContent(dataset, request.Name, request.Sha256);
+        if (dataset is not null)
         {
             status.State = UploadState.Complete;
             status.CommittedBytes = dataset.Blob.SizeBytes;
@@ -370,9 +371,9 @@ internal sealed class DatasetGrpcService(
         {
             violations.Add(("header.size_bytes", "must be the file's size in bytes; empty files cannot be datasets."));
         }
-        else if (header.SizeBytes > _limits.MaxUploadBytes)
+        else
         {
-            throw Problem.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's upload limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
+            ThrowIfOverUploadLimit("header.size_bytes", header.SizeBytes);
         }
 
         if (header.Offset < 0 || header.Offset > header.SizeBytes)
@@ -386,6 +387,22 @@ internal sealed class DatasetGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
+    }
+
+    private void ThrowIfOverUploadLimit(string field, long sizeBytes)
+    {
+        if (sizeBytes > _limits.MaxUploadBytes)
+        {
+            throw Problem.OutOfRange(field, $"{sizeBytes} bytes exceeds the server's upload limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
+        }
+    }
+
+    private static void ThrowIfTakenByOtherContent(Dataset? existing, string name, string sha256)
+    {
+        if (existing is not null && existing.Blob.Sha256 != sha256)
+        {
+            throw Problem.AlreadyExists("dataset", name, "It holds different content; delete it with `disco datasets rm` or choose another name.");
+        }
     }
 
     /// <summary>Commits a whole, checked upload as a raw-file dataset.</summary>
