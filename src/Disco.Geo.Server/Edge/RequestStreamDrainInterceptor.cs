@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Disco.Geo.Server.Edge;
 
 /// <summary>
-/// When a client- or duplex-streaming handler ends (answers or fails) before the client's end of stream, reads and
+/// When a client-streaming handler ends (answers or fails) before the client's end of stream, reads and
 /// discards what the client still sends, up to <see cref="LimitsOptions.RequestDrainBytes"/> or
 /// <see cref="LimitsOptions.RequestDrainTimeout"/>, before the answer goes out (outermost interceptor).
 /// </summary>
@@ -19,7 +19,8 @@ namespace Disco.Geo.Server.Edge;
 /// (the next unary call's client sees INTERNAL "Incomplete message."). A refused upload (a name taken by other
 /// content, a bad header, a wrong API key) did exactly that about once in a few thousand refusals. With the client's
 /// end of stream read first, the response ends the stream cleanly and no reset is sent. The bounds keep a client that
-/// streams a large file, or holds the stream open, from keeping the server reading for it.
+/// streams a large file, or holds the stream open, from keeping the server reading for it. Duplex calls are left
+/// alone: there a client may rightly keep its side open while the server ends the call, and must not wait for a bound.
 /// </remarks>
 internal sealed class RequestStreamDrainInterceptor(IOptions<LimitsOptions> options, TimeProvider time, ILogger<RequestStreamDrainInterceptor> logger) : Interceptor
 {
@@ -32,20 +33,6 @@ internal sealed class RequestStreamDrainInterceptor(IOptions<LimitsOptions> opti
         try
         {
             return await continuation(reader, context);
-        }
-        finally
-        {
-            await DrainAsync(reader, context);
-        }
-    }
-
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        var reader = new EndTrackingReader<TRequest>(requestStream);
-        try
-        {
-            await continuation(reader, responseStream, context);
         }
         finally
         {
