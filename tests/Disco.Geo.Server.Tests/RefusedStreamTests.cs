@@ -119,6 +119,26 @@ public sealed class RefusedStreamTests : IAsyncLifetime
         Assert.Contains("Limits:MaxUploadBytes", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--Limits:RequestDrainTimeout=00:00:00")]
+    [InlineData("--Limits:RequestDrainTimeout=-00:00:01")]
+    [InlineData("--Limits:RequestDrainBytes=0")]
+    public async Task A_drain_set_to_zero_or_less_is_off_and_the_refusal_still_comes_through(string setting)
+    {
+        var clock = new TimerClock(DrainTimeout);
+        await using TestServer server = await TestServer.StartAsync(
+            [$"--Limits:RequestDrainTimeout={DrainTimeout}", setting], builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        using DiscoClient client = server.Client();
+        await client.UploadFileAsync(Temp.File(_files, "taken-too.bin", 100_000, seed: 5), "taken");
+        (_, string sha256) = OtherContent(100_000);
+        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = client.Stubs.Datasets.UploadFile(client.CallOptions(DateTime.UtcNow.Add(Eventually.Guard), default));
+        await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = "taken", SizeBytes = 100_000, Sha256 = sha256 } });
+
+        // The stream stays open and the clock never moves: a drain would wait on its timer; off, the refusal comes at once.
+        Assert.Same(call.ResponseAsync, await Task.WhenAny(call.ResponseAsync, clock.Started, Task.Delay(Eventually.Guard)));
+        await Expect.RawStatusAsync(StatusCode.AlreadyExists, () => call.ResponseAsync);
+    }
+
     /// <summary>Starts an upload under the taken name with other content: the handler refuses it on this header.</summary>
     private async Task<AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse>> StartUploadAsync(string sha256, long sizeBytes)
     {

@@ -24,6 +24,7 @@ namespace Disco.Geo.Server.Edge;
 /// </remarks>
 internal sealed class RequestStreamDrainInterceptor(IOptions<LimitsOptions> options, TimeProvider time, ILogger<RequestStreamDrainInterceptor> logger) : Interceptor
 {
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
     private readonly LimitsOptions _limits = options.Value;
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
@@ -42,13 +43,15 @@ internal sealed class RequestStreamDrainInterceptor(IOptions<LimitsOptions> opti
 
     private async Task DrainAsync<T>(EndTrackingReader<T> reader, ServerCallContext context)
     {
-        if (reader.Ended || context.CancellationToken.IsCancellationRequested)
+        // Zero (or less) in either bound turns the drain off; a timer cannot run longer than about 49 days.
+        TimeSpan timeout = _limits.RequestDrainTimeout < MaxTimeout ? _limits.RequestDrainTimeout : MaxTimeout;
+        if (reader.Ended || context.CancellationToken.IsCancellationRequested || timeout <= TimeSpan.Zero || _limits.RequestDrainBytes <= 0)
         {
             return;
         }
 
         logger.LogDebug("{Method} answered before the client's end of stream; reading up to {Bytes} more bytes first.", context.Method, _limits.RequestDrainBytes);
-        using var deadline = new CancellationTokenSource(_limits.RequestDrainTimeout, time);
+        using var deadline = new CancellationTokenSource(timeout, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, context.CancellationToken);
         long bytes = 0;
         try

@@ -18,10 +18,11 @@ public sealed class LimitsOptions
     /// <summary>
     /// Bytes of a client stream still read after its call was answered early (a refused upload) so the client's
     /// end of stream arrives before the answer and the connection stays usable; beyond this the server answers anyway.
+    /// 0 turns the drain off.
     /// </summary>
     public int RequestDrainBytes { get; set; } = OptionDefaults.RequestDrainBytes;
 
-    /// <summary>How long the server waits for that end of stream before it answers anyway.</summary>
+    /// <summary>How long the server waits for that end of stream before it answers anyway (at most a day; 0 turns the drain off).</summary>
     public TimeSpan RequestDrainTimeout { get; set; } = TimeSpan.FromSeconds(OptionDefaults.RequestDrainSeconds);
 
     /// <summary>Largest grid or raster side (rows or columns).</summary>
