@@ -79,7 +79,7 @@ internal sealed class DatasetGrpcService(
 
         // Refuse here what the upload's header would be refused for, so a client that asks first never starts a
         // stream only to be answered before its end (see Edge/RequestStreamDrainInterceptor.cs).
-        ThrowIfOverUploadLimit("size_bytes", request.SizeBytes);
+        Validation.ThrowIfOverUploadLimit("size_bytes", request.SizeBytes, _limits);
         var status = new UploadStatus { MinChunkBytes = _limits.MinChunkBytes, MaxChunkBytes = _limits.MaxChunkBytes, State = UploadState.NotStarted };
         Dataset? dataset = (await catalog.FindDatasetAsync(request.Name, context.CancellationToken))?.ToApi();
         ThrowIfTakenByOtherContent(dataset, request.Name, request.Sha256);
@@ -373,7 +373,7 @@ internal sealed class DatasetGrpcService(
         }
         else
         {
-            ThrowIfOverUploadLimit("header.size_bytes", header.SizeBytes);
+            Validation.ThrowIfOverUploadLimit("header.size_bytes", header.SizeBytes, _limits);
         }
 
         if (header.Offset < 0 || header.Offset > header.SizeBytes)
@@ -387,14 +387,6 @@ internal sealed class DatasetGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
-    }
-
-    private void ThrowIfOverUploadLimit(string field, long sizeBytes)
-    {
-        if (sizeBytes > _limits.MaxUploadBytes)
-        {
-            throw Problem.OutOfRange(field, $"{sizeBytes} bytes exceeds the server's upload limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
-        }
     }
 
     private static void ThrowIfTakenByOtherContent(Dataset? existing, string name, string sha256)

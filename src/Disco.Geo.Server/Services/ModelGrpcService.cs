@@ -149,10 +149,7 @@ internal sealed class ModelGrpcService(
         }
 
         Validation.ThrowIfAny(violations);
-        if (header.SizeBytes > _limits.MaxUploadBytes)
-        {
-            throw Problem.OutOfRange("header.size_bytes", $"{header.SizeBytes} bytes exceeds the server's limit of {_limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
-        }
+        Validation.ThrowIfOverUploadLimit("header.size_bytes", header.SizeBytes, _limits);
 
         string received = await transfers.ReceiveWholeAsync(ChunksOf(requestStream, cancellationToken), header.SizeBytes, header.Sha256, ".model", cancellationToken);
         string temp = received;

@@ -5,7 +5,7 @@ using Disco.Geo.Server.Problems;
 
 namespace Disco.Geo.Server.Services;
 
-/// <summary>Checks shared by the services: names, hashes and grids. Each failure names the field.</summary>
+/// <summary>Checks shared by the services: names, hashes, grids and upload sizes. Each failure names the field.</summary>
 internal static partial class Validation
 {
     public const string NameRule = "1-128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit";
@@ -64,6 +64,15 @@ internal static partial class Validation
         if (!double.IsFinite(grid.LonOriginDegrees) || Math.Abs(grid.LonOriginDegrees) > 360)
         {
             violations.Add((field + ".lon_origin_degrees", "must be a finite longitude between -360 and 360."));
+        }
+    }
+
+    /// <summary>OUT_OF_RANGE for an upload or model import larger than Limits:MaxUploadBytes.</summary>
+    public static void ThrowIfOverUploadLimit(string field, long sizeBytes, LimitsOptions limits)
+    {
+        if (sizeBytes > limits.MaxUploadBytes)
+        {
+            throw Problem.OutOfRange(field, $"{sizeBytes} bytes exceeds the server's upload limit of {limits.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
         }
     }
 
