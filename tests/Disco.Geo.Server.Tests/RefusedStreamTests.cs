@@ -49,7 +49,7 @@ public sealed class RefusedStreamTests : IAsyncLifetime
     public async Task A_refused_upload_is_answered_after_the_clients_end_of_stream_and_the_connection_stays_usable()
     {
         (byte[] content, string sha256) = OtherContent(100_000);
-        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = await StartUploadAsync(sha256, content.Length);
+        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = await StartUploadAsync(_client, sha256, content.Length);
         await call.RequestStream.WriteAsync(new UploadFileRequest { Chunk = new FileChunk { Offset = 0, Data = ByteString.CopyFrom(content) } });
 
         // The handler refuses on the header; the answer waits for the rest of the stream (the clock never moves here).
@@ -65,7 +65,7 @@ public sealed class RefusedStreamTests : IAsyncLifetime
     public async Task A_client_that_holds_a_refused_stream_open_is_answered_when_the_drain_time_is_up()
     {
         (byte[] content, string sha256) = OtherContent(100_000);
-        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = await StartUploadAsync(sha256, content.Length);
+        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = await StartUploadAsync(_client, sha256, content.Length);
 
         Assert.Same(_clock.Started, await Task.WhenAny(_clock.Started, call.ResponseAsync, Task.Delay(Eventually.Guard)));
         Assert.False(call.ResponseAsync.IsCompleted, "the server answered before the client's end of stream or the drain's time");
@@ -78,7 +78,7 @@ public sealed class RefusedStreamTests : IAsyncLifetime
     {
         const int chunkBytes = 64 * 1024;
         (byte[] content, string sha256) = OtherContent(40_000_000);
-        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = await StartUploadAsync(sha256, content.Length);
+        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = await StartUploadAsync(_client, sha256, content.Length);
 
         // Far more than the budget (and than the HTTP/2 windows), never completed and the clock never moved: only the
         // byte budget can end the drain, after which the server's answer makes the client's writes fail.
@@ -131,8 +131,7 @@ public sealed class RefusedStreamTests : IAsyncLifetime
         using DiscoClient client = server.Client();
         await client.UploadFileAsync(Temp.File(_files, "taken-too.bin", 100_000, seed: 5), "taken");
         (_, string sha256) = OtherContent(100_000);
-        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = client.Stubs.Datasets.UploadFile(client.CallOptions(DateTime.UtcNow.Add(Eventually.Guard), default));
-        await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = "taken", SizeBytes = 100_000, Sha256 = sha256 } });
+        using AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = await StartUploadAsync(client, sha256, 100_000);
 
         // The stream stays open and the clock never moves: a drain would wait on its timer; off, the refusal comes at once.
         Assert.Same(call.ResponseAsync, await Task.WhenAny(call.ResponseAsync, clock.Started, Task.Delay(Eventually.Guard)));
@@ -140,9 +139,9 @@ public sealed class RefusedStreamTests : IAsyncLifetime
     }
 
     /// <summary>Starts an upload under the taken name with other content: the handler refuses it on this header.</summary>
-    private async Task<AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse>> StartUploadAsync(string sha256, long sizeBytes)
+    private static async Task<AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse>> StartUploadAsync(DiscoClient client, string sha256, long sizeBytes)
     {
-        AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = _client.Stubs.Datasets.UploadFile(_client.CallOptions(DateTime.UtcNow.Add(Eventually.Guard), default));
+        AsyncClientStreamingCall<UploadFileRequest, UploadFileResponse> call = client.Stubs.Datasets.UploadFile(client.CallOptions(DateTime.UtcNow.Add(Eventually.Guard), default));
         await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadHeader { Name = "taken", SizeBytes = sizeBytes, Sha256 = sha256 } });
         return call;
     }
