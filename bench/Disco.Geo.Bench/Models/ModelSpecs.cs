@@ -18,7 +18,7 @@ namespace Disco.Geo.Bench.Models;
 /// <c>basis=piecewise-linear|harmonic|zernike</c>, <c>cut=3</c> (filter radius at level 0 in grid steps of the model's
 /// grid; default the basis' own), <c>c=8-16-32-64</c> (channels; without it the widths are scaled to the parameter
 /// count of <c>disco-iso</c>, or to <c>p=N</c>), <c>b=2</c> or <c>b=1-2-2-1</c> (residual blocks), <c>norm=rms|mv</c>,
-/// <c>g=8</c> (norm groups). A <c>planar:</c> key is the planar baseline of the DISCO variant with the same options.</item>
+/// <c>g=8</c> (norm groups), <c>pool=1</c> (orientation pooling). A <c>planar:</c> key is the planar baseline of the DISCO variant with the same options.</item>
 /// </list>
 /// </summary>
 internal static class ModelSpecs
@@ -77,7 +77,7 @@ internal static class ModelSpecs
         FilterBasis basis = FilterBasis.Create(config.Basis, [.. config.KernelShape]);
         string cutoff = config.CutoffRadians is double radians ? string.Create(CultureInfo.InvariantCulture, $"{radians * 180 / Math.PI:F2}°") : "default";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{config.Basis.ToName()} ({string.Join(",", config.KernelShape)}), K = {basis.KernelSize}, cutoff {cutoff}, channels {widths}, blocks {blocks}, {config.Normalization}, {parameters:N0} parameters");
+            $"{config.Basis.ToName()} ({string.Join(",", config.KernelShape)}), K = {basis.KernelSize}, cutoff {cutoff}, channels {widths}, blocks {blocks}, {config.Normalization}{(config.OrientationPooling ? ", orientation pooling" : "")}, {parameters:N0} parameters");
     }
 
     private static ModelConfig Variant(ModelConfig reference, string options, SphereGrid grid)
@@ -130,11 +130,14 @@ internal static class ModelSpecs
                 case "g":
                     config = config with { NormGroups = int.Parse(value, c) };
                     break;
+                case "pool":
+                    config = config with { OrientationPooling = value is "1" or "true" };
+                    break;
                 case "p":
                     budget = long.Parse(value, c);
                     break;
                 default:
-                    throw new ArgumentException($"Unknown model option '{pair[0]}'; use k, basis, cut, c, b, norm, g or p.");
+                    throw new ArgumentException($"Unknown model option '{pair[0]}'; use k, basis, cut, c, b, norm, g, pool or p.");
             }
         }
 

@@ -63,6 +63,12 @@ public abstract class DiscoConvLayer : nn.Module<Tensor, Tensor>
                 $"theta_cutoff = {cutoff} is invalid: give a positive angle in radians, at most π (or null for the default).", nameof(options));
         }
 
+        if (options.OrientationPooling && Basis.DiscreteRotations < 2)
+        {
+            throw new ArgumentException(
+                $"orientation pooling needs a directional basis that rotates onto itself, such as piecewise linear (3, 4); {Basis} has no sector rotations.", nameof(options));
+        }
+
         InChannels = inChannels;
         OutChannels = outChannels;
         InGrid = inGrid;
@@ -149,6 +155,58 @@ public abstract class DiscoConvLayer : nn.Module<Tensor, Tensor>
             throw new ArgumentException(
                 $"{GetName()} lives on {weight.device} but the input is on {x.device}: move one of them (module.to(device) or x.to(device)).", nameof(x));
         }
+    }
+
+    /// <summary>Output channels the mixing computes: one per orientation with orientation pooling.</summary>
+    private protected int MixedChannels => Options.OrientationPooling ? OutChannels * Basis.DiscreteRotations : OutChannels;
+
+    /// <summary>
+    /// The weight the mixing uses: <see cref="Weight"/>, or with orientation pooling the filters in every discrete
+    /// rotation, (R·Cout, Cin/groups, K) with rotation r in rows r·Cout … (r+1)·Cout − 1. Differentiable.
+    /// </summary>
+    private protected Tensor MixingWeight()
+    {
+        if (!Options.OrientationPooling)
+        {
+            return weight;
+        }
+
+        int rotations = Basis.DiscreteRotations;
+        Tensor[] rotated = new Tensor[rotations];
+        for (int r = 0; r < rotations; r++)
+        {
+            using Tensor index = tensor(Basis.RotationPermutation(r).Select(k => (long)k).ToArray(), device: weight.device);
+            rotated[r] = weight.index_select(2, index);
+        }
+
+        if (Options.Groups == 1)
+        {
+            return cat(rotated, 0);
+        }
+
+        // Keep each group's rows together so that the grouped mixing sees R·Og rows per group.
+        int groupOut = OutChannels / Options.Groups;
+        return stack(rotated.Select(w => w.view(Options.Groups, groupOut, w.shape[1], w.shape[2])).ToArray(), 1)
+            .reshape(MixedChannels, weight.shape[1], weight.shape[2]);
+    }
+
+    /// <summary>
+    /// With orientation pooling, the largest of the R rotations' responses per output channel: [B, R·Cout, H, W] (laid
+    /// out as <see cref="MixingWeight"/>) → [B, Cout, H, W]; otherwise <paramref name="y"/> itself.
+    /// </summary>
+    private protected Tensor PoolOrientations(Tensor y)
+    {
+        if (!Options.OrientationPooling)
+        {
+            return y;
+        }
+
+        int rotations = Basis.DiscreteRotations;
+        long batch = y.shape[0];
+        return Options.Groups == 1
+            ? y.view(batch, rotations, OutChannels, y.shape[2], y.shape[3]).amax([1])
+            : y.view(batch, Options.Groups, rotations, OutChannels / Options.Groups, y.shape[2], y.shape[3]).amax([2])
+                .view(batch, OutChannels, y.shape[2], y.shape[3]);
     }
 
     /// <summary>Adds the bias, if any.</summary>

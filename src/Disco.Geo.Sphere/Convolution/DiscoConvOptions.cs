@@ -30,4 +30,12 @@ public sealed record DiscoConvOptions
     /// without theta_cutoff.
     /// </summary>
     public double? ThetaCutoff { get; init; }
+
+    /// <summary>
+    /// Orientation pooling: each output channel is the largest response of its filter over the basis' discrete
+    /// rotations about the filter centre (the nphi sector rotations of a directional piecewise linear kernel), so a
+    /// directional filter answers to a pattern in any of those orientations. Same parameters, nphi times the mixing
+    /// work. Default false; requires a basis with more than one sector.
+    /// </summary>
+    public bool OrientationPooling { get; init; }
 }

@@ -37,25 +37,29 @@ public sealed class DiscoConvS2 : DiscoConvLayer
         int groups = Options.Groups;
         int kernelSize = Basis.KernelSize;
         int groupIn = InChannels / groups;
-        int groupOut = OutChannels / groups;
+        int mixedChannels = MixedChannels;
+        int groupOut = mixedChannels / groups;
+        Tensor weight = MixingWeight();
         long outNodes = (long)OutGrid.NLat * OutGrid.NLon;
 
         // On CPU the kernel contracts and mixes in one pass, so z never makes a round trip through memory between
         // the two; with gradients it also keeps z for the weight gradient and runs the backward on its own kernels.
         if (groups == 1 && Contraction is IFusedContraction fused)
         {
-            bool needsGradient = is_grad_enabled() && (x.requires_grad || Weight.requires_grad);
-            Tensor? fusedOutput = needsGradient ? fused.TryContractAndMixDifferentiable(x, Weight) : fused.TryContractAndMix(x, Weight);
+            bool needsGradient = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
+            Tensor? fusedOutput = needsGradient ? fused.TryContractAndMixDifferentiable(x, weight) : fused.TryContractAndMix(x, weight);
             if (fusedOutput is not null)
             {
-                return AddBiasInPlace(fusedOutput).MoveToOuterDisposeScope();
+                // amax keeps its output for the backward, so a pooled output takes the bias out of place.
+                Tensor y = Options.OrientationPooling ? AddBias(PoolOrientations(fusedOutput)) : AddBiasInPlace(fusedOutput);
+                return y.MoveToOuterDisposeScope();
             }
         }
 
         // z [B, Cin, K, Ho, Wo] viewed as [B, G, Cg·K, Ho·Wo]; weight (Cout, Cg, K) as [G, Og, Cg·K].
         Tensor z = Contraction.Contract(x).view(batch, groups, groupIn * kernelSize, outNodes);
-        Tensor mixed = matmul(Weight.view(groups, groupOut, groupIn * kernelSize), z);
-        Tensor y = AddBias(mixed.view(batch, OutChannels, OutGrid.NLat, OutGrid.NLon));
-        return y.MoveToOuterDisposeScope();
+        Tensor mixed = matmul(weight.view(groups, groupOut, groupIn * kernelSize), z);
+        Tensor output = AddBias(PoolOrientations(mixed.view(batch, mixedChannels, OutGrid.NLat, OutGrid.NLon)));
+        return output.MoveToOuterDisposeScope();
     }
 }

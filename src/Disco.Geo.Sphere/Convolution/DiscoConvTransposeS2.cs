@@ -37,14 +37,15 @@ public sealed class DiscoConvTransposeS2 : DiscoConvLayer
         int groups = Options.Groups;
         int kernelSize = Basis.KernelSize;
         int groupIn = InChannels / groups;
-        int groupOut = OutChannels / groups;
+        int mixedChannels = MixedChannels;
+        int groupOut = mixedChannels / groups;
         long inNodes = (long)InGrid.NLat * InGrid.NLon;
 
         // u[b, o, k, node] = Σ_c W[o, c, k] x[b, c, node]: weight (Cout, Cg, K) as [G, Og·K, Cg], x as [B, G, Cg, nodes].
-        Tensor w = Weight.view(groups, groupOut, groupIn, kernelSize).permute(0, 1, 3, 2).reshape(groups, groupOut * kernelSize, groupIn);
+        Tensor w = MixingWeight().view(groups, groupOut, groupIn, kernelSize).permute(0, 1, 3, 2).reshape(groups, groupOut * kernelSize, groupIn);
         Tensor u = matmul(w, x.reshape(batch, groups, groupIn, inNodes))
-            .view(batch, OutChannels, kernelSize, InGrid.NLat, InGrid.NLon);
-        Tensor y = AddBias(Contraction.ContractAdjoint(u));
+            .view(batch, mixedChannels, kernelSize, InGrid.NLat, InGrid.NLon);
+        Tensor y = AddBias(PoolOrientations(Contraction.ContractAdjoint(u)));
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -58,6 +58,18 @@ public abstract class FilterBasis : IEquatable<FilterBasis>
     public bool IsFullyIsotropic => Enumerable.Range(0, KernelSize).All(IsIsotropic);
 
     /// <summary>
+    /// How many rotations of the filter about its centre map the basis onto itself by permuting its functions: nphi
+    /// for a piecewise linear basis with nphi sectors, 1 (only the identity) otherwise.
+    /// </summary>
+    internal virtual int DiscreteRotations => 1;
+
+    /// <summary>
+    /// The basis permutation of a rotation of the filter by <paramref name="steps"/>·2π/<see cref="DiscreteRotations"/>:
+    /// function k of the rotated filter is function [k] of this one, so a weight vector w rotates to w[perm].
+    /// </summary>
+    internal virtual int[] RotationPermutation(int steps) => Enumerable.Range(0, KernelSize).ToArray();
+
+    /// <summary>
     /// Evaluates all K functions at one point of the cap. For each k, <paramref name="inSupport"/>[k] tells whether the
     /// point is in that function's support (then it is stored in psi, even with value 0) and <paramref name="values"/>[k]
     /// its value. <paramref name="cutoff"/> is the effective radius r_c (already including torch-harmonics' 1.001 factor).

@@ -20,6 +20,22 @@ internal sealed class PiecewiseLinearBasis : FilterBasis
 
     public override int KernelSize => _radial / 2 * _angular + _radial % 2;
 
+    internal override int DiscreteRotations => _angular;
+
+    internal override int[] RotationPermutation(int steps)
+    {
+        // Rotating the filter by one sector moves each ring's hats one place along the ring; the centre hat of an odd
+        // nr stays. The sectors are evenly spaced on the whole circle, so the rotation is exact.
+        int first = _radial % 2;
+        int[] permutation = new int[KernelSize];
+        for (int k = 0; k < KernelSize; k++)
+        {
+            permutation[k] = k < first ? k : first + ((k - first) / _angular * _angular) + FloorMod(((k - first) % _angular) + steps, _angular);
+        }
+
+        return permutation;
+    }
+
     public override bool IsIsotropic(int k) => _angular == 1 || (_radial % 2 == 1 && k == 0);
 
     internal override void Evaluate(double theta, double phi, double cutoff, Span<double> values, Span<bool> inSupport)

@@ -43,5 +43,6 @@ internal sealed class DiscoLayers : IUNetLayers
         BasisType = _config.Basis,
         Normalization = _config.BasisNormalization,
         ThetaCutoff = _config.CutoffAt(level),
+        OrientationPooling = _config.OrientationPooling,
     };
 }

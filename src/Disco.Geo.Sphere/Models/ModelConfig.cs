@@ -87,6 +87,12 @@ public sealed record ModelConfig
     /// </summary>
     public double? CutoffRadians { get; init; }
 
+    /// <summary>
+    /// Orientation pooling in every DISCO layer (see <see cref="Convolution.DiscoConvOptions.OrientationPooling"/>):
+    /// directional filters answer to their pattern in each of the kernel's sector rotations. Default false.
+    /// </summary>
+    public bool OrientationPooling { get; init; }
+
     /// <summary>How features are normalised. Default root mean square (see <see cref="FeatureNormalization"/>).</summary>
     public FeatureNormalization Normalization { get; init; } = FeatureNormalization.RootMeanSquare;
 
@@ -238,7 +244,13 @@ public sealed record ModelConfig
                 throw new ArgumentException("kernel_shape is missing; give e.g. [3] (isotropic) or [3, 3].", nameof(KernelShape));
             }
 
-            _ = FilterBasis.Create(Basis, [.. KernelShape]);
+            FilterBasis basis = FilterBasis.Create(Basis, [.. KernelShape]);
+            if (OrientationPooling && basis.DiscreteRotations < 2)
+            {
+                throw new ArgumentException(
+                    $"orientation_pooling needs a directional piecewise linear kernel such as [3, 4]; {basis} has no sector rotations.", nameof(OrientationPooling));
+            }
+
             if (CutoffRadians is double cutoff && (!double.IsFinite(cutoff) || cutoff <= 0 || cutoff * Math.Pow(2, Levels - 1) > Math.PI))
             {
                 throw new ArgumentException(
@@ -285,7 +297,8 @@ public sealed record ModelConfig
         Equals(Grid, other.Grid) &&
         SequenceEqual(Channels, other.Channels) && SequenceEqual(Blocks, other.Blocks) && SequenceEqual(KernelShape, other.KernelShape) &&
         Basis == other.Basis && BasisNormalization == other.BasisNormalization &&
-        Nullable.Equals(CutoffRadians, other.CutoffRadians) && Normalization == other.Normalization && NormGroups == other.NormGroups;
+        Nullable.Equals(CutoffRadians, other.CutoffRadians) && Normalization == other.Normalization && NormGroups == other.NormGroups &&
+        OrientationPooling == other.OrientationPooling;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Architecture, Task, InputChannels, OutputChannels, Grid, Levels, NormGroups);
