@@ -37,7 +37,7 @@ internal sealed class EarthData
     /// <summary>ETOPO5 relief in metres (negative below sea level), or null when not loaded.</summary>
     public float[]? Elevation { get; }
 
-    public static async Task<EarthData> LoadAsync(SphereGrid grid, IEnumerable<int> months, bool withElevation, CancellationToken cancellationToken)
+    public static async Task<EarthData> LoadAsync(SphereGrid grid, IEnumerable<int> months, bool withElevation, CancellationToken cancellationToken, int? landSupersampling = null)
     {
         Stopwatch clock = Stopwatch.StartNew();
         SampleData samples = new();
@@ -56,7 +56,7 @@ internal sealed class EarthData
         }
 
         string land = await samples.GetAsync(SampleCatalog.NaturalEarthLand50m, cancellationToken);
-        SphereRaster labels = await new PolygonRasterizer().RasterizeAsync(land, grid, new PolygonRasterizeOptions { Threshold = 0.5 }, cancellationToken);
+        SphereRaster labels = await new PolygonRasterizer().RasterizeAsync(land, grid, new PolygonRasterizeOptions { Threshold = 0.5, Supersampling = landSupersampling ?? new PolygonRasterizeOptions().Supersampling }, cancellationToken);
         int nodes = (int)grid.NodeCount;
         float[] fraction = labels.Band(0).ToArray();
         int[] classes = new int[nodes];

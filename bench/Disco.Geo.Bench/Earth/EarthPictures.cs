@@ -55,19 +55,6 @@ internal static class EarthPictures
         return result;
     }
 
-    /// <summary>
-    /// Rotates an input (bilinear) and its class map (nearest) by <paramref name="rotation"/> on <paramref name="grid"/>,
-    /// with the same resampling the trainer and evaluator use.
-    /// </summary>
-    public static (float[] Input, int[] Classes) Rotate(SphereGrid grid, Rotation rotation, float[] input, int bands, int[] classes)
-    {
-        using DisposeScope scope = NewDisposeScope();
-        GridRotation r = GridRotation.Create(grid, rotation);
-        Tensor x = r.Interpolate(tensor(input, [bands, grid.NLat, grid.NLon]));
-        Tensor c = r.Nearest(tensor(classes.Select(v => (long)v).ToArray(), [grid.NLat, grid.NLon]));
-        return (x.contiguous().data<float>().ToArray(), c.contiguous().data<long>().ToArray().Select(v => (int)v).ToArray());
-    }
-
     /// <summary>Draws RGB bands (0..255) of a map.</summary>
     public static Action<Canvas, int, int> RgbPanel(SphereGrid grid, float[] rgb, int width, int height, double scale = 1)
     {

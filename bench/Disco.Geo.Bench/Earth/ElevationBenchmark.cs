@@ -18,7 +18,7 @@ namespace Disco.Geo.Bench.Earth;
 /// on the 1° grid, trained on months 01, 03, 05 and tested on 07 and 08, DISCO U-Net beside the planar U-Net, against the
 /// baseline of predicting each class's (land, water) area-weighted mean elevation.
 /// </summary>
-/// <remarks>Options: --quick (65×128, few steps, outputs under bench/out/quick); --split dev (train 01, 03; test 05); --steps N; --loss l1|l2|huber.</remarks>
+/// <remarks>Options: --quick (65×128, few steps, outputs under bench/out/quick); --split dev (train 01, 03; test 05); --steps N; --loss l1|l2|huber; --seeds N (N trainings per model with other initial weights and sample orders: mean ± sd).</remarks>
 internal sealed class ElevationBenchmark : IBenchmark
 {
     public string Name => "earth-elevation";
@@ -36,6 +36,7 @@ internal sealed class ElevationBenchmark : IBenchmark
         int[] testMonths = dev ? [5] : [7, 8];
         int steps = int.Parse(context.Option("steps", quick ? "30" : "600"), c);
         string[] modelKeys = context.Option("models", "disco,planar").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        int seeds = int.Parse(context.Option("seeds", "1"), c);
         RegressionLoss lossKind = Enum.Parse<RegressionLoss>(context.Option("loss", "l2"), ignoreCase: true);
         string loadBefore = Experiments.LoadAverage();
         SphereGrid grid = quick ? SphereGrid.Create(GridKind.Equiangular, 65, 128) : SphereGrid.Create(GridKind.Equiangular, 181, 360);
@@ -73,11 +74,12 @@ internal sealed class ElevationBenchmark : IBenchmark
         };
 
         StringBuilder table = new();
-        table.AppendLine("| predictor | parameters | steps | train time | RMSE (m) | MAE (m) | RMSE land (m) | RMSE water (m) | RMSE / baseline RMSE |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        string spread = seeds > 1 ? $" (mean ± sd over {seeds} seeds)" : "";
+        table.AppendLine($"| predictor | parameters | steps | train time | RMSE (m){spread} | MAE (m) | RMSE land (m) | RMSE water (m) | RMSE / baseline RMSE |{(seeds > 1 ? " RMSE per seed (m) |" : "")}");
+        table.AppendLine($"|---|---|---|---|---|---|---|---|---|{(seeds > 1 ? "---|" : "")}");
         Errors baselineErrors = Errors.Of(grid, data.Land, elevation, testMonths.Select(_ => baseline));
         table.AppendLine(string.Create(c,
-            $"| class mean (land {classMean[1]:F0} m, water {classMean[0]:F0} m) | 2 | – | – | {baselineErrors.Rmse:F0} | {baselineErrors.Mae:F0} | {baselineErrors.RmseLand:F0} | {baselineErrors.RmseWater:F0} | 1.00 |"));
+            $"| class mean (land {classMean[1]:F0} m, water {classMean[0]:F0} m) | 2 | – | – | {baselineErrors.Rmse:F0} | {baselineErrors.Mae:F0} | {baselineErrors.RmseLand:F0} | {baselineErrors.RmseWater:F0} | 1.00 |{(seeds > 1 ? " – |" : "")}"));
 
         List<Line> curves = [];
         Dictionary<string, float[]> julyPredictions = [];
@@ -85,16 +87,39 @@ internal sealed class ElevationBenchmark : IBenchmark
         {
             ModelConfig config = ModelSpecs.Config(key, ModelTask.Regression, 4, 1, grid);
             string label = ModelSpecs.Label(key);
-            using TrainedModel trained = await Experiments.TrainAsync(label, config, training, null, options, seed: 1, cancellationToken);
-            List<float[]> predictions = testMonths.Select(m => EarthPictures.Predict(trained.Model, Input(data, m))).ToList();
-            julyPredictions[label] = predictions[0];
-            Errors errors = Errors.Of(grid, data.Land, elevation, predictions);
-            IReadOnlyDictionary<string, double> check = Sphere.Inference.SphereEvaluator.Evaluate(trained.Model, test, null, cancellationToken);
-            Console.WriteLine(string.Create(c, $"[{label}] evaluator RMSE {check["rmse"]:F1} m vs harness {errors.Rmse:F1} m"));
+            List<Errors> runs = [];
+            long parameters = 0;
+            long trainedSteps = 0;
+            double seconds = 0;
+            bool timeLimited = false;
+            for (int seed = 1; seed <= seeds; seed++)
+            {
+                // Seed s draws other initial weights (weights seed s) and another sample order (7 + s − 1); seed 1 is the single run's.
+                string run = seeds > 1 ? $"{label} seed {seed}" : label;
+                using TrainedModel trained = await Experiments.TrainAsync(run, config, training, null, options with { Seed = 7 + seed - 1 }, seed: seed, cancellationToken);
+                List<float[]> predictions = testMonths.Select(m => EarthPictures.Predict(trained.Model, Input(data, m))).ToList();
+                Errors errors = Errors.Of(grid, data.Land, elevation, predictions);
+                IReadOnlyDictionary<string, double> check = Sphere.Inference.SphereEvaluator.Evaluate(trained.Model, test, null, cancellationToken);
+                Console.WriteLine(string.Create(c, $"[{run}] evaluator RMSE {check["rmse"]:F1} m vs harness {errors.Rmse:F1} m"));
+                runs.Add(errors);
+                parameters = trained.Model.ParameterCount;
+                trainedSteps = trained.Result.Steps;
+                timeLimited |= trained.Result.StopReason == StopReason.TimeLimit;
+                seconds += trained.Seconds;
+                if (seed == 1)
+                {
+                    julyPredictions[label] = predictions[0];
+                    curves.Add(new Line(label, trained.Curve.Select(p => (p.Step, p.Loss)).ToList(), SvgCharts.Palette[curves.Count]));
+                }
+            }
+
+            string Stat(Func<Errors, double> metric) => seeds > 1
+                ? string.Create(c, $"{runs.Average(metric):F0} ± {StandardDeviation(runs.Select(metric).ToArray()):F0}")
+                : string.Create(c, $"{metric(runs[0]):F0}");
+            double rmse = runs.Average(e => e.Rmse);
             table.AppendLine(string.Create(c,
-                $"| {label} | {trained.Model.ParameterCount:N0} | {trained.Result.Steps}{(trained.Result.StopReason == StopReason.TimeLimit ? " (time limit)" : "")} | {trained.Seconds / 60:F1} min | {errors.Rmse:F0} | {errors.Mae:F0} | {errors.RmseLand:F0} | {errors.RmseWater:F0} | {errors.Rmse / baselineErrors.Rmse:F2} |"));
+                $"| {label} | {parameters:N0} | {trainedSteps}{(timeLimited ? " (time limit)" : "")} | {seconds / seeds / 60:F1} min | {Stat(e => e.Rmse)} | {Stat(e => e.Mae)} | {Stat(e => e.RmseLand)} | {Stat(e => e.RmseWater)} | {rmse / baselineErrors.Rmse:F2} |{(seeds > 1 ? " " + string.Join(" / ", runs.Select(e => e.Rmse.ToString("F0", c))) + " |" : "")}"));
             Console.WriteLine(table.ToString().Split('\n')[^2]);
-            curves.Add(new Line(label, trained.Curve.Select(p => (p.Step, p.Loss)).ToList(), SvgCharts.Palette[curves.Count]));
         }
 
         if (!dev)
@@ -107,7 +132,7 @@ internal sealed class ElevationBenchmark : IBenchmark
         body.AppendLine("Inputs: Blue Marble RGB (0–255) plus the Natural Earth land label (0/1) as a fourth band. The target is the same for every month, so the models");
         body.AppendLine(string.Create(c, $"see {trainMonths.Length} different colourings of one Earth and are tested on the colourings of months {string.Join(", ", testMonths.Select(m => m.ToString("00", c)))} — a test of reading relief from imagery and"));
         body.AppendLine("coastline context, not of generalising to unseen terrain (there is only one Earth here). Baseline: each class's area-weighted mean elevation.");
-        body.AppendLine(string.Create(c, $"Training: `ModelTask.Regression`, {lossKind} loss on standardised targets, AdamW lr 2e-3, cosine, batch 1, {steps} steps, seed 7. RMSE and MAE are area-weighted over the test months."));
+        body.AppendLine(string.Create(c, $"Training: `ModelTask.Regression`, {lossKind} loss on standardised targets, AdamW lr 2e-3, cosine, batch 1, {steps} steps, seed 7{(seeds > 1 ? $" (seed s of {seeds}: weights seed s, sample-order seed 7 + s − 1)" : "")}. RMSE and MAE are area-weighted over the test months."));
         body.AppendLine("Models (`--models` keys, see `ModelSpecs`):");
         foreach (string key in modelKeys)
         {
@@ -128,6 +153,12 @@ internal sealed class ElevationBenchmark : IBenchmark
 
         output.WriteSection(dev ? "Earth: elevation (development split)" : "Earth: elevation and bathymetry from Blue Marble", body.ToString());
         return 0;
+    }
+
+    private static double StandardDeviation(double[] values)
+    {
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
     }
 
     private static float[] Input(EarthData data, int month)

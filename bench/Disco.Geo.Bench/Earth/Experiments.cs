@@ -84,19 +84,20 @@ internal static class Experiments
     }
 
     /// <summary>
-    /// The rotation protocol's test side: metrics on the data as it is, and on <paramref name="rotations"/> randomly
-    /// rotated copies of it (seeds 1..n: every sample gets its own uniform SO(3) rotation per seed; inputs resampled
-    /// bilinearly, targets and masks by nearest node), or on <paramref name="rotatedData"/> when the rotated inputs exist
-    /// exactly (re-rendered panoramas).
+    /// The rotation protocol's test side: metrics on the data as it is, and on rotated copies of it: either
+    /// <paramref name="rotatedData"/>, one dataset per rotation seed, when the rotated inputs are made from the sources
+    /// (re-rendered panoramas, globes re-ingested by <see cref="RotatedEarth"/>), or else <paramref name="rotations"/>
+    /// randomly rotated copies resampled on the grid (seeds 1..n: every sample gets its own uniform SO(3) rotation per
+    /// seed; inputs bilinear, targets and masks by nearest node).
     /// </summary>
     public static RotationScores Evaluate(
-        SphereModel model, ISphereDataset data, int rotations, CancellationToken cancellationToken, ISphereDataset? rotatedData = null)
+        SphereModel model, ISphereDataset data, int rotations, CancellationToken cancellationToken, IReadOnlyList<ISphereDataset>? rotatedData = null)
     {
         IReadOnlyDictionary<string, double> unrotated = SphereEvaluator.Evaluate(model, data, null, cancellationToken);
         List<IReadOnlyDictionary<string, double>> rotated = [];
         if (rotatedData is not null)
         {
-            rotated.Add(SphereEvaluator.Evaluate(model, rotatedData, null, cancellationToken));
+            rotated.AddRange(rotatedData.Select(d => SphereEvaluator.Evaluate(model, d, null, cancellationToken)));
         }
         else
         {

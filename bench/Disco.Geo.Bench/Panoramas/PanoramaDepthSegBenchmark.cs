@@ -112,7 +112,7 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                             TimeLimit = TimeSpan.FromMinutes(quick ? 3 : 15),
                         };
                         TrainedModel trained = await Experiments.TrainAsync(label, config, training, null, options, seed: 1, cancellationToken, printEvery: 25);
-                        RotationScores s = Experiments.Evaluate(trained.Model, test, 1, cancellationToken, rotatedTest);
+                        RotationScores s = Experiments.Evaluate(trained.Model, test, 1, cancellationToken, [rotatedTest]);
                         scores[augmentation] = s;
                         foreach ((string testName, IReadOnlyDictionary<string, double> m) in new[] { ("NR", s.Unrotated), ("R", s.Rotated[0]) })
                         {
