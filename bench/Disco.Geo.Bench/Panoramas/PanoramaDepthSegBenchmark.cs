@@ -142,7 +142,7 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                         double nrr = scores[RotationAugmentation.None].Rotated[0][metric];
                         double rnr = scores.TryGetValue(RotationAugmentation.SO3, out RotationScores? r) ? r.Unrotated[metric] : double.NaN;
                         double rr = r?.Rotated[0][metric] ?? double.NaN;
-                        robustness.AppendLine(string.Create(c, $"| {task}, {metricName} | {modelName} | {nrnr:F3} | {nrr:F3} | {Experiments.Signed(metric == "abs_rel" ? nrr - nrnr : nrnr - nrr)} | {rnr:F3} | {rr:F3} |"));
+                        robustness.AppendLine(string.Create(c, $"| {task}, {metricName} | {modelName} | {nrnr:F3} | {nrr:F3} | {Experiments.Signed(metric == "abs_rel" ? nrr - nrnr : nrnr - nrr)} | {Cell(rnr)} | {Cell(rr)} |"));
                         Console.WriteLine(robustness.ToString().Split('\n')[^2]);
                         if (metric != "abs_rel" && rotatedTraining)
                         {
@@ -407,4 +407,7 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                 footnote: "Exponential moving average (α = 0.08) of the per-step loss; dashed = trained with random rotations."));
         }
     }
+
+    // Upright-only runs have no R/x columns: a dash, as in the Earth tables.
+    private static string Cell(double value) => double.IsNaN(value) ? "–" : value.ToString("F3", CultureInfo.InvariantCulture);
 }
