@@ -11,11 +11,11 @@ namespace Disco.Geo.Bench.Earth;
 /// half a cell, which costs every model accuracy, even one trained on rotated globes: on the land/water test months the
 /// rotation-trained default lost 0.013 mIoU from R/NR to R/R. That floor is in the test data, not in the model. Here the
 /// Blue Marble month and the Natural Earth land fraction are first ingested on a fine grid at the JPEG's own resolution
-/// (1025 × 2048, 0.18°, by the product's ingest and rasterizer, the land fraction from 4 × 4 points per fine cell); a rotated globe then takes, for each node, the
-/// area-weighted mean of S × S points of its cell (S = 2 per fine step across the cell, at least 4), each looked up at Rᵀv in
-/// the fine data (bilinear). Land is where the mean land fraction is at least one half, the rule of the upright truth.
-/// With the identity rotation this reproduces the directly ingested globe up to the fine grid's own quantisation, which
-/// the benchmarks report as a control.
+/// (1025 × 2048, 0.18°, by the product's ingest and rasterizer, the land fraction from 4 × 4 points per fine cell); a
+/// rotated globe then takes, for each node, the area-weighted mean of S × S points of its cell (S = 2 per fine step
+/// across the cell, at least 4), each looked up at Rᵀv in the fine data (bilinear). Land is where the mean land fraction
+/// is at least one half, the rule of the upright truth. With the identity rotation this reproduces the directly ingested
+/// globe up to the fine grid's own quantisation, which the benchmarks report as a control.
 /// </remarks>
 internal sealed class RotatedEarth
 {
@@ -36,6 +36,12 @@ internal sealed class RotatedEarth
     /// </summary>
     public (float[] Rgb, int[] Land) Render(SphereGrid target, int month, Rotation rotation, CancellationToken cancellationToken = default)
     {
+        // The cells below are those of an equiangular grid with pole rows, the grid of the Earth benchmarks.
+        if (target.Kind != GridKind.Equiangular)
+        {
+            throw new ArgumentException($"Rotated globes are rendered on equiangular grids with pole rows, not {target}.", nameof(target));
+        }
+
         SphereGrid fine = Fine.Grid;
         float[] source = Fine.Rgb[month];
         float[] fraction = Fine.LandFraction;

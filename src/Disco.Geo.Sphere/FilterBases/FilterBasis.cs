@@ -64,8 +64,9 @@ public abstract class FilterBasis : IEquatable<FilterBasis>
     internal virtual int DiscreteRotations => 1;
 
     /// <summary>
-    /// The basis permutation of a rotation of the filter by <paramref name="steps"/>·2π/<see cref="DiscreteRotations"/>:
-    /// function k of the rotated filter is function [k] of this one, so a weight vector w rotates to w[perm].
+    /// The basis permutation perm of a rotation of the filter by <paramref name="steps"/>·2π/<see cref="DiscreteRotations"/>:
+    /// the filter with weights w[perm[k]] is the filter with weights w[k] turned by that angle (identity for a basis
+    /// without sector rotations).
     /// </summary>
     internal virtual int[] RotationPermutation(int steps) => Enumerable.Range(0, KernelSize).ToArray();
 
