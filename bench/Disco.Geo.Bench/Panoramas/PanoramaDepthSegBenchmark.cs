@@ -198,10 +198,16 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
             body.AppendLine();
             body.Append(robustness);
             body.AppendLine();
-            body.AppendLine("### Real photographs");
-            body.AppendLine();
-            body.AppendLine(realNotes);
-            body.AppendLine();
+
+            // The real-photo previews need both a depth and a segmentation model; a one-task run has none.
+            if (realNotes.Length > 0)
+            {
+                body.AppendLine("### Real photographs");
+                body.AppendLine();
+                body.AppendLine(realNotes);
+                body.AppendLine();
+            }
+
             if (Experiments.LinksPictures(context))
             {
                 string prefix = quick ? "pictures/" : "../docs/"; // relative to bench/RESULTS.md, where the sections are composed
