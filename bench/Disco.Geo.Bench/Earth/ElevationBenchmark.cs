@@ -114,7 +114,7 @@ internal sealed class ElevationBenchmark : IBenchmark
             }
 
             string Stat(Func<Errors, double> metric) => seeds > 1
-                ? string.Create(c, $"{runs.Average(metric):F0} ± {StandardDeviation(runs.Select(metric).ToArray()):F0}")
+                ? string.Create(c, $"{runs.Average(metric):F0} ± {Experiments.SampleStandardDeviation(runs.Select(metric).ToArray()):F0}")
                 : string.Create(c, $"{metric(runs[0]):F0}");
             double rmse = runs.Average(e => e.Rmse);
             table.AppendLine(string.Create(c,
@@ -153,12 +153,6 @@ internal sealed class ElevationBenchmark : IBenchmark
 
         output.WriteSection(dev ? "Earth: elevation (development split)" : "Earth: elevation and bathymetry from Blue Marble", body.ToString());
         return 0;
-    }
-
-    private static double StandardDeviation(double[] values)
-    {
-        double mean = values.Average();
-        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
     }
 
     private static float[] Input(EarthData data, int month)

@@ -32,16 +32,7 @@ internal sealed record RotationScores(IReadOnlyDictionary<string, double> Unrota
     public double Mean(string metric) => Rotated.Average(r => r[metric]);
 
     /// <summary>Sample standard deviation across rotation seeds (0 for one seed).</summary>
-    public double Spread(string metric)
-    {
-        if (Rotated.Count < 2)
-        {
-            return 0;
-        }
-
-        double mean = Mean(metric);
-        return Math.Sqrt(Rotated.Sum(r => (r[metric] - mean) * (r[metric] - mean)) / (Rotated.Count - 1));
-    }
+    public double Spread(string metric) => Experiments.SampleStandardDeviation(Rotated.Select(r => r[metric]).ToArray());
 
     public double Min(string metric) => Rotated.Min(r => r[metric]);
 
@@ -108,6 +99,18 @@ internal static class Experiments
         }
 
         return new RotationScores(unrotated, rotated);
+    }
+
+    /// <summary>Sample standard deviation (n − 1 in the denominator) of repeated runs; 0 for fewer than two.</summary>
+    public static double SampleStandardDeviation(IReadOnlyList<double> values)
+    {
+        if (values.Count < 2)
+        {
+            return 0;
+        }
+
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
     }
 
     /// <summary>
