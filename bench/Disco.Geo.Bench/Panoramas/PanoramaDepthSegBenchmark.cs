@@ -14,8 +14,11 @@ using Disco.Geo.Scenes;
 using Disco.Geo.Scenes.Generation;
 using Disco.Geo.Scenes.Rendering;
 using Disco.Geo.Sphere.Data;
+using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Disco.Geo.Bench.Panoramas;
 
@@ -58,6 +61,8 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
         string[] tasks = context.Option("tasks", "depth,seg").Split(',', StringSplitOptions.RemoveEmptyEntries);
         bool rotatedTraining = !context.Arguments.Contains("--no-rotated-training");
         string[] modelKeys = context.Option("models", "disco,planar").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        string levellerKey = context.Option("leveller", "");
+        int[] refinements = [.. context.Option("level-refinements", "0").Split(',').Select(x => int.Parse(x, c))];
         string loadBefore = Experiments.LoadAverage();
         SphereGrid grid = SphereGrid.Create(GridKind.Equirectangular, height, width);
 
@@ -81,9 +86,26 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
         List<(string Group, double NrNr, double NrR, double Rr)> chart = [];
         Dictionary<string, TrainedModel> keep = [];
         Dictionary<string, string> descriptions = [];
+        TrainedModel? levellerModel = null;
+        CameraLeveller? leveller = null;
+        string levellerNotes = "";
+        List<string> levellingCosts = [];
 
         try
         {
+            if (levellerKey.Length > 0)
+            {
+                ModelConfig levellerConfig = ModelSpecs.Config(levellerKey, ModelTask.Segmentation, 3, SceneLabels.ClassCount, grid);
+                descriptions[$"{ModelSpecs.Label(levellerKey)} (leveller)"] = ModelSpecs.Describe(levellerConfig);
+                levellerModel = await Experiments.TrainAsync(
+                    $"leveller {ModelSpecs.Label(levellerKey)}", levellerConfig, Dataset(grid, trainingScenes, depth: false), null,
+                    new TrainingOptions { Epochs = steps, MaxSteps = steps, BatchSize = batch, LearningRate = 2e-3, Seed = 7, TimeLimit = TimeSpan.FromMinutes(quick ? 3 : 15) },
+                    seed: 1, cancellationToken, printEvery: 25);
+                leveller = new CameraLeveller(levellerModel.Model, SceneLabels.Ceiling, SceneLabels.Floor);
+                levellerNotes = LevellingErrors(leveller, grid, testScenes, rotatedTestScenes, levellerModel.Seconds);
+                Console.WriteLine(levellerNotes);
+            }
+
             foreach (string task in tasks)
             {
                 bool depth = task == "depth";
@@ -91,6 +113,7 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                 InMemorySphereDataset test = Dataset(grid, testScenes, depth);
                 InMemorySphereDataset rotatedTest = Dataset(grid, rotatedTestScenes, depth);
                 curves[task] = [];
+                Dictionary<(string Key, int Refinements), RotationScores> levelledScores = [];
                 foreach (string key in modelKeys)
                 {
                     ModelConfig config = ModelSpecs.Config(key, depth ? ModelTask.Depth : ModelTask.Segmentation, 3, depth ? 1 : SceneLabels.ClassCount, grid);
@@ -114,9 +137,34 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                         TrainedModel trained = await Experiments.TrainAsync(label, config, training, null, options, seed: 1, cancellationToken, printEvery: 25);
                         RotationScores s = Experiments.Evaluate(trained.Model, test, 1, cancellationToken, [rotatedTest]);
                         scores[augmentation] = s;
-                        foreach ((string testName, IReadOnlyDictionary<string, double> m) in new[] { ("NR", s.Unrotated), ("R", s.Rotated[0]) })
+                        if (leveller is not null && augmentation == RotationAugmentation.None)
                         {
-                            string rowStart = string.Create(c, $"| {modelName} | {trainedOn} | {trained.Model.ParameterCount:N0} | {trained.Seconds / 60:F1} min{(trained.Result.StopReason == StopReason.TimeLimit ? " (time limit)" : "")} | {testName} |");
+                            Stopwatch plainClock = Stopwatch.StartNew();
+                            SphereEvaluator.Evaluate(trained.Model, test, null, cancellationToken);
+                            double plainMs = plainClock.Elapsed.TotalMilliseconds / test.Count;
+                            foreach (int r in depth ? [0] : refinements)
+                            {
+                                EvaluationOptions levelled = new() { Leveller = new CameraLeveller(leveller.Model, leveller.UpClass, leveller.DownClass) { Refinements = r } };
+                                Stopwatch levelledClock = Stopwatch.StartNew();
+                                IReadOnlyDictionary<string, double> upright = SphereEvaluator.Evaluate(trained.Model, test, levelled, cancellationToken);
+                                double levelledMs = levelledClock.Elapsed.TotalMilliseconds / test.Count;
+                                levelledScores[(key, r)] = new RotationScores(upright, [SphereEvaluator.Evaluate(trained.Model, rotatedTest, levelled, cancellationToken)]);
+                                levellingCosts.Add(string.Create(c, $"- {modelName}, {Levelled(r)}: {levelledMs:F0} ms per panorama against {plainMs:F0} ms plain (evaluation with metrics, batch 1)"));
+                            }
+                        }
+
+                        List<(string, string, IReadOnlyDictionary<string, double>)> rows = [(trainedOn, "NR", s.Unrotated), (trainedOn, "R", s.Rotated[0])];
+                        foreach (((string levelledKey, int r), RotationScores ls) in augmentation == RotationAugmentation.None ? levelledScores : [])
+                        {
+                            if (levelledKey == key)
+                            {
+                                rows.AddRange([($"NR, {Levelled(r)}", "NR", ls.Unrotated), ($"NR, {Levelled(r)}", "R", ls.Rotated[0])]);
+                            }
+                        }
+
+                        foreach ((string trainedAs, string testName, IReadOnlyDictionary<string, double> m) in rows)
+                        {
+                            string rowStart = string.Create(c, $"| {modelName} | {trainedAs} | {trained.Model.ParameterCount:N0} | {trained.Seconds / 60:F1} min{(trained.Result.StopReason == StopReason.TimeLimit ? " (time limit)" : "")} | {testName} |");
                             string line = depth
                                 ? string.Create(c, $"{rowStart} {m["abs_rel"]:F3} | {m["rmse"]:F3} | {m["delta1"]:F3} | {m["delta2"]:F3} | {m["delta3"]:F3} |")
                                 : string.Create(c, $"{rowStart} {m["accuracy"]:F3} | {Iou(m, 0)} | {Iou(m, 1)} | {Iou(m, 2)} | {Iou(m, 3)} | {m["miou"]:F3} |");
@@ -144,6 +192,18 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
                         double rr = r?.Rotated[0][metric] ?? double.NaN;
                         robustness.AppendLine(string.Create(c, $"| {task}, {metricName} | {modelName} | {nrnr:F3} | {nrr:F3} | {Experiments.Signed(metric == "abs_rel" ? nrr - nrnr : nrnr - nrr)} | {Cell(rnr)} | {Cell(rr)} |"));
                         Console.WriteLine(robustness.ToString().Split('\n')[^2]);
+                        foreach (((string levelledKey, int passes), RotationScores l) in levelledScores)
+                        {
+                            if (levelledKey != key)
+                            {
+                                continue;
+                            }
+
+                            double lnr = l.Unrotated[metric], lr = l.Rotated[0][metric];
+                            robustness.AppendLine(string.Create(c, $"| {task}, {metricName} | {modelName}, {Levelled(passes)} by {ModelSpecs.Label(levellerKey)} | {lnr:F3} | {lr:F3} | {Experiments.Signed(metric == "abs_rel" ? lr - lnr : lnr - lr)} | – | – |"));
+                            Console.WriteLine(robustness.ToString().Split('\n')[^2]);
+                        }
+
                         if (metric != "abs_rel" && rotatedTraining)
                         {
                             chart.Add(($"{modelName}: {(depth ? "depth δ<1.25" : "segmentation mIoU")}", nrnr, nrr, rr));
@@ -198,6 +258,15 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
             body.AppendLine();
             body.Append(robustness);
             body.AppendLine();
+            if (levellerNotes.Length > 0)
+            {
+                body.AppendLine(levellerNotes);
+                body.AppendLine();
+                body.AppendLine("Cost of levelling at test time:");
+                body.AppendLine();
+                body.AppendLine(string.Join(Environment.NewLine, levellingCosts));
+                body.AppendLine();
+            }
 
             // The real-photo previews need both a depth and a segmentation model; a one-task run has none.
             if (realNotes.Length > 0)
@@ -229,10 +298,48 @@ internal sealed class PanoramaDepthSegBenchmark : IBenchmark
             {
                 model.Dispose();
             }
+
+            levellerModel?.Dispose();
         }
 
         return 0;
     }
+
+    /// <summary>
+    /// How far the leveller's up is from the truth: on the upright scenes the truth is north; on the rotated ones it is
+    /// the dipole of the true ceiling and floor labels (whose own offset from north on the upright scenes is given too).
+    /// </summary>
+    private static string LevellingErrors(CameraLeveller leveller, SphereGrid grid, Panorama[] upright, Panorama[] rotated, double seconds)
+    {
+        static double Degrees((double X, double Y, double Z) a, (double X, double Y, double Z) b) =>
+            Math.Acos(Math.Clamp(a.X * b.X + a.Y * b.Y + a.Z * b.Z, -1, 1)) * (180 / Math.PI);
+
+        (double, double, double) LabelUp(Panorama p)
+        {
+            using DisposeScope scope = NewDisposeScope();
+            Tensor oneHot = nn.functional.one_hot(tensor(p.Labels.Select(l => (long)l).ToArray(), [1, p.Height, p.Width]), SceneLabels.ClassCount)
+                .permute(0, 3, 1, 2).to(float32);
+            return CameraLeveller.EstimateUp(oneHot, grid, SceneLabels.Ceiling, SceneLabels.Floor)[0];
+        }
+
+        (double, double, double) Estimate(Panorama p)
+        {
+            using DisposeScope scope = NewDisposeScope();
+            return leveller.EstimateUp(tensor(p.Rgb, [1, 3, p.Height, p.Width]))[0];
+        }
+
+        double[] uprightError = [.. upright.Select(p => Degrees(Estimate(p), (0, 0, 1))).Order()];
+        double[] labelOffset = [.. upright.Select(p => Degrees(LabelUp(p), (0, 0, 1))).Order()];
+        double[] rotatedError = [.. rotated.Select(p => Degrees(Estimate(p), LabelUp(p))).Order()];
+        static string Summary(double[] sorted) => string.Create(CultureInfo.InvariantCulture,
+            $"median {sorted[sorted.Length / 2]:F1}°, 90th percentile {sorted[(int)(0.9 * (sorted.Length - 1))]:F1}°, largest {sorted[^1]:F1}°");
+        return string.Join(Environment.NewLine,
+            string.Create(CultureInfo.InvariantCulture, $"Levelling: the leveller trained in {seconds / 60:F1} min (upright scenes only); its up estimate on the held-out scenes:"),
+            $"- upright cameras, angle to north: {Summary(uprightError)};",
+            $"- rotated cameras, angle to the true labels' ceiling–floor dipole: {Summary(rotatedError)} (that dipole's own angle to north on the upright scenes: {Summary(labelOffset)}).");
+    }
+
+    private static string Levelled(int refinements) => refinements == 0 ? "levelled" : $"levelled + {refinements} refinement{(refinements > 1 ? "s" : "")}";
 
     private static string Iou(IReadOnlyDictionary<string, double> m, int c) =>
         m.TryGetValue($"iou_{c}", out double v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "–";

@@ -26,6 +26,13 @@ public sealed record PredictionOptions
     /// </summary>
     public int RotationAveraging { get; init; }
 
+    /// <summary>
+    /// Level every input first (camera orientation unknown): an isotropic segmentation model estimates "up", the input
+    /// is turned upright, the model runs, and its output is turned back (see <see cref="CameraLeveller"/>). Null = none.
+    /// Does not combine with <see cref="RotationAveraging"/>.
+    /// </summary>
+    public CameraLeveller? Leveller { get; init; }
+
     /// <summary>Seed of the random rotations. Default 0.</summary>
     public long Seed { get; init; }
 
@@ -44,6 +51,11 @@ public sealed record PredictionOptions
         if (RotationAveraging is < 0 or > 64)
         {
             throw new ArgumentException($"rotation_averaging = {RotationAveraging} must be in 0..64.", nameof(RotationAveraging));
+        }
+
+        if (Leveller is not null && RotationAveraging > 1)
+        {
+            throw new ArgumentException("Levelling and rotation averaging do not combine; choose one.", nameof(Leveller));
         }
 
         if (RowsPerBand < 0)

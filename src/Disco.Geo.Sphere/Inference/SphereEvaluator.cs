@@ -28,6 +28,9 @@ public sealed record EvaluationOptions
     /// <summary>How rotation averaging picks its rotations (benchmarks compare the schemes). Default exact-first.</summary>
     internal RotationAveragingScheme AveragingScheme { get; init; }
 
+    /// <summary>Level every sample with this leveller before predicting (see <see cref="CameraLeveller"/>); no loss is reported then.</summary>
+    public CameraLeveller? Leveller { get; init; }
+
     /// <summary>Loss settings for the reported "loss" (omitted with rotation averaging).</summary>
     public LossOptions Loss { get; init; } = new();
 }
@@ -55,11 +58,16 @@ public static class SphereEvaluator
             throw new ArgumentException($"batch_size = {options.BatchSize} must be at least 1.", nameof(options));
         }
 
+        if (options.Leveller is not null && options.RotationAveraging > 1)
+        {
+            throw new ArgumentException("Levelling and rotation averaging do not combine; choose one.", nameof(options));
+        }
+
         options.Loss.Validate(model.Config.OutputChannels);
         DatasetChecks.Check(dataset, model.Config, "evaluation");
         SpherePredictor predictor = new(model);
         TaskMetrics metrics = new(model.Config);
-        bool withLoss = options.RotationAveraging <= 1;
+        bool withLoss = options.RotationAveraging <= 1 && options.Leveller is null;
         double lossSum = 0;
         bool wasTraining = model.training;
         model.eval();
@@ -82,6 +90,10 @@ public static class SphereEvaluator
                     Tensor raw = model.forward(input);
                     lossSum += TaskLoss.Compute(model, raw, batch, options.Loss).ToDouble() * ids.Length;
                     metrics.Update(model.ToPhysical(raw), batch.Classes, batch.Values, batch.Mask);
+                }
+                else if (options.Leveller is not null)
+                {
+                    metrics.Update(options.Leveller.Predict(model, input).Physical, batch.Classes, batch.Values, batch.Mask);
                 }
                 else
                 {
