@@ -280,7 +280,17 @@ public sealed record PredictionInput(GriddedDataset? Gridded, string? RasterPath
 /// <param name="Probabilities">Class probabilities instead of values (segmentation models only).</param>
 /// <param name="RotationAveraging">Average over this many rotations (test-time augmentation), 0 or 1 = none.</param>
 /// <param name="RowsPerTile">Rows per band handed to the sink, 0 = the engine's choice.</param>
-public sealed record PredictionSettings(bool Probabilities, int RotationAveraging, int RowsPerTile);
+public sealed record PredictionSettings(bool Probabilities, int RotationAveraging, int RowsPerTile)
+{
+    /// <summary>
+    /// The model (id or name; the id once resolved) that levels each input before the model runs, or empty for none
+    /// (see <see cref="Prediction.Levelling"/>).
+    /// </summary>
+    public string Leveller { get; init; } = "";
+
+    /// <summary>Extra levelling passes that re-estimate up from the model's own output (segmentation models only).</summary>
+    public int LevelRefinements { get; init; }
+}
 
 /// <summary>A prediction job's work.</summary>
 /// <param name="PredictionId">The prediction's id.</param>
@@ -288,7 +298,11 @@ public sealed record PredictionSettings(bool Probabilities, int RotationAveragin
 /// <param name="Input">The input.</param>
 /// <param name="Settings">Output kind, rotation averaging, rows per tile.</param>
 /// <param name="MaxRasterPixels">Reject raster inputs larger than this.</param>
-public sealed record PredictionWork(string PredictionId, StoredModel Model, PredictionInput Input, PredictionSettings Settings, long MaxRasterPixels);
+public sealed record PredictionWork(string PredictionId, StoredModel Model, PredictionInput Input, PredictionSettings Settings, long MaxRasterPixels)
+{
+    /// <summary>The leveller named by <see cref="PredictionSettings.Leveller"/>, or null.</summary>
+    public StoredModel? Leveller { get; init; }
+}
 
 /// <summary>The area of one class in a class map.</summary>
 /// <param name="Class">The class.</param>

@@ -178,6 +178,8 @@ public sealed class CliPredictionsTests() : ServerTests("cli-predictions")
             (["--format", "geojson", "--export-size", "100x50"], "no pixel size"),
             (["--input-kind", "dataset", "--compare", "--probabilities"], "--probabilities"),
             (["--rotaton-averaging", "4"], "did you mean '--rotation-averaging'?"),
+            (["--level-refinements", "1"], "--level-with"),
+            (["--level-with", "rooms-level", "--rotation-averaging", "4"], "do not combine"),
         ];
         foreach ((string[] flags, string message) in cases)
         {

@@ -36,6 +36,14 @@ internal static class PredictCommand
         var yaw = new Option<double>("--yaw") { Description = "With --input-kind panorama: camera yaw in degrees, applied as a rotation" };
         var pitch = new Option<double>("--pitch") { Description = "With --input-kind panorama: camera pitch in degrees" };
         var roll = new Option<double>("--roll") { Description = "With --input-kind panorama: camera roll in degrees" };
+        var levelWith = new Option<string?>("--level-with")
+        {
+            Description = "Panoramas with unknown camera orientation: an isotropic DISCO segmentation model (id or name, classes 'ceiling' and 'floor') that turns each input upright before the model runs and the output back",
+        };
+        var levelRefinements = new Option<int>("--level-refinements")
+        {
+            Description = "With --level-with: extra passes (0..3) that re-estimate up from the model's own ceiling and floor (segmentation models with the leveller's classes)",
+        };
         var probabilities = new Option<bool>("--probabilities") { Description = "Segmentation models: one probability band per class instead of the class map" };
         var exportSize = new Option<string?>("--export-size") { Description = "Size WIDTHxHEIGHT in pixels of geotiff, cog and png outputs, e.g. 1440x720 (default: one pixel per grid node)" };
         var bounds = new Option<string?>("--bounds")
@@ -44,7 +52,7 @@ internal static class PredictCommand
         };
         var command = new Command("predict", "Predict with a model over many inputs, skipping what is done; a rerun resumes a half-finished batch.")
         {
-            inputs, model, manifest, output, format, kind, parallel, compare, rotationAveraging, yaw, pitch, roll, probabilities, exportSize, bounds,
+            inputs, model, manifest, output, format, kind, parallel, compare, rotationAveraging, yaw, pitch, roll, levelWith, levelRefinements, probabilities, exportSize, bounds,
         };
         factory.SetAction(command, async (context, cancellationToken) =>
         {
@@ -76,6 +84,17 @@ internal static class PredictCommand
             if (p.GetValue(rotationAveraging) < 0)
             {
                 throw new UsageException($"--rotation-averaging must be 0 or more (0 or 1 = none), not {p.GetValue(rotationAveraging)}.");
+            }
+
+            string? leveller = p.GetValue(levelWith);
+            if (leveller is not null && p.GetValue(rotationAveraging) > 1)
+            {
+                throw new UsageException("--level-with and --rotation-averaging do not combine: a levelled model already follows the camera; use one of them.");
+            }
+
+            if (p.GetResult(levelRefinements) is not null && leveller is null)
+            {
+                throw new UsageException("--level-refinements refines a levelling: add --level-with MODEL.");
             }
 
             var orientation = (Yaw: p.GetValue(yaw), Pitch: p.GetValue(pitch), Roll: p.GetValue(roll));
@@ -120,7 +139,7 @@ internal static class PredictCommand
                 placed = Parsing.Bounds("--bounds", boundsText);
             }
 
-            var settings = new PredictSettings(
+            PredictSettings settings = new(
                 probabilityMaps ? PredictionOutput.Probabilities : PredictionOutput.Values, p.GetValue(rotationAveraging),
                 orientation.Yaw, orientation.Pitch, orientation.Roll, size.Width, size.Height)
             { Bounds = placed };
@@ -143,6 +162,12 @@ internal static class PredictCommand
             Directory.CreateDirectory(outDirectory);
             using DiscoClient client = context.Connect();
             Model found = await client.Models.GetAsync(p.GetValue(model)!, cancellationToken);
+            if (leveller is not null)
+            {
+                // By id, so that the request ids of a rerun stay the same when the name later points elsewhere.
+                settings = settings with { LevelWith = (await client.Models.GetAsync(leveller, cancellationToken)).Id, LevelRefinements = p.GetValue(levelRefinements) };
+            }
+
             var results = new ConcurrentBag<BatchResult>();
             var running = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
             using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -213,7 +238,15 @@ internal static class PredictCommand
         string? jobId = null;
         try
         {
-            var request = new PredictRequest { Model = model.Id, Output = settings.Output, RotationAveraging = settings.RotationAveraging, StreamTiles = comparePicture };
+            var request = new PredictRequest
+            {
+                Model = model.Id,
+                Output = settings.Output,
+                RotationAveraging = settings.RotationAveraging,
+                LevelWith = settings.LevelWith,
+                LevelRefinements = settings.LevelRefinements,
+                StreamTiles = comparePicture,
+            };
             string inputIdentity;
             if (inputKind == "dataset")
             {
@@ -360,15 +393,22 @@ internal static class PredictCommand
     /// <summary>What the prediction flags ask of every input.</summary>
     private sealed record PredictSettings(PredictionOutput Output, int RotationAveraging, double Yaw, double Pitch, double Roll, int Width, int Height)
     {
+        /// <summary>Where inputs without georeferencing lie (--bounds), or null.</summary>
+        public GeographicBounds? Bounds { get; init; }
+
+        /// <summary>The leveller's model id (--level-with), or empty.</summary>
+        public string LevelWith { get; init; } = "";
+
+        /// <summary>Refinement passes of the levelling (--level-refinements).</summary>
+        public int LevelRefinements { get; init; }
+
         /// <summary>
         /// The part of the request id beyond model, input and output. Empty for the defaults, so request ids of batches
         /// run before these flags existed stay the same and their finished predictions are re-used.
         /// </summary>
-        /// <summary>Where inputs without georeferencing lie (--bounds), or null.</summary>
-        public GeographicBounds? Bounds { get; init; }
-
         public string Identity =>
             (Math.Max(1, RotationAveraging) > 1 ? $"|rotations={RotationAveraging}" : "")
+            + (LevelWith.Length > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"|level={LevelWith},{LevelRefinements}") : "")
             + (Bounds is { } b ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"|bounds={b.West:R},{b.South:R},{b.East:R},{b.North:R}") : "")
             + (Yaw != 0 || Pitch != 0 || Roll != 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"|ypr={Yaw:R},{Pitch:R},{Roll:R}") : "");
     }

@@ -38,12 +38,20 @@ internal sealed class DiscoPredictionEngine(
             throw new EngineInputException($"output: probabilities exist only for segmentation models; {work.Model.Name} is a {model.Config.Task.ToName()} model. Ask for values.");
         }
 
+        using LoadedModelCache.ModelLease? levellerLease = work.Leveller is { } stored ? await AcquireAsync(stored, device, cancellationToken) : null;
+        CameraLeveller? leveller = null;
+        if (levellerLease is not null)
+        {
+            string? problem = Levelling.Problem(levellerLease.Model.Card with { Name = work.Leveller!.Name }, card with { Name = work.Model.Name }, request.LevelRefinements);
+            leveller = problem is null ? Levelling.Create(levellerLease.Model, request.LevelRefinements) : throw new EngineInputException($"level_with: {problem}");
+        }
+
         PredictionInputArray input = await inputs.ReadAsync(work, model.Grid, model.Config.InputChannels, progress, cancellationToken);
         IReadOnlyList<ClassInfo> classes = card.Classes;
         List<DatasetBand> bands = OutputBands(model, card, classes, probabilities);
         if (input.TimeSteps.Count > 1)
         {
-            return await PredictStepsAsync(work, model, input, bands, classes, sink, progress, cancellationToken);
+            return await PredictStepsAsync(work, model, leveller, input, bands, classes, sink, progress, cancellationToken);
         }
 
         await sink.BeginAsync(model.Grid, bands, cancellationToken);
@@ -57,10 +65,12 @@ internal sealed class DiscoPredictionEngine(
         {
             Output = probabilities ? PredictionOutput.Probabilities : PredictionOutput.Values,
             RotationAveraging = request.RotationAveraging,
+            Leveller = leveller,
             RowsPerBand = request.RowsPerTile > 0 ? request.RowsPerTile : DefaultRowsPerTile(model.Grid.NLon),
         };
         progress.Report(new EngineProgress(0.3, "inference", $"Running {model.Config.Architecture.ToName()} on {model.Grid}"
-            + (request.RotationAveraging > 1 ? $", averaged over {request.RotationAveraging} rotations" : "")));
+            + (request.RotationAveraging > 1 ? $", averaged over {request.RotationAveraging} rotations" : "")
+            + (leveller is not null ? $", levelled by {work.Leveller!.Name}" : "")));
         Stopwatch clock = Stopwatch.StartNew();
         int nlon = model.Grid.NLon;
         int rowsDone = 0;
@@ -90,7 +100,7 @@ internal sealed class DiscoPredictionEngine(
     /// the map holds each step's output bands one step after the other, named "&lt;band&gt;@&lt;timestamp&gt;". A node
     /// is valid where it is valid at every step. The summary (class areas, statistics, scores) is of the first step.
     /// </summary>
-    private async Task<MapSummary> PredictStepsAsync(PredictionWork work, SphereModel model, PredictionInputArray input, List<DatasetBand> stepBands,
+    private async Task<MapSummary> PredictStepsAsync(PredictionWork work, SphereModel model, CameraLeveller? leveller, PredictionInputArray input, List<DatasetBand> stepBands,
         IReadOnlyList<ClassInfo> classes, IPredictionSink sink, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         bool segmentation = model.Config.Task == ModelTask.Segmentation;
@@ -110,6 +120,7 @@ internal sealed class DiscoPredictionEngine(
         {
             Output = work.Settings.Probabilities ? PredictionOutput.Probabilities : PredictionOutput.Values,
             RotationAveraging = work.Settings.RotationAveraging,
+            Leveller = leveller,
             RowsPerBand = work.Settings.RowsPerTile > 0 ? work.Settings.RowsPerTile : DefaultRowsPerTile(nlon),
         };
         var summary = new PredictionSummaryBuilder(model.Grid, [.. stepBands.Select(b => b.Name)], segmentation ? classes : [], work.Settings.Probabilities);

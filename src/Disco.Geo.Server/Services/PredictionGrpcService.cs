@@ -1,4 +1,5 @@
 using Disco.Geo.Engine;
+using Disco.Geo.Engine.Prediction;
 using Disco.Geo.Protos.V1;
 using Disco.Geo.Server.Api.Mapping;
 using Disco.Geo.Server.Application.Exports;
@@ -68,6 +69,20 @@ internal sealed class PredictionGrpcService(
             violations.Add(("rotation_averaging", $"must be between 0 and {MaxRotationAveraging}."));
         }
 
+        if (request.LevelRefinements is < 0 or > Levelling.MaxRefinements)
+        {
+            violations.Add(("level_refinements", $"must be between 0 and {Levelling.MaxRefinements}."));
+        }
+        else if (request.LevelRefinements > 0 && request.LevelWith.Length == 0)
+        {
+            violations.Add(("level_refinements", "refines a levelling: name the leveller in level_with, or ask for 0."));
+        }
+
+        if (request.LevelWith.Length > 0 && request.RotationAveraging > 1)
+        {
+            violations.Add(("level_with", "does not combine with rotation_averaging: a levelled model already follows the camera; ask for one of them."));
+        }
+
         if (request.Name.Length > 0)
         {
             Validation.AddNameViolation(violations, "name", request.Name);
@@ -132,6 +147,7 @@ internal sealed class PredictionGrpcService(
     {
         PredictRequest spec = request.Clone();
         spec.Model = resolved.Model;
+        spec.LevelWith = resolved.Settings.Leveller;
         switch (resolved.Input.Kind)
         {
             case PredictionInputKind.Dataset:

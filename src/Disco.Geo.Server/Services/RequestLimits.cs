@@ -212,7 +212,7 @@ internal sealed class RequestLimits(LimitsOptions limits)
             "StartTrainingRequest.model_name", "StartTrainingRequest.datasets[]", "StartTrainingRequest.validation_datasets[]", "ModelConfig.class_names[]",
             "WatchJobRequest.job_id", "CancelJobRequest.job_id", "ResumeJobRequest.job_id", "GetJobRequest.job_id",
             "ListModelsRequest.name_prefix", "GetModelRequest.model", "DeleteModelRequest.model", "ExportModelRequest.model", "ImportModelHeader.name", "VerifyModelRequest.model",
-            "PanoramaSource.dataset_id", "PredictRequest.model", "PredictRequest.dataset", "PredictRequest.name", "GetPredictionRequest.prediction",
+            "PanoramaSource.dataset_id", "PredictRequest.model", "PredictRequest.dataset", "PredictRequest.name", "PredictRequest.level_with", "GetPredictionRequest.prediction",
             "ListPredictionsRequest.model_id", "DeletePredictionRequest.prediction", "ExportPredictionRequest.prediction");
         Strings(path, "ServerPathSource.path", "RasterSource.server_path", "TileListSource.paths[]");
 

@@ -26,4 +26,24 @@ internal static class Packages
         }).GetAwaiter().GetResult();
         return path;
     }
+
+    /// <summary>
+    /// An untrained panorama segmentation U-Net (three input bands; classes floor, ceiling, wall and object unless
+    /// <paramref name="classes"/> says otherwise) on <see cref="Grid"/> with <paramref name="kernelShape"/>: [3] for
+    /// an isotropic leveller, [3, 4] for a directional model.
+    /// </summary>
+    public static string WritePanorama(string directory, string file, string name, int[] kernelShape, int seed, string[]? classes = null)
+    {
+        classes ??= ["floor", "ceiling", "wall", "object"];
+        ModelConfig config = ModelConfig.Create(ModelTask.Segmentation, 3, classes.Length, Grid, levels: 2, baseChannels: 4) with { KernelShape = kernelShape };
+        using SphereModel model = SphereModelFactory.Create(config, seed);
+        string path = Path.Combine(directory, file);
+        ModelPackage.SaveAsync(path, model, new ModelCardInfo
+        {
+            Name = name,
+            ClassNames = classes,
+            ClassColors = [.. classes.Select((_, i) => $"#{(40 * i) + 20:x2}8040")],
+        }).GetAwaiter().GetResult();
+        return path;
+    }
 }

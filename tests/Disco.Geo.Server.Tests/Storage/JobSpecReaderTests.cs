@@ -47,6 +47,8 @@ public sealed class JobSpecReaderTests
         PredictionJobSpec prediction = _reader.ReadPrediction(JobSpecs.Of(predict).ToRecord());
         Assert.Equal(("mdl_1", PredictionInputKind.Panorama, "ds_photo", 4), (prediction.Model, prediction.Input.Kind, prediction.Input.Reference, prediction.RowsPerTile));
         Assert.Equal(90, prediction.Input.Orientation!.YawDegrees);
+        PredictionJobSpec levelled = _reader.ReadPrediction(JobSpecs.Of(new PredictRequest { Model = "mdl_1", Dataset = "ds_1", LevelWith = "mdl_2", LevelRefinements = 2 }).ToRecord());
+        Assert.Equal(("mdl_2", 2), (levelled.Settings.Leveller, levelled.Settings.LevelRefinements));
 
         PredictionJobSpec raster = _reader.ReadPrediction(JobSpecs.Of(new PredictRequest { Model = "m", Raster = new RasterSource { ServerPath = "/r.tif" } }).ToRecord());
         Assert.Equal((PredictionInputKind.ServerPath, "/r.tif"), (raster.Input.Kind, raster.Input.Reference));

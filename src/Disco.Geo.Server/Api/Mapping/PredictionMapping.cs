@@ -10,7 +10,11 @@ internal static class PredictionMapping
 {
     /// <summary>How the request asks the engine to run.</summary>
     public static PredictionSettings ToSettings(PredictRequest request) =>
-        new(request.Output == PredictionOutput.Probabilities, request.RotationAveraging, request.RowsPerTile);
+        new(request.Output == PredictionOutput.Probabilities, request.RotationAveraging, request.RowsPerTile)
+        {
+            Leveller = request.LevelWith,
+            LevelRefinements = request.LevelRefinements,
+        };
 
     /// <summary>The camera orientation of a panorama input.</summary>
     public static CameraOrientation ToOrientation(PanoramaSource panorama) => new(panorama.YawDegrees, panorama.PitchDegrees, panorama.RollDegrees);

@@ -1,4 +1,5 @@
 using Disco.Geo.Engine;
+using Disco.Geo.Engine.Prediction;
 using Disco.Geo.Server.Jobs;
 using Disco.Geo.Server.Jobs.Handlers;
 using Disco.Geo.Server.Jobs.Sources;
@@ -57,8 +58,16 @@ internal sealed class PredictionRequests(
     {
         ModelRecord model = await catalog.FindModelAsync(order.Model, cancellationToken) ?? throw Problem.NotFound("model", order.Model);
         var inputs = new List<string> { model.Id };
+        PredictionSettings settings = order.Settings;
+        if (settings.Leveller.Length > 0)
+        {
+            ModelRecord leveller = await ResolveLevellerAsync(settings, model, cancellationToken);
+            inputs.Add(leveller.Id);
+            settings = settings with { Leveller = leveller.Id };
+        }
+
         (PredictionInputSpec input, string inputDescription) = await ResolveInputAsync(order.Input, model, inputs, cancellationToken);
-        var resolved = new PredictionJobSpec(model.Id, input, order.Settings, order.Settings.RowsPerTile);
+        var resolved = new PredictionJobSpec(model.Id, input, settings, settings.RowsPerTile);
 
         if (order.RequestId.Length > 0)
         {
@@ -119,6 +128,18 @@ internal sealed class PredictionRequests(
             stream.Detach();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The leveller named by <paramref name="settings"/>, refused at the RPC when it is missing or cannot level
+    /// <paramref name="model"/> (not isotropic, no ceiling and floor classes, another grid; see <see cref="Levelling"/>).
+    /// </summary>
+    private async Task<ModelRecord> ResolveLevellerAsync(PredictionSettings settings, ModelRecord model, CancellationToken cancellationToken)
+    {
+        ModelRecord leveller = await catalog.FindModelAsync(settings.Leveller, cancellationToken) ?? throw Problem.NotFound("model", settings.Leveller);
+        string? problem = await Levelling.CheckAsync(
+            EngineRecords.ToStoredModel(leveller, blobs), EngineRecords.ToStoredModel(model, blobs), settings.LevelRefinements, cancellationToken);
+        return problem is null ? leveller : throw Problem.InvalidArgument("level_with", problem);
     }
 
     /// <summary>
@@ -291,6 +312,16 @@ internal sealed class PredictionRequests(
         if (Math.Max(1, earlier.Settings.RotationAveraging) != Math.Max(1, later.Settings.RotationAveraging))
         {
             differences.Add("rotation_averaging");
+        }
+
+        if (earlier.Settings.Leveller != later.Settings.Leveller)
+        {
+            differences.Add("level_with");
+        }
+
+        if (earlier.Settings.LevelRefinements != later.Settings.LevelRefinements)
+        {
+            differences.Add("level_refinements");
         }
 
         return differences;

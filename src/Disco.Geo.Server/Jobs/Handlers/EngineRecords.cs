@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Disco.Geo.Engine;
 using Disco.Geo.Grids;
+using Disco.Geo.Server.Storage;
 using Disco.Geo.Server.Storage.Records;
 
 namespace Disco.Geo.Server.Jobs.Handlers;
@@ -11,6 +12,9 @@ namespace Disco.Geo.Server.Jobs.Handlers;
 /// </summary>
 internal static class EngineRecords
 {
+    /// <summary>A stored model as the engines see it: its package in the blob store, keyed by its SHA-256.</summary>
+    public static StoredModel ToStoredModel(ModelRecord model, IBlobStore blobs) => new(model.Id, model.Name, blobs.PathOf(model.Blob.Sha256), model.Blob.Sha256);
+
     public static GridKind? ToLibrary(GridRecordKind kind) => kind switch
     {
         GridRecordKind.Equiangular => GridKind.Equiangular,

@@ -46,6 +46,14 @@ internal sealed class PredictionJobHandler(
         prediction.JobId = context.JobId;
         ModelRecord model = await catalog.FindModelAsync(request.Model, cancellationToken)
             ?? throw new JobFailedException(StatusCode.NotFound, $"Model {request.Model} was deleted before the prediction ran.");
+        StoredModel? leveller = null;
+        if (request.Settings.Leveller.Length > 0)
+        {
+            ModelRecord levellerRecord = await catalog.FindModelAsync(request.Settings.Leveller, cancellationToken)
+                ?? throw new JobFailedException(StatusCode.NotFound, $"Model {request.Settings.Leveller} (level_with) was deleted before the prediction ran.");
+            leveller = EngineRecords.ToStoredModel(levellerRecord, blobs);
+        }
+
         PredictionInput input;
         try
         {
@@ -64,8 +72,9 @@ internal sealed class PredictionJobHandler(
             try
             {
                 summary = await engine.PredictAsync(
-                    new PredictionWork(predictionId, new StoredModel(model.Id, model.Name, blobs.PathOf(model.Blob.Sha256), model.Blob.Sha256), input,
-                        request.Settings, limits.Value.MaxRasterPixels),
+                    new PredictionWork(predictionId, EngineRecords.ToStoredModel(model, blobs), input,
+                        request.Settings, limits.Value.MaxRasterPixels)
+                    { Leveller = leveller },
                     sink, new EngineProgressAdapter(context), cancellationToken);
             }
             catch (EngineInputException e)
