@@ -345,16 +345,20 @@ class Client:
     # Predictions ----------------------------------------------------------------------------------------------------
 
     def predict(self, model: str, dataset: str | common_pb2.RasterSource, *, probabilities: bool = False,
-                rows_per_tile: int = 0, rotation_averaging: int = 0, name: str = "", request_id: str | None = None,
+                rows_per_tile: int = 0, rotation_averaging: int = 0, level_with: str = "", level_refinements: int = 0,
+                name: str = "", request_id: str | None = None,
                 on_progress: Callable[[jobs_pb2.JobProgress], None] | None = None) -> PredictionResult:
         """Runs ``model`` (id or name) on a gridded dataset on its grid (its id or name), or on a raster resampled onto
         the model's grid (a RasterSource from :func:`raster`, with ``bounds`` for an image without georeferencing),
         and returns the map as numpy arrays with latitude/longitude coordinates (:class:`PredictionResult`;
         ``.to_xarray()`` for a DataArray). The prediction is kept on the server: export it with :meth:`export` and
-        its ``id``."""
+        its ``id``. ``level_with`` names an isotropic DISCO segmentation model (classes "ceiling" and "floor") that
+        levels each input first, for panoramas whose camera orientation is unknown; ``level_refinements`` (0..3) adds
+        passes that re-estimate up from the model's own output."""
         source = {"raster": dataset} if isinstance(dataset, common_pb2.RasterSource) else {"dataset": dataset}
         request = predictions_pb2.PredictRequest(
-            model=model, **source, rows_per_tile=rows_per_tile, rotation_averaging=rotation_averaging, name=name,
+            model=model, **source, rows_per_tile=rows_per_tile, rotation_averaging=rotation_averaging,
+            level_with=level_with, level_refinements=level_refinements, name=name,
             request_id=request_id or "", stream_tiles=True,
             output=predictions_pb2.PREDICTION_OUTPUT_PROBABILITIES if probabilities else predictions_pb2.PREDICTION_OUTPUT_VALUES)
         record, summary, tiles = None, None, []

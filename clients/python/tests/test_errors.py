@@ -30,6 +30,17 @@ class ErrorTests(unittest.TestCase):
         request = disco_geo.jobs_pb2.ListJobsRequest(page_size=1000)
         return [job.id for job in self.client.jobs.ListJobs(request, metadata=self.client.metadata).jobs]
 
+    def test_levelling_settings_are_checked_at_the_rpc(self) -> None:
+        before = self._jobs()
+        with self.assertRaises(disco_geo.DiscoError) as raised:
+            self.client.predict("any-model", "any-dataset", level_refinements=2, rotation_averaging=4, level_with="")
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, raised.exception.code)
+        self.assertEqual(["level_refinements"], [v.field for v in raised.exception.field_violations])
+        with self.assertRaises(disco_geo.DiscoError) as raised:
+            self.client.predict("any-model", "any-dataset", level_with="a-leveller", rotation_averaging=4)
+        self.assertEqual(["level_with"], [v.field for v in raised.exception.field_violations])
+        self.assertEqual(before, self._jobs())
+
     def test_an_ingest_of_a_band_the_file_lacks_names_the_field(self) -> None:
         raw = self.client.upload(server_env.raster(), "errors-raw").dataset
         with self.assertRaises(disco_geo.DiscoError) as raised:

@@ -66,6 +66,7 @@ internal sealed class DiscoPredictionEngine(
             Output = probabilities ? PredictionOutput.Probabilities : PredictionOutput.Values,
             RotationAveraging = request.RotationAveraging,
             Leveller = leveller,
+            Valid = input.Mask,
             RowsPerBand = request.RowsPerTile > 0 ? request.RowsPerTile : DefaultRowsPerTile(model.Grid.NLon),
         };
         progress.Report(new EngineProgress(0.3, "inference", $"Running {model.Config.Architecture.ToName()} on {model.Grid}"
@@ -121,6 +122,7 @@ internal sealed class DiscoPredictionEngine(
             Output = work.Settings.Probabilities ? PredictionOutput.Probabilities : PredictionOutput.Values,
             RotationAveraging = work.Settings.RotationAveraging,
             Leveller = leveller,
+            Valid = input.Mask,
             RowsPerBand = work.Settings.RowsPerTile > 0 ? work.Settings.RowsPerTile : DefaultRowsPerTile(nlon),
         };
         var summary = new PredictionSummaryBuilder(model.Grid, [.. stepBands.Select(b => b.Name)], segmentation ? classes : [], work.Settings.Probabilities);

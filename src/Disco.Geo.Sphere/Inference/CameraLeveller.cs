@@ -61,20 +61,24 @@ public sealed class CameraLeveller
     public int Refinements { get; init; }
 
     /// <summary>The estimated up direction of each sample of inputs [B, C, NLat, NLon] on the leveller's grid.</summary>
-    public (double X, double Y, double Z)[] EstimateUp(Tensor input)
+    /// <param name="input">Inputs [B, C, NLat, NLon].</param>
+    /// <param name="valid">Nodes with data (non-zero) per node of the grid, shared by the batch; null = all.</param>
+    public (double X, double Y, double Z)[] EstimateUp(Tensor input, byte[]? valid = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         using IDisposable noGrad = no_grad();
         using DisposeScope scope = NewDisposeScope();
-        return EstimateUp(Model.ToPhysical(Model.forward(input)), Model.Grid, UpClass, DownClass);
+        return EstimateUp(Model.ToPhysical(Model.forward(input)), Model.Grid, UpClass, DownClass, valid);
     }
 
     /// <summary>
     /// The estimated up direction (unit vector; north is (0, 0, 1), x towards longitude 0) of each sample of <paramref name="probabilities"/>
     /// [B, C, NLat, NLon] on <paramref name="grid"/>: the area-weighted dipole of class <paramref name="upClass"/> minus
-    /// class <paramref name="downClass"/>. North when the dipole vanishes.
+    /// class <paramref name="downClass"/>, over the nodes <paramref name="valid"/> marks (all when null): a photo's
+    /// transparent sky has no data, and what a model makes of the filler there must not pull "up". North when the
+    /// dipole vanishes.
     /// </summary>
-    public static (double X, double Y, double Z)[] EstimateUp(Tensor probabilities, SphereGrid grid, int upClass, int downClass)
+    public static (double X, double Y, double Z)[] EstimateUp(Tensor probabilities, SphereGrid grid, int upClass, int downClass, byte[]? valid = null)
     {
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentNullException.ThrowIfNull(grid);
@@ -87,6 +91,11 @@ public sealed class CameraLeveller
         if (upClass < 0 || upClass >= classes || downClass < 0 || downClass >= classes || upClass == downClass)
         {
             throw new ArgumentException($"The up and down classes ({upClass}, {downClass}) must be two different classes of 0..{classes - 1}.", nameof(upClass));
+        }
+
+        if (valid is not null && valid.Length != grid.NLat * grid.NLon)
+        {
+            throw new ArgumentException($"Expected {grid.NLat * grid.NLon} validity flags, one per node, got {valid.Length}.", nameof(valid));
         }
 
         using DisposeScope scope = NewDisposeScope();
@@ -103,7 +112,7 @@ public sealed class CameraLeveller
                 double colatitude = grid.Colatitude(i);
                 for (int p = 0; p < grid.NLon; p++)
                 {
-                    double weight = area * difference[b * nodes + i * grid.NLon + p];
+                    double weight = valid is null || valid[i * grid.NLon + p] != 0 ? area * difference[b * nodes + i * grid.NLon + p] : 0;
                     (double x, double y, double z) = Rotation.ToVector(colatitude, grid.LongitudeDegrees(p) * (Math.PI / 180));
                     sx += weight * x;
                     sy += weight * y;
@@ -122,7 +131,7 @@ public sealed class CameraLeveller
     /// The shortest rotation Q with Q·<paramref name="up"/> = north (0, 0, 1): about the axis up × north; a half turn
     /// about the x axis when up is south.
     /// </summary>
-    public static Rotation Levelling((double X, double Y, double Z) up)
+    public static Rotation RotationToUpright((double X, double Y, double Z) up)
     {
         double norm = Math.Sqrt(up.X * up.X + up.Y * up.Y + up.Z * up.Z);
         if (!(norm > 0) || !double.IsFinite(norm))
@@ -147,7 +156,10 @@ public sealed class CameraLeveller
     /// leveller's estimate (refined <see cref="Refinements"/> times) and the raw output moved back; also returns the
     /// up directions used.
     /// </summary>
-    public (Tensor Physical, (double X, double Y, double Z)[] Ups) Predict(SphereModel model, Tensor input)
+    /// <param name="model">The model to run levelled: on the leveller's grid and input bands.</param>
+    /// <param name="input">Inputs [B, C, NLat, NLon].</param>
+    /// <param name="valid">Nodes with data (non-zero) per node, shared by the batch; null = all (see <see cref="EstimateUp(Tensor, SphereGrid, int, int, byte[])"/>).</param>
+    public (Tensor Physical, (double X, double Y, double Z)[] Ups) Predict(SphereModel model, Tensor input, byte[]? valid = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
@@ -164,7 +176,7 @@ public sealed class CameraLeveller
         using IDisposable noGrad = no_grad();
         using DisposeScope scope = NewDisposeScope();
         SphereGrid grid = model.Grid;
-        (double X, double Y, double Z)[] ups = EstimateUp(input);
+        (double X, double Y, double Z)[] ups = EstimateUp(input, valid);
         List<Tensor> outputs = [];
         for (int b = 0; b < ups.Length; b++)
         {
@@ -172,7 +184,7 @@ public sealed class CameraLeveller
             for (int pass = 0; ; pass++)
             {
                 using DisposeScope inner = NewDisposeScope();
-                Rotation level = Levelling(ups[b]);
+                Rotation level = RotationToUpright(ups[b]);
                 GridRotation? there = ReferenceEquals(level, Rotation.Identity) ? null : GridRotation.Create(grid, level, Interpolation.Bicubic);
                 Tensor raw = model.forward(there?.Interpolate(sample) ?? sample);
                 if (pass == Refinements)
@@ -183,12 +195,16 @@ public sealed class CameraLeveller
                 }
 
                 // The directional model sees the levelled scene nearly upright, where it tells ceiling from floor far
-                // better than the isotropic leveller; its dipole, turned back to the camera's frame, is the next estimate.
-                (double x, double y, double z) = EstimateUp(model.ToPhysical(raw), grid, UpClass, DownClass)[0];
+                // better than the isotropic leveller; its dipole, turned back to the camera's frame, is the next estimate
+                // (over the nodes that are valid after levelling).
+                byte[]? levelledValid = valid is null || there is null ? valid : Valid(there.Nearest(tensor(valid, [grid.NLat, grid.NLon])));
+                (double x, double y, double z) = EstimateUp(model.ToPhysical(raw), grid, UpClass, DownClass, levelledValid)[0];
                 ups[b] = level.ApplyInverse(x, y, z);
             }
         }
 
         return (cat(outputs, 0).MoveToOuterDisposeScope(), ups);
     }
+
+    private static byte[] Valid(Tensor flags) => flags.to(ScalarType.Byte).cpu().data<byte>().ToArray();
 }

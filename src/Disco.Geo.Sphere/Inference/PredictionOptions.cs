@@ -33,6 +33,12 @@ public sealed record PredictionOptions
     /// </summary>
     public CameraLeveller? Leveller { get; init; }
 
+    /// <summary>
+    /// Nodes with data (non-zero), one per node of the grid, row-major; null = all. Levelling estimates "up" from these
+    /// only (a photo's transparent sky holds filler, not data).
+    /// </summary>
+    public byte[]? Valid { get; init; }
+
     /// <summary>Seed of the random rotations. Default 0.</summary>
     public long Seed { get; init; }
 

@@ -111,7 +111,7 @@ public sealed class SpherePredictor
             input = input.to(dtype);
         }
 
-        Tensor physical = options.Leveller is { } leveller ? leveller.Predict(Model, input).Physical : Predict(input, options.RotationAveraging, options.Seed);
+        Tensor physical = options.Leveller is { } leveller ? leveller.Predict(Model, input, options.Valid).Physical : Predict(input, options.RotationAveraging, options.Seed);
         Tensor output = Model.Config.Task == ModelTask.Segmentation && options.Output == PredictionOutput.Values
             ? physical.argmax(1, keepdim: true).to(ScalarType.Float32)
             : physical.to(ScalarType.Float32);

@@ -53,7 +53,7 @@ public class CameraLevellerTests
     public void Levelling_takes_up_to_north_by_the_shortest_rotation(double x, double y, double z)
     {
         (double X, double Y, double Z) up = Unit(x, y, z);
-        Rotation level = CameraLeveller.Levelling(up);
+        Rotation level = CameraLeveller.RotationToUpright(up);
         (double X, double Y, double Z) north = level.Apply(up.X, up.Y, up.Z);
         Assert.True(Degrees(north, (0, 0, 1)) < 1e-6, $"{north}");
 
@@ -162,5 +162,35 @@ public class CameraLevellerTests
         Assert.Contains("leveller's classes", e.Message, StringComparison.Ordinal);
         using Tensor levelled = leveller.Predict(regression, input).Physical;
         Assert.Equal([1, 1, 17, 32], levelled.shape);
+    }
+
+    [Fact]
+    public void Nodes_without_data_do_not_pull_the_estimate()
+    {
+        // Ceiling around the zenith, floor around the nadir, and filler the model took for ceiling on a masked band
+        // of the southern hemisphere (like a photo's transparent region).
+        SphereGrid grid = SphereGrid.Create(GridKind.Equirectangular, 64, 128);
+        using Tensor caps = Caps(grid, (0, 0, 1));
+        float[] p = caps.data<float>().ToArray();
+        int nodes = grid.NLat * grid.NLon;
+        byte[] valid = new byte[nodes];
+        for (int i = 0; i < grid.NLat; i++)
+        {
+            for (int j = 0; j < grid.NLon; j++)
+            {
+                bool filler = grid.LatitudeDegrees(i) is > -40 and < -10 && j < grid.NLon / 2;
+                valid[i * grid.NLon + j] = filler ? (byte)0 : (byte)1;
+                if (filler)
+                {
+                    p[(Up * nodes) + (i * grid.NLon) + j] = 1;
+                    p[(2 * nodes) + (i * grid.NLon) + j] = 0;
+                }
+            }
+        }
+
+        using Tensor probabilities = tensor(p, [1, 3, grid.NLat, grid.NLon]);
+        Assert.True(Degrees(CameraLeveller.EstimateUp(probabilities, grid, Up, Down)[0], (0, 0, 1)) > 5, "the filler should pull the unmasked estimate");
+        Assert.True(Degrees(CameraLeveller.EstimateUp(probabilities, grid, Up, Down, valid)[0], (0, 0, 1)) < 1.5);
+        Assert.Throws<ArgumentException>(() => CameraLeveller.EstimateUp(probabilities, grid, Up, Down, new byte[5]));
     }
 }
