@@ -152,4 +152,12 @@ public static class SampleCatalog
         CoadsClimatology,
         .. PanoramaNames.Select(Panorama),
     ];
+
+    /// <summary>
+    /// Every catalogued file of one package version, companions and on-request files included: what one fetch of that
+    /// package extracts and keeps. A package directory in the cache is replaced as a whole, so a fetch for one file
+    /// must keep its siblings: fetching the Apollo 17 landscape used to delete the Mars landscape fetched before it.
+    /// </summary>
+    public static IReadOnlyList<SampleFile> InPackage(string package, string version) =>
+        [.. All.Concat(OnRequest).SelectMany(f => f.WithCompanions()).Where(f => f.Package == package && f.Version == version).DistinctBy(f => f.PathInPackage)];
 }

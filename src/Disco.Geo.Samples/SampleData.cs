@@ -96,10 +96,7 @@ public sealed class SampleData
     {
         string package = requested.Package;
         string version = requested.Version;
-        SampleFile[] files = requested.WithCompanions()
-            .Concat(SampleCatalog.All.SelectMany(f => f.WithCompanions()).Where(f => f.Package == package && f.Version == version))
-            .DistinctBy(f => f.PathInPackage)
-            .ToArray();
+        SampleFile[] files = [.. requested.WithCompanions().Concat(SampleCatalog.InPackage(package, version)).DistinctBy(f => f.PathInPackage)];
         string target = PackageDirectory(package, version);
         string debian = Path.Combine(CacheDirectory, "debian");
         try

@@ -90,6 +90,24 @@ public sealed class SampleDataTests : IDisposable
     }
 
     [Fact]
+    public void One_fetch_of_a_package_keeps_every_catalogued_file_of_it_on_request_ones_included()
+    {
+        // The package directory is replaced as a whole on a fetch, so the files one fetch keeps must include the
+        // siblings fetched before: the Apollo 17 landscape's fetch used to drop the Mars landscape.
+        SampleFile moon = SampleCatalog.MoonLandscape;
+        Assert.Equal(
+            [SampleCatalog.MarsLandscape.PathInPackage, moon.PathInPackage],
+            SampleCatalog.InPackage(moon.Package, moon.Version).Select(f => f.PathInPackage).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            SampleCatalog.BlueMarbleMonthNumbers.Count,
+            SampleCatalog.InPackage(SampleCatalog.BlueMarble(7).Package, SampleCatalog.BlueMarble(7).Version).Count);
+        Assert.Equal(
+            [.. SampleCatalog.NaturalEarthLand50m.WithCompanions().Select(f => f.PathInPackage).Order(StringComparer.Ordinal)],
+            SampleCatalog.InPackage(SampleCatalog.NaturalEarthLand50m.Package, SampleCatalog.NaturalEarthLand50m.Version).Select(f => f.PathInPackage).Order(StringComparer.Ordinal));
+        Assert.Empty(SampleCatalog.InPackage(moon.Package, "0.0"));
+    }
+
+    [Fact]
     public void The_catalogue_names_every_sample_the_issue_asks_for()
     {
         Assert.Equal(5, SampleCatalog.BlueMarbleMonthNumbers.Count);
