@@ -110,6 +110,29 @@ public sealed class LevellingTests() : ServerTests("levelling")
         Assert.Contains("different level_refinements", reused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_photo_with_a_transparent_sky_is_levelled_from_its_valid_nodes_and_keeps_its_mask()
+    {
+        await _client.ImportModelAsync(Packages.WritePanorama(_files, "rooms.discomodel", "rooms", [3, 4], seed: 2));
+        await _client.ImportModelAsync(Packages.WritePanorama(_files, "level.discomodel", "rooms-level", [3], seed: 3));
+        string photo = TestRasters.WritePhoto(Path.Combine(_files, "landscape.png"), 4,
+            (lat, lon, band) => band == 3 ? (lat > 30 ? 0 : 255) : (int)(120 + (60 * Math.Sin((lon + (40 * band)) * Math.PI / 180)) - lat));
+        string id = (await _client.UploadFileAsync(photo)).Dataset.Id;
+        PredictionArray plain = await _client.PredictToArrayAsync(new PredictRequest { Model = "rooms", Panorama = new PanoramaSource { DatasetId = id }, Output = PredictionOutput.Probabilities });
+        PredictRequest levelledRequest = new() { Model = "rooms", Panorama = new PanoramaSource { DatasetId = id, PitchDegrees = 50 }, Output = PredictionOutput.Probabilities, LevelWith = "rooms-level" };
+        PredictionArray levelled = await _client.PredictToArrayAsync(levelledRequest);
+        Assert.Equal(plain.Values.Length, levelled.Values.Length);
+        Assert.Contains(levelled.Mask, m => m == 0);
+        Assert.Contains(levelled.Mask, m => m == 1);
+
+        // Probabilities where there is data, none where the sky was transparent.
+        for (int node = 0; node < levelled.Mask.Length; node++)
+        {
+            float sum = Enumerable.Range(0, levelled.Bands).Sum(b => levelled.Values[(b * levelled.Mask.Length) + node]);
+            Assert.True(levelled.Mask[node] == 0 || Math.Abs(sum - 1) < 1e-4, $"node {node}: probabilities sum to {sum}");
+        }
+    }
+
     private static PredictRequest Request(string model, string dataset, string leveller, int refinements = 0) => new()
     {
         Model = model,

@@ -161,7 +161,7 @@ public sealed class PanoramaSamplesTests() : ServerTests("panorama-samples")
         await RunAsync("models", "import", Packages.Write(_files, "rgb.discomodel", seed: 4, name: "rgb", inputs: 3));
 
         // Sky (upper third) transparent, as in stellarium's landscape panoramas.
-        string rgba = WritePhoto(Path.Combine(_files, "landscape.png"), 4, (lat, lon, band) => band == 3 ? (lat > 30 ? 0 : 255) : Shade(lat, lon, band));
+        string rgba = TestRasters.WritePhoto(Path.Combine(_files, "landscape.png"), 4, (lat, lon, band) => band == 3 ? (lat > 30 ? 0 : 255) : Shade(lat, lon, band));
         string id = (await _client.UploadFileAsync(rgba)).Dataset.Id;
         PredictionArray masked = await _client.PredictToArrayAsync(new PredictRequest { Model = "rgb", Panorama = new PanoramaSource { DatasetId = id } });
         SphereGrid grid = Packages.Grid;
@@ -193,8 +193,8 @@ public sealed class PanoramaSamplesTests() : ServerTests("panorama-samples")
 
         // Grey + alpha: refused before ("reads 3 input band(s) but the panorama has 1"), now the grey channel is
         // replicated, so it predicts exactly what the same picture stored as R = G = B predicts.
-        string grey = WritePhoto(Path.Combine(_files, "grey.png"), 2, (lat, lon, band) => band == 1 ? (lat > 30 ? 0 : 255) : Shade(lat, lon, 0));
-        string asRgb = WritePhoto(Path.Combine(_files, "grey-as-rgb.png"), 4, (lat, lon, band) => band == 3 ? (lat > 30 ? 0 : 255) : Shade(lat, lon, 0));
+        string grey = TestRasters.WritePhoto(Path.Combine(_files, "grey.png"), 2, (lat, lon, band) => band == 1 ? (lat > 30 ? 0 : 255) : Shade(lat, lon, 0));
+        string asRgb = TestRasters.WritePhoto(Path.Combine(_files, "grey-as-rgb.png"), 4, (lat, lon, band) => band == 3 ? (lat > 30 ? 0 : 255) : Shade(lat, lon, 0));
         PredictionArray fromGrey = await _client.PredictToArrayAsync(new PredictRequest
         {
             Model = "rgb",
@@ -245,32 +245,6 @@ public sealed class PanoramaSamplesTests() : ServerTests("panorama-samples")
     private static int Shade(double lat, double lon, int band) => (int)(127 + (100 * Math.Sin((lon / 40) + band) * Math.Cos(lat / 30)));
 
     /// <summary>A 72×36 PNG without georeferencing, band b's value f(latitude, longitude, b); the last band of 2 or 4 is alpha.</summary>
-    private static string WritePhoto(string path, int bands, Func<double, double, int, int> value)
-    {
-        const int width = 72, height = 36;
-        using GdalDataset memory = GdalDataset.CreateInMemory(width, height, bands, GdalDataType.Byte);
-        for (int b = 0; b < bands; b++)
-        {
-            byte[] pixels = new byte[width * height];
-            for (int r = 0; r < height; r++)
-            {
-                for (int c = 0; c < width; c++)
-                {
-                    pixels[(r * width) + c] = (byte)Math.Clamp(value(90 - ((r + 0.5) * 180.0 / height), -180 + ((c + 0.5) * 360.0 / width), b), 0, 255);
-                }
-            }
-
-            memory.GetBand(b + 1).Write<byte>(pixels, 0, 0, width, height);
-        }
-
-        memory.GetBand(bands).ColorInterpretation = bands is 2 or 4 ? ColorInterpretation.Alpha : memory.GetBand(bands).ColorInterpretation;
-        using (memory.CreateCopy("PNG", path))
-        {
-        }
-
-        File.Delete(path + ".aux.xml");
-        return path;
-    }
 
     /// <summary>A 72×36 two-band Float32 TIFF: neither grey + alpha nor RGB.</summary>
     private static string WriteFloatTiff(string path)

@@ -58,4 +58,35 @@ internal static class TestRasters
         File.WriteAllText(path, "{\"type\":\"FeatureCollection\",\"features\":[" + features + "]}");
         return path;
     }
+
+    /// <summary>
+    /// A 72×36 8-bit PNG photo of <paramref name="bands"/> bands from value(latitude, longitude, band) at pixel centres;
+    /// the last band is alpha when there are 2 or 4.
+    /// </summary>
+    public static string WritePhoto(string path, int bands, Func<double, double, int, int> value)
+    {
+        const int width = 72, height = 36;
+        using GdalDataset memory = GdalDataset.CreateInMemory(width, height, bands, GdalDataType.Byte);
+        for (int b = 0; b < bands; b++)
+        {
+            byte[] pixels = new byte[width * height];
+            for (int r = 0; r < height; r++)
+            {
+                for (int c = 0; c < width; c++)
+                {
+                    pixels[(r * width) + c] = (byte)Math.Clamp(value(90 - ((r + 0.5) * 180.0 / height), -180 + ((c + 0.5) * 360.0 / width), b), 0, 255);
+                }
+            }
+
+            memory.GetBand(b + 1).Write<byte>(pixels, 0, 0, width, height);
+        }
+
+        memory.GetBand(bands).ColorInterpretation = bands is 2 or 4 ? ColorInterpretation.Alpha : memory.GetBand(bands).ColorInterpretation;
+        using (memory.CreateCopy("PNG", path))
+        {
+        }
+
+        File.Delete(path + ".aux.xml");
+        return path;
+    }
 }
