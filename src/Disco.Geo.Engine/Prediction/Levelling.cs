@@ -83,6 +83,10 @@ public static class Levelling
         {
             return $"the stored packages cannot be read ({ModelPackageCardReader.Describe(e.Problem)}); check them with `disco models verify`.";
         }
+        catch (IOException)
+        {
+            return "a stored package is missing or unreadable; check the models with `disco models verify`.";
+        }
 
         return Problem(levellerCard with { Name = leveller.Name }, modelCard with { Name = model.Name }, refinements);
     }

@@ -68,7 +68,9 @@ public sealed class CameraLeveller
         ArgumentNullException.ThrowIfNull(input);
         using IDisposable noGrad = no_grad();
         using DisposeScope scope = NewDisposeScope();
-        return EstimateUp(Model.ToPhysical(Model.forward(input)), Model.Grid, UpClass, DownClass, valid);
+        // The leveller and the model it serves may keep their weights in different precisions.
+        ScalarType dtype = Model.parameters().First().dtype;
+        return EstimateUp(Model.ToPhysical(Model.forward(input.dtype == dtype ? input : input.to(dtype))), Model.Grid, UpClass, DownClass, valid);
     }
 
     /// <summary>
