@@ -193,4 +193,19 @@ public class CameraLevellerTests
         Assert.True(Degrees(CameraLeveller.EstimateUp(probabilities, grid, Up, Down, valid)[0], (0, 0, 1)) < 1.5);
         Assert.Throws<ArgumentException>(() => CameraLeveller.EstimateUp(probabilities, grid, Up, Down, new byte[5]));
     }
+
+    [Fact]
+    public void A_leveller_in_double_precision_levels_a_single_precision_model()
+    {
+        using SphereModel isotropic = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(ModelTask.Segmentation, 3) with { KernelShape = [3] }, 1);
+        isotropic.to(ScalarType.Float64);
+        using SphereModel directional = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(ModelTask.Segmentation, 3) with { KernelShape = [3, 3] }, 2);
+        using Tensor input = randn(1, 2, 17, 32, generator: new Generator(4));
+        (Tensor physical, _) = new CameraLeveller(isotropic, Up, Down) { Refinements = 1 }.Predict(directional, input);
+        using (physical)
+        {
+            Assert.Equal(ScalarType.Float32, physical.dtype);
+            Assert.True(physical.sum(1).allclose(ones(1, 17, 32), rtol: 0, atol: 1e-5));
+        }
+    }
 }
