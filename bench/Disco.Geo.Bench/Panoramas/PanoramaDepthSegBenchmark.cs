@@ -31,7 +31,9 @@ namespace Disco.Geo.Bench.Panoramas;
 /// <remarks>
 /// Options: --quick (64×128, few scenes and steps, outputs under bench/out/quick); --train N; --test N; --steps N;
 /// --batch N; --tasks depth,seg; --models disco,planar (keys of ModelSpecs); --split dev (held-out scenes of another seed, for
-/// choosing configurations; outputs under bench/out/dev); --no-rotated-training (upright training only).
+/// choosing configurations; outputs under bench/out/dev); --no-rotated-training (upright training only); --leveller KEY (train
+/// that segmentation model upright as a <see cref="CameraLeveller"/> and also score every upright-trained model levelled by
+/// it, with the leveller's error and the cost per panorama); --level-refinements 0,2 (refinement passes to score, segmentation).
 /// </remarks>
 internal sealed class PanoramaDepthSegBenchmark : IBenchmark
 {
