@@ -66,29 +66,30 @@ public static class Levelling
     }
 
     /// <summary>
-    /// <see cref="Problem"/> on the cards of two stored packages; a package that cannot be read is a problem too (its
-    /// message names no server path).
+    /// <see cref="Problem"/> on two cards as a catalog keeps them (<see cref="IModelCardReader"/>), without reading the
+    /// packages; a card that cannot be parsed is a problem too.
     /// </summary>
-    public static async Task<string?> CheckAsync(StoredModel leveller, StoredModel model, int refinements, CancellationToken cancellationToken)
+    /// <param name="leveller">The leveller's stored card.</param>
+    /// <param name="levellerName">The leveller's name, for messages.</param>
+    /// <param name="model">The model's stored card.</param>
+    /// <param name="modelName">The model's name, for messages.</param>
+    /// <param name="refinements">Refinement passes asked for.</param>
+    public static string? Check(ModelCardJson leveller, string levellerName, ModelCardJson model, string modelName, int refinements)
     {
         ArgumentNullException.ThrowIfNull(leveller);
         ArgumentNullException.ThrowIfNull(model);
         ModelCard levellerCard, modelCard;
         try
         {
-            levellerCard = await ModelPackage.ReadCardAsync(leveller.PackagePath, cancellationToken);
-            modelCard = await ModelPackage.ReadCardAsync(model.PackagePath, cancellationToken);
+            levellerCard = ModelPackage.ParseCardJson(leveller.Json, leveller.FormatVersion);
+            modelCard = ModelPackage.ParseCardJson(model.Json, model.FormatVersion);
         }
         catch (ModelPackageException e)
         {
-            return $"the stored packages cannot be read ({ModelPackageCardReader.Describe(e.Problem)}); check them with `disco models verify`.";
-        }
-        catch (IOException)
-        {
-            return "a stored package is missing or unreadable; check the models with `disco models verify`.";
+            return $"the stored card of model {levellerName} or {modelName} cannot be read ({ModelPackageCardReader.Describe(e.Problem)}); check them with `disco models verify`.";
         }
 
-        return Problem(levellerCard with { Name = leveller.Name }, modelCard with { Name = model.Name }, refinements);
+        return Problem(levellerCard with { Name = levellerName }, modelCard with { Name = modelName }, refinements);
     }
 
     /// <summary>The leveller of a loaded model, after <see cref="Problem"/> found nothing wrong.</summary>

@@ -247,6 +247,17 @@ public static partial class ModelPackage
         return (card, weights, Encoding.UTF8.GetString(bytes, 16, (int)cardLength));
     }
 
+    /// <summary>
+    /// A card as <see cref="ReadCardJsonAsync"/> returned it (kept by a catalog), parsed and checked as a package's card
+    /// is, without reading the package.
+    /// </summary>
+    /// <exception cref="ModelPackageException">The JSON is not a valid card of that format version.</exception>
+    public static ModelCard ParseCardJson(string json, int formatVersion)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return ParseCard("the stored card", Encoding.UTF8.GetBytes(json), formatVersion);
+    }
+
     private static ModelCard ParseCard(string path, ReadOnlySpan<byte> json, int version)
     {
         ModelCard? card;

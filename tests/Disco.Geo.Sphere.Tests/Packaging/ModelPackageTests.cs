@@ -63,6 +63,24 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_card_kept_as_json_parses_to_the_packages_card_and_a_damaged_one_is_refused()
+    {
+        using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(), 4);
+        string path = Path.Combine(_directory, "model.dgm");
+        ModelCard written = await ModelPackage.SaveAsync(path, model, Info);
+        (int version, string json) = await ModelPackage.ReadCardJsonAsync(path);
+
+        ModelCard parsed = ModelPackage.ParseCardJson(json, version);
+        Assert.Equal(written.Config, parsed.Config);
+        Assert.Equal(written.Classes, parsed.Classes);
+        Assert.Equal(Corrupt, Assert.Throws<ModelPackageException>(() => ModelPackage.ParseCardJson(json, version + 1)).Problem);
+        Assert.Equal(Corrupt, Assert.Throws<ModelPackageException>(() => ModelPackage.ParseCardJson("{ not json", version)).Problem);
+        Assert.DoesNotContain(_directory, Assert.Throws<ModelPackageException>(() => ModelPackage.ParseCardJson("{}", version)).Message, StringComparison.Ordinal);
+    }
+
+    private const ModelPackageProblem Corrupt = ModelPackageProblem.Corrupt;
+
+    [Fact]
     public async Task The_header_is_the_one_the_server_reads_and_the_card_has_its_listing_fields()
     {
         using SphereModel model = SphereModelFactory.Create(SyntheticSpheres.TinyConfig(ModelTask.Regression, 1), 1);

@@ -137,8 +137,8 @@ internal sealed class PredictionRequests(
     private async Task<ModelRecord> ResolveLevellerAsync(PredictionSettings settings, ModelRecord model, CancellationToken cancellationToken)
     {
         ModelRecord leveller = await catalog.FindModelAsync(settings.Leveller, cancellationToken) ?? throw Problem.NotFound("model", settings.Leveller);
-        string? problem = await Levelling.CheckAsync(
-            EngineRecords.ToStoredModel(leveller, blobs), EngineRecords.ToStoredModel(model, blobs), settings.LevelRefinements, cancellationToken);
+        string? problem = Levelling.Check(
+            new ModelCardJson(leveller.FormatVersion, leveller.CardJson), leveller.Name, new ModelCardJson(model.FormatVersion, model.CardJson), model.Name, settings.LevelRefinements);
         return problem is null ? leveller : throw Problem.InvalidArgument("level_with", problem);
     }
 
