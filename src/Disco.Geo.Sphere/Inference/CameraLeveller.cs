@@ -12,7 +12,7 @@ namespace Disco.Geo.Sphere.Inference;
 /// Levelling of a panorama whose camera orientation is unknown, with a learned, rotation-equivariant estimate of "up"
 /// (canonicalisation, Kaba et al., ICML 2023). A directional DISCO model is equivariant only to rotations about the
 /// polar axis: its filters are oriented to the local meridian, so a tilted camera shows it a scene it never saw, and an
-/// upright-trained model loses a third of its mIoU. An isotropic DISCO segmentation model (kernel shape [n]) is
+/// upright-trained model loses about half its mIoU. An isotropic DISCO segmentation model (kernel shape [n]) is
 /// equivariant to every rotation, so the dipole of its "up" class (ceiling) against its "down" class (floor),
 /// u = Σ_v a_v (p_up(v) − p_down(v)) v over the node areas a_v, turns with the camera. Rotating the input by the
 /// shortest rotation Q with Q·u = north, predicting, and moving the raw output back by Q⁻¹ makes the directional
