@@ -1,4 +1,3 @@
-using Disco.Geo.Sphere.FilterBases;
 using Disco.Geo.Sphere.Inference;
 using Disco.Geo.Sphere.Models;
 using Disco.Geo.Sphere.Packaging;
@@ -32,8 +31,7 @@ public static class Levelling
         ArgumentNullException.ThrowIfNull(leveller);
         ArgumentNullException.ThrowIfNull(model);
         ModelConfig config = leveller.Config;
-        if (config.Task != ModelTask.Segmentation || config.Architecture != ModelArchitecture.DiscoUnet
-            || !FilterBasis.Create(config.Basis, [.. config.KernelShape]).IsFullyIsotropic || config.OrientationPooling)
+        if (!CameraLeveller.CanLevel(config))
         {
             return $"model {leveller.Name} cannot level: a leveller must turn with the camera, so it must be a DISCO segmentation model with an isotropic kernel "
                 + $"(kernel_shape [n]); it is a {config.Architecture.ToName()} {config.Task.ToName()} model with kernel shape [{string.Join(", ", config.KernelShape)}].";

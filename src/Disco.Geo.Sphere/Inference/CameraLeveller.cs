@@ -28,8 +28,7 @@ public sealed class CameraLeveller
     {
         ArgumentNullException.ThrowIfNull(model);
         ModelConfig config = model.Config;
-        if (config.Task != ModelTask.Segmentation || config.Architecture != ModelArchitecture.DiscoUnet
-            || !FilterBasis.Create(config.Basis, [.. config.KernelShape]).IsFullyIsotropic || config.OrientationPooling)
+        if (!CanLevel(config))
         {
             throw new ArgumentException(
                 "A leveller must be rotation-equivariant: a DISCO segmentation model with an isotropic kernel (kernel_shape [n]).", nameof(model));
@@ -43,6 +42,17 @@ public sealed class CameraLeveller
         Model = model;
         UpClass = upClass;
         DownClass = downClass;
+    }
+
+    /// <summary>
+    /// True when a model of <paramref name="config"/> turns with the camera and can serve as a leveller: a DISCO
+    /// segmentation model whose kernel is isotropic, without orientation pooling.
+    /// </summary>
+    public static bool CanLevel(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Task == ModelTask.Segmentation && config.Architecture == ModelArchitecture.DiscoUnet
+            && FilterBasis.Create(config.Basis, [.. config.KernelShape]).IsFullyIsotropic && !config.OrientationPooling;
     }
 
     /// <summary>The isotropic segmentation model whose class dipole gives "up".</summary>
